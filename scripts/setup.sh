@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# One-stop setup for a Debian 12 machine (run as root):
+#   scripts/setup.sh up     install what is missing, build, start Serval on 127.0.0.1:4566 in the
+#                           background with its data in ./.serval and the demo function `hello`
+#   scripts/setup.sh test   install what is missing, build, run every test
+#   scripts/setup.sh build  install what is missing and build only
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+mode="${1:-up}"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# Debian packages the build and the tests need. Boost must be 1.81 (Debian's default 1.74 has no
+# Boost.JSON).
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libabsl-dev libsqlite3-dev libssl-dev libzip-dev libfmt-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 nodejs npm zip unzip curl procps
+)
+
+install_packages() {
+  local missing=()
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$package")
+  done
+  # The AWS CLI and boto3 drive the tests; use the machine's own if it has them.
+  command -v aws >/dev/null 2>&1 || missing+=(awscli)
+  python3 -c 'import boto3' >/dev/null 2>&1 || missing+=(python3-boto3)
+  if ((${#missing[@]})); then
+    log "Installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  if [[ ! -d runtimes/node/node_modules/aws-lambda-ric ]]; then
+    log "Installing the Node runtime (aws-lambda-ric) from npm"
+    npm ci --ignore-scripts --omit=dev --no-audit --no-fund --prefix runtimes/node
+  fi
+}
+
+build() {
+  log "Building Serval"
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build -j2
+}
+
+wait_healthy() {
+  local url="$1"
+  for _ in $(seq 1 100); do
+    curl -fsS "$url/_serval/health" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+start_and_deploy_demo() {
+  local endpoint="http://127.0.0.1:4566"
+  if curl -fsS "$endpoint/_serval/health" >/dev/null 2>&1; then
+    log "Serval already running on $endpoint"
+  else
+    log "Starting Serval on $endpoint (data in ./.serval, log in ./.serval/serval.log)"
+    mkdir -p .serval
+    nohup build/serval up --host 127.0.0.1 --port 4566 --data-dir .serval \
+      >>.serval/serval.log 2>&1 &
+    echo $! >.serval/serval.pid
+    wait_healthy "$endpoint" || { cat .serval/serval.log; exit 1; }
+  fi
+  export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
+  export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
+  local zip
+  zip="$(mktemp -d)/hello.zip"
+  (cd examples/hello && zip -q "$zip" app.py)
+  if aws --endpoint-url "$endpoint" lambda get-function --function-name hello >/dev/null 2>&1; then
+    aws --endpoint-url "$endpoint" lambda update-function-code --function-name hello \
+      --zip-file "fileb://$zip" >/dev/null
+  else
+    aws --endpoint-url "$endpoint" lambda create-function --function-name hello \
+      --runtime python3.12 --handler app.lambda_handler \
+      --role arn:aws:iam::000000000000:role/serval-demo --zip-file "fileb://$zip" >/dev/null
+  fi
+  log "Demo function 'hello' deployed. Try:"
+  echo "  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \\"
+  echo "    aws --endpoint-url $endpoint lambda invoke --function-name hello out.json && cat out.json"
+  echo "  Stop Serval with: kill \$(cat .serval/serval.pid)"
+}
+
+run_tests() {
+  log "Unit tests"
+  ctest --test-dir build --output-on-failure -j2
+  log "End-to-end tests"
+  tests/e2e/run.sh
+}
+
+install_packages
+build
+case "$mode" in
+  up) start_and_deploy_demo ;;
+  test) run_tests ;;
+  build) ;;
+  *) echo "usage: $0 [up|test|build]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace serval {
+
+// Source of wall-clock time. Injected wherever time decides behaviour (schedules, retries,
+// expiry) so tests can run on simulated time. Implementations are thread-safe.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Milliseconds since the Unix epoch.
+  virtual int64_t NowMillis() const = 0;
+};
+
+// The system clock. Thread-safe.
+class RealClock final : public Clock {
+ public:
+  int64_t NowMillis() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  static const RealClock& Instance() {
+    static const RealClock clock;
+    return clock;
+  }
+};
+
+}  // namespace serval

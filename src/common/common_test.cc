@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+
+#include "common/arn.h"
+#include "common/crypto.h"
+#include "common/ids.h"
+#include "common/time_format.h"
+
+namespace serval {
+namespace {
+
+TEST(TimeFormat, LambdaTimestampHasMillisAndOffset) {
+  EXPECT_EQ(FormatLambdaTimestamp(1586545592563), "2020-04-10T19:06:32.563+0000");
+  EXPECT_EQ(FormatIso8601Millis(1586545592005), "2020-04-10T19:06:32.005Z");
+  EXPECT_EQ(FormatLogStreamDate(1586545592563), "2020/04/10");
+}
+
+TEST(Crypto, Base64RoundTripsAndRejectsGarbage) {
+  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+    auto decoded = Base64Decode(Base64Encode(s));
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(*decoded, s);
+  }
+  EXPECT_EQ(Base64Encode("hello"), "aGVsbG8=");
+  EXPECT_FALSE(Base64Decode("abc").ok());
+  EXPECT_FALSE(Base64Decode("ab!=").ok());
+}
+
+TEST(Crypto, Sha256MatchesKnownDigest) {
+  EXPECT_EQ(Base64Encode(Sha256("")), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+}
+
+TEST(Ids, UuidIsVersion4) {
+  const std::string id = NewUuid();
+  ASSERT_EQ(id.size(), 36u);
+  EXPECT_EQ(id[14], '4');
+  EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos);
+  EXPECT_NE(NewUuid(), id);
+  EXPECT_EQ(RandomHex(16).size(), 32u);
+}
+
+TEST(Arn, FunctionArnWithAndWithoutQualifier) {
+  AccountContext account;
+  EXPECT_EQ(LambdaFunctionArn(account, "f"), "arn:aws:lambda:us-east-1:000000000000:function:f");
+  EXPECT_EQ(LambdaFunctionArn(account, "f", "1"),
+            "arn:aws:lambda:us-east-1:000000000000:function:f:1");
+}
+
+}  // namespace
+}  // namespace serval
+
+#include "common/aws_error.h"
+#include "common/json_validate.h"
+
+namespace serval {
+namespace {
+
+TEST(JsonValidate, AcceptsValuesAndRejectsGarbage) {
+  for (const char* ok : {"{}", "[1,2,{\"a\":null}]", "\"s\"", "1.5e3", "null", " true "}) {
+    EXPECT_TRUE(IsValidJson(ok)) << ok;
+  }
+  std::string error;
+  for (const char* bad : {"", "{", "{\"a\":}", "hello", "{} {}", "[1,]", "\"unterminated"}) {
+    EXPECT_FALSE(IsValidJson(bad, &error)) << bad;
+  }
+  EXPECT_FALSE(error.empty());
+}
+
+TEST(AwsError, CarriesCodeAlongsideStatus) {
+  auto status = AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException", "gone");
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(), "gone");
+  EXPECT_EQ(AwsErrorCode(status), "ResourceNotFoundException");
+  EXPECT_EQ(AwsErrorCode(absl::InternalError("x")), "");
+}
+
+}  // namespace
+}  // namespace serval

@@ -1,0 +1,114 @@
+#include "http/message.h"
+
+#include <strings.h>
+
+#include <cctype>
+
+namespace serval::http {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+std::string_view Request::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (EqualsIgnoreCase(key, name)) return value;
+  }
+  return {};
+}
+
+bool Request::HasHeader(std::string_view name) const {
+  for (const auto& header : headers) {
+    if (EqualsIgnoreCase(header.first, name)) return true;
+  }
+  return false;
+}
+
+std::string_view Request::RawPath() const {
+  std::string_view view = target;
+  return view.substr(0, view.find('?'));
+}
+
+std::string_view Request::RawQuery() const {
+  std::string_view view = target;
+  const size_t mark = view.find('?');
+  return mark == std::string_view::npos ? std::string_view() : view.substr(mark + 1);
+}
+
+std::vector<std::string> Request::PathSegments() const {
+  std::vector<std::string> segments;
+  std::string_view path = RawPath();
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) segments.push_back(PercentDecode(path.substr(start, end - start)));
+    start = end + 1;
+  }
+  return segments;
+}
+
+std::optional<std::string> Request::QueryParam(std::string_view name) const {
+  std::string_view query = RawQuery();
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    std::string key = PercentDecode(pair.substr(0, eq));
+    if (key == name) {
+      if (eq == std::string_view::npos) return std::string();
+      std::string value(pair.substr(eq + 1));
+      for (char& c : value) {
+        if (c == '+') c = ' ';
+      }
+      return PercentDecode(value);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      const int high = HexValue(text[i + 1]);
+      const int low = HexValue(text[i + 2]);
+      if (high >= 0 && low >= 0) {
+        out.push_back(static_cast<char>(high * 16 + low));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
+  return out;
+}
+
+}  // namespace serval::http

@@ -1,0 +1,476 @@
+#include "sandbox/environment.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "common/ids.h"
+#include "common/time_format.h"
+#include "sandbox/runtime_command.h"
+
+namespace serval::sandbox {
+namespace {
+
+namespace asio = boost::asio;
+
+// Runtimes post results up to this size; anything over kMaxSyncResponseBytes is refused as
+// Function.ResponseSizeTooLarge, larger bodies only close the runtime's connection.
+constexpr size_t kRuntimeApiBodyLimit = 32 << 20;
+// A line longer than this is logged in pieces.
+constexpr size_t kMaxLogLineBytes = 256 * 1024;
+
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string ErrorJson(std::string_view error_type, std::string_view message) {
+  boost::json::object error;
+  error["errorType"] = error_type;
+  error["errorMessage"] = message;
+  return boost::json::serialize(error);
+}
+
+http::Response RuntimeApiError(int status, std::string_view error_type, std::string_view message) {
+  http::Response response{.status = status, .body = ErrorJson(error_type, message)};
+  response.SetHeader("Content-Type", "application/json");
+  return response;
+}
+
+http::Response Accepted() {
+  http::Response response{.status = 202, .body = R"({"status":"OK"})"};
+  response.SetHeader("Content-Type", "application/json");
+  return response;
+}
+
+std::string TraceId(int64_t now_millis) {
+  return fmt::format("Root=1-{:08x}-{};Parent={};Sampled=0", now_millis / 1000, RandomHex(12),
+                     RandomHex(8));
+}
+
+std::string TimeoutText(int seconds) {
+  return fmt::format("Task timed out after {:.2f} seconds", static_cast<double>(seconds));
+}
+
+}  // namespace
+
+Environment::Environment(const SandboxContext& context, std::shared_ptr<const FunctionSpec> spec,
+                         EnvironmentObserver* observer)
+    : context_(context),
+      spec_(std::move(spec)),
+      observer_(observer),
+      exit_watch_(*context.io),
+      output_(*context.io),
+      deadline_(*context.io) {}
+
+Environment::~Environment() {
+  if (runtime_api_) runtime_api_->Stop();
+}
+
+absl::StatusOr<std::shared_ptr<Environment>> Environment::Start(
+    const SandboxContext& context, std::shared_ptr<const FunctionSpec> spec,
+    EnvironmentObserver* observer) {
+  std::shared_ptr<Environment> environment(new Environment(context, std::move(spec), observer));
+  if (auto status = environment->Launch(); !status.ok()) return status;
+  return environment;
+}
+
+absl::Status Environment::Launch() {
+  const int64_t now = context_.clock->NowMillis();
+  const std::string stream =
+      FormatLogStreamDate(now) + "/[" + spec_->version + "]" + RandomHex(16);
+  const std::string group = "/aws/lambda/" + spec_->name;
+  auto log = context_.log_store->OpenStream(group, stream);
+  if (!log.ok()) return log.status();
+  log_ = std::move(*log);
+
+  http::ServerOptions options;
+  options.host = "127.0.0.1";
+  options.body_limit = kRuntimeApiBodyLimit;
+  std::weak_ptr<Environment> weak = weak_from_this();
+  options.on_malformed_request = [weak] {
+    if (auto self = weak.lock()) {
+      self->Kill("Runtime.Unknown", "the runtime sent a malformed request to the Runtime API");
+    }
+  };
+  auto server = http::Server::Start(*context_.io, std::move(options),
+                                    [weak](http::Request&& request, http::Responder respond) {
+                                      if (auto self = weak.lock()) {
+                                        self->HandleRuntimeApi(std::move(request),
+                                                               std::move(respond));
+                                      }
+                                    });
+  if (!server.ok()) return server.status();
+  runtime_api_ = std::move(*server);
+
+  LaunchSpec launch;
+  launch.task_root_host_path = spec_->code_dir;
+  launch.runtime_dir_host_path = context_.runtimes_dir;
+  launch.cgroup_name = "env-" + RandomHex(8);
+  launch.memory_mb = spec_->memory_mb;
+  launch.ephemeral_storage_mb = spec_->ephemeral_storage_mb;
+  const std::string task_root = TaskRoot(context_.isolation, launch);
+  const std::string runtime_dir = RuntimeDir(context_.isolation, launch);
+  auto family = FamilyOf(spec_->runtime);
+  if (!family.ok()) return family.status();
+  launch.argv = BootstrapArgv(*family, {.task_root = task_root,
+                                        .runtime_dir = runtime_dir,
+                                        .python_path = context_.python_path.empty()
+                                                           ? MachinePython()
+                                                           : context_.python_path,
+                                        .node_path = context_.node_path.empty()
+                                                         ? MachineNode()
+                                                         : context_.node_path});
+  // The function's own variables first: the runtime's reserved ones below take precedence.
+  for (const auto& [key, value] : spec_->variables) launch.env.push_back(key + "=" + value);
+  auto add = [&launch](std::string_view key, std::string_view value) {
+    launch.env.push_back(fmt::format("{}={}", key, value));
+  };
+  add("PATH", "/usr/local/bin:/usr/bin:/bin");
+  add("LANG", "en_US.UTF-8");
+  add("TZ", "UTC");
+  add("LAMBDA_TASK_ROOT", task_root);
+  add("LAMBDA_RUNTIME_DIR", runtime_dir);
+  add("_HANDLER", spec_->handler);
+  add("AWS_LAMBDA_RUNTIME_API", fmt::format("127.0.0.1:{}", runtime_api_->port()));
+  add("AWS_LAMBDA_FUNCTION_NAME", spec_->name);
+  add("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(spec_->memory_mb));
+  add("AWS_LAMBDA_FUNCTION_VERSION", spec_->version);
+  add("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+  add("AWS_LAMBDA_LOG_GROUP_NAME", group);
+  add("AWS_LAMBDA_LOG_STREAM_NAME", stream);
+  add("AWS_REGION", spec_->region);
+  add("AWS_DEFAULT_REGION", spec_->region);
+  if (*family != RuntimeFamily::kProvided) add("AWS_EXECUTION_ENV", "AWS_Lambda_" + spec_->runtime);
+  if (*family == RuntimeFamily::kNode) add("NODE_PATH", runtime_dir + "/node/node_modules");
+  // Functions call Serval's own services with the default local credentials.
+  add("AWS_ACCESS_KEY_ID", "test");
+  add("AWS_SECRET_ACCESS_KEY", "test");
+  add("AWS_ENDPOINT_URL", context_.service_endpoint);
+
+  started_steady_ns_ = SteadyNanos();
+  auto process = sandbox::Launch(context_.isolation, launch);
+  if (!process.ok()) return process.status();
+  process_ = std::move(*process);
+  exit_watch_.assign(process_.TakePidfd());
+  output_.assign(process_.TakeOutputFd());
+  last_used_millis_ = now;
+  WatchExit();
+  ReadOutput();
+  return absl::OkStatus();
+}
+
+void Environment::Assign(Invocation invocation, InvocationCallback done) {
+  current_.emplace(Current{.invocation = std::move(invocation), .done = std::move(done)});
+  ++serial_;
+  if (state_ == State::kIdle) {
+    state_ = State::kBusy;
+    if (parked_next_) {
+      auto respond = std::move(*parked_next_);
+      parked_next_.reset();
+      Deliver(std::move(respond));
+    }
+    return;
+  }
+  // A cold start: the runtime's init counts against the function's timeout until its first /next.
+  ArmDeadline(spec_->timeout_seconds);
+}
+
+void Environment::ArmDeadline(int seconds) {
+  deadline_.expires_after(std::chrono::seconds(seconds));
+  deadline_.async_wait([weak = weak_from_this(), serial = serial_](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->serial_ != serial || !self->current_) return;
+    self->OnTimeout();
+  });
+}
+
+void Environment::HandleRuntimeApi(http::Request&& request, http::Responder respond) {
+  const auto segments = request.PathSegments();
+  // /2018-06-01/runtime/invocation/next, /.../invocation/{id}/{response|error}, /.../init/error
+  if (segments.size() < 3 || segments[0] != "2018-06-01" || segments[1] != "runtime") {
+    return respond(RuntimeApiError(404, "UnknownPath", "unknown Runtime API path"));
+  }
+  if (segments.size() == 4 && segments[2] == "invocation" && segments[3] == "next" &&
+      request.method == "GET") {
+    return OnNext(std::move(respond));
+  }
+  if (segments.size() == 5 && segments[2] == "invocation" && request.method == "POST" &&
+      (segments[4] == "response" || segments[4] == "error")) {
+    return OnResult(segments[3], std::move(request), std::move(respond), segments[4] == "error");
+  }
+  if (segments.size() == 4 && segments[2] == "init" && segments[3] == "error" &&
+      request.method == "POST") {
+    return OnInitError(std::move(request), std::move(respond));
+  }
+  respond(RuntimeApiError(404, "UnknownPath", "unknown Runtime API path"));
+}
+
+void Environment::OnNext(http::Responder respond) {
+  if (state_ == State::kDead) return;
+  if (state_ == State::kStarting) {
+    pending_init_ms_ = (SteadyNanos() - started_steady_ns_) / 1e6;
+    if (current_) {
+      deadline_.cancel();
+      state_ = State::kBusy;
+      return Deliver(std::move(respond));
+    }
+    state_ = State::kIdle;
+    parked_next_ = std::move(respond);
+    return observer_->OnIdle(this);
+  }
+  if (current_ && !current_->delivered) return Deliver(std::move(respond));
+  if (current_) {
+    // Park first: completing makes the environment idle, and the pool may hand it work at once.
+    parked_next_ = std::move(respond);
+    return FailCurrent("Runtime.Unknown",
+                       "RequestId: " + current_->invocation.request_id +
+                           " Error: the runtime asked for the next event without reporting this one",
+                       "error");
+  }
+  parked_next_ = std::move(respond);
+}
+
+void Environment::Deliver(http::Responder respond) {
+  Current& current = *current_;
+  current.delivered = true;
+  current.delivered_steady_ns = SteadyNanos();
+  EmitLine("START RequestId: " + current.invocation.request_id + " Version: " + spec_->version);
+  const int64_t now = context_.clock->NowMillis();
+  ArmDeadline(spec_->timeout_seconds);
+  http::Response response{.status = 200, .body = current.invocation.payload};
+  response.SetHeader("Content-Type", "application/json")
+      .SetHeader("Lambda-Runtime-Aws-Request-Id", current.invocation.request_id)
+      .SetHeader("Lambda-Runtime-Deadline-Ms",
+                 std::to_string(now + int64_t{spec_->timeout_seconds} * 1000))
+      .SetHeader("Lambda-Runtime-Invoked-Function-Arn", spec_->arn)
+      .SetHeader("Lambda-Runtime-Trace-Id", TraceId(now));
+  if (!current.invocation.client_context.empty()) {
+    response.SetHeader("Lambda-Runtime-Client-Context", current.invocation.client_context);
+  }
+  respond(std::move(response));
+}
+
+void Environment::OnResult(const std::string& request_id, http::Request&& request,
+                           http::Responder respond, bool is_error) {
+  if (!current_ || !current_->delivered || current_->invocation.request_id != request_id) {
+    return respond(RuntimeApiError(400, "InvalidRequestID", "Invalid request ID"));
+  }
+  if (request.body_too_large || request.body.size() > kMaxSyncResponseBytes) {
+    respond(RuntimeApiError(413, "RequestEntityTooLarge", "response payload too large"));
+    return FailCurrent("Function.ResponseSizeTooLarge",
+                       fmt::format("Response payload size exceeded maximum allowed payload size "
+                                   "({} bytes).",
+                                   kMaxSyncResponseBytes),
+                       "error");
+  }
+  respond(Accepted());
+  InvocationOutcome outcome{.body = std::move(request.body), .function_error = is_error};
+  if (is_error && outcome.body.empty()) {
+    std::string type(request.Header("Lambda-Runtime-Function-Error-Type"));
+    outcome.body = ErrorJson(type.empty() ? "Runtime.Unknown" : type, "");
+  }
+  Complete(std::move(outcome), is_error ? "error" : "");
+}
+
+void Environment::OnInitError(http::Request&& request, http::Responder respond) {
+  respond(Accepted());
+  init_error_body_ = std::move(request.body);
+  if (init_error_body_.empty()) {
+    std::string type(request.Header("Lambda-Runtime-Function-Error-Type"));
+    init_error_body_ = ErrorJson(type.empty() ? "Runtime.Unknown" : type, "init failed");
+  }
+  // The runtime exits after reporting; the invocation it was started for gets the init error.
+  process_.Kill();
+  state_ = State::kDead;
+  if (current_) {
+    EmitLine("START RequestId: " + current_->invocation.request_id + " Version: " +
+             spec_->version);
+    Complete({.body = init_error_body_, .function_error = true}, "error");
+  }
+  MarkDead();
+}
+
+void Environment::Complete(InvocationOutcome outcome, const std::string& status_note) {
+  deadline_.cancel();
+  DrainOutputNow();
+  if (!partial_line_.empty()) {
+    std::string line = std::move(partial_line_);
+    partial_line_.clear();
+    EmitLine(line);
+  }
+  Current& current = *current_;
+  const double duration_ms =
+      current.delivered ? (SteadyNanos() - current.delivered_steady_ns) / 1e6 : 0.0;
+  const int64_t billed_ms = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(duration_ms)));
+  const uint64_t peak_mb = (process_.PeakMemoryBytes() + (1 << 20) - 1) >> 20;
+  EmitLine("END RequestId: " + current.invocation.request_id);
+  std::string report = fmt::format(
+      "REPORT RequestId: {}\tDuration: {:.2f} ms\tBilled Duration: {} ms\tMemory Size: {} MB\t"
+      "Max Memory Used: {} MB\t",
+      current.invocation.request_id, duration_ms, billed_ms, spec_->memory_mb, peak_mb);
+  if (pending_init_ms_) {
+    report += fmt::format("Init Duration: {:.2f} ms\t", *pending_init_ms_);
+    pending_init_ms_.reset();
+  }
+  if (!status_note.empty()) report += "Status: " + status_note + "\t";
+  EmitLine(report);
+  log_->Flush();
+  if (current.invocation.tail_log) {
+    const std::string& text = current.log_text;
+    outcome.log_tail =
+        text.size() > kMaxLogTailBytes ? text.substr(text.size() - kMaxLogTailBytes) : text;
+  }
+  InvocationCallback done = std::move(current.done);
+  current_.reset();
+  last_used_millis_ = context_.clock->NowMillis();
+  if (state_ == State::kBusy) state_ = State::kIdle;
+  done(std::move(outcome));
+  if (state_ == State::kIdle) observer_->OnIdle(this);
+}
+
+void Environment::FailCurrent(const std::string& error_type, const std::string& message,
+                              const std::string& status_note) {
+  if (!current_) return;
+  Complete({.body = ErrorJson(error_type, message), .function_error = true}, status_note);
+}
+
+void Environment::OnTimeout() {
+  const std::string& request_id = current_->invocation.request_id;
+  const std::string text = TimeoutText(spec_->timeout_seconds);
+  if (!current_->delivered) {
+    EmitLine("START RequestId: " + request_id + " Version: " + spec_->version);
+  }
+  EmitLine(FormatIso8601Millis(context_.clock->NowMillis()) + " " + request_id + " " + text);
+  process_.Kill();
+  state_ = State::kDead;  // no OnIdle from Complete: this environment is finished
+  FailCurrent("Sandbox.Timedout", "RequestId: " + request_id + " Error: " + text, "timeout");
+  MarkDead();
+}
+
+void Environment::Kill(const std::string& error_type, const std::string& reason) {
+  if (state_ == State::kDead) return;
+  process_.Kill();
+  state_ = State::kDead;
+  if (current_ && !error_type.empty()) {
+    if (!current_->delivered) {
+      EmitLine("START RequestId: " + current_->invocation.request_id + " Version: " +
+               spec_->version);
+    }
+    FailCurrent(error_type, "RequestId: " + current_->invocation.request_id + " Error: " + reason,
+                "error");
+  }
+  MarkDead();
+}
+
+void Environment::WatchExit() {
+  exit_watch_.async_wait(asio::posix::stream_descriptor::wait_read,
+                         [weak = weak_from_this()](boost::system::error_code ec) {
+                           auto self = weak.lock();
+                           if (ec || !self) return;
+                           self->OnExit();
+                         });
+}
+
+void Environment::OnExit() {
+  if (state_ == State::kDead) return;
+  const std::string reason = process_.Reap();
+  state_ = State::kDead;
+  if (current_) {
+    const std::string& request_id = current_->invocation.request_id;
+    if (!current_->delivered) {
+      EmitLine("START RequestId: " + request_id + " Version: " + spec_->version);
+    }
+    if (!init_error_body_.empty()) {
+      Complete({.body = init_error_body_, .function_error = true}, "error");
+    } else {
+      const std::string why = reason == "exit status 0"
+                                  ? "Runtime exited without providing a reason"
+                                  : "Runtime exited with error: " + reason;
+      EmitLine("RequestId: " + request_id + " Error: " + why + "\nRuntime.ExitError");
+      FailCurrent("Runtime.ExitError", "RequestId: " + request_id + " Error: " + why, "error");
+    }
+  }
+  MarkDead();
+}
+
+void Environment::ReadOutput() {
+  output_.async_read_some(asio::buffer(read_buffer_),
+                          [weak = weak_from_this()](boost::system::error_code ec, size_t n) {
+                            auto self = weak.lock();
+                            if (!self) return;
+                            if (n > 0) self->ConsumeOutput({self->read_buffer_, n});
+                            if (!ec) self->ReadOutput();
+                          });
+}
+
+void Environment::DrainOutputNow() {
+  if (!output_.is_open()) return;
+  const int fd = output_.native_handle();
+  while (true) {
+    const ssize_t n = ::read(fd, read_buffer_, sizeof(read_buffer_));
+    if (n > 0) {
+      ConsumeOutput({read_buffer_, static_cast<size_t>(n)});
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    break;  // EAGAIN (nothing more now) or EOF
+  }
+}
+
+void Environment::ConsumeOutput(std::string_view chunk) {
+  partial_line_.append(chunk);
+  size_t start = 0;
+  while (true) {
+    const size_t newline = partial_line_.find('\n', start);
+    if (newline == std::string::npos) break;
+    EmitLine(std::string_view(partial_line_).substr(start, newline - start));
+    start = newline + 1;
+  }
+  partial_line_.erase(0, start);
+  if (partial_line_.size() >= kMaxLogLineBytes) {
+    std::string line = std::move(partial_line_);
+    partial_line_.clear();
+    EmitLine(line);
+  }
+}
+
+void Environment::EmitLine(std::string_view line) {
+  log_->Append(context_.clock->NowMillis(), line);
+  if (current_) {
+    current_->log_text.append(line);
+    current_->log_text.push_back('\n');
+    // Only the tail is ever reported; keep the buffer bounded for chatty functions.
+    if (current_->log_text.size() > 4 * kMaxLogTailBytes) {
+      current_->log_text.erase(0, current_->log_text.size() - kMaxLogTailBytes);
+    }
+  }
+}
+
+void Environment::MarkDead() {
+  state_ = State::kDead;
+  deadline_.cancel();
+  parked_next_.reset();
+  if (runtime_api_) runtime_api_->Stop();
+  process_.Kill();
+  process_.Reap();
+  DrainOutputNow();
+  if (!partial_line_.empty()) {
+    EmitLine(partial_line_);
+    partial_line_.clear();
+  }
+  log_->Flush();
+  boost::system::error_code ignored;
+  exit_watch_.close(ignored);
+  output_.close(ignored);
+  process_.Release();
+  observer_->OnDead(this);
+}
+
+}  // namespace serval::sandbox

@@ -1,0 +1,124 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "http/server.h"
+#include "sandbox/invocation.h"
+#include "sandbox/isolation.h"
+#include "sandbox/process.h"
+#include "storage/log_store.h"
+
+namespace serval::sandbox {
+
+// Everything environments share, owned by the pool. Thread-compatible.
+struct SandboxContext {
+  boost::asio::io_context* io = nullptr;
+  IsolationSupport isolation;
+  std::string runtimes_dir;     // Serval's runtimes/ (bootstraps)
+  std::string python_path;      // interpreter for every python3.x runtime
+  std::string node_path;        // interpreter for every nodejs runtime
+  std::string service_endpoint; // http://host:port of Serval itself, for functions' SDK calls
+  storage::LogStore* log_store = nullptr;
+  const Clock* clock = nullptr;
+};
+
+class Environment;
+
+// Told about an environment's state changes. Called on the io thread.
+class EnvironmentObserver {
+ public:
+  virtual ~EnvironmentObserver() = default;
+  // The environment finished an invocation (or its init) and can take the next one.
+  virtual void OnIdle(Environment* environment) = 0;
+  // The environment is gone (exited, killed, timed out). It takes no more invocations.
+  virtual void OnDead(Environment* environment) = 0;
+};
+
+// One execution environment: a runtime process, the Runtime API endpoint (2018-06-01) it polls
+// on a loopback port of its own, its log stream and its deadline timer.
+//
+// Runs only on the io thread. Lifecycle: kStarting -> (first /next) -> kIdle <-> kBusy, and any
+// state -> kDead. An invocation may be assigned while kStarting (a cold start) or kIdle.
+class Environment : public std::enable_shared_from_this<Environment> {
+ public:
+  enum class State { kStarting, kIdle, kBusy, kDead };
+
+  // Starts the runtime process. The environment reports to `observer`, which must outlive it.
+  static absl::StatusOr<std::shared_ptr<Environment>> Start(
+      const SandboxContext& context, std::shared_ptr<const FunctionSpec> spec,
+      EnvironmentObserver* observer);
+  ~Environment();
+
+  // Runs the invocation next. Requires state kStarting with nothing assigned, or kIdle.
+  void Assign(Invocation invocation, InvocationCallback done);
+  // Kills the process; a running invocation fails with `error_type`/`reason`.
+  void Kill(const std::string& error_type, const std::string& reason);
+
+  State state() const { return state_; }
+  bool has_assignment() const { return current_.has_value(); }
+  const FunctionSpec& spec() const { return *spec_; }
+  const std::shared_ptr<const FunctionSpec>& spec_ptr() const { return spec_; }
+  int64_t last_used_millis() const { return last_used_millis_; }
+
+ private:
+  struct Current {
+    Invocation invocation;
+    InvocationCallback done;
+    bool delivered = false;
+    int64_t delivered_steady_ns = 0;
+    std::string log_text;  // this invocation's log lines, for the Tail option
+  };
+
+  Environment(const SandboxContext& context, std::shared_ptr<const FunctionSpec> spec,
+              EnvironmentObserver* observer);
+  absl::Status Launch();
+  void HandleRuntimeApi(http::Request&& request, http::Responder respond);
+  void OnNext(http::Responder respond);
+  void Deliver(http::Responder respond);
+  void OnResult(const std::string& request_id, http::Request&& request, http::Responder respond,
+                bool is_error);
+  void OnInitError(http::Request&& request, http::Responder respond);
+  void Complete(InvocationOutcome outcome, const std::string& status_note);
+  void FailCurrent(const std::string& error_type, const std::string& message,
+                   const std::string& status_note);
+  void OnTimeout();
+  void ArmDeadline(int seconds);
+  void OnExit();
+  void WatchExit();
+  void ReadOutput();
+  void DrainOutputNow();
+  void ConsumeOutput(std::string_view chunk);
+  void EmitLine(std::string_view line);
+  void MarkDead();
+
+  SandboxContext context_;
+  std::shared_ptr<const FunctionSpec> spec_;
+  EnvironmentObserver* observer_;
+  State state_ = State::kStarting;
+  ChildProcess process_;
+  std::unique_ptr<http::Server> runtime_api_;
+  std::unique_ptr<storage::LogStreamWriter> log_;
+  boost::asio::posix::stream_descriptor exit_watch_;
+  boost::asio::posix::stream_descriptor output_;
+  boost::asio::steady_timer deadline_;
+  std::optional<Current> current_;
+  std::optional<http::Responder> parked_next_;  // a /next waiting for work
+  std::string partial_line_;
+  char read_buffer_[16384];
+  int64_t started_steady_ns_ = 0;
+  std::optional<double> pending_init_ms_;  // reported on the first REPORT line
+  std::string init_error_body_;
+  int64_t last_used_millis_ = 0;
+  uint64_t serial_ = 0;  // increments per assignment; stale timer firings compare it
+};
+
+}  // namespace serval::sandbox

@@ -1,0 +1,123 @@
+#include "sandbox/isolation.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace serval::sandbox {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool WriteFile(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// The cgroup v2 path of this process ("0::/some/path" in /proc/self/cgroup).
+std::string OwnUnifiedCgroup() {
+  std::istringstream lines(ReadFile("/proc/self/cgroup"));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("0::", 0) == 0) return line.substr(3);
+  }
+  return "/";
+}
+
+bool MakeCgroupDir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directory(dir, ec);
+  return !ec && fs::exists(dir / "cgroup.procs");
+}
+
+void DetectCgroups(const std::string& instance_name, IsolationSupport& support) {
+  const fs::path v2_root = fs::path("/sys/fs/cgroup") / OwnUnifiedCgroup().substr(1);
+  const std::string v2_controllers = ReadFile("/sys/fs/cgroup/cgroup.controllers");
+  if (v2_controllers.find("memory") != std::string::npos) {
+    // v2: processes may only live in leaves, so this instance gets a child of our own cgroup,
+    // with the memory and pids controllers delegated to it.
+    const fs::path parent = v2_root / instance_name;
+    if (MakeCgroupDir(parent) && WriteFile(parent / "cgroup.subtree_control", "+memory +pids")) {
+      support.cgroup = CgroupVersion::kV2;
+      support.memory_root = parent.string();
+      support.pids_root = parent.string();
+      return;
+    }
+    std::error_code ignored;
+    fs::remove(parent, ignored);
+  }
+  const fs::path v1_memory = "/sys/fs/cgroup/memory";
+  if (fs::exists(v1_memory / "memory.limit_in_bytes") || fs::exists(v1_memory / "cgroup.procs")) {
+    const fs::path parent = v1_memory / instance_name;
+    if (MakeCgroupDir(parent) && fs::exists(parent / "memory.limit_in_bytes")) {
+      support.cgroup = CgroupVersion::kV1;
+      support.memory_root = parent.string();
+      const fs::path pids_parent = fs::path("/sys/fs/cgroup/pids") / instance_name;
+      if (fs::exists("/sys/fs/cgroup/pids/cgroup.procs") && MakeCgroupDir(pids_parent)) {
+        support.pids_root = pids_parent.string();
+      }
+    }
+  }
+}
+
+// Forks a child that tries to enter new namespaces and mount a private /tmp; reports success.
+bool NamespacesWork() {
+  const long pid = syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+                                          SIGCHLD,
+                           nullptr, nullptr, nullptr, nullptr);
+  if (pid < 0) return false;
+  if (pid == 0) {
+    const bool ok = mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+                    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m") == 0;
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(static_cast<pid_t>(pid), &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+}  // namespace
+
+std::vector<std::string> IsolationSupport::Missing() const {
+  std::vector<std::string> missing;
+  if (cgroup == CgroupVersion::kNone) {
+    missing.push_back("memory cgroup (memory limit falls back to RLIMIT_DATA, peak memory to VmHWM)");
+  }
+  if (pids_root.empty()) missing.push_back("pids cgroup (the number of processes per environment is not limited)");
+  if (!namespaces) {
+    missing.push_back("mount/pid/ipc/uts namespaces (no private /tmp, /proc, read-only /var/task)");
+  }
+  return missing;
+}
+
+IsolationSupport DetectIsolation(const std::string& instance_name) {
+  IsolationSupport support;
+  DetectCgroups(instance_name, support);
+  support.namespaces = NamespacesWork();
+  return support;
+}
+
+void ReleaseIsolation(const IsolationSupport& support) {
+  std::error_code ignored;
+  if (!support.memory_root.empty()) fs::remove(support.memory_root, ignored);
+  if (!support.pids_root.empty() && support.pids_root != support.memory_root) {
+    fs::remove(support.pids_root, ignored);
+  }
+}
+
+}  // namespace serval::sandbox

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace serval::sandbox {
+
+enum class CgroupVersion { kNone, kV1, kV2 };
+
+// What the kernel lets this process apply to execution environments, detected once at startup.
+// Thread-compatible value type.
+struct IsolationSupport {
+  CgroupVersion cgroup = CgroupVersion::kNone;
+  // Directories under which this Serval instance creates one cgroup per environment
+  // (v1: one per controller; v2: memory_root holds both limits).
+  std::string memory_root;
+  std::string pids_root;
+  bool namespaces = false;  // mount, pid, ipc and uts namespaces, private /proc and /tmp
+
+  // Human-readable names of the layers that are not available, for the startup report.
+  std::vector<std::string> Missing() const;
+};
+
+// Probes the kernel and creates this instance's cgroup parents (named after `instance_name`).
+// Never fails: what cannot be used is left off and shows up in Missing().
+IsolationSupport DetectIsolation(const std::string& instance_name);
+
+// Removes the cgroup parents created by DetectIsolation (they must be empty by then).
+void ReleaseIsolation(const IsolationSupport& support);
+
+}  // namespace serval::sandbox

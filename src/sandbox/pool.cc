@@ -1,0 +1,208 @@
+#include "sandbox/pool.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include "sandbox/environment.h"
+
+namespace serval::sandbox {
+namespace {
+
+namespace asio = boost::asio;
+
+std::string ErrorJson(std::string_view error_type, std::string_view message) {
+  boost::json::object error;
+  error["errorType"] = error_type;
+  error["errorMessage"] = message;
+  return boost::json::serialize(error);
+}
+
+}  // namespace
+
+class EnvironmentPool::Impl final : public EnvironmentObserver {
+ public:
+  Impl(asio::io_context& io, PoolOptions options, storage::LogStore* logs, const Clock* clock)
+      : io_(io), options_(std::move(options)), reaper_(io) {
+    context_.io = &io;
+    context_.isolation = DetectIsolation(options_.instance_name);
+    if (context_.isolation.namespaces && !PrepareMountPoints()) {
+      context_.isolation.namespaces = false;
+    }
+    context_.runtimes_dir = options_.runtimes_dir;
+    context_.python_path = options_.python_path;
+    context_.node_path = options_.node_path;
+    context_.service_endpoint = options_.service_endpoint;
+    context_.log_store = logs;
+    context_.clock = clock;
+    ScheduleReap();
+  }
+
+  ~Impl() override {
+    reaper_.cancel();
+    auto all = std::move(environments_);
+    environments_.clear();
+    for (auto& [raw, environment] : all) environment->Kill("", "");
+    ReleaseIsolation(context_.isolation);
+  }
+
+  std::vector<std::string> MissingIsolation() const { return context_.isolation.Missing(); }
+
+  absl::Status Invoke(std::shared_ptr<const FunctionSpec> spec, Invocation invocation,
+                      InvocationCallback done) {
+    if (shutting_down_) return absl::UnavailableError("Serval is shutting down");
+    auto& idle = idle_[spec->name];
+    while (!idle.empty()) {
+      Environment* environment = idle.back();
+      idle.pop_back();
+      if (environment->state() != Environment::State::kIdle) continue;
+      if (environment->spec().revision_id != spec->revision_id) {
+        environment->Kill("", "");  // configuration or code changed since it started
+        continue;
+      }
+      environment->Assign(std::move(invocation), std::move(done));
+      return absl::OkStatus();
+    }
+    if (static_cast<int>(environments_.size()) >= options_.max_environments) {
+      return absl::ResourceExhaustedError("all execution environments are busy");
+    }
+    auto started = Environment::Start(context_, spec, this);
+    if (!started.ok()) {
+      done({.body = ErrorJson("Runtime.InvalidEntrypoint",
+                              "RequestId: " + invocation.request_id +
+                                  " Error: " + std::string(started.status().message())),
+            .function_error = true});
+      return absl::OkStatus();
+    }
+    Environment* raw = started->get();
+    environments_.emplace(raw, std::move(*started));
+    raw->Assign(std::move(invocation), std::move(done));
+    return absl::OkStatus();
+  }
+
+  void Retire(const std::string& function_name) {
+    for (auto& [raw, environment] : environments_) {
+      if (environment->spec().name == function_name) retiring_.insert(raw);
+    }
+    auto idle = std::move(idle_[function_name]);
+    idle_.erase(function_name);
+    for (Environment* environment : idle) environment->Kill("", "");
+  }
+
+  void Shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
+    shutting_down_ = true;
+    shutdown_done_ = std::move(done);
+    reaper_.cancel();
+    auto idle = std::move(idle_);
+    idle_.clear();
+    for (auto& [name, list] : idle) {
+      for (Environment* environment : list) environment->Kill("", "");
+    }
+    std::vector<Environment*> starting;
+    for (auto& [raw, environment] : environments_) {
+      if (!raw->has_assignment()) starting.push_back(raw);
+    }
+    for (Environment* environment : starting) environment->Kill("", "");
+    if (environments_.empty()) return FinishShutdown();
+    reaper_.expires_after(grace);
+    reaper_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      std::vector<Environment*> remaining;
+      for (auto& [raw, environment] : environments_) remaining.push_back(raw);
+      for (Environment* environment : remaining) {
+        environment->Kill("Runtime.ExitError", "Serval is shutting down");
+      }
+    });
+  }
+
+  int environment_count() const { return static_cast<int>(environments_.size()); }
+
+  void OnIdle(Environment* environment) override {
+    if (shutting_down_ || retiring_.count(environment)) {
+      return environment->Kill("", "");
+    }
+    idle_[environment->spec().name].push_back(environment);
+  }
+
+  void OnDead(Environment* environment) override {
+    retiring_.erase(environment);
+    auto found = environments_.find(environment);
+    if (found == environments_.end()) return;
+    auto& idle = idle_[environment->spec().name];
+    std::erase(idle, environment);
+    // The environment is still on the stack that reported its death: free it afterwards.
+    asio::post(io_, [doomed = std::move(found->second)] {});
+    environments_.erase(found);
+    if (shutting_down_ && environments_.empty()) FinishShutdown();
+  }
+
+ private:
+  void ScheduleReap() {
+    const auto period = std::clamp<std::chrono::milliseconds>(
+        options_.keep_alive / 4, std::chrono::milliseconds(50), std::chrono::seconds(10));
+    reaper_.expires_after(period);
+    reaper_.async_wait([this](boost::system::error_code ec) {
+      if (ec || shutting_down_) return;
+      ReapIdle();
+      ScheduleReap();
+    });
+  }
+
+  void ReapIdle() {
+    const int64_t cutoff = context_.clock->NowMillis() - options_.keep_alive.count();
+    std::vector<Environment*> expired;
+    for (auto& [name, list] : idle_) {
+      for (Environment* environment : list) {
+        if (environment->last_used_millis() < cutoff) expired.push_back(environment);
+      }
+    }
+    for (Environment* environment : expired) environment->Kill("", "");
+  }
+
+  void FinishShutdown() {
+    reaper_.cancel();
+    if (auto done = std::move(shutdown_done_)) {
+      shutdown_done_ = nullptr;
+      asio::post(io_, std::move(done));
+    }
+  }
+
+  asio::io_context& io_;
+  PoolOptions options_;
+  SandboxContext context_;
+  asio::steady_timer reaper_;
+  std::unordered_map<Environment*, std::shared_ptr<Environment>> environments_;
+  // Idle environments per function name; the most recently used is at the back.
+  std::unordered_map<std::string, std::vector<Environment*>> idle_;
+  std::unordered_set<Environment*> retiring_;
+  bool shutting_down_ = false;
+  std::function<void()> shutdown_done_;
+};
+
+EnvironmentPool::EnvironmentPool(asio::io_context& io, PoolOptions options,
+                                 storage::LogStore* logs, const Clock* clock)
+    : impl_(std::make_unique<Impl>(io, std::move(options), logs, clock)) {}
+
+EnvironmentPool::~EnvironmentPool() = default;
+
+std::vector<std::string> EnvironmentPool::MissingIsolation() const {
+  return impl_->MissingIsolation();
+}
+
+absl::Status EnvironmentPool::Invoke(std::shared_ptr<const FunctionSpec> spec,
+                                     Invocation invocation, InvocationCallback done) {
+  return impl_->Invoke(std::move(spec), std::move(invocation), std::move(done));
+}
+
+void EnvironmentPool::Retire(const std::string& function_name) { impl_->Retire(function_name); }
+
+void EnvironmentPool::Shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
+  impl_->Shutdown(grace, std::move(done));
+}
+
+int EnvironmentPool::environment_count() const { return impl_->environment_count(); }
+
+}  // namespace serval::sandbox

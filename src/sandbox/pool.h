@@ -1,0 +1,72 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "sandbox/invocation.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace serval::storage {
+class LogStore;
+}  // namespace serval::storage
+
+namespace serval {
+class Clock;
+}  // namespace serval
+
+namespace serval::sandbox {
+
+struct PoolOptions {
+  std::string runtimes_dir;
+  std::string python_path;
+  std::string node_path;
+  std::string service_endpoint;
+  // Idle environments older than this are stopped.
+  std::chrono::milliseconds keep_alive{std::chrono::minutes(5)};
+  // Environments running or starting at once, across all functions.
+  int max_environments = 1000;
+  std::string instance_name = "serval";  // names this instance's cgroups
+};
+
+// Execution environments of all functions: reuses warm ones, starts new ones when all are busy,
+// stops idle ones after the keep-alive, and retires those of changed or deleted functions.
+// Runs only on the io thread.
+class EnvironmentPool {
+ public:
+  EnvironmentPool(boost::asio::io_context& io, PoolOptions options, storage::LogStore* logs,
+                  const Clock* clock);
+  ~EnvironmentPool();
+
+  // Layers of isolation that are not available on this machine (reported once at startup).
+  std::vector<std::string> MissingIsolation() const;
+
+  // Runs the invocation. Returns ResourceExhausted without running it when every environment slot
+  // is taken; otherwise `done` is called exactly once with the outcome (a runtime that cannot even
+  // start is a function error, as in Lambda).
+  absl::Status Invoke(std::shared_ptr<const FunctionSpec> spec, Invocation invocation,
+                      InvocationCallback done);
+
+  // Stops the function's idle environments now and its busy ones when they finish.
+  void Retire(const std::string& function_name);
+
+  // Lets running invocations finish for up to `grace`, fails the rest, stops every environment
+  // and then calls `done`.
+  void Shutdown(std::chrono::milliseconds grace, std::function<void()> done);
+
+  int environment_count() const;
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace serval::sandbox

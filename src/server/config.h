@@ -1,0 +1,26 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "common/arn.h"
+
+namespace serval::server {
+
+// Settings of `serval up`. Thread-compatible value type.
+struct ServeConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4566;
+  std::string data_dir = ".serval";
+  AccountContext account;
+  std::string runtimes_dir;  // empty: found next to the binary or in the source tree
+  std::chrono::milliseconds keep_alive{std::chrono::minutes(5)};
+  int max_environments = 1000;
+  std::chrono::milliseconds shutdown_grace{std::chrono::seconds(3)};
+};
+
+// Runs Serval until SIGINT or SIGTERM. Returns the process exit code.
+int Serve(const ServeConfig& config);
+
+}  // namespace serval::server

@@ -1,0 +1,62 @@
+// serval: a self-hosted serverless platform speaking the AWS wire protocols.
+//   serval up [--host H] [--port P] [--data-dir D] ...   run the server
+//   serval logs NAME [--follow] [--data-dir D]            print a function's logs
+
+#include <CLI/CLI.hpp>
+
+#include "server/config.h"
+#include "server/logs_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Serval: AWS Lambda and friends on your own machine, one binary, one port"};
+  app.require_subcommand(1);
+
+  serval::server::ServeConfig serve;
+  double keep_alive_seconds = 300;
+  double shutdown_grace_seconds = 3;
+  CLI::App* up = app.add_subcommand("up", "Start Serval in the foreground");
+  up->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
+  up->add_option("--port", serve.port, "Port to listen on")->capture_default_str();
+  up->add_option("--data-dir", serve.data_dir, "Where functions, code and logs are kept")
+      ->capture_default_str();
+  up->add_option("--region", serve.account.region, "Region reported in ARNs")
+      ->capture_default_str();
+  up->add_option("--account-id", serve.account.account_id, "Account id reported in ARNs")
+      ->capture_default_str()
+      ->check([](const std::string& value) {
+        return value.size() == 12 && value.find_first_not_of("0123456789") == std::string::npos
+                   ? std::string()
+                   : std::string("must be 12 digits");
+      });
+  up->add_option("--keep-alive-seconds", keep_alive_seconds,
+                 "Idle execution environments are stopped after this long")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  up->add_option("--max-environments", serve.max_environments,
+                 "Execution environments running at once, across all functions")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  up->add_option("--shutdown-grace-seconds", shutdown_grace_seconds,
+                 "On SIGINT/SIGTERM, how long running invocations may take to finish")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  up->add_option("--runtimes-dir", serve.runtimes_dir, "Directory holding Serval's runtimes/");
+
+  std::string logs_function;
+  std::string logs_data_dir = ".serval";
+  bool follow = false;
+  CLI::App* logs = app.add_subcommand("logs", "Print a function's logs");
+  logs->add_option("function", logs_function, "Function name")->required();
+  logs->add_option("--data-dir", logs_data_dir, "Serval's data dir")->capture_default_str();
+  logs->add_flag("-f,--follow", follow, "Keep printing new log events");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*up) {
+    serve.keep_alive = std::chrono::milliseconds(static_cast<int64_t>(keep_alive_seconds * 1000));
+    serve.shutdown_grace =
+        std::chrono::milliseconds(static_cast<int64_t>(shutdown_grace_seconds * 1000));
+    return serval::server::Serve(serve);
+  }
+  return serval::server::PrintLogs(logs_data_dir, logs_function, follow);
+}

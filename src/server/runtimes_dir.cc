@@ -1,0 +1,23 @@
+#include "server/runtimes_dir.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace serval::server {
+
+std::string ResolveRuntimesDir(const std::string& configured) {
+  namespace fs = std::filesystem;
+  if (!configured.empty()) return fs::absolute(configured).string();
+  if (const char* from_env = std::getenv("SERVAL_RUNTIMES_DIR"); from_env && *from_env) {
+    return fs::absolute(from_env).string();
+  }
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path beside = exe.parent_path().parent_path() / "runtimes";
+    if (fs::exists(beside / "python" / "bootstrap.py", ec)) return beside.string();
+  }
+  return SERVAL_SOURCE_DIR "/runtimes";
+}
+
+}  // namespace serval::server

@@ -1,0 +1,165 @@
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+#include "common/clock.h"
+#include "http/server.h"
+#include "sandbox/pool.h"
+#include "server/config.h"
+#include "server/edge_router.h"
+#include "server/runtimes_dir.h"
+#include "services/lambda/code_store.h"
+#include "services/lambda/function_registry.h"
+#include "services/lambda/lambda_service.h"
+#include "storage/log_store.h"
+#include "storage/sqlite_db.h"
+
+namespace serval::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+// CreateFunction's documented request limit: a 50 MB zip, base64-encoded, plus the JSON around it.
+constexpr size_t kEdgeBodyLimit = 70167211;
+constexpr auto kClientIdleTimeout = std::chrono::seconds(300);
+constexpr auto kResponseFlushLimit = std::chrono::seconds(1);
+
+std::shared_ptr<const sandbox::FunctionSpec> MakeSpec(const lambda::FunctionConfig& config,
+                                                      const AccountContext& account,
+                                                      const lambda::CodeStore& code_store) {
+  auto spec = std::make_shared<sandbox::FunctionSpec>();
+  spec->name = config.name;
+  spec->revision_id = config.revision_id;
+  spec->arn = LambdaFunctionArn(account, config.name);
+  spec->region = account.region;
+  spec->runtime = config.runtime;
+  spec->handler = config.handler;
+  spec->code_dir = code_store.CodeDir(config.code_id).string();
+  spec->memory_mb = config.memory_mb;
+  spec->timeout_seconds = config.timeout_seconds;
+  spec->ephemeral_storage_mb = config.ephemeral_storage_mb;
+  spec->variables.assign(config.variables.begin(), config.variables.end());
+  return spec;
+}
+
+// Polls until every accepted request has its response written (or the limit passes), then stops.
+void FinishWhenResponsesFlushed(asio::io_context& io, http::Server& server,
+                                std::chrono::steady_clock::time_point give_up) {
+  if (server.OpenRequests() == 0 || std::chrono::steady_clock::now() >= give_up) {
+    server.Stop();
+    io.stop();
+    return;
+  }
+  auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(10));
+  timer->async_wait([&io, &server, give_up, timer](boost::system::error_code) {
+    FinishWhenResponsesFlushed(io, server, give_up);
+  });
+}
+
+}  // namespace
+
+int Serve(const ServeConfig& config) {
+  const auto started = std::chrono::steady_clock::now();
+  signal(SIGPIPE, SIG_IGN);
+  const fs::path data_dir = fs::absolute(config.data_dir);
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) {
+    fmt::print(stderr, "serval: cannot create data dir {}: {}\n", data_dir.string(), ec.message());
+    return 1;
+  }
+  auto db = storage::SqliteDb::Open((data_dir / "serval.db").string());
+  if (!db.ok()) {
+    fmt::print(stderr, "serval: {}\n", db.status().ToString());
+    return 1;
+  }
+  storage::LogStore log_store(data_dir / "logs");
+  lambda::CodeStore code_store(data_dir / "code");
+  auto registry = lambda::FunctionRegistry::Open(
+      db->get(), [&](const lambda::FunctionConfig& function) {
+        return MakeSpec(function, config.account, code_store);
+      });
+  if (!registry.ok()) {
+    fmt::print(stderr, "serval: cannot load functions: {}\n", registry.status().ToString());
+    return 1;
+  }
+
+  asio::io_context io(1);
+  const std::string advertised_host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host;
+  sandbox::PoolOptions pool_options;
+  pool_options.runtimes_dir = ResolveRuntimesDir(config.runtimes_dir);
+  pool_options.keep_alive = config.keep_alive;
+  pool_options.max_environments = config.max_environments;
+  pool_options.instance_name = fmt::format("serval-{}", getpid());
+
+  http::ServerOptions edge_options;
+  edge_options.host = config.host;
+  edge_options.port = config.port;
+  edge_options.body_limit = kEdgeBodyLimit;
+  edge_options.idle_timeout = kClientIdleTimeout;
+  std::unique_ptr<lambda::LambdaService> lambda_service;
+  std::unique_ptr<EdgeRouter> router;
+  auto edge = http::Server::Start(io, edge_options,
+                                  [&router](http::Request&& request, http::Responder respond) {
+                                    router->Handle(std::move(request), std::move(respond));
+                                  });
+  if (!edge.ok()) {
+    fmt::print(stderr, "serval: {}\n", std::string(edge.status().message()));
+    return 1;
+  }
+  const std::string endpoint = fmt::format("http://{}:{}", advertised_host, (*edge)->port());
+  pool_options.service_endpoint = endpoint;
+  sandbox::EnvironmentPool pool(io, pool_options, &log_store, &RealClock::Instance());
+  lambda_service = std::make_unique<lambda::LambdaService>(lambda::LambdaService::Dependencies{
+      .account = config.account,
+      .registry = registry->get(),
+      .code_store = &code_store,
+      .pool = &pool,
+      .clock = &RealClock::Instance(),
+      .endpoint = endpoint});
+  router = std::make_unique<EdgeRouter>(lambda_service.get(), &code_store);
+
+  const double ready_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  fmt::print("Serval ready on {} in {:.1f} ms (data dir {}, {} functions)\n", endpoint, ready_ms,
+             data_dir.string(), (*registry)->size());
+  for (const std::string& missing : pool.MissingIsolation()) {
+    fmt::print(stderr, "WARNING: isolation layer not available, running without it: {}\n",
+               missing);
+  }
+  std::fflush(stdout);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  bool stopping = false;
+  std::function<void(boost::system::error_code, int)> on_signal =
+      [&](boost::system::error_code error, int) {
+        if (error) return;
+        if (stopping) {  // a second signal: stop now
+          io.stop();
+          return;
+        }
+        stopping = true;
+        fmt::print("Serval shutting down\n");
+        std::fflush(stdout);
+        (*edge)->StopAccepting();
+        pool.Shutdown(config.shutdown_grace, [&] {
+          FinishWhenResponsesFlushed(io, **edge,
+                                     std::chrono::steady_clock::now() + kResponseFlushLimit);
+        });
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+  io.run();
+  return 0;
+}
+
+}  // namespace serval::server

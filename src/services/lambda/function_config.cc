@@ -1,0 +1,123 @@
+#include "services/lambda/function_config.h"
+
+#include <boost/json.hpp>
+
+#include "common/time_format.h"
+
+namespace serval::lambda {
+namespace {
+
+namespace json = boost::json;
+
+json::object StringMap(const std::map<std::string, std::string>& map) {
+  json::object object;
+  for (const auto& [key, value] : map) object[key] = value;
+  return object;
+}
+
+std::map<std::string, std::string> StringMapFrom(const json::value* value) {
+  std::map<std::string, std::string> map;
+  if (!value || !value->is_object()) return map;
+  for (const auto& [key, entry] : value->get_object()) {
+    if (entry.is_string()) map[std::string(key)] = std::string(entry.get_string());
+  }
+  return map;
+}
+
+}  // namespace
+
+void WriteFunctionConfiguration(const FunctionConfig& config, const AccountContext& account,
+                                json::object& out) {
+  out["FunctionName"] = config.name;
+  out["FunctionArn"] = LambdaFunctionArn(account, config.name);
+  out["Runtime"] = config.runtime;
+  out["Role"] = config.role;
+  out["Handler"] = config.handler;
+  out["CodeSize"] = config.code_size;
+  out["Description"] = config.description;
+  out["Timeout"] = config.timeout_seconds;
+  out["MemorySize"] = config.memory_mb;
+  out["LastModified"] = FormatLambdaTimestamp(config.last_modified_millis);
+  out["CodeSha256"] = config.code_sha256;
+  out["Version"] = "$LATEST";
+  out["Environment"] = json::object{{"Variables", StringMap(config.variables)}};
+  out["TracingConfig"] = json::object{{"Mode", "PassThrough"}};
+  out["RevisionId"] = config.revision_id;
+  out["State"] = "Active";
+  out["LastUpdateStatus"] = "Successful";
+  out["PackageType"] = "Zip";
+  json::array architectures;
+  for (const auto& architecture : config.architectures) architectures.emplace_back(architecture);
+  out["Architectures"] = std::move(architectures);
+  out["EphemeralStorage"] = json::object{{"Size", config.ephemeral_storage_mb}};
+  out["SnapStart"] = json::object{{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}};
+  out["LoggingConfig"] =
+      json::object{{"LogFormat", "Text"}, {"LogGroup", "/aws/lambda/" + config.name}};
+}
+
+std::string ToStorageJson(const FunctionConfig& config) {
+  json::object out;
+  out["name"] = config.name;
+  out["runtime"] = config.runtime;
+  out["role"] = config.role;
+  out["handler"] = config.handler;
+  out["description"] = config.description;
+  out["memory_mb"] = config.memory_mb;
+  out["timeout_seconds"] = config.timeout_seconds;
+  out["ephemeral_storage_mb"] = config.ephemeral_storage_mb;
+  out["variables"] = StringMap(config.variables);
+  json::array architectures;
+  for (const auto& architecture : config.architectures) architectures.emplace_back(architecture);
+  out["architectures"] = std::move(architectures);
+  out["tags"] = StringMap(config.tags);
+  out["code_sha256"] = config.code_sha256;
+  out["code_id"] = config.code_id;
+  out["code_size"] = config.code_size;
+  out["last_modified_millis"] = config.last_modified_millis;
+  out["revision_id"] = config.revision_id;
+  return json::serialize(out);
+}
+
+absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text) {
+  json::error_code ec;
+  json::value parsed = json::parse(json::string_view(text.data(), text.size()), ec);
+  if (ec || !parsed.is_object()) return absl::DataLossError("stored function is not JSON");
+  const json::object& in = parsed.get_object();
+  auto text_of = [&in](const char* key) -> std::string {
+    const json::value* value = in.if_contains(key);
+    return value && value->is_string() ? std::string(value->get_string()) : std::string();
+  };
+  auto int_of = [&in](const char* key, int64_t fallback) -> int64_t {
+    const json::value* value = in.if_contains(key);
+    return value && value->is_int64() ? value->get_int64() : fallback;
+  };
+  FunctionConfig config;
+  config.name = text_of("name");
+  config.runtime = text_of("runtime");
+  config.role = text_of("role");
+  config.handler = text_of("handler");
+  config.description = text_of("description");
+  config.memory_mb = static_cast<int>(int_of("memory_mb", 128));
+  config.timeout_seconds = static_cast<int>(int_of("timeout_seconds", 3));
+  config.ephemeral_storage_mb = static_cast<int>(int_of("ephemeral_storage_mb", 512));
+  config.variables = StringMapFrom(in.if_contains("variables"));
+  config.architectures.clear();
+  if (const json::value* list = in.if_contains("architectures"); list && list->is_array()) {
+    for (const auto& item : list->get_array()) {
+      if (item.is_string()) config.architectures.emplace_back(item.get_string());
+    }
+  }
+  if (config.architectures.empty()) config.architectures = {"x86_64"};
+  config.tags = StringMapFrom(in.if_contains("tags"));
+  config.code_sha256 = text_of("code_sha256");
+  config.code_id = text_of("code_id");
+  config.code_size = int_of("code_size", 0);
+  config.last_modified_millis = int_of("last_modified_millis", 0);
+  config.revision_id = text_of("revision_id");
+  if (config.name.empty() || config.code_id.empty()) {
+    return absl::DataLossError("stored function lacks a name or code");
+  }
+  return config;
+}
+
+}  // namespace serval::lambda

@@ -1,0 +1,366 @@
+#include "services/lambda/function_request.h"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/crypto.h"
+#include "sandbox/runtime_command.h"
+#include "services/lambda/errors.h"
+
+namespace serval::lambda {
+namespace {
+
+namespace json = boost::json;
+
+constexpr size_t kMaxNameLength = 64;
+constexpr size_t kMaxVariablesBytes = 4096;
+
+// Variables the runtime sets itself; AWS refuses functions that try to set them.
+constexpr std::string_view kReservedVariables[] = {
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"};
+
+std::string ConstraintError(std::string_view value, std::string_view field,
+                            std::string_view constraint) {
+  return fmt::format(
+      "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: {}", value,
+      field, constraint);
+}
+
+bool IsNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
+
+bool IsValidName(std::string_view name) {
+  return !name.empty() && name.size() <= kMaxNameLength &&
+         std::all_of(name.begin(), name.end(), IsNameChar);
+}
+
+// Reads an optional member, checking its JSON type. `present` tells whether it was there.
+template <typename T>
+absl::Status Read(const json::object& body, std::string_view key, T& out, bool* present = nullptr);
+
+template <>
+absl::Status Read<std::string>(const json::object& body, std::string_view key, std::string& out,
+                               bool* present) {
+  const json::value* value = body.if_contains(json::string_view(key.data(), key.size()));
+  if (present) *present = value && !value->is_null();
+  if (!value || value->is_null()) return absl::OkStatus();
+  if (!value->is_string()) {
+    return InvalidRequestContent(fmt::format(
+        "Could not parse request body into json: field '{}' must be a string", key));
+  }
+  out = std::string(value->get_string());
+  return absl::OkStatus();
+}
+
+template <>
+absl::Status Read<int>(const json::object& body, std::string_view key, int& out, bool* present) {
+  const json::value* value = body.if_contains(json::string_view(key.data(), key.size()));
+  if (present) *present = value && !value->is_null();
+  if (!value || value->is_null()) return absl::OkStatus();
+  if (value->is_int64() && value->get_int64() >= INT32_MIN && value->get_int64() <= INT32_MAX) {
+    out = static_cast<int>(value->get_int64());
+    return absl::OkStatus();
+  }
+  return InvalidRequestContent(
+      fmt::format("Could not parse request body into json: field '{}' must be an integer", key));
+}
+
+absl::Status CheckRange(int value, std::string_view field, int low, int high) {
+  if (value < low) {
+    return ValidationError(ConstraintError(
+        std::to_string(value), field,
+        fmt::format("Member must have value greater than or equal to {}", low)));
+  }
+  if (value > high) {
+    return ValidationError(ConstraintError(
+        std::to_string(value), field,
+        fmt::format("Member must have value less than or equal to {}", high)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadVariables(const json::object& body, FunctionConfig& config) {
+  const json::value* environment = body.if_contains("Environment");
+  if (!environment || environment->is_null()) return absl::OkStatus();
+  if (!environment->is_object()) {
+    return InvalidRequestContent("Could not parse request body into json: Environment");
+  }
+  const json::value* variables = environment->get_object().if_contains("Variables");
+  std::map<std::string, std::string> parsed;
+  if (variables && !variables->is_null()) {
+    if (!variables->is_object()) {
+      return InvalidRequestContent("Could not parse request body into json: Variables");
+    }
+    size_t total = 0;
+    for (const auto& [key, value] : variables->get_object()) {
+      if (!value.is_string()) {
+        return InvalidRequestContent(
+            "Could not parse request body into json: variable values must be strings");
+      }
+      const std::string name(key);
+      const bool valid = !name.empty() && std::isalpha(static_cast<unsigned char>(name[0])) &&
+                         std::all_of(name.begin(), name.end(), [](char c) {
+                           return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                         });
+      if (!valid) {
+        return ValidationError(ConstraintError(
+            name, "environment.variables",
+            "Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+"));
+      }
+      if (std::find(std::begin(kReservedVariables), std::end(kReservedVariables), name) !=
+          std::end(kReservedVariables)) {
+        return InvalidParameter(
+            "Lambda was unable to configure your environment variables because the environment "
+            "variables you have provided contains reserved keys that are currently not supported "
+            "for modification. Reserved keys used in this request: " + name);
+      }
+      total += name.size() + value.get_string().size();
+      parsed[name] = std::string(value.get_string());
+    }
+    if (total > kMaxVariablesBytes) {
+      return InvalidParameter(
+          "Lambda was unable to configure your environment variables because the environment "
+          "variables you have provided exceeded the 4KB limit.");
+    }
+  }
+  config.variables = std::move(parsed);
+  return absl::OkStatus();
+}
+
+absl::Status ReadRuntime(const json::object& body, FunctionConfig& config) {
+  bool present = false;
+  std::string runtime;
+  if (auto status = Read(body, "Runtime", runtime, &present); !status.ok()) return status;
+  if (!present) return absl::OkStatus();
+  if (!sandbox::FamilyOf(runtime).ok()) {
+    std::string known;
+    for (const auto& name : sandbox::SupportedRuntimes()) known += (known.empty() ? "" : ", ") + name;
+    return InvalidParameter(fmt::format(
+        "Value {} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: "
+        "[{}] or be a valid ARN",
+        runtime, known));
+  }
+  config.runtime = std::move(runtime);
+  return absl::OkStatus();
+}
+
+absl::Status ReadEphemeralStorage(const json::object& body, FunctionConfig& config) {
+  const json::value* storage = body.if_contains("EphemeralStorage");
+  if (!storage || storage->is_null()) return absl::OkStatus();
+  if (!storage->is_object()) {
+    return InvalidRequestContent("Could not parse request body into json: EphemeralStorage");
+  }
+  int size = config.ephemeral_storage_mb;
+  if (auto status = Read(storage->get_object(), "Size", size); !status.ok()) return status;
+  if (auto status = CheckRange(size, "ephemeralStorage.size", 512, 10240); !status.ok()) {
+    return status;
+  }
+  config.ephemeral_storage_mb = size;
+  return absl::OkStatus();
+}
+
+absl::Status ReadArchitectures(const json::object& body, FunctionConfig& config) {
+  const json::value* list = body.if_contains("Architectures");
+  if (!list || list->is_null()) return absl::OkStatus();
+  if (!list->is_array() || list->get_array().size() != 1 || !list->get_array()[0].is_string()) {
+    return ValidationError(ConstraintError("Architectures", "architectures",
+                                           "Member must have length less than or equal to 1"));
+  }
+  const std::string architecture(list->get_array()[0].get_string());
+  if (architecture != "x86_64" && architecture != "arm64") {
+    return ValidationError(ConstraintError(architecture, "architectures",
+                                           "Member must satisfy enum value set: [x86_64, arm64]"));
+  }
+  config.architectures = {architecture};
+  return absl::OkStatus();
+}
+
+// Fields shared by CreateFunction and UpdateFunctionConfiguration.
+absl::Status ReadConfigurationFields(const json::object& body, FunctionConfig& config) {
+  if (auto s = ReadRuntime(body, config); !s.ok()) return s;
+  if (auto s = Read(body, "Role", config.role); !s.ok()) return s;
+  bool has_handler = false;
+  std::string handler;
+  if (auto s = Read(body, "Handler", handler, &has_handler); !s.ok()) return s;
+  if (has_handler) {
+    const bool valid = handler.size() <= 128 &&
+                       std::none_of(handler.begin(), handler.end(),
+                                    [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+    if (!valid) {
+      return ValidationError(ConstraintError(handler, "handler",
+                                             "Member must satisfy regular expression pattern: "
+                                             "[^\\s]+"));
+    }
+    config.handler = std::move(handler);
+  }
+  if (auto s = Read(body, "Description", config.description); !s.ok()) return s;
+  if (config.description.size() > 256) {
+    return ValidationError(ConstraintError(config.description, "description",
+                                           "Member must have length less than or equal to 256"));
+  }
+  if (auto s = Read(body, "MemorySize", config.memory_mb); !s.ok()) return s;
+  if (auto s = CheckRange(config.memory_mb, "memorySize", 128, 10240); !s.ok()) return s;
+  if (auto s = Read(body, "Timeout", config.timeout_seconds); !s.ok()) return s;
+  if (auto s = CheckRange(config.timeout_seconds, "timeout", 1, 900); !s.ok()) return s;
+  if (auto s = ReadVariables(body, config); !s.ok()) return s;
+  return ReadEphemeralStorage(body, config);
+}
+
+absl::StatusOr<std::string> DecodeZip(const json::value* zip) {
+  if (!zip->is_string()) {
+    return InvalidRequestContent("Could not parse request body into json: ZipFile");
+  }
+  auto decoded = Base64Decode(std::string_view(zip->get_string().data(), zip->get_string().size()));
+  if (!decoded.ok()) {
+    return InvalidRequestContent(
+        "Could not parse request body into json: ZipFile is not valid base64");
+  }
+  return decoded;
+}
+
+absl::StatusOr<std::string> ReadZip(const json::object& code) {
+  if (const json::value* zip = code.if_contains("ZipFile"); zip && !zip->is_null()) {
+    return DecodeZip(zip);
+  }
+  if (code.contains("S3Bucket") || code.contains("ImageUri")) {
+    return InvalidParameter(
+        "Serval accepts function code as Code.ZipFile only; S3 and image sources are not "
+        "supported yet");
+  }
+  return InvalidParameter("Please provide a source for function code.");
+}
+
+}  // namespace
+
+absl::StatusOr<json::object> ParseBody(std::string_view body) {
+  json::error_code ec;
+  json::value parsed = json::parse(json::string_view(body.data(), body.size()), ec);
+  if (ec) {
+    return InvalidRequestContent("Could not parse request body into json: " + ec.message());
+  }
+  if (!parsed.is_object()) {
+    return InvalidRequestContent("Could not parse request body into json: expected an object");
+  }
+  return std::move(parsed.get_object());
+}
+
+absl::StatusOr<FunctionReference> ParseFunctionReference(std::string_view text) {
+  // NAME[:QUALIFIER] | ACCOUNT:function:NAME[:QUALIFIER] | arn:PARTITION:lambda:REGION:ACCOUNT:
+  // function:NAME[:QUALIFIER]
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t colon = text.find(':', start);
+    parts.push_back(text.substr(start, colon == std::string_view::npos ? colon : colon - start));
+    if (colon == std::string_view::npos) break;
+    start = colon + 1;
+  }
+  FunctionReference reference;
+  size_t name_index = 0;
+  if (parts.size() >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function") {
+    name_index = 6;
+  } else if (parts.size() >= 3 && parts[1] == "function") {
+    name_index = 2;
+  } else if (parts.size() > 2) {
+    name_index = parts.size();  // invalid
+  }
+  const bool shape_ok = name_index < parts.size() && parts.size() <= name_index + 2;
+  if (!shape_ok || !IsValidName(parts[name_index]) || text.size() > 170) {
+    return ValidationError(ConstraintError(
+        text, "functionName",
+        "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}("
+        "-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+"
+        "))?"));
+  }
+  reference.name = std::string(parts[name_index]);
+  if (parts.size() == name_index + 2) {
+    reference.qualifier = std::string(parts[name_index + 1]);
+    if (reference.qualifier != "$LATEST" &&
+        (reference.qualifier.empty() ||
+         !std::all_of(reference.qualifier.begin(), reference.qualifier.end(), IsNameChar))) {
+      return ValidationError(ConstraintError(text, "functionName", "invalid qualifier"));
+    }
+  }
+  return reference;
+}
+
+absl::StatusOr<FunctionConfig> ParseCreateFunction(const json::object& body, std::string* zip) {
+  FunctionConfig config;
+  std::string name;
+  bool has_name = false;
+  if (auto s = Read(body, "FunctionName", name, &has_name); !s.ok()) return s;
+  if (!has_name) {
+    return ValidationError(
+        "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: "
+        "Member must not be null");
+  }
+  auto reference = ParseFunctionReference(name);
+  if (!reference.ok()) return reference.status();
+  if (!reference->qualifier.empty()) {
+    return InvalidParameter("A qualifier is not allowed when creating a function");
+  }
+  config.name = reference->name;
+  if (auto s = ReadConfigurationFields(body, config); !s.ok()) return s;
+  if (auto s = ReadArchitectures(body, config); !s.ok()) return s;
+  std::string package_type = "Zip";
+  if (auto s = Read(body, "PackageType", package_type); !s.ok()) return s;
+  if (package_type != "Zip") {
+    return InvalidParameter("Serval runs Zip packages only; PackageType Image is not supported");
+  }
+  if (config.runtime.empty()) {
+    return InvalidParameter("Runtime and Handler are mandatory parameters for functions created "
+                            "with deployment packages.");
+  }
+  if (config.handler.empty() && !config.runtime.starts_with("provided")) {
+    return InvalidParameter("Runtime and Handler are mandatory parameters for functions created "
+                            "with deployment packages.");
+  }
+  if (config.role.empty()) {
+    return ValidationError(
+        "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member "
+        "must not be null");
+  }
+  if (const json::value* tags = body.if_contains("Tags"); tags && !tags->is_null()) {
+    if (!tags->is_object()) return InvalidRequestContent("Could not parse request body: Tags");
+    for (const auto& [key, value] : tags->get_object()) {
+      if (!value.is_string()) return InvalidRequestContent("Could not parse request body: Tags");
+      config.tags[std::string(key)] = std::string(value.get_string());
+    }
+  }
+  const json::value* code = body.if_contains("Code");
+  if (!code || !code->is_object()) {
+    return ValidationError(
+        "1 validation error detected: Value null at 'code' failed to satisfy constraint: Member "
+        "must not be null");
+  }
+  auto decoded = ReadZip(code->get_object());
+  if (!decoded.ok()) return decoded.status();
+  *zip = std::move(*decoded);
+  return config;
+}
+
+absl::Status ApplyConfigurationUpdate(const json::object& body, FunctionConfig& config) {
+  FunctionConfig updated = config;
+  if (auto s = ReadConfigurationFields(body, updated); !s.ok()) return s;
+  config = std::move(updated);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ParseCodeUpdate(const json::object& body, FunctionConfig& config) {
+  FunctionConfig updated = config;
+  if (auto s = ReadArchitectures(body, updated); !s.ok()) return s;
+  auto zip = ReadZip(body);
+  if (!zip.ok()) return zip.status();
+  config = std::move(updated);
+  return zip;
+}
+
+}  // namespace serval::lambda

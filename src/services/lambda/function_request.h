@@ -1,0 +1,39 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "services/lambda/function_config.h"
+
+namespace boost::json {
+class object;
+}  // namespace boost::json
+
+namespace serval::lambda {
+
+// Validation and decoding of the control-plane request bodies, with AWS's error codes and
+// messages. Thread-safe (pure functions).
+
+// Parses a request body into a JSON object (InvalidRequestContentException otherwise).
+absl::StatusOr<boost::json::object> ParseBody(std::string_view body);
+
+// A function name, partial ARN (ACCOUNT:function:NAME) or full ARN, optionally ":QUALIFIER".
+struct FunctionReference {
+  std::string name;
+  std::string qualifier;  // empty when none was given
+};
+absl::StatusOr<FunctionReference> ParseFunctionReference(std::string_view text);
+
+// CreateFunction: the configuration plus the decoded zip (returned through `zip`).
+absl::StatusOr<FunctionConfig> ParseCreateFunction(const boost::json::object& body,
+                                                   std::string* zip);
+
+// UpdateFunctionConfiguration: applies the fields present in `body` to `config`.
+absl::Status ApplyConfigurationUpdate(const boost::json::object& body, FunctionConfig& config);
+
+// UpdateFunctionCode: the decoded zip, and Architectures applied to `config`.
+absl::StatusOr<std::string> ParseCodeUpdate(const boost::json::object& body,
+                                            FunctionConfig& config);
+
+}  // namespace serval::lambda

@@ -1,0 +1,106 @@
+#include "services/lambda/function_request.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "common/aws_error.h"
+
+namespace serval::lambda {
+namespace {
+
+boost::json::object Body(std::string_view text) {
+  auto parsed = ParseBody(text);
+  EXPECT_TRUE(parsed.ok()) << text;
+  return *parsed;
+}
+
+std::string CodeOf(const absl::Status& status) { return AwsErrorCode(status); }
+
+constexpr char kValid[] =
+    R"({"FunctionName":"f","Runtime":"python3.12","Role":"arn:aws:iam::000000000000:role/r",)"
+    R"("Handler":"app.handler","Code":{"ZipFile":"UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}})";
+
+TEST(ParseFunctionReference, AcceptsNamesAndArns) {
+  EXPECT_EQ(ParseFunctionReference("my-fn_1")->name, "my-fn_1");
+  EXPECT_EQ(ParseFunctionReference("my-fn:$LATEST")->qualifier, "$LATEST");
+  EXPECT_EQ(ParseFunctionReference("123456789012:function:f")->name, "f");
+  auto full = ParseFunctionReference("arn:aws:lambda:us-east-1:123456789012:function:f:prod");
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(full->name, "f");
+  EXPECT_EQ(full->qualifier, "prod");
+}
+
+TEST(ParseFunctionReference, RejectsBadNames) {
+  for (const std::string& bad : {std::string(""), std::string("bad name"), std::string("a/b"),
+                                std::string(65, 'a'), std::string("a:b:c:d"),
+                                std::string("arn:aws:lambda:us-east-1:1:function:")}) {
+    auto parsed = ParseFunctionReference(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(CodeOf(parsed.status()), "ValidationException") << bad;
+  }
+  EXPECT_TRUE(ParseFunctionReference(std::string(64, 'a')).ok());
+}
+
+TEST(ParseBody, RejectsMalformedJson) {
+  for (const char* bad : {"{", "[]", "nope", ""}) {
+    auto parsed = ParseBody(bad);
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_EQ(CodeOf(parsed.status()), "InvalidRequestContentException");
+  }
+}
+
+TEST(ParseCreateFunction, ReadsAValidRequest) {
+  std::string zip;
+  auto config = ParseCreateFunction(Body(kValid), &zip);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->name, "f");
+  EXPECT_EQ(config->memory_mb, 128);
+  EXPECT_EQ(config->timeout_seconds, 3);
+  EXPECT_EQ(zip.size(), 22u);
+}
+
+TEST(ParseCreateFunction, RejectsOutOfRangeAndWrongTypes) {
+  struct Case {
+    const char* field;
+    const char* value;
+    const char* code;
+  };
+  for (const Case& c : {Case{"MemorySize", "127", "ValidationException"},
+                        Case{"MemorySize", "10241", "ValidationException"},
+                        Case{"Timeout", "0", "ValidationException"},
+                        Case{"Timeout", "901", "ValidationException"},
+                        Case{"Timeout", "\"ten\"", "InvalidRequestContentException"},
+                        Case{"Runtime", "\"python2.7\"", "InvalidParameterValueException"},
+                        Case{"Handler", "\"has space\"", "ValidationException"},
+                        Case{"Environment", R"({"Variables":{"AWS_REGION":"x"}})",
+                             "InvalidParameterValueException"},
+                        Case{"Environment", R"({"Variables":{"1BAD":"x"}})",
+                             "ValidationException"},
+                        Case{"Code", R"({"ZipFile":"***"})", "InvalidRequestContentException"},
+                        Case{"Code", R"({"S3Bucket":"b","S3Key":"k"})",
+                             "InvalidParameterValueException"}}) {
+    auto body = Body(kValid);
+    body[c.field] = boost::json::parse(c.value);
+    std::string zip;
+    auto config = ParseCreateFunction(body, &zip);
+    ASSERT_FALSE(config.ok()) << c.field << "=" << c.value;
+    EXPECT_EQ(CodeOf(config.status()), c.code) << c.field << "=" << c.value;
+  }
+}
+
+TEST(ApplyConfigurationUpdate, ChangesOnlyGivenFieldsAndIsAtomic) {
+  FunctionConfig config;
+  config.name = "f";
+  config.runtime = "python3.12";
+  config.handler = "a.b";
+  ASSERT_TRUE(ApplyConfigurationUpdate(Body(R"({"MemorySize":256,"Description":"d"})"), config).ok());
+  EXPECT_EQ(config.memory_mb, 256);
+  EXPECT_EQ(config.description, "d");
+  EXPECT_EQ(config.handler, "a.b");
+  EXPECT_FALSE(ApplyConfigurationUpdate(Body(R"({"Description":"x","Timeout":1000})"), config).ok());
+  EXPECT_EQ(config.description, "d");  // nothing applied from the rejected update
+}
+
+}  // namespace
+}  // namespace serval::lambda

@@ -1,0 +1,67 @@
+#include "storage/sqlite_db.h"
+
+#include <sqlite3.h>
+
+namespace serval::storage {
+namespace {
+
+absl::Status SqliteError(sqlite3* db, std::string_view what) {
+  return absl::InternalError(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
+  if (rc != SQLITE_OK) return SqliteError(raw, "cannot open " + path);
+  sqlite3_busy_timeout(raw, 5000);
+  if (auto status = db->ExecScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+      !status.ok()) {
+    return status;
+  }
+  return db;
+}
+
+SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
+
+absl::Status SqliteDb::Run(std::string_view sql, const std::vector<std::string>& params,
+                           const std::function<void(const Row&)>& on_row) {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &statement, nullptr) !=
+      SQLITE_OK) {
+    return SqliteError(db_, "prepare failed");
+  }
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(statement, sqlite3_finalize);
+  for (size_t i = 0; i < params.size(); ++i) {
+    sqlite3_bind_text(statement, static_cast<int>(i + 1), params[i].data(),
+                      static_cast<int>(params[i].size()), SQLITE_TRANSIENT);
+  }
+  while (true) {
+    const int rc = sqlite3_step(statement);
+    if (rc == SQLITE_DONE) return absl::OkStatus();
+    if (rc != SQLITE_ROW) return SqliteError(db_, "statement failed");
+    if (!on_row) continue;
+    Row row(sqlite3_column_count(statement));
+    for (size_t c = 0; c < row.size(); ++c) {
+      const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, c));
+      row[c].assign(bytes ? bytes : "", sqlite3_column_bytes(statement, c));
+    }
+    on_row(row);
+  }
+}
+
+absl::Status SqliteDb::ExecScript(const std::string& sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error ? error : "unknown error";
+    sqlite3_free(error);
+    return absl::InternalError("sqlite: " + message);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace serval::storage

@@ -1,0 +1,251 @@
+// End-to-end test of serval with @aws-sdk/client-lambda (JS SDK v3).
+// Starts the real binary (SERVAL_BIN or <repo>/build/serval) on a free port with a fresh data
+// dir, drives it through the SDK, and checks a clean SIGTERM shutdown at the end.
+// Run: node --test tests/e2e/js/
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  LambdaClient, CreateFunctionCommand, GetFunctionCommand, InvokeCommand,
+  DeleteFunctionCommand, ListFunctionsCommand, waitUntilFunctionActiveV2,
+} from '@aws-sdk/client-lambda';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..', '..');
+const fixtures = path.resolve(here, '..', 'fixtures');
+const servalBin = process.env.SERVAL_BIN || path.join(repoRoot, 'build', 'serval');
+const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
+
+// ---- a minimal zip writer (stored entries, unix modes) ------------------------------------------
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function makeZip(files) { // files: [{name, data: Buffer|string, mode}]
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const f of files) {
+    const name = Buffer.from(f.name);
+    const data = Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data);
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0, 6);
+    local.writeUInt16LE(0, 8); // stored
+    local.writeUInt16LE(0, 10);
+    local.writeUInt16LE(0x21, 12); // 1980-01-01
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(0, 28);
+    locals.push(local, name, data);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE((3 << 8) | 20, 4); // made by unix
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0, 8);
+    central.writeUInt16LE(0, 10);
+    central.writeUInt16LE(0, 12);
+    central.writeUInt16LE(0x21, 14);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(0, 30);
+    central.writeUInt16LE(0, 32);
+    central.writeUInt16LE(0, 34);
+    central.writeUInt16LE(0, 36);
+    central.writeUInt32LE(((0o100000 | (f.mode ?? 0o644)) << 16) >>> 0, 38);
+    central.writeUInt32LE(offset, 42);
+    centrals.push(central, name);
+    offset += local.length + name.length + data.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+const fixture = (...p) => fs.readFileSync(path.join(fixtures, ...p));
+
+// ---- serval process ------------------------------------------------------------------------------
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+let serval; let endpoint; let tmpRoot; let dataDir; let client; let servalOutput = '';
+
+before(async () => {
+  assert.ok(fs.existsSync(servalBin), `serval binary not found at ${servalBin} (set SERVAL_BIN)`);
+  tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'serval-e2e-js-'));
+  dataDir = path.join(tmpRoot, 'data');
+  const port = await freePort();
+  endpoint = `http://127.0.0.1:${port}`;
+  serval = spawn(servalBin, ['up', '--host', '127.0.0.1', '--port', String(port),
+    '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  serval.stdout.on('data', (d) => { servalOutput += d; });
+  serval.stderr.on('data', (d) => { servalOutput += d; });
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    if (serval.exitCode !== null) throw new Error(`serval exited early:\n${servalOutput}`);
+    try {
+      const r = await fetch(`${endpoint}/_serval/health`);
+      if (r.status === 200) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`serval not healthy:\n${servalOutput}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  client = new LambdaClient({
+    endpoint, region: 'us-east-1', maxAttempts: 1,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+});
+
+after(async () => {
+  client?.destroy();
+  if (serval && serval.exitCode === null) {
+    const exited = new Promise((resolve) => serval.once('exit', (code, sig) => resolve({ code, sig })));
+    serval.kill('SIGTERM');
+    const res = await Promise.race([exited,
+      new Promise((resolve) => setTimeout(() => resolve(null), 5000))]);
+    if (res === null) {
+      serval.kill('SIGKILL');
+      assert.fail(`serval did not exit within 5 s of SIGTERM\n${servalOutput.slice(-3000)}`);
+    }
+    assert.equal(res.code, 0, `serval exit code ${res.code} signal ${res.sig}\n${servalOutput.slice(-3000)}`);
+  }
+  if (tmpRoot && !process.env.SERVAL_E2E_KEEP) fs.rmSync(tmpRoot, { recursive: true, force: true });
+});
+
+// ---- helpers -----------------------------------------------------------------------------------
+const uniq = (p) => `${p}-${randomUUID().slice(0, 8)}`;
+const enc = (obj) => new TextEncoder().encode(JSON.stringify(obj));
+const dec = (u8) => JSON.parse(new TextDecoder().decode(u8));
+
+async function createFn(name, zip, runtime, handler) {
+  const out = await client.send(new CreateFunctionCommand({
+    FunctionName: name, Runtime: runtime, Role: ROLE, Handler: handler, Code: { ZipFile: zip },
+  }));
+  await waitUntilFunctionActiveV2({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 1 },
+    { FunctionName: name });
+  return out;
+}
+
+// ---- tests -----------------------------------------------------------------------------------
+test('create from zip, get, invoke python, delete', async () => {
+  const name = uniq('js-py');
+  const zip = makeZip([{ name: 'echo.py', data: fixture('python', 'echo.py') }]);
+  const created = await createFn(name, zip, 'python3.12', 'echo.lambda_handler');
+  assert.equal(created.$metadata.httpStatusCode, 201);
+  assert.equal(created.FunctionArn, `arn:aws:lambda:us-east-1:000000000000:function:${name}`);
+  assert.equal(created.CodeSha256, createHash('sha256').update(zip).digest('base64'));
+  assert.equal(created.CodeSize, zip.length);
+
+  const got = await client.send(new GetFunctionCommand({ FunctionName: name }));
+  assert.equal(got.Configuration.State, 'Active');
+
+  const listed = await client.send(new ListFunctionsCommand({}));
+  assert.ok(listed.Functions.some((f) => f.FunctionName === name));
+
+  const payload = { from: 'js', n: [1, 2, 3] };
+  const res = await client.send(new InvokeCommand({ FunctionName: name, Payload: enc(payload),
+    LogType: 'Tail' }));
+  assert.equal(res.StatusCode, 200);
+  assert.equal(res.FunctionError, undefined);
+  assert.equal(res.ExecutedVersion, '$LATEST');
+  assert.deepEqual(dec(res.Payload), payload);
+  const log = Buffer.from(res.LogResult, 'base64').toString();
+  assert.match(log, /START RequestId: \S+ Version: \$LATEST/);
+  assert.match(log, /REPORT RequestId: \S+\tDuration: \d+\.\d\d ms/);
+
+  const del = await client.send(new DeleteFunctionCommand({ FunctionName: name }));
+  assert.equal(del.$metadata.httpStatusCode, 204);
+  await assert.rejects(client.send(new GetFunctionCommand({ FunctionName: name })),
+    (err) => err.name === 'ResourceNotFoundException');
+});
+
+test('invoke node functions (async and callback) and a node function error', async () => {
+  const asyncName = uniq('js-node');
+  await createFn(asyncName, makeZip([{ name: 'index.js', data: fixture('node', 'async_echo.js') }]),
+    'nodejs20.x', 'index.handler');
+  const res = await client.send(new InvokeCommand({ FunctionName: asyncName,
+    Payload: enc({ hello: 'node' }) }));
+  assert.equal(res.FunctionError, undefined, new TextDecoder().decode(res.Payload));
+  assert.deepEqual(dec(res.Payload), { hello: 'node' });
+
+  const cbName = uniq('js-cb');
+  await createFn(cbName, makeZip([{ name: 'index.js', data: fixture('node', 'callback.js') }]),
+    'nodejs20.x', 'index.handler');
+  const cb = await client.send(new InvokeCommand({ FunctionName: cbName, Payload: enc({ a: 1 }) }));
+  assert.deepEqual(dec(cb.Payload), { style: 'callback', got: { a: 1 }, fn: cbName });
+
+  const throwName = uniq('js-throw');
+  await createFn(throwName, makeZip([{ name: 'index.js', data: fixture('node', 'thrower.js') }]),
+    'nodejs20.x', 'index.handler');
+  const err = await client.send(new InvokeCommand({ FunctionName: throwName, Payload: enc({}) }));
+  assert.equal(err.StatusCode, 200);
+  assert.equal(err.FunctionError, 'Unhandled');
+  const body = dec(err.Payload);
+  assert.equal(body.errorType, 'Error');
+  assert.equal(body.errorMessage, 'boom from node');
+
+  for (const n of [asyncName, cbName, throwName]) {
+    await client.send(new DeleteFunctionCommand({ FunctionName: n }));
+  }
+});
+
+test('python function error', async () => {
+  const name = uniq('js-raise');
+  await createFn(name, makeZip([{ name: 'raiser.py', data: fixture('python', 'raiser.py') }]),
+    'python3.12', 'raiser.lambda_handler');
+  const res = await client.send(new InvokeCommand({ FunctionName: name, Payload: enc({}) }));
+  assert.equal(res.StatusCode, 200);
+  assert.equal(res.FunctionError, 'Unhandled');
+  const body = dec(res.Payload);
+  assert.equal(body.errorType, 'ValueError');
+  assert.equal(body.errorMessage, 'boom from raiser');
+  assert.ok(Array.isArray(body.stackTrace) && body.stackTrace.length > 0);
+  await client.send(new DeleteFunctionCommand({ FunctionName: name }));
+});
+
+test('unknown function is ResourceNotFoundException', async () => {
+  await assert.rejects(
+    client.send(new InvokeCommand({ FunctionName: uniq('js-missing'), Payload: enc({}) })),
+    (err) => {
+      assert.equal(err.name, 'ResourceNotFoundException');
+      assert.equal(err.$metadata.httpStatusCode, 404);
+      assert.ok(err.message && err.message.length > 0);
+      return true;
+    });
+});
