@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <algorithm>
+#include <array>
 #include <unordered_set>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -14,6 +16,10 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 class Session;
+
+// An oversized request body is read and dropped up to this size; beyond it the connection is
+// simply closed.
+constexpr uint64_t kMaxDiscardBytes = 512ull << 20;
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(asio::io_context& io, ServerOptions opts, Handler h)
@@ -58,7 +64,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(64 * 1024);
-    parser_->body_limit(server_->options.body_limit);
+    // Beast would refuse an over-limit Content-Length while reading the header, before we can
+    // answer; the limit is applied in OnHeader instead.
+    parser_->body_limit(boost::none);
     if (server_->options.idle_timeout.count() > 0) {
       stream_.expires_after(server_->options.idle_timeout);
     } else {
@@ -76,9 +84,14 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& header = parser_->get();
     const auto declared = parser_->content_length();
     if (declared && *declared > server_->options.body_limit) {
+      // Answer, then read and drop the body the client is still sending: closing with unread
+      // data would reset the connection before the client reads the answer.
       close_after_response_ = true;
+      unread_body_bytes_ = *declared - std::min<uint64_t>(*declared, buffer_.size());
+      buffer_.consume(buffer_.size());
       return Dispatch(/*body_too_large=*/true);
     }
+    parser_->body_limit(server_->options.body_limit);  // for chunked bodies
     if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
       auto continue_response =
           std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
@@ -103,6 +116,18 @@ class Session : public std::enable_shared_from_this<Session> {
                         if (ec) return self->OnReadError(ec);
                         self->Dispatch(/*body_too_large=*/false);
                       });
+  }
+
+  void DiscardThenClose() {
+    if (unread_body_bytes_ == 0 || unread_body_bytes_ > kMaxDiscardBytes) return Close();
+    auto scratch = std::make_shared<std::array<char, 65536>>();
+    stream_.expires_after(std::chrono::seconds(30));
+    stream_.async_read_some(asio::buffer(*scratch),
+                            [self = shared_from_this(), scratch](beast::error_code ec, size_t n) {
+                              self->unread_body_bytes_ -= std::min<uint64_t>(n, self->unread_body_bytes_);
+                              if (ec) return self->Close();
+                              self->DiscardThenClose();
+                            });
   }
 
   void OnReadError(beast::error_code ec) {
@@ -154,7 +179,8 @@ class Session : public std::enable_shared_from_this<Session> {
                        [self = shared_from_this(), message](beast::error_code ec, size_t) {
                          self->in_flight_ = false;
                          --self->server_->open_requests;
-                         if (ec || !self->keep_alive_) return self->Close();
+                         if (ec) return self->Close();
+                         if (!self->keep_alive_) return self->DiscardThenClose();
                          self->ReadHeader();
                        });
   }
@@ -166,6 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool close_after_response_ = false;
   bool in_flight_ = false;  // a request was dispatched and its response is not written yet
+  uint64_t unread_body_bytes_ = 0;  // of a refused oversized request, still to be discarded
 };
 
 void Server::Impl::Accept() {

@@ -459,7 +459,9 @@ class InvocationLog:
     REPORT_RE = re.compile(
         r"^REPORT RequestId: (?P<id>\S+)\tDuration: (?P<duration>\d+\.\d{2}) ms"
         r"\tBilled Duration: (?P<billed>\d+) ms\tMemory Size: (?P<memory>\d+) MB"
-        r"\tMax Memory Used: (?P<used>\d+) MB(?:\tInit Duration: (?P<init>\d+\.\d{2}) ms)?\t?$",
+        r"\tMax Memory Used: (?P<used>\d+) MB(?:\tInit Duration: (?P<init>\d+\.\d{2}) ms)?"
+        # Newer AWS REPORT lines may append more fields, e.g. "Status: error" / "Status: timeout".
+        r"(?P<more>(?:\t[A-Za-z][A-Za-z ]*: [^\t\n]*)*)\t?$",
         re.M)
 
     def __init__(self, text: str):

@@ -18,7 +18,7 @@ import tempfile
 import unittest
 import uuid
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError
 
 from serval_harness import (
     ROLE, ServalTestCase, fixture_text, make_zip, python_zip, unique_name)
@@ -159,10 +159,18 @@ class BadCreateTest(ServalTestCase):
         zip_bytes = make_zip({"echo.py": fixture_text("python", "echo.py"),
                               "blob.bin": os.urandom(52 * 1024 * 1024)})
         self.assertGreater(len(zip_bytes), 50 * 1024 * 1024)
+        try:
+            self._bad_create_big(zip_bytes)
+        except ConnectionClosedError as e:
+            # botocore (urllib3 2.x) reads an early response even after a broken pipe, so a
+            # server that answers 413 before closing is fine; one that just hangs up is not.
+            self.fail(f"serval closed the connection without an HTTP response: {e}")
+        self.assertTrue(self.serval.healthy())
+
+    def _bad_create_big(self, zip_bytes):
         self.bad_create(codes=("RequestEntityTooLargeException", "RequestTooLargeException",
                                "InvalidParameterValueException", "ValidationException"),
                         statuses=(400, 413), Code={"ZipFile": zip_bytes})
-        self.assertTrue(self.serval.healthy())
 
     def test_malformed_json_bodies(self):
         bodies = [

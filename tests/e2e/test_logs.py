@@ -95,6 +95,7 @@ class LogsCommandTest(ServalTestCase):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            proc.stdout.close()
         text = "".join(lines)
         self.assertIn("before-follow", text)
 

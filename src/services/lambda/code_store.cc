@@ -181,6 +181,7 @@ absl::StatusOr<CodeStore::StoredCode> CodeStore::Store(std::string_view zip_byte
   if (zip_bytes.size() > kMaxZipBytes) {
     return RequestTooLarge("Zipped size must be smaller than 52428800 bytes");
   }
+  if (zip_bytes.empty()) return BadZip("the file is empty");
   const std::string digest = Sha256(zip_bytes);
   StoredCode code{.id = Hex(digest), .sha256 = Base64Encode(digest),
                   .size = static_cast<int64_t>(zip_bytes.size())};

@@ -78,10 +78,12 @@ TEST_F(CodeStoreTest, UnpacksFilesWithModesAndReportsDigest) {
 }
 
 TEST_F(CodeStoreTest, RejectsNonZip) {
-  auto stored = store_.Store("this is not a zip file");
-  ASSERT_FALSE(stored.ok());
-  EXPECT_EQ(AwsErrorCode(stored.status()), "InvalidParameterValueException");
-  EXPECT_TRUE(StoreIsEmpty());
+  for (const char* bytes : {"this is not a zip file", ""}) {
+    auto stored = store_.Store(bytes);
+    ASSERT_FALSE(stored.ok()) << bytes;
+    EXPECT_EQ(AwsErrorCode(stored.status()), "InvalidParameterValueException");
+    EXPECT_TRUE(StoreIsEmpty());
+  }
 }
 
 TEST_F(CodeStoreTest, RejectsEscapingPaths) {
