@@ -44,6 +44,8 @@ install_packages() {
 }
 
 build() {
+  # Paths relative to the checkout let ccache reuse objects across clones.
+  export CCACHE_BASEDIR="$here"
   log "Building Serval"
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build -j2
