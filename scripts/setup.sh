@@ -19,7 +19,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libabsl-dev libsqlite3-dev libssl-dev libzip-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 nodejs npm zip unzip curl procps
+  zip unzip curl procps
 )
 
 install_packages() {
@@ -28,7 +28,11 @@ install_packages() {
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
       missing+=("$package")
   done
-  # The AWS CLI and boto3 drive the tests; use the machine's own if it has them.
+  # Tools are checked by command, not package: the machine's own Node.js (e.g. NodeSource's,
+  # which bundles npm and conflicts with Debian's npm package), AWS CLI and boto3 are fine.
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   command -v aws >/dev/null 2>&1 || missing+=(awscli)
   python3 -c 'import boto3' >/dev/null 2>&1 || missing+=(python3-boto3)
   if ((${#missing[@]})); then

@@ -15,7 +15,8 @@ TEST(TimeFormat, LambdaTimestampHasMillisAndOffset) {
 }
 
 TEST(Crypto, Base64RoundTripsAndRejectsGarbage) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     auto decoded = Base64Decode(Base64Encode(s));
     ASSERT_TRUE(decoded.ok());
     EXPECT_EQ(*decoded, s);

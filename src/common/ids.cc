@@ -31,7 +31,7 @@ std::string RandomHex(int bytes) {
 
 std::string NewUuid() {
   std::string hex = RandomHex(16);
-  hex[12] = '4';                                  // version 4
+  hex[12] = '4';  // version 4
   const int variant_nibble = hex[16] <= '9' ? hex[16] - '0' : hex[16] - 'a' + 10;
   hex[16] = kHexDigits[8 | (variant_nibble & 3)];  // variant 10xx
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +

@@ -1,8 +1,8 @@
 #include "common/time_format.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace serval {
 namespace {
@@ -26,7 +26,9 @@ std::string FormatLambdaTimestamp(int64_t epoch_millis) {
   return FormatWithSuffix(epoch_millis, "+0000");
 }
 
-std::string FormatIso8601Millis(int64_t epoch_millis) { return FormatWithSuffix(epoch_millis, "Z"); }
+std::string FormatIso8601Millis(int64_t epoch_millis) {
+  return FormatWithSuffix(epoch_millis, "Z");
+}
 
 std::string FormatLogStreamDate(int64_t epoch_millis) {
   const std::tm t = UtcParts(epoch_millis);

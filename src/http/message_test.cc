@@ -8,7 +8,8 @@ namespace {
 TEST(Request, SplitsAndDecodesPathSegments) {
   Request request;
   request.target = "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af/x?a=1";
-  EXPECT_EQ(request.RawPath(), "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af/x");
+  EXPECT_EQ(request.RawPath(),
+            "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af/x");
   EXPECT_EQ(request.PathSegments(),
             (std::vector<std::string>{"2015-03-31", "functions",
                                       "arn:aws:lambda:us-east-1:1:function:f", "x"}));

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <unordered_set>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <unordered_set>
 
 namespace serval::http {
 namespace asio = boost::asio;
@@ -72,10 +71,9 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       stream_.expires_never();
     }
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) {
-                               self->OnHeader(ec);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -95,12 +93,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
       auto continue_response =
           std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
-      bhttp::async_write(stream_, *continue_response,
-                         [self = shared_from_this(), continue_response](beast::error_code ec,
-                                                                        size_t) {
-                           if (ec) return self->Close();
-                           self->ReadBody();
-                         });
+      bhttp::async_write(
+          stream_, *continue_response,
+          [self = shared_from_this(), continue_response](beast::error_code ec, size_t) {
+            if (ec) return self->Close();
+            self->ReadBody();
+          });
       return;
     }
     ReadBody();
@@ -122,17 +120,17 @@ class Session : public std::enable_shared_from_this<Session> {
     if (unread_body_bytes_ == 0 || unread_body_bytes_ > kMaxDiscardBytes) return Close();
     auto scratch = std::make_shared<std::array<char, 65536>>();
     stream_.expires_after(std::chrono::seconds(30));
-    stream_.async_read_some(asio::buffer(*scratch),
-                            [self = shared_from_this(), scratch](beast::error_code ec, size_t n) {
-                              self->unread_body_bytes_ -= std::min<uint64_t>(n, self->unread_body_bytes_);
-                              if (ec) return self->Close();
-                              self->DiscardThenClose();
-                            });
+    stream_.async_read_some(asio::buffer(*scratch), [self = shared_from_this(), scratch](
+                                                        beast::error_code ec, size_t n) {
+      self->unread_body_bytes_ -= std::min<uint64_t>(n, self->unread_body_bytes_);
+      if (ec) return self->Close();
+      self->DiscardThenClose();
+    });
   }
 
   void OnReadError(beast::error_code ec) {
-    const bool peer_went_away = ec == bhttp::error::end_of_stream ||
-                                ec == asio::error::eof || ec == asio::error::operation_aborted ||
+    const bool peer_went_away = ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+                                ec == asio::error::operation_aborted ||
                                 ec == asio::error::connection_reset ||
                                 ec == beast::error::timeout || ec == asio::error::bad_descriptor;
     if (!peer_went_away && server_->options.on_malformed_request && !server_->stopped) {
@@ -191,7 +189,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   bool close_after_response_ = false;
-  bool in_flight_ = false;  // a request was dispatched and its response is not written yet
+  bool in_flight_ = false;          // a request was dispatched and its response is not written yet
   uint64_t unread_body_bytes_ = 0;  // of a refused oversized request, still to be discarded
 };
 
@@ -208,7 +206,7 @@ Server::Server(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Stop(); }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(asio::io_context& io, ServerOptions options,
-                                                     Handler handler) {
+                                                      Handler handler) {
   beast::error_code ec;
   const auto address = asio::ip::make_address(options.host, ec);
   if (ec) return absl::InvalidArgumentError("invalid listen address: " + options.host);

@@ -1,13 +1,11 @@
 #include "sandbox/environment.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-
-#include <boost/json.hpp>
-#include <fmt/format.h>
 
 #include "common/ids.h"
 #include "common/time_format.h"
@@ -30,15 +28,8 @@ int64_t SteadyNanos() {
       .count();
 }
 
-std::string ErrorJson(std::string_view error_type, std::string_view message) {
-  boost::json::object error;
-  error["errorType"] = error_type;
-  error["errorMessage"] = message;
-  return boost::json::serialize(error);
-}
-
 http::Response RuntimeApiError(int status, std::string_view error_type, std::string_view message) {
-  http::Response response{.status = status, .body = ErrorJson(error_type, message)};
+  http::Response response{.status = status, .body = ErrorBody(error_type, message)};
   response.SetHeader("Content-Type", "application/json");
   return response;
 }
@@ -83,8 +74,7 @@ absl::StatusOr<std::shared_ptr<Environment>> Environment::Start(
 
 absl::Status Environment::Launch() {
   const int64_t now = context_.clock->NowMillis();
-  const std::string stream =
-      FormatLogStreamDate(now) + "/[" + spec_->version + "]" + RandomHex(16);
+  const std::string stream = FormatLogStreamDate(now) + "/[" + spec_->version + "]" + RandomHex(16);
   const std::string group = "/aws/lambda/" + spec_->name;
   auto log = context_.log_store->OpenStream(group, stream);
   if (!log.ok()) return log.status();
@@ -99,13 +89,12 @@ absl::Status Environment::Launch() {
       self->Kill("Runtime.Unknown", "the runtime sent a malformed request to the Runtime API");
     }
   };
-  auto server = http::Server::Start(*context_.io, std::move(options),
-                                    [weak](http::Request&& request, http::Responder respond) {
-                                      if (auto self = weak.lock()) {
-                                        self->HandleRuntimeApi(std::move(request),
-                                                               std::move(respond));
-                                      }
-                                    });
+  auto server = http::Server::Start(
+      *context_.io, std::move(options), [weak](http::Request&& request, http::Responder respond) {
+        if (auto self = weak.lock()) {
+          self->HandleRuntimeApi(std::move(request), std::move(respond));
+        }
+      });
   if (!server.ok()) return server.status();
   runtime_api_ = std::move(*server);
 
@@ -119,14 +108,12 @@ absl::Status Environment::Launch() {
   const std::string runtime_dir = RuntimeDir(context_.isolation, launch);
   auto family = FamilyOf(spec_->runtime);
   if (!family.ok()) return family.status();
-  launch.argv = BootstrapArgv(*family, {.task_root = task_root,
-                                        .runtime_dir = runtime_dir,
-                                        .python_path = context_.python_path.empty()
-                                                           ? MachinePython()
-                                                           : context_.python_path,
-                                        .node_path = context_.node_path.empty()
-                                                         ? MachineNode()
-                                                         : context_.node_path});
+  launch.argv = BootstrapArgv(
+      *family,
+      {.task_root = task_root,
+       .runtime_dir = runtime_dir,
+       .python_path = context_.python_path.empty() ? MachinePython() : context_.python_path,
+       .node_path = context_.node_path.empty() ? MachineNode() : context_.node_path});
   // The function's own variables first: the runtime's reserved ones below take precedence.
   for (const auto& [key, value] : spec_->variables) launch.env.push_back(key + "=" + value);
   auto add = [&launch](std::string_view key, std::string_view value) {
@@ -229,10 +216,11 @@ void Environment::OnNext(http::Responder respond) {
   if (current_) {
     // Park first: completing makes the environment idle, and the pool may hand it work at once.
     parked_next_ = std::move(respond);
-    return FailCurrent("Runtime.Unknown",
-                       "RequestId: " + current_->invocation.request_id +
-                           " Error: the runtime asked for the next event without reporting this one",
-                       "error");
+    return FailCurrent(
+        "Runtime.Unknown",
+        "RequestId: " + current_->invocation.request_id +
+            " Error: the runtime asked for the next event without reporting this one",
+        "error");
   }
   parked_next_ = std::move(respond);
 }
@@ -274,7 +262,7 @@ void Environment::OnResult(const std::string& request_id, http::Request&& reques
   InvocationOutcome outcome{.body = std::move(request.body), .function_error = is_error};
   if (is_error && outcome.body.empty()) {
     std::string type(request.Header("Lambda-Runtime-Function-Error-Type"));
-    outcome.body = ErrorJson(type.empty() ? "Runtime.Unknown" : type, "");
+    outcome.body = ErrorBody(type.empty() ? "Runtime.Unknown" : type, "");
   }
   Complete(std::move(outcome), is_error ? "error" : "");
 }
@@ -284,14 +272,13 @@ void Environment::OnInitError(http::Request&& request, http::Responder respond) 
   init_error_body_ = std::move(request.body);
   if (init_error_body_.empty()) {
     std::string type(request.Header("Lambda-Runtime-Function-Error-Type"));
-    init_error_body_ = ErrorJson(type.empty() ? "Runtime.Unknown" : type, "init failed");
+    init_error_body_ = ErrorBody(type.empty() ? "Runtime.Unknown" : type, "init failed");
   }
   // The runtime exits after reporting; the invocation it was started for gets the init error.
   process_.Kill();
   state_ = State::kDead;
   if (current_) {
-    EmitLine("START RequestId: " + current_->invocation.request_id + " Version: " +
-             spec_->version);
+    EmitLine("START RequestId: " + current_->invocation.request_id + " Version: " + spec_->version);
     Complete({.body = init_error_body_, .function_error = true}, "error");
   }
   MarkDead();
@@ -338,7 +325,7 @@ void Environment::Complete(InvocationOutcome outcome, const std::string& status_
 void Environment::FailCurrent(const std::string& error_type, const std::string& message,
                               const std::string& status_note) {
   if (!current_) return;
-  Complete({.body = ErrorJson(error_type, message), .function_error = true}, status_note);
+  Complete({.body = ErrorBody(error_type, message), .function_error = true}, status_note);
 }
 
 void Environment::OnTimeout() {
@@ -360,8 +347,8 @@ void Environment::Kill(const std::string& error_type, const std::string& reason)
   state_ = State::kDead;
   if (current_ && !error_type.empty()) {
     if (!current_->delivered) {
-      EmitLine("START RequestId: " + current_->invocation.request_id + " Version: " +
-               spec_->version);
+      EmitLine("START RequestId: " + current_->invocation.request_id +
+               " Version: " + spec_->version);
     }
     FailCurrent(error_type, "RequestId: " + current_->invocation.request_id + " Error: " + reason,
                 "error");

@@ -1,13 +1,12 @@
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
@@ -23,10 +22,10 @@ namespace serval::sandbox {
 struct SandboxContext {
   boost::asio::io_context* io = nullptr;
   IsolationSupport isolation;
-  std::string runtimes_dir;     // Serval's runtimes/ (bootstraps)
-  std::string python_path;      // interpreter for every python3.x runtime
-  std::string node_path;        // interpreter for every nodejs runtime
-  std::string service_endpoint; // http://host:port of Serval itself, for functions' SDK calls
+  std::string runtimes_dir;      // Serval's runtimes/ (bootstraps)
+  std::string python_path;       // interpreter for every python3.x runtime
+  std::string node_path;         // interpreter for every nodejs runtime
+  std::string service_endpoint;  // http://host:port of Serval itself, for functions' SDK calls
   storage::LogStore* log_store = nullptr;
   const Clock* clock = nullptr;
 };

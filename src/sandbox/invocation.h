@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -41,6 +42,10 @@ struct InvocationOutcome {
 };
 
 using InvocationCallback = std::function<void(InvocationOutcome)>;
+
+// The error body Lambda reports for failures it detects itself (timeouts, exits, oversized
+// results): {"errorType": ..., "errorMessage": ...}.
+std::string ErrorBody(std::string_view error_type, std::string_view message);
 
 // Sizes the Lambda service enforces on responses (bytes).
 inline constexpr size_t kMaxSyncResponseBytes = 6291556;

@@ -8,27 +8,16 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
+
+#include "sandbox/kernel_files.h"
 
 namespace serval::sandbox {
 namespace {
 
 namespace fs = std::filesystem;
 
-bool WriteFile(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  out.flush();
-  return static_cast<bool>(out);
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+std::string ReadFile(const std::string& path) { return ReadKernelFile(path).value_or(""); }
 
 // The cgroup v2 path of this process ("0::/some/path" in /proc/self/cgroup).
 std::string OwnUnifiedCgroup() {
@@ -52,7 +41,8 @@ void DetectCgroups(const std::string& instance_name, IsolationSupport& support) 
     // v2: processes may only live in leaves, so this instance gets a child of our own cgroup,
     // with the memory and pids controllers delegated to it.
     const fs::path parent = v2_root / instance_name;
-    if (MakeCgroupDir(parent) && WriteFile(parent / "cgroup.subtree_control", "+memory +pids")) {
+    if (MakeCgroupDir(parent) &&
+        WriteKernelFile((parent / "cgroup.subtree_control").string(), "+memory +pids")) {
       support.cgroup = CgroupVersion::kV2;
       support.memory_root = parent.string();
       support.pids_root = parent.string();
@@ -77,9 +67,9 @@ void DetectCgroups(const std::string& instance_name, IsolationSupport& support) 
 
 // Forks a child that tries to enter new namespaces and mount a private /tmp; reports success.
 bool NamespacesWork() {
-  const long pid = syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
-                                          SIGCHLD,
-                           nullptr, nullptr, nullptr, nullptr);
+  const long pid =
+      syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD,
+              nullptr, nullptr, nullptr, nullptr);
   if (pid < 0) return false;
   if (pid == 0) {
     const bool ok = mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
@@ -96,9 +86,11 @@ bool NamespacesWork() {
 std::vector<std::string> IsolationSupport::Missing() const {
   std::vector<std::string> missing;
   if (cgroup == CgroupVersion::kNone) {
-    missing.push_back("memory cgroup (memory limit falls back to RLIMIT_DATA, peak memory to VmHWM)");
+    missing.push_back(
+        "memory cgroup (memory limit falls back to RLIMIT_DATA, peak memory to VmHWM)");
   }
-  if (pids_root.empty()) missing.push_back("pids cgroup (the number of processes per environment is not limited)");
+  if (pids_root.empty())
+    missing.push_back("pids cgroup (the number of processes per environment is not limited)");
   if (!namespaces) {
     missing.push_back("mount/pid/ipc/uts namespaces (no private /tmp, /proc, read-only /var/task)");
   }

@@ -1,11 +1,9 @@
 #include "sandbox/pool.h"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <boost/asio/post.hpp>
-#include <boost/json.hpp>
 
 #include "sandbox/environment.h"
 
@@ -13,13 +11,6 @@ namespace serval::sandbox {
 namespace {
 
 namespace asio = boost::asio;
-
-std::string ErrorJson(std::string_view error_type, std::string_view message) {
-  boost::json::object error;
-  error["errorType"] = error_type;
-  error["errorMessage"] = message;
-  return boost::json::serialize(error);
-}
 
 }  // namespace
 
@@ -71,7 +62,7 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     }
     auto started = Environment::Start(context_, spec, this);
     if (!started.ok()) {
-      done({.body = ErrorJson("Runtime.InvalidEntrypoint",
+      done({.body = ErrorBody("Runtime.InvalidEntrypoint",
                               "RequestId: " + invocation.request_id +
                                   " Error: " + std::string(started.status().message())),
             .function_error = true});
@@ -182,8 +173,8 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
   std::function<void()> shutdown_done_;
 };
 
-EnvironmentPool::EnvironmentPool(asio::io_context& io, PoolOptions options,
-                                 storage::LogStore* logs, const Clock* clock)
+EnvironmentPool::EnvironmentPool(asio::io_context& io, PoolOptions options, storage::LogStore* logs,
+                                 const Clock* clock)
     : impl_(std::make_unique<Impl>(io, std::move(options), logs, clock)) {}
 
 EnvironmentPool::~EnvironmentPool() = default;

@@ -15,24 +15,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "sandbox/kernel_files.h"
+
 namespace serval::sandbox {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  out.flush();
-  return static_cast<bool>(out);
-}
-
-uint64_t ReadNumber(const std::string& path) {
-  std::ifstream in(path);
-  uint64_t value = 0;
-  in >> value;
-  return value;
-}
 
 // Everything the child does between clone and exec: only async-signal-safe calls, no
 // allocation. Reports a failure as (step, errno) on `error_fd` and exits.
@@ -223,11 +211,9 @@ std::string ChildProcess::Reap() {
 
 uint64_t ChildProcess::PeakMemoryBytes() const {
   if (!memory_cgroup_.empty()) {
-    if (fs::exists(memory_cgroup_ + "/memory.max_usage_in_bytes")) {
-      return ReadNumber(memory_cgroup_ + "/memory.max_usage_in_bytes");
-    }
-    if (fs::exists(memory_cgroup_ + "/memory.peak")) {
-      return ReadNumber(memory_cgroup_ + "/memory.peak");
+    // cgroup v1 keeps the peak in memory.max_usage_in_bytes, v2 in memory.peak.
+    for (const char* file : {"/memory.max_usage_in_bytes", "/memory.peak"}) {
+      if (auto peak = ReadKernelNumber(memory_cgroup_ + file)) return *peak;
     }
   }
   std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
@@ -265,22 +251,22 @@ absl::StatusOr<ChildProcess> Launch(const IsolationSupport& support, const Launc
     }
     const std::string limit = std::to_string(memory_bytes);
     if (support.cgroup == CgroupVersion::kV1) {
-      WriteFile(child.memory_cgroup_ + "/memory.limit_in_bytes", limit);
+      WriteKernelFile(child.memory_cgroup_ + "/memory.limit_in_bytes", limit);
       // Without a memsw limit the environment could swap instead of being stopped.
       if (fs::exists(child.memory_cgroup_ + "/memory.memsw.limit_in_bytes")) {
-        WriteFile(child.memory_cgroup_ + "/memory.memsw.limit_in_bytes", limit);
+        WriteKernelFile(child.memory_cgroup_ + "/memory.memsw.limit_in_bytes", limit);
       }
     } else {
-      WriteFile(child.memory_cgroup_ + "/memory.max", limit);
-      WriteFile(child.memory_cgroup_ + "/memory.swap.max", "0");
-      WriteFile(child.memory_cgroup_ + "/pids.max", std::to_string(spec.max_processes));
+      WriteKernelFile(child.memory_cgroup_ + "/memory.max", limit);
+      WriteKernelFile(child.memory_cgroup_ + "/memory.swap.max", "0");
+      WriteKernelFile(child.memory_cgroup_ + "/pids.max", std::to_string(spec.max_processes));
     }
     memory_procs = child.memory_cgroup_ + "/cgroup.procs";
   }
   if (!support.pids_root.empty() && support.pids_root != support.memory_root) {
     child.pids_cgroup_ = support.pids_root + "/" + spec.cgroup_name;
     if (mkdir(child.pids_cgroup_.c_str(), 0755) == 0 || errno == EEXIST) {
-      WriteFile(child.pids_cgroup_ + "/pids.max", std::to_string(spec.max_processes));
+      WriteKernelFile(child.pids_cgroup_ + "/pids.max", std::to_string(spec.max_processes));
       pids_procs = child.pids_cgroup_ + "/cgroup.procs";
     } else {
       child.pids_cgroup_.clear();
@@ -313,8 +299,7 @@ absl::StatusOr<ChildProcess> Launch(const IsolationSupport& support, const Launc
       .data_limit = support.cgroup == CgroupVersion::kNone ? memory_bytes : 0,
   };
   const unsigned long flags =
-      (support.namespaces ? CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS : 0) |
-      SIGCHLD;
+      (support.namespaces ? CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS : 0) | SIGCHLD;
   const long pid = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr);
   if (pid == 0) RunChild(plan);
   close(output_pipe[1]);
@@ -336,8 +321,8 @@ absl::StatusOr<ChildProcess> Launch(const IsolationSupport& support, const Launc
   close(error_pipe[0]);
   if (got == sizeof(report)) {
     child.Reap();
-    return absl::FailedPreconditionError(std::string(DescribeStep(report[0])) + " failed: " +
-                                         strerror(report[1]));
+    return absl::FailedPreconditionError(std::string(DescribeStep(report[0])) +
+                                         " failed: " + strerror(report[1]));
   }
   child.pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, child.pid_, 0));
   if (child.pidfd_ < 0) return absl::InternalError("pidfd_open failed");

@@ -19,7 +19,7 @@ inline constexpr char kRuntimeDirMount[] = "/var/runtime";
 struct LaunchSpec {
   // argv[0] must be an absolute path as seen inside the environment (see TaskRoot/RuntimeDir).
   std::vector<std::string> argv;
-  std::vector<std::string> env;  // "NAME=value"
+  std::vector<std::string> env;       // "NAME=value"
   std::string task_root_host_path;    // unpacked code, shown read-only at kTaskRootMount
   std::string runtime_dir_host_path;  // Serval's runtimes/, shown read-only at kRuntimeDirMount
   std::string cgroup_name;            // unique per environment

@@ -22,8 +22,9 @@ TEST(RuntimeCommand, BootstrapArgvPerFamily) {
                              .node_path = "/usr/bin/node"};
   EXPECT_EQ(BootstrapArgv(RuntimeFamily::kProvided, paths),
             std::vector<std::string>{"/var/task/bootstrap"});
-  EXPECT_EQ(BootstrapArgv(RuntimeFamily::kPython, paths),
-            (std::vector<std::string>{"/usr/bin/python3", "-u", "/var/runtime/python/bootstrap.py"}));
+  EXPECT_EQ(
+      BootstrapArgv(RuntimeFamily::kPython, paths),
+      (std::vector<std::string>{"/usr/bin/python3", "-u", "/var/runtime/python/bootstrap.py"}));
   EXPECT_EQ(BootstrapArgv(RuntimeFamily::kNode, paths),
             (std::vector<std::string>{"/usr/bin/node", "/var/runtime/node/bootstrap.mjs"}));
 }

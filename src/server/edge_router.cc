@@ -9,9 +9,9 @@ namespace serval::server {
 namespace {
 
 http::Response NotFound(std::string_view what) {
-  http::Response response{.status = 404,
-                          .body = R"({"__type":"UnknownOperationException","message":")" +
-                                  std::string(what) + "\"}"};
+  http::Response response{
+      .status = 404,
+      .body = R"({"__type":"UnknownOperationException","message":")" + std::string(what) + "\"}"};
   response.SetHeader("Content-Type", "application/json")
       .SetHeader("x-amzn-ErrorType", "UnknownOperationException");
   return response;
@@ -36,11 +36,11 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
 void EdgeRouter::ServeCode(const http::Request& request, http::Responder& respond) {
   // /_serval/code/<64 hex>.zip: the deployment package GetFunction's Code.Location points at.
   const std::string_view file = request.RawPath().substr(std::string_view("/_serval/code/").size());
-  const bool well_formed = file.size() == 68 && file.ends_with(".zip") &&
-                           std::all_of(file.begin(), file.end() - 4, [](char c) {
-                             return std::isdigit(static_cast<unsigned char>(c)) ||
-                                    (c >= 'a' && c <= 'f');
-                           });
+  const bool well_formed =
+      file.size() == 68 && file.ends_with(".zip") &&
+      std::all_of(file.begin(), file.end() - 4, [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
+      });
   if (!well_formed) return respond(NotFound("no such code package"));
   std::ifstream zip(code_store_->ZipPath(file.substr(0, 64)), std::ios::binary);
   if (!zip) return respond(NotFound("no such code package"));

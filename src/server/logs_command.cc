@@ -1,11 +1,11 @@
 #include "server/logs_command.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "common/time_format.h"
 #include "storage/log_store.h"

@@ -1,14 +1,13 @@
+#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 
 #include "common/clock.h"
 #include "http/server.h"
@@ -84,8 +83,8 @@ int Serve(const ServeConfig& config) {
   }
   storage::LogStore log_store(data_dir / "logs");
   lambda::CodeStore code_store(data_dir / "code");
-  auto registry = lambda::FunctionRegistry::Open(
-      db->get(), [&](const lambda::FunctionConfig& function) {
+  auto registry =
+      lambda::FunctionRegistry::Open(db->get(), [&](const lambda::FunctionConfig& function) {
         return MakeSpec(function, config.account, code_store);
       });
   if (!registry.ok()) {
@@ -119,13 +118,13 @@ int Serve(const ServeConfig& config) {
   const std::string endpoint = fmt::format("http://{}:{}", advertised_host, (*edge)->port());
   pool_options.service_endpoint = endpoint;
   sandbox::EnvironmentPool pool(io, pool_options, &log_store, &RealClock::Instance());
-  lambda_service = std::make_unique<lambda::LambdaService>(lambda::LambdaService::Dependencies{
-      .account = config.account,
-      .registry = registry->get(),
-      .code_store = &code_store,
-      .pool = &pool,
-      .clock = &RealClock::Instance(),
-      .endpoint = endpoint});
+  lambda_service = std::make_unique<lambda::LambdaService>(
+      lambda::LambdaService::Dependencies{.account = config.account,
+                                          .registry = registry->get(),
+                                          .code_store = &code_store,
+                                          .pool = &pool,
+                                          .clock = &RealClock::Instance(),
+                                          .endpoint = endpoint});
   router = std::make_unique<EdgeRouter>(lambda_service.get(), &code_store);
 
   const double ready_ms =
@@ -133,8 +132,7 @@ int Serve(const ServeConfig& config) {
   fmt::print("Serval ready on {} in {:.1f} ms (data dir {}, {} functions)\n", endpoint, ready_ms,
              data_dir.string(), (*registry)->size());
   for (const std::string& missing : pool.MissingIsolation()) {
-    fmt::print(stderr, "WARNING: isolation layer not available, running without it: {}\n",
-               missing);
+    fmt::print(stderr, "WARNING: isolation layer not available, running without it: {}\n", missing);
   }
   std::fflush(stdout);
 

@@ -75,7 +75,7 @@ std::filesystem::path LogStore::GroupDir(std::string_view group) const {
 }
 
 absl::StatusOr<std::unique_ptr<LogStreamWriter>> LogStore::OpenStream(std::string_view group,
-                                                                     std::string_view stream) {
+                                                                      std::string_view stream) {
   std::error_code ec;
   const auto dir = GroupDir(group);
   std::filesystem::create_directories(dir, ec);

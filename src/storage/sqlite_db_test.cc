@@ -21,7 +21,9 @@ TEST(SqliteDb, PersistsAcrossReopen) {
   ASSERT_TRUE(db.ok());
   std::vector<SqliteDb::Row> rows;
   ASSERT_TRUE(
-      (*db)->Run("SELECT k, v FROM t", {}, [&](const SqliteDb::Row& r) { rows.push_back(r); }).ok());
+      (*db)
+          ->Run("SELECT k, v FROM t", {}, [&](const SqliteDb::Row& r) { rows.push_back(r); })
+          .ok());
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0][1], std::string("x\0y", 3));
   EXPECT_FALSE((*db)->Run("SELECT nope FROM t").ok());

@@ -33,8 +33,10 @@ std::string Hex(std::string_view bytes) {
 }
 
 absl::Status BadZip(std::string_view detail) {
-  return InvalidParameter("Could not unzip uploaded file. Please check your file, then try to "
-                          "upload again. (" + std::string(detail) + ")");
+  return InvalidParameter(
+      "Could not unzip uploaded file. Please check your file, then try to "
+      "upload again. (" +
+      std::string(detail) + ")");
 }
 
 // Normalizes a relative path lexically; fails if it is absolute or climbs out of its root.
@@ -94,8 +96,11 @@ absl::StatusOr<std::vector<Entry>> ListEntries(zip_t* archive) {
     if (zip_stat_index(archive, i, 0, &stat) != 0 || !(stat.valid & ZIP_STAT_NAME)) {
       return BadZip("unreadable entry");
     }
-    Entry entry{.index = static_cast<zip_uint64_t>(i), .name = stat.name,
-                .kind = Entry::Kind::kFile, .mode = 0644, .size = stat.size};
+    Entry entry{.index = static_cast<zip_uint64_t>(i),
+                .name = stat.name,
+                .kind = Entry::Kind::kFile,
+                .mode = 0644,
+                .size = stat.size};
     if (entry.name.find('\0') != std::string::npos || !StaysInside(entry.name)) {
       return InvalidParameter("Could not unzip uploaded file: entry '" + entry.name +
                               "' has an absolute path or leaves the package directory");
@@ -183,7 +188,8 @@ absl::StatusOr<CodeStore::StoredCode> CodeStore::Store(std::string_view zip_byte
   }
   if (zip_bytes.empty()) return BadZip("the file is empty");
   const std::string digest = Sha256(zip_bytes);
-  StoredCode code{.id = Hex(digest), .sha256 = Base64Encode(digest),
+  StoredCode code{.id = Hex(digest),
+                  .sha256 = Base64Encode(digest),
                   .size = static_cast<int64_t>(zip_bytes.size())};
   zip_error_t error;
   zip_error_init(&error);

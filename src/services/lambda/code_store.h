@@ -19,9 +19,9 @@ inline constexpr uint64_t kMaxUnzippedBytes = 262144000;
 class CodeStore {
  public:
   struct StoredCode {
-    std::string id;           // hex SHA-256 of the zip
-    std::string sha256;       // base64 SHA-256, as Lambda reports CodeSha256
-    int64_t size = 0;         // zip bytes
+    std::string id;      // hex SHA-256 of the zip
+    std::string sha256;  // base64 SHA-256, as Lambda reports CodeSha256
+    int64_t size = 0;    // zip bytes
   };
 
   explicit CodeStore(std::filesystem::path root) : root_(std::move(root)) {}

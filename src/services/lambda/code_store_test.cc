@@ -1,9 +1,8 @@
 #include "services/lambda/code_store.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <zip.h>
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>

@@ -62,8 +62,7 @@ http::Response ErrorResponse(const absl::Status& status, std::string_view reques
   body["Type"] = http_status >= 500 ? "Service" : "User";
   // The models name the member "Message" for these two and "message" for the rest; clients
   // accept either, so follow the model.
-  const bool capital =
-      aws_code == "ResourceNotFoundException" || aws_code == "ServiceException";
+  const bool capital = aws_code == "ResourceNotFoundException" || aws_code == "ServiceException";
   body[capital ? "Message" : "message"] = std::string(status.message());
   http::Response response{.status = http_status};
   if (aws_code == "TooManyRequestsException") {

@@ -15,6 +15,12 @@ json::object StringMap(const std::map<std::string, std::string>& map) {
   return object;
 }
 
+json::array StringArray(const std::vector<std::string>& strings) {
+  json::array array;
+  for (const auto& item : strings) array.emplace_back(item);
+  return array;
+}
+
 std::map<std::string, std::string> StringMapFrom(const json::value* value) {
   std::map<std::string, std::string> map;
   if (!value || !value->is_object()) return map;
@@ -46,9 +52,7 @@ void WriteFunctionConfiguration(const FunctionConfig& config, const AccountConte
   out["State"] = "Active";
   out["LastUpdateStatus"] = "Successful";
   out["PackageType"] = "Zip";
-  json::array architectures;
-  for (const auto& architecture : config.architectures) architectures.emplace_back(architecture);
-  out["Architectures"] = std::move(architectures);
+  out["Architectures"] = StringArray(config.architectures);
   out["EphemeralStorage"] = json::object{{"Size", config.ephemeral_storage_mb}};
   out["SnapStart"] = json::object{{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}};
   out["LoggingConfig"] =
@@ -66,9 +70,7 @@ std::string ToStorageJson(const FunctionConfig& config) {
   out["timeout_seconds"] = config.timeout_seconds;
   out["ephemeral_storage_mb"] = config.ephemeral_storage_mb;
   out["variables"] = StringMap(config.variables);
-  json::array architectures;
-  for (const auto& architecture : config.architectures) architectures.emplace_back(architecture);
-  out["architectures"] = std::move(architectures);
+  out["architectures"] = StringArray(config.architectures);
   out["tags"] = StringMap(config.tags);
   out["code_sha256"] = config.code_sha256;
   out["code_id"] = config.code_id;

@@ -5,24 +5,22 @@ namespace serval::lambda {
 absl::StatusOr<std::unique_ptr<FunctionRegistry>> FunctionRegistry::Open(storage::SqliteDb* db,
                                                                          SpecFactory make_spec) {
   std::unique_ptr<FunctionRegistry> registry(new FunctionRegistry(db, std::move(make_spec)));
-  if (auto status = db->ExecScript(
-          "CREATE TABLE IF NOT EXISTS lambda_functions ("
-          "  name TEXT PRIMARY KEY, config TEXT NOT NULL);");
+  if (auto status = db->ExecScript("CREATE TABLE IF NOT EXISTS lambda_functions ("
+                                   "  name TEXT PRIMARY KEY, config TEXT NOT NULL);");
       !status.ok()) {
     return status;
   }
   absl::Status load_error;
-  auto status = db->Run("SELECT config FROM lambda_functions", {},
-                        [&](const storage::SqliteDb::Row& row) {
-                          auto config = FromStorageJson(row[0]);
-                          if (!config.ok()) {
-                            load_error = config.status();
-                            return;
-                          }
-                          auto shared = std::make_shared<const FunctionConfig>(std::move(*config));
-                          registry->functions_[shared->name] =
-                              Entry{shared, registry->make_spec_(*shared)};
-                        });
+  auto status =
+      db->Run("SELECT config FROM lambda_functions", {}, [&](const storage::SqliteDb::Row& row) {
+        auto config = FromStorageJson(row[0]);
+        if (!config.ok()) {
+          load_error = config.status();
+          return;
+        }
+        auto shared = std::make_shared<const FunctionConfig>(std::move(*config));
+        registry->functions_[shared->name] = Entry{shared, registry->make_spec_(*shared)};
+      });
   if (!status.ok()) return status;
   if (!load_error.ok()) return load_error;
   return registry;

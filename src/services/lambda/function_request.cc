@@ -1,9 +1,9 @@
 #include "services/lambda/function_request.h"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 
 #include "common/crypto.h"
@@ -19,12 +19,24 @@ constexpr size_t kMaxNameLength = 64;
 constexpr size_t kMaxVariablesBytes = 4096;
 
 // Variables the runtime sets itself; AWS refuses functions that try to set them.
-constexpr std::string_view kReservedVariables[] = {
-    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"};
+constexpr std::string_view kReservedVariables[] = {"_HANDLER",
+                                                   "_X_AMZN_TRACE_ID",
+                                                   "AWS_DEFAULT_REGION",
+                                                   "AWS_REGION",
+                                                   "AWS_EXECUTION_ENV",
+                                                   "AWS_LAMBDA_FUNCTION_NAME",
+                                                   "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                                                   "AWS_LAMBDA_FUNCTION_VERSION",
+                                                   "AWS_LAMBDA_INITIALIZATION_TYPE",
+                                                   "AWS_LAMBDA_LOG_GROUP_NAME",
+                                                   "AWS_LAMBDA_LOG_STREAM_NAME",
+                                                   "AWS_ACCESS_KEY",
+                                                   "AWS_ACCESS_KEY_ID",
+                                                   "AWS_SECRET_ACCESS_KEY",
+                                                   "AWS_SESSION_TOKEN",
+                                                   "AWS_LAMBDA_RUNTIME_API",
+                                                   "LAMBDA_TASK_ROOT",
+                                                   "LAMBDA_RUNTIME_DIR"};
 
 std::string ConstraintError(std::string_view value, std::string_view field,
                             std::string_view constraint) {
@@ -53,8 +65,8 @@ absl::Status Read<std::string>(const json::object& body, std::string_view key, s
   if (present) *present = value && !value->is_null();
   if (!value || value->is_null()) return absl::OkStatus();
   if (!value->is_string()) {
-    return InvalidRequestContent(fmt::format(
-        "Could not parse request body into json: field '{}' must be a string", key));
+    return InvalidRequestContent(
+        fmt::format("Could not parse request body into json: field '{}' must be a string", key));
   }
   out = std::string(value->get_string());
   return absl::OkStatus();
@@ -75,14 +87,14 @@ absl::Status Read<int>(const json::object& body, std::string_view key, int& out,
 
 absl::Status CheckRange(int value, std::string_view field, int low, int high) {
   if (value < low) {
-    return ValidationError(ConstraintError(
-        std::to_string(value), field,
-        fmt::format("Member must have value greater than or equal to {}", low)));
+    return ValidationError(
+        ConstraintError(std::to_string(value), field,
+                        fmt::format("Member must have value greater than or equal to {}", low)));
   }
   if (value > high) {
-    return ValidationError(ConstraintError(
-        std::to_string(value), field,
-        fmt::format("Member must have value less than or equal to {}", high)));
+    return ValidationError(
+        ConstraintError(std::to_string(value), field,
+                        fmt::format("Member must have value less than or equal to {}", high)));
   }
   return absl::OkStatus();
 }
@@ -120,7 +132,8 @@ absl::Status ReadVariables(const json::object& body, FunctionConfig& config) {
         return InvalidParameter(
             "Lambda was unable to configure your environment variables because the environment "
             "variables you have provided contains reserved keys that are currently not supported "
-            "for modification. Reserved keys used in this request: " + name);
+            "for modification. Reserved keys used in this request: " +
+            name);
       }
       total += name.size() + value.get_string().size();
       parsed[name] = std::string(value.get_string());
@@ -142,7 +155,8 @@ absl::Status ReadRuntime(const json::object& body, FunctionConfig& config) {
   if (!present) return absl::OkStatus();
   if (!sandbox::FamilyOf(runtime).ok()) {
     std::string known;
-    for (const auto& name : sandbox::SupportedRuntimes()) known += (known.empty() ? "" : ", ") + name;
+    for (const auto& name : sandbox::SupportedRuntimes())
+      known += (known.empty() ? "" : ", ") + name;
     return InvalidParameter(fmt::format(
         "Value {} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: "
         "[{}] or be a valid ARN",
@@ -191,9 +205,10 @@ absl::Status ReadConfigurationFields(const json::object& body, FunctionConfig& c
   std::string handler;
   if (auto s = Read(body, "Handler", handler, &has_handler); !s.ok()) return s;
   if (has_handler) {
-    const bool valid = handler.size() <= 128 &&
-                       std::none_of(handler.begin(), handler.end(),
-                                    [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+    const bool valid =
+        handler.size() <= 128 && std::none_of(handler.begin(), handler.end(), [](char c) {
+          return std::isspace(static_cast<unsigned char>(c));
+        });
     if (!valid) {
       return ValidationError(ConstraintError(handler, "handler",
                                              "Member must satisfy regular expression pattern: "
@@ -316,12 +331,14 @@ absl::StatusOr<FunctionConfig> ParseCreateFunction(const json::object& body, std
     return InvalidParameter("Serval runs Zip packages only; PackageType Image is not supported");
   }
   if (config.runtime.empty()) {
-    return InvalidParameter("Runtime and Handler are mandatory parameters for functions created "
-                            "with deployment packages.");
+    return InvalidParameter(
+        "Runtime and Handler are mandatory parameters for functions created "
+        "with deployment packages.");
   }
   if (config.handler.empty() && !config.runtime.starts_with("provided")) {
-    return InvalidParameter("Runtime and Handler are mandatory parameters for functions created "
-                            "with deployment packages.");
+    return InvalidParameter(
+        "Runtime and Handler are mandatory parameters for functions created "
+        "with deployment packages.");
   }
   if (config.role.empty()) {
     return ValidationError(

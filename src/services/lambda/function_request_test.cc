@@ -32,9 +32,9 @@ TEST(ParseFunctionReference, AcceptsNamesAndArns) {
 }
 
 TEST(ParseFunctionReference, RejectsBadNames) {
-  for (const std::string& bad : {std::string(""), std::string("bad name"), std::string("a/b"),
-                                std::string(65, 'a'), std::string("a:b:c:d"),
-                                std::string("arn:aws:lambda:us-east-1:1:function:")}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("bad name"), std::string("a/b"), std::string(65, 'a'),
+        std::string("a:b:c:d"), std::string("arn:aws:lambda:us-east-1:1:function:")}) {
     auto parsed = ParseFunctionReference(bad);
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_EQ(CodeOf(parsed.status()), "ValidationException") << bad;
@@ -66,20 +66,18 @@ TEST(ParseCreateFunction, RejectsOutOfRangeAndWrongTypes) {
     const char* value;
     const char* code;
   };
-  for (const Case& c : {Case{"MemorySize", "127", "ValidationException"},
-                        Case{"MemorySize", "10241", "ValidationException"},
-                        Case{"Timeout", "0", "ValidationException"},
-                        Case{"Timeout", "901", "ValidationException"},
-                        Case{"Timeout", "\"ten\"", "InvalidRequestContentException"},
-                        Case{"Runtime", "\"python2.7\"", "InvalidParameterValueException"},
-                        Case{"Handler", "\"has space\"", "ValidationException"},
-                        Case{"Environment", R"({"Variables":{"AWS_REGION":"x"}})",
-                             "InvalidParameterValueException"},
-                        Case{"Environment", R"({"Variables":{"1BAD":"x"}})",
-                             "ValidationException"},
-                        Case{"Code", R"({"ZipFile":"***"})", "InvalidRequestContentException"},
-                        Case{"Code", R"({"S3Bucket":"b","S3Key":"k"})",
-                             "InvalidParameterValueException"}}) {
+  for (const Case& c :
+       {Case{"MemorySize", "127", "ValidationException"},
+        Case{"MemorySize", "10241", "ValidationException"},
+        Case{"Timeout", "0", "ValidationException"}, Case{"Timeout", "901", "ValidationException"},
+        Case{"Timeout", "\"ten\"", "InvalidRequestContentException"},
+        Case{"Runtime", "\"python2.7\"", "InvalidParameterValueException"},
+        Case{"Handler", "\"has space\"", "ValidationException"},
+        Case{"Environment", R"({"Variables":{"AWS_REGION":"x"}})",
+             "InvalidParameterValueException"},
+        Case{"Environment", R"({"Variables":{"1BAD":"x"}})", "ValidationException"},
+        Case{"Code", R"({"ZipFile":"***"})", "InvalidRequestContentException"},
+        Case{"Code", R"({"S3Bucket":"b","S3Key":"k"})", "InvalidParameterValueException"}}) {
     auto body = Body(kValid);
     body[c.field] = boost::json::parse(c.value);
     std::string zip;
@@ -94,11 +92,13 @@ TEST(ApplyConfigurationUpdate, ChangesOnlyGivenFieldsAndIsAtomic) {
   config.name = "f";
   config.runtime = "python3.12";
   config.handler = "a.b";
-  ASSERT_TRUE(ApplyConfigurationUpdate(Body(R"({"MemorySize":256,"Description":"d"})"), config).ok());
+  ASSERT_TRUE(
+      ApplyConfigurationUpdate(Body(R"({"MemorySize":256,"Description":"d"})"), config).ok());
   EXPECT_EQ(config.memory_mb, 256);
   EXPECT_EQ(config.description, "d");
   EXPECT_EQ(config.handler, "a.b");
-  EXPECT_FALSE(ApplyConfigurationUpdate(Body(R"({"Description":"x","Timeout":1000})"), config).ok());
+  EXPECT_FALSE(
+      ApplyConfigurationUpdate(Body(R"({"Description":"x","Timeout":1000})"), config).ok());
   EXPECT_EQ(config.description, "d");  // nothing applied from the rejected update
 }
 

@@ -1,7 +1,8 @@
 #include "services/lambda/lambda_service.h"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include <boost/json.hpp>
 
 #include "common/aws_error.h"
 #include "common/crypto.h"
@@ -23,8 +24,7 @@ constexpr int kDefaultListMaxItems = 50;
 
 http::Response JsonResponse(int status, const json::object& body, const std::string& request_id) {
   http::Response response{.status = status, .body = json::serialize(body)};
-  response.SetHeader("Content-Type", "application/json")
-      .SetHeader("x-amzn-RequestId", request_id);
+  response.SetHeader("Content-Type", "application/json").SetHeader("x-amzn-RequestId", request_id);
   return response;
 }
 
@@ -41,27 +41,28 @@ void LambdaService::Handle(http::Request&& request, http::Responder respond) {
   const std::vector<std::string> segments = request.PathSegments();
   // segments: 2015-03-31, functions[, {name}[, configuration|code|invocations]]
   if (segments.size() < 2 || segments[0] != kApiVersion || segments[1] != "functions") {
-    return fail(AwsError(absl::StatusCode::kNotFound, "UnknownOperationException",
-                         "Unknown operation"));
+    return fail(
+        AwsError(absl::StatusCode::kNotFound, "UnknownOperationException", "Unknown operation"));
   }
   const std::string& method = request.method;
   if (segments.size() == 2) {
     if (method == "POST") return CreateFunction(request, respond, request_id);
     if (method == "GET") return ListFunctions(request, respond, request_id);
-    return fail(AwsError(absl::StatusCode::kNotFound, "UnknownOperationException",
-                         "Unknown operation"));
+    return fail(
+        AwsError(absl::StatusCode::kNotFound, "UnknownOperationException", "Unknown operation"));
   }
   if (segments.size() > 4) {
-    return fail(AwsError(absl::StatusCode::kNotFound, "UnknownOperationException",
-                         "Unknown operation"));
+    return fail(
+        AwsError(absl::StatusCode::kNotFound, "UnknownOperationException", "Unknown operation"));
   }
   auto reference = ParseFunctionReference(segments[2]);
   if (!reference.ok()) return fail(reference.status());
   std::string qualifier = reference->qualifier;
   if (auto query = request.QueryParam("Qualifier"); query && !query->empty()) {
     if (!qualifier.empty() && qualifier != *query) {
-      return fail(InvalidParameter("The derived qualifier from the function name does not match "
-                                   "the specified qualifier."));
+      return fail(
+          InvalidParameter("The derived qualifier from the function name does not match "
+                           "the specified qualifier."));
     }
     qualifier = *query;
   }
@@ -152,7 +153,8 @@ void LambdaService::ListFunctions(const http::Request& request, http::Responder&
     json::object configuration;
     WriteFunctionConfiguration(*entry->config, deps_.account, configuration);
     if (all_versions) {
-      configuration["FunctionArn"] = LambdaFunctionArn(deps_.account, entry->config->name, "$LATEST");
+      configuration["FunctionArn"] =
+          LambdaFunctionArn(deps_.account, entry->config->name, "$LATEST");
     }
     functions.emplace_back(std::move(configuration));
   }
@@ -270,15 +272,18 @@ void LambdaService::Invoke(const FunctionRegistry::Entry& entry, http::Request&&
   }
   if (request.body.empty()) request.body = "{}";
   if (std::string error; !IsValidJson(request.body, &error)) {
-    return fail(InvalidRequestContent("Could not parse request body into json: Could not parse "
-                                      "payload into json: " + error));
+    return fail(
+        InvalidRequestContent("Could not parse request body into json: Could not parse "
+                              "payload into json: " +
+                              error));
   }
   sandbox::Invocation invocation{.request_id = request_id, .payload = std::move(request.body)};
   if (std::string_view context = request.Header("X-Amz-Client-Context"); !context.empty()) {
     auto decoded = Base64Decode(context);
     if (context.size() > kMaxClientContextBytes || !decoded.ok() || !IsValidJson(*decoded)) {
-      return fail(InvalidRequestContent("Client context must be a valid Base64-encoded JSON "
-                                        "object."));
+      return fail(
+          InvalidRequestContent("Client context must be a valid Base64-encoded JSON "
+                                "object."));
     }
     invocation.client_context = std::move(*decoded);
   }
@@ -290,8 +295,8 @@ void LambdaService::Invoke(const FunctionRegistry::Entry& entry, http::Request&&
   if (type == "Event") {
     // Accepted and run in the background; durable queueing and retries come with the
     // invocation-semantics work.
-    auto status = deps_.pool->Invoke(entry.spec, std::move(invocation),
-                                     [](sandbox::InvocationOutcome) {});
+    auto status =
+        deps_.pool->Invoke(entry.spec, std::move(invocation), [](sandbox::InvocationOutcome) {});
     if (!status.ok()) return fail(TooManyRequests("ConcurrentInvocationLimitExceeded"));
     http::Response response{.status = 202};
     response.SetHeader("x-amzn-RequestId", request_id);

@@ -1,0 +1,38 @@
+#include "sandbox/kernel_files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace serval::sandbox {
+
+bool WriteKernelFile(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  return ok;
+}
+
+std::optional<std::string> ReadKernelFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string content;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) content.append(buffer, n);
+  ::close(fd);
+  return content;
+}
+
+std::optional<uint64_t> ReadKernelNumber(const std::string& path) {
+  const auto content = ReadKernelFile(path);
+  if (!content || content->empty()) return std::nullopt;
+  char* end = nullptr;
+  const unsigned long long value = std::strtoull(content->c_str(), &end, 10);
+  if (end == content->c_str()) return std::nullopt;
+  return value;
+}
+
+}  // namespace serval::sandbox
