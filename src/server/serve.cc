@@ -1,5 +1,7 @@
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -74,6 +76,14 @@ int Serve(const ServeConfig& config) {
   fs::create_directories(data_dir, ec);
   if (ec) {
     fmt::print(stderr, "serval: cannot create data dir {}: {}\n", data_dir.string(), ec.message());
+    return 1;
+  }
+  // One Serval per data dir: a second would interleave writes to the same logs and code.
+  const int lock_fd =
+      ::open((data_dir / "serval.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    fmt::print(stderr, "serval: another Serval is already using the data dir {}\n",
+               data_dir.string());
     return 1;
   }
   auto db = storage::SqliteDb::Open((data_dir / "serval.db").string());

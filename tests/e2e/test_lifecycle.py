@@ -2,6 +2,7 @@
 
 import json
 import signal
+import subprocess
 import threading
 import time
 import unittest
@@ -10,8 +11,8 @@ import uuid
 from botocore.exceptions import ClientError
 
 from serval_harness import (
-    ROLE, ServalProcess, code_sha256, fixture_text, make_zip, node_zip, processes_referencing,
-    python_zip, unique_name)
+    ROLE, SERVAL_BIN, ServalProcess, code_sha256, fixture_text, free_port, make_zip, node_zip,
+    processes_referencing, python_zip, unique_name)
 
 
 class _Base(unittest.TestCase):
@@ -101,6 +102,23 @@ class RestartPersistenceTest(_Base):
         self.wait_active(lam2, extra)
         self.assertEqual(self.invoke_json(lam2, extra, {"e": 5}), {"e": 5})
         second.stop()
+
+
+class DataDirLockTest(_Base):
+
+    def test_second_serval_on_same_data_dir_is_refused(self):
+        first = self.new_serval()
+        second = subprocess.run(
+            [SERVAL_BIN, "up", "--host", "127.0.0.1", "--port", str(free_port()),
+             "--data-dir", first.data_dir],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(second.returncode, 1, second.stdout + second.stderr)
+        self.assertIn("already using the data dir", second.stderr)
+        self.assertTrue(first.healthy())
+        # Once the first one is gone, the data dir is free again.
+        first.stop()
+        third = self.new_serval(data_dir=first.data_dir)
+        self.assertTrue(third.healthy())
 
 
 class GracefulShutdownTest(_Base):
