@@ -15,6 +15,8 @@ constexpr char kHexDigits[] = "0123456789abcdef";
 
 }  // namespace
 
+double RandomUnit() { return std::uniform_real_distribution<double>(0.0, 1.0)(Generator()); }
+
 std::string RandomHex(int bytes) {
   std::string out;
   out.reserve(bytes * 2);

@@ -237,7 +237,10 @@ void Environment::Deliver(http::Responder respond) {
       .SetHeader("Lambda-Runtime-Aws-Request-Id", current.invocation.request_id)
       .SetHeader("Lambda-Runtime-Deadline-Ms",
                  std::to_string(now + int64_t{spec_->timeout_seconds} * 1000))
-      .SetHeader("Lambda-Runtime-Invoked-Function-Arn", spec_->arn)
+      .SetHeader("Lambda-Runtime-Invoked-Function-Arn",
+                 current.invocation.invoked_function_arn.empty()
+                     ? spec_->arn
+                     : current.invocation.invoked_function_arn)
       .SetHeader("Lambda-Runtime-Trace-Id", TraceId(now));
   if (!current.invocation.client_context.empty()) {
     response.SetHeader("Lambda-Runtime-Client-Context", current.invocation.client_context);

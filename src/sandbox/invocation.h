@@ -32,6 +32,9 @@ struct Invocation {
   std::string payload;         // event bytes, passed through unparsed
   std::string client_context;  // JSON text or empty
   bool tail_log = false;       // collect the last 4 KB of this invocation's log
+  // The ARN the caller used (qualified with the alias or version it named); the runtime reports
+  // it as context.invoked_function_arn. Empty means the function's unqualified ARN.
+  std::string invoked_function_arn;
 };
 
 // How an invocation ended, as the Invoke API reports it. Thread-compatible.

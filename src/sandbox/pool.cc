@@ -12,6 +12,9 @@ namespace {
 
 namespace asio = boost::asio;
 
+// Warm environments are shared by invocations of the same function version.
+std::string PoolKey(const FunctionSpec& spec) { return spec.name + ":" + spec.version; }
+
 }  // namespace
 
 class EnvironmentPool::Impl final : public EnvironmentObserver {
@@ -45,7 +48,7 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
   absl::Status Invoke(std::shared_ptr<const FunctionSpec> spec, Invocation invocation,
                       InvocationCallback done) {
     if (shutting_down_) return absl::UnavailableError("Serval is shutting down");
-    auto& idle = idle_[spec->name];
+    auto& idle = idle_[PoolKey(*spec)];
     while (!idle.empty()) {
       Environment* environment = idle.back();
       idle.pop_back();
@@ -74,12 +77,22 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     return absl::OkStatus();
   }
 
-  void Retire(const std::string& function_name) {
+  void Retire(const std::string& function_name, const std::string& version) {
+    auto matches = [&](const FunctionSpec& spec) {
+      return spec.name == function_name && (version.empty() || spec.version == version);
+    };
     for (auto& [raw, environment] : environments_) {
-      if (environment->spec().name == function_name) retiring_.insert(raw);
+      if (matches(environment->spec())) retiring_.insert(raw);
     }
-    auto idle = std::move(idle_[function_name]);
-    idle_.erase(function_name);
+    std::vector<Environment*> idle;
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      if (!it->second.empty() && matches(it->second.front()->spec())) {
+        idle.insert(idle.end(), it->second.begin(), it->second.end());
+        it = idle_.erase(it);
+      } else {
+        ++it;
+      }
+    }
     for (Environment* environment : idle) environment->Kill("", "");
   }
 
@@ -115,15 +128,16 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     if (shutting_down_ || retiring_.count(environment)) {
       return environment->Kill("", "");
     }
-    idle_[environment->spec().name].push_back(environment);
+    idle_[PoolKey(environment->spec())].push_back(environment);
   }
 
   void OnDead(Environment* environment) override {
     retiring_.erase(environment);
     auto found = environments_.find(environment);
     if (found == environments_.end()) return;
-    auto& idle = idle_[environment->spec().name];
-    std::erase(idle, environment);
+    if (auto idle = idle_.find(PoolKey(environment->spec())); idle != idle_.end()) {
+      std::erase(idle->second, environment);
+    }
     // The environment is still on the stack that reported its death: free it afterwards.
     asio::post(io_, [doomed = std::move(found->second)] {});
     environments_.erase(found);
@@ -166,7 +180,7 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
   SandboxContext context_;
   asio::steady_timer reaper_;
   std::unordered_map<Environment*, std::shared_ptr<Environment>> environments_;
-  // Idle environments per function name; the most recently used is at the back.
+  // Idle environments per PoolKey; the most recently used is at the back.
   std::unordered_map<std::string, std::vector<Environment*>> idle_;
   std::unordered_set<Environment*> retiring_;
   bool shutting_down_ = false;
@@ -188,7 +202,9 @@ absl::Status EnvironmentPool::Invoke(std::shared_ptr<const FunctionSpec> spec,
   return impl_->Invoke(std::move(spec), std::move(invocation), std::move(done));
 }
 
-void EnvironmentPool::Retire(const std::string& function_name) { impl_->Retire(function_name); }
+void EnvironmentPool::Retire(const std::string& function_name, const std::string& version) {
+  impl_->Retire(function_name, version);
+}
 
 void EnvironmentPool::Shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
   impl_->Shutdown(grace, std::move(done));

@@ -54,8 +54,9 @@ class EnvironmentPool {
   absl::Status Invoke(std::shared_ptr<const FunctionSpec> spec, Invocation invocation,
                       InvocationCallback done);
 
-  // Stops the function's idle environments now and its busy ones when they finish.
-  void Retire(const std::string& function_name);
+  // Stops the idle environments of the function (of one version, if given) now and its busy
+  // ones when they finish.
+  void Retire(const std::string& function_name, const std::string& version = "");
 
   // Lets running invocations finish for up to `grace`, fails the rest, stops every environment
   // and then calls `done`.

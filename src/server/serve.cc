@@ -39,6 +39,7 @@ std::shared_ptr<const sandbox::FunctionSpec> MakeSpec(const lambda::FunctionConf
                                                       const lambda::CodeStore& code_store) {
   auto spec = std::make_shared<sandbox::FunctionSpec>();
   spec->name = config.name;
+  spec->version = config.version;
   spec->revision_id = config.revision_id;
   spec->arn = LambdaFunctionArn(account, config.name);
   spec->region = account.region;

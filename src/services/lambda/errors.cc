@@ -54,6 +54,16 @@ absl::Status PreconditionFailed(std::string_view message) {
   return AwsError(absl::StatusCode::kFailedPrecondition, "PreconditionFailedException", message);
 }
 
+absl::Status RevisionMismatch() {
+  return PreconditionFailed(
+      "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/"
+      "GetAlias API to retrieve the latest Revision Id");
+}
+absl::Status AliasNotFound(std::string_view alias_arn) {
+  return AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException",
+                  "Cannot find alias arn: " + std::string(alias_arn));
+}
+
 http::Response ErrorResponse(const absl::Status& status, std::string_view request_id) {
   std::string aws_code = AwsErrorCode(status);
   if (aws_code.empty()) aws_code = "ServiceException";

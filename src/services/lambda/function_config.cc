@@ -35,7 +35,9 @@ std::map<std::string, std::string> StringMapFrom(const json::value* value) {
 void WriteFunctionConfiguration(const FunctionConfig& config, const AccountContext& account,
                                 json::object& out) {
   out["FunctionName"] = config.name;
-  out["FunctionArn"] = LambdaFunctionArn(account, config.name);
+  out["FunctionArn"] = config.version == kLatest
+                           ? LambdaFunctionArn(account, config.name)
+                           : LambdaFunctionArn(account, config.name, config.version);
   out["Runtime"] = config.runtime;
   out["Role"] = config.role;
   out["Handler"] = config.handler;
@@ -45,7 +47,7 @@ void WriteFunctionConfiguration(const FunctionConfig& config, const AccountConte
   out["MemorySize"] = config.memory_mb;
   out["LastModified"] = FormatLambdaTimestamp(config.last_modified_millis);
   out["CodeSha256"] = config.code_sha256;
-  out["Version"] = "$LATEST";
+  out["Version"] = config.version;
   out["Environment"] = json::object{{"Variables", StringMap(config.variables)}};
   out["TracingConfig"] = json::object{{"Mode", "PassThrough"}};
   out["RevisionId"] = config.revision_id;
@@ -77,14 +79,27 @@ std::string ToStorageJson(const FunctionConfig& config) {
   out["code_size"] = config.code_size;
   out["last_modified_millis"] = config.last_modified_millis;
   out["revision_id"] = config.revision_id;
+  out["version"] = config.version;
+  out["last_published_version"] = config.last_published_version;
+  out["published_revision_id"] = config.published_revision_id;
   return json::serialize(out);
 }
 
-absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text) {
+namespace {
+
+absl::StatusOr<json::object> ParseStored(std::string_view text) {
   json::error_code ec;
   json::value parsed = json::parse(json::string_view(text.data(), text.size()), ec);
-  if (ec || !parsed.is_object()) return absl::DataLossError("stored function is not JSON");
-  const json::object& in = parsed.get_object();
+  if (ec || !parsed.is_object()) return absl::DataLossError("stored record is not a JSON object");
+  return std::move(parsed.get_object());
+}
+
+}  // namespace
+
+absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text) {
+  auto parsed = ParseStored(text);
+  if (!parsed.ok()) return parsed.status();
+  const json::object& in = *parsed;
   auto text_of = [&in](const char* key) -> std::string {
     const json::value* value = in.if_contains(key);
     return value && value->is_string() ? std::string(value->get_string()) : std::string();
@@ -116,10 +131,67 @@ absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text) {
   config.code_size = int_of("code_size", 0);
   config.last_modified_millis = int_of("last_modified_millis", 0);
   config.revision_id = text_of("revision_id");
+  config.version = text_of("version");
+  if (config.version.empty()) config.version = kLatest;
+  config.last_published_version = static_cast<int>(int_of("last_published_version", 0));
+  config.published_revision_id = text_of("published_revision_id");
   if (config.name.empty() || config.code_id.empty()) {
     return absl::DataLossError("stored function lacks a name or code");
   }
   return config;
+}
+
+void WriteAliasConfiguration(const AliasConfig& alias, std::string_view function_name,
+                             const AccountContext& account, json::object& out) {
+  out["AliasArn"] = LambdaFunctionArn(account, function_name, alias.name);
+  out["Name"] = alias.name;
+  out["FunctionVersion"] = alias.function_version;
+  out["Description"] = alias.description;
+  out["RevisionId"] = alias.revision_id;
+  if (!alias.additional_version_weights.empty()) {
+    json::object weights;
+    for (const auto& [version, weight] : alias.additional_version_weights)
+      weights[version] = weight;
+    out["RoutingConfig"] = json::object{{"AdditionalVersionWeights", std::move(weights)}};
+  }
+}
+
+std::string AliasToStorageJson(const AliasConfig& alias) {
+  json::object out;
+  out["name"] = alias.name;
+  out["function_version"] = alias.function_version;
+  out["description"] = alias.description;
+  out["revision_id"] = alias.revision_id;
+  json::object weights;
+  for (const auto& [version, weight] : alias.additional_version_weights) weights[version] = weight;
+  out["additional_version_weights"] = std::move(weights);
+  return json::serialize(out);
+}
+
+absl::StatusOr<AliasConfig> AliasFromStorageJson(std::string_view text) {
+  auto parsed = ParseStored(text);
+  if (!parsed.ok()) return parsed.status();
+  const json::object& in = *parsed;
+  AliasConfig alias;
+  for (auto [key, field] :
+       {std::pair{"name", &alias.name}, std::pair{"function_version", &alias.function_version},
+        std::pair{"description", &alias.description},
+        std::pair{"revision_id", &alias.revision_id}}) {
+    if (const json::value* value = in.if_contains(key); value && value->is_string()) {
+      *field = std::string(value->get_string());
+    }
+  }
+  if (const json::value* weights = in.if_contains("additional_version_weights");
+      weights && weights->is_object()) {
+    for (const auto& [version, weight] : weights->get_object()) {
+      if (weight.is_number())
+        alias.additional_version_weights[std::string(version)] = weight.to_number<double>();
+    }
+  }
+  if (alias.name.empty() || alias.function_version.empty()) {
+    return absl::DataLossError("stored alias lacks a name or version");
+  }
+  return alias;
 }
 
 }  // namespace serval::lambda

@@ -15,9 +15,13 @@ class object;
 
 namespace serval::lambda {
 
-// The stored definition of a function ($LATEST). Thread-compatible value type.
+inline constexpr char kLatest[] = "$LATEST";
+
+// The stored definition of one version of a function: $LATEST (which changes) or a published,
+// immutable version "1", "2", .... Thread-compatible value type.
 struct FunctionConfig {
   std::string name;
+  std::string version = kLatest;
   std::string runtime;
   std::string role;
   std::string handler;
@@ -33,14 +37,35 @@ struct FunctionConfig {
   int64_t code_size = 0;
   int64_t last_modified_millis = 0;
   std::string revision_id;  // changes with every update
+  // On $LATEST only: numbers are never reused, even after deletes; publishing an unchanged
+  // $LATEST (same revision as when last published) returns the last version instead.
+  int last_published_version = 0;
+  std::string published_revision_id;
+};
+
+// A named pointer to a version, optionally splitting traffic with a second one.
+// Thread-compatible value type.
+struct AliasConfig {
+  std::string name;
+  std::string function_version;
+  std::string description;
+  std::string revision_id;
+  // Extra version -> share of invocations (0..1) routed to it instead of function_version.
+  std::map<std::string, double> additional_version_weights;
 };
 
 // Writes the FunctionConfiguration shape AWS returns (Create/Get/Update/List).
 void WriteFunctionConfiguration(const FunctionConfig& config, const AccountContext& account,
                                 boost::json::object& out);
 
-// The on-disk form (docs/formats.md): a JSON object of every field above.
+// The AliasConfiguration shape AWS returns (CreateAlias/GetAlias/UpdateAlias/ListAliases).
+void WriteAliasConfiguration(const AliasConfig& alias, std::string_view function_name,
+                             const AccountContext& account, boost::json::object& out);
+
+// The on-disk forms (docs/formats.md): JSON objects of every field above.
 std::string ToStorageJson(const FunctionConfig& config);
 absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text);
+std::string AliasToStorageJson(const AliasConfig& alias);
+absl::StatusOr<AliasConfig> AliasFromStorageJson(std::string_view text);
 
 }  // namespace serval::lambda

@@ -14,13 +14,22 @@
 
 namespace serval::lambda {
 
-// All functions, in memory for the invoke path and written through to SQLite before any change
-// is acknowledged. Runs only on the io thread.
+// All functions with their published versions and aliases, in memory for the invoke path and
+// written through to SQLite before any change is acknowledged. Runs only on the io thread.
 class FunctionRegistry {
  public:
+  // One version ($LATEST or published) and the snapshot environments run for it.
   struct Entry {
     std::shared_ptr<const FunctionConfig> config;
-    std::shared_ptr<const sandbox::FunctionSpec> spec;  // what environments run
+    std::shared_ptr<const sandbox::FunctionSpec> spec;
+  };
+  struct Function {
+    Entry latest;
+    std::map<int, Entry> versions;  // published, by number
+    std::map<std::string, AliasConfig, std::less<>> aliases;
+
+    // $LATEST or a published version by its number; nullptr if there is none.
+    const Entry* Version(std::string_view version) const;
   };
   using SpecFactory =
       std::function<std::shared_ptr<const sandbox::FunctionSpec>(const FunctionConfig&)>;
@@ -29,22 +38,34 @@ class FunctionRegistry {
   static absl::StatusOr<std::unique_ptr<FunctionRegistry>> Open(storage::SqliteDb* db,
                                                                 SpecFactory make_spec);
 
-  const Entry* Find(std::string_view name) const;
-  // Inserts or replaces the function, durably.
-  absl::Status Put(FunctionConfig config);
+  const Function* Find(std::string_view name) const;
+  // Inserts or replaces a function's $LATEST, durably.
+  absl::Status PutLatest(FunctionConfig config);
+  // Removes the function with all its versions and aliases.
   absl::Status Remove(const std::string& name);
+  // Snapshots $LATEST as the next version number (returned). Requires the function to exist.
+  absl::StatusOr<int> Publish(const std::string& name, const std::string& description);
+  absl::Status RemoveVersion(const std::string& name, int version);
+  absl::Status PutAlias(const std::string& name, AliasConfig alias);
+  absl::Status RemoveAlias(const std::string& name, const std::string& alias);
+
   // Up to `max` functions in name order, starting after `after` (empty: from the start).
-  std::vector<const Entry*> List(std::string_view after, size_t max, bool* more) const;
+  std::vector<const Function*> List(std::string_view after, size_t max, bool* more) const;
+  // Whether any version of any function runs this code package.
   bool UsesCode(std::string_view code_id) const;
   size_t size() const { return functions_.size(); }
 
  private:
   FunctionRegistry(storage::SqliteDb* db, SpecFactory make_spec)
       : db_(db), make_spec_(std::move(make_spec)) {}
+  Entry MakeEntry(FunctionConfig config) const;
+  absl::Status Load();
+  // Runs `statements` in one SQLite transaction; rolls back if any fails.
+  absl::Status InTransaction(const std::function<absl::Status()>& statements);
 
   storage::SqliteDb* db_;
   SpecFactory make_spec_;
-  std::map<std::string, Entry, std::less<>> functions_;
+  std::map<std::string, Function, std::less<>> functions_;
 };
 
 }  // namespace serval::lambda

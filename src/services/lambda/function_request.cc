@@ -371,6 +371,84 @@ absl::Status ApplyConfigurationUpdate(const json::object& body, FunctionConfig& 
   return absl::OkStatus();
 }
 
+absl::StatusOr<int> ParseMaxItems(const std::optional<std::string>& text, int fallback) {
+  if (!text) return fallback;
+  char* end = nullptr;
+  const long parsed = std::strtol(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || parsed < 1 || parsed > 10000) {
+    return ValidationError(
+        ConstraintError(*text, "maxItems", "Member must have value between 1 and 10000"));
+  }
+  return static_cast<int>(parsed);
+}
+
+std::string EncodeMarker(std::string_view last_key) { return Base64Encode(last_key); }
+
+absl::StatusOr<std::string> DecodeMarker(const std::optional<std::string>& marker) {
+  if (!marker || marker->empty()) return std::string();
+  auto decoded = Base64Decode(*marker);
+  if (!decoded.ok()) return InvalidParameter("Invalid Marker: " + *marker);
+  return decoded;
+}
+
+absl::Status ValidateAliasName(std::string_view name) {
+  const bool all_digits = std::all_of(
+      name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  if (name.empty() || name.size() > 128 || all_digits ||
+      !std::all_of(name.begin(), name.end(), IsNameChar)) {
+    return ValidationError(ConstraintError(
+        name, "name",
+        "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyAliasFields(const json::object& body, AliasConfig& alias) {
+  AliasConfig updated = alias;
+  if (auto s = Read(body, "FunctionVersion", updated.function_version); !s.ok()) return s;
+  if (updated.function_version != kLatest &&
+      (updated.function_version.empty() || updated.function_version.size() > 1024 ||
+       !std::all_of(updated.function_version.begin(), updated.function_version.end(),
+                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))) {
+    return ValidationError(ConstraintError(updated.function_version, "functionVersion",
+                                           "Member must satisfy regular expression pattern: "
+                                           "(\\$LATEST|[0-9]+)"));
+  }
+  if (auto s = Read(body, "Description", updated.description); !s.ok()) return s;
+  if (updated.description.size() > 256) {
+    return ValidationError(ConstraintError(updated.description, "description",
+                                           "Member must have length less than or equal to 256"));
+  }
+  if (const json::value* routing = body.if_contains("RoutingConfig");
+      routing && !routing->is_null()) {
+    const json::value* weights = routing->is_object()
+                                     ? routing->get_object().if_contains("AdditionalVersionWeights")
+                                     : nullptr;
+    if (!routing->is_object() || (weights && !weights->is_null() && !weights->is_object())) {
+      return InvalidRequestContent("Could not parse request body into json: RoutingConfig");
+    }
+    updated.additional_version_weights.clear();
+    if (weights && weights->is_object()) {
+      for (const auto& [version, weight] : weights->get_object()) {
+        if (!weight.is_number()) {
+          return InvalidRequestContent("Could not parse request body into json: weights");
+        }
+        const double share = weight.to_number<double>();
+        if (share < 0.0 || share > 1.0) {
+          return ValidationError(ConstraintError(std::to_string(share), "additionalVersionWeights",
+                                                 "Member must have value between 0.0 and 1.0"));
+        }
+        updated.additional_version_weights[std::string(version)] = share;
+      }
+    }
+  }
+  if (updated.additional_version_weights.size() > 1) {
+    return InvalidParameter("Number of items in AdditionalVersionWeights cannot be greater than 1");
+  }
+  alias = std::move(updated);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> ParseCodeUpdate(const json::object& body, FunctionConfig& config) {
   FunctionConfig updated = config;
   if (auto s = ReadArchitectures(body, updated); !s.ok()) return s;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,5 +36,16 @@ absl::Status ApplyConfigurationUpdate(const boost::json::object& body, FunctionC
 // UpdateFunctionCode: the decoded zip, and Architectures applied to `config`.
 absl::StatusOr<std::string> ParseCodeUpdate(const boost::json::object& body,
                                             FunctionConfig& config);
+
+// List pagination: MaxItems (1..10000, `fallback` when absent) and the opaque Marker, which
+// carries the last key of the previous page.
+absl::StatusOr<int> ParseMaxItems(const std::optional<std::string>& text, int fallback);
+std::string EncodeMarker(std::string_view last_key);
+absl::StatusOr<std::string> DecodeMarker(const std::optional<std::string>& marker);
+
+// Alias bodies (CreateAlias, UpdateAlias): Name, FunctionVersion, Description, RoutingConfig.
+// Checks shapes and ranges; whether the versions exist is for the caller to check.
+absl::Status ApplyAliasFields(const boost::json::object& body, AliasConfig& alias);
+absl::Status ValidateAliasName(std::string_view name);
 
 }  // namespace serval::lambda

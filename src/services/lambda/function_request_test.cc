@@ -104,3 +104,46 @@ TEST(ApplyConfigurationUpdate, ChangesOnlyGivenFieldsAndIsAtomic) {
 
 }  // namespace
 }  // namespace serval::lambda
+
+namespace serval::lambda {
+namespace {
+
+TEST(AliasFields, ValidatesNamesVersionsAndWeights) {
+  EXPECT_TRUE(ValidateAliasName("prod-1_a").ok());
+  for (const char* bad : {"", "123", "has space", "a:b"}) {
+    EXPECT_EQ(AwsErrorCode(ValidateAliasName(bad)), "ValidationException") << bad;
+  }
+  AliasConfig alias;
+  ASSERT_TRUE(
+      ApplyAliasFields(
+          Body(
+              R"({"FunctionVersion":"3","RoutingConfig":{"AdditionalVersionWeights":{"4":0.25}}})"),
+          alias)
+          .ok());
+  EXPECT_EQ(alias.function_version, "3");
+  EXPECT_EQ(alias.additional_version_weights.at("4"), 0.25);
+  // An empty routing config clears the weights; a rejected update changes nothing.
+  ASSERT_TRUE(
+      ApplyAliasFields(Body(R"({"RoutingConfig":{"AdditionalVersionWeights":{}}})"), alias).ok());
+  EXPECT_TRUE(alias.additional_version_weights.empty());
+  EXPECT_FALSE(ApplyAliasFields(Body(R"({"FunctionVersion":"x1"})"), alias).ok());
+  EXPECT_FALSE(
+      ApplyAliasFields(Body(R"({"RoutingConfig":{"AdditionalVersionWeights":{"1":0.1,"2":0.1}}})"),
+                       alias)
+          .ok());
+  EXPECT_EQ(alias.function_version, "3");
+}
+
+TEST(Pagination, MaxItemsAndMarkers) {
+  EXPECT_EQ(*ParseMaxItems(std::nullopt, 50), 50);
+  EXPECT_EQ(*ParseMaxItems(std::string("7"), 50), 7);
+  for (const char* bad : {"0", "10001", "x", ""}) {
+    EXPECT_FALSE(ParseMaxItems(std::string(bad), 50).ok()) << bad;
+  }
+  EXPECT_EQ(*DecodeMarker(EncodeMarker("fn-9")), "fn-9");
+  EXPECT_EQ(*DecodeMarker(std::nullopt), "");
+  EXPECT_FALSE(DecodeMarker(std::string("!!")).ok());
+}
+
+}  // namespace
+}  // namespace serval::lambda

@@ -5,9 +5,7 @@
 #include <boost/json.hpp>
 
 #include "common/aws_error.h"
-#include "common/crypto.h"
 #include "common/ids.h"
-#include "common/json_validate.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/function_request.h"
 
@@ -17,312 +15,315 @@ namespace {
 namespace json = boost::json;
 
 constexpr char kApiVersion[] = "2015-03-31";
-constexpr size_t kMaxSyncPayloadBytes = 6291456;
-constexpr size_t kMaxAsyncPayloadBytes = 1048576;
-constexpr size_t kMaxClientContextBytes = 3583;
 constexpr int kDefaultListMaxItems = 50;
 
-http::Response JsonResponse(int status, const json::object& body, const std::string& request_id) {
-  http::Response response{.status = status, .body = json::serialize(body)};
-  response.SetHeader("Content-Type", "application/json").SetHeader("x-amzn-RequestId", request_id);
-  return response;
+absl::Status UnknownOperation() {
+  return AwsError(absl::StatusCode::kNotFound, "UnknownOperationException", "Unknown operation");
+}
+
+bool IsTrue(const json::object& body, std::string_view key) {
+  const json::value* value = body.if_contains(json::string_view(key.data(), key.size()));
+  return value && value->is_bool() && value->get_bool();
 }
 
 }  // namespace
 
+void LambdaService::Call::Fail(const absl::Status& status) {
+  respond(ErrorResponse(status, request_id));
+}
+
+void LambdaService::Call::Reply(int status, const json::object& body) {
+  http::Response response{.status = status, .body = json::serialize(body)};
+  response.SetHeader("Content-Type", "application/json").SetHeader("x-amzn-RequestId", request_id);
+  respond(std::move(response));
+}
+
+void LambdaService::Call::ReplyEmpty(int status) {
+  http::Response response{.status = status};
+  response.SetHeader("x-amzn-RequestId", request_id);
+  respond(std::move(response));
+}
+
 bool LambdaService::Owns(const http::Request& request) {
-  std::string_view path = request.RawPath();
-  return path.starts_with("/2015-03-31/functions");
+  return request.RawPath().starts_with("/2015-03-31/functions");
 }
 
 void LambdaService::Handle(http::Request&& request, http::Responder respond) {
-  const std::string request_id = NewUuid();
-  auto fail = [&](const absl::Status& status) { respond(ErrorResponse(status, request_id)); };
-  const std::vector<std::string> segments = request.PathSegments();
-  // segments: 2015-03-31, functions[, {name}[, configuration|code|invocations]]
+  Call call{.request = std::move(request), .respond = std::move(respond), .request_id = NewUuid()};
+  std::vector<std::string> segments = call.request.PathSegments();
+  // 2015-03-31 / functions [/ {name} [/ operation [/ argument]]]
   if (segments.size() < 2 || segments[0] != kApiVersion || segments[1] != "functions") {
-    return fail(
-        AwsError(absl::StatusCode::kNotFound, "UnknownOperationException", "Unknown operation"));
+    return call.Fail(UnknownOperation());
   }
-  const std::string& method = request.method;
   if (segments.size() == 2) {
-    if (method == "POST") return CreateFunction(request, respond, request_id);
-    if (method == "GET") return ListFunctions(request, respond, request_id);
-    return fail(
-        AwsError(absl::StatusCode::kNotFound, "UnknownOperationException", "Unknown operation"));
-  }
-  if (segments.size() > 4) {
-    return fail(
-        AwsError(absl::StatusCode::kNotFound, "UnknownOperationException", "Unknown operation"));
+    if (call.request.method == "POST") return CreateFunction(call);
+    if (call.request.method == "GET") return ListFunctions(call);
+    return call.Fail(UnknownOperation());
   }
   auto reference = ParseFunctionReference(segments[2]);
-  if (!reference.ok()) return fail(reference.status());
-  std::string qualifier = reference->qualifier;
-  if (auto query = request.QueryParam("Qualifier"); query && !query->empty()) {
-    if (!qualifier.empty() && qualifier != *query) {
-      return fail(
-          InvalidParameter("The derived qualifier from the function name does not match "
-                           "the specified qualifier."));
+  if (!reference.ok()) return call.Fail(reference.status());
+  call.name = reference->name;
+  call.qualifier = reference->qualifier;
+  if (auto query = call.request.QueryParam("Qualifier"); query && !query->empty()) {
+    if (!call.qualifier.empty() && call.qualifier != *query) {
+      return call.Fail(
+          InvalidParameter("The derived qualifier from the function name does not "
+                           "match the specified qualifier."));
     }
-    qualifier = *query;
+    call.qualifier = *query;
   }
-  const FunctionRegistry::Entry* entry = deps_.registry->Find(reference->name);
-  // Published versions and aliases arrive with the versions work; only $LATEST exists today.
-  if (!entry || (!qualifier.empty() && qualifier != "$LATEST")) {
-    return fail(FunctionNotFound(LambdaFunctionArn(deps_.account, reference->name, qualifier)));
+  call.segments.assign(segments.begin() + 3, segments.end());
+  call.function = deps_.registry->Find(call.name);
+  if (!call.function) {
+    return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, call.name, call.qualifier)));
   }
-  const std::string operation = segments.size() == 4 ? segments[3] : "";
-  if (operation == "invocations" && method == "POST") {
-    return Invoke(*entry, std::move(request), respond, request_id);
-  }
-  if (operation.empty() && method == "GET") return GetFunction(*entry, respond, request_id, false);
-  if (operation.empty() && method == "DELETE") return DeleteFunction(*entry, respond, request_id);
-  if (operation == "configuration" && method == "GET") {
-    return GetFunction(*entry, respond, request_id, true);
-  }
-  if (operation == "configuration" && method == "PUT") {
-    return UpdateFunction(*entry, request, respond, request_id, false);
-  }
-  if (operation == "code" && method == "PUT") {
-    return UpdateFunction(*entry, request, respond, request_id, true);
-  }
-  fail(AwsError(absl::StatusCode::kNotFound, "UnknownOperationException", "Unknown operation"));
+  Route(call);
 }
 
-void LambdaService::CreateFunction(const http::Request& request, http::Responder& respond,
-                                   const std::string& request_id) {
-  auto fail = [&](const absl::Status& status) { respond(ErrorResponse(status, request_id)); };
-  if (request.body_too_large) {
-    return fail(RequestTooLarge(
+void LambdaService::Route(Call& call) {
+  const std::string& method = call.request.method;
+  const std::string operation = call.segments.empty() ? "" : call.segments[0];
+  const size_t depth = call.segments.size();
+  if (depth == 1 && operation == "invocations" && method == "POST") return Invoke(call);
+  if (depth == 0 && method == "GET") return GetFunction(call, false);
+  if (depth == 0 && method == "DELETE") return DeleteFunction(call);
+  if (depth == 1 && operation == "configuration") {
+    if (method == "GET") return GetFunction(call, true);
+    if (method == "PUT") return UpdateFunction(call, false);
+  }
+  if (depth == 1 && operation == "code" && method == "PUT") return UpdateFunction(call, true);
+  if (depth == 1 && operation == "versions") {
+    if (method == "POST") return PublishVersion(call);
+    if (method == "GET") return ListVersions(call);
+  }
+  if (depth == 1 && operation == "aliases") {
+    if (method == "POST") return CreateAlias(call);
+    if (method == "GET") return ListAliases(call);
+  }
+  if (depth == 2 && operation == "aliases") {
+    if (method == "GET") return GetAlias(call);
+    if (method == "PUT") return UpdateAlias(call);
+    if (method == "DELETE") return DeleteAlias(call);
+  }
+  call.Fail(UnknownOperation());
+}
+
+absl::StatusOr<const FunctionRegistry::Entry*> LambdaService::Resolve(const Call& call,
+                                                                      bool route) const {
+  const FunctionRegistry::Function& function = *call.function;
+  if (const FunctionRegistry::Entry* entry = function.Version(call.qualifier)) return entry;
+  auto alias = function.aliases.find(call.qualifier);
+  if (alias == function.aliases.end()) {
+    return FunctionNotFound(LambdaFunctionArn(deps_.account, call.name, call.qualifier));
+  }
+  std::string_view version = alias->second.function_version;
+  if (route) {
+    // Each additional version takes its share of invocations; the rest go to the primary.
+    double draw = RandomUnit();
+    for (const auto& [extra, weight] : alias->second.additional_version_weights) {
+      if (draw < weight) {
+        version = extra;
+        break;
+      }
+      draw -= weight;
+    }
+  }
+  const FunctionRegistry::Entry* entry = function.Version(version);
+  if (!entry) return FunctionNotFound(LambdaFunctionArn(deps_.account, call.name, version));
+  return entry;
+}
+
+void LambdaService::CreateFunction(Call& call) {
+  if (call.request.body_too_large) {
+    return call.Fail(RequestTooLarge(
         "Request must be smaller than 70167211 bytes for the CreateFunction operation"));
   }
-  auto body = ParseBody(request.body);
-  if (!body.ok()) return fail(body.status());
+  auto body = ParseBody(call.request.body);
+  if (!body.ok()) return call.Fail(body.status());
   std::string zip;
   auto config = ParseCreateFunction(*body, &zip);
-  if (!config.ok()) return fail(config.status());
+  if (!config.ok()) return call.Fail(config.status());
   if (deps_.registry->Find(config->name)) {
-    return fail(ResourceConflict("Function already exist: " + config->name));
+    return call.Fail(ResourceConflict("Function already exist: " + config->name));
   }
   auto code = deps_.code_store->Store(zip);
-  if (!code.ok()) return fail(code.status());
+  if (!code.ok()) return call.Fail(code.status());
   config->code_id = code->id;
   config->code_sha256 = code->sha256;
   config->code_size = code->size;
   config->last_modified_millis = deps_.clock->NowMillis();
   config->revision_id = NewUuid();
   const std::string name = config->name;
-  if (auto status = deps_.registry->Put(std::move(*config)); !status.ok()) {
+  if (auto status = deps_.registry->PutLatest(std::move(*config)); !status.ok()) {
     CollectCode(code->id);
-    return fail(status);
+    return call.Fail(status);
+  }
+  const FunctionRegistry::Entry* reported = &deps_.registry->Find(name)->latest;
+  if (IsTrue(*body, "Publish")) {
+    auto published = PublishLatest(name, "");
+    if (!published.ok()) return call.Fail(published.status());
+    reported = *published;
   }
   json::object out;
-  WriteFunctionConfiguration(*deps_.registry->Find(name)->config, deps_.account, out);
-  respond(JsonResponse(201, out, request_id));
+  WriteFunctionConfiguration(*reported->config, deps_.account, out);
+  call.Reply(201, out);
 }
 
-void LambdaService::ListFunctions(const http::Request& request, http::Responder& respond,
-                                  const std::string& request_id) {
-  int max_items = kDefaultListMaxItems;
-  if (auto text = request.QueryParam("MaxItems")) {
-    char* end = nullptr;
-    const long parsed = std::strtol(text->c_str(), &end, 10);
-    if (text->empty() || *end != '\0' || parsed < 1 || parsed > 10000) {
-      return respond(ErrorResponse(
-          ValidationError("1 validation error detected: Value '" + *text +
-                          "' at 'maxItems' failed to satisfy constraint: Member must have value "
-                          "between 1 and 10000"),
-          request_id));
-    }
-    max_items = static_cast<int>(parsed);
-  }
-  // The marker is the last name of the previous page, base64-encoded so it stays opaque.
-  std::string after;
-  if (auto marker = request.QueryParam("Marker"); marker && !marker->empty()) {
-    auto decoded = Base64Decode(*marker);
-    if (!decoded.ok()) {
-      return respond(ErrorResponse(InvalidParameter("Invalid Marker"), request_id));
-    }
-    after = *decoded;
-  }
-  const bool all_versions = request.QueryParam("FunctionVersion") == "ALL";
+void LambdaService::ListFunctions(Call& call) {
+  auto max_items = ParseMaxItems(call.request.QueryParam("MaxItems"), kDefaultListMaxItems);
+  if (!max_items.ok()) return call.Fail(max_items.status());
+  auto after = DecodeMarker(call.request.QueryParam("Marker"));
+  if (!after.ok()) return call.Fail(after.status());
+  const bool all_versions = call.request.QueryParam("FunctionVersion") == "ALL";
   bool more = false;
   json::array functions;
-  const auto page = deps_.registry->List(after, max_items, &more);
-  for (const FunctionRegistry::Entry* entry : page) {
-    json::object configuration;
-    WriteFunctionConfiguration(*entry->config, deps_.account, configuration);
-    if (all_versions) {
-      configuration["FunctionArn"] =
-          LambdaFunctionArn(deps_.account, entry->config->name, "$LATEST");
+  const auto page = deps_.registry->List(*after, *max_items, &more);
+  for (const FunctionRegistry::Function* function : page) {
+    json::object latest;
+    WriteFunctionConfiguration(*function->latest.config, deps_.account, latest);
+    if (!all_versions) {
+      functions.emplace_back(std::move(latest));
+      continue;
     }
-    functions.emplace_back(std::move(configuration));
+    // With FunctionVersion=ALL every version is listed, each ARN qualified.
+    latest["FunctionArn"] =
+        LambdaFunctionArn(deps_.account, function->latest.config->name, kLatest);
+    functions.emplace_back(std::move(latest));
+    for (const auto& [number, version] : function->versions) {
+      json::object entry;
+      WriteFunctionConfiguration(*version.config, deps_.account, entry);
+      functions.emplace_back(std::move(entry));
+    }
   }
   json::object out;
   out["Functions"] = std::move(functions);
-  if (more && !page.empty()) out["NextMarker"] = Base64Encode(page.back()->config->name);
-  respond(JsonResponse(200, out, request_id));
+  if (more && !page.empty()) out["NextMarker"] = EncodeMarker(page.back()->latest.config->name);
+  call.Reply(200, out);
 }
 
-void LambdaService::GetFunction(const FunctionRegistry::Entry& entry, http::Responder& respond,
-                                const std::string& request_id, bool configuration_only) {
+void LambdaService::GetFunction(Call& call, bool configuration_only) {
+  auto entry = Resolve(call, /*route=*/false);
+  if (!entry.ok()) return call.Fail(entry.status());
+  const FunctionConfig& config = *(*entry)->config;
   json::object configuration;
-  WriteFunctionConfiguration(*entry.config, deps_.account, configuration);
-  if (configuration_only) return respond(JsonResponse(200, configuration, request_id));
+  WriteFunctionConfiguration(config, deps_.account, configuration);
+  if (configuration_only) return call.Reply(200, configuration);
   json::object out;
   out["Configuration"] = std::move(configuration);
   out["Code"] = json::object{
       {"RepositoryType", "S3"},
-      {"Location", fmt::format("{}/_serval/code/{}.zip", deps_.endpoint, entry.config->code_id)}};
-  if (!entry.config->tags.empty()) {
+      {"Location", fmt::format("{}/_serval/code/{}.zip", deps_.endpoint, config.code_id)}};
+  const FunctionConfig& latest = *call.function->latest.config;
+  if (!latest.tags.empty()) {
     json::object tags;
-    for (const auto& [key, value] : entry.config->tags) tags[key] = value;
+    for (const auto& [key, value] : latest.tags) tags[key] = value;
     out["Tags"] = std::move(tags);
   }
-  respond(JsonResponse(200, out, request_id));
+  call.Reply(200, out);
 }
 
-void LambdaService::DeleteFunction(const FunctionRegistry::Entry& entry, http::Responder& respond,
-                                   const std::string& request_id) {
-  const std::string name = entry.config->name;
-  const std::string code_id = entry.config->code_id;
-  if (auto status = deps_.registry->Remove(name); !status.ok()) {
-    return respond(ErrorResponse(status, request_id));
+void LambdaService::DeleteFunction(Call& call) {
+  const std::string name = call.name;
+  if (call.qualifier.empty()) {
+    std::vector<std::string> code_ids = {call.function->latest.config->code_id};
+    for (const auto& [number, version] : call.function->versions) {
+      code_ids.push_back(version.config->code_id);
+    }
+    if (auto status = deps_.registry->Remove(name); !status.ok()) return call.Fail(status);
+    deps_.pool->Retire(name);
+    for (const std::string& code_id : code_ids) CollectCode(code_id);
+    return call.ReplyEmpty(204);
   }
-  deps_.pool->Retire(name);
+  if (call.qualifier == kLatest) {
+    return call.Fail(
+        InvalidParameter("$LATEST version cannot be deleted without deleting the function."));
+  }
+  const FunctionRegistry::Entry* entry = call.function->Version(call.qualifier);
+  if (!entry) {
+    return call.Fail(
+        call.function->aliases.count(call.qualifier)
+            ? InvalidParameter("Deletion of aliases is done with DeleteAlias.")
+            : FunctionNotFound(LambdaFunctionArn(deps_.account, name, call.qualifier)));
+  }
+  for (const auto& [alias_name, alias] : call.function->aliases) {
+    if (alias.function_version == call.qualifier ||
+        alias.additional_version_weights.count(call.qualifier)) {
+      return call.Fail(ResourceConflict(
+          fmt::format("Unable to delete version because the following aliases reference it: [{}]",
+                      alias_name)));
+    }
+  }
+  const std::string code_id = entry->config->code_id;
+  if (auto status = deps_.registry->RemoveVersion(name, std::stoi(call.qualifier)); !status.ok()) {
+    return call.Fail(status);
+  }
+  deps_.pool->Retire(name, call.qualifier);
   CollectCode(code_id);
-  http::Response response{.status = 204};
-  response.SetHeader("x-amzn-RequestId", request_id);
-  respond(std::move(response));
+  call.ReplyEmpty(204);
 }
 
-void LambdaService::UpdateFunction(const FunctionRegistry::Entry& entry,
-                                   const http::Request& request, http::Responder& respond,
-                                   const std::string& request_id, bool code) {
-  auto fail = [&](const absl::Status& status) { respond(ErrorResponse(status, request_id)); };
-  if (request.body_too_large) {
-    return fail(RequestTooLarge(
+void LambdaService::UpdateFunction(Call& call, bool code) {
+  if (call.request.body_too_large) {
+    return call.Fail(RequestTooLarge(
         "Request must be smaller than 70167211 bytes for the UpdateFunctionCode operation"));
   }
-  auto body = ParseBody(request.body);
-  if (!body.ok()) return fail(body.status());
-  const FunctionConfig& current = *entry.config;
+  auto body = ParseBody(call.request.body);
+  if (!body.ok()) return call.Fail(body.status());
+  const FunctionConfig& current = *call.function->latest.config;
   if (const json::value* revision = body->if_contains("RevisionId");
       revision && revision->is_string() && revision->get_string() != current.revision_id) {
-    return fail(PreconditionFailed(
-        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/"
-        "GetAlias API to retrieve the latest Revision Id"));
+    return call.Fail(RevisionMismatch());
   }
   FunctionConfig updated = current;
   if (code) {
     auto zip = ParseCodeUpdate(*body, updated);
-    if (!zip.ok()) return fail(zip.status());
-    if (const json::value* dry_run = body->if_contains("DryRun");
-        dry_run && dry_run->is_bool() && dry_run->get_bool()) {
+    if (!zip.ok()) return call.Fail(zip.status());
+    if (IsTrue(*body, "DryRun")) {
       json::object out;
       WriteFunctionConfiguration(current, deps_.account, out);
-      return respond(JsonResponse(200, out, request_id));
+      return call.Reply(200, out);
     }
     auto stored = deps_.code_store->Store(*zip);
-    if (!stored.ok()) return fail(stored.status());
+    if (!stored.ok()) return call.Fail(stored.status());
     updated.code_id = stored->id;
     updated.code_sha256 = stored->sha256;
     updated.code_size = stored->size;
   } else if (auto status = ApplyConfigurationUpdate(*body, updated); !status.ok()) {
-    return fail(status);
+    return call.Fail(status);
   }
   const std::string name = current.name;
-  if (auto status = Replace(current, std::move(updated)); !status.ok()) return fail(status);
+  if (auto status = ReplaceLatest(current, std::move(updated)); !status.ok()) {
+    return call.Fail(status);
+  }
+  const FunctionRegistry::Entry* reported = &deps_.registry->Find(name)->latest;
+  if (code && IsTrue(*body, "Publish")) {
+    auto published = PublishLatest(name, "");
+    if (!published.ok()) return call.Fail(published.status());
+    reported = *published;
+  }
   json::object out;
-  WriteFunctionConfiguration(*deps_.registry->Find(name)->config, deps_.account, out);
-  respond(JsonResponse(200, out, request_id));
+  WriteFunctionConfiguration(*reported->config, deps_.account, out);
+  call.Reply(200, out);
 }
 
-absl::Status LambdaService::Replace(const FunctionConfig& old_config, FunctionConfig updated) {
+absl::Status LambdaService::ReplaceLatest(const FunctionConfig& old_config,
+                                          FunctionConfig updated) {
   const std::string old_code = old_config.code_id;
   const std::string name = old_config.name;
   updated.last_modified_millis = deps_.clock->NowMillis();
   updated.revision_id = NewUuid();
   const std::string new_code = updated.code_id;
-  if (auto status = deps_.registry->Put(std::move(updated)); !status.ok()) {
+  if (auto status = deps_.registry->PutLatest(std::move(updated)); !status.ok()) {
     if (new_code != old_code) CollectCode(new_code);
     return status;
   }
-  deps_.pool->Retire(name);
+  deps_.pool->Retire(name, kLatest);
   if (new_code != old_code) CollectCode(old_code);
   return absl::OkStatus();
 }
 
 void LambdaService::CollectCode(const std::string& code_id) {
   if (!deps_.registry->UsesCode(code_id)) deps_.code_store->Remove(code_id);
-}
-
-void LambdaService::Invoke(const FunctionRegistry::Entry& entry, http::Request&& request,
-                           http::Responder& respond, const std::string& request_id) {
-  auto fail = [&](const absl::Status& status) { respond(ErrorResponse(status, request_id)); };
-  std::string_view type = request.Header("X-Amz-Invocation-Type");
-  if (type.empty()) type = "RequestResponse";
-  if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
-    return fail(InvalidParameter("Unsupported invocation type " + std::string(type)));
-  }
-  const size_t limit = type == "Event" ? kMaxAsyncPayloadBytes : kMaxSyncPayloadBytes;
-  if (request.body_too_large || request.body.size() > limit) {
-    return fail(RequestTooLarge(fmt::format(
-        "Request must be smaller than {} bytes for the InvokeFunction operation", limit)));
-  }
-  if (request.body.empty()) request.body = "{}";
-  if (std::string error; !IsValidJson(request.body, &error)) {
-    return fail(
-        InvalidRequestContent("Could not parse request body into json: Could not parse "
-                              "payload into json: " +
-                              error));
-  }
-  sandbox::Invocation invocation{.request_id = request_id, .payload = std::move(request.body)};
-  if (std::string_view context = request.Header("X-Amz-Client-Context"); !context.empty()) {
-    auto decoded = Base64Decode(context);
-    if (context.size() > kMaxClientContextBytes || !decoded.ok() || !IsValidJson(*decoded)) {
-      return fail(
-          InvalidRequestContent("Client context must be a valid Base64-encoded JSON "
-                                "object."));
-    }
-    invocation.client_context = std::move(*decoded);
-  }
-  if (type == "DryRun") {
-    http::Response response{.status = 204};
-    response.SetHeader("x-amzn-RequestId", request_id);
-    return respond(std::move(response));
-  }
-  if (type == "Event") {
-    // Accepted and run in the background; durable queueing and retries come with the
-    // invocation-semantics work.
-    auto status =
-        deps_.pool->Invoke(entry.spec, std::move(invocation), [](sandbox::InvocationOutcome) {});
-    if (!status.ok()) return fail(TooManyRequests("ConcurrentInvocationLimitExceeded"));
-    http::Response response{.status = 202};
-    response.SetHeader("x-amzn-RequestId", request_id);
-    return respond(std::move(response));
-  }
-  invocation.tail_log = request.Header("X-Amz-Log-Type") == "Tail";
-  auto status = deps_.pool->Invoke(
-      entry.spec, std::move(invocation),
-      [respond, request_id, version = entry.spec->version](sandbox::InvocationOutcome outcome) {
-        http::Response response{.status = 200, .body = std::move(outcome.body)};
-        response.SetHeader("Content-Type", "application/json")
-            .SetHeader("x-amzn-RequestId", request_id)
-            .SetHeader("X-Amz-Executed-Version", version);
-        if (outcome.function_error) response.SetHeader("X-Amz-Function-Error", "Unhandled");
-        if (!outcome.log_tail.empty()) {
-          response.SetHeader("X-Amz-Log-Result", Base64Encode(outcome.log_tail));
-        }
-        respond(std::move(response));
-      });
-  if (!status.ok()) {
-    if (status.code() == absl::StatusCode::kResourceExhausted) {
-      return fail(TooManyRequests("ConcurrentInvocationLimitExceeded"));
-    }
-    return fail(AwsError(absl::StatusCode::kUnavailable, "ServiceException",
-                         std::string(status.message())));
-  }
 }
 
 }  // namespace serval::lambda

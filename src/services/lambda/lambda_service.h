@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/arn.h"
 #include "common/clock.h"
@@ -10,10 +11,14 @@
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
 
+namespace boost::json {
+class object;
+}  // namespace boost::json
+
 namespace serval::lambda {
 
-// The Lambda front end: the 2015-03-31 REST API (control plane and Invoke) as the AWS CLI,
-// boto3 and the JS SDK v3 send it. Runs only on the io thread.
+// The Lambda front end: the REST API (control plane, versions and aliases, Invoke) as the AWS
+// CLI, boto3 and the JS SDK v3 send it. Runs only on the io thread.
 class LambdaService {
  public:
   struct Dependencies {
@@ -32,20 +37,50 @@ class LambdaService {
   void Handle(http::Request&& request, http::Responder respond);
 
  private:
-  void CreateFunction(const http::Request& request, http::Responder& respond,
-                      const std::string& request_id);
-  void ListFunctions(const http::Request& request, http::Responder& respond,
-                     const std::string& request_id);
-  void GetFunction(const FunctionRegistry::Entry& entry, http::Responder& respond,
-                   const std::string& request_id, bool configuration_only);
-  void DeleteFunction(const FunctionRegistry::Entry& entry, http::Responder& respond,
-                      const std::string& request_id);
-  void UpdateFunction(const FunctionRegistry::Entry& entry, const http::Request& request,
-                      http::Responder& respond, const std::string& request_id, bool code);
-  void Invoke(const FunctionRegistry::Entry& entry, http::Request&& request,
-              http::Responder& respond, const std::string& request_id);
-  // Stores the new definition and retires environments running the old one.
-  absl::Status Replace(const FunctionConfig& old_config, FunctionConfig updated);
+  // What one request is about: the path below /functions/{name}, the function (if it exists)
+  // and the qualifier named in the path or the Qualifier parameter.
+  struct Call {
+    http::Request request;
+    http::Responder respond;
+    std::string request_id;
+    std::vector<std::string> segments;  // below /2015-03-31/functions/{name}
+    std::string name;
+    std::string qualifier;
+    const FunctionRegistry::Function* function = nullptr;
+
+    void Fail(const absl::Status& status);
+    void Reply(int status, const boost::json::object& body);
+    void ReplyEmpty(int status);
+  };
+
+  void Route(Call& call);
+  // lambda_service.cc: functions
+  void CreateFunction(Call& call);
+  void ListFunctions(Call& call);
+  void GetFunction(Call& call, bool configuration_only);
+  void DeleteFunction(Call& call);
+  void UpdateFunction(Call& call, bool code);
+  // lambda_versions.cc: versions and aliases
+  void PublishVersion(Call& call);
+  void ListVersions(Call& call);
+  void CreateAlias(Call& call);
+  void GetAlias(Call& call);
+  void ListAliases(Call& call);
+  void UpdateAlias(Call& call);
+  void DeleteAlias(Call& call);
+  // Checks the alias's versions, gives it a new revision, stores it and answers with it.
+  void StoreAlias(Call& call, AliasConfig alias, int success_status);
+  // lambda_invoke.cc
+  void Invoke(Call& call);
+
+  // The version a qualifier names: $LATEST, a number, or an alias (whose primary version is
+  // used; `route` picks by the alias's weights instead, as invocations do).
+  absl::StatusOr<const FunctionRegistry::Entry*> Resolve(const Call& call, bool route) const;
+  // Publishes $LATEST unless it is unchanged since the last published version.
+  absl::StatusOr<const FunctionRegistry::Entry*> PublishLatest(const std::string& name,
+                                                               const std::string& description);
+  // Stores the new $LATEST and retires environments running the old one.
+  absl::Status ReplaceLatest(const FunctionConfig& old_config, FunctionConfig updated);
   void CollectCode(const std::string& code_id);
 
   Dependencies deps_;

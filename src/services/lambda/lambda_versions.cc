@@ -1,0 +1,211 @@
+// Versions and aliases: PublishVersion, ListVersionsByFunction and the alias operations.
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "common/ids.h"
+#include "services/lambda/errors.h"
+#include "services/lambda/function_request.h"
+#include "services/lambda/lambda_service.h"
+
+namespace serval::lambda {
+namespace {
+
+namespace json = boost::json;
+
+constexpr int kDefaultListMaxItems = 50;
+
+std::string StringField(const json::object& body, const char* key) {
+  const json::value* value = body.if_contains(key);
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+}  // namespace
+
+absl::StatusOr<const FunctionRegistry::Entry*> LambdaService::PublishLatest(
+    const std::string& name, const std::string& description) {
+  const FunctionRegistry::Function* function = deps_.registry->Find(name);
+  const FunctionConfig& latest = *function->latest.config;
+  if (latest.last_published_version > 0 && latest.published_revision_id == latest.revision_id) {
+    if (const auto* last = function->Version(std::to_string(latest.last_published_version))) {
+      return last;  // nothing changed since: AWS returns the existing version
+    }
+  }
+  auto number = deps_.registry->Publish(name, description);
+  if (!number.ok()) return number.status();
+  return deps_.registry->Find(name)->Version(std::to_string(*number));
+}
+
+void LambdaService::PublishVersion(Call& call) {
+  auto body = ParseBody(call.request.body.empty() ? "{}" : call.request.body);
+  if (!body.ok()) return call.Fail(body.status());
+  const FunctionConfig& latest = *call.function->latest.config;
+  const std::string sha = StringField(*body, "CodeSha256");
+  if (!sha.empty() && sha != latest.code_sha256) {
+    return call.Fail(InvalidParameter(fmt::format(
+        "CodeSHA256 ({}) is different from current CodeSHA256 in $LATEST ({}). Please try again",
+        sha, latest.code_sha256)));
+  }
+  const std::string revision = StringField(*body, "RevisionId");
+  if (!revision.empty() && revision != latest.revision_id) {
+    return call.Fail(RevisionMismatch());
+  }
+  auto published = PublishLatest(call.name, StringField(*body, "Description"));
+  if (!published.ok()) return call.Fail(published.status());
+  json::object out;
+  WriteFunctionConfiguration(*(*published)->config, deps_.account, out);
+  call.Reply(201, out);
+}
+
+void LambdaService::ListVersions(Call& call) {
+  auto max_items = ParseMaxItems(call.request.QueryParam("MaxItems"), kDefaultListMaxItems);
+  if (!max_items.ok()) return call.Fail(max_items.status());
+  auto after = DecodeMarker(call.request.QueryParam("Marker"));
+  if (!after.ok()) return call.Fail(after.status());
+  // $LATEST first, then published versions in order; the marker is the last version listed.
+  std::vector<const FunctionRegistry::Entry*> all = {&call.function->latest};
+  for (const auto& [number, entry] : call.function->versions) all.push_back(&entry);
+  size_t start = 0;
+  if (!after->empty()) {
+    while (start < all.size() && all[start]->config->version != *after) ++start;
+    ++start;
+  }
+  json::array versions;
+  size_t index = start;
+  for (; index < all.size() && versions.size() < static_cast<size_t>(*max_items); ++index) {
+    json::object entry;
+    WriteFunctionConfiguration(*all[index]->config, deps_.account, entry);
+    entry["FunctionArn"] = LambdaFunctionArn(deps_.account, call.name, all[index]->config->version);
+    versions.emplace_back(std::move(entry));
+  }
+  json::object out;
+  out["Versions"] = std::move(versions);
+  if (index < all.size()) out["NextMarker"] = EncodeMarker(all[index - 1]->config->version);
+  call.Reply(200, out);
+}
+
+namespace {
+
+// Checks that an alias points at versions that exist and routes only between published ones.
+absl::Status CheckAliasTargets(const FunctionRegistry::Function& function, const AliasConfig& alias,
+                               const AccountContext& account, const std::string& name) {
+  if (!function.Version(alias.function_version)) {
+    return FunctionNotFound(LambdaFunctionArn(account, name, alias.function_version));
+  }
+  for (const auto& [version, weight] : alias.additional_version_weights) {
+    if (alias.function_version == kLatest) {
+      return InvalidParameter(
+          "$LATEST is not supported for an alias pointing to more than 1 version");
+    }
+    if (version == alias.function_version) {
+      return InvalidParameter("Primary and additional version cannot be the same");
+    }
+    if (version == kLatest || !function.Version(version)) {
+      return InvalidParameter(
+          fmt::format("Version {} of function {} does not exist, or "
+                      "additional versions must be published versions",
+                      version, name));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void LambdaService::CreateAlias(Call& call) {
+  auto body = ParseBody(call.request.body);
+  if (!body.ok()) return call.Fail(body.status());
+  AliasConfig alias;
+  alias.name = StringField(*body, "Name");
+  if (auto status = ValidateAliasName(alias.name); !status.ok()) return call.Fail(status);
+  if (auto status = ApplyAliasFields(*body, alias); !status.ok()) return call.Fail(status);
+  if (alias.function_version.empty()) {
+    return call.Fail(ValidationError(
+        "1 validation error detected: Value null at 'functionVersion' failed to satisfy "
+        "constraint: Member must not be null"));
+  }
+  if (call.function->aliases.count(alias.name)) {
+    return call.Fail(ResourceConflict("Alias already exists: " +
+                                      LambdaFunctionArn(deps_.account, call.name, alias.name)));
+  }
+  StoreAlias(call, std::move(alias), 201);
+}
+
+void LambdaService::StoreAlias(Call& call, AliasConfig alias, int success_status) {
+  if (auto status = CheckAliasTargets(*call.function, alias, deps_.account, call.name);
+      !status.ok()) {
+    return call.Fail(status);
+  }
+  alias.revision_id = NewUuid();
+  json::object out;
+  WriteAliasConfiguration(alias, call.name, deps_.account, out);
+  if (auto status = deps_.registry->PutAlias(call.name, std::move(alias)); !status.ok()) {
+    return call.Fail(status);
+  }
+  call.Reply(success_status, out);
+}
+
+void LambdaService::GetAlias(Call& call) {
+  auto alias = call.function->aliases.find(call.segments[1]);
+  if (alias == call.function->aliases.end()) {
+    return call.Fail(AliasNotFound(LambdaFunctionArn(deps_.account, call.name, call.segments[1])));
+  }
+  json::object out;
+  WriteAliasConfiguration(alias->second, call.name, deps_.account, out);
+  call.Reply(200, out);
+}
+
+void LambdaService::ListAliases(Call& call) {
+  auto max_items = ParseMaxItems(call.request.QueryParam("MaxItems"), kDefaultListMaxItems);
+  if (!max_items.ok()) return call.Fail(max_items.status());
+  auto after = DecodeMarker(call.request.QueryParam("Marker"));
+  if (!after.ok()) return call.Fail(after.status());
+  const auto version_filter = call.request.QueryParam("FunctionVersion");
+  const auto& aliases = call.function->aliases;
+  auto it = after->empty() ? aliases.begin() : aliases.upper_bound(*after);
+  json::array listed;
+  std::string last;
+  for (; it != aliases.end() && listed.size() < static_cast<size_t>(*max_items); ++it) {
+    if (version_filter && !version_filter->empty() &&
+        it->second.function_version != *version_filter) {
+      continue;
+    }
+    json::object entry;
+    WriteAliasConfiguration(it->second, call.name, deps_.account, entry);
+    listed.emplace_back(std::move(entry));
+    last = it->first;
+  }
+  json::object out;
+  out["Aliases"] = std::move(listed);
+  if (it != aliases.end()) out["NextMarker"] = EncodeMarker(last);
+  call.Reply(200, out);
+}
+
+void LambdaService::UpdateAlias(Call& call) {
+  auto existing = call.function->aliases.find(call.segments[1]);
+  if (existing == call.function->aliases.end()) {
+    return call.Fail(AliasNotFound(LambdaFunctionArn(deps_.account, call.name, call.segments[1])));
+  }
+  auto body = ParseBody(call.request.body);
+  if (!body.ok()) return call.Fail(body.status());
+  const std::string revision = StringField(*body, "RevisionId");
+  if (!revision.empty() && revision != existing->second.revision_id) {
+    return call.Fail(RevisionMismatch());
+  }
+  AliasConfig alias = existing->second;
+  if (auto status = ApplyAliasFields(*body, alias); !status.ok()) return call.Fail(status);
+  StoreAlias(call, std::move(alias), 200);
+}
+
+void LambdaService::DeleteAlias(Call& call) {
+  if (!call.function->aliases.count(call.segments[1])) {
+    return call.Fail(AliasNotFound(LambdaFunctionArn(deps_.account, call.name, call.segments[1])));
+  }
+  if (auto status = deps_.registry->RemoveAlias(call.name, call.segments[1]); !status.ok()) {
+    return call.Fail(status);
+  }
+  call.ReplyEmpty(204);
+}
+
+}  // namespace serval::lambda
