@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace serval::http {
@@ -58,24 +59,30 @@ std::vector<std::string> Request::PathSegments() const {
   return segments;
 }
 
-std::optional<std::string> Request::QueryParam(std::string_view name) const {
+std::vector<std::string> Request::QueryParams(std::string_view name) const {
+  std::vector<std::string> values;
   std::string_view query = RawQuery();
   while (!query.empty()) {
     const size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     const size_t eq = pair.find('=');
-    std::string key = PercentDecode(pair.substr(0, eq));
-    if (key == name) {
-      if (eq == std::string_view::npos) return std::string();
-      std::string value(pair.substr(eq + 1));
-      for (char& c : value) {
-        if (c == '+') c = ' ';
-      }
-      return PercentDecode(value);
+    if (PercentDecode(pair.substr(0, eq)) != name) continue;
+    if (eq == std::string_view::npos) {
+      values.emplace_back();
+      continue;
     }
+    std::string value(pair.substr(eq + 1));
+    std::replace(value.begin(), value.end(), '+', ' ');
+    values.push_back(PercentDecode(value));
   }
-  return std::nullopt;
+  return values;
+}
+
+std::optional<std::string> Request::QueryParam(std::string_view name) const {
+  std::vector<std::string> values = QueryParams(name);
+  if (values.empty()) return std::nullopt;
+  return std::move(values.front());
 }
 
 std::string PercentDecode(std::string_view text) {

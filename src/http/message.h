@@ -31,6 +31,8 @@ struct Request {
   std::vector<std::string> PathSegments() const;
   // Decoded value of the first query parameter with this name.
   std::optional<std::string> QueryParam(std::string_view name) const;
+  // Decoded values of every query parameter with this name, in order ("?k=a&k=b").
+  std::vector<std::string> QueryParams(std::string_view name) const;
 };
 
 // A response to be written back. Thread-compatible.

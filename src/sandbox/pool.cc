@@ -60,7 +60,8 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
       environment->Assign(std::move(invocation), std::move(done));
       return absl::OkStatus();
     }
-    if (static_cast<int>(environments_.size()) >= options_.max_environments) {
+    if (static_cast<int>(environments_.size()) >= options_.max_environments &&
+        !EvictLeastRecentlyUsedIdle()) {
       return absl::ResourceExhaustedError("all execution environments are busy");
     }
     auto started = Environment::Start(context_, spec, this);
@@ -154,6 +155,21 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
       ReapIdle();
       ScheduleReap();
     });
+  }
+
+  // Stops the idle environment unused for longest, of any function. False if none is idle.
+  bool EvictLeastRecentlyUsedIdle() {
+    Environment* oldest = nullptr;
+    for (auto& [key, list] : idle_) {
+      for (Environment* environment : list) {
+        if (!oldest || environment->last_used_millis() < oldest->last_used_millis()) {
+          oldest = environment;
+        }
+      }
+    }
+    if (!oldest) return false;
+    oldest->Kill("", "");  // reports OnDead, which removes it from environments_ and idle_
+    return true;
   }
 
   void ReapIdle() {

@@ -31,7 +31,7 @@ struct PoolOptions {
   std::string service_endpoint;
   // Idle environments older than this are stopped.
   std::chrono::milliseconds keep_alive{std::chrono::minutes(5)};
-  // Environments running or starting at once, across all functions.
+  // Environments (busy, idle or starting) at once, across all functions.
   int max_environments = 1000;
   std::string instance_name = "serval";  // names this instance's cgroups
 };
@@ -48,8 +48,9 @@ class EnvironmentPool {
   // Layers of isolation that are not available on this machine (reported once at startup).
   std::vector<std::string> MissingIsolation() const;
 
-  // Runs the invocation. Returns ResourceExhausted without running it when every environment slot
-  // is taken; otherwise `done` is called exactly once with the outcome (a runtime that cannot even
+  // Runs the invocation. When every environment slot is taken, the idle environment unused for
+  // longest is stopped to make room; if none is idle, returns ResourceExhausted without running
+  // it. Otherwise `done` is called exactly once with the outcome (a runtime that cannot even
   // start is a function error, as in Lambda).
   absl::Status Invoke(std::shared_ptr<const FunctionSpec> spec, Invocation invocation,
                       InvocationCallback done);

@@ -16,7 +16,9 @@ struct ServeConfig {
   AccountContext account;
   std::string runtimes_dir;  // empty: found next to the binary or in the source tree
   std::chrono::milliseconds keep_alive{std::chrono::minutes(5)};
-  int max_environments = 1000;
+  // Concurrent executions across all functions (Lambda's account limit); also the most
+  // execution environments kept at once.
+  int concurrency_limit = 1000;
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(3)};
 };
 

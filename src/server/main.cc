@@ -32,8 +32,8 @@ int main(int argc, char** argv) {
                  "Idle execution environments are stopped after this long")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  up->add_option("--max-environments", serve.max_environments,
-                 "Execution environments running at once, across all functions")
+  up->add_option("--concurrency-limit", serve.concurrency_limit,
+                 "Concurrent executions across all functions (the account limit)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   up->add_option("--shutdown-grace-seconds", shutdown_grace_seconds,

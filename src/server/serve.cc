@@ -108,7 +108,7 @@ int Serve(const ServeConfig& config) {
   sandbox::PoolOptions pool_options;
   pool_options.runtimes_dir = ResolveRuntimesDir(config.runtimes_dir);
   pool_options.keep_alive = config.keep_alive;
-  pool_options.max_environments = config.max_environments;
+  pool_options.max_environments = config.concurrency_limit;
   pool_options.instance_name = fmt::format("serval-{}", getpid());
 
   http::ServerOptions edge_options;
@@ -135,7 +135,8 @@ int Serve(const ServeConfig& config) {
                                           .code_store = &code_store,
                                           .pool = &pool,
                                           .clock = &RealClock::Instance(),
-                                          .endpoint = endpoint});
+                                          .endpoint = endpoint,
+                                          .account_concurrency = config.concurrency_limit});
   router = std::make_unique<EdgeRouter>(lambda_service.get(), &code_store);
 
   const double ready_ms =

@@ -17,8 +17,8 @@ absl::Status ResourceConflict(std::string_view message);        // 409 ResourceC
 absl::Status RequestTooLarge(std::string_view message);         // 413 RequestEntityTooLarge..
 absl::Status TooManyRequests(std::string_view reason);          // 429 TooManyRequests..
 absl::Status PreconditionFailed(std::string_view message);      // 412 PreconditionFailed..
-absl::Status RevisionMismatch();                                 // 412, RevisionId is stale
-absl::Status AliasNotFound(std::string_view alias_arn);          // 404 ResourceNotFound..
+absl::Status RevisionMismatch();                                // 412, RevisionId is stale
+absl::Status AliasNotFound(std::string_view alias_arn);         // 404 ResourceNotFound..
 
 // The one place a Status becomes Lambda's rest-json error: status code, x-amzn-ErrorType header
 // and a {"Type","message"} body that botocore and the JS SDK v3 both parse.

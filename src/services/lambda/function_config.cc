@@ -74,6 +74,12 @@ std::string ToStorageJson(const FunctionConfig& config) {
   out["variables"] = StringMap(config.variables);
   out["architectures"] = StringArray(config.architectures);
   out["tags"] = StringMap(config.tags);
+  json::object policies;
+  for (const auto& [qualifier, statements] : config.policies) {
+    policies[qualifier] = StringMap(statements);
+  }
+  out["policies"] = std::move(policies);
+  if (config.reserved_concurrency) out["reserved_concurrency"] = *config.reserved_concurrency;
   out["code_sha256"] = config.code_sha256;
   out["code_id"] = config.code_id;
   out["code_size"] = config.code_size;
@@ -126,6 +132,15 @@ absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text) {
   }
   if (config.architectures.empty()) config.architectures = {"x86_64"};
   config.tags = StringMapFrom(in.if_contains("tags"));
+  if (const json::value* policies = in.if_contains("policies"); policies && policies->is_object()) {
+    for (const auto& [qualifier, statements] : policies->get_object()) {
+      config.policies[std::string(qualifier)] = StringMapFrom(&statements);
+    }
+  }
+  if (const json::value* reserved = in.if_contains("reserved_concurrency");
+      reserved && reserved->is_int64()) {
+    config.reserved_concurrency = static_cast<int>(reserved->get_int64());
+  }
   config.code_sha256 = text_of("code_sha256");
   config.code_id = text_of("code_id");
   config.code_size = int_of("code_size", 0);

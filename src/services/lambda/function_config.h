@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,9 +32,13 @@ struct FunctionConfig {
   int ephemeral_storage_mb = 512;
   std::map<std::string, std::string> variables;
   std::vector<std::string> architectures{"x86_64"};
-  std::map<std::string, std::string> tags;
-  std::string code_sha256;  // base64 of the zip's SHA-256, as AWS reports it
-  std::string code_id;      // hex of the same digest; names the unpacked code directory
+  std::map<std::string, std::string> tags;  // $LATEST only: tags belong to the function
+  // $LATEST only: resource-based policy statements by qualifier ("" for the unqualified
+  // function), each sid -> the statement as JSON text.
+  std::map<std::string, std::map<std::string, std::string>> policies;
+  std::optional<int> reserved_concurrency;  // $LATEST only
+  std::string code_sha256;                  // base64 of the zip's SHA-256, as AWS reports it
+  std::string code_id;  // hex of the same digest; names the unpacked code directory
   int64_t code_size = 0;
   int64_t last_modified_millis = 0;
   std::string revision_id;  // changes with every update

@@ -50,31 +50,36 @@ void LambdaService::Invoke(Call& call) {
     invocation.client_context = std::move(*decoded);
   }
   if (type == "DryRun") return call.ReplyEmpty(204);
+  std::string throttle_reason;
+  auto slot = limiter_.TryAcquire(call.name, &throttle_reason);
+  if (!slot) return call.Fail(TooManyRequests(throttle_reason));
+  sandbox::InvocationCallback done;
   if (type == "Event") {
     // Accepted and run in the background; durable queueing and retries come with the
     // invocation-semantics work.
-    auto status =
-        deps_.pool->Invoke(spec, std::move(invocation), [](sandbox::InvocationOutcome) {});
-    if (!status.ok()) return call.Fail(TooManyRequests("ConcurrentInvocationLimitExceeded"));
-    return call.ReplyEmpty(202);
+    done = [this, slot = *slot](sandbox::InvocationOutcome) { limiter_.Release(slot); };
+  } else {
+    invocation.tail_log = call.request.Header("X-Amz-Log-Type") == "Tail";
+    done = [this, slot = *slot, respond = call.respond, request_id = call.request_id,
+            version = spec->version](sandbox::InvocationOutcome outcome) {
+      limiter_.Release(slot);
+      http::Response response{.status = 200, .body = std::move(outcome.body)};
+      response.SetHeader("Content-Type", "application/json")
+          .SetHeader("x-amzn-RequestId", request_id)
+          .SetHeader("X-Amz-Executed-Version", version);
+      if (outcome.function_error) response.SetHeader("X-Amz-Function-Error", "Unhandled");
+      if (!outcome.log_tail.empty()) {
+        response.SetHeader("X-Amz-Log-Result", Base64Encode(outcome.log_tail));
+      }
+      respond(std::move(response));
+    };
   }
-  invocation.tail_log = call.request.Header("X-Amz-Log-Type") == "Tail";
-  auto status =
-      deps_.pool->Invoke(spec, std::move(invocation),
-                         [respond = call.respond, request_id = call.request_id,
-                          version = spec->version](sandbox::InvocationOutcome outcome) {
-                           http::Response response{.status = 200, .body = std::move(outcome.body)};
-                           response.SetHeader("Content-Type", "application/json")
-                               .SetHeader("x-amzn-RequestId", request_id)
-                               .SetHeader("X-Amz-Executed-Version", version);
-                           if (outcome.function_error)
-                             response.SetHeader("X-Amz-Function-Error", "Unhandled");
-                           if (!outcome.log_tail.empty()) {
-                             response.SetHeader("X-Amz-Log-Result", Base64Encode(outcome.log_tail));
-                           }
-                           respond(std::move(response));
-                         });
-  if (status.ok()) return;
+  auto status = deps_.pool->Invoke(spec, std::move(invocation), std::move(done));
+  if (status.ok()) {
+    if (type == "Event") call.ReplyEmpty(202);
+    return;
+  }
+  limiter_.Release(*slot);
   if (status.code() == absl::StatusCode::kResourceExhausted) {
     return call.Fail(TooManyRequests("ConcurrentInvocationLimitExceeded"));
   }

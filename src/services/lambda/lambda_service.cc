@@ -28,6 +28,19 @@ bool IsTrue(const json::object& body, std::string_view key) {
 
 }  // namespace
 
+LambdaService::LambdaService(Dependencies dependencies)
+    : deps_(std::move(dependencies)), limiter_(deps_.account_concurrency) {
+  bool more = true;
+  std::string after;
+  while (more) {
+    for (const auto* function : deps_.registry->List(after, 1000, &more)) {
+      const FunctionConfig& config = *function->latest.config;
+      limiter_.SetReservation(config.name, config.reserved_concurrency);
+      after = config.name;
+    }
+  }
+}
+
 void LambdaService::Call::Fail(const absl::Status& status) {
   respond(ErrorResponse(status, request_id));
 }
@@ -45,17 +58,29 @@ void LambdaService::Call::ReplyEmpty(int status) {
 }
 
 bool LambdaService::Owns(const http::Request& request) {
-  return request.RawPath().starts_with("/2015-03-31/functions");
+  const std::string_view path = request.RawPath();
+  for (std::string_view prefix :
+       {"/2015-03-31/functions", "/2017-03-31/tags/", "/2017-10-31/functions/",
+        "/2019-09-30/functions/", "/2019-09-25/functions/"}) {
+    if (path.starts_with(prefix)) return true;
+  }
+  return false;
 }
 
 void LambdaService::Handle(http::Request&& request, http::Responder respond) {
   Call call{.request = std::move(request), .respond = std::move(respond), .request_id = NewUuid()};
   std::vector<std::string> segments = call.request.PathSegments();
-  // 2015-03-31 / functions [/ {name} [/ operation [/ argument]]]
-  if (segments.size() < 2 || segments[0] != kApiVersion || segments[1] != "functions") {
+  // API-VERSION / functions [/ {name} [/ operation [/ argument]]], or 2017-03-31 / tags / {arn}
+  if (segments.size() < 2 || (segments[1] != "functions" && segments[1] != "tags")) {
     return call.Fail(UnknownOperation());
   }
-  if (segments.size() == 2) {
+  call.api_version = segments[0];
+  if (segments[1] == "tags") {
+    if (segments.size() != 3 || call.api_version != "2017-03-31") {
+      return call.Fail(UnknownOperation());
+    }
+    segments.push_back("tags");  // routed like an operation on the function the ARN names
+  } else if (segments.size() == 2 && call.api_version == kApiVersion) {
     if (call.request.method == "POST") return CreateFunction(call);
     if (call.request.method == "GET") return ListFunctions(call);
     return call.Fail(UnknownOperation());
@@ -84,6 +109,23 @@ void LambdaService::Route(Call& call) {
   const std::string& method = call.request.method;
   const std::string operation = call.segments.empty() ? "" : call.segments[0];
   const size_t depth = call.segments.size();
+  // Operations added after 2015 live under the API version they were introduced with.
+  if (call.api_version == "2017-03-31" && operation == "tags") {
+    if (method == "POST") return TagResource(call);
+    if (method == "DELETE") return UntagResource(call);
+    if (method == "GET") return ListTags(call);
+  }
+  if (depth == 1 && operation == "concurrency") {
+    if (call.api_version == "2017-10-31" && method == "PUT") return PutConcurrency(call);
+    if (call.api_version == "2017-10-31" && method == "DELETE") return DeleteConcurrency(call);
+    if (call.api_version == "2019-09-30" && method == "GET") return GetConcurrency(call);
+  }
+  if (call.api_version != kApiVersion) return call.Fail(UnknownOperation());
+  if (operation == "policy") {
+    if (depth == 1 && method == "POST") return AddPermission(call);
+    if (depth == 1 && method == "GET") return GetPolicy(call);
+    if (depth == 2 && method == "DELETE") return RemovePermission(call);
+  }
   if (depth == 1 && operation == "invocations" && method == "POST") return Invoke(call);
   if (depth == 0 && method == "GET") return GetFunction(call, false);
   if (depth == 0 && method == "DELETE") return DeleteFunction(call);
@@ -219,6 +261,10 @@ void LambdaService::GetFunction(Call& call, bool configuration_only) {
     for (const auto& [key, value] : latest.tags) tags[key] = value;
     out["Tags"] = std::move(tags);
   }
+  if (latest.reserved_concurrency) {
+    out["Concurrency"] =
+        json::object{{"ReservedConcurrentExecutions", *latest.reserved_concurrency}};
+  }
   call.Reply(200, out);
 }
 
@@ -230,6 +276,7 @@ void LambdaService::DeleteFunction(Call& call) {
       code_ids.push_back(version.config->code_id);
     }
     if (auto status = deps_.registry->Remove(name); !status.ok()) return call.Fail(status);
+    limiter_.SetReservation(name, std::nullopt);
     deps_.pool->Retire(name);
     for (const std::string& code_id : code_ids) CollectCode(code_id);
     return call.ReplyEmpty(204);

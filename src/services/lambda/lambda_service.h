@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "http/message.h"
 #include "sandbox/pool.h"
 #include "services/lambda/code_store.h"
+#include "services/lambda/concurrency_limiter.h"
 #include "services/lambda/function_registry.h"
 
 namespace boost::json {
@@ -27,10 +29,11 @@ class LambdaService {
     CodeStore* code_store = nullptr;
     sandbox::EnvironmentPool* pool = nullptr;
     const Clock* clock = nullptr;
-    std::string endpoint;  // http://host:port, for GetFunction's Code.Location
+    std::string endpoint;            // http://host:port, for GetFunction's Code.Location
+    int account_concurrency = 1000;  // concurrent executions across all functions
   };
 
-  explicit LambdaService(Dependencies dependencies) : deps_(std::move(dependencies)) {}
+  explicit LambdaService(Dependencies dependencies);
 
   // True for request paths this service owns (/2015-03-31/functions...).
   static bool Owns(const http::Request& request);
@@ -43,7 +46,8 @@ class LambdaService {
     http::Request request;
     http::Responder respond;
     std::string request_id;
-    std::vector<std::string> segments;  // below /2015-03-31/functions/{name}
+    std::string api_version;            // first path segment, e.g. "2015-03-31"
+    std::vector<std::string> segments;  // below /API-VERSION/functions/{name}
     std::string name;
     std::string qualifier;
     const FunctionRegistry::Function* function = nullptr;
@@ -70,6 +74,19 @@ class LambdaService {
   void DeleteAlias(Call& call);
   // Checks the alias's versions, gives it a new revision, stores it and answers with it.
   void StoreAlias(Call& call, AliasConfig alias, int success_status);
+  // lambda_permissions.cc: tags, resource policy, reserved concurrency
+  void TagResource(Call& call);
+  void UntagResource(Call& call);
+  void ListTags(Call& call);
+  void AddPermission(Call& call);
+  void RemovePermission(Call& call);
+  void GetPolicy(Call& call);
+  void PutConcurrency(Call& call);
+  void GetConcurrency(Call& call);
+  void DeleteConcurrency(Call& call);
+  // Stores a $LATEST whose change does not affect what environments run (tags, policy,
+  // concurrency): no new revision, no environment restarts.
+  absl::Status UpdateMetadata(const Call& call, const std::function<void(FunctionConfig&)>& change);
   // lambda_invoke.cc
   void Invoke(Call& call);
 
@@ -84,6 +101,7 @@ class LambdaService {
   void CollectCode(const std::string& code_id);
 
   Dependencies deps_;
+  ConcurrencyLimiter limiter_;
 };
 
 }  // namespace serval::lambda

@@ -1,0 +1,276 @@
+// Tags, resource-based policy statements and reserved concurrency: function metadata that does
+// not change what runs.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cctype>
+
+#include "common/aws_error.h"
+#include "common/ids.h"
+#include "services/lambda/errors.h"
+#include "services/lambda/function_request.h"
+#include "services/lambda/lambda_service.h"
+
+namespace serval::lambda {
+namespace {
+
+namespace json = boost::json;
+
+constexpr size_t kMaxTags = 50;
+// AWS keeps this many concurrent executions for functions without a reservation.
+constexpr int kMinUnreservedConcurrency = 100;
+
+std::string StringField(const json::object& body, const char* key) {
+  const json::value* value = body.if_contains(key);
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+absl::Status TagsOnlyOnFunctions() {
+  return InvalidParameter("Tags are supported on functions only, not on versions or aliases");
+}
+
+// The Principal element of a statement, written as AWS normalizes it.
+json::value PrincipalElement(const std::string& principal) {
+  if (principal == "*") return json::value("*");
+  if (principal.size() == 12 && std::all_of(principal.begin(), principal.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      })) {
+    return json::object{{"AWS", "arn:aws:iam::" + principal + ":root"}};
+  }
+  if (principal.starts_with("arn:")) return json::object{{"AWS", principal}};
+  return json::object{{"Service", principal}};
+}
+
+}  // namespace
+
+absl::Status LambdaService::UpdateMetadata(const Call& call,
+                                           const std::function<void(FunctionConfig&)>& change) {
+  FunctionConfig updated = *call.function->latest.config;
+  change(updated);
+  return deps_.registry->PutLatest(std::move(updated));
+}
+
+void LambdaService::TagResource(Call& call) {
+  if (!call.qualifier.empty()) return call.Fail(TagsOnlyOnFunctions());
+  auto body = ParseBody(call.request.body);
+  if (!body.ok()) return call.Fail(body.status());
+  const json::value* tags = body->if_contains("Tags");
+  if (!tags || !tags->is_object()) {
+    return call.Fail(InvalidRequestContent("Could not parse request body into json: Tags"));
+  }
+  std::map<std::string, std::string> merged = call.function->latest.config->tags;
+  for (const auto& [key, value] : tags->get_object()) {
+    if (!value.is_string()) {
+      return call.Fail(InvalidRequestContent("Could not parse request body into json: Tags"));
+    }
+    const std::string tag_key(key);
+    if (tag_key.empty() || tag_key.size() > 128 || value.get_string().size() > 256) {
+      return call.Fail(
+          ValidationError("Tag keys must be 1-128 characters and values at most "
+                          "256 characters"));
+    }
+    if (tag_key.starts_with("aws:")) {
+      return call.Fail(InvalidParameter("Tag keys beginning with 'aws:' are reserved"));
+    }
+    merged[tag_key] = std::string(value.get_string());
+  }
+  if (merged.size() > kMaxTags) {
+    return call.Fail(InvalidParameter("A function can have at most 50 tags"));
+  }
+  auto status = UpdateMetadata(call, [&](FunctionConfig& config) { config.tags = merged; });
+  if (!status.ok()) return call.Fail(status);
+  call.ReplyEmpty(204);
+}
+
+void LambdaService::UntagResource(Call& call) {
+  if (!call.qualifier.empty()) return call.Fail(TagsOnlyOnFunctions());
+  const std::vector<std::string> keys = call.request.QueryParams("tagKeys");
+  if (keys.empty()) {
+    return call.Fail(ValidationError(
+        "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: "
+        "Member must not be null"));
+  }
+  auto status = UpdateMetadata(call, [&](FunctionConfig& config) {
+    for (const std::string& key : keys) config.tags.erase(key);
+  });
+  if (!status.ok()) return call.Fail(status);
+  call.ReplyEmpty(204);
+}
+
+void LambdaService::ListTags(Call& call) {
+  if (!call.qualifier.empty()) return call.Fail(TagsOnlyOnFunctions());
+  json::object tags;
+  for (const auto& [key, value] : call.function->latest.config->tags) tags[key] = value;
+  call.Reply(200, json::object{{"Tags", std::move(tags)}});
+}
+
+void LambdaService::AddPermission(Call& call) {
+  if (!call.qualifier.empty() && !call.function->Version(call.qualifier) &&
+      !call.function->aliases.count(call.qualifier)) {
+    return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, call.name, call.qualifier)));
+  }
+  auto body = ParseBody(call.request.body);
+  if (!body.ok()) return call.Fail(body.status());
+  const std::string sid = StringField(*body, "StatementId");
+  const std::string action = StringField(*body, "Action");
+  const std::string principal = StringField(*body, "Principal");
+  for (const auto& [field, value] : {std::pair{"statementId", &sid}, std::pair{"action", &action},
+                                     std::pair{"principal", &principal}}) {
+    if (value->empty()) {
+      return call.Fail(ValidationError(fmt::format(
+          "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member "
+          "must not be null",
+          field)));
+    }
+  }
+  const bool sid_ok = sid.size() <= 100 && std::all_of(sid.begin(), sid.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+                      });
+  const bool action_ok =
+      action == "*" || (action.starts_with("lambda:") && action.size() > 7 &&
+                        std::all_of(action.begin() + 7, action.end(), [](char c) {
+                          return std::isalpha(static_cast<unsigned char>(c)) || c == '*';
+                        }));
+  if (!sid_ok || !action_ok) {
+    return call.Fail(ValidationError(fmt::format(
+        "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member "
+        "must satisfy regular expression pattern",
+        sid_ok ? action : sid, sid_ok ? "action" : "statementId")));
+  }
+  const FunctionConfig& latest = *call.function->latest.config;
+  const std::string revision = StringField(*body, "RevisionId");
+  if (!revision.empty() && revision != latest.revision_id) return call.Fail(RevisionMismatch());
+  if (auto existing = latest.policies.find(call.qualifier);
+      existing != latest.policies.end() && existing->second.count(sid)) {
+    return call.Fail(ResourceConflict(fmt::format(
+        "The statement id ({}) provided already exists. Please provide a new statement id, or "
+        "remove the existing statement.",
+        sid)));
+  }
+  json::object statement;
+  statement["Sid"] = sid;
+  statement["Effect"] = "Allow";
+  statement["Principal"] = PrincipalElement(principal);
+  statement["Action"] = action;
+  statement["Resource"] = LambdaFunctionArn(deps_.account, call.name, call.qualifier);
+  json::object condition;
+  if (auto arn = StringField(*body, "SourceArn"); !arn.empty()) {
+    condition["ArnLike"] = json::object{{"AWS:SourceArn", arn}};
+  }
+  json::object equals;
+  if (auto account = StringField(*body, "SourceAccount"); !account.empty()) {
+    equals["AWS:SourceAccount"] = account;
+  }
+  if (auto org = StringField(*body, "PrincipalOrgID"); !org.empty()) {
+    equals["aws:PrincipalOrgID"] = org;
+  }
+  if (auto token = StringField(*body, "EventSourceToken"); !token.empty()) {
+    equals["lambda:EventSourceToken"] = token;
+  }
+  if (auto auth = StringField(*body, "FunctionUrlAuthType"); !auth.empty()) {
+    equals["lambda:FunctionUrlAuthType"] = auth;
+  }
+  if (!equals.empty()) condition["StringEquals"] = std::move(equals);
+  if (!condition.empty()) statement["Condition"] = std::move(condition);
+  std::string text = json::serialize(statement);
+  auto status = UpdateMetadata(
+      call, [&](FunctionConfig& config) { config.policies[call.qualifier][sid] = text; });
+  if (!status.ok()) return call.Fail(status);
+  call.Reply(201, json::object{{"Statement", text}});
+}
+
+void LambdaService::GetPolicy(Call& call) {
+  const FunctionConfig& latest = *call.function->latest.config;
+  auto statements = latest.policies.find(call.qualifier);
+  if (statements == latest.policies.end() || statements->second.empty()) {
+    return call.Fail(AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException",
+                              "The resource you requested does not exist."));
+  }
+  json::array list;
+  for (const auto& [sid, text] : statements->second) list.push_back(json::parse(text));
+  json::object policy{{"Version", "2012-10-17"}, {"Id", "default"}, {"Statement", std::move(list)}};
+  // Policy is a JSON document inside a string, as AWS returns it.
+  call.Reply(200,
+             json::object{{"Policy", json::serialize(policy)}, {"RevisionId", latest.revision_id}});
+}
+
+void LambdaService::RemovePermission(Call& call) {
+  const std::string& sid = call.segments[1];
+  const FunctionConfig& latest = *call.function->latest.config;
+  auto statements = latest.policies.find(call.qualifier);
+  if (statements == latest.policies.end() || !statements->second.count(sid)) {
+    return call.Fail(AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException",
+                              fmt::format("Statement {} is not found in resource policy.", sid)));
+  }
+  if (auto revision = call.request.QueryParam("RevisionId");
+      revision && !revision->empty() && *revision != latest.revision_id) {
+    return call.Fail(RevisionMismatch());
+  }
+  auto status = UpdateMetadata(call, [&](FunctionConfig& config) {
+    auto& remaining = config.policies[call.qualifier];
+    remaining.erase(sid);
+    if (remaining.empty()) config.policies.erase(call.qualifier);
+  });
+  if (!status.ok()) return call.Fail(status);
+  call.ReplyEmpty(204);
+}
+
+void LambdaService::PutConcurrency(Call& call) {
+  auto body = ParseBody(call.request.body);
+  if (!body.ok()) return call.Fail(body.status());
+  const json::value* value = body->if_contains("ReservedConcurrentExecutions");
+  if (!value || !value->is_int64()) {
+    return call.Fail(ValidationError(
+        "1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to "
+        "satisfy constraint: Member must not be null"));
+  }
+  const int64_t requested = value->get_int64();
+  if (requested < 0) {
+    return call.Fail(ValidationError(fmt::format(
+        "1 validation error detected: Value '{}' at 'reservedConcurrentExecutions' failed to "
+        "satisfy constraint: Member must have value greater than or equal to 0",
+        requested)));
+  }
+  int64_t reserved_elsewhere = 0;
+  bool more = true;
+  std::string after;
+  while (more) {
+    for (const auto* function : deps_.registry->List(after, 1000, &more)) {
+      const FunctionConfig& config = *function->latest.config;
+      if (config.name != call.name) reserved_elsewhere += config.reserved_concurrency.value_or(0);
+      after = config.name;
+    }
+  }
+  if (reserved_elsewhere + requested > limiter_.account_limit() - kMinUnreservedConcurrency) {
+    return call.Fail(InvalidParameter(
+        fmt::format("Specified ReservedConcurrentExecutions for function decreases account's "
+                    "UnreservedConcurrentExecution below its minimum value of [{}].",
+                    kMinUnreservedConcurrency)));
+  }
+  auto status = UpdateMetadata(call, [&](FunctionConfig& config) {
+    config.reserved_concurrency = static_cast<int>(requested);
+  });
+  if (!status.ok()) return call.Fail(status);
+  limiter_.SetReservation(call.name, static_cast<int>(requested));
+  call.Reply(200, json::object{{"ReservedConcurrentExecutions", requested}});
+}
+
+void LambdaService::GetConcurrency(Call& call) {
+  json::object out;
+  if (auto reserved = call.function->latest.config->reserved_concurrency) {
+    out["ReservedConcurrentExecutions"] = *reserved;
+  }
+  call.Reply(200, out);
+}
+
+void LambdaService::DeleteConcurrency(Call& call) {
+  auto status =
+      UpdateMetadata(call, [](FunctionConfig& config) { config.reserved_concurrency.reset(); });
+  if (!status.ok()) return call.Fail(status);
+  limiter_.SetReservation(call.name, std::nullopt);
+  call.ReplyEmpty(204);
+}
+
+}  // namespace serval::lambda

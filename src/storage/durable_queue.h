@@ -1,0 +1,192 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace serval::storage {
+
+// CRC-32C (Castagnoli) of `data`, continuing from `crc` (0 to start). Uses SSE4.2 when the CPU
+// has it. The queue's record checksum; exposed so tests and tools can check files.
+uint32_t Crc32c(std::string_view data, uint32_t crc = 0);
+
+// One event as recovered at open: its id and its latest payload.
+struct QueuedEvent {
+  uint64_t id = 0;
+  std::string payload;
+};
+
+struct DurableQueueOptions {
+  // Runs a closure on the io thread. Required. Completion callbacks reach the caller only through
+  // it, one closure per written batch, so callbacks run in the order their operations were
+  // submitted as long as the poster preserves order (asio::post does).
+  std::function<void(std::function<void()>)> post_to_io;
+  // The active segment is sealed and a new one started once it holds this many bytes.
+  uint64_t segment_bytes = 16ull << 20;
+  // Compaction starts in the background when the log holds more than `compact_min_log_bytes` and
+  // live records are less than `compact_max_live_fraction` of it.
+  uint64_t compact_min_log_bytes = 64ull << 20;
+  double compact_max_live_fraction = 0.25;
+};
+
+// Counters for tests, benchmarks and /metrics. All values are totals since Open.
+struct DurableQueueStats {
+  uint64_t batches = 0;          // batches written (one write() each)
+  uint64_t syncs = 0;            // fdatasync() calls for batches (not rotation or compaction)
+  uint64_t records_written = 0;  // append, update and remove records
+  uint64_t bytes_written = 0;
+  uint64_t compactions = 0;
+  uint64_t compaction_failures = 0;
+  uint64_t live_events = 0;  // appended (or recovered) and not removed
+  uint64_t live_bytes = 0;   // bytes of the latest durable record of each live event
+  uint64_t log_bytes = 0;    // bytes of all segment files
+  uint64_t segments = 0;
+  uint64_t truncated_tail_bytes = 0;  // torn or corrupt tail of the newest segment cut at open
+  uint64_t corrupt_bytes_skipped = 0;  // unreadable bytes in older segments, ignored at open
+};
+
+// The durable queue under async invocations: an append-only, checksummed log of events in
+// segment files under one directory, with group commit and background compaction. File format
+// and crash semantics: docs/formats.md ("Durable queue").
+//
+// Thread contract: thread-safe. Append, Update and Remove are meant for the io thread and never
+// block on I/O there: they take a short lock and hand the record to the queue's writer thread,
+// which writes each batch with one write() and one fdatasync() and then posts the batch's
+// completions back through `post_to_io`. While one batch syncs the next accumulates. A
+// compaction thread rewrites sealed segments. Open and Close block (disk I/O; thread join).
+//
+// Durability: Append and Update callbacks fire only after the record is on disk. Remove is lazily
+// durable: it is written with the next batch but does not force a sync, so after a crash a
+// removed event can come back from Recover() — delivery is at least once. After a write or sync
+// error the queue is failed: that batch and every later operation complete with the error, and
+// the queue must be reopened (which recovers from what is on disk).
+class DurableQueue {
+ public:
+  using AppendCallback = std::function<void(absl::StatusOr<uint64_t>)>;
+  using UpdateCallback = std::function<void(absl::Status)>;
+
+  // Largest payload accepted (Append/Update fail with InvalidArgument above it).
+  static constexpr size_t kMaxPayloadBytes = 16u << 20;
+
+  // Opens the queue in `dir` (created if missing), recovering what is on disk: a torn or corrupt
+  // tail of the newest segment is truncated, leftovers of an interrupted compaction are removed.
+  // Takes an exclusive lock on `dir`: a second open, in this or another process, fails with
+  // FailedPrecondition until the first is closed.
+  static absl::StatusOr<std::unique_ptr<DurableQueue>> Open(const std::filesystem::path& dir,
+                                                            DurableQueueOptions options);
+  ~DurableQueue();  // Close()s
+  DurableQueue(const DurableQueue&) = delete;
+  DurableQueue& operator=(const DurableQueue&) = delete;
+
+  // Every event that was on disk at Open and not removed, with its latest payload, in id order.
+  // The first call moves them out; later calls return nothing.
+  std::vector<QueuedEvent> Recover();
+
+  // Assigns the next id (greater than every id this directory has handed out) and queues an
+  // append record. `done` (may be empty) gets the id once the record is durable.
+  void Append(std::string payload, AppendCallback done);
+  // Replaces the payload of a live event; `done` (may be empty) fires once that is durable.
+  // NotFound if `id` is not live (never appended, or removed).
+  void Update(uint64_t id, std::string payload, UpdateCallback done);
+  // Removes a live event (delivered or dropped). Not waited for; see "Durability" above.
+  // NotFound if `id` is not live; FailedPrecondition if the queue is failed or closed.
+  absl::Status Remove(uint64_t id);
+
+  // Writes and syncs everything submitted so far (callbacks are posted), stops compaction and
+  // joins the threads. Idempotent. Operations must not be submitted after Close.
+  void Close();
+
+  // Seals the active segment after the next batch and rewrites all sealed segments into one
+  // holding only live events, blocking the caller until done. For tests and tools; never call it
+  // on the io thread. Background compaction does the same on its own thread.
+  absl::Status CompactNow();
+
+  DurableQueueStats Stats() const;
+
+ private:
+  enum class RecordType : uint8_t { kAppend = 1, kUpdate = 2, kRemove = 3 };
+
+  // Where the latest durable record of a live event is. seq == 0: not yet written.
+  struct Location {
+    uint64_t seq = 0;
+    uint64_t offset = 0;
+    uint32_t size = 0;
+  };
+
+  struct Op {
+    RecordType type;
+    uint64_t id = 0;
+    std::string payload;
+    AppendCallback append_done;
+    UpdateCallback update_done;
+    absl::Status error;  // not OK: write nothing, complete with this
+  };
+
+  DurableQueue(std::filesystem::path dir, DurableQueueOptions options, int lock_fd);
+
+  absl::Status Recovery();
+  void Submit(Op op);
+  void WriterLoop();
+  void CompactorLoop();
+  // Writes `batch` to the active segment; returns the I/O error if any.
+  absl::Status WriteBatch(std::vector<Op>& batch, std::string& buffer);
+  absl::Status Rotate();
+  absl::Status Compact();
+  void MaybeRequestCompaction();                 // requires mu_
+  void MoveLive(Location& location, Location now);  // requires mu_
+  void PostCompletions(std::vector<Op>& batch, const absl::Status& status);
+  std::filesystem::path SegmentPath(uint64_t seq) const;
+
+  const std::filesystem::path dir_;
+  const DurableQueueOptions options_;
+  const int lock_fd_;
+  int dir_fd_ = -1;
+
+  mutable std::mutex mu_;
+  std::condition_variable writer_cv_;     // pending_ or closing_ changed
+  std::condition_variable compactor_cv_;  // compact_requested_ or closing_ changed
+  std::condition_variable rotated_cv_;    // rotate_requested_ served
+  std::vector<Op> pending_;               // guarded by mu_
+  bool writer_waiting_ = false;           // guarded by mu_
+  bool closing_ = false;                  // guarded by mu_
+  bool closed_ = false;                   // guarded by mu_
+  bool rotate_requested_ = false;         // guarded by mu_
+  bool compact_requested_ = false;        // guarded by mu_
+  bool compacting_ = false;               // guarded by mu_
+  absl::Status failed_;                   // guarded by mu_
+  uint64_t next_id_ = 1;                  // guarded by mu_
+  absl::flat_hash_map<uint64_t, Location> index_;  // live events; guarded by mu_
+  struct Segment {
+    uint64_t bytes = 0;       // file size, header included
+    uint64_t live_bytes = 0;  // records that are the latest of a live event
+  };
+  std::map<uint64_t, Segment> segments_;           // by seq; guarded by mu_
+  uint64_t compact_retry_seq_ = 0;  // after a failed compaction: retry once active_seq_ passes it
+  uint64_t active_seq_ = 0;                        // guarded by mu_
+  DurableQueueStats stats_;                        // guarded by mu_ (segment/live fields derived)
+  std::vector<QueuedEvent> recovered_;             // guarded by mu_
+
+  // Owned by the writer thread (and by Open before it starts).
+  int active_fd_ = -1;
+  uint64_t active_size_ = 0;
+  bool active_dirty_ = false;  // written since the last fdatasync
+
+  std::mutex compact_mu_;  // serializes compactions
+  std::thread writer_;
+  std::thread compactor_;
+};
+
+}  // namespace serval::storage
