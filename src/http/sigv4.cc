@@ -1026,6 +1026,11 @@ void CredentialStore::Add(std::string_view access_key, std::string_view secret) 
   secrets_.insert_or_assign(std::string(access_key), std::string(secret));
 }
 
+std::optional<std::pair<std::string, std::string>> CredentialStore::AnyKey() const {
+  if (secrets_.empty()) return std::nullopt;
+  return *secrets_.begin();
+}
+
 const std::string* CredentialStore::FindSecret(std::string_view access_key) const {
   const auto it = secrets_.find(absl::string_view(access_key.data(), access_key.size()));
   return it == secrets_.end() ? nullptr : &it->second;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -42,6 +43,9 @@ class CredentialStore {
   // The secret for `access_key`, or null. The pointer lives until the store is next modified.
   const std::string* FindSecret(std::string_view access_key) const;
   size_t size() const { return secrets_.size(); }
+  // Some key of the store (which one is unspecified), e.g. to hand to functions calling back;
+  // nullopt when the store is empty.
+  std::optional<std::pair<std::string, std::string>> AnyKey() const;
 
  private:
   absl::flat_hash_map<std::string, std::string> secrets_;

@@ -137,8 +137,8 @@ absl::Status Environment::Launch() {
   if (*family != RuntimeFamily::kProvided) add("AWS_EXECUTION_ENV", "AWS_Lambda_" + spec_->runtime);
   if (*family == RuntimeFamily::kNode) add("NODE_PATH", runtime_dir + "/node/node_modules");
   // Functions call Serval's own services with the default local credentials.
-  add("AWS_ACCESS_KEY_ID", "test");
-  add("AWS_SECRET_ACCESS_KEY", "test");
+  add("AWS_ACCESS_KEY_ID", context_.function_access_key);
+  add("AWS_SECRET_ACCESS_KEY", context_.function_secret_key);
   add("AWS_ENDPOINT_URL", context_.service_endpoint);
 
   started_steady_ns_ = SteadyNanos();

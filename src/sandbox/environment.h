@@ -22,10 +22,12 @@ namespace serval::sandbox {
 struct SandboxContext {
   boost::asio::io_context* io = nullptr;
   IsolationSupport isolation;
-  std::string runtimes_dir;      // Serval's runtimes/ (bootstraps)
-  std::string python_path;       // interpreter for every python3.x runtime
-  std::string node_path;         // interpreter for every nodejs runtime
-  std::string service_endpoint;  // http://host:port of Serval itself, for functions' SDK calls
+  std::string runtimes_dir;         // Serval's runtimes/ (bootstraps)
+  std::string python_path;          // interpreter for every python3.x runtime
+  std::string node_path;            // interpreter for every nodejs runtime
+  std::string service_endpoint;     // http://host:port of Serval itself, for functions' SDK calls
+  std::string function_access_key;  // credentials functions use to call Serval itself
+  std::string function_secret_key;
   storage::LogStore* log_store = nullptr;
   const Clock* clock = nullptr;
 };

@@ -30,6 +30,8 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     context_.python_path = options_.python_path;
     context_.node_path = options_.node_path;
     context_.service_endpoint = options_.service_endpoint;
+    context_.function_access_key = options_.function_access_key;
+    context_.function_secret_key = options_.function_secret_key;
     context_.log_store = logs;
     context_.clock = clock;
     ScheduleReap();

@@ -29,6 +29,9 @@ struct PoolOptions {
   std::string python_path;
   std::string node_path;
   std::string service_endpoint;
+  // Credentials functions get (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) to call Serval itself.
+  std::string function_access_key = "test";
+  std::string function_secret_key = "test";
   // Idle environments older than this are stopped.
   std::chrono::milliseconds keep_alive{std::chrono::minutes(5)};
   // Environments (busy, idle or starting) at once, across all functions.

@@ -15,6 +15,9 @@ struct ServeConfig {
   std::string data_dir = ".serval";
   AccountContext account;
   std::string runtimes_dir;  // empty: found next to the binary or in the source tree
+  // Access keys accepted in signatures ("ACCESS_KEY SECRET" per line). Empty: the data dir's
+  // `credentials` file if there is one, else the local-tools convention test/test.
+  std::string credentials_file;
   std::chrono::milliseconds keep_alive{std::chrono::minutes(5)};
   // Concurrent executions across all functions (Lambda's account limit); also the most
   // execution environments kept at once.

@@ -1,9 +1,13 @@
 #include "server/edge_router.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <fstream>
 #include <sstream>
+
+#include "common/aws_error.h"
+#include "common/ids.h"
 
 namespace serval::server {
 namespace {
@@ -14,6 +18,18 @@ http::Response NotFound(std::string_view what) {
       .body = R"({"__type":"UnknownOperationException","message":")" + std::string(what) + "\"}"};
   response.SetHeader("Content-Type", "application/json")
       .SetHeader("x-amzn-ErrorType", "UnknownOperationException");
+  return response;
+}
+
+// A refused signature in the JSON protocols' shape (code in x-amzn-ErrorType and __type).
+http::Response AuthError(const absl::Status& status) {
+  const std::string code = AwsErrorCode(status);
+  boost::json::object body{{"__type", code}, {"message", std::string(status.message())}};
+  http::Response response{.status = http::SigV4HttpStatus(status),
+                          .body = boost::json::serialize(body)};
+  response.SetHeader("Content-Type", "application/json")
+      .SetHeader("x-amzn-ErrorType", code)
+      .SetHeader("x-amzn-RequestId", NewUuid());
   return response;
 }
 
@@ -28,6 +44,15 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
   }
   if (path.starts_with("/_serval/code/") && request.method == "GET") {
     return ServeCode(request, respond);
+  }
+  // An oversized body was not read, so its signature cannot be checked; the front end refuses
+  // the request in its own shape anyway.
+  if (!request.body_too_large) {
+    http::VerifiedCaller caller;
+    if (auto status = http::VerifySigV4(request, *credentials_, clock_->NowMillis(), &caller);
+        !status.ok()) {
+      return respond(AuthError(status));
+    }
   }
   if (lambda::LambdaService::Owns(request)) return lambda_->Handle(std::move(request), respond);
   respond(NotFound("No service handles " + std::string(path)));

@@ -2,18 +2,22 @@
 
 #include <string>
 
+#include "common/clock.h"
 #include "http/message.h"
+#include "http/sigv4.h"
 #include "services/lambda/code_store.h"
 #include "services/lambda/lambda_service.h"
 
 namespace serval::server {
 
-// The one entry point of the edge port: Serval's own endpoints (/_serval/...) first, then the AWS
-// front ends by path. Runs only on the io thread.
+// The one entry point of the edge port: Serval's own endpoints (/_serval/..., unauthenticated)
+// first; every other request must carry a valid AWS Signature V4 and goes to the AWS front end
+// that owns its path. Runs only on the io thread.
 class EdgeRouter {
  public:
-  EdgeRouter(lambda::LambdaService* lambda, lambda::CodeStore* code_store)
-      : lambda_(lambda), code_store_(code_store) {}
+  EdgeRouter(lambda::LambdaService* lambda, lambda::CodeStore* code_store,
+             const http::CredentialStore* credentials, const Clock* clock)
+      : lambda_(lambda), code_store_(code_store), credentials_(credentials), clock_(clock) {}
 
   void Handle(http::Request&& request, http::Responder respond);
 
@@ -22,6 +26,8 @@ class EdgeRouter {
 
   lambda::LambdaService* lambda_;
   lambda::CodeStore* code_store_;
+  const http::CredentialStore* credentials_;
+  const Clock* clock_;
 };
 
 }  // namespace serval::server

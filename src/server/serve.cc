@@ -10,9 +10,11 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <tuple>
 
 #include "common/clock.h"
 #include "http/server.h"
+#include "http/sigv4.h"
 #include "sandbox/pool.h"
 #include "server/config.h"
 #include "server/edge_router.h"
@@ -67,6 +69,18 @@ void FinishWhenResponsesFlushed(asio::io_context& io, http::Server& server,
   });
 }
 
+absl::StatusOr<http::CredentialStore> LoadCredentials(const ServeConfig& config,
+                                                      const fs::path& data_dir) {
+  std::string path = config.credentials_file;
+  if (path.empty() && fs::exists(data_dir / "credentials")) path = data_dir / "credentials";
+  if (path.empty()) return http::CredentialStore::WithDefaultKey();
+  auto store = http::LoadCredentialFile(path);
+  if (store.ok() && store->size() == 0) {
+    return absl::InvalidArgumentError("no access keys in " + path);
+  }
+  return store;
+}
+
 }  // namespace
 
 int Serve(const ServeConfig& config) {
@@ -103,6 +117,12 @@ int Serve(const ServeConfig& config) {
     return 1;
   }
 
+  auto credentials = LoadCredentials(config, data_dir);
+  if (!credentials.ok()) {
+    fmt::print(stderr, "serval: {}\n", credentials.status().ToString());
+    return 1;
+  }
+
   asio::io_context io(1);
   const std::string advertised_host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host;
   sandbox::PoolOptions pool_options;
@@ -128,6 +148,9 @@ int Serve(const ServeConfig& config) {
   }
   const std::string endpoint = fmt::format("http://{}:{}", advertised_host, (*edge)->port());
   pool_options.service_endpoint = endpoint;
+  // Functions calling Serval's own APIs sign with a key Serval accepts.
+  std::tie(pool_options.function_access_key, pool_options.function_secret_key) =
+      *credentials->AnyKey();
   sandbox::EnvironmentPool pool(io, pool_options, &log_store, &RealClock::Instance());
   lambda_service = std::make_unique<lambda::LambdaService>(
       lambda::LambdaService::Dependencies{.account = config.account,
@@ -137,7 +160,8 @@ int Serve(const ServeConfig& config) {
                                           .clock = &RealClock::Instance(),
                                           .endpoint = endpoint,
                                           .account_concurrency = config.concurrency_limit});
-  router = std::make_unique<EdgeRouter>(lambda_service.get(), &code_store);
+  router = std::make_unique<EdgeRouter>(lambda_service.get(), &code_store, &*credentials,
+                                        &RealClock::Instance());
 
   const double ready_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

@@ -54,7 +54,7 @@ struct DurableQueueStats {
   uint64_t live_bytes = 0;   // bytes of the latest durable record of each live event
   uint64_t log_bytes = 0;    // bytes of all segment files
   uint64_t segments = 0;
-  uint64_t truncated_tail_bytes = 0;  // torn or corrupt tail of the newest segment cut at open
+  uint64_t truncated_tail_bytes = 0;   // torn or corrupt tail of the newest segment cut at open
   uint64_t corrupt_bytes_skipped = 0;  // unreadable bytes in older segments, ignored at open
 };
 
@@ -145,7 +145,7 @@ class DurableQueue {
   absl::Status WriteBatch(std::vector<Op>& batch, std::string& buffer);
   absl::Status Rotate();
   absl::Status Compact();
-  void MaybeRequestCompaction();                 // requires mu_
+  void MaybeRequestCompaction();                    // requires mu_
   void MoveLive(Location& location, Location now);  // requires mu_
   void PostCompletions(std::vector<Op>& batch, const absl::Status& status);
   std::filesystem::path SegmentPath(uint64_t seq) const;
@@ -156,28 +156,28 @@ class DurableQueue {
   int dir_fd_ = -1;
 
   mutable std::mutex mu_;
-  std::condition_variable writer_cv_;     // pending_ or closing_ changed
-  std::condition_variable compactor_cv_;  // compact_requested_ or closing_ changed
-  std::condition_variable rotated_cv_;    // rotate_requested_ served
-  std::vector<Op> pending_;               // guarded by mu_
-  bool writer_waiting_ = false;           // guarded by mu_
-  bool closing_ = false;                  // guarded by mu_
-  bool closed_ = false;                   // guarded by mu_
-  bool rotate_requested_ = false;         // guarded by mu_
-  bool compact_requested_ = false;        // guarded by mu_
-  bool compacting_ = false;               // guarded by mu_
-  absl::Status failed_;                   // guarded by mu_
-  uint64_t next_id_ = 1;                  // guarded by mu_
+  std::condition_variable writer_cv_;              // pending_ or closing_ changed
+  std::condition_variable compactor_cv_;           // compact_requested_ or closing_ changed
+  std::condition_variable rotated_cv_;             // rotate_requested_ served
+  std::vector<Op> pending_;                        // guarded by mu_
+  bool writer_waiting_ = false;                    // guarded by mu_
+  bool closing_ = false;                           // guarded by mu_
+  bool closed_ = false;                            // guarded by mu_
+  bool rotate_requested_ = false;                  // guarded by mu_
+  bool compact_requested_ = false;                 // guarded by mu_
+  bool compacting_ = false;                        // guarded by mu_
+  absl::Status failed_;                            // guarded by mu_
+  uint64_t next_id_ = 1;                           // guarded by mu_
   absl::flat_hash_map<uint64_t, Location> index_;  // live events; guarded by mu_
   struct Segment {
     uint64_t bytes = 0;       // file size, header included
     uint64_t live_bytes = 0;  // records that are the latest of a live event
   };
-  std::map<uint64_t, Segment> segments_;           // by seq; guarded by mu_
+  std::map<uint64_t, Segment> segments_;  // by seq; guarded by mu_
   uint64_t compact_retry_seq_ = 0;  // after a failed compaction: retry once active_seq_ passes it
-  uint64_t active_seq_ = 0;                        // guarded by mu_
-  DurableQueueStats stats_;                        // guarded by mu_ (segment/live fields derived)
-  std::vector<QueuedEvent> recovered_;             // guarded by mu_
+  uint64_t active_seq_ = 0;         // guarded by mu_
+  DurableQueueStats stats_;         // guarded by mu_ (segment/live fields derived)
+  std::vector<QueuedEvent> recovered_;  // guarded by mu_
 
   // Owned by the writer thread (and by Open before it starts).
   int active_fd_ = -1;

@@ -414,13 +414,14 @@ class ServalProcess:
         env.pop("AWS_ENDPOINT_URL", None)
         return env
 
-    def cli(self, *args, check: bool = True, timeout: float = 180, cwd: str | None = None):
+    def cli(self, *args, check: bool = True, timeout: float = 180, cwd: str | None = None,
+            env: dict | None = None):
         """Run `aws --endpoint-url ... --region us-east-1 <args>`; returns CompletedProcess."""
         cmd = ["aws", "--endpoint-url", self.endpoint, "--region", REGION,
                "--cli-read-timeout", "120", "--cli-connect-timeout", "10", "--output", "json",
                *[str(a) for a in args]]
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                           env=self.cli_env(), cwd=cwd or self.tmp_root)
+                           env=env or self.cli_env(), cwd=cwd or self.tmp_root)
         if check and p.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}):\n"
                                  f"stdout: {p.stdout}\nstderr: {p.stderr}")

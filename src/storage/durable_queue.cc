@@ -1,0 +1,923 @@
+// Durable queue design.
+//
+// The log is a sequence of segment files <dir>/<seq, 20 digits>.seg. The newest is the active
+// segment; only the writer thread appends to it. Every other segment is sealed: fully synced and
+// never written again. A record is the full latest state of one event (append and update carry
+// the whole payload), so recovery replays segments in seq order and keeps, per id, the last
+// record: an append/update makes the event live with that payload, a remove deletes it.
+//
+// Group commit: Append/Update/Remove (any thread, in practice the io thread) push an Op onto
+// pending_ under mu_ and wake the writer if it sleeps. The writer swaps pending_ out, encodes the
+// whole batch into one buffer, issues one pwrite() and, unless the batch holds only removes, one
+// fdatasync(); then it records where each event's latest record lives (index_) and posts one
+// closure running the batch's callbacks, in submission order, to the io thread. Ops submitted
+// during the sync form the next batch. A write or sync error fails the queue for good: after a
+// failed fsync the kernel may have dropped the dirty pages, so nothing written later could be
+// trusted to follow what came before.
+//
+// Compaction (compactor thread, or CompactNow): take the largest sealed seq k, copy the latest
+// record of every live event whose record lives in a segment <= k into <k>.seg.tmp whose header
+// says "supersedes every segment below k", fsync it, rename it over <k>.seg, fsync the directory,
+// then unlink the older segments. A crash before the rename leaves a .tmp (deleted at open); after
+// it, recovery ignores and deletes segments below the highest "supersedes" mark, so dropped
+// removes can never resurrect events. The writer keeps appending to the active segment (> k)
+// throughout; index_ entries that moved on to the active segment meanwhile are left alone.
+//
+// Recovery: a segment whose header is invalid is a crash during rotation if it is the newest
+// (deleted), otherwise corruption (skipped, counted). In the newest segment the first record that
+// is short, oversized or fails its checksum marks a torn tail: the file is truncated there. In a
+// sealed segment the same marks corruption: the rest of that segment is skipped and counted.
+
+#include "storage/durable_queue.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <utility>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
+#include "absl/strings/str_cat.h"
+
+namespace serval::storage {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'R', 'V', 'Q', 'U', 'E', 'U', 'E'};
+constexpr uint32_t kFormatVersion = 1;
+constexpr size_t kHeaderSize = 40;
+constexpr size_t kRecordHeaderSize = 17;  // crc32c(4) length(4) type(1) id(8)
+constexpr size_t kCompactionFlushBytes = 1 << 20;
+constexpr size_t kScanBufferBytes = 1 << 20;
+
+// ---- CRC-32C ----
+
+constexpr std::array<uint32_t, 256> MakeCrcTable() {
+  std::array<uint32_t, 256> table{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+    table[i] = c;
+  }
+  return table;
+}
+constexpr std::array<uint32_t, 256> kCrcTable = MakeCrcTable();
+
+uint32_t Crc32cSoftware(const uint8_t* p, size_t n, uint32_t crc) {
+  crc = ~crc;
+  while (n--) crc = kCrcTable[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) uint32_t Crc32cHardware(const uint8_t* p, size_t n,
+                                                          uint32_t crc) {
+  uint64_t c = ~crc & 0xffffffffu;
+  while (n >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    c = _mm_crc32_u64(c, v);
+    p += 8;
+    n -= 8;
+  }
+  uint32_t c32 = static_cast<uint32_t>(c);
+  while (n--) c32 = _mm_crc32_u8(c32, *p++);
+  return ~c32;
+}
+#endif
+
+// ---- little-endian fields ----
+
+void PutU32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+void PutU64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+uint32_t GetU32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+uint64_t GetU64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+
+// ---- segment header: magic(8) seq(8) supersedes_below(8) next_id(8) version(4) crc32c(4) ----
+
+struct SegmentHeader {
+  uint64_t seq = 0;
+  uint64_t supersedes_below = 0;  // segments with a lower seq are obsolete
+  uint64_t next_id = 0;           // ids below this were handed out when the segment started
+};
+
+std::string EncodeHeader(const SegmentHeader& header) {
+  std::string out(kHeaderSize, '\0');
+  std::memcpy(out.data(), kMagic, 8);
+  PutU64(out.data() + 8, header.seq);
+  PutU64(out.data() + 16, header.supersedes_below);
+  PutU64(out.data() + 24, header.next_id);
+  PutU32(out.data() + 32, kFormatVersion);
+  PutU32(out.data() + 36, Crc32c(std::string_view(out.data(), 36)));
+  return out;
+}
+
+std::optional<SegmentHeader> DecodeHeader(std::string_view in) {
+  if (in.size() < kHeaderSize || std::memcmp(in.data(), kMagic, 8) != 0) return std::nullopt;
+  if (GetU32(in.data() + 36) != Crc32c(in.substr(0, 36))) return std::nullopt;
+  if (GetU32(in.data() + 32) != kFormatVersion) return std::nullopt;
+  return SegmentHeader{GetU64(in.data() + 8), GetU64(in.data() + 16), GetU64(in.data() + 24)};
+}
+
+// ---- records ----
+
+void AppendRecord(std::string& out, uint8_t type, uint64_t id, std::string_view payload) {
+  const size_t start = out.size();
+  out.resize(start + kRecordHeaderSize + payload.size());
+  char* p = out.data() + start;
+  PutU32(p + 4, static_cast<uint32_t>(payload.size()));
+  p[8] = static_cast<char>(type);
+  PutU64(p + 9, id);
+  if (!payload.empty()) std::memcpy(p + kRecordHeaderSize, payload.data(), payload.size());
+  PutU32(p, Crc32c(std::string_view(p + 4, kRecordHeaderSize - 4 + payload.size())));
+}
+
+struct RecordView {
+  uint8_t type = 0;
+  uint64_t id = 0;
+  std::string_view payload;
+};
+
+// Parses the record at the start of `in`, which must hold at least kRecordHeaderSize bytes.
+// Returns the record's total size, or 0 if `in` does not hold a whole valid record.
+size_t ParseRecord(std::string_view in, RecordView* record) {
+  const uint32_t length = GetU32(in.data() + 4);
+  if (length > DurableQueue::kMaxPayloadBytes) return 0;
+  const size_t size = kRecordHeaderSize + length;
+  if (in.size() < size) return 0;
+  if (GetU32(in.data()) != Crc32c(in.substr(4, size - 4))) return 0;
+  record->type = static_cast<uint8_t>(in[8]);
+  record->id = GetU64(in.data() + 9);
+  record->payload = in.substr(kRecordHeaderSize, length);
+  if (record->type < 1 || record->type > 3 || record->id == 0) return 0;
+  if (record->type == 3 && length != 0) return 0;
+  return size;
+}
+
+// ---- file helpers ----
+
+absl::Status ErrnoError(const char* what, const std::filesystem::path& path) {
+  return absl::InternalError(absl::StrCat(what, " ", path.string(), ": ", strerror(errno)));
+}
+
+absl::Status PWriteAll(int fd, std::string_view data, uint64_t offset,
+                       const std::filesystem::path& path) {
+  while (!data.empty()) {
+    const ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return ErrnoError("cannot write", path);
+    data.remove_prefix(static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+// Reads up to `size` bytes at `offset`; fewer only at end of file.
+absl::StatusOr<size_t> PReadUpTo(int fd, char* out, size_t size, uint64_t offset,
+                                 const std::filesystem::path& path) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("cannot read", path);
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+absl::Status SyncFd(int fd, const std::filesystem::path& path) {
+  while (::fdatasync(fd) != 0) {
+    if (errno != EINTR) return ErrnoError("cannot sync", path);
+  }
+  return absl::OkStatus();
+}
+
+std::string SegmentName(uint64_t seq) {
+  std::string digits = std::to_string(seq);
+  return std::string(20 - digits.size(), '0') + digits + ".seg";
+}
+
+std::optional<uint64_t> ParseSegmentName(std::string_view name) {
+  if (name.size() != 24 || !name.ends_with(".seg")) return std::nullopt;
+  uint64_t seq = 0;
+  for (char c : name.substr(0, 20)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    seq = seq * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return seq;
+}
+
+// Creates `path` holding just `header`, synced. Returns the fd open for writing.
+absl::StatusOr<int> CreateSegmentFile(const std::filesystem::path& path,
+                                      const SegmentHeader& header, int extra_flags) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | extra_flags, 0644);
+  if (fd < 0) return ErrnoError("cannot create", path);
+  absl::Status status = PWriteAll(fd, EncodeHeader(header), 0, path);
+  if (status.ok()) status = SyncFd(fd, path);
+  if (!status.ok()) {
+    ::close(fd);
+    return status;
+  }
+  return fd;
+}
+
+// Reads a segment's records in order through a buffer.
+class SegmentScanner {
+ public:
+  SegmentScanner(int fd, uint64_t file_size, std::filesystem::path path)
+      : fd_(fd), file_size_(file_size), path_(std::move(path)), buffer_start_(kHeaderSize) {}
+
+  // Next whole valid record into `record` (valid until the next call) and its file offset.
+  // False at the end of the valid part: offset() is then where it ends.
+  absl::StatusOr<bool> Next(RecordView* record, uint64_t* record_offset) {
+    auto have = Fill(kRecordHeaderSize);
+    if (!have.ok()) return have.status();
+    if (!*have) return false;
+    const uint32_t length = GetU32(buffer_.data() + pos_ + 4);
+    if (length > DurableQueue::kMaxPayloadBytes) return false;
+    have = Fill(kRecordHeaderSize + length);
+    if (!have.ok()) return have.status();
+    if (!*have) return false;
+    const size_t size =
+        ParseRecord(std::string_view(buffer_).substr(pos_, kRecordHeaderSize + length), record);
+    if (size == 0) return false;
+    *record_offset = offset();
+    pos_ += size;
+    return true;
+  }
+  uint64_t offset() const { return buffer_start_ + pos_; }
+
+ private:
+  // Makes `n` bytes available at pos_; false if the file ends first.
+  absl::StatusOr<bool> Fill(size_t n) {
+    if (buffer_.size() - pos_ >= n) return true;
+    if (offset() + n > file_size_) return false;
+    buffer_.erase(0, pos_);
+    buffer_start_ += pos_;
+    pos_ = 0;
+    const size_t have = buffer_.size();
+    const size_t want =
+        std::min<uint64_t>(std::max(n, kScanBufferBytes) - have, file_size_ - buffer_start_ - have);
+    buffer_.resize(have + want);
+    auto got = PReadUpTo(fd_, buffer_.data() + have, want, buffer_start_ + have, path_);
+    if (!got.ok()) return got.status();
+    buffer_.resize(have + *got);
+    return buffer_.size() >= n;
+  }
+
+  int fd_;
+  uint64_t file_size_;
+  std::filesystem::path path_;
+  std::string buffer_;
+  uint64_t buffer_start_;  // file offset of buffer_[0]
+  size_t pos_ = 0;
+};
+
+// Closes the fds of a map on scope exit.
+struct FdCloser {
+  std::map<uint64_t, int>& fds;
+  ~FdCloser() {
+    for (auto& [seq, fd] : fds) ::close(fd);
+  }
+};
+
+}  // namespace
+
+uint32_t Crc32c(std::string_view data, uint32_t crc) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
+#if defined(__x86_64__)
+  static const bool hardware = __builtin_cpu_supports("sse4.2");
+  if (hardware) return Crc32cHardware(p, data.size(), crc);
+#endif
+  return Crc32cSoftware(p, data.size(), crc);
+}
+
+DurableQueue::DurableQueue(std::filesystem::path dir, DurableQueueOptions options, int lock_fd)
+    : dir_(std::move(dir)), options_(std::move(options)), lock_fd_(lock_fd) {}
+
+absl::StatusOr<std::unique_ptr<DurableQueue>> DurableQueue::Open(const std::filesystem::path& dir,
+                                                                 DurableQueueOptions options) {
+  if (!options.post_to_io) return absl::InvalidArgumentError("DurableQueue needs post_to_io");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return absl::InternalError("cannot create " + dir.string() + ": " + ec.message());
+  const auto lock_path = dir / "LOCK";
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0) return ErrnoError("cannot open", lock_path);
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd);
+    return absl::FailedPreconditionError("queue directory " + dir.string() + " is in use");
+  }
+  std::unique_ptr<DurableQueue> queue(new DurableQueue(dir, std::move(options), lock_fd));
+  if (absl::Status status = queue->Recovery(); !status.ok()) return status;
+  queue->writer_ = std::thread([q = queue.get()] { q->WriterLoop(); });
+  queue->compactor_ = std::thread([q = queue.get()] { q->CompactorLoop(); });
+  return queue;
+}
+
+DurableQueue::~DurableQueue() {
+  Close();
+  if (active_fd_ >= 0) ::close(active_fd_);
+  if (dir_fd_ >= 0) ::close(dir_fd_);
+  ::close(lock_fd_);  // releases the flock
+}
+
+std::filesystem::path DurableQueue::SegmentPath(uint64_t seq) const {
+  return dir_ / SegmentName(seq);
+}
+
+absl::Status DurableQueue::Recovery() {
+  dir_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd_ < 0) return ErrnoError("cannot open", dir_);
+
+  std::vector<uint64_t> seqs;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(".seg.tmp")) {
+      std::error_code ignored;
+      std::filesystem::remove(entry.path(), ignored);  // an interrupted compaction
+    } else if (auto seq = ParseSegmentName(name)) {
+      seqs.push_back(*seq);
+    }
+  }
+  if (ec) return absl::InternalError("cannot list " + dir_.string() + ": " + ec.message());
+  std::sort(seqs.begin(), seqs.end());
+
+  // Headers: find the supersede mark and the segments to read.
+  std::map<uint64_t, int> fds;  // seq -> read fd of the segments kept
+  FdCloser closer{fds};
+  std::map<uint64_t, uint64_t> file_sizes;
+  uint64_t supersedes_below = 0;
+  uint64_t header_next_id = 1;
+  uint64_t max_seq = 0;
+  std::vector<uint64_t> obsolete;
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    const uint64_t seq = seqs[i];
+    max_seq = std::max(max_seq, seq);
+    const auto path = SegmentPath(seq);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("cannot open", path);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      return ErrnoError("cannot stat", path);
+    }
+    std::string header_bytes(kHeaderSize, '\0');
+    auto got = PReadUpTo(fd, header_bytes.data(), kHeaderSize, 0, path);
+    if (!got.ok()) {
+      ::close(fd);
+      return got.status();
+    }
+    header_bytes.resize(*got);
+    const auto header = DecodeHeader(header_bytes);
+    if (!header || header->seq != seq) {
+      ::close(fd);
+      if (i + 1 == seqs.size()) {
+        // Created by a rotation that crashed before its header was synced: holds no records.
+        stats_.truncated_tail_bytes += static_cast<uint64_t>(st.st_size);
+        obsolete.push_back(seq);
+      } else {
+        stats_.corrupt_bytes_skipped += static_cast<uint64_t>(st.st_size);
+      }
+      continue;
+    }
+    supersedes_below = std::max(supersedes_below, header->supersedes_below);
+    header_next_id = std::max(header_next_id, header->next_id);
+    fds[seq] = fd;
+    file_sizes[seq] = static_cast<uint64_t>(st.st_size);
+  }
+  for (auto it = fds.begin(); it != fds.end() && it->first < supersedes_below;) {
+    obsolete.push_back(it->first);
+    ::close(it->second);
+    file_sizes.erase(it->first);
+    it = fds.erase(it);
+  }
+  for (uint64_t seq : seqs) {
+    if (seq < supersedes_below && !std::count(obsolete.begin(), obsolete.end(), seq)) {
+      obsolete.push_back(seq);  // corrupt-header segments below the mark
+    }
+  }
+  for (uint64_t seq : obsolete) {
+    if (::unlink(SegmentPath(seq).c_str()) != 0 && errno != ENOENT) {
+      return ErrnoError("cannot remove", SegmentPath(seq));
+    }
+  }
+
+  // Replay records in seq order.
+  uint64_t max_id = 0;
+  const uint64_t last_seq = fds.empty() ? 0 : fds.rbegin()->first;
+  for (const auto& [seq, fd] : fds) {
+    const auto path = SegmentPath(seq);
+    SegmentScanner scanner(fd, file_sizes[seq], path);
+    RecordView record;
+    uint64_t offset = 0;
+    while (true) {
+      auto more = scanner.Next(&record, &offset);
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      max_id = std::max(max_id, record.id);
+      const uint32_t size = static_cast<uint32_t>(kRecordHeaderSize + record.payload.size());
+      if (record.type == static_cast<uint8_t>(RecordType::kRemove)) {
+        index_.erase(record.id);
+      } else {
+        index_[record.id] = Location{seq, offset, size};
+      }
+    }
+    const uint64_t end = scanner.offset();
+    if (end < file_sizes[seq]) {
+      if (seq == last_seq) {
+        stats_.truncated_tail_bytes += file_sizes[seq] - end;
+        const int wfd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        if (wfd < 0) return ErrnoError("cannot open", path);
+        absl::Status status = absl::OkStatus();
+        if (::ftruncate(wfd, static_cast<off_t>(end)) != 0)
+          status = ErrnoError("cannot truncate", path);
+        if (status.ok()) status = SyncFd(wfd, path);
+        ::close(wfd);
+        if (!status.ok()) return status;
+        file_sizes[seq] = end;
+      } else {
+        stats_.corrupt_bytes_skipped += file_sizes[seq] - end;
+      }
+    }
+    segments_[seq].bytes = file_sizes[seq];
+  }
+  next_id_ = std::max(max_id + 1, header_next_id);
+
+  // Load the live events' payloads, in id order.
+  std::vector<std::pair<uint64_t, Location>> live(index_.begin(), index_.end());
+  std::sort(live.begin(), live.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  recovered_.reserve(live.size());
+  std::string bytes;
+  for (const auto& [id, location] : live) {
+    segments_[location.seq].live_bytes += location.size;
+    const auto path = SegmentPath(location.seq);
+    bytes.resize(location.size);
+    auto got = PReadUpTo(fds[location.seq], bytes.data(), location.size, location.offset, path);
+    if (!got.ok()) return got.status();
+    RecordView record;
+    if (*got != location.size || ParseRecord(bytes, &record) != location.size) {
+      return absl::DataLossError("record changed under recovery in " + path.string());
+    }
+    recovered_.push_back(QueuedEvent{id, std::string(record.payload)});
+  }
+
+  // The newest segment stays active; an empty directory gets its first segment.
+  const auto& [seq, segment] = [&]() -> std::pair<uint64_t, Segment> {
+    if (!segments_.empty()) return *segments_.rbegin();
+    return {max_seq + 1, Segment{kHeaderSize, 0}};
+  }();
+  active_seq_ = seq;
+  active_size_ = segment.bytes;
+  const auto path = SegmentPath(active_seq_);
+  if (segments_.empty()) {
+    auto fd = CreateSegmentFile(path, SegmentHeader{active_seq_, 0, next_id_}, O_EXCL);
+    if (!fd.ok()) return fd.status();
+    active_fd_ = *fd;
+    segments_[active_seq_] = segment;
+  } else {
+    active_fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (active_fd_ < 0) return ErrnoError("cannot open", path);
+  }
+  if (::fsync(dir_fd_) != 0) return ErrnoError("cannot sync", dir_);
+  return absl::OkStatus();
+}
+
+std::vector<QueuedEvent> DurableQueue::Recover() {
+  std::lock_guard lock(mu_);
+  return std::exchange(recovered_, {});
+}
+
+void DurableQueue::Append(std::string payload, AppendCallback done) {
+  Op op{.type = RecordType::kAppend, .payload = std::move(payload), .append_done = std::move(done)};
+  bool wake = false;
+  bool closed = false;
+  {
+    std::lock_guard lock(mu_);
+    closed = closing_;
+    if (closing_) {
+      op.error = absl::FailedPreconditionError("queue is closed");
+    } else if (op.payload.size() > kMaxPayloadBytes) {
+      op.error = absl::InvalidArgumentError(
+          absl::StrCat("payload of ", op.payload.size(), " bytes is over ", kMaxPayloadBytes));
+    } else if (!failed_.ok()) {
+      op.error = failed_;
+    } else {
+      op.id = next_id_++;
+      index_.emplace(op.id, Location{});
+    }
+    if (!closed) {
+      pending_.push_back(std::move(op));
+      wake = writer_waiting_;
+    }
+  }
+  if (wake) writer_cv_.notify_one();
+  if (closed && op.append_done) {  // the writer is gone
+    options_.post_to_io([done = std::move(op.append_done), error = op.error] { done(error); });
+  }
+}
+
+void DurableQueue::Update(uint64_t id, std::string payload, UpdateCallback done) {
+  Op op{.type = RecordType::kUpdate,
+        .id = id,
+        .payload = std::move(payload),
+        .update_done = std::move(done)};
+  bool wake = false;
+  bool closed = false;
+  {
+    std::lock_guard lock(mu_);
+    closed = closing_;
+    if (closing_) {
+      op.error = absl::FailedPreconditionError("queue is closed");
+    } else if (op.payload.size() > kMaxPayloadBytes) {
+      op.error = absl::InvalidArgumentError(
+          absl::StrCat("payload of ", op.payload.size(), " bytes is over ", kMaxPayloadBytes));
+    } else if (!index_.contains(id)) {
+      op.error = absl::NotFoundError(absl::StrCat("no queued event ", id));
+    }
+    if (!closed) {
+      pending_.push_back(std::move(op));
+      wake = writer_waiting_;
+    }
+  }
+  if (wake) writer_cv_.notify_one();
+  if (closed && op.update_done) {  // the writer is gone
+    options_.post_to_io([done = std::move(op.update_done), error = op.error] { done(error); });
+  }
+}
+
+absl::Status DurableQueue::Remove(uint64_t id) {
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return absl::FailedPreconditionError("queue is closed");
+    if (!failed_.ok()) return failed_;
+    auto it = index_.find(id);
+    if (it == index_.end()) return absl::NotFoundError(absl::StrCat("no queued event ", id));
+    if (it->second.seq != 0) segments_[it->second.seq].live_bytes -= it->second.size;
+    index_.erase(it);
+    pending_.push_back(Op{.type = RecordType::kRemove, .id = id});
+    if (!writer_waiting_) return absl::OkStatus();
+  }
+  writer_cv_.notify_one();
+  return absl::OkStatus();
+}
+
+void DurableQueue::MoveLive(Location& location, Location now) {
+  if (location.seq != 0) segments_[location.seq].live_bytes -= location.size;
+  location = now;
+  segments_[now.seq].live_bytes += now.size;
+}
+
+void DurableQueue::WriterLoop() {
+  std::vector<Op> batch;
+  std::string buffer;
+  while (true) {
+    bool rotate = false;
+    absl::Status status;
+    {
+      std::unique_lock lock(mu_);
+      writer_waiting_ = true;
+      writer_cv_.wait(lock, [&] { return !pending_.empty() || closing_ || rotate_requested_; });
+      writer_waiting_ = false;
+      if (pending_.empty() && !rotate_requested_) break;  // closing, and all written
+      batch.swap(pending_);
+      rotate = rotate_requested_;
+      status = failed_;
+    }
+    if (!batch.empty()) {
+      if (status.ok()) status = WriteBatch(batch, buffer);
+      PostCompletions(batch, status);
+      batch.clear();
+    }
+    if (status.ok() && (rotate || active_size_ >= options_.segment_bytes)) status = Rotate();
+    std::lock_guard lock(mu_);
+    if (!status.ok() && failed_.ok()) failed_ = status;
+    if (rotate) {
+      rotate_requested_ = false;
+      rotated_cv_.notify_all();
+    }
+    MaybeRequestCompaction();
+  }
+  // Removes written since the last sync become durable on a clean close.
+  if (active_dirty_) {
+    absl::Status status = SyncFd(active_fd_, SegmentPath(active_seq_));
+    std::lock_guard lock(mu_);
+    if (!status.ok() && failed_.ok()) failed_ = status;
+  }
+}
+
+absl::Status DurableQueue::WriteBatch(std::vector<Op>& batch, std::string& buffer) {
+  struct Placed {
+    uint64_t id;
+    uint64_t offset;
+    uint32_t size;
+  };
+  std::vector<Placed> placed;
+  placed.reserve(batch.size());
+  buffer.clear();
+  bool needs_sync = false;
+  uint64_t records = 0;
+  for (const Op& op : batch) {
+    if (!op.error.ok()) continue;
+    const size_t start = buffer.size();
+    AppendRecord(buffer, static_cast<uint8_t>(op.type), op.id, op.payload);
+    ++records;
+    if (op.type != RecordType::kRemove) {
+      needs_sync = true;
+      placed.push_back(
+          Placed{op.id, active_size_ + start, static_cast<uint32_t>(buffer.size() - start)});
+    }
+  }
+  if (buffer.empty()) return absl::OkStatus();
+  const auto path = SegmentPath(active_seq_);  // active_seq_ changes only on this thread
+  if (absl::Status status = PWriteAll(active_fd_, buffer, active_size_, path); !status.ok()) {
+    return status;
+  }
+  active_size_ += buffer.size();
+  active_dirty_ = true;
+  if (needs_sync) {
+    if (absl::Status status = SyncFd(active_fd_, path); !status.ok()) return status;
+    active_dirty_ = false;
+  }
+  std::lock_guard lock(mu_);
+  ++stats_.batches;
+  if (needs_sync) ++stats_.syncs;
+  stats_.records_written += records;
+  stats_.bytes_written += buffer.size();
+  segments_[active_seq_].bytes = active_size_;
+  for (const Placed& p : placed) {
+    auto it = index_.find(p.id);
+    if (it != index_.end()) MoveLive(it->second, Location{active_seq_, p.offset, p.size});
+  }
+  if (buffer.capacity() > 4 * kCompactionFlushBytes) std::string().swap(buffer);
+  return absl::OkStatus();
+}
+
+void DurableQueue::PostCompletions(std::vector<Op>& batch, const absl::Status& status) {
+  auto done = std::make_shared<std::vector<Op>>();
+  for (Op& op : batch) {
+    if (!op.append_done && !op.update_done) continue;
+    if (op.error.ok()) op.error = status;
+    std::string().swap(op.payload);  // not needed on the io thread
+    done->push_back(std::move(op));
+  }
+  if (done->empty()) return;
+  options_.post_to_io([done] {
+    for (Op& op : *done) {
+      if (op.append_done) {
+        if (op.error.ok()) {
+          op.append_done(op.id);
+        } else {
+          op.append_done(op.error);
+        }
+      } else {
+        op.update_done(op.error);
+      }
+    }
+  });
+}
+
+absl::Status DurableQueue::Rotate() {
+  const auto old_path = SegmentPath(active_seq_);
+  if (active_dirty_) {
+    if (absl::Status status = SyncFd(active_fd_, old_path); !status.ok()) return status;
+    active_dirty_ = false;
+  }
+  SegmentHeader header;
+  {
+    std::lock_guard lock(mu_);
+    header = SegmentHeader{active_seq_ + 1, 0, next_id_};
+  }
+  auto fd = CreateSegmentFile(SegmentPath(header.seq), header, O_EXCL);
+  if (!fd.ok()) return fd.status();
+  if (::fsync(dir_fd_) != 0) {
+    ::close(*fd);
+    return ErrnoError("cannot sync", dir_);
+  }
+  ::close(active_fd_);
+  active_fd_ = *fd;
+  active_size_ = kHeaderSize;
+  std::lock_guard lock(mu_);
+  active_seq_ = header.seq;
+  segments_[header.seq] = Segment{kHeaderSize, 0};
+  return absl::OkStatus();
+}
+
+void DurableQueue::MaybeRequestCompaction() {
+  if (compacting_ || compact_requested_ || closing_ || !failed_.ok()) return;
+  if (active_seq_ <= compact_retry_seq_) return;
+  uint64_t total = 0, live = 0, sealed = 0, sealed_live = 0;
+  for (const auto& [seq, segment] : segments_) {
+    total += segment.bytes;
+    live += segment.live_bytes;
+    if (seq != active_seq_) {
+      sealed += segment.bytes;
+      sealed_live += segment.live_bytes;
+    }
+  }
+  const double fraction = options_.compact_max_live_fraction;
+  // The sealed part must itself be mostly dead, or rewriting it would reclaim little (and the
+  // same condition would hold again right after).
+  if (sealed > 0 && total > options_.compact_min_log_bytes &&
+      static_cast<double>(live) < fraction * static_cast<double>(total) &&
+      static_cast<double>(sealed_live) < fraction * static_cast<double>(sealed)) {
+    compact_requested_ = true;
+    compactor_cv_.notify_one();
+  }
+}
+
+void DurableQueue::CompactorLoop() {
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      compactor_cv_.wait(lock, [&] { return compact_requested_ || closing_; });
+      if (closing_) return;
+      compact_requested_ = false;
+      compacting_ = true;
+    }
+    absl::Status status;
+    {
+      std::lock_guard compact_lock(compact_mu_);
+      status = Compact();
+    }
+    std::lock_guard lock(mu_);
+    compacting_ = false;
+    if (!status.ok()) compact_retry_seq_ = active_seq_;
+  }
+}
+
+absl::Status DurableQueue::CompactNow() {
+  {
+    std::unique_lock lock(mu_);
+    if (closing_) return absl::FailedPreconditionError("queue is closed");
+    rotate_requested_ = true;
+    writer_cv_.notify_one();
+    rotated_cv_.wait(lock, [&] { return !rotate_requested_ || closing_; });
+    if (!failed_.ok()) return failed_;
+    compacting_ = true;
+  }
+  absl::Status status;
+  {
+    std::lock_guard compact_lock(compact_mu_);
+    status = Compact();
+  }
+  std::lock_guard lock(mu_);
+  compacting_ = false;
+  return status;
+}
+
+absl::Status DurableQueue::Compact() {
+  uint64_t k = 0;
+  uint64_t next_id = 0;
+  std::vector<uint64_t> inputs;
+  std::vector<std::pair<uint64_t, Location>> live;
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return absl::CancelledError("queue is closing");
+    for (const auto& [seq, segment] : segments_) {
+      if (seq < active_seq_) inputs.push_back(seq);
+    }
+    if (inputs.empty()) return absl::OkStatus();
+    k = inputs.back();
+    for (const auto& [id, location] : index_) {
+      if (location.seq != 0 && location.seq <= k) live.emplace_back(id, location);
+    }
+    next_id = next_id_;
+  }
+  std::sort(live.begin(), live.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+
+  std::map<uint64_t, int> fds;
+  FdCloser closer{fds};
+  for (uint64_t seq : inputs) {
+    const int fd = ::open(SegmentPath(seq).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("cannot open", SegmentPath(seq));
+    fds[seq] = fd;
+  }
+  const auto final_path = SegmentPath(k);
+  auto tmp_path = final_path;
+  tmp_path += ".tmp";
+  auto out = CreateSegmentFile(tmp_path, SegmentHeader{k, k, next_id}, O_TRUNC);
+  if (!out.ok()) return out.status();
+  const int out_fd = *out;
+  auto fail = [&](absl::Status status) {
+    ::close(out_fd);
+    ::unlink(tmp_path.c_str());
+    return status;
+  };
+
+  std::vector<Location> moved;
+  moved.reserve(live.size());
+  std::string buffer;
+  std::string bytes;
+  uint64_t out_size = kHeaderSize;
+  uint64_t live_bytes = 0;
+  for (size_t i = 0; i < live.size(); ++i) {
+    const auto& [id, location] = live[i];
+    if (i % 4096 == 4095) {
+      std::lock_guard lock(mu_);
+      if (closing_) return fail(absl::CancelledError("queue is closing"));
+    }
+    bytes.resize(location.size);
+    auto got = PReadUpTo(fds[location.seq], bytes.data(), location.size, location.offset, tmp_path);
+    if (!got.ok()) return fail(got.status());
+    RecordView record;
+    if (*got != location.size || ParseRecord(bytes, &record) != location.size || record.id != id) {
+      return fail(absl::DataLossError(
+          absl::StrCat("record of event ", id, " unreadable in ", SegmentName(location.seq))));
+    }
+    const size_t start = buffer.size();
+    AppendRecord(buffer, static_cast<uint8_t>(RecordType::kAppend), id, record.payload);
+    moved.push_back(Location{k, out_size + start, location.size});
+    live_bytes += location.size;
+    if (buffer.size() >= kCompactionFlushBytes) {
+      if (auto s = PWriteAll(out_fd, buffer, out_size, tmp_path); !s.ok()) return fail(s);
+      out_size += buffer.size();
+      buffer.clear();
+    }
+  }
+  if (auto s = PWriteAll(out_fd, buffer, out_size, tmp_path); !s.ok()) return fail(s);
+  out_size += buffer.size();
+  if (auto s = SyncFd(out_fd, tmp_path); !s.ok()) return fail(s);
+  ::close(out_fd);
+  if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
+    absl::Status status = ErrnoError("cannot rename", tmp_path);
+    ::unlink(tmp_path.c_str());
+    return status;
+  }
+  // From here on the compacted segment is the truth even if the rest fails.
+  const bool dir_synced = ::fsync(dir_fd_) == 0;
+  {
+    std::lock_guard lock(mu_);
+    for (size_t i = 0; i < live.size(); ++i) {
+      auto it = index_.find(live[i].first);
+      // Left alone if removed meanwhile or rewritten into the active segment.
+      if (it != index_.end() && it->second.seq != 0 && it->second.seq <= k) {
+        it->second = moved[i];
+      } else {
+        live_bytes -= moved[i].size;
+      }
+    }
+    for (uint64_t seq : inputs) segments_.erase(seq);
+    segments_[k] = Segment{out_size, live_bytes};
+    ++stats_.compactions;
+  }
+  for (uint64_t seq : inputs) {
+    if (seq != k) ::unlink(SegmentPath(seq).c_str());  // superseded by k anyway
+  }
+  if (!dir_synced) return ErrnoError("cannot sync", dir_);
+  return absl::OkStatus();
+}
+
+void DurableQueue::Close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return;
+    closing_ = true;
+  }
+  writer_cv_.notify_all();
+  compactor_cv_.notify_all();
+  rotated_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (compactor_.joinable()) compactor_.join();
+  std::lock_guard lock(mu_);
+  closed_ = true;
+}
+
+DurableQueueStats DurableQueue::Stats() const {
+  std::lock_guard lock(mu_);
+  DurableQueueStats stats = stats_;
+  stats.live_events = index_.size();
+  stats.segments = segments_.size();
+  for (const auto& [seq, segment] : segments_) {
+    stats.log_bytes += segment.bytes;
+    stats.live_bytes += segment.live_bytes;
+  }
+  return stats;
+}
+
+}  // namespace serval::storage
