@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -26,6 +27,18 @@ class RealClock final : public Clock {
     static const RealClock clock;
     return clock;
   }
+};
+
+// A clock that moves only when told to: `serval up --simulated-clock` uses it so tests can step
+// through retry delays and schedules instead of waiting. Thread-safe.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(int64_t start_millis) : now_(start_millis) {}
+  int64_t NowMillis() const override { return now_.load(); }
+  void Advance(int64_t millis) { now_.fetch_add(millis); }
+
+ private:
+  std::atomic<int64_t> now_;
 };
 
 }  // namespace serval

@@ -127,6 +127,20 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
 
   int environment_count() const { return static_cast<int>(environments_.size()); }
 
+  bool ColdStartsSaturated(const FunctionSpec& spec, int limit) const {
+    const std::string key = PoolKey(spec);
+    if (auto idle = idle_.find(key); idle != idle_.end() && !idle->second.empty()) return false;
+    int starting = 0;
+    for (const auto& [raw, environment] : environments_) {
+      if (environment->state() == Environment::State::kStarting &&
+          environment->spec().revision_id == spec.revision_id &&
+          PoolKey(environment->spec()) == key) {
+        ++starting;
+      }
+    }
+    return starting >= limit;
+  }
+
   void OnIdle(Environment* environment) override {
     if (shutting_down_ || retiring_.count(environment)) {
       return environment->Kill("", "");
@@ -229,5 +243,9 @@ void EnvironmentPool::Shutdown(std::chrono::milliseconds grace, std::function<vo
 }
 
 int EnvironmentPool::environment_count() const { return impl_->environment_count(); }
+
+bool EnvironmentPool::ColdStartsSaturated(const FunctionSpec& spec, int limit) const {
+  return impl_->ColdStartsSaturated(spec, limit);
+}
 
 }  // namespace serval::sandbox

@@ -58,6 +58,11 @@ class EnvironmentPool {
   absl::Status Invoke(std::shared_ptr<const FunctionSpec> spec, Invocation invocation,
                       InvocationCallback done);
 
+  // True when `spec` has no idle environment and at least `limit` of its environments are still
+  // starting: another invocation would only add a cold start to a backlog of them. Queued work
+  // waits for a warm environment instead.
+  bool ColdStartsSaturated(const FunctionSpec& spec, int limit) const;
+
   // Stops the idle environments of the function (of one version, if given) now and its busy
   // ones when they finish.
   void Retire(const std::string& function_name, const std::string& version = "");

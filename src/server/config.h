@@ -18,6 +18,9 @@ struct ServeConfig {
   // Access keys accepted in signatures ("ACCESS_KEY SECRET" per line). Empty: the data dir's
   // `credentials` file if there is one, else the local-tools convention test/test.
   std::string credentials_file;
+  // Use a clock that only moves through POST /_serval/clock/advance (for tests of retries and
+  // schedules that should not wait real minutes).
+  bool simulated_clock = false;
   std::chrono::milliseconds keep_alive{std::chrono::minutes(5)};
   // Concurrent executions across all functions (Lambda's account limit); also the most
   // execution environments kept at once.

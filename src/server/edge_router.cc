@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -39,6 +40,15 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
   const std::string_view path = request.RawPath();
   if (path == "/_serval/health") {
     http::Response response{.status = 200, .body = R"({"status":"ok"})"};
+    response.SetHeader("Content-Type", "application/json");
+    return respond(std::move(response));
+  }
+  if (path == "/_serval/clock/advance" && request.method == "POST" && advance_clock_) {
+    const double seconds =
+        std::strtod(request.QueryParam("seconds").value_or("0").c_str(), nullptr);
+    advance_clock_(static_cast<int64_t>(seconds * 1000));
+    http::Response response{.status = 200,
+                            .body = R"({"now":)" + std::to_string(clock_->NowMillis()) + "}"};
     response.SetHeader("Content-Type", "application/json");
     return respond(std::move(response));
   }

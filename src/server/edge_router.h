@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "common/clock.h"
@@ -20,6 +21,10 @@ class EdgeRouter {
       : lambda_(lambda), code_store_(code_store), credentials_(credentials), clock_(clock) {}
 
   void Handle(http::Request&& request, http::Responder respond);
+  // Serves POST /_serval/clock/advance?seconds=N (only with --simulated-clock).
+  void EnableClockControl(std::function<void(int64_t millis)> advance) {
+    advance_clock_ = std::move(advance);
+  }
 
  private:
   void ServeCode(const http::Request& request, http::Responder& respond);
@@ -28,6 +33,7 @@ class EdgeRouter {
   lambda::CodeStore* code_store_;
   const http::CredentialStore* credentials_;
   const Clock* clock_;
+  std::function<void(int64_t)> advance_clock_;
 };
 
 }  // namespace serval::server

@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   up->add_option("--runtimes-dir", serve.runtimes_dir, "Directory holding Serval's runtimes/");
+  up->add_flag("--simulated-clock", serve.simulated_clock,
+               "Testing: time (retry delays, event age) moves only via POST "
+               "/_serval/clock/advance?seconds=N");
   up->add_option("--credentials-file", serve.credentials_file,
                  "Access keys accepted in request signatures, one 'ACCESS_KEY SECRET' per line "
                  "(default: DATA_DIR/credentials if present, else test/test)");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -22,6 +23,7 @@
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
 #include "services/lambda/lambda_service.h"
+#include "storage/durable_queue.h"
 #include "storage/log_store.h"
 #include "storage/sqlite_db.h"
 
@@ -151,17 +153,38 @@ int Serve(const ServeConfig& config) {
   // Functions calling Serval's own APIs sign with a key Serval accepts.
   std::tie(pool_options.function_access_key, pool_options.function_secret_key) =
       *credentials->AnyKey();
-  sandbox::EnvironmentPool pool(io, pool_options, &log_store, &RealClock::Instance());
+  // Time that decides behaviour (retries, event age) comes from here; tests move it by hand.
+  std::unique_ptr<ManualClock> manual_clock;
+  if (config.simulated_clock) manual_clock = std::make_unique<ManualClock>(RealClock().NowMillis());
+  const Clock* clock =
+      manual_clock ? static_cast<const Clock*>(manual_clock.get()) : &RealClock::Instance();
+  storage::DurableQueueOptions queue_options;
+  queue_options.post_to_io = [&io](std::function<void()> work) { asio::post(io, std::move(work)); };
+  auto queue = storage::DurableQueue::Open(data_dir / "async-queue", std::move(queue_options));
+  if (!queue.ok()) {
+    fmt::print(stderr, "serval: cannot open the async queue: {}\n", queue.status().ToString());
+    return 1;
+  }
+  sandbox::EnvironmentPool pool(io, pool_options, &log_store, clock);
   lambda_service = std::make_unique<lambda::LambdaService>(
       lambda::LambdaService::Dependencies{.account = config.account,
                                           .registry = registry->get(),
                                           .code_store = &code_store,
                                           .pool = &pool,
-                                          .clock = &RealClock::Instance(),
+                                          .clock = clock,
                                           .endpoint = endpoint,
-                                          .account_concurrency = config.concurrency_limit});
-  router = std::make_unique<EdgeRouter>(lambda_service.get(), &code_store, &*credentials,
-                                        &RealClock::Instance());
+                                          .account_concurrency = config.concurrency_limit,
+                                          .io = &io,
+                                          .queue = queue->get(),
+                                          .logs = &log_store});
+  router = std::make_unique<EdgeRouter>(lambda_service.get(), &code_store, &*credentials, clock);
+  if (manual_clock) {
+    router->EnableClockControl([&](int64_t millis) {
+      manual_clock->Advance(millis);
+      lambda_service->OnClockAdvanced();
+    });
+  }
+  lambda_service->Start();
 
   const double ready_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
@@ -185,6 +208,7 @@ int Serve(const ServeConfig& config) {
         fmt::print("Serval shutting down\n");
         std::fflush(stdout);
         (*edge)->StopAccepting();
+        lambda_service->StopAsync();
         pool.Shutdown(config.shutdown_grace, [&] {
           FinishWhenResponsesFlushed(io, **edge,
                                      std::chrono::steady_clock::now() + kResponseFlushLimit);

@@ -243,7 +243,7 @@ absl::StatusOr<int> CreateSegmentFile(const std::filesystem::path& path,
   return fd;
 }
 
-// Reads a segment's records in order through a buffer.
+// Thread-compatible. Reads a segment's records in order through a buffer.
 class SegmentScanner {
  public:
   SegmentScanner(int fd, uint64_t file_size, std::filesystem::path path)
@@ -295,7 +295,7 @@ class SegmentScanner {
   size_t pos_ = 0;
 };
 
-// Closes the fds of a map on scope exit.
+// Thread-compatible. Closes the fds of a map on scope exit.
 struct FdCloser {
   std::map<uint64_t, int>& fds;
   ~FdCloser() {
@@ -766,7 +766,10 @@ void DurableQueue::CompactorLoop() {
     }
     std::lock_guard lock(mu_);
     compacting_ = false;
-    if (!status.ok()) compact_retry_seq_ = active_seq_;
+    if (!status.ok() && !absl::IsCancelled(status)) {
+      ++stats_.compaction_failures;
+      compact_retry_seq_ = active_seq_;
+    }
   }
 }
 
@@ -787,6 +790,7 @@ absl::Status DurableQueue::CompactNow() {
   }
   std::lock_guard lock(mu_);
   compacting_ = false;
+  if (!status.ok() && !absl::IsCancelled(status)) ++stats_.compaction_failures;
   return status;
 }
 
@@ -843,7 +847,8 @@ absl::Status DurableQueue::Compact() {
       if (closing_) return fail(absl::CancelledError("queue is closing"));
     }
     bytes.resize(location.size);
-    auto got = PReadUpTo(fds[location.seq], bytes.data(), location.size, location.offset, tmp_path);
+    auto got = PReadUpTo(fds[location.seq], bytes.data(), location.size, location.offset,
+                         SegmentPath(location.seq));
     if (!got.ok()) return fail(got.status());
     RecordView record;
     if (*got != location.size || ParseRecord(bytes, &record) != location.size || record.id != id) {
@@ -904,8 +909,6 @@ void DurableQueue::Close() {
   rotated_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
   if (compactor_.joinable()) compactor_.join();
-  std::lock_guard lock(mu_);
-  closed_ = true;
 }
 
 DurableQueueStats DurableQueue::Stats() const {

@@ -58,12 +58,12 @@ struct DurableQueueStats {
   uint64_t corrupt_bytes_skipped = 0;  // unreadable bytes in older segments, ignored at open
 };
 
-// The durable queue under async invocations: an append-only, checksummed log of events in
-// segment files under one directory, with group commit and background compaction. File format
-// and crash semantics: docs/formats.md ("Durable queue").
+// Thread-safe. The durable queue under async invocations: an append-only, checksummed log of
+// events in segment files under one directory, with group commit and background compaction. File
+// format and crash semantics: docs/formats.md ("Durable queue").
 //
-// Thread contract: thread-safe. Append, Update and Remove are meant for the io thread and never
-// block on I/O there: they take a short lock and hand the record to the queue's writer thread,
+// Threads: Append, Update and Remove are meant for the io thread and never block on I/O there:
+// they take a short lock and hand the record to the queue's own writer thread,
 // which writes each batch with one write() and one fdatasync() and then posts the batch's
 // completions back through `post_to_io`. While one batch syncs the next accumulates. A
 // compaction thread rewrites sealed segments. Open and Close block (disk I/O; thread join).
@@ -162,7 +162,6 @@ class DurableQueue {
   std::vector<Op> pending_;                        // guarded by mu_
   bool writer_waiting_ = false;                    // guarded by mu_
   bool closing_ = false;                           // guarded by mu_
-  bool closed_ = false;                            // guarded by mu_
   bool rotate_requested_ = false;                  // guarded by mu_
   bool compact_requested_ = false;                 // guarded by mu_
   bool compacting_ = false;                        // guarded by mu_

@@ -80,6 +80,16 @@ std::string ToStorageJson(const FunctionConfig& config) {
   }
   out["policies"] = std::move(policies);
   if (config.reserved_concurrency) out["reserved_concurrency"] = *config.reserved_concurrency;
+  json::object event_configs;
+  for (const auto& [qualifier, event] : config.event_invoke_configs) {
+    event_configs[qualifier] =
+        json::object{{"maximum_retry_attempts", event.maximum_retry_attempts},
+                     {"maximum_event_age_seconds", event.maximum_event_age_seconds},
+                     {"on_success", event.on_success_destination},
+                     {"on_failure", event.on_failure_destination},
+                     {"last_modified_millis", event.last_modified_millis}};
+  }
+  out["event_invoke_configs"] = std::move(event_configs);
   out["code_sha256"] = config.code_sha256;
   out["code_id"] = config.code_id;
   out["code_size"] = config.code_size;
@@ -135,6 +145,28 @@ absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text) {
   if (const json::value* policies = in.if_contains("policies"); policies && policies->is_object()) {
     for (const auto& [qualifier, statements] : policies->get_object()) {
       config.policies[std::string(qualifier)] = StringMapFrom(&statements);
+    }
+  }
+  if (const json::value* configs = in.if_contains("event_invoke_configs");
+      configs && configs->is_object()) {
+    for (const auto& [qualifier, value] : configs->get_object()) {
+      if (!value.is_object()) continue;
+      const json::object& stored = value.get_object();
+      auto number = [&stored](const char* key, int64_t fallback) {
+        const json::value* field = stored.if_contains(key);
+        return field && field->is_int64() ? field->get_int64() : fallback;
+      };
+      auto text = [&stored](const char* key) {
+        const json::value* field = stored.if_contains(key);
+        return field && field->is_string() ? std::string(field->get_string()) : std::string();
+      };
+      EventInvokeConfig& event = config.event_invoke_configs[std::string(qualifier)];
+      event.maximum_retry_attempts = static_cast<int>(number("maximum_retry_attempts", 2));
+      event.maximum_event_age_seconds =
+          static_cast<int>(number("maximum_event_age_seconds", 21600));
+      event.on_success_destination = text("on_success");
+      event.on_failure_destination = text("on_failure");
+      event.last_modified_millis = number("last_modified_millis", 0);
     }
   }
   if (const json::value* reserved = in.if_contains("reserved_concurrency");

@@ -18,6 +18,16 @@ namespace serval::lambda {
 
 inline constexpr char kLatest[] = "$LATEST";
 
+// How asynchronous invocations of one qualifier are retried and where their results go
+// (PutFunctionEventInvokeConfig). Thread-compatible value type.
+struct EventInvokeConfig {
+  int maximum_retry_attempts = 2;         // 0..2
+  int maximum_event_age_seconds = 21600;  // 60..21600
+  std::string on_success_destination;     // a function ARN, or empty
+  std::string on_failure_destination;
+  int64_t last_modified_millis = 0;
+};
+
 // The stored definition of one version of a function: $LATEST (which changes) or a published,
 // immutable version "1", "2", .... Thread-compatible value type.
 struct FunctionConfig {
@@ -37,8 +47,10 @@ struct FunctionConfig {
   // function), each sid -> the statement as JSON text.
   std::map<std::string, std::map<std::string, std::string>> policies;
   std::optional<int> reserved_concurrency;  // $LATEST only
-  std::string code_sha256;                  // base64 of the zip's SHA-256, as AWS reports it
-  std::string code_id;  // hex of the same digest; names the unpacked code directory
+  // $LATEST only: by qualifier ("$LATEST", a version or an alias).
+  std::map<std::string, EventInvokeConfig> event_invoke_configs;
+  std::string code_sha256;  // base64 of the zip's SHA-256, as AWS reports it
+  std::string code_id;      // hex of the same digest; names the unpacked code directory
   int64_t code_size = 0;
   int64_t last_modified_millis = 0;
   std::string revision_id;  // changes with every update

@@ -14,6 +14,8 @@ namespace {
 constexpr size_t kMaxSyncPayloadBytes = 6291456;
 constexpr size_t kMaxAsyncPayloadBytes = 1048576;
 constexpr size_t kMaxClientContextBytes = 3583;
+// Environments of one function that may be starting at once for queued (async) events.
+constexpr int kMaxQueuedColdStarts = 2;
 
 }  // namespace
 
@@ -50,41 +52,100 @@ void LambdaService::Invoke(Call& call) {
     invocation.client_context = std::move(*decoded);
   }
   if (type == "DryRun") return call.ReplyEmpty(204);
+  if (type == "Event") {
+    // Acknowledged once durable; the queue runs it when the function has capacity.
+    const int64_t now = deps_.clock->NowMillis();
+    AsyncEvent event{.request_id = call.request_id,
+                     .function = call.name,
+                     .qualifier = call.qualifier,
+                     .payload = std::move(invocation.payload),
+                     .enqueued_millis = now,
+                     .next_attempt_millis = now};
+    return async_.Enqueue(std::move(event), [respond = call.respond,
+                                             request_id = call.request_id](absl::Status status) {
+      if (!status.ok()) {
+        return respond(ErrorResponse(
+            AwsError(absl::StatusCode::kInternal, "ServiceException",
+                     "the event could not be queued: " + std::string(status.message())),
+            request_id));
+      }
+      http::Response response{.status = 202};
+      response.SetHeader("x-amzn-RequestId", request_id);
+      respond(std::move(response));
+    });
+  }
   std::string throttle_reason;
   auto slot = limiter_.TryAcquire(call.name, &throttle_reason);
   if (!slot) return call.Fail(TooManyRequests(throttle_reason));
-  sandbox::InvocationCallback done;
-  if (type == "Event") {
-    // Accepted and run in the background; durable queueing and retries come with the
-    // invocation-semantics work.
-    done = [this, slot = *slot](sandbox::InvocationOutcome) { limiter_.Release(slot); };
-  } else {
-    invocation.tail_log = call.request.Header("X-Amz-Log-Type") == "Tail";
-    done = [this, slot = *slot, respond = call.respond, request_id = call.request_id,
-            version = spec->version](sandbox::InvocationOutcome outcome) {
-      limiter_.Release(slot);
-      http::Response response{.status = 200, .body = std::move(outcome.body)};
-      response.SetHeader("Content-Type", "application/json")
-          .SetHeader("x-amzn-RequestId", request_id)
-          .SetHeader("X-Amz-Executed-Version", version);
-      if (outcome.function_error) response.SetHeader("X-Amz-Function-Error", "Unhandled");
-      if (!outcome.log_tail.empty()) {
-        response.SetHeader("X-Amz-Log-Result", Base64Encode(outcome.log_tail));
-      }
-      respond(std::move(response));
-    };
-  }
-  auto status = deps_.pool->Invoke(spec, std::move(invocation), std::move(done));
-  if (status.ok()) {
-    if (type == "Event") call.ReplyEmpty(202);
-    return;
-  }
-  limiter_.Release(*slot);
+  invocation.tail_log = call.request.Header("X-Amz-Log-Type") == "Tail";
+  auto status =
+      deps_.pool->Invoke(spec, std::move(invocation),
+                         [this, slot = *slot, respond = call.respond, request_id = call.request_id,
+                          version = spec->version](sandbox::InvocationOutcome outcome) {
+                           ReleaseSlot(slot);
+                           http::Response response{.status = 200, .body = std::move(outcome.body)};
+                           response.SetHeader("Content-Type", "application/json")
+                               .SetHeader("x-amzn-RequestId", request_id)
+                               .SetHeader("X-Amz-Executed-Version", version);
+                           if (outcome.function_error)
+                             response.SetHeader("X-Amz-Function-Error", "Unhandled");
+                           if (!outcome.log_tail.empty()) {
+                             response.SetHeader("X-Amz-Log-Result", Base64Encode(outcome.log_tail));
+                           }
+                           respond(std::move(response));
+                         });
+  if (status.ok()) return;
+  ReleaseSlot(*slot);
   if (status.code() == absl::StatusCode::kResourceExhausted) {
     return call.Fail(TooManyRequests("ConcurrentInvocationLimitExceeded"));
   }
   call.Fail(
       AwsError(absl::StatusCode::kUnavailable, "ServiceException", std::string(status.message())));
+}
+
+void LambdaService::ReleaseSlot(const ConcurrencyLimiter::Slot& slot) {
+  limiter_.Release(slot);
+  async_.PumpSoon();
+}
+
+AsyncInvoker::StartResult LambdaService::StartAsync(
+    const AsyncEvent& event, std::function<void(sandbox::InvocationOutcome, std::string)> done) {
+  const FunctionRegistry::Function* function = deps_.registry->Find(event.function);
+  if (!function) return AsyncInvoker::StartResult::kFunctionGone;
+  auto entry = Resolve(*function, event.function, event.qualifier, /*route=*/true);
+  if (!entry.ok()) return AsyncInvoker::StartResult::kFunctionGone;
+  const auto& spec = (*entry)->spec;
+  // Queued events need not arrive all at once: rather than cold-starting an environment per
+  // event, let a burst wait for the few environments already starting to become warm.
+  if (deps_.pool->ColdStartsSaturated(*spec, kMaxQueuedColdStarts)) {
+    return AsyncInvoker::StartResult::kThrottled;
+  }
+  std::string throttle_reason;
+  auto slot = limiter_.TryAcquire(event.function, &throttle_reason);
+  if (!slot) return AsyncInvoker::StartResult::kThrottled;
+  sandbox::Invocation invocation{.request_id = event.request_id, .payload = event.payload};
+  if (!event.qualifier.empty()) {
+    invocation.invoked_function_arn =
+        LambdaFunctionArn(deps_.account, event.function, event.qualifier);
+  }
+  auto status = deps_.pool->Invoke(spec, std::move(invocation),
+                                   [this, slot = *slot, done = std::move(done),
+                                    version = spec->version](sandbox::InvocationOutcome outcome) {
+                                     ReleaseSlot(slot);
+                                     done(std::move(outcome), version);
+                                   });
+  if (status.ok()) return AsyncInvoker::StartResult::kStarted;
+  limiter_.Release(*slot);
+  return AsyncInvoker::StartResult::kThrottled;
+}
+
+std::optional<EventInvokeConfig> LambdaService::EventInvokeConfigFor(
+    const AsyncEvent& event) const {
+  const FunctionRegistry::Function* function = deps_.registry->Find(event.function);
+  if (!function) return std::nullopt;
+  const auto& configs = function->latest.config->event_invoke_configs;
+  auto found = configs.find(event.qualifier.empty() ? kLatest : event.qualifier);
+  return found == configs.end() ? EventInvokeConfig{} : found->second;
 }
 
 }  // namespace serval::lambda

@@ -254,6 +254,7 @@ void LambdaService::PutConcurrency(Call& call) {
   });
   if (!status.ok()) return call.Fail(status);
   limiter_.SetReservation(call.name, static_cast<int>(requested));
+  async_.PumpSoon();
   call.Reply(200, json::object{{"ReservedConcurrentExecutions", requested}});
 }
 
@@ -270,6 +271,7 @@ void LambdaService::DeleteConcurrency(Call& call) {
       UpdateMetadata(call, [](FunctionConfig& config) { config.reserved_concurrency.reset(); });
   if (!status.ok()) return call.Fail(status);
   limiter_.SetReservation(call.name, std::nullopt);
+  async_.PumpSoon();  // queued events of the function may run now
   call.ReplyEmpty(204);
 }
 

@@ -29,7 +29,15 @@ bool IsTrue(const json::object& body, std::string_view key) {
 }  // namespace
 
 LambdaService::LambdaService(Dependencies dependencies)
-    : deps_(std::move(dependencies)), limiter_(deps_.account_concurrency) {
+    : deps_(std::move(dependencies)),
+      limiter_(deps_.account_concurrency),
+      async_(
+          *deps_.io, deps_.queue, deps_.logs, deps_.clock,
+          [this](const AsyncEvent& event, auto done) { return StartAsync(event, std::move(done)); },
+          [this](const AsyncEvent& event) { return EventInvokeConfigFor(event); },
+          [this](const std::string& function) {
+            return LambdaFunctionArn(deps_.account, function);
+          }) {
   bool more = true;
   std::string after;
   while (more) {
@@ -120,6 +128,9 @@ void LambdaService::Route(Call& call) {
     if (call.api_version == "2017-10-31" && method == "DELETE") return DeleteConcurrency(call);
     if (call.api_version == "2019-09-30" && method == "GET") return GetConcurrency(call);
   }
+  if (call.api_version == "2019-09-25" && operation == "event-invoke-config") {
+    return HandleEventInvokeConfig(call);
+  }
   if (call.api_version != kApiVersion) return call.Fail(UnknownOperation());
   if (operation == "policy") {
     if (depth == 1 && method == "POST") return AddPermission(call);
@@ -152,11 +163,16 @@ void LambdaService::Route(Call& call) {
 
 absl::StatusOr<const FunctionRegistry::Entry*> LambdaService::Resolve(const Call& call,
                                                                       bool route) const {
-  const FunctionRegistry::Function& function = *call.function;
-  if (const FunctionRegistry::Entry* entry = function.Version(call.qualifier)) return entry;
-  auto alias = function.aliases.find(call.qualifier);
+  return Resolve(*call.function, call.name, call.qualifier, route);
+}
+
+absl::StatusOr<const FunctionRegistry::Entry*> LambdaService::Resolve(
+    const FunctionRegistry::Function& function, const std::string& name,
+    const std::string& qualifier, bool route) const {
+  if (const FunctionRegistry::Entry* entry = function.Version(qualifier)) return entry;
+  auto alias = function.aliases.find(qualifier);
   if (alias == function.aliases.end()) {
-    return FunctionNotFound(LambdaFunctionArn(deps_.account, call.name, call.qualifier));
+    return FunctionNotFound(LambdaFunctionArn(deps_.account, name, qualifier));
   }
   std::string_view version = alias->second.function_version;
   if (route) {
@@ -171,7 +187,7 @@ absl::StatusOr<const FunctionRegistry::Entry*> LambdaService::Resolve(const Call
     }
   }
   const FunctionRegistry::Entry* entry = function.Version(version);
-  if (!entry) return FunctionNotFound(LambdaFunctionArn(deps_.account, call.name, version));
+  if (!entry) return FunctionNotFound(LambdaFunctionArn(deps_.account, name, version));
   return entry;
 }
 

@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "http/message.h"
 #include "sandbox/pool.h"
+#include "services/lambda/async_invoker.h"
 #include "services/lambda/code_store.h"
 #include "services/lambda/concurrency_limiter.h"
 #include "services/lambda/function_registry.h"
@@ -16,6 +17,10 @@
 namespace boost::json {
 class object;
 }  // namespace boost::json
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
 
 namespace serval::lambda {
 
@@ -31,7 +36,17 @@ class LambdaService {
     const Clock* clock = nullptr;
     std::string endpoint;            // http://host:port, for GetFunction's Code.Location
     int account_concurrency = 1000;  // concurrent executions across all functions
+    boost::asio::io_context* io = nullptr;
+    storage::DurableQueue* queue = nullptr;  // async invocations
+    storage::LogStore* logs = nullptr;
   };
+
+  // Recovers the async invocations queued before the last stop and starts delivering them.
+  void Start() { async_.Recover(); }
+  // Stops delivering async invocations (they stay queued for the next start).
+  void StopAsync() { async_.Shutdown(); }
+  // The (simulated) clock moved: retries that became due run now.
+  void OnClockAdvanced() { async_.PumpSoon(); }
 
   explicit LambdaService(Dependencies dependencies);
 
@@ -87,12 +102,24 @@ class LambdaService {
   // Stores a $LATEST whose change does not affect what environments run (tags, policy,
   // concurrency): no new revision, no environment restarts.
   absl::Status UpdateMetadata(const Call& call, const std::function<void(FunctionConfig&)>& change);
+  // lambda_event_config.cc: /2019-09-25/functions/{name}/event-invoke-config[/list]
+  void HandleEventInvokeConfig(Call& call);
   // lambda_invoke.cc
   void Invoke(Call& call);
 
   // The version a qualifier names: $LATEST, a number, or an alias (whose primary version is
   // used; `route` picks by the alias's weights instead, as invocations do).
   absl::StatusOr<const FunctionRegistry::Entry*> Resolve(const Call& call, bool route) const;
+  absl::StatusOr<const FunctionRegistry::Entry*> Resolve(const FunctionRegistry::Function& function,
+                                                         const std::string& name,
+                                                         const std::string& qualifier,
+                                                         bool route) const;
+  // The AsyncInvoker's hooks (lambda_invoke.cc).
+  AsyncInvoker::StartResult StartAsync(
+      const AsyncEvent& event, std::function<void(sandbox::InvocationOutcome, std::string)> done);
+  std::optional<EventInvokeConfig> EventInvokeConfigFor(const AsyncEvent& event) const;
+  // Gives a slot back and lets queued async events use it.
+  void ReleaseSlot(const ConcurrencyLimiter::Slot& slot);
   // Publishes $LATEST unless it is unchanged since the last published version.
   absl::StatusOr<const FunctionRegistry::Entry*> PublishLatest(const std::string& name,
                                                                const std::string& description);
@@ -102,6 +129,7 @@ class LambdaService {
 
   Dependencies deps_;
   ConcurrencyLimiter limiter_;
+  AsyncInvoker async_;
 };
 
 }  // namespace serval::lambda

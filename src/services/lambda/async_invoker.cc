@@ -1,0 +1,328 @@
+#include "services/lambda/async_invoker.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <deque>
+#include <map>
+#include <set>
+
+#include "common/json_validate.h"
+#include "common/time_format.h"
+
+namespace serval::lambda {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+constexpr char kDroppedStream[] = "serval/async-dropped";
+
+// A JSON value for a payload that is usually JSON text (else kept as a string).
+json::value Embedded(const std::string& text) {
+  if (IsValidJson(text)) return json::parse(text);
+  return json::value(text);
+}
+
+}  // namespace
+
+int64_t RetryDelayMillis(int attempts) { return attempts <= 1 ? 60'000 : 120'000; }
+
+std::string EncodeAsyncEvent(const AsyncEvent& event) {
+  return json::serialize(json::object{{"request_id", event.request_id},
+                                      {"function", event.function},
+                                      {"qualifier", event.qualifier},
+                                      {"payload", event.payload},
+                                      {"attempts", event.attempts},
+                                      {"enqueued_millis", event.enqueued_millis},
+                                      {"next_attempt_millis", event.next_attempt_millis}});
+}
+
+absl::StatusOr<AsyncEvent> DecodeAsyncEvent(std::string_view payload) {
+  json::error_code ec;
+  json::value parsed = json::parse(json::string_view(payload.data(), payload.size()), ec);
+  if (ec || !parsed.is_object()) return absl::DataLossError("queued event is not JSON");
+  const json::object& in = parsed.get_object();
+  AsyncEvent event;
+  for (auto [key, field] :
+       {std::pair{"request_id", &event.request_id}, std::pair{"function", &event.function},
+        std::pair{"qualifier", &event.qualifier}, std::pair{"payload", &event.payload}}) {
+    const json::value* value = in.if_contains(key);
+    if (!value || !value->is_string()) return absl::DataLossError("queued event lacks a field");
+    *field = std::string(value->get_string());
+  }
+  for (auto [key, field] : {std::pair{"enqueued_millis", &event.enqueued_millis},
+                            std::pair{"next_attempt_millis", &event.next_attempt_millis}}) {
+    const json::value* value = in.if_contains(key);
+    if (!value || !value->is_int64()) return absl::DataLossError("queued event lacks a time");
+    *field = value->get_int64();
+  }
+  const json::value* attempts = in.if_contains("attempts");
+  event.attempts = attempts && attempts->is_int64() ? static_cast<int>(attempts->get_int64()) : 0;
+  return event;
+}
+
+std::string DestinationRecord(const AsyncEvent& event, const std::string& function_arn,
+                              const std::string& condition, const std::string& executed_version,
+                              const sandbox::InvocationOutcome& outcome, int64_t now_millis) {
+  json::object response_context{{"statusCode", 200}, {"executedVersion", executed_version}};
+  if (outcome.function_error) response_context["functionError"] = "Unhandled";
+  json::object record{
+      {"version", "1.0"},
+      {"timestamp", FormatIso8601Millis(now_millis)},
+      {"requestContext",
+       json::object{{"requestId", event.request_id},
+                    {"functionArn",
+                     function_arn + ":" + (event.qualifier.empty() ? kLatest : event.qualifier)},
+                    {"condition", condition},
+                    {"approximateInvokeCount", event.attempts + (condition == "Success")}}},
+      {"requestPayload", Embedded(event.payload)},
+      {"responseContext", std::move(response_context)},
+      {"responsePayload", Embedded(outcome.body)}};
+  return json::serialize(record);
+}
+
+class AsyncInvoker::Impl {
+ public:
+  Impl(asio::io_context& io, storage::DurableQueue* queue, storage::LogStore* logs,
+       const Clock* clock, Runner runner, ConfigOf config_of, ArnOf arn_of)
+      : io_(io),
+        queue_(queue),
+        logs_(logs),
+        clock_(clock),
+        runner_(std::move(runner)),
+        config_of_(std::move(config_of)),
+        arn_of_(std::move(arn_of)),
+        timer_(io) {}
+
+  void Recover() {
+    for (storage::QueuedEvent& queued : queue_->Recover()) {
+      auto event = DecodeAsyncEvent(queued.payload);
+      if (!event.ok()) {
+        (void)queue_->Remove(queued.id);  // unreadable: nothing could ever deliver it
+        continue;
+      }
+      event->id = queued.id;
+      Schedule(std::move(*event));
+    }
+    PumpSoon();
+  }
+
+  void Enqueue(AsyncEvent event, std::function<void(absl::Status)> accepted) {
+    std::string encoded = EncodeAsyncEvent(event);
+    queue_->Append(std::move(encoded),
+                   [this, event = std::move(event),
+                    accepted = std::move(accepted)](absl::StatusOr<uint64_t> id) mutable {
+                     if (!id.ok()) return accepted(id.status());
+                     event.id = *id;
+                     accepted(absl::OkStatus());
+                     if (shut_down_) return;  // stays queued for the next start
+                     Schedule(std::move(event));
+                     Pump();
+                   });
+  }
+
+  void PumpSoon() {
+    if (pump_posted_ || shut_down_) return;
+    pump_posted_ = true;
+    asio::post(io_, [this] {
+      pump_posted_ = false;
+      Pump();
+    });
+  }
+
+  void Shutdown() {
+    shut_down_ = true;
+    timer_.cancel();
+  }
+
+  size_t queued() const { return events_.size(); }
+
+ private:
+  // Puts an event where it waits: ready now, or due at its next attempt time.
+  void Schedule(AsyncEvent event) {
+    const uint64_t id = event.id;
+    const int64_t due = event.next_attempt_millis;
+    const std::string function = event.function;
+    events_[id] = std::move(event);
+    if (due <= clock_->NowMillis()) {
+      ready_[function].push_back(id);
+    } else {
+      delayed_.emplace(due, id);
+    }
+  }
+
+  // Starts every ready event whose function has capacity, round-robin over functions, then arms
+  // the timer for the next delayed one.
+  void Pump() {
+    if (shut_down_) return;
+    const int64_t now = clock_->NowMillis();
+    while (!delayed_.empty() && delayed_.begin()->first <= now) {
+      const uint64_t id = delayed_.begin()->second;
+      delayed_.erase(delayed_.begin());
+      if (auto event = events_.find(id); event != events_.end()) {
+        ready_[event->second.function].push_back(id);
+      }
+    }
+    for (auto function = ready_.begin(); function != ready_.end();) {
+      std::deque<uint64_t>& ids = function->second;
+      while (!ids.empty() && StartOne(ids.front())) ids.pop_front();
+      function = ids.empty() ? ready_.erase(function) : std::next(function);
+    }
+    ArmTimer();
+  }
+
+  // Tries the event; false when its function is throttled (it stays first in line).
+  bool StartOne(uint64_t id) {
+    auto found = events_.find(id);
+    if (found == events_.end()) return true;
+    AsyncEvent& event = found->second;
+    const std::optional<EventInvokeConfig> config = config_of_(event);
+    if (!config) {
+      Drop(event, "FunctionNotFound", EventInvokeConfig{}, "", {});
+      return true;
+    }
+    // An event that waited (throttled) past its maximum age is not run at all.
+    if (clock_->NowMillis() - event.enqueued_millis >=
+        int64_t{config->maximum_event_age_seconds} * 1000) {
+      Drop(event, "EventAgeExceeded", *config, "", {});
+      return true;
+    }
+    in_flight_configs_[id] = *config;
+    const StartResult result =
+        runner_(event, [this, id](sandbox::InvocationOutcome outcome, std::string version) {
+          OnOutcome(id, std::move(outcome), std::move(version));
+        });
+    if (result == StartResult::kStarted) return true;
+    in_flight_configs_.erase(id);
+    if (result == StartResult::kThrottled) return false;
+    Drop(events_.at(id), "FunctionNotFound", *config, "", {});
+    return true;
+  }
+
+  void OnOutcome(uint64_t id, sandbox::InvocationOutcome outcome, std::string version) {
+    auto config_entry = in_flight_configs_.find(id);
+    const EventInvokeConfig config =
+        config_entry == in_flight_configs_.end() ? EventInvokeConfig{} : config_entry->second;
+    if (config_entry != in_flight_configs_.end()) in_flight_configs_.erase(config_entry);
+    auto found = events_.find(id);
+    if (shut_down_ || found == events_.end()) return;
+    AsyncEvent& event = found->second;
+    const int64_t now = clock_->NowMillis();
+    if (!outcome.function_error) {
+      if (!config.on_success_destination.empty()) {
+        SendToDestination(config.on_success_destination, event, "Success", version, outcome);
+      }
+      Finish(id);
+      return PumpSoon();
+    }
+    ++event.attempts;
+    const int64_t age = now - event.enqueued_millis;
+    const int64_t max_age = int64_t{config.maximum_event_age_seconds} * 1000;
+    const int64_t next = now + RetryDelayMillis(event.attempts);
+    if (event.attempts > config.maximum_retry_attempts) {
+      Drop(event, "RetriesExhausted", config, version, outcome);
+    } else if (age >= max_age || next - event.enqueued_millis >= max_age) {
+      Drop(event, "EventAgeExceeded", config, version, outcome);
+    } else {
+      event.next_attempt_millis = next;
+      queue_->Update(id, EncodeAsyncEvent(event), [](absl::Status) {});
+      delayed_.emplace(next, id);
+    }
+    PumpSoon();
+  }
+
+  void Drop(const AsyncEvent& event, const std::string& reason, const EventInvokeConfig& config,
+            const std::string& version, const sandbox::InvocationOutcome& outcome) {
+    if (!config.on_failure_destination.empty()) {
+      SendToDestination(config.on_failure_destination, event, reason, version, outcome);
+    }
+    auto writer = logs_->OpenStream("/aws/lambda/" + event.function, kDroppedStream);
+    if (writer.ok()) {
+      (*writer)->Append(clock_->NowMillis(),
+                        json::serialize(json::object{{"requestId", event.request_id},
+                                                     {"reason", reason},
+                                                     {"attempts", event.attempts},
+                                                     {"qualifier", event.qualifier},
+                                                     {"destination", config.on_failure_destination},
+                                                     {"error", outcome.body}}));
+    }
+    Finish(event.id);
+  }
+
+  void SendToDestination(const std::string& arn, const AsyncEvent& event,
+                         const std::string& condition, const std::string& version,
+                         const sandbox::InvocationOutcome& outcome) {
+    // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+    std::vector<std::string> parts;
+    for (size_t start = 0;;) {
+      const size_t colon = arn.find(':', start);
+      parts.push_back(arn.substr(start, colon - start));
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+    if (parts.size() < 7) return;
+    AsyncEvent delivery;
+    delivery.request_id = event.request_id + "-" + condition;
+    delivery.function = parts[6];
+    delivery.qualifier = parts.size() > 7 ? parts[7] : "";
+    delivery.payload =
+        DestinationRecord(event, arn_of_(event.function), condition,
+                          version.empty() ? kLatest : version, outcome, clock_->NowMillis());
+    delivery.enqueued_millis = delivery.next_attempt_millis = clock_->NowMillis();
+    Enqueue(std::move(delivery), [](absl::Status) {});
+  }
+
+  void Finish(uint64_t id) {
+    events_.erase(id);
+    (void)queue_->Remove(id);
+  }
+
+  void ArmTimer() {
+    if (delayed_.empty()) return;
+    const int64_t wait = std::max<int64_t>(0, delayed_.begin()->first - clock_->NowMillis());
+    // Re-check at least once a second, so a clock that is advanced by hand is noticed promptly.
+    timer_.expires_after(std::chrono::milliseconds(std::min<int64_t>(wait, 1000)));
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) Pump();
+    });
+  }
+
+  asio::io_context& io_;
+  storage::DurableQueue* queue_;
+  storage::LogStore* logs_;
+  const Clock* clock_;
+  Runner runner_;
+  ConfigOf config_of_;
+  ArnOf arn_of_;
+  asio::steady_timer timer_;
+  std::map<uint64_t, AsyncEvent> events_;              // every queued event by id
+  std::map<std::string, std::deque<uint64_t>> ready_;  // runnable now, per function, FIFO
+  std::multimap<int64_t, uint64_t> delayed_;           // due time -> id
+  std::map<uint64_t, EventInvokeConfig> in_flight_configs_;
+  bool pump_posted_ = false;
+  bool shut_down_ = false;
+};
+
+AsyncInvoker::AsyncInvoker(asio::io_context& io, storage::DurableQueue* queue,
+                           storage::LogStore* logs, const Clock* clock, Runner runner,
+                           ConfigOf config_of, ArnOf arn_of)
+    : impl_(std::make_unique<Impl>(io, queue, logs, clock, std::move(runner), std::move(config_of),
+                                   std::move(arn_of))) {}
+
+AsyncInvoker::~AsyncInvoker() = default;
+
+void AsyncInvoker::Recover() { impl_->Recover(); }
+
+void AsyncInvoker::Enqueue(AsyncEvent event, std::function<void(absl::Status)> accepted) {
+  impl_->Enqueue(std::move(event), std::move(accepted));
+}
+
+void AsyncInvoker::PumpSoon() { impl_->PumpSoon(); }
+
+void AsyncInvoker::Shutdown() { impl_->Shutdown(); }
+
+size_t AsyncInvoker::queued() const { return impl_->queued(); }
+
+}  // namespace serval::lambda

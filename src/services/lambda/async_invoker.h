@@ -1,0 +1,88 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/clock.h"
+#include "sandbox/invocation.h"
+#include "services/lambda/function_config.h"
+#include "storage/durable_queue.h"
+#include "storage/log_store.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace serval::lambda {
+
+// One asynchronous invocation as it waits in the queue (serialized as the queue payload).
+struct AsyncEvent {
+  uint64_t id = 0;  // the queue's id; 0 until appended
+  std::string request_id;
+  std::string function;
+  std::string qualifier;  // empty for $LATEST
+  std::string payload;
+  int attempts = 0;  // attempts that ran and failed
+  int64_t enqueued_millis = 0;
+  int64_t next_attempt_millis = 0;
+};
+
+// Queues Event invocations durably and delivers them: each is acknowledged (202) only once it is
+// on disk, runs when its function has concurrency to spare (waiting, not failing, while it is
+// throttled), is retried after a failure (1 then 2 minutes later, per the function's
+// EventInvokeConfig) until its attempts or its maximum age run out, and then goes to the on-failure
+// destination and is recorded as dropped in the function's log group (stream
+// "serval/async-dropped"). Time comes from the injected Clock. Runs only on the io thread.
+class AsyncInvoker {
+ public:
+  enum class StartResult { kStarted, kThrottled, kFunctionGone };
+  // Starts one attempt of `event` if its function can run now; `done` later gets the outcome and
+  // the version that ran.
+  using Runner = std::function<StartResult(
+      const AsyncEvent& event,
+      std::function<void(sandbox::InvocationOutcome, std::string executed_version)> done)>;
+  // The EventInvokeConfig that applies to the event's function and qualifier (defaults if none
+  // was put); nullopt when the function no longer exists.
+  using ConfigOf = std::function<std::optional<EventInvokeConfig>(const AsyncEvent& event)>;
+  // The unqualified ARN of a function, for destination records.
+  using ArnOf = std::function<std::string(const std::string& function)>;
+
+  AsyncInvoker(boost::asio::io_context& io, storage::DurableQueue* queue, storage::LogStore* logs,
+               const Clock* clock, Runner runner, ConfigOf config_of, ArnOf arn_of);
+  ~AsyncInvoker();
+
+  // Takes the events the queue recovered at startup and schedules them.
+  void Recover();
+  // Queues a new event; `accepted` gets OK once it is durable (then answer 202) or the error.
+  void Enqueue(AsyncEvent event, std::function<void(absl::Status)> accepted);
+  // Something may have freed capacity or moved the clock: run what can run (coalesced, later on
+  // the io thread).
+  void PumpSoon();
+  // Stops starting attempts; outcomes arriving afterwards leave their events queued as they were.
+  void Shutdown();
+
+  // Events accepted and not yet delivered or dropped.
+  size_t queued() const;
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Retry delay after the `attempts`-th failed attempt (Lambda: 1 minute, then 2).
+int64_t RetryDelayMillis(int attempts);
+
+// The record sent to an on-success/on-failure destination, in Lambda's format.
+std::string DestinationRecord(const AsyncEvent& event, const std::string& function_arn,
+                              const std::string& condition, const std::string& executed_version,
+                              const sandbox::InvocationOutcome& outcome, int64_t now_millis);
+
+std::string EncodeAsyncEvent(const AsyncEvent& event);
+absl::StatusOr<AsyncEvent> DecodeAsyncEvent(std::string_view payload);
+
+}  // namespace serval::lambda
