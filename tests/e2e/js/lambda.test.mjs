@@ -15,6 +15,10 @@ import { fileURLToPath } from 'node:url';
 import {
   LambdaClient, CreateFunctionCommand, GetFunctionCommand, InvokeCommand,
   DeleteFunctionCommand, ListFunctionsCommand, waitUntilFunctionActiveV2,
+  PublishVersionCommand, UpdateFunctionCodeCommand, CreateAliasCommand, GetAliasCommand,
+  PutFunctionConcurrencyCommand, DeleteFunctionConcurrencyCommand, TagResourceCommand,
+  ListTagsCommand, AddPermissionCommand, GetPolicyCommand, PutFunctionEventInvokeConfigCommand,
+  GetFunctionEventInvokeConfigCommand,
 } from '@aws-sdk/client-lambda';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -248,4 +252,79 @@ test('unknown function is ResourceNotFoundException', async () => {
       assert.ok(err.message && err.message.length > 0);
       return true;
     });
+});
+
+// ---- invocation semantics (issue 3) ----------------------------------------------------------------
+const echoZip = () => makeZip([{ name: 'echo.py', data: fixture('python', 'echo.py') }]);
+const taggedZip = (tag) => makeZip([{ name: 'app.py',
+  data: `def lambda_handler(event, context):\n    return {"tag": "${tag}"}\n` }]);
+
+test('versions and aliases', async () => {
+  const name = uniq('js-ver');
+  await createFn(name, taggedZip('one'), 'python3.12', 'app.lambda_handler');
+  const v1 = await client.send(new PublishVersionCommand({ FunctionName: name }));
+  assert.equal(v1.$metadata.httpStatusCode, 201);
+  assert.equal(v1.Version, '1');
+  await client.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: taggedZip('two') }));
+  const alias = await client.send(new CreateAliasCommand({ FunctionName: name, Name: 'live',
+    FunctionVersion: '1' }));
+  assert.equal(alias.AliasArn, `arn:aws:lambda:us-east-1:000000000000:function:${name}:live`);
+  const got = await client.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
+  assert.equal(got.FunctionVersion, '1');
+  const viaAlias = await client.send(new InvokeCommand({ FunctionName: name, Qualifier: 'live' }));
+  assert.equal(viaAlias.ExecutedVersion, '1');
+  assert.deepEqual(dec(viaAlias.Payload), { tag: 'one' });
+  const latest = await client.send(new InvokeCommand({ FunctionName: name }));
+  assert.deepEqual(dec(latest.Payload), { tag: 'two' });
+  await client.send(new DeleteFunctionCommand({ FunctionName: name }));
+});
+
+test('reserved concurrency 0 throttles with TooManyRequestsException', async () => {
+  const name = uniq('js-conc');
+  await createFn(name, echoZip(), 'python3.12', 'echo.lambda_handler');
+  await client.send(new PutFunctionConcurrencyCommand({ FunctionName: name,
+    ReservedConcurrentExecutions: 0 }));
+  await assert.rejects(client.send(new InvokeCommand({ FunctionName: name, Payload: enc({}) })),
+    (err) => {
+      assert.equal(err.name, 'TooManyRequestsException');
+      assert.equal(err.$metadata.httpStatusCode, 429);
+      assert.equal(err.Reason, 'ReservedFunctionConcurrentInvocationLimitExceeded');
+      return true;
+    });
+  await client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: name }));
+  const ok = await client.send(new InvokeCommand({ FunctionName: name, Payload: enc({ x: 1 }) }));
+  assert.deepEqual(dec(ok.Payload), { x: 1 });
+  await client.send(new DeleteFunctionCommand({ FunctionName: name }));
+});
+
+test('tags, policy, async invoke and its configuration', async () => {
+  const name = uniq('js-meta');
+  const created = await createFn(name, echoZip(), 'python3.12', 'echo.lambda_handler');
+  await client.send(new TagResourceCommand({ Resource: created.FunctionArn, Tags: { team: 'js' } }));
+  const tags = await client.send(new ListTagsCommand({ Resource: created.FunctionArn }));
+  assert.deepEqual(tags.Tags, { team: 'js' });
+  const added = await client.send(new AddPermissionCommand({ FunctionName: name,
+    StatementId: 'sns', Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com' }));
+  assert.equal(JSON.parse(added.Statement).Principal.Service, 'sns.amazonaws.com');
+  const policy = await client.send(new GetPolicyCommand({ FunctionName: name }));
+  assert.equal(JSON.parse(policy.Policy).Statement[0].Sid, 'sns');
+  await client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: name,
+    MaximumRetryAttempts: 1 }));
+  const config = await client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name }));
+  assert.equal(config.MaximumRetryAttempts, 1);
+  const queued = await client.send(new InvokeCommand({ FunctionName: name,
+    InvocationType: 'Event', Payload: enc({ async: true }) }));
+  assert.equal(queued.StatusCode, 202);
+  await client.send(new DeleteFunctionCommand({ FunctionName: name }));
+});
+
+test('a wrong secret is refused with InvalidSignatureException', async () => {
+  const wrong = new LambdaClient({ endpoint, region: 'us-east-1', maxAttempts: 1,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'not-the-secret' } });
+  await assert.rejects(wrong.send(new ListFunctionsCommand({})), (err) => {
+    assert.equal(err.name, 'InvalidSignatureException');
+    assert.equal(err.$metadata.httpStatusCode, 403);
+    return true;
+  });
+  wrong.destroy();
 });
