@@ -63,10 +63,11 @@ struct DurableQueueStats {
 // format and crash semantics: docs/formats.md ("Durable queue").
 //
 // Threads: Append, Update and Remove are meant for the io thread and never block on I/O there:
-// they take a short lock and hand the record to the queue's own writer thread,
-// which writes each batch with one write() and one fdatasync() and then posts the batch's
-// completions back through `post_to_io`. While one batch syncs the next accumulates. A
-// compaction thread rewrites sealed segments. Open and Close block (disk I/O; thread join).
+// they take a short lock and hand the record to the queue's own writer thread, which writes each
+// batch with one write() and one fdatasync() and then posts the batch's completions back through
+// `post_to_io`. While one batch syncs the next accumulates. A compaction thread rewrites sealed
+// segments. Open, Close and CompactNow block (disk I/O, thread joins): not for the io thread
+// while it serves requests.
 //
 // Durability: Append and Update callbacks fire only after the record is on disk. Remove is lazily
 // durable: it is written with the next batch but does not force a sync, so after a crash a
@@ -95,8 +96,9 @@ class DurableQueue {
   // The first call moves them out; later calls return nothing.
   std::vector<QueuedEvent> Recover();
 
-  // Assigns the next id (greater than every id this directory has handed out) and queues an
-  // append record. `done` (may be empty) gets the id once the record is durable.
+  // Assigns the next id (greater than every id acknowledged from this directory before) and
+  // queues an append record. `done` (may be empty) gets the id once the record is durable.
+  // Completions of Append and Update fire in submission order.
   void Append(std::string payload, AppendCallback done);
   // Replaces the payload of a live event; `done` (may be empty) fires once that is durable.
   // NotFound if `id` is not live (never appended, or removed).
@@ -106,7 +108,8 @@ class DurableQueue {
   absl::Status Remove(uint64_t id);
 
   // Writes and syncs everything submitted so far (callbacks are posted), stops compaction and
-  // joins the threads. Idempotent. Operations must not be submitted after Close.
+  // joins the threads. Idempotent. Afterwards Append/Update complete with FailedPrecondition
+  // (still through post_to_io) and Remove returns it.
   void Close();
 
   // Seals the active segment after the next batch and rewrites all sealed segments into one
