@@ -18,6 +18,7 @@ struct ServeConfig {
   // Access keys accepted in signatures ("ACCESS_KEY SECRET" per line). Empty: the data dir's
   // `credentials` file if there is one, else the local-tools convention test/test.
   std::string credentials_file;
+  bool no_auth = false;  // accept requests without checking signatures (trusted networks only)
   // Use a clock that only moves through POST /_serval/clock/advance (for tests of retries and
   // schedules that should not wait real minutes).
   bool simulated_clock = false;

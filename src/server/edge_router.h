@@ -12,8 +12,8 @@
 namespace serval::server {
 
 // The one entry point of the edge port: Serval's own endpoints (/_serval/..., unauthenticated)
-// first; every other request must carry a valid AWS Signature V4 and goes to the AWS front end
-// that owns its path. Runs only on the io thread.
+// first; every other request must carry a valid AWS Signature V4 (unless `credentials` is null:
+// --no-auth) and goes to the AWS front end that owns its path. Runs only on the io thread.
 class EdgeRouter {
  public:
   EdgeRouter(lambda::LambdaService* lambda, lambda::CodeStore* code_store,

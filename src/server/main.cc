@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   up->add_option("--runtimes-dir", serve.runtimes_dir, "Directory holding Serval's runtimes/");
+  up->add_flag("--no-auth", serve.no_auth,
+               "Accept requests without checking their signatures (trusted networks, benchmarks)");
   up->add_flag("--simulated-clock", serve.simulated_clock,
                "Testing: time (retry delays, event age) moves only via POST "
                "/_serval/clock/advance?seconds=N");

@@ -177,7 +177,8 @@ int Serve(const ServeConfig& config) {
                                           .io = &io,
                                           .queue = queue->get(),
                                           .logs = &log_store});
-  router = std::make_unique<EdgeRouter>(lambda_service.get(), &code_store, &*credentials, clock);
+  router = std::make_unique<EdgeRouter>(lambda_service.get(), &code_store,
+                                        config.no_auth ? nullptr : &*credentials, clock);
   if (manual_clock) {
     router->EnableClockControl([&](int64_t millis) {
       manual_clock->Advance(millis);

@@ -122,6 +122,13 @@ class CredentialsFileTest(unittest.TestCase):
         self.assertEqual(ctx.exception.response["Error"]["Code"], "UnrecognizedClientException")
         serval.stop()
 
+    def test_no_auth_accepts_unsigned_requests(self):
+        serval = self.start(extra_args=["--no-auth"])
+        serval.start()
+        status, _, body = serval.raw("GET", LIST_PATH, sign=False)
+        self.assertEqual(status, 200, body)
+        serval.stop()
+
     def test_credentials_flag_and_bad_file(self):
         serval = self.start()
         keys = os.path.join(serval.tmp_root, "keys")
