@@ -1,0 +1,449 @@
+// invoke_load: a small closed-loop load generator for the Lambda Invoke API.
+//
+// C keep-alive connections each send `POST /2015-03-31/functions/{name}/invocations` one after
+// another (the next request leaves when the previous response has arrived), until N measured
+// requests have completed across all connections. A warm-up of W requests runs first on the same
+// connections and is excluded from every number. A request counts as successful only if the
+// response is HTTP 200 without X-Amz-Function-Error; anything else (other status, function error,
+// connection failure, timeout) is an error and is left out of the latency percentiles.
+//
+// Prints one JSON object on stdout: count, ok, errors, duration_s, throughput_per_s (successful
+// responses per second of measured wall time) and latency_us {p50, p90, p99, max, mean}
+// (client-observed, from just before the request is written to when the whole response is read).
+//
+// Everything runs on one thread (one asio io_context, one coroutine per connection), so the
+// generator costs at most one core.
+//
+// Requests are signed with SigV4 (service lambda; access key, secret and region from --access-key,
+// --secret-key, --region, default test/test/us-east-1), as the AWS CLI and SDKs sign them:
+// signed headers content-type;host;x-amz-date, payload hash of the body. Every request of a run has
+// the same body, so the signature only changes with X-Amz-Date: it is computed again whenever the
+// second changes (the server still verifies every request). --no-sign sends none.
+//
+// Usage: invoke_load --port P [--host 127.0.0.1] (--function NAME | --path /...) [-n 10000]
+//                    [-c 1] [--warmup 200] [--body '{"k":"v"}'] [--header 'Name: value']...
+//                    [--timeout-ms 30000] [--no-sign] [--access-key K] [--secret-key S]
+//                    [--region R]
+//
+// NAME and --path are sent as given: use names of unreserved characters ([A-Za-z0-9._~-]), whose
+// canonical (double-encoded) form is the same.
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+struct Options {
+  std::string host = "127.0.0.1";
+  std::string port;
+  std::string path;
+  std::string body = R"({"hello":"world","n":42})";
+  std::vector<std::pair<std::string, std::string>> headers;
+  int64_t requests = 10000;
+  int concurrency = 1;
+  int64_t warmup = 200;
+  int timeout_ms = 30000;
+  bool sign = true;
+  std::string access_key = "test";
+  std::string secret_key = "test";
+  std::string region = "us-east-1";
+};
+
+std::string Hex(const unsigned char* data, size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    out.push_back(kDigits[data[i] >> 4]);
+    out.push_back(kDigits[data[i] & 15]);
+  }
+  return out;
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
+  return Hex(digest, size);
+}
+
+std::string Hmac(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &size);
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+// SigV4 (Authorization-header form) for one fixed POST; re-signs when the second changes.
+class Signer {
+ public:
+  Signer(const Options& options, std::string host_header)
+      : options_(options),
+        host_header_(std::move(host_header)),
+        payload_hash_(Sha256Hex(options.body)) {}
+
+  // Sets X-Amz-Date and Authorization on `request` for the current second.
+  void Sign(http::request<http::string_body>& request) {
+    const std::time_t now = std::time(nullptr);
+    if (now != signed_at_) {
+      signed_at_ = now;
+      std::tm utc{};
+      gmtime_r(&now, &utc);
+      char amz_date[17];
+      std::strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &utc);
+      amz_date_ = amz_date;
+      const std::string date = amz_date_.substr(0, 8);
+      const std::string scope = date + "/" + options_.region + "/lambda/aws4_request";
+      const std::string canonical = "POST\n" + options_.path + "\n\n" +
+                                    "content-type:application/json\n" + "host:" + host_header_ +
+                                    "\n" + "x-amz-date:" + amz_date_ + "\n\n" +
+                                    "content-type;host;x-amz-date\n" + payload_hash_;
+      const std::string to_sign =
+          "AWS4-HMAC-SHA256\n" + amz_date_ + "\n" + scope + "\n" + Sha256Hex(canonical);
+      std::string key = Hmac("AWS4" + options_.secret_key, date);
+      key = Hmac(key, options_.region);
+      key = Hmac(key, "lambda");
+      key = Hmac(key, "aws4_request");
+      const std::string signature = Hmac(key, to_sign);
+      authorization_ =
+          "AWS4-HMAC-SHA256 Credential=" + options_.access_key + "/" + scope +
+          ", SignedHeaders=content-type;host;x-amz-date, Signature=" +
+          Hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
+    }
+    request.set("X-Amz-Date", amz_date_);
+    request.set(http::field::authorization, authorization_);
+  }
+
+ private:
+  const Options& options_;
+  const std::string host_header_;
+  const std::string payload_hash_;
+  std::time_t signed_at_ = 0;
+  std::string amz_date_;
+  std::string authorization_;
+};
+
+// One phase (warm-up or measured): hands out request tickets and collects outcomes.
+struct Phase {
+  int64_t total = 0;
+  int64_t issued = 0;
+  int64_t errors = 0;
+  std::vector<uint32_t> latencies_us;
+  std::vector<std::string> error_samples;
+  Clock::time_point end;
+
+  void Error(std::string what) {
+    ++errors;
+    if (error_samples.size() < 5) error_samples.push_back(std::move(what));
+  }
+};
+
+struct Connection {
+  explicit Connection(asio::io_context& io) : stream(io) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  // Each connection writes its own copy: signing changes headers, and a write in progress
+  // serializes straight from the message.
+  http::request<http::string_body> request;
+  bool open = false;
+};
+
+[[noreturn]] void Usage(const std::string& message) {
+  std::cerr << "invoke_load: " << message << "\n"
+            << "usage: invoke_load --port P [--host H] (--function NAME | --path /...) [-n N]\n"
+               "                   [-c C] [--warmup W] [--body JSON] [--header 'Name: value']\n"
+               "                   [--timeout-ms MS] [--no-sign] [--access-key K]\n"
+               "                   [--secret-key S] [--region R]\n";
+  std::exit(2);
+}
+
+int64_t ParseCount(const std::string& flag, const std::string& text, int64_t min) {
+  char* end = nullptr;
+  const long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value < min) Usage("bad value for " + flag + ": " + text);
+  return value;
+}
+
+Options ParseOptions(int argc, char** argv) {
+  Options options;
+  std::string function;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) Usage("missing value for " + flag);
+      return argv[++i];
+    };
+    if (flag == "--host") {
+      options.host = value();
+    } else if (flag == "--port" || flag == "-p") {
+      options.port = value();
+    } else if (flag == "--function" || flag == "-f") {
+      function = value();
+    } else if (flag == "--path") {
+      options.path = value();
+    } else if (flag == "--body") {
+      options.body = value();
+    } else if (flag == "--header" || flag == "-H") {
+      const std::string header = value();
+      const size_t colon = header.find(':');
+      if (colon == std::string::npos) Usage("header without ':': " + header);
+      size_t start = colon + 1;
+      while (start < header.size() && header[start] == ' ') ++start;
+      options.headers.emplace_back(header.substr(0, colon), header.substr(start));
+    } else if (flag == "-n" || flag == "--requests") {
+      options.requests = ParseCount(flag, value(), 1);
+    } else if (flag == "-c" || flag == "--concurrency") {
+      options.concurrency = static_cast<int>(ParseCount(flag, value(), 1));
+    } else if (flag == "--warmup") {
+      options.warmup = ParseCount(flag, value(), 0);
+    } else if (flag == "--timeout-ms") {
+      options.timeout_ms = static_cast<int>(ParseCount(flag, value(), 1));
+    } else if (flag == "--no-sign") {
+      options.sign = false;
+    } else if (flag == "--access-key") {
+      options.access_key = value();
+    } else if (flag == "--secret-key") {
+      options.secret_key = value();
+    } else if (flag == "--region") {
+      options.region = value();
+    } else if (flag == "-h" || flag == "--help") {
+      Usage("help");
+    } else {
+      Usage("unknown flag " + flag);
+    }
+  }
+  if (options.port.empty()) Usage("--port is required");
+  if (options.path.empty() == function.empty()) Usage("give exactly one of --function, --path");
+  if (!function.empty()) options.path = "/2015-03-31/functions/" + function + "/invocations";
+  return options;
+}
+
+class LoadGenerator {
+ public:
+  LoadGenerator(asio::io_context& io, const Options& options)
+      : io_(io), options_(options), signer_(options, options.host + ":" + options.port) {
+    request_.method(http::verb::post);
+    request_.target(options_.path);
+    request_.version(11);
+    request_.set(http::field::host, options_.host + ":" + options_.port);
+    request_.set(http::field::content_type, "application/json");
+    request_.set(http::field::user_agent, "serval-invoke-load");
+    for (const auto& [name, value] : options_.headers) request_.set(name, value);
+    request_.keep_alive(true);
+    request_.body() = options_.body;
+    request_.prepare_payload();
+    for (int i = 0; i < options_.concurrency; ++i) {
+      connections_.push_back(std::make_unique<Connection>(io_));
+      connections_.back()->request = request_;
+    }
+  }
+
+  // Runs `total` requests over all connections; returns when all have completed.
+  void RunPhase(Phase& phase) {
+    phase.latencies_us.reserve(static_cast<size_t>(phase.total));
+    int running = 0;
+    for (auto& connection : connections_) {
+      ++running;
+      asio::co_spawn(io_, Worker(*connection, phase), [&phase, &running](std::exception_ptr error) {
+        if (error) std::rethrow_exception(error);
+        if (--running == 0) phase.end = Clock::now();
+      });
+    }
+    io_.restart();
+    io_.run();
+  }
+
+ private:
+  asio::awaitable<void> Worker(Connection& connection, Phase& phase) {
+    while (phase.issued < phase.total) {
+      ++phase.issued;
+      const Clock::time_point start = Clock::now();
+      std::optional<std::string> error = co_await RoundTrip(connection);
+      const auto elapsed =
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+      if (error) {
+        phase.Error(std::move(*error));
+      } else {
+        phase.latencies_us.push_back(static_cast<uint32_t>(elapsed.count()));
+      }
+    }
+  }
+
+  // One request on `connection` (connecting first if needed). Returns an error description, or
+  // nothing for a 200 without a function error.
+  asio::awaitable<std::optional<std::string>> RoundTrip(Connection& connection) {
+    const auto timeout = std::chrono::milliseconds(options_.timeout_ms);
+    if (!connection.open) {
+      if (endpoints_.empty()) {
+        tcp::resolver resolver(io_);
+        auto [ec, results] = co_await resolver.async_resolve(options_.host, options_.port, kTuple);
+        if (ec) co_return "resolve: " + ec.message();
+        endpoints_.assign(results.begin(), results.end());
+      }
+      connection.stream.expires_after(timeout);
+      auto [ec, endpoint] = co_await connection.stream.async_connect(endpoints_, kTuple);
+      if (ec) co_return "connect: " + ec.message();
+      connection.stream.socket().set_option(tcp::no_delay(true));
+      connection.buffer.clear();
+      connection.open = true;
+    }
+    if (options_.sign) signer_.Sign(connection.request);
+    connection.stream.expires_after(timeout);
+    auto [write_ec, written] =
+        co_await http::async_write(connection.stream, connection.request, kTuple);
+    if (write_ec) {
+      Close(connection);
+      co_return "write: " + write_ec.message();
+    }
+    http::response<http::string_body> response;
+    auto [read_ec, read] =
+        co_await http::async_read(connection.stream, connection.buffer, response, kTuple);
+    if (read_ec) {
+      Close(connection);
+      co_return "read: " + read_ec.message();
+    }
+    if (!response.keep_alive()) Close(connection);
+    if (response.result_int() != 200) {
+      co_return "HTTP " + std::to_string(response.result_int()) + ": " +
+          response.body().substr(0, 200);
+    }
+    if (response.find("X-Amz-Function-Error") != response.end()) {
+      co_return "function error: " + response.body().substr(0, 200);
+    }
+    co_return std::nullopt;
+  }
+
+  static void Close(Connection& connection) {
+    beast::error_code ignored;
+    connection.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    connection.stream.close();
+    connection.open = false;
+  }
+
+  asio::io_context& io_;
+  const Options& options_;
+  Signer signer_;
+  http::request<http::string_body> request_;
+  std::vector<tcp::endpoint> endpoints_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+};
+
+uint32_t Percentile(const std::vector<uint32_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  // Nearest rank: the smallest value with at least p of the samples at or below it.
+  size_t rank = static_cast<size_t>(p * static_cast<double>(sorted.size()) + 0.999999);
+  rank = std::clamp<size_t>(rank, 1, sorted.size());
+  return sorted[rank - 1];
+}
+
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+          out += escaped;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = ParseOptions(argc, argv);
+  asio::io_context io(1);
+  LoadGenerator generator(io, options);
+
+  Phase warmup{.total = options.warmup};
+  if (warmup.total > 0) generator.RunPhase(warmup);
+
+  Phase measured{.total = options.requests};
+  const Clock::time_point start = Clock::now();
+  generator.RunPhase(measured);
+  const double duration_s = std::chrono::duration<double>(measured.end - start).count();
+
+  std::vector<uint32_t> sorted = std::move(measured.latencies_us);
+  std::sort(sorted.begin(), sorted.end());
+  double sum = 0;
+  for (const uint32_t value : sorted) sum += value;
+  const double mean = sorted.empty() ? 0.0 : sum / static_cast<double>(sorted.size());
+
+  std::string samples = "[";
+  for (const auto& sample : measured.error_samples) {
+    if (samples.size() > 1) samples += ",";
+    samples += JsonString(sample);
+  }
+  samples += "]";
+  std::string warmup_samples = "[";
+  for (const auto& sample : warmup.error_samples) {
+    if (warmup_samples.size() > 1) warmup_samples += ",";
+    warmup_samples += JsonString(sample);
+  }
+  warmup_samples += "]";
+
+  std::printf(
+      "{\"target\":%s,\"concurrency\":%d,\"warmup\":%lld,\"warmup_errors\":%lld,"
+      "\"count\":%lld,\"ok\":%zu,\"errors\":%lld,\"duration_s\":%.4f,"
+      "\"throughput_per_s\":%.1f,\"latency_us\":{\"p50\":%u,\"p90\":%u,\"p99\":%u,\"max\":%u,"
+      "\"mean\":%.1f},\"error_samples\":%s,\"warmup_error_samples\":%s}\n",
+      JsonString(options.host + ":" + options.port + options.path).c_str(), options.concurrency,
+      static_cast<long long>(options.warmup), static_cast<long long>(warmup.errors),
+      static_cast<long long>(options.requests), sorted.size(),
+      static_cast<long long>(measured.errors), duration_s,
+      duration_s > 0 ? static_cast<double>(sorted.size()) / duration_s : 0.0,
+      Percentile(sorted, 0.50), Percentile(sorted, 0.90), Percentile(sorted, 0.99),
+      sorted.empty() ? 0u : sorted.back(), mean, samples.c_str(), warmup_samples.c_str());
+  return measured.errors == 0 ? 0 : 1;
+}
