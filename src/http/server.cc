@@ -151,9 +151,6 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body_too_large = body_too_large;
     if (!body_too_large) request.body = std::move(message.body());
     keep_alive_ = message.keep_alive() && !close_after_response_;
-    beast::error_code ignored;
-    auto remote = stream_.socket().remote_endpoint(ignored);
-    if (!ignored) request.remote_address = remote.address().to_string();
     in_flight_ = true;
     ++server_->open_requests;
     server_->handler(std::move(request),

@@ -377,7 +377,12 @@ void Environment::OnExit() {
     if (!current_->delivered) {
       EmitLine("START RequestId: " + request_id + " Version: " + spec_->version);
     }
-    if (!init_error_body_.empty()) {
+    if (auto failure = process_.StartFailure()) {
+      // The bootstrap never ran (missing, not executable, ...): Lambda's InvalidEntrypoint.
+      EmitLine("RequestId: " + request_id + " Error: " + *failure + "\nRuntime.InvalidEntrypoint");
+      FailCurrent("Runtime.InvalidEntrypoint", "RequestId: " + request_id + " Error: " + *failure,
+                  "error");
+    } else if (!init_error_body_.empty()) {
       Complete({.body = init_error_body_, .function_error = true}, "error");
     } else {
       const std::string why = reason == "exit status 0"

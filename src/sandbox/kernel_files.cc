@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdlib>
-
 namespace serval::sandbox {
 
 bool WriteKernelFile(const std::string& path, const std::string& text) {
@@ -24,15 +22,6 @@ std::optional<std::string> ReadKernelFile(const std::string& path) {
   while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) content.append(buffer, n);
   ::close(fd);
   return content;
-}
-
-std::optional<uint64_t> ReadKernelNumber(const std::string& path) {
-  const auto content = ReadKernelFile(path);
-  if (!content || content->empty()) return std::nullopt;
-  char* end = nullptr;
-  const unsigned long long value = std::strtoull(content->c_str(), &end, 10);
-  if (end == content->c_str()) return std::nullopt;
-  return value;
 }
 
 }  // namespace serval::sandbox

@@ -10,7 +10,5 @@ namespace serval::sandbox {
 // write(2), which is what those files expect. Thread-safe.
 bool WriteKernelFile(const std::string& path, const std::string& text);
 std::optional<std::string> ReadKernelFile(const std::string& path);
-// The leading decimal number of the file, if it has one.
-std::optional<uint64_t> ReadKernelNumber(const std::string& path);
 
 }  // namespace serval::sandbox

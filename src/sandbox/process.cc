@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -151,6 +152,8 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     pidfd_ = std::exchange(other.pidfd_, -1);
     output_fd_ = std::exchange(other.output_fd_, -1);
+    start_status_fd_ = std::exchange(other.start_status_fd_, -1);
+    memory_peak_fd_ = std::exchange(other.memory_peak_fd_, -1);
     reaped_ = std::exchange(other.reaped_, true);
     memory_cgroup_ = std::move(other.memory_cgroup_);
     pids_cgroup_ = std::move(other.pids_cgroup_);
@@ -170,9 +173,21 @@ ChildProcess::~ChildProcess() {
 }
 
 void ChildProcess::CloseFds() {
-  if (pidfd_ >= 0) close(pidfd_);
-  if (output_fd_ >= 0) close(output_fd_);
-  pidfd_ = output_fd_ = -1;
+  for (int* fd : {&pidfd_, &output_fd_, &start_status_fd_, &memory_peak_fd_}) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+  }
+}
+
+std::optional<std::string> ChildProcess::StartFailure() {
+  if (start_status_fd_ < 0) return std::nullopt;
+  int report[2] = {0, 0};
+  ssize_t got;
+  do {
+    got = read(start_status_fd_, report, sizeof(report));
+  } while (got < 0 && errno == EINTR);
+  if (got != sizeof(report)) return std::nullopt;  // exec'd (EOF) or still starting (EAGAIN)
+  return std::string(DescribeStep(report[0])) + " failed: " + strerror(report[1]);
 }
 
 int ChildProcess::TakePidfd() { return std::exchange(pidfd_, -1); }
@@ -210,10 +225,14 @@ std::string ChildProcess::Reap() {
 }
 
 uint64_t ChildProcess::PeakMemoryBytes() const {
-  if (!memory_cgroup_.empty()) {
-    // cgroup v1 keeps the peak in memory.max_usage_in_bytes, v2 in memory.peak.
-    for (const char* file : {"/memory.max_usage_in_bytes", "/memory.peak"}) {
-      if (auto peak = ReadKernelNumber(memory_cgroup_ + file)) return *peak;
+  if (memory_peak_fd_ >= 0) {
+    // cgroup v1 keeps the peak in memory.max_usage_in_bytes, v2 in memory.peak; the file was
+    // opened once at launch, so an invocation costs one pread.
+    char text[32];
+    const ssize_t n = pread(memory_peak_fd_, text, sizeof(text) - 1, 0);
+    if (n > 0) {
+      text[n] = '\0';
+      return std::strtoull(text, nullptr, 10);
     }
   }
   std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
@@ -312,17 +331,13 @@ absl::StatusOr<ChildProcess> Launch(const IsolationSupport& support, const Launc
   child.pid_ = static_cast<pid_t>(pid);
   child.output_fd_ = output_pipe[0];
   fcntl(child.output_fd_, F_SETFL, fcntl(child.output_fd_, F_GETFL) | O_NONBLOCK);
-  // The error pipe closes on a successful exec; otherwise it carries (step, errno).
-  int report[2] = {0, 0};
-  ssize_t got;
-  do {
-    got = read(error_pipe[0], report, sizeof(report));
-  } while (got < 0 && errno == EINTR);
-  close(error_pipe[0]);
-  if (got == sizeof(report)) {
-    child.Reap();
-    return absl::FailedPreconditionError(std::string(DescribeStep(report[0])) +
-                                         " failed: " + strerror(report[1]));
+  child.start_status_fd_ = error_pipe[0];
+  fcntl(child.start_status_fd_, F_SETFL, fcntl(child.start_status_fd_, F_GETFL) | O_NONBLOCK);
+  if (!child.memory_cgroup_.empty()) {
+    for (const char* file : {"/memory.max_usage_in_bytes", "/memory.peak"}) {
+      child.memory_peak_fd_ = open((child.memory_cgroup_ + file).c_str(), O_RDONLY | O_CLOEXEC);
+      if (child.memory_peak_fd_ >= 0) break;
+    }
   }
   child.pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, child.pid_, 0));
   if (child.pidfd_ < 0) return absl::InternalError("pidfd_open failed");

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ class ChildProcess {
   int TakePidfd();
   int TakeOutputFd();
 
+  // Why the bootstrap could not be started (e.g. "starting the bootstrap failed: No such file or
+  // directory"), once the child has exited; nullopt if it was started (or is still starting).
+  std::optional<std::string> StartFailure();
+
   // Sends SIGKILL to the process and, with namespaces or cgroups, to everything it started.
   void Kill();
   // Collects the exit status after the pidfd became readable (or blocks until exit).
@@ -67,6 +72,10 @@ class ChildProcess {
   pid_t pid_ = -1;
   int pidfd_ = -1;
   int output_fd_ = -1;
+  // Read end of a pipe the child closes by exec'ing, or writes (step, errno) to when it cannot.
+  // Never waited on: the launch does not block the io thread on the child's exec.
+  int start_status_fd_ = -1;
+  int memory_peak_fd_ = -1;  // the cgroup's peak-usage file, kept open for pread
   bool reaped_ = false;
   std::string memory_cgroup_;
   std::string pids_cgroup_;

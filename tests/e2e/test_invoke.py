@@ -12,7 +12,7 @@ import uuid
 from botocore.exceptions import ClientError
 
 from serval_harness import (
-    ACCOUNT, InvocationLog, ServalTestCase, cli_payload_args, function_arn,
+    ACCOUNT, InvocationLog, make_zip, ServalTestCase, cli_payload_args, function_arn,
     processes_referencing, provided_zip, python_zip, unique_name)
 
 
@@ -311,6 +311,18 @@ class BrokenRuntimeTest(ServalTestCase):
         if kind == "function":
             self.assertTrue(code.startswith("Runtime."), code)  # AWS: Runtime.ExitError
         kind, code = self.assert_errored(name)  # and again: no stuck state
+        self.assert_still_serving()
+
+    def test_missing_bootstrap_is_invalid_entrypoint(self):
+        name = unique_name("nobootstrap")
+        self.create_function(name, make_zip({"not-bootstrap.sh": "#!/bin/sh\n"}),
+                             runtime="provided.al2023", handler="unused")
+        for _ in range(2):  # no stuck state either
+            resp, body = self.invoke(name, {})
+            self.assertEqual(resp.get("FunctionError"), "Unhandled", body)
+            error = json.loads(body)
+            self.assertEqual(error["errorType"], "Runtime.InvalidEntrypoint")
+            self.assertIn("No such file or directory", error["errorMessage"])
         self.assert_still_serving()
 
     def test_garbage_runtime(self):
