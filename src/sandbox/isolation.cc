@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <sstream>
 
@@ -32,6 +33,34 @@ bool MakeCgroupDir(const fs::path& dir) {
   std::error_code ec;
   fs::create_directory(dir, ec);
   return !ec && fs::exists(dir / "cgroup.procs");
+}
+
+// Removes the cgroups of Serval instances that died without cleaning up (kill -9): their
+// directories are named serval-<pid> for a pid that is gone. Leftover processes in them (orphaned
+// environments) are killed first, since a cgroup with members cannot be removed.
+void RemoveStaleCgroups(const fs::path& controller_root) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(controller_root, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("serval-") || !entry.is_directory(ec)) continue;
+    const std::string pid = name.substr(7);
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos ||
+        fs::exists("/proc/" + pid, ec)) {
+      continue;
+    }
+    std::vector<fs::path> children;
+    for (const auto& child : fs::directory_iterator(entry.path(), ec)) {
+      if (child.is_directory(ec)) children.push_back(child.path());
+    }
+    children.push_back(entry.path());  // the instance's own directory last
+    for (const fs::path& dir : children) {
+      std::istringstream procs(ReadFile((dir / "cgroup.procs").string()));
+      for (pid_t member; procs >> member;) kill(member, SIGKILL);
+      for (int attempt = 0; attempt < 50 && rmdir(dir.c_str()) != 0 && errno == EBUSY; ++attempt) {
+        usleep(1000);
+      }
+    }
+  }
 }
 
 void DetectCgroups(const std::string& instance_name, IsolationSupport& support) {
@@ -99,6 +128,10 @@ std::vector<std::string> IsolationSupport::Missing() const {
 
 IsolationSupport DetectIsolation(const std::string& instance_name) {
   IsolationSupport support;
+  for (const char* root : {"/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids"}) {
+    RemoveStaleCgroups(root);
+  }
+  RemoveStaleCgroups(fs::path("/sys/fs/cgroup") / OwnUnifiedCgroup().substr(1));
   DetectCgroups(instance_name, support);
   support.namespaces = NamespacesWork();
   return support;
