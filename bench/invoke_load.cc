@@ -20,10 +20,14 @@
 // the same body, so the signature only changes with X-Amz-Date: it is computed again whenever the
 // second changes (the server still verifies every request). --no-sign sends none.
 //
-// Usage: invoke_load --port P [--host 127.0.0.1] (--function NAME | --path /...) [-n 10000]
-//                    [-c 1] [--warmup 200] [--body '{"k":"v"}'] [--header 'Name: value']...
-//                    [--timeout-ms 30000] [--no-sign] [--access-key K] [--secret-key S]
-//                    [--region R]
+// Usage: invoke_load --port P [--host 127.0.0.1] (--function NAME | --functions PREFIX:COUNT |
+//                    --path /...)... [-n 10000] [-c 1] [--warmup 200] [--body '{"k":"v"}']
+//                    [--header 'Name: value']... [--expect-status 200] [--timeout-ms 30000]
+//                    [--no-sign] [--access-key K] [--secret-key S] [--region R]
+//
+// With several functions (or paths) the requests go to them in turn: `--functions echo:100`
+// interleaves echo0..echo99. `--header 'X-Amz-Invocation-Type: Event' --expect-status 202`
+// measures asynchronous ingest.
 //
 // NAME and --path are sent as given: use names of unreserved characters ([A-Za-z0-9._~-]), whose
 // canonical (double-encoded) form is the same.
@@ -46,6 +50,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,7 +71,8 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 struct Options {
   std::string host = "127.0.0.1";
   std::string port;
-  std::string path;
+  std::vector<std::string> paths;  // requests go to these in turn
+  int expect_status = 200;
   std::string body = R"({"hello":"world","n":42})";
   std::vector<std::pair<std::string, std::string>> headers;
   int64_t requests = 10000;
@@ -105,7 +111,8 @@ std::string Hmac(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(digest), size);
 }
 
-// SigV4 (Authorization-header form) for one fixed POST; re-signs when the second changes.
+// SigV4 (Authorization-header form) for POSTs of the fixed body to each path; a path's signature
+// is computed again when the second changes.
 class Signer {
  public:
   Signer(const Options& options, std::string host_header)
@@ -113,9 +120,13 @@ class Signer {
         host_header_(std::move(host_header)),
         payload_hash_(Sha256Hex(options.body)) {}
 
-  // Sets X-Amz-Date and Authorization on `request` for the current second.
-  void Sign(http::request<http::string_body>& request) {
+  // Sets X-Amz-Date and Authorization on `request` (whose target is `path`) for this second.
+  void Sign(http::request<http::string_body>& request, const std::string& path) {
     const std::time_t now = std::time(nullptr);
+    Cached& cached = cache_[path];
+    std::time_t& signed_at_ = cached.signed_at;
+    std::string& amz_date_ = cached.amz_date;
+    std::string& authorization_ = cached.authorization;
     if (now != signed_at_) {
       signed_at_ = now;
       std::tm utc{};
@@ -125,10 +136,9 @@ class Signer {
       amz_date_ = amz_date;
       const std::string date = amz_date_.substr(0, 8);
       const std::string scope = date + "/" + options_.region + "/lambda/aws4_request";
-      const std::string canonical = "POST\n" + options_.path + "\n\n" +
-                                    "content-type:application/json\n" + "host:" + host_header_ +
-                                    "\n" + "x-amz-date:" + amz_date_ + "\n\n" +
-                                    "content-type;host;x-amz-date\n" + payload_hash_;
+      const std::string canonical = "POST\n" + path + "\n\n" + "content-type:application/json\n" +
+                                    "host:" + host_header_ + "\n" + "x-amz-date:" + amz_date_ +
+                                    "\n\n" + "content-type;host;x-amz-date\n" + payload_hash_;
       const std::string to_sign =
           "AWS4-HMAC-SHA256\n" + amz_date_ + "\n" + scope + "\n" + Sha256Hex(canonical);
       std::string key = Hmac("AWS4" + options_.secret_key, date);
@@ -146,12 +156,15 @@ class Signer {
   }
 
  private:
+  struct Cached {
+    std::time_t signed_at = 0;
+    std::string amz_date;
+    std::string authorization;
+  };
   const Options& options_;
   const std::string host_header_;
   const std::string payload_hash_;
-  std::time_t signed_at_ = 0;
-  std::string amz_date_;
-  std::string authorization_;
+  std::map<std::string, Cached> cache_;
 };
 
 // One phase (warm-up or measured): hands out request tickets and collects outcomes.
@@ -181,7 +194,8 @@ struct Connection {
 
 [[noreturn]] void Usage(const std::string& message) {
   std::cerr << "invoke_load: " << message << "\n"
-            << "usage: invoke_load --port P [--host H] (--function NAME | --path /...) [-n N]\n"
+            << "usage: invoke_load --port P [--host H] (--function NAME | --functions P:N |\n"
+               "                   --path /...)... [-n N] [--expect-status S]\n"
                "                   [-c C] [--warmup W] [--body JSON] [--header 'Name: value']\n"
                "                   [--timeout-ms MS] [--no-sign] [--access-key K]\n"
                "                   [--secret-key S] [--region R]\n";
@@ -197,7 +211,9 @@ int64_t ParseCount(const std::string& flag, const std::string& text, int64_t min
 
 Options ParseOptions(int argc, char** argv) {
   Options options;
-  std::string function;
+  auto add_function = [&options](const std::string& name) {
+    options.paths.push_back("/2015-03-31/functions/" + name + "/invocations");
+  };
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     auto value = [&]() -> std::string {
@@ -209,9 +225,18 @@ Options ParseOptions(int argc, char** argv) {
     } else if (flag == "--port" || flag == "-p") {
       options.port = value();
     } else if (flag == "--function" || flag == "-f") {
-      function = value();
+      add_function(value());
+    } else if (flag == "--functions") {
+      // PREFIX:COUNT -> PREFIX0 .. PREFIX(COUNT-1), invoked in turn.
+      const std::string spec = value();
+      const size_t colon = spec.rfind(':');
+      if (colon == std::string::npos) Usage("--functions wants PREFIX:COUNT");
+      const int64_t count = ParseCount(flag, spec.substr(colon + 1), 1);
+      for (int64_t i = 0; i < count; ++i) add_function(spec.substr(0, colon) + std::to_string(i));
     } else if (flag == "--path") {
-      options.path = value();
+      options.paths.push_back(value());
+    } else if (flag == "--expect-status") {
+      options.expect_status = static_cast<int>(ParseCount(flag, value(), 100));
     } else if (flag == "--body") {
       options.body = value();
     } else if (flag == "--header" || flag == "-H") {
@@ -244,8 +269,7 @@ Options ParseOptions(int argc, char** argv) {
     }
   }
   if (options.port.empty()) Usage("--port is required");
-  if (options.path.empty() == function.empty()) Usage("give exactly one of --function, --path");
-  if (!function.empty()) options.path = "/2015-03-31/functions/" + function + "/invocations";
+  if (options.paths.empty()) Usage("give --function, --functions or --path");
   return options;
 }
 
@@ -254,7 +278,7 @@ class LoadGenerator {
   LoadGenerator(asio::io_context& io, const Options& options)
       : io_(io), options_(options), signer_(options, options.host + ":" + options.port) {
     request_.method(http::verb::post);
-    request_.target(options_.path);
+    request_.target(options_.paths.front());
     request_.version(11);
     request_.set(http::field::host, options_.host + ":" + options_.port);
     request_.set(http::field::content_type, "application/json");
@@ -318,7 +342,9 @@ class LoadGenerator {
       connection.buffer.clear();
       connection.open = true;
     }
-    if (options_.sign) signer_.Sign(connection.request);
+    const std::string& path = options_.paths[next_path_++ % options_.paths.size()];
+    connection.request.target(path);
+    if (options_.sign) signer_.Sign(connection.request, path);
     connection.stream.expires_after(timeout);
     auto [write_ec, written] =
         co_await http::async_write(connection.stream, connection.request, kTuple);
@@ -334,7 +360,7 @@ class LoadGenerator {
       co_return "read: " + read_ec.message();
     }
     if (!response.keep_alive()) Close(connection);
-    if (response.result_int() != 200) {
+    if (static_cast<int>(response.result_int()) != options_.expect_status) {
       co_return "HTTP " + std::to_string(response.result_int()) + ": " +
           response.body().substr(0, 200);
     }
@@ -357,6 +383,7 @@ class LoadGenerator {
   http::request<http::string_body> request_;
   std::vector<tcp::endpoint> endpoints_;
   std::vector<std::unique_ptr<Connection>> connections_;
+  size_t next_path_ = 0;
 };
 
 uint32_t Percentile(const std::vector<uint32_t>& sorted, double p) {
@@ -438,10 +465,14 @@ int main(int argc, char** argv) {
       "\"count\":%lld,\"ok\":%zu,\"errors\":%lld,\"duration_s\":%.4f,"
       "\"throughput_per_s\":%.1f,\"latency_us\":{\"p50\":%u,\"p90\":%u,\"p99\":%u,\"max\":%u,"
       "\"mean\":%.1f},\"error_samples\":%s,\"warmup_error_samples\":%s}\n",
-      JsonString(options.host + ":" + options.port + options.path).c_str(), options.concurrency,
-      static_cast<long long>(options.warmup), static_cast<long long>(warmup.errors),
-      static_cast<long long>(options.requests), sorted.size(),
-      static_cast<long long>(measured.errors), duration_s,
+      JsonString(options.host + ":" + options.port + options.paths.front() +
+                 (options.paths.size() > 1
+                      ? " (+" + std::to_string(options.paths.size() - 1) + " more)"
+                      : ""))
+          .c_str(),
+      options.concurrency, static_cast<long long>(options.warmup),
+      static_cast<long long>(warmup.errors), static_cast<long long>(options.requests),
+      sorted.size(), static_cast<long long>(measured.errors), duration_s,
       duration_s > 0 ? static_cast<double>(sorted.size()) / duration_s : 0.0,
       Percentile(sorted, 0.50), Percentile(sorted, 0.90), Percentile(sorted, 0.99),
       sorted.empty() ? 0u : sorted.back(), mean, samples.c_str(), warmup_samples.c_str());

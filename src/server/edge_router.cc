@@ -46,9 +46,8 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
   if (path == "/_serval/clock/advance" && request.method == "POST" && advance_clock_) {
     const double seconds =
         std::strtod(request.QueryParam("seconds").value_or("0").c_str(), nullptr);
-    advance_clock_(static_cast<int64_t>(seconds * 1000));
-    http::Response response{.status = 200,
-                            .body = R"({"now":)" + std::to_string(clock_->NowMillis()) + "}"};
+    const int64_t now = advance_clock_(static_cast<int64_t>(seconds * 1000));
+    http::Response response{.status = 200, .body = R"({"now":)" + std::to_string(now) + "}"};
     response.SetHeader("Content-Type", "application/json");
     return respond(std::move(response));
   }
@@ -59,11 +58,13 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
   // the request in its own shape anyway.
   if (!request.body_too_large && credentials_) {
     http::VerifiedCaller caller;
-    if (auto status = http::VerifySigV4(request, *credentials_, clock_->NowMillis(), &caller);
+    if (auto status =
+            http::VerifySigV4(request, *credentials_, signature_clock_->NowMillis(), &caller);
         !status.ok()) {
       return respond(AuthError(status));
     }
   }
+  if (events::EventsService::Owns(request)) return events_->Handle(std::move(request), respond);
   if (lambda::LambdaService::Owns(request)) return lambda_->Handle(std::move(request), respond);
   respond(NotFound("No service handles " + std::string(path)));
 }

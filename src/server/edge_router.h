@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "http/message.h"
 #include "http/sigv4.h"
+#include "services/events/events_service.h"
 #include "services/lambda/code_store.h"
 #include "services/lambda/lambda_service.h"
 
@@ -16,13 +17,19 @@ namespace serval::server {
 // --no-auth) and goes to the AWS front end that owns its path. Runs only on the io thread.
 class EdgeRouter {
  public:
-  EdgeRouter(lambda::LambdaService* lambda, lambda::CodeStore* code_store,
-             const http::CredentialStore* credentials, const Clock* clock)
-      : lambda_(lambda), code_store_(code_store), credentials_(credentials), clock_(clock) {}
+  EdgeRouter(lambda::LambdaService* lambda, events::EventsService* events,
+             lambda::CodeStore* code_store, const http::CredentialStore* credentials,
+             const Clock* signature_clock)
+      : lambda_(lambda),
+        events_(events),
+        code_store_(code_store),
+        credentials_(credentials),
+        signature_clock_(signature_clock) {}
 
   void Handle(http::Request&& request, http::Responder respond);
-  // Serves POST /_serval/clock/advance?seconds=N (only with --simulated-clock).
-  void EnableClockControl(std::function<void(int64_t millis)> advance) {
+  // Serves POST /_serval/clock/advance?seconds=N (only with --simulated-clock); `advance` moves
+  // the simulated clock and returns its new time.
+  void EnableClockControl(std::function<int64_t(int64_t millis)> advance) {
     advance_clock_ = std::move(advance);
   }
 
@@ -30,10 +37,11 @@ class EdgeRouter {
   void ServeCode(const http::Request& request, http::Responder& respond);
 
   lambda::LambdaService* lambda_;
+  events::EventsService* events_;
   lambda::CodeStore* code_store_;
   const http::CredentialStore* credentials_;
-  const Clock* clock_;
-  std::function<void(int64_t)> advance_clock_;
+  const Clock* signature_clock_;  // judges signature timestamps: always real time
+  std::function<int64_t(int64_t)> advance_clock_;
 };
 
 }  // namespace serval::server

@@ -1,11 +1,13 @@
 // serval: a self-hosted serverless platform speaking the AWS wire protocols.
 //   serval up [--host H] [--port P] [--data-dir D] ...   run the server
 //   serval logs NAME [--follow] [--data-dir D]            print a function's logs
+//   serval schedule next 'cron(...)' [--count N]          check a schedule expression
 
 #include <CLI/CLI.hpp>
 
 #include "server/config.h"
 #include "server/logs_command.h"
+#include "server/schedule_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Serval: AWS Lambda and friends on your own machine, one binary, one port"};
@@ -58,7 +60,19 @@ int main(int argc, char** argv) {
   logs->add_option("--data-dir", logs_data_dir, "Serval's data dir")->capture_default_str();
   logs->add_flag("-f,--follow", follow, "Keep printing new log events");
 
+  std::string expression;
+  int count = 5;
+  CLI::App* schedule = app.add_subcommand("schedule", "Check EventBridge schedule expressions");
+  schedule->require_subcommand(1);
+  CLI::App* next = schedule->add_subcommand("next", "Print the next fire times of an expression");
+  next->add_option("expression", expression, "rate(...) or cron(...)")->required();
+  next->add_option("--count", count, "How many fire times")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*next) return serval::server::PrintNextFireTimes(expression, count);
 
   if (*up) {
     serve.keep_alive = std::chrono::milliseconds(static_cast<int64_t>(keep_alive_seconds * 1000));

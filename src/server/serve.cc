@@ -20,6 +20,9 @@
 #include "server/config.h"
 #include "server/edge_router.h"
 #include "server/runtimes_dir.h"
+#include "services/events/events_service.h"
+#include "services/events/rule_store.h"
+#include "services/events/scheduler.h"
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
 #include "services/lambda/lambda_service.h"
@@ -177,12 +180,33 @@ int Serve(const ServeConfig& config) {
                                           .io = &io,
                                           .queue = queue->get(),
                                           .logs = &log_store});
-  router = std::make_unique<EdgeRouter>(lambda_service.get(), &code_store,
-                                        config.no_auth ? nullptr : &*credentials, clock);
+  auto rules = events::RuleStore::Open(db->get());
+  if (!rules.ok()) {
+    fmt::print(stderr, "serval: cannot load rules: {}\n", rules.status().ToString());
+    return 1;
+  }
+  std::unique_ptr<events::EventsService> events_service;
+  events::Scheduler scheduler(io, clock, [&](const std::string& rule, int64_t scheduled_millis) {
+    events_service->Fire(rule, scheduled_millis);
+  });
+  events_service = std::make_unique<events::EventsService>(events::EventsService::Dependencies{
+      .account = config.account,
+      .rules = rules->get(),
+      .scheduler = &scheduler,
+      .clock = clock,
+      .invoke = [&](const std::string& function_arn, std::string input) {
+        lambda_service->InvokeAsync(function_arn, std::move(input));
+      }});
+  router = std::make_unique<EdgeRouter>(lambda_service.get(), events_service.get(), &code_store,
+                                        config.no_auth ? nullptr : &*credentials,
+                                        // Signatures carry the client's real time.
+                                        &RealClock::Instance());
   if (manual_clock) {
     router->EnableClockControl([&](int64_t millis) {
       manual_clock->Advance(millis);
       lambda_service->OnClockAdvanced();
+      scheduler.Wake();
+      return manual_clock->NowMillis();
     });
   }
   lambda_service->Start();
@@ -209,6 +233,7 @@ int Serve(const ServeConfig& config) {
         fmt::print("Serval shutting down\n");
         std::fflush(stdout);
         (*edge)->StopAccepting();
+        scheduler.Shutdown();
         lambda_service->StopAsync();
         pool.Shutdown(config.shutdown_grace, [&] {
           FinishWhenResponsesFlushed(io, **edge,

@@ -4,8 +4,10 @@
 
 #include "common/aws_error.h"
 #include "common/crypto.h"
+#include "common/ids.h"
 #include "common/json_validate.h"
 #include "services/lambda/errors.h"
+#include "services/lambda/function_request.h"
 #include "services/lambda/lambda_service.h"
 
 namespace serval::lambda {
@@ -101,6 +103,19 @@ void LambdaService::Invoke(Call& call) {
   }
   call.Fail(
       AwsError(absl::StatusCode::kUnavailable, "ServiceException", std::string(status.message())));
+}
+
+void LambdaService::InvokeAsync(const std::string& function_arn, std::string payload) {
+  auto reference = ParseFunctionReference(function_arn);
+  if (!reference.ok()) return;  // targets are validated when they are put
+  const int64_t now = deps_.clock->NowMillis();
+  async_.Enqueue({.request_id = NewUuid(),
+                  .function = reference->name,
+                  .qualifier = reference->qualifier,
+                  .payload = std::move(payload),
+                  .enqueued_millis = now,
+                  .next_attempt_millis = now},
+                 [](absl::Status) {});
 }
 
 void LambdaService::ReleaseSlot(const ConcurrencyLimiter::Slot& slot) {

@@ -47,6 +47,10 @@ class LambdaService {
   void StopAsync() { async_.Shutdown(); }
   // The (simulated) clock moved: retries that became due run now.
   void OnClockAdvanced() { async_.PumpSoon(); }
+  // Queues an asynchronous invocation for an event source (schedules, later S3 and SNS), as an
+  // Invoke with InvocationType Event would. `function_arn` may carry a qualifier. Events for
+  // functions that do not exist are recorded as dropped when they come up for delivery.
+  void InvokeAsync(const std::string& function_arn, std::string payload);
 
   explicit LambdaService(Dependencies dependencies);
 

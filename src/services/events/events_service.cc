@@ -1,0 +1,521 @@
+#include "services/events/events_service.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cctype>
+
+#include "common/aws_error.h"
+#include "common/ids.h"
+#include "common/json_validate.h"
+#include "services/events/schedule_expression.h"
+#include "services/events/target_input.h"
+
+namespace serval::events {
+namespace {
+
+namespace json = boost::json;
+
+constexpr size_t kMaxTargetsPerRule = 5;
+constexpr int kMaxListLimit = 100;
+
+absl::Status Validation(std::string_view message) {
+  return AwsError(absl::StatusCode::kInvalidArgument, "ValidationException", message);
+}
+
+absl::Status NotFound(std::string_view message) {
+  return AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException", message);
+}
+
+// The one place a Status becomes the JSON 1.1 error shape: status 400 (500 for ours), __type.
+http::Response ErrorResponse(const absl::Status& status, const std::string& request_id) {
+  std::string code = AwsErrorCode(status);
+  if (code.empty()) code = "InternalException";
+  const int http_status = code == "InternalException" ? 500 : 400;
+  http::Response response{.status = http_status,
+                          .body = json::serialize(json::object{
+                              {"__type", code}, {"message", std::string(status.message())}})};
+  response.SetHeader("Content-Type", "application/x-amz-json-1.1")
+      .SetHeader("x-amzn-RequestId", request_id);
+  return response;
+}
+
+bool IsNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+}
+
+absl::Status CheckName(std::string_view value, std::string_view field) {
+  if (value.empty() || value.size() > 64 || !std::all_of(value.begin(), value.end(), IsNameChar)) {
+    return Validation(fmt::format(
+        "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member "
+        "must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length between 1 "
+        "and 64",
+        value, field));
+  }
+  return absl::OkStatus();
+}
+
+// Reads an optional string member; a member of another type is a SerializationException.
+absl::StatusOr<std::string> OptionalString(const json::object& body, const char* key) {
+  const json::value* value = body.if_contains(key);
+  if (!value || value->is_null()) return std::string();
+  if (!value->is_string()) {
+    return AwsError(absl::StatusCode::kInvalidArgument, "SerializationException",
+                    fmt::format("Start of structure or map found where not expected ({})", key));
+  }
+  return std::string(value->get_string());
+}
+
+absl::StatusOr<std::string> RequiredString(const json::object& body, const char* key) {
+  auto value = OptionalString(body, key);
+  if (value.ok() && value->empty()) {
+    return Validation(fmt::format(
+        "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member "
+        "must not be null",
+        key));
+  }
+  return value;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ReadTags(const json::object& body) {
+  std::map<std::string, std::string> tags;
+  const json::value* list = body.if_contains("Tags");
+  if (!list || list->is_null()) return tags;
+  if (!list->is_array()) return Validation("Tags must be a list of {Key, Value}");
+  for (const json::value& item : list->get_array()) {
+    const json::object* tag = item.if_object();
+    const json::value* key = tag ? tag->if_contains("Key") : nullptr;
+    const json::value* value = tag ? tag->if_contains("Value") : nullptr;
+    if (!key || !key->is_string() || !value || !value->is_string() || key->get_string().empty()) {
+      return Validation("Each tag needs a string Key and Value");
+    }
+    tags[std::string(key->get_string())] = std::string(value->get_string());
+  }
+  return tags;
+}
+
+json::array TagList(const std::map<std::string, std::string>& tags) {
+  json::array list;
+  for (const auto& [key, value] : tags)
+    list.push_back(json::object{{"Key", key}, {"Value", value}});
+  return list;
+}
+
+TargetInputSpec InputSpecOf(const Target& target) {
+  TargetInputSpec spec;
+  if (!target.input.empty()) spec.input = target.input;
+  if (!target.input_path.empty()) spec.input_path = target.input_path;
+  if (target.has_transformer) {
+    spec.input_transformer = InputTransformer{.input_paths_map = target.transformer.input_paths_map,
+                                              .input_template = target.transformer.input_template};
+  }
+  return spec;
+}
+
+// Checks one PutTargets entry; the error becomes that entry's FailedEntries record.
+absl::StatusOr<Target> ReadTarget(const json::value& item) {
+  const json::object* entry = item.if_object();
+  if (!entry) return Validation("each target must be an object");
+  Target target;
+  auto id = RequiredString(*entry, "Id");
+  if (!id.ok()) return id.status();
+  if (auto s = CheckName(*id, "Id"); !s.ok()) return s;
+  target.id = *id;
+  auto arn = RequiredString(*entry, "Arn");
+  if (!arn.ok()) return arn.status();
+  if (!arn->starts_with("arn:aws:lambda:") || arn->find(":function:") == std::string::npos) {
+    return Validation("Serval delivers to Lambda function targets only; " + *arn +
+                      " is not a function ARN");
+  }
+  target.arn = *arn;
+  auto input = OptionalString(*entry, "Input");
+  auto path = OptionalString(*entry, "InputPath");
+  if (!input.ok()) return input.status();
+  if (!path.ok()) return path.status();
+  target.input = *input;
+  target.input_path = *path;
+  if (const json::value* transformer = entry->if_contains("InputTransformer");
+      transformer && !transformer->is_null()) {
+    const json::object* fields = transformer->if_object();
+    if (!fields) return Validation("InputTransformer must be an object");
+    target.has_transformer = true;
+    auto input_template = RequiredString(*fields, "InputTemplate");
+    if (!input_template.ok()) return input_template.status();
+    target.transformer.input_template = *input_template;
+    if (const json::value* paths = fields->if_contains("InputPathsMap");
+        paths && !paths->is_null()) {
+      if (!paths->is_object()) return Validation("InputPathsMap must be an object");
+      for (const auto& [name, value] : paths->get_object()) {
+        if (!value.is_string()) return Validation("InputPathsMap values must be JSONPath strings");
+        target.transformer.input_paths_map[std::string(name)] = std::string(value.get_string());
+      }
+    }
+  }
+  if (auto s = ValidateTargetInputSpec(InputSpecOf(target)); !s.ok()) {
+    return Validation(std::string(s.message()));
+  }
+  return target;
+}
+
+}  // namespace
+
+EventsService::EventsService(Dependencies dependencies) : deps_(std::move(dependencies)) {
+  for (const auto& [name, rule] : deps_.rules->rules()) {
+    deps_.scheduler->Set(name, rule.schedule_expression, rule.created_millis, rule.enabled);
+  }
+}
+
+bool EventsService::Owns(const http::Request& request) {
+  return request.Header("X-Amz-Target").starts_with("AWSEvents.");
+}
+
+std::string EventsService::RuleArn(const std::string& name) const {
+  return fmt::format("arn:aws:events:{}:{}:rule/{}", deps_.account.region, deps_.account.account_id,
+                     name);
+}
+
+void EventsService::Handle(http::Request&& request, http::Responder respond) {
+  const std::string request_id = NewUuid();
+  const std::string_view target = request.Header("X-Amz-Target");
+  const std::string_view operation = target.substr(std::string_view("AWSEvents.").size());
+  if (request.body_too_large) {
+    return respond(ErrorResponse(Validation("Request too large"), request_id));
+  }
+  json::error_code ec;
+  json::value parsed = json::parse(json::string_view(request.body.data(), request.body.size()), ec);
+  if (ec || !parsed.is_object()) {
+    return respond(
+        ErrorResponse(AwsError(absl::StatusCode::kInvalidArgument, "SerializationException",
+                               "The request body is not a JSON object"),
+                      request_id));
+  }
+  const json::object& body = parsed.get_object();
+  absl::StatusOr<json::object> result =
+      operation == "PutRule"                 ? PutRule(body)
+      : operation == "DescribeRule"          ? DescribeRule(body)
+      : operation == "ListRules"             ? ListRules(body)
+      : operation == "DeleteRule"            ? DeleteRule(body)
+      : operation == "EnableRule"            ? SetRuleState(body, true)
+      : operation == "DisableRule"           ? SetRuleState(body, false)
+      : operation == "PutTargets"            ? PutTargets(body)
+      : operation == "ListTargetsByRule"     ? ListTargetsByRule(body)
+      : operation == "RemoveTargets"         ? RemoveTargets(body)
+      : operation == "ListRuleNamesByTarget" ? ListRuleNamesByTarget(body)
+      : operation == "TagResource"           ? TagResource(body)
+      : operation == "UntagResource"         ? UntagResource(body)
+      : operation == "ListTagsForResource"
+          ? ListTagsForResource(body)
+          : absl::StatusOr<json::object>(AwsError(absl::StatusCode::kInvalidArgument,
+                                                  "UnknownOperationException",
+                                                  "Unknown operation " + std::string(operation)));
+  if (!result.ok()) return respond(ErrorResponse(result.status(), request_id));
+  http::Response response{.status = 200, .body = json::serialize(*result)};
+  response.SetHeader("Content-Type", "application/x-amz-json-1.1")
+      .SetHeader("x-amzn-RequestId", request_id);
+  respond(std::move(response));
+}
+
+absl::StatusOr<const Rule*> EventsService::FindRule(const json::object& body) const {
+  auto name = RequiredString(body, "Rule");
+  if (!name.ok()) {
+    name = RequiredString(body, "Name");
+    if (!name.ok()) return name.status();
+  }
+  if (auto bus = OptionalString(body, "EventBusName");
+      bus.ok() && !bus->empty() && *bus != "default") {
+    return NotFound(fmt::format("Event bus {} does not exist.", *bus));
+  }
+  const Rule* rule = deps_.rules->Find(*name);
+  if (!rule) return NotFound(fmt::format("Rule {} does not exist on EventBus default.", *name));
+  return rule;
+}
+
+absl::StatusOr<const Rule*> EventsService::FindRuleByArn(const std::string& arn) const {
+  const std::string prefix = RuleArn("");
+  const Rule* rule =
+      arn.starts_with(prefix) ? deps_.rules->Find(arn.substr(prefix.size())) : nullptr;
+  if (!rule) return NotFound("Rule " + arn + " does not exist.");
+  return rule;
+}
+
+absl::StatusOr<json::object> EventsService::PutRule(const json::object& body) {
+  auto name = RequiredString(body, "Name");
+  if (!name.ok()) return name.status();
+  if (auto s = CheckName(*name, "name"); !s.ok()) return s;
+  auto schedule = OptionalString(body, "ScheduleExpression");
+  auto pattern = OptionalString(body, "EventPattern");
+  auto state = OptionalString(body, "State");
+  auto description = OptionalString(body, "Description");
+  auto role = OptionalString(body, "RoleArn");
+  auto tags = ReadTags(body);
+  for (const absl::Status& s : {schedule.status(), pattern.status(), state.status(),
+                                description.status(), role.status(), tags.status()}) {
+    if (!s.ok()) return s;
+  }
+  if (schedule->empty() && pattern->empty()) {
+    return Validation("Parameter(s) ScheduleExpression or EventPattern must be specified.");
+  }
+  if (!schedule->empty()) {
+    if (auto parsed = ParseScheduleExpression(*schedule); !parsed.ok()) {
+      return Validation("Parameter ScheduleExpression is not valid: " +
+                        std::string(parsed.status().message()));
+    }
+  }
+  if (!pattern->empty() && !IsValidJson(*pattern)) {
+    return AwsError(absl::StatusCode::kInvalidArgument, "InvalidEventPatternException",
+                    "Event pattern is not valid JSON");
+  }
+  if (!state->empty() && *state != "ENABLED" && *state != "DISABLED") {
+    return Validation(fmt::format(
+        "1 validation error detected: Value '{}' at 'state' failed to satisfy constraint: Member "
+        "must satisfy enum value set: [ENABLED, DISABLED]",
+        *state));
+  }
+  if (description->size() > 512) return Validation("Description is longer than 512 characters");
+  if (auto bus = OptionalString(body, "EventBusName");
+      bus.ok() && !bus->empty() && *bus != "default") {
+    return NotFound(fmt::format("Event bus {} does not exist.", *bus));
+  }
+  // PutRule on an existing rule updates it and keeps its targets (and creation time).
+  Rule rule;
+  if (const Rule* existing = deps_.rules->Find(*name)) rule = *existing;
+  const bool schedule_changed = rule.schedule_expression != *schedule;
+  rule.name = *name;
+  rule.schedule_expression = *schedule;
+  rule.event_pattern = *pattern;
+  rule.enabled = *state != "DISABLED";
+  rule.description = *description;
+  rule.role_arn = *role;
+  for (auto& [key, value] : *tags) rule.tags[key] = value;
+  if (rule.created_millis == 0 || schedule_changed) rule.created_millis = deps_.clock->NowMillis();
+  if (auto s = deps_.rules->Put(rule); !s.ok()) return s;
+  deps_.scheduler->Set(rule.name, rule.schedule_expression, rule.created_millis, rule.enabled);
+  return json::object{{"RuleArn", RuleArn(rule.name)}};
+}
+
+absl::StatusOr<json::object> EventsService::DescribeRule(const json::object& body) {
+  auto rule = FindRule(body);
+  if (!rule.ok()) return rule.status();
+  const Rule& r = **rule;
+  json::object out{{"Name", r.name},
+                   {"Arn", RuleArn(r.name)},
+                   {"State", r.enabled ? "ENABLED" : "DISABLED"},
+                   {"EventBusName", "default"},
+                   {"CreatedBy", deps_.account.account_id}};
+  if (!r.schedule_expression.empty()) out["ScheduleExpression"] = r.schedule_expression;
+  if (!r.event_pattern.empty()) out["EventPattern"] = r.event_pattern;
+  if (!r.description.empty()) out["Description"] = r.description;
+  if (!r.role_arn.empty()) out["RoleArn"] = r.role_arn;
+  return out;
+}
+
+absl::StatusOr<json::object> EventsService::ListRules(const json::object& body) {
+  auto prefix = OptionalString(body, "NamePrefix");
+  auto token = OptionalString(body, "NextToken");
+  if (!prefix.ok()) return prefix.status();
+  if (!token.ok()) return token.status();
+  int limit = kMaxListLimit;
+  if (const json::value* value = body.if_contains("Limit"); value && !value->is_null()) {
+    if (!value->is_int64() || value->get_int64() < 1 || value->get_int64() > kMaxListLimit) {
+      return Validation("Limit must be between 1 and 100");
+    }
+    limit = static_cast<int>(value->get_int64());
+  }
+  // The token is the last rule name of the previous page.
+  const auto& rules = deps_.rules->rules();
+  auto it = token->empty() ? rules.lower_bound(*prefix) : rules.upper_bound(*token);
+  json::array listed;
+  std::string last;
+  for (; it != rules.end() && it->first.starts_with(*prefix); ++it) {
+    if (static_cast<int>(listed.size()) == limit) break;
+    const Rule& r = it->second;
+    json::object entry{{"Name", r.name},
+                       {"Arn", RuleArn(r.name)},
+                       {"State", r.enabled ? "ENABLED" : "DISABLED"},
+                       {"EventBusName", "default"}};
+    if (!r.schedule_expression.empty()) entry["ScheduleExpression"] = r.schedule_expression;
+    if (!r.event_pattern.empty()) entry["EventPattern"] = r.event_pattern;
+    if (!r.description.empty()) entry["Description"] = r.description;
+    listed.push_back(std::move(entry));
+    last = r.name;
+  }
+  json::object out{{"Rules", std::move(listed)}};
+  if (it != rules.end() && it->first.starts_with(*prefix)) out["NextToken"] = last;
+  return out;
+}
+
+absl::StatusOr<json::object> EventsService::DeleteRule(const json::object& body) {
+  auto rule = FindRule(body);
+  if (!rule.ok()) {
+    // Deleting a rule that does not exist succeeds, as in EventBridge.
+    if (rule.status().code() == absl::StatusCode::kNotFound) return json::object{};
+    return rule.status();
+  }
+  if (!(*rule)->targets.empty()) return Validation("Rule can't be deleted since it has targets.");
+  const std::string name = (*rule)->name;
+  if (auto s = deps_.rules->Remove(name); !s.ok()) return s;
+  deps_.scheduler->Remove(name);
+  return json::object{};
+}
+
+absl::StatusOr<json::object> EventsService::SetRuleState(const json::object& body, bool enabled) {
+  auto rule = FindRule(body);
+  if (!rule.ok()) return rule.status();
+  Rule updated = **rule;
+  updated.enabled = enabled;
+  if (auto s = deps_.rules->Put(updated); !s.ok()) return s;
+  deps_.scheduler->Set(updated.name, updated.schedule_expression, updated.created_millis, enabled);
+  return json::object{};
+}
+
+absl::StatusOr<json::object> EventsService::PutTargets(const json::object& body) {
+  auto rule = FindRule(body);
+  if (!rule.ok()) return rule.status();
+  const json::value* targets = body.if_contains("Targets");
+  if (!targets || !targets->is_array() || targets->get_array().empty()) {
+    return Validation(
+        "1 validation error detected: Value null at 'targets' failed to satisfy "
+        "constraint: Member must not be null");
+  }
+  if (targets->get_array().size() > 10) {
+    return Validation("Targets: Member must have length less than or equal to 10");
+  }
+  Rule updated = **rule;
+  json::array failed;
+  for (const json::value& item : targets->get_array()) {
+    auto target = ReadTarget(item);
+    std::string id;
+    if (const json::object* entry = item.if_object()) {
+      if (const json::value* value = entry->if_contains("Id"); value && value->is_string()) {
+        id = std::string(value->get_string());
+      }
+    }
+    if (target.ok() && !updated.targets.count(target->id) &&
+        updated.targets.size() >= kMaxTargetsPerRule) {
+      target = AwsError(absl::StatusCode::kResourceExhausted, "LimitExceededException",
+                        "The requested resource exceeds the maximum number allowed.");
+    }
+    if (!target.ok()) {
+      failed.push_back(json::object{{"TargetId", id},
+                                    {"ErrorCode", AwsErrorCode(target.status())},
+                                    {"ErrorMessage", std::string(target.status().message())}});
+      continue;
+    }
+    const std::string target_id = target->id;
+    updated.targets[target_id] = std::move(*target);
+  }
+  if (auto s = deps_.rules->Put(std::move(updated)); !s.ok()) return s;
+  return json::object{{"FailedEntryCount", failed.size()}, {"FailedEntries", std::move(failed)}};
+}
+
+absl::StatusOr<json::object> EventsService::ListTargetsByRule(const json::object& body) {
+  auto rule = FindRule(body);
+  if (!rule.ok()) return rule.status();
+  json::array listed;
+  for (const auto& [id, target] : (*rule)->targets) {
+    json::object entry{{"Id", target.id}, {"Arn", target.arn}};
+    if (!target.input.empty()) entry["Input"] = target.input;
+    if (!target.input_path.empty()) entry["InputPath"] = target.input_path;
+    if (target.has_transformer) {
+      json::object paths;
+      for (const auto& [name, path] : target.transformer.input_paths_map) paths[name] = path;
+      json::object transformer{{"InputTemplate", target.transformer.input_template}};
+      if (!paths.empty()) transformer["InputPathsMap"] = std::move(paths);
+      entry["InputTransformer"] = std::move(transformer);
+    }
+    listed.push_back(std::move(entry));
+  }
+  return json::object{{"Targets", std::move(listed)}};
+}
+
+absl::StatusOr<json::object> EventsService::RemoveTargets(const json::object& body) {
+  auto rule = FindRule(body);
+  if (!rule.ok()) return rule.status();
+  const json::value* ids = body.if_contains("Ids");
+  if (!ids || !ids->is_array() || ids->get_array().empty()) {
+    return Validation(
+        "1 validation error detected: Value null at 'ids' failed to satisfy "
+        "constraint: Member must not be null");
+  }
+  Rule updated = **rule;
+  json::array failed;
+  for (const json::value& id : ids->get_array()) {
+    if (!id.is_string()) return Validation("Ids must be strings");
+    // Removing a target that is not there is not an error in EventBridge either.
+    updated.targets.erase(std::string(id.get_string()));
+  }
+  if (auto s = deps_.rules->Put(std::move(updated)); !s.ok()) return s;
+  return json::object{{"FailedEntryCount", 0}, {"FailedEntries", std::move(failed)}};
+}
+
+absl::StatusOr<json::object> EventsService::ListRuleNamesByTarget(const json::object& body) {
+  auto arn = RequiredString(body, "TargetArn");
+  if (!arn.ok()) return arn.status();
+  json::array names;
+  for (const auto& [name, rule] : deps_.rules->rules()) {
+    for (const auto& [id, target] : rule.targets) {
+      if (target.arn == *arn) {
+        names.push_back(json::value(name));
+        break;
+      }
+    }
+  }
+  return json::object{{"RuleNames", std::move(names)}};
+}
+
+absl::StatusOr<json::object> EventsService::TagResource(const json::object& body) {
+  auto arn = RequiredString(body, "ResourceARN");
+  if (!arn.ok()) return arn.status();
+  auto tags = ReadTags(body);
+  if (!tags.ok()) return tags.status();
+  auto rule = FindRuleByArn(*arn);
+  if (!rule.ok()) return rule.status();
+  Rule updated = **rule;
+  for (auto& [key, value] : *tags) updated.tags[key] = value;
+  if (auto s = deps_.rules->Put(std::move(updated)); !s.ok()) return s;
+  return json::object{};
+}
+
+absl::StatusOr<json::object> EventsService::UntagResource(const json::object& body) {
+  auto arn = RequiredString(body, "ResourceARN");
+  if (!arn.ok()) return arn.status();
+  auto rule = FindRuleByArn(*arn);
+  if (!rule.ok()) return rule.status();
+  Rule updated = **rule;
+  if (const json::value* keys = body.if_contains("TagKeys"); keys && keys->is_array()) {
+    for (const json::value& key : keys->get_array()) {
+      if (key.is_string()) updated.tags.erase(std::string(key.get_string()));
+    }
+  }
+  if (auto s = deps_.rules->Put(std::move(updated)); !s.ok()) return s;
+  return json::object{};
+}
+
+absl::StatusOr<json::object> EventsService::ListTagsForResource(const json::object& body) {
+  auto arn = RequiredString(body, "ResourceARN");
+  if (!arn.ok()) return arn.status();
+  auto rule = FindRuleByArn(*arn);
+  if (!rule.ok()) return rule.status();
+  return json::object{{"Tags", TagList((*rule)->tags)}};
+}
+
+void EventsService::Fire(const std::string& rule_name, int64_t scheduled_millis) {
+  const Rule* rule = deps_.rules->Find(rule_name);
+  if (!rule || !rule->enabled) return;
+  const std::string event = ScheduledEventJson({.id = NewUuid(),
+                                                .account = deps_.account.account_id,
+                                                .region = deps_.account.region,
+                                                .time_millis = scheduled_millis,
+                                                .rule_arn = RuleArn(rule->name)});
+  for (const auto& [id, target] : rule->targets) {
+    auto input = ShapeTargetInput(InputSpecOf(target), event,
+                                  {.rule_arn = RuleArn(rule->name),
+                                   .rule_name = rule->name,
+                                   .ingestion_time_millis = scheduled_millis});
+    if (!input.ok()) continue;  // validated at PutTargets; a path may still select nothing
+    deps_.invoke(target.arn, std::move(*input));
+  }
+}
+
+}  // namespace serval::events

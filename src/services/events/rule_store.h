@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "storage/sqlite_db.h"
+
+namespace serval::events {
+
+// How a target's input is shaped (exactly one of these, or none: the event itself).
+struct InputTransformerConfig {
+  std::map<std::string, std::string> input_paths_map;
+  std::string input_template;
+};
+
+// One target of a rule: a Lambda function and how its input is built. Thread-compatible.
+struct Target {
+  std::string id;
+  std::string arn;
+  std::string input;       // constant JSON, or empty
+  std::string input_path;  // JSONPath, or empty
+  bool has_transformer = false;
+  InputTransformerConfig transformer;
+};
+
+// A rule on the default event bus. Thread-compatible value type.
+struct Rule {
+  std::string name;
+  std::string schedule_expression;  // rate(...) / cron(...), or empty
+  std::string event_pattern;        // JSON text, or empty (stored; matched once events flow)
+  bool enabled = true;
+  std::string description;
+  std::string role_arn;
+  std::map<std::string, std::string> tags;
+  int64_t created_millis = 0;             // also the anchor of rate() schedules
+  std::map<std::string, Target> targets;  // by id
+};
+
+// Rules and their targets, in memory and written through to SQLite before a change is
+// acknowledged. Runs only on the io thread.
+class RuleStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<RuleStore>> Open(storage::SqliteDb* db);
+
+  const Rule* Find(std::string_view name) const;
+  absl::Status Put(Rule rule);
+  absl::Status Remove(const std::string& name);
+  const std::map<std::string, Rule, std::less<>>& rules() const { return rules_; }
+
+ private:
+  explicit RuleStore(storage::SqliteDb* db) : db_(db) {}
+
+  storage::SqliteDb* db_;
+  std::map<std::string, Rule, std::less<>> rules_;
+};
+
+std::string RuleToJson(const Rule& rule);
+absl::StatusOr<Rule> RuleFromJson(std::string_view text);
+
+}  // namespace serval::events

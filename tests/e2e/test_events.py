@@ -1,0 +1,208 @@
+"""Issue 4: EventBridge schedule rules firing Lambda functions, with the AWS CLI and boto3, on a
+simulated clock (--simulated-clock; time moves only when the test says so)."""
+
+import json
+import os
+import time
+import unittest
+
+from botocore.exceptions import ClientError
+
+from serval_harness import ACCOUNT, REGION, ServalProcess, function_arn, unique_name
+from test_async import AsyncBase, logged_events
+
+RULE_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/"
+
+
+class EventsBase(AsyncBase):
+
+    def setUp(self):
+        super().setUp()
+        self.events = self.serval.client("events")
+
+    def rule(self, name, expression, **kw):
+        arn = self.events.put_rule(Name=name, ScheduleExpression=expression, **kw)["RuleArn"]
+        self.assertEqual(arn, RULE_ARN + name)
+        return arn
+
+    def target(self, rule, fn, **kw):
+        out = self.events.put_targets(Rule=rule, Targets=[dict(Id="t1", Arn=function_arn(fn), **kw)])
+        self.assertEqual(out["FailedEntryCount"], 0, out)
+
+    def received(self, fn, count):
+        return self.wait_for(lambda: len(logged_events(self.serval.data_dir, fn)) >= count and
+                             logged_events(self.serval.data_dir, fn), f"{count} deliveries")
+
+
+class SeedConstantInputTest(EventsBase):
+    """The "Simply Serverless" post: a scheduled rule passing constant JSON to a function."""
+
+    def test_cli_put_rule_and_put_targets_from_a_file(self):
+        fn = self.recorder()
+        constant = {"key1": "value1", "key2": {"nested": [1, 2, 3]}, "flag": True}
+        self.serval.cli("events", "put-rule", "--name", "testjson",
+                        "--schedule-expression", "rate(1 minute)")
+        self.serval.cli("lambda", "add-permission", "--function-name", fn, "--statement-id",
+                        "events", "--action", "lambda:InvokeFunction", "--principal",
+                        "events.amazonaws.com", "--source-arn", RULE_ARN + "testjson")
+        targetfile = os.path.join(self.serval.tmp_root, "targetfile")
+        with open(targetfile, "w") as f:
+            json.dump([{"Id": "1", "Arn": function_arn(fn), "Input": json.dumps(constant)}], f)
+        out = self.serval.cli_json("events", "put-targets", "--rule", "testjson",
+                                   "--targets", "file://" + targetfile)
+        self.assertEqual(out["FailedEntryCount"], 0)
+        time.sleep(0.5)
+        self.assertEqual(logged_events(self.serval.data_dir, fn), [], "fired before its time")
+        self.advance(61)
+        self.assertEqual(self.received(fn, 1), [constant])
+        self.advance(60)
+        self.assertEqual(self.received(fn, 2), [constant, constant])
+
+
+class InputModesTest(EventsBase):
+
+    def test_scheduled_event_input_path_and_transformer(self):
+        plain, path, shaped = self.recorder(), self.recorder(), self.recorder()
+        self.rule("modes", "cron(0/5 * * * ? *)")
+        self.events.put_targets(Rule="modes", Targets=[
+            {"Id": "plain", "Arn": function_arn(plain)},
+            {"Id": "path", "Arn": function_arn(path), "InputPath": "$.resources"},
+            {"Id": "shaped", "Arn": function_arn(shaped), "InputTransformer": {
+                "InputPathsMap": {"when": "$.time", "kind": "$.detail-type"},
+                "InputTemplate": '{"at": <when>, "what": "a <kind>", "fixed": 1}'}},
+        ])
+        self.advance(5 * 60)
+        event = self.received(plain, 1)[0]
+        self.assertEqual(event["detail-type"], "Scheduled Event")
+        self.assertEqual(event["source"], "aws.events")
+        self.assertEqual((event["account"], event["region"]), (ACCOUNT, REGION))
+        self.assertEqual(event["resources"], [RULE_ARN + "modes"])
+        self.assertEqual(event["detail"], {})
+        self.assertRegex(event["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d[05]:00Z$")
+        self.assertEqual(self.received(path, 1), [[RULE_ARN + "modes"]])
+        self.assertEqual(self.received(shaped, 1),
+                         [{"at": event["time"], "what": "a Scheduled Event", "fixed": 1}])
+
+    def test_every_fire_of_a_cron_schedule_and_disable_enable(self):
+        fn = self.recorder()
+        self.rule("every5", "cron(0/5 * * * ? *)")
+        self.target("every5", fn, Input='{"n": 1}')
+        self.advance(10 * 60)
+        self.assertEqual(len(self.received(fn, 2)), 2)
+        self.events.disable_rule(Name="every5")
+        self.assertEqual(self.events.describe_rule(Name="every5")["State"], "DISABLED")
+        self.advance(15 * 60)
+        time.sleep(0.5)
+        self.assertEqual(len(logged_events(self.serval.data_dir, fn)), 2)
+        self.events.enable_rule(Name="every5")
+        self.advance(5 * 60)
+        self.assertEqual(len(self.received(fn, 3)), 3)
+
+
+class RulesApiTest(EventsBase):
+    EXTRA_ARGS = ()
+
+    def test_describe_list_and_delete(self):
+        fn = self.recorder()
+        self.rule("api-a", "rate(5 minutes)", Description="first", State="DISABLED")
+        self.rule("api-b", "cron(0 10 * * ? *)")
+        self.rule("other", "rate(1 hour)")
+        described = self.events.describe_rule(Name="api-a")
+        self.assertEqual((described["ScheduleExpression"], described["State"],
+                          described["Description"], described["EventBusName"]),
+                         ("rate(5 minutes)", "DISABLED", "first", "default"))
+        self.assertEqual([r["Name"] for r in self.events.list_rules(NamePrefix="api-")["Rules"]],
+                         ["api-a", "api-b"])
+        page = self.events.list_rules(Limit=1)
+        self.assertEqual(len(page["Rules"]), 1)
+        rest = self.events.list_rules(NextToken=page["NextToken"])["Rules"]
+        self.assertEqual([r["Name"] for r in rest], ["api-b", "other"])
+
+        self.events.tag_resource(ResourceARN=RULE_ARN + "api-b",
+                                 Tags=[{"Key": "team", "Value": "ops"}, {"Key": "x", "Value": "1"}])
+        self.events.untag_resource(ResourceARN=RULE_ARN + "api-b", TagKeys=["x"])
+        self.assertEqual(self.events.list_tags_for_resource(ResourceARN=RULE_ARN + "api-b")["Tags"],
+                         [{"Key": "team", "Value": "ops"}])
+        with self.assertRaises(self.events.exceptions.ResourceNotFoundException):
+            self.events.list_tags_for_resource(ResourceARN=RULE_ARN + "nope")
+
+        self.target("api-a", fn, Input='{"x": 1}')
+        targets = self.events.list_targets_by_rule(Rule="api-a")["Targets"]
+        self.assertEqual(targets, [{"Id": "t1", "Arn": function_arn(fn), "Input": '{"x": 1}'}])
+        self.assertEqual(self.events.list_rule_names_by_target(TargetArn=function_arn(fn))
+                         ["RuleNames"], ["api-a"])
+        with self.assertRaises(ClientError) as ctx:
+            self.events.delete_rule(Name="api-a")
+        self.assertEqual(ctx.exception.response["Error"]["Code"], "ValidationException")
+        self.events.remove_targets(Rule="api-a", Ids=["t1"])
+        self.events.delete_rule(Name="api-a")
+        with self.assertRaises(self.events.exceptions.ResourceNotFoundException):
+            self.events.describe_rule(Name="api-a")
+
+    def test_bad_requests(self):
+        for expression in ("rate(1 minutes)", "rate(0 minutes)", "cron(0 10 * * * *)",
+                           "cron(0 10 * *)", "every day", "rate(5 fortnights)"):
+            with self.subTest(expression=expression), self.assertRaises(ClientError) as ctx:
+                self.events.put_rule(Name="bad", ScheduleExpression=expression)
+            self.assertEqual(ctx.exception.response["Error"]["Code"], "ValidationException")
+            self.assertIn("ScheduleExpression", ctx.exception.response["Error"]["Message"])
+        with self.assertRaises(ClientError) as ctx:
+            self.events.put_rule(Name="bad name!", ScheduleExpression="rate(1 hour)")
+        self.assertEqual(ctx.exception.response["Error"]["Code"], "ValidationException")
+        self.assertEqual(self.events.list_rules()["Rules"], [])
+        with self.assertRaises(self.events.exceptions.ResourceNotFoundException):
+            self.events.put_targets(Rule="missing", Targets=[{"Id": "1", "Arn": function_arn("f")}])
+        self.rule("ok", "rate(1 hour)")
+        out = self.events.put_targets(Rule="ok", Targets=[
+            {"Id": "queue", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q"},
+            {"Id": "two", "Arn": function_arn("f"), "Input": "{}", "InputPath": "$.detail"},
+            {"Id": "json", "Arn": function_arn("f"), "Input": "not json"},
+            {"Id": "good", "Arn": function_arn("f"), "Input": "{}"},
+        ])
+        self.assertEqual(out["FailedEntryCount"], 3)
+        self.assertEqual({e["TargetId"] for e in out["FailedEntries"]}, {"queue", "two", "json"})
+        self.assertEqual([t["Id"] for t in self.events.list_targets_by_rule(Rule="ok")["Targets"]],
+                         ["good"])
+
+
+class RulesSurviveRestartTest(unittest.TestCase):
+
+    def test_rules_and_targets_survive_restart_and_keep_firing(self):
+        first = ServalProcess(extra_args=["--simulated-clock"])
+        self.addCleanup(first.cleanup)
+        self.addCleanup(first.kill)
+        first.start()
+        events = first.client("events")
+        events.put_rule(Name="kept", ScheduleExpression="rate(1 minute)")
+        events.put_targets(Rule="kept", Targets=[{"Id": "1", "Arn": function_arn("gone-fn")}])
+        first.stop()
+        second = ServalProcess(data_dir=first.data_dir, extra_args=["--simulated-clock"])
+        self.addCleanup(second.cleanup)
+        self.addCleanup(second.kill)
+        second.start()
+        events = second.client("events")
+        self.assertEqual(events.describe_rule(Name="kept")["ScheduleExpression"], "rate(1 minute)")
+        self.assertEqual(len(events.list_targets_by_rule(Rule="kept")["Targets"]), 1)
+        second.stop()
+
+
+class ScheduleNextCommandTest(unittest.TestCase):
+
+    def test_prints_fire_times_or_the_problem(self):
+        import subprocess
+        from serval_harness import SERVAL_BIN
+        ok = subprocess.run([SERVAL_BIN, "schedule", "next", "cron(0 18 ? * MON-FRI *)",
+                             "--count", "3"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        lines = ok.stdout.split()
+        self.assertEqual(len(lines), 3)
+        for line in lines:
+            self.assertRegex(line, r"T18:00:00\.000Z$")
+        bad = subprocess.run([SERVAL_BIN, "schedule", "next", "cron(0 18 * * * *)"],
+                             capture_output=True, text=True, timeout=10)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("day-of-month and day-of-week", bad.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
