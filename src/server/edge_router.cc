@@ -43,6 +43,11 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
     response.SetHeader("Content-Type", "application/json");
     return respond(std::move(response));
   }
+  if (path == "/_serval/stats" && request.method == "GET" && stats_json_) {
+    http::Response response{.status = 200, .body = stats_json_()};
+    response.SetHeader("Content-Type", "application/json");
+    return respond(std::move(response));
+  }
   if (path == "/_serval/clock/advance" && request.method == "POST" && advance_clock_) {
     const double seconds =
         std::strtod(request.QueryParam("seconds").value_or("0").c_str(), nullptr);

@@ -27,6 +27,11 @@ class EdgeRouter {
         signature_clock_(signature_clock) {}
 
   void Handle(http::Request&& request, http::Responder respond);
+  // Serves GET /_serval/stats: a JSON document of internal counters (for benchmarks and
+  // operators; unauthenticated like /_serval/health).
+  void SetStatsSource(std::function<std::string()> stats_json) {
+    stats_json_ = std::move(stats_json);
+  }
   // Serves POST /_serval/clock/advance?seconds=N (only with --simulated-clock); `advance` moves
   // the simulated clock and returns its new time.
   void EnableClockControl(std::function<int64_t(int64_t millis)> advance) {
@@ -42,6 +47,7 @@ class EdgeRouter {
   const http::CredentialStore* credentials_;
   const Clock* signature_clock_;  // judges signature timestamps: always real time
   std::function<int64_t(int64_t)> advance_clock_;
+  std::function<std::string()> stats_json_;
 };
 
 }  // namespace serval::server

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <tuple>
 
 #include "common/clock.h"
@@ -72,6 +73,18 @@ void FinishWhenResponsesFlushed(asio::io_context& io, http::Server& server,
   timer->async_wait([&io, &server, give_up, timer](boost::system::error_code) {
     FinishWhenResponsesFlushed(io, server, give_up);
   });
+}
+
+int64_t ResidentKilobytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string key; status >> key;) {
+    if (key == "VmRSS:") {
+      int64_t kilobytes = 0;
+      status >> kilobytes;
+      return kilobytes;
+    }
+  }
+  return 0;
 }
 
 absl::StatusOr<http::CredentialStore> LoadCredentials(const ServeConfig& config,
@@ -201,6 +214,15 @@ int Serve(const ServeConfig& config) {
                                         config.no_auth ? nullptr : &*credentials,
                                         // Signatures carry the client's real time.
                                         &RealClock::Instance());
+  router->SetStatsSource([&] {
+    const events::Scheduler::Stats fired = scheduler.stats();
+    return fmt::format(
+        R"({{"rss_kb":{},"environments":{},"async_events_queued":{},)"
+        R"("scheduler":{{"rules_scheduled":{},"fires":{},"delay_ms":{{"p50":{},"p99":{},"max":{}}}}}}})",
+        ResidentKilobytes(), pool.environment_count(), lambda_service->async_queued(),
+        scheduler.scheduled(), fired.fires, fired.p50_delay_millis, fired.p99_delay_millis,
+        fired.max_delay_millis);
+  });
   if (manual_clock) {
     router->EnableClockControl([&](int64_t millis) {
       manual_clock->Advance(millis);

@@ -89,6 +89,9 @@ class InputModesTest(EventsBase):
         self.target("every5", fn, Input='{"n": 1}')
         self.advance(10 * 60)
         self.assertEqual(len(self.received(fn, 2)), 2)
+        status, _, body = self.serval.raw("GET", "/_serval/stats", sign=False)
+        stats = json.loads(body)["scheduler"]
+        self.assertEqual((status, stats["fires"], stats["rules_scheduled"]), (200, 2, 1))
         self.events.disable_rule(Name="every5")
         self.assertEqual(self.events.describe_rule(Name="every5")["State"], "DISABLED")
         self.advance(15 * 60)

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "services/events/schedule_expression.h"
 
@@ -54,7 +55,15 @@ class Scheduler::Impl {
   }
 
   size_t scheduled() const { return entries_.size(); }
-  Stats stats() const { return stats_; }
+  Stats stats() const {
+    Stats stats = stats_;
+    if (delays_.empty()) return stats;
+    std::vector<int64_t> sorted = delays_;
+    std::sort(sorted.begin(), sorted.end());
+    stats.p50_delay_millis = sorted[(sorted.size() - 1) / 2];
+    stats.p99_delay_millis = sorted[(sorted.size() - 1) * 99 / 100];
+    return stats;
+  }
 
  private:
   struct Entry {
@@ -71,8 +80,16 @@ class Scheduler::Impl {
       due_.erase(due_.begin());
       auto entry = entries_.find(rule);
       if (entry == entries_.end()) continue;
+      // The delay is measured when the targets are handed the event, i.e. after the fires that
+      // came before this one in the same wake-up.
+      const int64_t handed_over = clock_->NowMillis();
       ++stats_.fires;
-      stats_.max_delay_millis = std::max(stats_.max_delay_millis, now - due);
+      stats_.max_delay_millis = std::max(stats_.max_delay_millis, handed_over - due);
+      if (delays_.size() < kDelaySamples) {
+        delays_.push_back(handed_over - due);
+      } else {
+        delays_[stats_.fires % kDelaySamples] = handed_over - due;
+      }
       // Compute the next time before firing: the callback may change or remove the rule.
       auto next = entry->second.expression.NextFireAfter(due);
       if (++fired_now[rule] >= kMaxCatchUpFires && next && *next <= now) {
@@ -113,6 +130,7 @@ class Scheduler::Impl {
   std::map<std::string, Entry> entries_;
   std::set<std::pair<int64_t, std::string>> due_;
   Stats stats_;
+  std::vector<int64_t> delays_;  // ring of the latest kDelaySamples delays
   bool armed_ = false;
   std::chrono::steady_clock::time_point armed_until_;
   bool shut_down_ = false;

@@ -37,11 +37,15 @@ class Scheduler {
   void Shutdown();
 
   size_t scheduled() const;
-  // Fires delivered since start, and how late they were (milliseconds), for benchmarks.
+  // Fires since start and how late they were handed to their targets (milliseconds after the
+  // scheduled instant), over the most recent kDelaySamples fires.
   struct Stats {
     uint64_t fires = 0;
     int64_t max_delay_millis = 0;
+    int64_t p50_delay_millis = 0;
+    int64_t p99_delay_millis = 0;
   };
+  static constexpr size_t kDelaySamples = 65536;
   Stats stats() const;
 
   class Impl;

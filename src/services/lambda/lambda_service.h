@@ -47,6 +47,8 @@ class LambdaService {
   void StopAsync() { async_.Shutdown(); }
   // The (simulated) clock moved: retries that became due run now.
   void OnClockAdvanced() { async_.PumpSoon(); }
+  // Asynchronous invocations accepted and not yet delivered or dropped.
+  size_t async_queued() const { return async_.queued(); }
   // Queues an asynchronous invocation for an event source (schedules, later S3 and SNS), as an
   // Invoke with InvocationType Event would. `function_arn` may carry a qualifier. Events for
   // functions that do not exist are recorded as dropped when they come up for delivery.
