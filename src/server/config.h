@@ -22,6 +22,7 @@ struct ServeConfig {
   // Use a clock that only moves through POST /_serval/clock/advance (for tests of retries and
   // schedules that should not wait real minutes).
   bool simulated_clock = false;
+  int64_t simulated_clock_start_millis = 0;  // where the simulated clock starts; 0: real now
   std::chrono::milliseconds keep_alive{std::chrono::minutes(5)};
   // Concurrent executions across all functions (Lambda's account limit); also the most
   // execution environments kept at once.

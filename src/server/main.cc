@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
   up->add_flag("--simulated-clock", serve.simulated_clock,
                "Testing: time (retry delays, event age) moves only via POST "
                "/_serval/clock/advance?seconds=N");
+  up->add_option("--simulated-clock-start", serve.simulated_clock_start_millis,
+                 "Testing: start the simulated clock at this time (epoch milliseconds)")
+      ->check(CLI::PositiveNumber);
   up->add_option("--credentials-file", serve.credentials_file,
                  "Access keys accepted in request signatures, one 'ACCESS_KEY SECRET' per line "
                  "(default: DATA_DIR/credentials if present, else test/test)");
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
   if (*next) return serval::server::PrintNextFireTimes(expression, count);
 
   if (*up) {
+    if (serve.simulated_clock_start_millis > 0) serve.simulated_clock = true;
     serve.keep_alive = std::chrono::milliseconds(static_cast<int64_t>(keep_alive_seconds * 1000));
     serve.shutdown_grace =
         std::chrono::milliseconds(static_cast<int64_t>(shutdown_grace_seconds * 1000));

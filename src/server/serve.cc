@@ -171,7 +171,11 @@ int Serve(const ServeConfig& config) {
       *credentials->AnyKey();
   // Time that decides behaviour (retries, event age) comes from here; tests move it by hand.
   std::unique_ptr<ManualClock> manual_clock;
-  if (config.simulated_clock) manual_clock = std::make_unique<ManualClock>(RealClock().NowMillis());
+  if (config.simulated_clock) {
+    manual_clock = std::make_unique<ManualClock>(config.simulated_clock_start_millis > 0
+                                                     ? config.simulated_clock_start_millis
+                                                     : RealClock().NowMillis());
+  }
   const Clock* clock =
       manual_clock ? static_cast<const Clock*>(manual_clock.get()) : &RealClock::Instance();
   storage::DurableQueueOptions queue_options;

@@ -8,8 +8,9 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from serval_harness import ACCOUNT, REGION, ServalProcess, function_arn, unique_name
-from test_async import AsyncBase, logged_events
+from serval_harness import (
+    ACCOUNT, REGION, ROLE, ServalProcess, function_arn, make_zip, unique_name)
+from test_async import RECORDER, AsyncBase, logged_events
 
 RULE_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/"
 
@@ -186,6 +187,54 @@ class RulesSurviveRestartTest(unittest.TestCase):
         events = second.client("events")
         self.assertEqual(events.describe_rule(Name="kept")["ScheduleExpression"], "rate(1 minute)")
         self.assertEqual(len(events.list_targets_by_rule(Rule="kept")["Targets"]), 1)
+        second.stop()
+
+
+class MissedFiresTest(unittest.TestCase):
+    """Fire times that pass while Serval is down are skipped, not replayed (docs/scheduling.md)."""
+
+    def start(self, start_millis, data_dir=None):
+        serval = ServalProcess(data_dir=data_dir,
+                               extra_args=["--simulated-clock-start", str(start_millis)])
+        self.addCleanup(serval.cleanup)
+        self.addCleanup(serval.kill)
+        serval.start()
+        return serval
+
+    def advance(self, serval, seconds):
+        status, _, body = serval.raw("POST", f"/_serval/clock/advance?seconds={seconds}",
+                                     sign=False)
+        self.assertEqual(status, 200, body)
+
+    def deliveries(self, serval, fn, expected):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            events = logged_events(serval.data_dir, fn)
+            if len(events) >= expected:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # and no more than that arrive
+        return len(logged_events(serval.data_dir, fn))
+
+    def test_fire_times_missed_while_down_are_skipped(self):
+        start = (int(time.time()) // 60) * 60_000 + 10_000  # 10 s past a whole minute
+        first = self.start(start)
+        fn = unique_name("missed")
+        first.client().create_function(
+            FunctionName=fn, Runtime="python3.12", Role=ROLE, Handler="rec.lambda_handler",
+            Code={"ZipFile": make_zip({"rec.py": RECORDER})})
+        events = first.client("events")
+        events.put_rule(Name="minutely", ScheduleExpression="rate(1 minute)")
+        events.put_targets(Rule="minutely", Targets=[{"Id": "1", "Arn": function_arn(fn)}])
+        self.advance(first, 60)
+        self.assertEqual(self.deliveries(first, fn, 1), 1)
+        first.stop()
+        # Serval comes back ten minutes later: nine fire times passed while it was down.
+        second = self.start(start + 10 * 60_000, data_dir=first.data_dir)
+        self.advance(second, 30)
+        self.assertEqual(self.deliveries(second, fn, 1), 1, "missed fire times were replayed")
+        self.advance(second, 30)
+        self.assertEqual(self.deliveries(second, fn, 2), 2)
         second.stop()
 
 

@@ -20,6 +20,10 @@ import {
   ListTagsCommand, AddPermissionCommand, GetPolicyCommand, PutFunctionEventInvokeConfigCommand,
   GetFunctionEventInvokeConfigCommand,
 } from '@aws-sdk/client-lambda';
+import {
+  EventBridgeClient, PutRuleCommand, DescribeRuleCommand, ListRulesCommand, PutTargetsCommand,
+  ListTargetsByRuleCommand, RemoveTargetsCommand, DeleteRuleCommand,
+} from '@aws-sdk/client-eventbridge';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..', '..');
@@ -327,4 +331,41 @@ test('a wrong secret is refused with InvalidSignatureException', async () => {
     return true;
   });
   wrong.destroy();
+});
+
+// ---- schedules (issue 4) ------------------------------------------------------------------------
+test('EventBridge rules and targets through @aws-sdk/client-eventbridge', async () => {
+  const events = new EventBridgeClient({ endpoint, region: 'us-east-1', maxAttempts: 1,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const fn = uniq('js-target');
+  const created = await createFn(fn, echoZip(), 'python3.12', 'echo.lambda_handler');
+  const rule = uniq('js-rule');
+  const put = await events.send(new PutRuleCommand({ Name: rule,
+    ScheduleExpression: 'cron(0 18 ? * MON-FRI *)', Description: 'weekday evenings' }));
+  assert.equal(put.RuleArn, `arn:aws:events:us-east-1:000000000000:rule/${rule}`);
+  const described = await events.send(new DescribeRuleCommand({ Name: rule }));
+  assert.equal(described.State, 'ENABLED');
+  assert.equal(described.ScheduleExpression, 'cron(0 18 ? * MON-FRI *)');
+  const listed = await events.send(new ListRulesCommand({ NamePrefix: rule }));
+  assert.deepEqual(listed.Rules.map((r) => r.Name), [rule]);
+
+  const targets = await events.send(new PutTargetsCommand({ Rule: rule, Targets: [
+    { Id: 'fn', Arn: created.FunctionArn, Input: JSON.stringify({ constant: true }) },
+    { Id: 'queue', Arn: 'arn:aws:sqs:us-east-1:000000000000:q' },
+  ] }));
+  assert.equal(targets.FailedEntryCount, 1);
+  assert.equal(targets.FailedEntries[0].TargetId, 'queue');
+  const byRule = await events.send(new ListTargetsByRuleCommand({ Rule: rule }));
+  assert.deepEqual(byRule.Targets.map((t) => [t.Id, t.Input]), [['fn', '{"constant":true}']]);
+
+  await assert.rejects(events.send(new DeleteRuleCommand({ Name: rule })),
+    (err) => err.name === 'ValidationException');
+  await assert.rejects(events.send(new PutRuleCommand({ Name: uniq('bad'),
+    ScheduleExpression: 'rate(1 minutes)' })), (err) => err.name === 'ValidationException');
+  await assert.rejects(events.send(new DescribeRuleCommand({ Name: uniq('none') })),
+    (err) => err.name === 'ResourceNotFoundException');
+  await events.send(new RemoveTargetsCommand({ Rule: rule, Ids: ['fn'] }));
+  await events.send(new DeleteRuleCommand({ Name: rule }));
+  await client.send(new DeleteFunctionCommand({ FunctionName: fn }));
+  events.destroy();
 });
