@@ -2,33 +2,11 @@
 
 #include <boost/json.hpp>
 
+#include "common/json_fields.h"
+
 namespace serval::events {
-namespace {
 
 namespace json = boost::json;
-
-json::object StringMap(const std::map<std::string, std::string>& map) {
-  json::object out;
-  for (const auto& [key, value] : map) out[key] = value;
-  return out;
-}
-
-std::string Text(const json::object& in, const char* key) {
-  const json::value* value = in.if_contains(key);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
-
-std::map<std::string, std::string> StringMapFrom(const json::object& in, const char* key) {
-  std::map<std::string, std::string> map;
-  const json::value* value = in.if_contains(key);
-  if (!value || !value->is_object()) return map;
-  for (const auto& [k, v] : value->get_object()) {
-    if (v.is_string()) map[std::string(k)] = std::string(v.get_string());
-  }
-  return map;
-}
-
-}  // namespace
 
 std::string RuleToJson(const Rule& rule) {
   json::array targets;
@@ -38,8 +16,9 @@ std::string RuleToJson(const Rule& rule) {
                        {"input", target.input},
                        {"input_path", target.input_path}};
     if (target.has_transformer) {
-      entry["transformer"] = json::object{{"paths", StringMap(target.transformer.input_paths_map)},
-                                          {"template", target.transformer.input_template}};
+      entry["transformer"] =
+          json::object{{"paths", StringMapToJson(target.transformer.input_paths_map)},
+                       {"template", target.transformer.input_template}};
     }
     targets.push_back(std::move(entry));
   }
@@ -49,40 +28,39 @@ std::string RuleToJson(const Rule& rule) {
                                       {"enabled", rule.enabled},
                                       {"description", rule.description},
                                       {"role_arn", rule.role_arn},
-                                      {"tags", StringMap(rule.tags)},
+                                      {"tags", StringMapToJson(rule.tags)},
                                       {"created_millis", rule.created_millis},
                                       {"targets", std::move(targets)}});
 }
 
 absl::StatusOr<Rule> RuleFromJson(std::string_view text) {
-  json::error_code ec;
-  json::value parsed = json::parse(json::string_view(text.data(), text.size()), ec);
-  if (ec || !parsed.is_object()) return absl::DataLossError("stored rule is not JSON");
-  const json::object& in = parsed.get_object();
+  auto parsed = ParseStoredObject(text);
+  if (!parsed.ok()) return parsed.status();
+  const json::object& in = *parsed;
   Rule rule;
-  rule.name = Text(in, "name");
-  rule.schedule_expression = Text(in, "schedule_expression");
-  rule.event_pattern = Text(in, "event_pattern");
+  rule.name = StringMember(in, "name");
+  rule.schedule_expression = StringMember(in, "schedule_expression");
+  rule.event_pattern = StringMember(in, "event_pattern");
   const json::value* enabled = in.if_contains("enabled");
   rule.enabled = !enabled || !enabled->is_bool() || enabled->get_bool();
-  rule.description = Text(in, "description");
-  rule.role_arn = Text(in, "role_arn");
-  rule.tags = StringMapFrom(in, "tags");
-  const json::value* created = in.if_contains("created_millis");
-  rule.created_millis = created && created->is_int64() ? created->get_int64() : 0;
+  rule.description = StringMember(in, "description");
+  rule.role_arn = StringMember(in, "role_arn");
+  rule.tags = StringMapFromJson(in.if_contains("tags"));
+  rule.created_millis = IntMember(in, "created_millis", 0);
   if (const json::value* targets = in.if_contains("targets"); targets && targets->is_array()) {
     for (const json::value& item : targets->get_array()) {
       if (!item.is_object()) continue;
       const json::object& entry = item.get_object();
-      Target target{.id = Text(entry, "id"),
-                    .arn = Text(entry, "arn"),
-                    .input = Text(entry, "input"),
-                    .input_path = Text(entry, "input_path")};
+      Target target{.id = StringMember(entry, "id"),
+                    .arn = StringMember(entry, "arn"),
+                    .input = StringMember(entry, "input"),
+                    .input_path = StringMember(entry, "input_path")};
       if (const json::value* transformer = entry.if_contains("transformer");
           transformer && transformer->is_object()) {
         target.has_transformer = true;
-        target.transformer.input_paths_map = StringMapFrom(transformer->get_object(), "paths");
-        target.transformer.input_template = Text(transformer->get_object(), "template");
+        target.transformer.input_paths_map =
+            StringMapFromJson(transformer->get_object().if_contains("paths"));
+        target.transformer.input_template = StringMember(transformer->get_object(), "template");
       }
       const std::string id = target.id;
       rule.targets[id] = std::move(target);

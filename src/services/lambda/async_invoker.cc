@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "common/json_fields.h"
 #include "common/json_validate.h"
 #include "common/time_format.h"
 
@@ -40,10 +41,9 @@ std::string EncodeAsyncEvent(const AsyncEvent& event) {
 }
 
 absl::StatusOr<AsyncEvent> DecodeAsyncEvent(std::string_view payload) {
-  json::error_code ec;
-  json::value parsed = json::parse(json::string_view(payload.data(), payload.size()), ec);
-  if (ec || !parsed.is_object()) return absl::DataLossError("queued event is not JSON");
-  const json::object& in = parsed.get_object();
+  auto parsed = ParseStoredObject(payload);
+  if (!parsed.ok()) return parsed.status();
+  const json::object& in = *parsed;
   AsyncEvent event;
   for (auto [key, field] :
        {std::pair{"request_id", &event.request_id}, std::pair{"function", &event.function},

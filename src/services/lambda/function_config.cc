@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/json_fields.h"
 #include "common/time_format.h"
 
 namespace serval::lambda {
@@ -9,25 +10,10 @@ namespace {
 
 namespace json = boost::json;
 
-json::object StringMap(const std::map<std::string, std::string>& map) {
-  json::object object;
-  for (const auto& [key, value] : map) object[key] = value;
-  return object;
-}
-
 json::array StringArray(const std::vector<std::string>& strings) {
   json::array array;
   for (const auto& item : strings) array.emplace_back(item);
   return array;
-}
-
-std::map<std::string, std::string> StringMapFrom(const json::value* value) {
-  std::map<std::string, std::string> map;
-  if (!value || !value->is_object()) return map;
-  for (const auto& [key, entry] : value->get_object()) {
-    if (entry.is_string()) map[std::string(key)] = std::string(entry.get_string());
-  }
-  return map;
 }
 
 }  // namespace
@@ -48,7 +34,7 @@ void WriteFunctionConfiguration(const FunctionConfig& config, const AccountConte
   out["LastModified"] = FormatLambdaTimestamp(config.last_modified_millis);
   out["CodeSha256"] = config.code_sha256;
   out["Version"] = config.version;
-  out["Environment"] = json::object{{"Variables", StringMap(config.variables)}};
+  out["Environment"] = json::object{{"Variables", StringMapToJson(config.variables)}};
   out["TracingConfig"] = json::object{{"Mode", "PassThrough"}};
   out["RevisionId"] = config.revision_id;
   out["State"] = "Active";
@@ -71,12 +57,12 @@ std::string ToStorageJson(const FunctionConfig& config) {
   out["memory_mb"] = config.memory_mb;
   out["timeout_seconds"] = config.timeout_seconds;
   out["ephemeral_storage_mb"] = config.ephemeral_storage_mb;
-  out["variables"] = StringMap(config.variables);
+  out["variables"] = StringMapToJson(config.variables);
   out["architectures"] = StringArray(config.architectures);
-  out["tags"] = StringMap(config.tags);
+  out["tags"] = StringMapToJson(config.tags);
   json::object policies;
   for (const auto& [qualifier, statements] : config.policies) {
-    policies[qualifier] = StringMap(statements);
+    policies[qualifier] = StringMapToJson(statements);
   }
   out["policies"] = std::move(policies);
   if (config.reserved_concurrency) out["reserved_concurrency"] = *config.reserved_concurrency;
@@ -101,39 +87,20 @@ std::string ToStorageJson(const FunctionConfig& config) {
   return json::serialize(out);
 }
 
-namespace {
-
-absl::StatusOr<json::object> ParseStored(std::string_view text) {
-  json::error_code ec;
-  json::value parsed = json::parse(json::string_view(text.data(), text.size()), ec);
-  if (ec || !parsed.is_object()) return absl::DataLossError("stored record is not a JSON object");
-  return std::move(parsed.get_object());
-}
-
-}  // namespace
-
 absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text) {
-  auto parsed = ParseStored(text);
+  auto parsed = ParseStoredObject(text);
   if (!parsed.ok()) return parsed.status();
   const json::object& in = *parsed;
-  auto text_of = [&in](const char* key) -> std::string {
-    const json::value* value = in.if_contains(key);
-    return value && value->is_string() ? std::string(value->get_string()) : std::string();
-  };
-  auto int_of = [&in](const char* key, int64_t fallback) -> int64_t {
-    const json::value* value = in.if_contains(key);
-    return value && value->is_int64() ? value->get_int64() : fallback;
-  };
   FunctionConfig config;
-  config.name = text_of("name");
-  config.runtime = text_of("runtime");
-  config.role = text_of("role");
-  config.handler = text_of("handler");
-  config.description = text_of("description");
-  config.memory_mb = static_cast<int>(int_of("memory_mb", 128));
-  config.timeout_seconds = static_cast<int>(int_of("timeout_seconds", 3));
-  config.ephemeral_storage_mb = static_cast<int>(int_of("ephemeral_storage_mb", 512));
-  config.variables = StringMapFrom(in.if_contains("variables"));
+  config.name = StringMember(in, "name");
+  config.runtime = StringMember(in, "runtime");
+  config.role = StringMember(in, "role");
+  config.handler = StringMember(in, "handler");
+  config.description = StringMember(in, "description");
+  config.memory_mb = static_cast<int>(IntMember(in, "memory_mb", 128));
+  config.timeout_seconds = static_cast<int>(IntMember(in, "timeout_seconds", 3));
+  config.ephemeral_storage_mb = static_cast<int>(IntMember(in, "ephemeral_storage_mb", 512));
+  config.variables = StringMapFromJson(in.if_contains("variables"));
   config.architectures.clear();
   if (const json::value* list = in.if_contains("architectures"); list && list->is_array()) {
     for (const auto& item : list->get_array()) {
@@ -141,10 +108,10 @@ absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text) {
     }
   }
   if (config.architectures.empty()) config.architectures = {"x86_64"};
-  config.tags = StringMapFrom(in.if_contains("tags"));
+  config.tags = StringMapFromJson(in.if_contains("tags"));
   if (const json::value* policies = in.if_contains("policies"); policies && policies->is_object()) {
     for (const auto& [qualifier, statements] : policies->get_object()) {
-      config.policies[std::string(qualifier)] = StringMapFrom(&statements);
+      config.policies[std::string(qualifier)] = StringMapFromJson(&statements);
     }
   }
   if (const json::value* configs = in.if_contains("event_invoke_configs");
@@ -152,36 +119,29 @@ absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text) {
     for (const auto& [qualifier, value] : configs->get_object()) {
       if (!value.is_object()) continue;
       const json::object& stored = value.get_object();
-      auto number = [&stored](const char* key, int64_t fallback) {
-        const json::value* field = stored.if_contains(key);
-        return field && field->is_int64() ? field->get_int64() : fallback;
-      };
-      auto text = [&stored](const char* key) {
-        const json::value* field = stored.if_contains(key);
-        return field && field->is_string() ? std::string(field->get_string()) : std::string();
-      };
       EventInvokeConfig& event = config.event_invoke_configs[std::string(qualifier)];
-      event.maximum_retry_attempts = static_cast<int>(number("maximum_retry_attempts", 2));
+      event.maximum_retry_attempts =
+          static_cast<int>(IntMember(stored, "maximum_retry_attempts", 2));
       event.maximum_event_age_seconds =
-          static_cast<int>(number("maximum_event_age_seconds", 21600));
-      event.on_success_destination = text("on_success");
-      event.on_failure_destination = text("on_failure");
-      event.last_modified_millis = number("last_modified_millis", 0);
+          static_cast<int>(IntMember(stored, "maximum_event_age_seconds", 21600));
+      event.on_success_destination = StringMember(stored, "on_success");
+      event.on_failure_destination = StringMember(stored, "on_failure");
+      event.last_modified_millis = IntMember(stored, "last_modified_millis", 0);
     }
   }
   if (const json::value* reserved = in.if_contains("reserved_concurrency");
       reserved && reserved->is_int64()) {
     config.reserved_concurrency = static_cast<int>(reserved->get_int64());
   }
-  config.code_sha256 = text_of("code_sha256");
-  config.code_id = text_of("code_id");
-  config.code_size = int_of("code_size", 0);
-  config.last_modified_millis = int_of("last_modified_millis", 0);
-  config.revision_id = text_of("revision_id");
-  config.version = text_of("version");
+  config.code_sha256 = StringMember(in, "code_sha256");
+  config.code_id = StringMember(in, "code_id");
+  config.code_size = IntMember(in, "code_size", 0);
+  config.last_modified_millis = IntMember(in, "last_modified_millis", 0);
+  config.revision_id = StringMember(in, "revision_id");
+  config.version = StringMember(in, "version");
   if (config.version.empty()) config.version = kLatest;
-  config.last_published_version = static_cast<int>(int_of("last_published_version", 0));
-  config.published_revision_id = text_of("published_revision_id");
+  config.last_published_version = static_cast<int>(IntMember(in, "last_published_version", 0));
+  config.published_revision_id = StringMember(in, "published_revision_id");
   if (config.name.empty() || config.code_id.empty()) {
     return absl::DataLossError("stored function lacks a name or code");
   }
@@ -216,7 +176,7 @@ std::string AliasToStorageJson(const AliasConfig& alias) {
 }
 
 absl::StatusOr<AliasConfig> AliasFromStorageJson(std::string_view text) {
-  auto parsed = ParseStored(text);
+  auto parsed = ParseStoredObject(text);
   if (!parsed.ok()) return parsed.status();
   const json::object& in = *parsed;
   AliasConfig alias;

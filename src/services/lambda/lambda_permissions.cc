@@ -9,6 +9,7 @@
 
 #include "common/aws_error.h"
 #include "common/ids.h"
+#include "common/json_fields.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/function_request.h"
 #include "services/lambda/lambda_service.h"
@@ -21,11 +22,6 @@ namespace json = boost::json;
 constexpr size_t kMaxTags = 50;
 // AWS keeps this many concurrent executions for functions without a reservation.
 constexpr int kMinUnreservedConcurrency = 100;
-
-std::string StringField(const json::object& body, const char* key) {
-  const json::value* value = body.if_contains(key);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
 
 absl::Status TagsOnlyOnFunctions() {
   return InvalidParameter("Tags are supported on functions only, not on versions or aliases");
@@ -113,9 +109,9 @@ void LambdaService::AddPermission(Call& call) {
   }
   auto body = ParseBody(call.request.body);
   if (!body.ok()) return call.Fail(body.status());
-  const std::string sid = StringField(*body, "StatementId");
-  const std::string action = StringField(*body, "Action");
-  const std::string principal = StringField(*body, "Principal");
+  const std::string sid = StringMember(*body, "StatementId");
+  const std::string action = StringMember(*body, "Action");
+  const std::string principal = StringMember(*body, "Principal");
   for (const auto& [field, value] : {std::pair{"statementId", &sid}, std::pair{"action", &action},
                                      std::pair{"principal", &principal}}) {
     if (value->empty()) {
@@ -140,7 +136,7 @@ void LambdaService::AddPermission(Call& call) {
         sid_ok ? action : sid, sid_ok ? "action" : "statementId")));
   }
   const FunctionConfig& latest = *call.function->latest.config;
-  const std::string revision = StringField(*body, "RevisionId");
+  const std::string revision = StringMember(*body, "RevisionId");
   if (!revision.empty() && revision != latest.revision_id) return call.Fail(RevisionMismatch());
   if (auto existing = latest.policies.find(call.qualifier);
       existing != latest.policies.end() && existing->second.count(sid)) {
@@ -156,20 +152,20 @@ void LambdaService::AddPermission(Call& call) {
   statement["Action"] = action;
   statement["Resource"] = LambdaFunctionArn(deps_.account, call.name, call.qualifier);
   json::object condition;
-  if (auto arn = StringField(*body, "SourceArn"); !arn.empty()) {
+  if (auto arn = StringMember(*body, "SourceArn"); !arn.empty()) {
     condition["ArnLike"] = json::object{{"AWS:SourceArn", arn}};
   }
   json::object equals;
-  if (auto account = StringField(*body, "SourceAccount"); !account.empty()) {
+  if (auto account = StringMember(*body, "SourceAccount"); !account.empty()) {
     equals["AWS:SourceAccount"] = account;
   }
-  if (auto org = StringField(*body, "PrincipalOrgID"); !org.empty()) {
+  if (auto org = StringMember(*body, "PrincipalOrgID"); !org.empty()) {
     equals["aws:PrincipalOrgID"] = org;
   }
-  if (auto token = StringField(*body, "EventSourceToken"); !token.empty()) {
+  if (auto token = StringMember(*body, "EventSourceToken"); !token.empty()) {
     equals["lambda:EventSourceToken"] = token;
   }
-  if (auto auth = StringField(*body, "FunctionUrlAuthType"); !auth.empty()) {
+  if (auto auth = StringMember(*body, "FunctionUrlAuthType"); !auth.empty()) {
     equals["lambda:FunctionUrlAuthType"] = auth;
   }
   if (!equals.empty()) condition["StringEquals"] = std::move(equals);

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "common/ids.h"
+#include "common/json_fields.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/function_request.h"
 #include "services/lambda/lambda_service.h"
@@ -15,11 +16,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr int kDefaultListMaxItems = 50;
-
-std::string StringField(const json::object& body, const char* key) {
-  const json::value* value = body.if_contains(key);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
 
 }  // namespace
 
@@ -41,17 +37,17 @@ void LambdaService::PublishVersion(Call& call) {
   auto body = ParseBody(call.request.body.empty() ? "{}" : call.request.body);
   if (!body.ok()) return call.Fail(body.status());
   const FunctionConfig& latest = *call.function->latest.config;
-  const std::string sha = StringField(*body, "CodeSha256");
+  const std::string sha = StringMember(*body, "CodeSha256");
   if (!sha.empty() && sha != latest.code_sha256) {
     return call.Fail(InvalidParameter(fmt::format(
         "CodeSHA256 ({}) is different from current CodeSHA256 in $LATEST ({}). Please try again",
         sha, latest.code_sha256)));
   }
-  const std::string revision = StringField(*body, "RevisionId");
+  const std::string revision = StringMember(*body, "RevisionId");
   if (!revision.empty() && revision != latest.revision_id) {
     return call.Fail(RevisionMismatch());
   }
-  auto published = PublishLatest(call.name, StringField(*body, "Description"));
+  auto published = PublishLatest(call.name, StringMember(*body, "Description"));
   if (!published.ok()) return call.Fail(published.status());
   json::object out;
   WriteFunctionConfiguration(*(*published)->config, deps_.account, out);
@@ -117,7 +113,7 @@ void LambdaService::CreateAlias(Call& call) {
   auto body = ParseBody(call.request.body);
   if (!body.ok()) return call.Fail(body.status());
   AliasConfig alias;
-  alias.name = StringField(*body, "Name");
+  alias.name = StringMember(*body, "Name");
   if (auto status = ValidateAliasName(alias.name); !status.ok()) return call.Fail(status);
   if (auto status = ApplyAliasFields(*body, alias); !status.ok()) return call.Fail(status);
   if (alias.function_version.empty()) {
@@ -189,7 +185,7 @@ void LambdaService::UpdateAlias(Call& call) {
   }
   auto body = ParseBody(call.request.body);
   if (!body.ok()) return call.Fail(body.status());
-  const std::string revision = StringField(*body, "RevisionId");
+  const std::string revision = StringMember(*body, "RevisionId");
   if (!revision.empty() && revision != existing->second.revision_id) {
     return call.Fail(RevisionMismatch());
   }
