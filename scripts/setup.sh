@@ -89,9 +89,12 @@ start_and_deploy_demo() {
       --runtime python3.12 --handler app.lambda_handler \
       --role arn:aws:iam::000000000000:role/serval-demo --zip-file "fileb://$zip" >/dev/null
   fi
-  log "Demo function 'hello' deployed. Try:"
-  echo "  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \\"
-  echo "    aws --endpoint-url $endpoint lambda invoke --function-name hello out.json && cat out.json"
+  build/serval deploy blueprints/survival --endpoint-url "$endpoint"
+  log "Demo functions 'hello' and 'survival' deployed. Try:"
+  echo "  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1"
+  echo "  aws --endpoint-url $endpoint lambda invoke --function-name hello out.json && cat out.json"
+  echo "  aws --endpoint-url $endpoint lambda invoke --function-name survival \\"
+  echo "    --payload fileb://blueprints/survival/fixtures/seed_tcga_request.json out.json && cat out.json"
   echo "  Stop Serval with: kill \$(cat .serval/serval.pid)"
 }
 

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <array>
@@ -732,6 +733,48 @@ PayloadKind ClassifyPayloadHash(std::string_view value) {
   return DecodeHexDigest(value, &ignored) ? PayloadKind::kHex : PayloadKind::kInvalid;
 }
 
+// The signature `signed_request` should carry (its own signature field is not used), computed
+// from the canonical request and the string to sign. `headers_ok` is false when SignedHeaders
+// names a header the request lacks or is not a valid list.
+Digest ComputeSignature(Sha256& sha, const Request& request, const SignedRequest& signed_request,
+                        std::string_view payload_hash, const std::string& secret, bool is_s3,
+                        bool* headers_ok) {
+  const ScopeView& scope = signed_request.scope;
+  std::string canonical;
+  canonical.reserve(256 + request.target.size() * 2 + signed_request.signed_headers.size() * 4);
+  canonical.append(request.method);
+  canonical.push_back('\n');
+  AppendCanonicalPath(request.RawPath(), is_s3, &canonical);
+  canonical.push_back('\n');
+  AppendCanonicalQuery(*signed_request.query, signed_request.presigned, &canonical);
+  canonical.push_back('\n');
+  *headers_ok = AppendCanonicalHeaders(request, signed_request.signed_headers, &canonical);
+  canonical.append(signed_request.signed_headers);
+  canonical.push_back('\n');
+  canonical.append(payload_hash);
+
+  // String to sign: algorithm, time, scope, hash of the canonical request.
+  std::string to_sign;
+  to_sign.reserve(kAlgorithm.size() + 16 + scope.date.size() + scope.region.size() +
+                  scope.service.size() + kTerminator.size() + 2 * kDigestSize + 8);
+  to_sign.append(kAlgorithm);
+  to_sign.push_back('\n');
+  to_sign.append(signed_request.amz_date);
+  to_sign.push_back('\n');
+  to_sign.append(scope.date);
+  to_sign.push_back('/');
+  to_sign.append(scope.region);
+  to_sign.push_back('/');
+  to_sign.append(scope.service);
+  to_sign.push_back('/');
+  to_sign.append(kTerminator);
+  to_sign.push_back('\n');
+  AppendHex(sha.Of(canonical), &to_sign);
+
+  const Digest signing_key = SigningKey(sha, secret, scope.date, scope.region, scope.service);
+  return HmacSha256(sha, {}, AsView(signing_key), to_sign);
+}
+
 absl::Status Verify(const Request& request, const SignedRequest& signed_request,
                     const CredentialStore& credentials, VerifiedCaller* caller) {
   const ScopeView& scope = signed_request.scope;
@@ -760,43 +803,12 @@ absl::Status Verify(const Request& request, const SignedRequest& signed_request,
     payload_hash = computed_hash;
   }
 
-  // Canonical request.
-  std::string canonical;
-  canonical.reserve(256 + request.target.size() * 2 + signed_request.signed_headers.size() * 4);
-  canonical.append(request.method);
-  canonical.push_back('\n');
-  AppendCanonicalPath(request.RawPath(), is_s3, &canonical);
-  canonical.push_back('\n');
-  AppendCanonicalQuery(*signed_request.query, signed_request.presigned, &canonical);
-  canonical.push_back('\n');
-  if (!AppendCanonicalHeaders(request, signed_request.signed_headers, &canonical)) {
+  bool headers_ok = true;
+  const Digest expected =
+      ComputeSignature(sha, request, signed_request, payload_hash, *secret, is_s3, &headers_ok);
+  if (!headers_ok) {
     return Malformed(dialect, signed_request.presigned, "SignedHeaders is not a valid list.");
   }
-  canonical.append(signed_request.signed_headers);
-  canonical.push_back('\n');
-  canonical.append(payload_hash);
-
-  // String to sign: algorithm, time, scope, hash of the canonical request.
-  std::string to_sign;
-  to_sign.reserve(kAlgorithm.size() + 16 + scope.date.size() + scope.region.size() +
-                  scope.service.size() + kTerminator.size() + 2 * kDigestSize + 8);
-  to_sign.append(kAlgorithm);
-  to_sign.push_back('\n');
-  to_sign.append(signed_request.amz_date);
-  to_sign.push_back('\n');
-  to_sign.append(scope.date);
-  to_sign.push_back('/');
-  to_sign.append(scope.region);
-  to_sign.push_back('/');
-  to_sign.append(scope.service);
-  to_sign.push_back('/');
-  to_sign.append(kTerminator);
-  to_sign.push_back('\n');
-  AppendHex(sha.Of(canonical), &to_sign);
-
-  // Signing key and signature.
-  const Digest signing_key = SigningKey(sha, *secret, scope.date, scope.region, scope.service);
-  const Digest expected = HmacSha256(sha, {}, AsView(signing_key), to_sign);
 
   Digest provided;
   if (!DecodeHexDigest(signed_request.signature, &provided) ||
@@ -839,7 +851,8 @@ absl::Status Verify(const Request& request, const SignedRequest& signed_request,
         caller->payload = PayloadSigning::kStreamingSigned;
         caller->seed_signature.assign(signed_request.signature);
         caller->amz_date.assign(signed_request.amz_date);
-        caller->signing_key.assign(AsView(signing_key));
+        caller->signing_key.assign(
+            AsView(SigningKey(sha, *secret, scope.date, scope.region, scope.service)));
         break;
       case PayloadKind::kInvalid:
         break;  // refused above
@@ -1122,6 +1135,42 @@ int SigV4HttpStatus(const absl::Status& status) {
 
 bool IsMissingAuthentication(const absl::Status& status) {
   return AwsErrorCode(status) == "MissingAuthenticationTokenException";
+}
+
+void SignRequest(Request& request, std::string_view access_key, std::string_view secret,
+                 std::string_view region, std::string_view service, int64_t now_millis) {
+  Sha256& sha = Sha256::ForThisThread();
+  const std::string amz_date = FormatAmzDate(now_millis / 1000);
+  std::string payload_hash;
+  AppendHex(sha.Of(request.body), &payload_hash);
+  auto set_header = [&request](std::string name, std::string value) {
+    for (auto& [key, existing] : request.headers) {
+      if (key.size() == name.size() && strncasecmp(key.c_str(), name.c_str(), key.size()) == 0) {
+        existing = std::move(value);
+        return;
+      }
+    }
+    request.headers.emplace_back(std::move(name), std::move(value));
+  };
+  set_header("X-Amz-Date", amz_date);
+  set_header("X-Amz-Content-Sha256", payload_hash);
+  absl::InlinedVector<QueryPair, 16> query;
+  SplitQuery(request.RawQuery(), &query);
+  const std::string date = amz_date.substr(0, 8);
+  SignedRequest signed_request;
+  signed_request.scope = ScopeView{access_key, date, region, service};
+  signed_request.amz_date = amz_date;
+  signed_request.signed_headers = "host;x-amz-content-sha256;x-amz-date";
+  signed_request.query = &query;
+  bool headers_ok = true;
+  const Digest signature = ComputeSignature(sha, request, signed_request, payload_hash,
+                                            std::string(secret), service == "s3", &headers_ok);
+  std::string authorization =
+      std::string(kAlgorithm) + " Credential=" + std::string(access_key) + "/" + date + "/" +
+      std::string(region) + "/" + std::string(service) + "/" + std::string(kTerminator) +
+      ", SignedHeaders=" + std::string(signed_request.signed_headers) + ", Signature=";
+  AppendHex(signature, &authorization);
+  set_header("Authorization", std::move(authorization));
 }
 
 }  // namespace serval::http

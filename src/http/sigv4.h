@@ -133,4 +133,11 @@ int SigV4HttpStatus(const absl::Status& status);
 // such requests as anonymous rather than refusing them outright).
 bool IsMissingAuthentication(const absl::Status& status);
 
+// Signs `request` for `service` in `region` (header form), as the AWS SDKs do: sets X-Amz-Date,
+// X-Amz-Content-Sha256 (the body's SHA-256) and Authorization over host, x-amz-content-sha256
+// and x-amz-date. The request must already carry its Host header. For Serval's own clients
+// (`serval deploy`) and benchmarks.
+void SignRequest(Request& request, std::string_view access_key, std::string_view secret,
+                 std::string_view region, std::string_view service, int64_t now_millis);
+
 }  // namespace serval::http

@@ -830,3 +830,37 @@ TEST(CredentialStore, FileKeysVerifyRequests) {
 
 }  // namespace
 }  // namespace serval::http
+
+namespace serval::http {
+namespace {
+
+TEST(SignRequest, ProducesSignaturesTheVerifierAccepts) {
+  const int64_t now = 1768473000000;  // 2026-01-15T10:30:00Z
+  const CredentialStore store = CredentialStore::WithDefaultKey();
+  for (const char* target : {"/2015-03-31/functions", "/2015-03-31/functions/a%3Ab/invocations",
+                             "/2017-03-31/tags/arn%3Aaws%3Alambda?tagKeys=a&tagKeys=b"}) {
+    Request request;
+    request.method = "POST";
+    request.target = target;
+    request.headers = {{"Host", "127.0.0.1:4566"}, {"Content-Type", "application/json"}};
+    request.body = R"({"FunctionName":"f"})";
+    SignRequest(request, "test", "test", "us-east-1", "lambda", now);
+    VerifiedCaller caller;
+    EXPECT_TRUE(VerifySigV4(request, store, now + 1000, &caller).ok()) << target;
+    EXPECT_EQ(caller.scope.service, "lambda");
+    // Signing again (a retry) replaces the headers instead of adding a second set.
+    SignRequest(request, "test", "test", "us-east-1", "lambda", now + 2000);
+    EXPECT_TRUE(VerifySigV4(request, store, now + 2000, &caller).ok()) << target;
+    request.body += " ";
+    EXPECT_FALSE(VerifySigV4(request, store, now + 2000, &caller).ok()) << target;
+  }
+  Request request;
+  request.method = "GET";
+  request.target = "/";
+  request.headers = {{"Host", "h"}};
+  SignRequest(request, "test", "wrong", "us-east-1", "lambda", now);
+  EXPECT_FALSE(VerifySigV4(request, store, now, nullptr).ok());
+}
+
+}  // namespace
+}  // namespace serval::http

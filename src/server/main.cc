@@ -2,10 +2,12 @@
 //   serval up [--host H] [--port P] [--data-dir D] ...   run the server
 //   serval logs NAME [--follow] [--data-dir D]            print a function's logs
 //   serval schedule next 'cron(...)' [--count N]          check a schedule expression
+//   serval deploy blueprints/survival [--endpoint-url U]  deploy a blueprint's function
 
 #include <CLI/CLI.hpp>
 
 #include "server/config.h"
+#include "server/deploy_command.h"
 #include "server/logs_command.h"
 #include "server/schedule_command.h"
 
@@ -73,7 +75,18 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
 
+  std::string blueprint;
+  std::string endpoint_url = "http://127.0.0.1:4566";
+  CLI::App* deploy =
+      app.add_subcommand("deploy", "Deploy a blueprint's function to a running Serval");
+  deploy->add_option("blueprint", blueprint, "Blueprint directory, e.g. blueprints/survival")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  deploy->add_option("--endpoint-url", endpoint_url, "Serval to deploy to")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*deploy) return serval::server::Deploy(blueprint, endpoint_url);
 
   if (*next) return serval::server::PrintNextFireTimes(expression, count);
 
