@@ -1173,4 +1173,39 @@ void SignRequest(Request& request, std::string_view access_key, std::string_view
   set_header("Authorization", std::move(authorization));
 }
 
+std::string PresignTarget(std::string_view method, std::string_view host, std::string_view path,
+                          std::string_view access_key, std::string_view secret,
+                          std::string_view region, std::string_view service, int64_t now_millis,
+                          int expires_seconds) {
+  Sha256& sha = Sha256::ForThisThread();
+  const std::string amz_date = FormatAmzDate(now_millis / 1000);
+  const std::string date = amz_date.substr(0, 8);
+  const std::string credential = std::string(access_key) + "/" + date + "/" + std::string(region) +
+                                 "/" + std::string(service) + "/" + std::string(kTerminator);
+  // Parameters in canonical (sorted) order, values percent-encoded as the query carries them.
+  std::string query = "X-Amz-Algorithm=" + std::string(kAlgorithm) +
+                      "&X-Amz-Credential=" + PercentEncode(credential) + "&X-Amz-Date=" + amz_date +
+                      "&X-Amz-Expires=" + std::to_string(expires_seconds) +
+                      "&X-Amz-SignedHeaders=host";
+  Request request{.method = std::string(method), .target = std::string(path) + "?" + query};
+  request.headers = {{"Host", std::string(host)}};
+  absl::InlinedVector<QueryPair, 16> pairs;
+  SplitQuery(request.RawQuery(), &pairs);
+  SignedRequest signed_request;
+  signed_request.presigned = true;
+  signed_request.scope = ScopeView{access_key, date, region, service};
+  signed_request.amz_date = amz_date;
+  signed_request.signed_headers = "host";
+  signed_request.query = &pairs;
+  std::string payload_hash;
+  AppendHex(sha.Of(""), &payload_hash);
+  bool headers_ok = true;
+  const Digest signature = ComputeSignature(sha, request, signed_request, payload_hash,
+                                            std::string(secret), service == "s3", &headers_ok);
+  std::string target = std::move(request.target);
+  target += "&X-Amz-Signature=";
+  AppendHex(signature, &target);
+  return target;
+}
+
 }  // namespace serval::http

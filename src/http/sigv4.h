@@ -140,4 +140,12 @@ bool IsMissingAuthentication(const absl::Status& status);
 void SignRequest(Request& request, std::string_view access_key, std::string_view secret,
                  std::string_view region, std::string_view service, int64_t now_millis);
 
+// A presigned request target (path?X-Amz-...&X-Amz-Signature=...) for `method` on `path` (an
+// already percent-encoded path) at `host`, valid for `expires_seconds`: the form AWS uses for
+// GetFunction's Code.Location. Only the host header is signed; the body is empty.
+std::string PresignTarget(std::string_view method, std::string_view host, std::string_view path,
+                          std::string_view access_key, std::string_view secret,
+                          std::string_view region, std::string_view service, int64_t now_millis,
+                          int expires_seconds);
+
 }  // namespace serval::http

@@ -864,3 +864,26 @@ TEST(SignRequest, ProducesSignaturesTheVerifierAccepts) {
 
 }  // namespace
 }  // namespace serval::http
+
+namespace serval::http {
+namespace {
+
+TEST(PresignTarget, TheVerifierAcceptsItUntilItExpires) {
+  const int64_t now = 1768473000000;  // 2026-01-15T10:30:00Z
+  const CredentialStore store = CredentialStore::WithDefaultKey();
+  Request request;
+  request.method = "GET";
+  request.target = PresignTarget("GET", "127.0.0.1:4566", "/_serval/code/abc.zip", "test", "test",
+                                 "us-east-1", "lambda", now, 600);
+  request.headers = {{"Host", "127.0.0.1:4566"}};
+  VerifiedCaller caller;
+  EXPECT_TRUE(VerifySigV4(request, store, now + 1000, &caller).ok()) << request.target;
+  EXPECT_EQ(caller.form, SigV4Form::kPresignedQuery);
+  EXPECT_FALSE(VerifySigV4(request, store, now + 601'000, &caller).ok());  // expired
+  Request other_path = request;
+  other_path.target.replace(other_path.target.find("abc"), 3, "xyz");
+  EXPECT_FALSE(VerifySigV4(other_path, store, now + 1000, &caller).ok());
+}
+
+}  // namespace
+}  // namespace serval::http

@@ -56,11 +56,8 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
     response.SetHeader("Content-Type", "application/json");
     return respond(std::move(response));
   }
-  if (path.starts_with("/_serval/code/") && request.method == "GET") {
-    return ServeCode(request, respond);
-  }
   // An oversized body was not read, so its signature cannot be checked; the front end refuses
-  // the request in its own shape anyway.
+  // the request in its own shape anyway. Code downloads carry a presigned URL's signature.
   if (!request.body_too_large && credentials_) {
     http::VerifiedCaller caller;
     if (auto status =
@@ -68,6 +65,9 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
         !status.ok()) {
       return respond(AuthError(status));
     }
+  }
+  if (path.starts_with("/_serval/code/") && request.method == "GET") {
+    return ServeCode(request, respond);
   }
   if (events::EventsService::Owns(request)) return events_->Handle(std::move(request), respond);
   if (lambda::LambdaService::Owns(request)) return lambda_->Handle(std::move(request), respond);

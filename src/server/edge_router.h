@@ -12,9 +12,10 @@
 
 namespace serval::server {
 
-// The one entry point of the edge port: Serval's own endpoints (/_serval/..., unauthenticated)
-// first; every other request must carry a valid AWS Signature V4 (unless `credentials` is null:
-// --no-auth) and goes to the AWS front end that owns its path. Runs only on the io thread.
+// The one entry point of the edge port: Serval's own open endpoints (/_serval/health, stats,
+// clock) first; every other request must carry a valid AWS Signature V4 (unless `credentials` is
+// null: --no-auth): code downloads (/_serval/code/..., GetFunction's presigned Code.Location) and
+// the AWS front ends, chosen by path or X-Amz-Target. Runs only on the io thread.
 class EdgeRouter {
  public:
   EdgeRouter(lambda::LambdaService* lambda, events::EventsService* events,

@@ -186,13 +186,21 @@ int Serve(const ServeConfig& config) {
     return 1;
   }
   sandbox::EnvironmentPool pool(io, pool_options, &log_store, clock);
+  // GetFunction's Code.Location: a presigned URL valid for 10 minutes, as AWS's is.
+  const std::string host_port = endpoint.substr(std::string_view("http://").size());
+  auto code_location = [&](const std::string& path) {
+    if (config.no_auth) return endpoint + path;
+    return endpoint + http::PresignTarget("GET", host_port, path, pool_options.function_access_key,
+                                          pool_options.function_secret_key, config.account.region,
+                                          "lambda", RealClock::Instance().NowMillis(), 600);
+  };
   lambda_service = std::make_unique<lambda::LambdaService>(
       lambda::LambdaService::Dependencies{.account = config.account,
                                           .registry = registry->get(),
                                           .code_store = &code_store,
                                           .pool = &pool,
                                           .clock = clock,
-                                          .endpoint = endpoint,
+                                          .code_location = code_location,
                                           .account_concurrency = config.concurrency_limit,
                                           .io = &io,
                                           .queue = queue->get(),

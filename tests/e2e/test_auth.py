@@ -96,6 +96,29 @@ class SignatureTest(ServalTestCase):
         self.assert_refused(status, headers, body, "InvalidSignatureException")
 
 
+class CodeLocationTest(ServalTestCase):
+
+    def test_code_location_is_a_presigned_url_for_the_zip(self):
+        from serval_harness import python_zip
+        import urllib.error
+        import urllib.request
+        zip_bytes = python_zip("echo")
+        name = self.create_function(zip_bytes=zip_bytes)["FunctionName"]
+        code = self.lam.get_function(FunctionName=name)["Code"]
+        self.assertEqual(code["RepositoryType"], "S3")
+        self.assertIn("X-Amz-Signature=", code["Location"])
+        with urllib.request.urlopen(code["Location"], timeout=10) as response:
+            self.assertEqual(response.read(), zip_bytes)  # no credentials needed: presigned
+        unsigned = code["Location"].split("?")[0]
+        with self.assertRaises(urllib.error.HTTPError) as ctx:
+            urllib.request.urlopen(unsigned, timeout=10)
+        self.assertEqual(ctx.exception.code, 403)
+        tampered = code["Location"].replace("X-Amz-Expires=600", "X-Amz-Expires=601")
+        with self.assertRaises(urllib.error.HTTPError) as ctx:
+            urllib.request.urlopen(tampered, timeout=10)
+        self.assertEqual(ctx.exception.code, 403)
+
+
 class CredentialsFileTest(unittest.TestCase):
 
     def start(self, **kw):

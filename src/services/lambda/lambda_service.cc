@@ -270,7 +270,7 @@ void LambdaService::GetFunction(Call& call, bool configuration_only) {
   out["Configuration"] = std::move(configuration);
   out["Code"] = json::object{
       {"RepositoryType", "S3"},
-      {"Location", fmt::format("{}/_serval/code/{}.zip", deps_.endpoint, config.code_id)}};
+      {"Location", deps_.code_location(fmt::format("/_serval/code/{}.zip", config.code_id))}};
   const FunctionConfig& latest = *call.function->latest.config;
   if (!latest.tags.empty()) {
     json::object tags;

@@ -34,7 +34,9 @@ class LambdaService {
     CodeStore* code_store = nullptr;
     sandbox::EnvironmentPool* pool = nullptr;
     const Clock* clock = nullptr;
-    std::string endpoint;            // http://host:port, for GetFunction's Code.Location
+    // The URL GetFunction reports as Code.Location for a path on Serval (presigned unless
+    // signatures are off).
+    std::function<std::string(const std::string& path)> code_location;
     int account_concurrency = 1000;  // concurrent executions across all functions
     boost::asio::io_context* io = nullptr;
     storage::DurableQueue* queue = nullptr;  // async invocations
