@@ -15,8 +15,8 @@
 // generator costs at most one core.
 //
 // Requests are signed with SigV4 (service lambda; access key, secret and region from --access-key,
-// --secret-key, --region, default test/test/us-east-1), as the AWS CLI and SDKs sign them:
-// signed headers content-type;host;x-amz-date, payload hash of the body. Every request of a run has
+// --secret-key, --region, default test/test/us-east-1) by serval::http::SignRequest: signed
+// headers host;x-amz-content-sha256;x-amz-date, payload hash of the body. Every request of a run has
 // the same body, so the signature only changes with X-Amz-Date: it is computed again whenever the
 // second changes (the server still verifies every request). --no-sign sends none.
 //
@@ -32,9 +32,6 @@
 // NAME and --path are sent as given: use names of unreserved characters ([A-Za-z0-9._~-]), whose
 // canonical (double-encoded) form is the same.
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -44,6 +41,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -57,6 +55,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "http/sigv4.h"
 
 namespace {
 
@@ -85,85 +85,38 @@ struct Options {
   std::string region = "us-east-1";
 };
 
-std::string Hex(const unsigned char* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 15]);
-  }
-  return out;
-}
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
-  return Hex(digest, size);
-}
-
-std::string Hmac(std::string_view key, std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &size);
-  return std::string(reinterpret_cast<const char*>(digest), size);
-}
-
-// SigV4 (Authorization-header form) for POSTs of the fixed body to each path; a path's signature
-// is computed again when the second changes.
+// SigV4 (header form, as the AWS SDKs sign, through serval::http::SignRequest) for POSTs of the
+// fixed body to each path; a path's signature is computed again when the second changes.
 class Signer {
  public:
   Signer(const Options& options, std::string host_header)
-      : options_(options),
-        host_header_(std::move(host_header)),
-        payload_hash_(Sha256Hex(options.body)) {}
+      : options_(options), host_header_(std::move(host_header)) {}
 
-  // Sets X-Amz-Date and Authorization on `request` (whose target is `path`) for this second.
+  // Sets the signature headers on `request` (whose target is `path`) for this second.
   void Sign(http::request<http::string_body>& request, const std::string& path) {
     const std::time_t now = std::time(nullptr);
     Cached& cached = cache_[path];
-    std::time_t& signed_at_ = cached.signed_at;
-    std::string& amz_date_ = cached.amz_date;
-    std::string& authorization_ = cached.authorization;
-    if (now != signed_at_) {
-      signed_at_ = now;
-      std::tm utc{};
-      gmtime_r(&now, &utc);
-      char amz_date[17];
-      std::strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &utc);
-      amz_date_ = amz_date;
-      const std::string date = amz_date_.substr(0, 8);
-      const std::string scope = date + "/" + options_.region + "/lambda/aws4_request";
-      const std::string canonical = "POST\n" + path + "\n\n" + "content-type:application/json\n" +
-                                    "host:" + host_header_ + "\n" + "x-amz-date:" + amz_date_ +
-                                    "\n\n" + "content-type;host;x-amz-date\n" + payload_hash_;
-      const std::string to_sign =
-          "AWS4-HMAC-SHA256\n" + amz_date_ + "\n" + scope + "\n" + Sha256Hex(canonical);
-      std::string key = Hmac("AWS4" + options_.secret_key, date);
-      key = Hmac(key, options_.region);
-      key = Hmac(key, "lambda");
-      key = Hmac(key, "aws4_request");
-      const std::string signature = Hmac(key, to_sign);
-      authorization_ =
-          "AWS4-HMAC-SHA256 Credential=" + options_.access_key + "/" + scope +
-          ", SignedHeaders=content-type;host;x-amz-date, Signature=" +
-          Hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
+    if (now != cached.signed_at) {
+      cached.signed_at = now;
+      serval::http::Request model{.method = "POST", .target = path, .body = options_.body};
+      model.headers = {{"Host", host_header_}};
+      serval::http::SignRequest(model, options_.access_key, options_.secret_key, options_.region,
+                                "lambda", int64_t{now} * 1000);
+      cached.headers.clear();
+      for (auto& [name, value] : model.headers) {
+        if (name != "Host") cached.headers.emplace_back(std::move(name), std::move(value));
+      }
     }
-    request.set("X-Amz-Date", amz_date_);
-    request.set(http::field::authorization, authorization_);
+    for (const auto& [name, value] : cached.headers) request.set(name, value);
   }
 
  private:
   struct Cached {
     std::time_t signed_at = 0;
-    std::string amz_date;
-    std::string authorization;
+    std::vector<std::pair<std::string, std::string>> headers;  // X-Amz-Date, ..., Authorization
   };
   const Options& options_;
   const std::string host_header_;
-  const std::string payload_hash_;
   std::map<std::string, Cached> cache_;
 };
 
@@ -395,35 +348,8 @@ uint32_t Percentile(const std::vector<uint32_t>& sorted, double p) {
 }
 
 std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
+  return boost::json::serialize(
+      boost::json::value(boost::json::string_view(text.data(), text.size())));
 }
 
 }  // namespace
