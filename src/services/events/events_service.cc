@@ -502,17 +502,22 @@ absl::StatusOr<json::object> EventsService::ListTagsForResource(const json::obje
 
 void EventsService::Fire(const std::string& rule_name, int64_t scheduled_millis) {
   const Rule* rule = deps_.rules->Find(rule_name);
-  if (!rule || !rule->enabled) return;
+  if (!rule || !rule->enabled || rule->targets.empty()) return;
+  const TargetInputContext context{.rule_arn = RuleArn(rule->name),
+                                   .rule_name = rule->name,
+                                   .ingestion_time_millis = scheduled_millis};
   const std::string event = ScheduledEventJson({.id = NewUuid(),
                                                 .account = deps_.account.account_id,
                                                 .region = deps_.account.region,
                                                 .time_millis = scheduled_millis,
-                                                .rule_arn = RuleArn(rule->name)});
+                                                .rule_arn = context.rule_arn});
   for (const auto& [id, target] : rule->targets) {
-    auto input = ShapeTargetInput(InputSpecOf(target), event,
-                                  {.rule_arn = RuleArn(rule->name),
-                                   .rule_name = rule->name,
-                                   .ingestion_time_millis = scheduled_millis});
+    // The common cases need no shaping: the event itself, or a constant Input.
+    if (target.input_path.empty() && !target.has_transformer) {
+      deps_.invoke(target.arn, target.input.empty() ? event : target.input);
+      continue;
+    }
+    auto input = ShapeTargetInput(InputSpecOf(target), event, context);
     if (!input.ok()) continue;  // validated at PutTargets; a path may still select nothing
     deps_.invoke(target.arn, std::move(*input));
   }

@@ -69,12 +69,14 @@ class Scheduler::Impl {
   struct Entry {
     ScheduleExpression expression;  // with its rate() anchor set
     int64_t due;
+    uint64_t wake = 0;      // the FireDue call that last fired it
+    int fired_in_wake = 0;  // how often it fired in that call
   };
 
   void FireDue() {
     if (shut_down_) return;
     const int64_t now = clock_->NowMillis();
-    std::map<std::string, int> fired_now;
+    ++wake_;
     while (!due_.empty() && due_.begin()->first <= now) {
       const auto [due, rule] = *due_.begin();
       due_.erase(due_.begin());
@@ -91,8 +93,13 @@ class Scheduler::Impl {
         delays_[stats_.fires % kDelaySamples] = handed_over - due;
       }
       // Compute the next time before firing: the callback may change or remove the rule.
-      auto next = entry->second.expression.NextFireAfter(due);
-      if (++fired_now[rule] >= kMaxCatchUpFires && next && *next <= now) {
+      Entry& fired = entry->second;
+      if (fired.wake != wake_) {
+        fired.wake = wake_;
+        fired.fired_in_wake = 0;
+      }
+      auto next = fired.expression.NextFireAfter(due);
+      if (++fired.fired_in_wake >= kMaxCatchUpFires && next && *next <= now) {
         next = entry->second.expression.NextFireAfter(now);
       }
       if (next) {
@@ -131,6 +138,7 @@ class Scheduler::Impl {
   std::set<std::pair<int64_t, std::string>> due_;
   Stats stats_;
   std::vector<int64_t> delays_;  // ring of the latest kDelaySamples delays
+  uint64_t wake_ = 0;            // counts FireDue calls
   bool armed_ = false;
   std::chrono::steady_clock::time_point armed_until_;
   bool shut_down_ = false;
