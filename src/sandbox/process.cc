@@ -80,8 +80,6 @@ void BindReadOnly(const ChildPlan& plan, const char* source, const char* target,
     const rlimit limit{plan.data_limit, plan.data_limit};
     setrlimit(RLIMIT_DATA, &limit);
   }
-  const rlimit files{1024, 1024};
-  setrlimit(RLIMIT_NOFILE, &files);
   const int null_fd = open("/dev/null", O_RDONLY);
   if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(plan.output_fd, 1) < 0 ||
       dup2(plan.output_fd, 2) < 0) {
@@ -89,6 +87,10 @@ void BindReadOnly(const ChildPlan& plan, const char* source, const char* target,
   }
   syscall(SYS_close_range, 3, plan.error_fd - 1, 0);
   syscall(SYS_close_range, plan.error_fd + 1, ~0U, 0);
+  // Lambda's limit of 1024 open files, set only now: the child starts with a copy of Serval's
+  // descriptor table, whose numbers may be far above 1024 until the lines above close them.
+  const rlimit files{1024, 1024};
+  setrlimit(RLIMIT_NOFILE, &files);
   if (chdir(plan.namespaces ? kTaskRootMount : plan.task_root_host) != 0) ChildFail(plan, 8);
   // Leave the signal mask and dispositions clean for the runtime.
   sigset_t empty;

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -41,6 +42,7 @@ namespace fs = std::filesystem;
 constexpr size_t kEdgeBodyLimit = 70167211;
 constexpr auto kClientIdleTimeout = std::chrono::seconds(300);
 constexpr auto kResponseFlushLimit = std::chrono::seconds(1);
+constexpr rlim_t kDescriptorsPerEnvironment = 8;
 
 std::shared_ptr<const sandbox::FunctionSpec> MakeSpec(const lambda::FunctionConfig& config,
                                                       const AccountContext& account,
@@ -101,9 +103,31 @@ absl::StatusOr<http::CredentialStore> LoadCredentials(const ServeConfig& config,
 
 }  // namespace
 
+// Each execution environment holds about 8 descriptors (its Runtime API listener and connection,
+// pidfd, output pipe, log file, cgroup file, ...), so the usual soft limit of 1024 would stop
+// Serval at ~120 environments. Raise the soft limit to the hard one and say if it is still short.
+void RaiseDescriptorLimit(int concurrency_limit) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  const rlim_t wanted = static_cast<rlim_t>(concurrency_limit) * kDescriptorsPerEnvironment + 256;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    fmt::print(stderr,
+               "WARNING: the open-file limit ({}) allows about {} execution environments, fewer "
+               "than --concurrency-limit {}; raise it (ulimit -Hn) to avoid failed cold starts\n",
+               limit.rlim_cur, (limit.rlim_cur - 256) / kDescriptorsPerEnvironment,
+               concurrency_limit);
+  }
+}
+
 int Serve(const ServeConfig& config) {
   const auto started = std::chrono::steady_clock::now();
   signal(SIGPIPE, SIG_IGN);
+  RaiseDescriptorLimit(config.concurrency_limit);
   const fs::path data_dir = fs::absolute(config.data_dir);
   std::error_code ec;
   fs::create_directories(data_dir, ec);

@@ -84,6 +84,20 @@ class ReservedConcurrencyTest(ServalTestCase):
             FunctionName=name, ReservedConcurrentExecutions=900)["ReservedConcurrentExecutions"], 900)
 
 
+class ManyEnvironmentsTest(ServalTestCase):
+    """More environments than a 1024-descriptor table allows (each holds ~8 of Serval's): a
+    regression test for children started while Serval holds descriptors numbered above 1024."""
+
+    def test_150_environments_at_once(self):
+        name = self.create_function(zip_bytes=python_zip("sleeper"), handler="sleeper.lambda_handler",
+                                    Timeout=60)["FunctionName"]
+        burst = Burst(self.serval, name, 150, seconds=4.0)
+        failures = [(status, body[:300]) for status, headers, body in burst.results
+                    if status != 200 or "x-amz-function-error" in headers]
+        self.assertEqual(failures, [])
+        self.assertEqual(len({r["env_id"] for r in burst.ok()}), 150)
+
+
 class AccountLimitTest(unittest.TestCase):
 
     def test_account_limit_holds_under_a_burst(self):
