@@ -45,7 +45,8 @@
 // first so that x_i * H and HM do not cancel.
 //
 // Finally summary.coxph: z = coef / robust se and Pr(>|z|) = pchisq(z^2, 1, lower = FALSE),
-// which is erfc(|z| / sqrt 2) and stays accurate far into the tail.
+// which is erfc(|z| / sqrt 2) and stays accurate far into the tail (CoxOptions::legacy_pvalue
+// gives survival 2.39-4's 1 - pchisq(z^2, 1) instead, for the seed's printed digits).
 
 #include <algorithm>
 #include <cmath>
@@ -554,7 +555,16 @@ absl::StatusOr<CoxResult> CoxDataset::Fit(absl::Span<const double> values,
   result.se = std::sqrt(var);
   result.robust_se = std::sqrt(robust_var);
   result.z = coef / result.robust_se;
-  result.p = std::erfc(std::fabs(result.z) * M_SQRT1_2);
+  const double abs_z_scaled = std::fabs(result.z) * M_SQRT1_2;
+  if (!options_.legacy_pvalue) {
+    result.p = std::erfc(abs_z_scaled);
+  } else if (result.z * result.z / 2 < 1) {
+    // R's pgamma(x/2, 0.5) sums the lower tail directly below x/2 = 1...
+    result.p = 1.0 - std::erf(abs_z_scaled);
+  } else {
+    // ...and above it takes 1 - its upper tail, so 1 - pchisq() is 1 - (1 - upper).
+    result.p = 1.0 - (1.0 - std::erfc(abs_z_scaled));
+  }
   return result;
 }
 

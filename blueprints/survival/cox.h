@@ -56,6 +56,12 @@ struct CoxOptions {
   // O(n) recurrence on centred values gives the same residuals up to rounding, and is more
   // accurate than R where R's raw-value differences cancel (values like 1e6 + small).
   std::int64_t exact_residual_budget = std::int64_t{1} << 22;
+  // How Pr(>|z|) is computed. Today's R (summary.coxph since survival 2.4x) uses
+  // pchisq(z^2, 1, lower.tail = FALSE), accurate far into the tail; survival 2.39-4, which the
+  // seed post ran, used 1 - pchisq(z^2, 1), whose subtraction rounds p to a multiple of 2^-53
+  // (so p below ~1e-16 becomes 0). The legacy formula reproduces the seed's printed p-values to
+  // the last digit; it is off by up to ~1e-16 absolute, so it is not the default.
+  bool legacy_pvalue = false;
 };
 
 enum class CoxState {

@@ -201,6 +201,30 @@ TEST(CoxSeedTest, TcgaNumbers) {
   }
 }
 
+// The seed's printed p-values come from survival 2.39-4's 1 - pchisq(z^2, 1): with
+// legacy_pvalue every number the seed prints is reproduced to the last bit.
+TEST(CoxSeedTest, LegacyPvalueReproducesEverySeedDigit) {
+  CoxOptions legacy;
+  legacy.legacy_pvalue = true;
+  struct Want {
+    const char* fixture;
+    int record;
+    double hazard, p;
+  };
+  for (const Want& want : {Want{"seed_unit", 0, 1.0461031177542928, 5.643821021250606e-05},
+                           Want{"seed_unit", 1, 1.0461031177542928, 5.643821021250606e-05},
+                           Want{"seed_tcga", 0, 1.3926333898762577, 0.005922935208231839},
+                           Want{"seed_tcga", 1, 0.957292958555334, 0.7976137866147548}}) {
+    Dataset d = ReadData(want.fixture);
+    auto dataset = CoxDataset::Create(d.times, d.events, legacy);
+    ASSERT_TRUE(dataset.ok()) << dataset.status();
+    auto r = dataset->Fit(d.records[want.record]);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->hazard_ratio, want.hazard) << want.fixture << " " << want.record;
+    EXPECT_EQ(r->p, want.p) << want.fixture << " " << want.record;
+  }
+}
+
 // ---- Agreement with R on every fixture ----
 
 TEST(CoxFixtureTest, AgreesWithR) {

@@ -182,7 +182,8 @@ std::string StatisticsError(std::string_view request_id, std::string_view messag
                                       {"message", message}});
 }
 
-absl::StatusOr<std::string> ComputeSurvivalStatistics(std::string_view request_json, int threads) {
+absl::StatusOr<std::string> ComputeSurvivalStatistics(std::string_view request_json, int threads,
+                                                      bool legacy_pvalue) {
   auto input = ParseInput(request_json);
   if (!input.ok()) return input.status();
   if (input->times.empty()) return Invalid("times must not be empty");
@@ -202,7 +203,9 @@ absl::StatusOr<std::string> ComputeSurvivalStatistics(std::string_view request_j
       return Invalid("each record of values_by_record must have one value per time");
     }
   }
-  auto dataset = CoxDataset::Create(input->times, events);
+  CoxOptions options;
+  options.legacy_pvalue = legacy_pvalue;
+  auto dataset = CoxDataset::Create(input->times, events, options);
   if (!dataset.ok()) return dataset.status();
 
   // Records are independent: fit them on `threads` threads, each with its own workspace.

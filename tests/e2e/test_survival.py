@@ -40,6 +40,19 @@ class SurvivalBlueprintTest(ServalTestCase):
         self.assertEqual(stats[1]["pval"], 0.7976137866147548)
         self.assertIn('"hazard":1.3926333898762577', text)  # plain numbers, as the seed prints
 
+    def test_legacy_pvalue_formula_reproduces_the_seeds_digits(self):
+        # The post's R (survival 2.39-4) computed 1 - pchisq(z^2, 1); PVALUE_FORMULA=legacy does
+        # the same, so every number the post prints comes back exactly.
+        self.lam.update_function_configuration(
+            FunctionName="survival", Environment={"Variables": {"PVALUE_FORMULA": "legacy"}})
+        self.addCleanup(self.lam.update_function_configuration, FunctionName="survival",
+                        Environment={"Variables": {}})
+        with open(TCGA_REQUEST, "rb") as f:
+            stats = self.invoke_json("survival", f.read())["statistics_list"]
+        self.assertEqual([(s["hazard"], s["pval"]) for s in stats],
+                         [(1.3926333898762577, 0.005922935208231839),
+                          (0.957292958555334, 0.7976137866147548)])
+
     def test_configuration_chosen_for_the_workload(self):
         config = self.lam.get_function_configuration(FunctionName="survival")
         self.assertEqual((config["Runtime"], config["MemorySize"], config["Timeout"]),
