@@ -16,7 +16,7 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # Boost.JSON).
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libboost1.81-dev libboost-json1.81-dev
   libabsl-dev libsqlite3-dev libssl-dev libzip-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   zip unzip curl procps
