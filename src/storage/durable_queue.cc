@@ -513,39 +513,30 @@ std::vector<QueuedEvent> DurableQueue::Recover() {
 }
 
 void DurableQueue::Append(std::string payload, AppendCallback done) {
-  Op op{.type = RecordType::kAppend, .payload = std::move(payload), .append_done = std::move(done)};
-  bool wake = false;
-  bool closed = false;
-  {
-    std::lock_guard lock(mu_);
-    closed = closing_;
-    if (closing_) {
-      op.error = absl::FailedPreconditionError("queue is closed");
-    } else if (op.payload.size() > kMaxPayloadBytes) {
-      op.error = absl::InvalidArgumentError(
-          absl::StrCat("payload of ", op.payload.size(), " bytes is over ", kMaxPayloadBytes));
-    } else if (!failed_.ok()) {
-      op.error = failed_;
-    } else {
-      op.id = next_id_++;
-      index_.emplace(op.id, Location{});
-    }
-    if (!closed) {
-      pending_.push_back(std::move(op));
-      wake = writer_waiting_;
-    }
-  }
-  if (wake) writer_cv_.notify_one();
-  if (closed && op.append_done) {  // the writer is gone
-    options_.post_to_io([done = std::move(op.append_done), error = op.error] { done(error); });
-  }
+  Submit(Op{.type = RecordType::kAppend,
+            .payload = std::move(payload),
+            .append_done = std::move(done)},
+         [this](Op& op) {
+           if (!failed_.ok()) return failed_;
+           op.id = next_id_++;
+           index_.emplace(op.id, Location{});
+           return absl::OkStatus();
+         });
 }
 
 void DurableQueue::Update(uint64_t id, std::string payload, UpdateCallback done) {
-  Op op{.type = RecordType::kUpdate,
-        .id = id,
-        .payload = std::move(payload),
-        .update_done = std::move(done)};
+  Submit(Op{.type = RecordType::kUpdate,
+            .id = id,
+            .payload = std::move(payload),
+            .update_done = std::move(done)},
+         [this](Op& op) {
+           return index_.contains(op.id)
+                      ? absl::OkStatus()
+                      : absl::NotFoundError(absl::StrCat("no queued event ", op.id));
+         });
+}
+
+void DurableQueue::Submit(Op op, const std::function<absl::Status(Op&)>& admit) {
   bool wake = false;
   bool closed = false;
   {
@@ -556,16 +547,22 @@ void DurableQueue::Update(uint64_t id, std::string payload, UpdateCallback done)
     } else if (op.payload.size() > kMaxPayloadBytes) {
       op.error = absl::InvalidArgumentError(
           absl::StrCat("payload of ", op.payload.size(), " bytes is over ", kMaxPayloadBytes));
-    } else if (!index_.contains(id)) {
-      op.error = absl::NotFoundError(absl::StrCat("no queued event ", id));
+    } else {
+      op.error = admit(op);
     }
     if (!closed) {
+      // Refused ops go through the writer too, so completions keep submission order.
       pending_.push_back(std::move(op));
       wake = writer_waiting_;
     }
   }
   if (wake) writer_cv_.notify_one();
-  if (closed && op.update_done) {  // the writer is gone
+  if (!closed) return;
+  // The writer is gone: complete the refused op directly.
+  if (op.append_done) {
+    options_.post_to_io([done = std::move(op.append_done), error = op.error] { done(error); });
+  }
+  if (op.update_done) {
     options_.post_to_io([done = std::move(op.update_done), error = op.error] { done(error); });
   }
 }

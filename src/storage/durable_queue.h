@@ -141,7 +141,9 @@ class DurableQueue {
   DurableQueue(std::filesystem::path dir, DurableQueueOptions options, int lock_fd);
 
   absl::Status Recovery();
-  void Submit(Op op);
+  // Checks the op under the lock (closed, payload size, then `admit`, which may also assign its
+  // id) and queues it for the writer; a refused op completes with the error.
+  void Submit(Op op, const std::function<absl::Status(Op&)>& admit);  // requires !mu_ held
   void WriterLoop();
   void CompactorLoop();
   // Writes `batch` to the active segment; returns the I/O error if any.

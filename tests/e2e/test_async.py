@@ -24,26 +24,23 @@ def lambda_handler(event, context):
 """
 
 
-def logged_events(data_dir, name):
+def log_json(data_dir, name, marker, skip):
+    """From each line of `serval logs NAME` containing `marker`: the JSON starting `skip`
+    characters after where the marker starts."""
     out = subprocess.run([SERVAL_BIN, "logs", name, "--data-dir", data_dir],
                          capture_output=True, text=True, timeout=30).stdout
-    events = []
-    for line in out.splitlines():
-        marker = line.find(" EVENT ")
-        if marker >= 0:
-            events.append(json.loads(line[marker + len(" EVENT "):]))
-    return events
+    return [json.loads(line[line.find(marker) + skip:])
+            for line in out.splitlines() if marker in line]
+
+
+def logged_events(data_dir, name):
+    """What the RECORDER function printed, one event per invocation."""
+    return log_json(data_dir, name, " EVENT ", len(" EVENT "))
 
 
 def dropped_records(data_dir, name):
-    out = subprocess.run([SERVAL_BIN, "logs", name, "--data-dir", data_dir],
-                         capture_output=True, text=True, timeout=30).stdout
-    records = []
-    for line in out.splitlines():
-        start = line.find(' {"requestId"')
-        if start >= 0:
-            records.append(json.loads(line[start + 1:]))
-    return records
+    """The records in the function's serval/async-dropped stream."""
+    return log_json(data_dir, name, ' {"requestId"', 1)
 
 
 class AsyncBase(unittest.TestCase):
