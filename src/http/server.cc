@@ -193,6 +193,11 @@ class Session : public std::enable_shared_from_this<Session> {
 void Server::Impl::Accept() {
   acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (ec || self->stopped) return;  // the acceptor was closed
+    if (self->options.admit_connection && !self->options.admit_connection(socket.native_handle())) {
+      beast::error_code ignored;
+      socket.close(ignored);
+      return self->Accept();
+    }
     std::make_shared<Session>(self, std::move(socket))->Start();
     self->Accept();
   });

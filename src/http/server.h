@@ -25,6 +25,9 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{0};
   // Called when a peer sends bytes that are not HTTP/1.1. The connection is closed either way.
   std::function<void()> on_malformed_request;
+  // Asked for each accepted connection (its socket descriptor) whether to serve it; a refused
+  // connection is closed at once, before a byte of it is read. Null admits every connection.
+  std::function<bool(int socket)> admit_connection;
 };
 
 // An HTTP/1.1 server on one listening socket (Boost.Beast underneath, kept out of this header).

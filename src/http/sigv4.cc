@@ -123,6 +123,15 @@ absl::Status UnknownAccessKey(Dialect dialect) {
                   "The security token included in the request is invalid.");
 }
 
+absl::Status InvalidSessionToken(Dialect dialect) {
+  if (dialect == Dialect::kS3) {
+    return AwsError(absl::StatusCode::kUnauthenticated, "InvalidToken",
+                    "The provided token is malformed or otherwise invalid.");
+  }
+  return AwsError(absl::StatusCode::kUnauthenticated, "UnrecognizedClientException",
+                  "The security token included in the request is invalid.");
+}
+
 absl::Status SignatureMismatch(Dialect dialect) {
   if (dialect == Dialect::kS3) {
     return AwsError(absl::StatusCode::kUnauthenticated, "SignatureDoesNotMatch",
@@ -716,6 +725,7 @@ struct SignedRequest {
   std::string_view signature;                      // hex, as provided
   std::optional<std::string_view> content_sha256;  // the declared payload hash, if any
   const absl::InlinedVector<QueryPair, 16>* query = nullptr;
+  std::string security_token;  // presigned form: X-Amz-Security-Token, decoded
 };
 
 // Classifies the declared payload hash.
@@ -781,8 +791,20 @@ absl::Status Verify(const Request& request, const SignedRequest& signed_request,
   const Dialect dialect = DialectFor(scope.service);
   const bool is_s3 = dialect == Dialect::kS3;
 
-  const std::string* secret = credentials.FindSecret(scope.access_key);
-  if (secret == nullptr) return UnknownAccessKey(dialect);
+  const CredentialStore::Identity* identity = credentials.Find(scope.access_key);
+  if (identity == nullptr) return UnknownAccessKey(dialect);
+  const std::string* secret = &identity->secret;
+  if (!identity->session_token.empty()) {
+    // A temporary key is only valid with its session token (signed like any other header or
+    // query parameter, so checking its value here suffices).
+    const std::string_view token = signed_request.presigned
+                                       ? std::string_view(signed_request.security_token)
+                                       : request.Header("x-amz-security-token");
+    if (token.size() != identity->session_token.size() ||
+        CRYPTO_memcmp(token.data(), identity->session_token.data(), token.size()) != 0) {
+      return InvalidSessionToken(dialect);
+    }
+  }
 
   Sha256& sha = Sha256::ForThisThread();
 
@@ -831,6 +853,7 @@ absl::Status Verify(const Request& request, const SignedRequest& signed_request,
     caller->scope.date.assign(scope.date);
     caller->scope.region.assign(scope.region);
     caller->scope.service.assign(scope.service);
+    caller->principal.assign(identity->principal);
     caller->form =
         signed_request.presigned ? SigV4Form::kPresignedQuery : SigV4Form::kAuthorizationHeader;
     caller->request_time_millis = signed_request.request_seconds * 1000;
@@ -1022,6 +1045,7 @@ absl::Status VerifyQueryForm(const Request& request,
     signed_request.content_sha256 = request.Header("x-amz-content-sha256");
   }
   signed_request.query = &query;
+  signed_request.security_token = decoded("X-Amz-Security-Token").value_or("");
   return Verify(request, signed_request, credentials, caller);
 }
 
@@ -1036,17 +1060,39 @@ CredentialStore CredentialStore::WithDefaultKey() {
 }
 
 void CredentialStore::Add(std::string_view access_key, std::string_view secret) {
-  secrets_.insert_or_assign(std::string(access_key), std::string(secret));
+  RemoveTemporary(access_key);
+  secrets_.insert_or_assign(std::string(access_key), Identity{.secret = std::string(secret)});
+}
+
+void CredentialStore::AddTemporary(std::string_view access_key, Identity identity) {
+  RemoveTemporary(access_key);
+  if (secrets_.insert_or_assign(std::string(access_key), std::move(identity)).second) {
+    ++temporary_count_;
+  }
+}
+
+void CredentialStore::RemoveTemporary(std::string_view access_key) {
+  const auto it = secrets_.find(absl::string_view(access_key.data(), access_key.size()));
+  if (it == secrets_.end() || it->second.session_token.empty()) return;
+  secrets_.erase(it);
+  --temporary_count_;
 }
 
 std::optional<std::pair<std::string, std::string>> CredentialStore::AnyKey() const {
-  if (secrets_.empty()) return std::nullopt;
-  return *secrets_.begin();
+  for (const auto& [key, identity] : secrets_) {
+    if (identity.session_token.empty()) return std::make_pair(key, identity.secret);
+  }
+  return std::nullopt;
+}
+
+const CredentialStore::Identity* CredentialStore::Find(std::string_view access_key) const {
+  const auto it = secrets_.find(absl::string_view(access_key.data(), access_key.size()));
+  return it == secrets_.end() ? nullptr : &it->second;
 }
 
 const std::string* CredentialStore::FindSecret(std::string_view access_key) const {
-  const auto it = secrets_.find(absl::string_view(access_key.data(), access_key.size()));
-  return it == secrets_.end() ? nullptr : &it->second;
+  const Identity* identity = Find(access_key);
+  return identity == nullptr ? nullptr : &identity->secret;
 }
 
 absl::StatusOr<CredentialStore> LoadCredentialFile(const std::string& path) {

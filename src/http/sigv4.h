@@ -25,8 +25,9 @@ namespace serval::http {
 // other service the JSON/rest-json codes (InvalidSignatureException, UnrecognizedClientException,
 // ...). SigV4HttpStatus() gives the HTTP status for any of them.
 
-// Access keys Serval accepts, and their secrets. Thread-compatible: build it, then share it
-// read-only (concurrent const calls are safe). To change keys, build a new store and swap it in.
+// Access keys Serval accepts, and their secrets: the operator's, and the temporary keys of live
+// execution environments. Thread-compatible: the edge and the environments use it on the io
+// thread only.
 class CredentialStore {
  public:
   // The access key and secret local AWS tooling uses by convention.
@@ -38,17 +39,34 @@ class CredentialStore {
   // A store that knows only test/test.
   static CredentialStore WithDefaultKey();
 
-  // Adds a key, replacing the secret if the key is already known.
+  // What an access key stands for.
+  struct Identity {
+    std::string secret;
+    // Set for temporary keys (an execution environment's): requests must carry it as
+    // X-Amz-Security-Token. Empty for the operator's keys.
+    std::string session_token;
+    // Who holds a temporary key (the function's ARN); empty for the operator's keys.
+    std::string principal;
+  };
+
+  // Adds an operator key, replacing the secret if the key is already known.
   void Add(std::string_view access_key, std::string_view secret);
-  // The secret for `access_key`, or null. The pointer lives until the store is next modified.
+  // Adds a temporary key (session_token set); RemoveTemporary retires it.
+  void AddTemporary(std::string_view access_key, Identity identity);
+  void RemoveTemporary(std::string_view access_key);
+  // The identity or secret for `access_key`, or null. The pointer lives until the store is next
+  // modified.
+  const Identity* Find(std::string_view access_key) const;
   const std::string* FindSecret(std::string_view access_key) const;
-  size_t size() const { return secrets_.size(); }
-  // Some key of the store (which one is unspecified), e.g. to hand to functions calling back;
-  // nullopt when the store is empty.
+  // Operator keys in the store.
+  size_t size() const { return secrets_.size() - temporary_count_; }
+  // Some operator key of the store (which one is unspecified), e.g. to presign Serval's own
+  // URLs; nullopt when there is none.
   std::optional<std::pair<std::string, std::string>> AnyKey() const;
 
  private:
-  absl::flat_hash_map<std::string, std::string> secrets_;
+  absl::flat_hash_map<std::string, Identity> secrets_;
+  size_t temporary_count_ = 0;
 };
 
 // Reads access keys from a text file: one "ACCESS_KEY SECRET" pair per line, separated by spaces
@@ -100,6 +118,8 @@ struct VerifiedCaller {
   CredentialScope scope;
   SigV4Form form = SigV4Form::kAuthorizationHeader;
   PayloadSigning payload = PayloadSigning::kVerified;
+  // The holder of a temporary key (CredentialStore::Identity::principal); empty for operators.
+  std::string principal;
   // The signing time (X-Amz-Date, or the Date header), epoch milliseconds.
   int64_t request_time_millis = 0;
   // Set only for kStreamingSigned: the request signature (hex), which seeds the chunk chain, the

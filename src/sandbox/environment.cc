@@ -7,8 +7,11 @@
 #include <chrono>
 #include <cmath>
 
+#include "absl/strings/ascii.h"
+#include "common/crypto.h"
 #include "common/ids.h"
 #include "common/time_format.h"
+#include "sandbox/peer_uid.h"
 #include "sandbox/runtime_command.h"
 
 namespace serval::sandbox {
@@ -62,6 +65,16 @@ Environment::Environment(const SandboxContext& context, std::shared_ptr<const Fu
 
 Environment::~Environment() {
   if (runtime_api_) runtime_api_->Stop();
+  process_.Kill();
+  process_.Reap();
+  ReleaseIdentity();
+}
+
+void Environment::ReleaseIdentity() {
+  if (uid_ != 0) context_.uids->Release(std::exchange(uid_, 0));
+  if (!access_key_.empty() && context_.credentials) {
+    context_.credentials->RemoveTemporary(std::exchange(access_key_, ""));
+  }
 }
 
 absl::StatusOr<std::shared_ptr<Environment>> Environment::Start(
@@ -80,9 +93,19 @@ absl::Status Environment::Launch() {
   if (!log.ok()) return log.status();
   log_ = std::move(*log);
 
+  if (context_.isolation.dedicated_uids) {
+    const std::optional<uid_t> uid = context_.uids->Acquire();
+    if (!uid) return absl::ResourceExhaustedError("no free uid for another environment");
+    uid_ = *uid;
+  }
   http::ServerOptions options;
   options.host = "127.0.0.1";
   options.body_limit = kRuntimeApiBodyLimit;
+  // The port is visible to every process of the machine (/proc/net/tcp); only the environment's
+  // own processes may use it. Without dedicated uids they share Serval's, and the check is moot.
+  options.admit_connection = [uid = uid_ != 0 ? uid_ : geteuid()](int socket) {
+    return LocalPeerUid(socket) == uid;
+  };
   std::weak_ptr<Environment> weak = weak_from_this();
   options.on_malformed_request = [weak] {
     if (auto self = weak.lock()) {
@@ -104,6 +127,8 @@ absl::Status Environment::Launch() {
   launch.cgroup_name = "env-" + RandomHex(8);
   launch.memory_mb = spec_->memory_mb;
   launch.ephemeral_storage_mb = spec_->ephemeral_storage_mb;
+  launch.uid = uid_;
+  if (!context_.syscall_filter.empty()) launch.syscall_filter = &context_.syscall_filter;
   const std::string task_root = TaskRoot(context_.isolation, launch);
   const std::string runtime_dir = RuntimeDir(context_.isolation, launch);
   auto family = FamilyOf(spec_->runtime);
@@ -114,6 +139,14 @@ absl::Status Environment::Launch() {
        .runtime_dir = runtime_dir,
        .python_path = context_.python_path.empty() ? MachinePython() : context_.python_path,
        .node_path = context_.node_path.empty() ? MachineNode() : context_.node_path});
+  if (context_.isolation.namespaces) {
+    // The interpreter is argv[0] (a host path) unless the function brings its own bootstrap.
+    const std::string interpreter = *family == RuntimeFamily::kProvided ? "" : launch.argv[0];
+    launch.root_filesystem = PlanRootFilesystem(
+        context_.root_layout, context_.isolation.new_root, interpreter, spec_->code_dir,
+        context_.runtimes_dir,
+        fmt::format("size={}m,mode=1777", spec_->ephemeral_storage_mb), uid_);
+  }
   // The function's own variables first: the runtime's reserved ones below take precedence.
   for (const auto& [key, value] : spec_->variables) launch.env.push_back(key + "=" + value);
   auto add = [&launch](std::string_view key, std::string_view value) {
@@ -136,10 +169,21 @@ absl::Status Environment::Launch() {
   add("AWS_DEFAULT_REGION", spec_->region);
   if (*family != RuntimeFamily::kProvided) add("AWS_EXECUTION_ENV", "AWS_Lambda_" + spec_->runtime);
   if (*family == RuntimeFamily::kNode) add("NODE_PATH", runtime_dir + "/node/node_modules");
-  // Functions call Serval's own services with the default local credentials.
-  add("AWS_ACCESS_KEY_ID", context_.function_access_key);
-  add("AWS_SECRET_ACCESS_KEY", context_.function_secret_key);
+  // Functions call Serval's own services with temporary credentials of their own, as on AWS:
+  // valid only with the session token and only while the environment lives.
+  http::CredentialStore::Identity identity{.secret = RandomHex(20),
+                                           .session_token = Base64Encode(RandomHex(60)),
+                                           .principal = spec_->arn};
+  access_key_ = "ASIA" + absl::AsciiStrToUpper(RandomHex(8));
+  add("AWS_ACCESS_KEY_ID", access_key_);
+  add("AWS_SECRET_ACCESS_KEY", identity.secret);
+  add("AWS_SESSION_TOKEN", identity.session_token);
   add("AWS_ENDPOINT_URL", context_.service_endpoint);
+  if (context_.credentials) {
+    context_.credentials->AddTemporary(access_key_, std::move(identity));
+  } else {
+    access_key_.clear();
+  }
 
   started_steady_ns_ = SteadyNanos();
   auto process = sandbox::Launch(context_.isolation, launch);
@@ -456,6 +500,7 @@ void Environment::MarkDead() {
   if (runtime_api_) runtime_api_->Stop();
   process_.Kill();
   process_.Reap();
+  ReleaseIdentity();
   DrainOutputNow();
   if (!partial_line_.empty()) {
     EmitLine(partial_line_);

@@ -11,9 +11,12 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "http/server.h"
+#include "http/sigv4.h"
+#include "sandbox/environment_uids.h"
 #include "sandbox/invocation.h"
 #include "sandbox/isolation.h"
 #include "sandbox/process.h"
+#include "sandbox/root_filesystem.h"
 #include "storage/log_store.h"
 
 namespace serval::sandbox {
@@ -26,8 +29,12 @@ struct SandboxContext {
   std::string python_path;          // interpreter for every python3.x runtime
   std::string node_path;            // interpreter for every nodejs runtime
   std::string service_endpoint;     // http://host:port of Serval itself, for functions' SDK calls
-  std::string function_access_key;  // credentials functions use to call Serval itself
-  std::string function_secret_key;
+  // Where each environment's temporary credentials are registered for the edge to accept; null
+  // when Serval does not check signatures (--no-auth).
+  http::CredentialStore* credentials = nullptr;
+  EnvironmentUids* uids = nullptr;  // with isolation.dedicated_uids
+  RootFilesystemLayout root_layout;
+  std::vector<sock_filter> syscall_filter;  // empty without isolation.syscall_filter
   storage::LogStore* log_store = nullptr;
   const Clock* clock = nullptr;
 };
@@ -45,7 +52,8 @@ class EnvironmentObserver {
 };
 
 // One execution environment: a runtime process, the Runtime API endpoint (2018-06-01) it polls
-// on a loopback port of its own, its log stream and its deadline timer.
+// on a loopback port of its own (admitting only connections from the environment's own uid), its
+// temporary credentials, its log stream and its deadline timer.
 //
 // Runs only on the io thread. Lifecycle: kStarting -> (first /next) -> kIdle <-> kBusy, and any
 // state -> kDead. An invocation may be assigned while kStarting (a cold start) or kIdle.
@@ -100,6 +108,8 @@ class Environment : public std::enable_shared_from_this<Environment> {
   void ConsumeOutput(std::string_view chunk);
   void EmitLine(std::string_view line);
   void MarkDead();
+  // Gives back the uid and retires the temporary credentials; idempotent.
+  void ReleaseIdentity();
 
   SandboxContext context_;
   std::shared_ptr<const FunctionSpec> spec_;
@@ -120,6 +130,8 @@ class Environment : public std::enable_shared_from_this<Environment> {
   std::string init_error_body_;
   int64_t last_used_millis_ = 0;
   uint64_t serial_ = 0;  // increments per assignment; stale timer firings compare it
+  uid_t uid_ = 0;        // the environment's own uid; 0 without dedicated uids
+  std::string access_key_;  // its temporary key, registered in context_.credentials
 };
 
 }  // namespace serval::sandbox

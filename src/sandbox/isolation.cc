@@ -3,15 +3,19 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <sstream>
 
 #include "sandbox/kernel_files.h"
+#include "sandbox/root_filesystem.h"
+#include "sandbox/syscall_filter.h"
 
 namespace serval::sandbox {
 namespace {
@@ -20,13 +24,32 @@ namespace fs = std::filesystem;
 
 std::string ReadFile(const std::string& path) { return ReadKernelFile(path).value_or(""); }
 
-// The cgroup v2 path of this process ("0::/some/path" in /proc/self/cgroup).
-std::string OwnUnifiedCgroup() {
+// Where the root filesystems are assembled: an empty directory that stays empty on the host.
+constexpr char kNewRoot[] = "/run/serval-sandbox-root";
+
+// This process's cgroup in the hierarchy named `controller` ("memory", "pids"; "" for v2), from
+// /proc/self/cgroup lines such as "4:memory:/some/path" and "0::/some/path".
+std::string OwnCgroup(std::string_view controller) {
   std::istringstream lines(ReadFile("/proc/self/cgroup"));
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("0::", 0) == 0) return line.substr(3);
+    const size_t first = line.find(':');
+    const size_t second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::string_view controllers(line.data() + first + 1, second - first - 1);
+    bool match = controller.empty() && line.starts_with("0::");
+    for (size_t start = 0; !controller.empty() && !match && start <= controllers.size();) {
+      const size_t comma = std::min(controllers.find(',', start), controllers.size());
+      match = controllers.substr(start, comma - start) == controller;
+      start = comma + 1;
+    }
+    if (match) return line.substr(second + 1);
   }
   return "/";
+}
+
+// The directory of this process's cgroup in the v1 hierarchy of `controller`.
+fs::path OwnV1Cgroup(const char* controller) {
+  return fs::path("/sys/fs/cgroup") / controller / OwnCgroup(controller).substr(1);
 }
 
 bool MakeCgroupDir(const fs::path& dir) {
@@ -64,7 +87,7 @@ void RemoveStaleCgroups(const fs::path& controller_root) {
 }
 
 void DetectCgroups(const std::string& instance_name, IsolationSupport& support) {
-  const fs::path v2_root = fs::path("/sys/fs/cgroup") / OwnUnifiedCgroup().substr(1);
+  const fs::path v2_root = fs::path("/sys/fs/cgroup") / OwnCgroup("").substr(1);
   const std::string v2_controllers = ReadFile("/sys/fs/cgroup/cgroup.controllers");
   if (v2_controllers.find("memory") != std::string::npos) {
     // v2: processes may only live in leaves, so this instance gets a child of our own cgroup,
@@ -80,29 +103,31 @@ void DetectCgroups(const std::string& instance_name, IsolationSupport& support) 
     std::error_code ignored;
     fs::remove(parent, ignored);
   }
-  const fs::path v1_memory = "/sys/fs/cgroup/memory";
-  if (fs::exists(v1_memory / "memory.limit_in_bytes") || fs::exists(v1_memory / "cgroup.procs")) {
+  const fs::path v1_memory = OwnV1Cgroup("memory");
+  if (fs::exists(v1_memory / "memory.limit_in_bytes")) {
     const fs::path parent = v1_memory / instance_name;
     if (MakeCgroupDir(parent) && fs::exists(parent / "memory.limit_in_bytes")) {
       support.cgroup = CgroupVersion::kV1;
       support.memory_root = parent.string();
-      const fs::path pids_parent = fs::path("/sys/fs/cgroup/pids") / instance_name;
-      if (fs::exists("/sys/fs/cgroup/pids/cgroup.procs") && MakeCgroupDir(pids_parent)) {
+      const fs::path v1_pids = OwnV1Cgroup("pids");
+      const fs::path pids_parent = v1_pids / instance_name;
+      if (fs::exists(v1_pids / "cgroup.procs") && MakeCgroupDir(pids_parent)) {
         support.pids_root = pids_parent.string();
       }
     }
   }
 }
 
-// Forks a child that tries to enter new namespaces and mount a private /tmp; reports success.
-bool NamespacesWork() {
+// Forks a child that tries to enter new namespaces and pivot into a tmpfs at `new_root`;
+// reports success.
+bool NamespacesWork(const char* new_root) {
   const long pid =
       syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD,
               nullptr, nullptr, nullptr, nullptr);
   if (pid < 0) return false;
   if (pid == 0) {
     const bool ok = mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
-                    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m") == 0;
+                    EnterRootFilesystem(new_root, nullptr, 0) < 0;
     _exit(ok ? 0 : 1);
   }
   int status = 0;
@@ -121,8 +146,16 @@ std::vector<std::string> IsolationSupport::Missing() const {
   if (pids_root.empty())
     missing.push_back("pids cgroup (the number of processes per environment is not limited)");
   if (!namespaces) {
-    missing.push_back("mount/pid/ipc/uts namespaces (no private /tmp, /proc, read-only /var/task)");
+    missing.push_back(
+        "mount/pid/ipc/uts namespaces and pivot_root (environments see the host's filesystem "
+        "and processes)");
   }
+  if (!dedicated_uids) {
+    missing.push_back(
+        "a uid per environment (Serval does not run as root: environments share its uid, so "
+        "they can reach each other's Runtime API and files)");
+  }
+  if (!syscall_filter) missing.push_back("seccomp (no system call filter)");
   return missing;
 }
 
@@ -131,9 +164,19 @@ IsolationSupport DetectIsolation(const std::string& instance_name) {
   for (const char* root : {"/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids"}) {
     RemoveStaleCgroups(root);
   }
-  RemoveStaleCgroups(fs::path("/sys/fs/cgroup") / OwnUnifiedCgroup().substr(1));
+  RemoveStaleCgroups(OwnV1Cgroup("memory"));
+  RemoveStaleCgroups(OwnV1Cgroup("pids"));
+  RemoveStaleCgroups(fs::path("/sys/fs/cgroup") / OwnCgroup("").substr(1));
   DetectCgroups(instance_name, support);
-  support.namespaces = NamespacesWork();
+  std::error_code ec;
+  fs::create_directories(kNewRoot, ec);
+  if (!ec && NamespacesWork(kNewRoot)) {
+    support.namespaces = true;
+    support.new_root = kNewRoot;
+  }
+  support.dedicated_uids = geteuid() == 0;
+  support.syscall_filter = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 &&
+                           !EnvironmentSyscallFilter().empty();
   return support;
 }
 

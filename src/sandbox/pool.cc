@@ -23,15 +23,14 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
       : io_(io), options_(std::move(options)), reaper_(io) {
     context_.io = &io;
     context_.isolation = DetectIsolation(options_.instance_name);
-    if (context_.isolation.namespaces && !PrepareMountPoints()) {
-      context_.isolation.namespaces = false;
-    }
     context_.runtimes_dir = options_.runtimes_dir;
     context_.python_path = options_.python_path;
     context_.node_path = options_.node_path;
     context_.service_endpoint = options_.service_endpoint;
-    context_.function_access_key = options_.function_access_key;
-    context_.function_secret_key = options_.function_secret_key;
+    context_.credentials = options_.credentials;
+    context_.uids = &uids_;
+    context_.root_layout = InspectRootFilesystem();
+    if (context_.isolation.syscall_filter) context_.syscall_filter = EnvironmentSyscallFilter();
     context_.log_store = logs;
     context_.clock = clock;
     ScheduleReap();
@@ -209,6 +208,7 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
 
   asio::io_context& io_;
   PoolOptions options_;
+  EnvironmentUids uids_;
   SandboxContext context_;
   asio::steady_timer reaper_;
   std::unordered_map<Environment*, std::shared_ptr<Environment>> environments_;

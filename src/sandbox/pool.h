@@ -14,6 +14,10 @@ namespace boost::asio {
 class io_context;
 }  // namespace boost::asio
 
+namespace serval::http {
+class CredentialStore;
+}  // namespace serval::http
+
 namespace serval::storage {
 class LogStore;
 }  // namespace serval::storage
@@ -29,9 +33,8 @@ struct PoolOptions {
   std::string python_path;
   std::string node_path;
   std::string service_endpoint;
-  // Credentials functions get (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) to call Serval itself.
-  std::string function_access_key = "test";
-  std::string function_secret_key = "test";
+  // Each environment registers its temporary credentials here (null: --no-auth).
+  http::CredentialStore* credentials = nullptr;
   // Idle environments older than this are stopped.
   std::chrono::milliseconds keep_alive{std::chrono::minutes(5)};
   // Environments (busy, idle or starting) at once, across all functions.

@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,19 +27,36 @@ namespace {
 namespace fs = std::filesystem;
 
 // Everything the child does between clone and exec: only async-signal-safe calls, no
-// allocation. Reports a failure as (step, errno) on `error_fd` and exits.
+// allocation, and raw system calls for the uid change (glibc's setresuid would try to signal the
+// parent's threads, which a raw clone does not copy). Reports a failure as (step, errno) on
+// `error_fd` and exits.
 struct ChildPlan {
   char* const* argv;
   char* const* envp;
   const char* memory_procs;  // cgroup.procs files to join, or nullptr
   const char* pids_procs;
   bool namespaces;
-  const char* task_root_host;
-  const char* runtime_dir_host;
-  const char* tmp_options;  // "size=512m,mode=1777"
+  const char* new_root;  // with namespaces: where the root filesystem is assembled
+  const MountStep* root_steps;
+  int root_step_count;
+  const char* task_root_host;  // without namespaces: the working directory
   int output_fd;
   int error_fd;
   rlim_t data_limit;  // 0 = none; used only without a memory cgroup
+  uid_t uid;          // 0 = keep Serval's
+  const sock_fprog* syscall_filter;
+};
+
+enum ChildStep {
+  kJoinMemoryCgroup = 1,
+  kJoinPidsCgroup,
+  kMountNamespace,
+  kRootFilesystem,
+  kRedirectOutput,
+  kEnterCodeDirectory,
+  kDropPrivileges,
+  kSyscallFilter,
+  kExec,
 };
 
 [[noreturn]] void ChildFail(const ChildPlan& plan, int step) {
@@ -51,27 +71,27 @@ void JoinCgroup(const ChildPlan& plan, const char* procs_file, int step) {
   close(fd);
 }
 
-void BindReadOnly(const ChildPlan& plan, const char* source, const char* target, int step) {
-  if (mount(source, target, nullptr, MS_BIND | MS_REC, nullptr) != 0 ||
-      mount(nullptr, target, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
-            nullptr) != 0) {
-    ChildFail(plan, step);
+// Leaves the process no way back to privilege: an empty capability bounding set, the
+// environment's own uid and gid with no supplementary groups (which clears every capability).
+bool DropPrivileges(uid_t uid) {
+  for (int capability = 0; capability < 64; ++capability) {
+    if (prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0 && errno != EINVAL) return false;
   }
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  return syscall(SYS_setgroups, 0, nullptr) == 0 &&
+         syscall(SYS_setresgid, uid, uid, uid) == 0 && syscall(SYS_setresuid, uid, uid, uid) == 0;
 }
 
 [[noreturn]] void RunChild(const ChildPlan& plan) {
-  if (plan.memory_procs) JoinCgroup(plan, plan.memory_procs, 1);
-  if (plan.pids_procs) JoinCgroup(plan, plan.pids_procs, 2);
+  if (plan.memory_procs) JoinCgroup(plan, plan.memory_procs, kJoinMemoryCgroup);
+  if (plan.pids_procs) JoinCgroup(plan, plan.pids_procs, kJoinPidsCgroup);
   if (plan.namespaces) {
-    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ChildFail(plan, 3);
-    // Bind the code and runtimes first: they may live under /tmp, which is replaced next.
-    BindReadOnly(plan, plan.task_root_host, kTaskRootMount, 4);
-    BindReadOnly(plan, plan.runtime_dir_host, kRuntimeDirMount, 5);
-    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, plan.tmp_options) != 0) {
-      ChildFail(plan, 6);
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+      ChildFail(plan, kMountNamespace);
     }
-    // A /proc of the new pid namespace hides the host's processes. Not fatal if refused.
-    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+    if (EnterRootFilesystem(plan.new_root, plan.root_steps, plan.root_step_count) >= 0) {
+      ChildFail(plan, kRootFilesystem);
+    }
     sethostname("localhost", 9);
   } else {
     setsid();
@@ -83,7 +103,7 @@ void BindReadOnly(const ChildPlan& plan, const char* source, const char* target,
   const int null_fd = open("/dev/null", O_RDONLY);
   if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(plan.output_fd, 1) < 0 ||
       dup2(plan.output_fd, 2) < 0) {
-    ChildFail(plan, 7);
+    ChildFail(plan, kRedirectOutput);
   }
   syscall(SYS_close_range, 3, plan.error_fd - 1, 0);
   syscall(SYS_close_range, plan.error_fd + 1, ~0U, 0);
@@ -91,30 +111,42 @@ void BindReadOnly(const ChildPlan& plan, const char* source, const char* target,
   // descriptor table, whose numbers may be far above 1024 until the lines above close them.
   const rlimit files{1024, 1024};
   setrlimit(RLIMIT_NOFILE, &files);
-  if (chdir(plan.namespaces ? kTaskRootMount : plan.task_root_host) != 0) ChildFail(plan, 8);
+  if (chdir(plan.namespaces ? kTaskRootMount : plan.task_root_host) != 0) {
+    ChildFail(plan, kEnterCodeDirectory);
+  }
+  if (plan.uid != 0 && !DropPrivileges(plan.uid)) ChildFail(plan, kDropPrivileges);
+  // Nothing the function executes (setuid binaries, file capabilities) can raise it again.
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  if (plan.syscall_filter &&
+      prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, plan.syscall_filter, 0, 0) != 0) {
+    ChildFail(plan, kSyscallFilter);
+  }
   // Leave the signal mask and dispositions clean for the runtime.
   sigset_t empty;
   sigemptyset(&empty);
   sigprocmask(SIG_SETMASK, &empty, nullptr);
   execve(plan.argv[0], plan.argv, plan.envp);
-  ChildFail(plan, 9);
+  ChildFail(plan, kExec);
 }
 
 const char* DescribeStep(int step) {
   switch (step) {
-    case 1:
+    case kJoinMemoryCgroup:
       return "joining the memory cgroup";
-    case 2:
+    case kJoinPidsCgroup:
       return "joining the pids cgroup";
-    case 3:
-    case 4:
-    case 5:
-    case 6:
+    case kMountNamespace:
       return "setting up the mount namespace";
-    case 7:
+    case kRootFilesystem:
+      return "assembling the root filesystem";
+    case kRedirectOutput:
       return "redirecting output";
-    case 8:
+    case kEnterCodeDirectory:
       return "entering the code directory";
+    case kDropPrivileges:
+      return "dropping privileges";
+    case kSyscallFilter:
+      return "installing the system call filter";
     default:
       return "starting the bootstrap";
   }
@@ -136,14 +168,6 @@ std::string TaskRoot(const IsolationSupport& support, const LaunchSpec& spec) {
 
 std::string RuntimeDir(const IsolationSupport& support, const LaunchSpec& spec) {
   return support.namespaces ? kRuntimeDirMount : spec.runtime_dir_host_path;
-}
-
-bool PrepareMountPoints() {
-  std::error_code ec;
-  fs::create_directories(kTaskRootMount, ec);
-  if (ec) return false;
-  fs::create_directories(kRuntimeDirMount, ec);
-  return !ec;
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept { *this = std::move(other); }
@@ -304,20 +328,26 @@ absl::StatusOr<ChildProcess> Launch(const IsolationSupport& support, const Launc
   }
   std::vector<char*> argv = CStrings(spec.argv);
   std::vector<char*> envp = CStrings(spec.env);
-  const std::string tmp_options =
-      "size=" + std::to_string(spec.ephemeral_storage_mb) + "m,mode=1777";
+  sock_fprog filter{};
+  if (spec.syscall_filter && !spec.syscall_filter->empty()) {
+    filter.len = static_cast<unsigned short>(spec.syscall_filter->size());
+    filter.filter = const_cast<sock_filter*>(spec.syscall_filter->data());
+  }
   const ChildPlan plan{
       .argv = argv.data(),
       .envp = envp.data(),
       .memory_procs = memory_procs.empty() ? nullptr : memory_procs.c_str(),
       .pids_procs = pids_procs.empty() ? nullptr : pids_procs.c_str(),
       .namespaces = support.namespaces,
+      .new_root = support.new_root.c_str(),
+      .root_steps = spec.root_filesystem.data(),
+      .root_step_count = static_cast<int>(spec.root_filesystem.size()),
       .task_root_host = spec.task_root_host_path.c_str(),
-      .runtime_dir_host = spec.runtime_dir_host_path.c_str(),
-      .tmp_options = tmp_options.c_str(),
       .output_fd = output_pipe[1],
       .error_fd = error_pipe[1],
       .data_limit = support.cgroup == CgroupVersion::kNone ? memory_bytes : 0,
+      .uid = spec.uid,
+      .syscall_filter = filter.len ? &filter : nullptr,
   };
   const unsigned long flags =
       (support.namespaces ? CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS : 0) | SIGCHLD;

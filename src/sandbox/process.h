@@ -9,10 +9,13 @@
 
 #include "absl/status/statusor.h"
 #include "sandbox/isolation.h"
+#include "sandbox/root_filesystem.h"
+#include "sandbox/syscall_filter.h"
 
 namespace serval::sandbox {
 
-// Inside a namespaced environment the code and the runtimes appear at AWS's paths.
+// Inside an environment with a root filesystem of its own, the code and the runtimes appear at
+// AWS's paths.
 inline constexpr char kTaskRootMount[] = "/var/task";
 inline constexpr char kRuntimeDirMount[] = "/var/runtime";
 
@@ -24,6 +27,12 @@ struct LaunchSpec {
   std::string task_root_host_path;    // unpacked code, shown read-only at kTaskRootMount
   std::string runtime_dir_host_path;  // Serval's runtimes/, shown read-only at kRuntimeDirMount
   std::string cgroup_name;            // unique per environment
+  // With namespaces: the environment's whole filesystem (see root_filesystem.h).
+  std::vector<MountStep> root_filesystem;
+  // The unprivileged uid (and gid) the environment runs as; 0 keeps Serval's own.
+  uid_t uid = 0;
+  // The seccomp program to run under (see syscall_filter.h); null for none. Must outlive Launch.
+  const std::vector<sock_filter>* syscall_filter = nullptr;
   int memory_mb = 128;
   int ephemeral_storage_mb = 512;
   int max_processes = 1024;
@@ -85,7 +94,5 @@ class ChildProcess {
 // cannot be started (the error says why: missing file, not executable, ...).
 absl::StatusOr<ChildProcess> Launch(const IsolationSupport& support, const LaunchSpec& spec);
 
-// Creates the mount points the namespaced layout needs. Returns false if it cannot.
-bool PrepareMountPoints();
 
 }  // namespace serval::sandbox

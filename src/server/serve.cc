@@ -190,9 +190,9 @@ int Serve(const ServeConfig& config) {
   }
   const std::string endpoint = fmt::format("http://{}:{}", advertised_host, (*edge)->port());
   pool_options.service_endpoint = endpoint;
-  // Functions calling Serval's own APIs sign with a key Serval accepts.
-  std::tie(pool_options.function_access_key, pool_options.function_secret_key) =
-      *credentials->AnyKey();
+  pool_options.credentials = config.no_auth ? nullptr : &*credentials;
+  // Serval presigns its own code-download URLs with one of the operator's keys.
+  const auto [presign_key, presign_secret] = *credentials->AnyKey();
   // Time that decides behaviour (retries, event age) comes from here; tests move it by hand.
   std::unique_ptr<ManualClock> manual_clock;
   if (config.simulated_clock) {
@@ -214,8 +214,8 @@ int Serve(const ServeConfig& config) {
   const std::string host_port = endpoint.substr(std::string_view("http://").size());
   auto code_location = [&](const std::string& path) {
     if (config.no_auth) return endpoint + path;
-    return endpoint + http::PresignTarget("GET", host_port, path, pool_options.function_access_key,
-                                          pool_options.function_secret_key, config.account.region,
+    return endpoint + http::PresignTarget("GET", host_port, path, presign_key, presign_secret,
+                                          config.account.region,
                                           "lambda", RealClock::Instance().NowMillis(), 600);
   };
   lambda_service = std::make_unique<lambda::LambdaService>(
