@@ -338,7 +338,7 @@ void Environment::Complete(InvocationOutcome outcome, const std::string& status_
   if (!partial_line_.empty()) {
     std::string line = std::move(partial_line_);
     partial_line_.clear();
-    EmitLine(line);
+    EmitOutputLine(line);
   }
   Current& current = *current_;
   const double duration_ms =
@@ -470,15 +470,27 @@ void Environment::ConsumeOutput(std::string_view chunk) {
   while (true) {
     const size_t newline = partial_line_.find('\n', start);
     if (newline == std::string::npos) break;
-    EmitLine(std::string_view(partial_line_).substr(start, newline - start));
+    EmitOutputLine(std::string_view(partial_line_).substr(start, newline - start));
     start = newline + 1;
   }
   partial_line_.erase(0, start);
   if (partial_line_.size() >= kMaxLogLineBytes) {
     std::string line = std::move(partial_line_);
     partial_line_.clear();
-    EmitLine(line);
+    EmitOutputLine(line);
   }
+}
+
+void Environment::EmitOutputLine(std::string_view line) {
+  if (output_truncated_) return;
+  if (output_bytes_ + line.size() <= context_.log_quota_bytes) {
+    output_bytes_ += line.size() + 1;
+    return EmitLine(line);
+  }
+  output_truncated_ = true;
+  EmitLine(fmt::format("[serval] this log stream reached its quota of {} bytes of function "
+                       "output; further output of this environment is dropped",
+                       context_.log_quota_bytes));
 }
 
 void Environment::EmitLine(std::string_view line) {
@@ -503,7 +515,7 @@ void Environment::MarkDead() {
   ReleaseIdentity();
   DrainOutputNow();
   if (!partial_line_.empty()) {
-    EmitLine(partial_line_);
+    EmitOutputLine(partial_line_);
     partial_line_.clear();
   }
   log_->Flush();

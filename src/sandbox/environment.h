@@ -36,6 +36,10 @@ struct SandboxContext {
   RootFilesystemLayout root_layout;
   std::vector<sock_filter> syscall_filter;  // empty without isolation.syscall_filter
   storage::LogStore* log_store = nullptr;
+  // Bytes of the function's own output an environment's log stream keeps; beyond it the output
+  // is read and dropped (the runtime never blocks on a full pipe) and one line says so. Serval's
+  // START/END/REPORT lines are always written.
+  uint64_t log_quota_bytes = 64ull << 20;
   const Clock* clock = nullptr;
 };
 
@@ -107,6 +111,8 @@ class Environment : public std::enable_shared_from_this<Environment> {
   void DrainOutputNow();
   void ConsumeOutput(std::string_view chunk);
   void EmitLine(std::string_view line);
+  // A line of the function's own output: logged while within the quota.
+  void EmitOutputLine(std::string_view line);
   void MarkDead();
   // Gives back the uid and retires the temporary credentials; idempotent.
   void ReleaseIdentity();
@@ -124,6 +130,8 @@ class Environment : public std::enable_shared_from_this<Environment> {
   std::optional<Current> current_;
   std::optional<http::Responder> parked_next_;  // a /next waiting for work
   std::string partial_line_;
+  uint64_t output_bytes_ = 0;      // of the function's own output logged so far
+  bool output_truncated_ = false;  // the quota was reached (the log says so): drop the rest
   char read_buffer_[16384];
   int64_t started_steady_ns_ = 0;
   std::optional<double> pending_init_ms_;  // reported on the first REPORT line

@@ -32,6 +32,7 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     context_.root_layout = InspectRootFilesystem();
     if (context_.isolation.syscall_filter) context_.syscall_filter = EnvironmentSyscallFilter();
     context_.log_store = logs;
+    context_.log_quota_bytes = options_.log_quota_bytes;
     context_.clock = clock;
     ScheduleReap();
   }

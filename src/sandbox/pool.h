@@ -35,6 +35,8 @@ struct PoolOptions {
   std::string service_endpoint;
   // Each environment registers its temporary credentials here (null: --no-auth).
   http::CredentialStore* credentials = nullptr;
+  // Bytes of a function's own output kept per log stream (see SandboxContext).
+  uint64_t log_quota_bytes = 64ull << 20;
   // Idle environments older than this are stopped.
   std::chrono::milliseconds keep_alive{std::chrono::minutes(5)};
   // Environments (busy, idle or starting) at once, across all functions.

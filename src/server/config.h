@@ -28,6 +28,8 @@ struct ServeConfig {
   // execution environments kept at once.
   int concurrency_limit = 1000;
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(3)};
+  // Bytes of a function's own output kept per log stream (one stream per environment).
+  uint64_t log_quota_bytes = 64ull << 20;
 };
 
 // Runs Serval until SIGINT or SIGTERM. Returns the process exit code.

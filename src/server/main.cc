@@ -44,6 +44,12 @@ int main(int argc, char** argv) {
                  "On SIGINT/SIGTERM, how long running invocations may take to finish")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  double log_quota_mb = 64;
+  up->add_option("--log-quota-mb", log_quota_mb,
+                 "A function's own output kept per log stream (one per environment); beyond it "
+                 "output is dropped and the drop is marked in the log")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   up->add_option("--runtimes-dir", serve.runtimes_dir, "Directory holding Serval's runtimes/");
   up->add_flag("--no-auth", serve.no_auth,
                "Accept requests without checking their signatures (trusted networks, benchmarks)");
@@ -95,6 +101,7 @@ int main(int argc, char** argv) {
     serve.keep_alive = std::chrono::milliseconds(static_cast<int64_t>(keep_alive_seconds * 1000));
     serve.shutdown_grace =
         std::chrono::milliseconds(static_cast<int64_t>(shutdown_grace_seconds * 1000));
+    serve.log_quota_bytes = static_cast<uint64_t>(log_quota_mb * (1 << 20));
     return serval::server::Serve(serve);
   }
   return serval::server::PrintLogs(logs_data_dir, logs_function, follow);

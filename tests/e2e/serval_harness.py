@@ -488,16 +488,19 @@ class InvocationLog:
 # unittest base
 
 class ServalTestCase(unittest.TestCase):
-    """One serval per test class. Subclasses may set KEEP_ALIVE_SECONDS."""
+    """One serval per test class. Subclasses may set KEEP_ALIVE_SECONDS and EXTRA_ARGS (more
+    `serval up` arguments)."""
 
     KEEP_ALIVE_SECONDS = None
+    EXTRA_ARGS = ()
     serval: ServalProcess = None
     maxDiff = 4000
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.serval = ServalProcess(keep_alive_seconds=cls.KEEP_ALIVE_SECONDS)
+        cls.serval = ServalProcess(keep_alive_seconds=cls.KEEP_ALIVE_SECONDS,
+                                   extra_args=cls.EXTRA_ARGS)
         # A class cleanup runs even when a subclass's setUpClass fails after this point
         # (tearDownClass would not), so serval is always stopped - and checked.
         cls.addClassCleanup(cls._stop_serval)
