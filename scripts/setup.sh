@@ -19,7 +19,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libabsl-dev libsqlite3-dev libssl-dev libzip-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  zip unzip curl procps
+  zip unzip curl procps e2fsprogs
 )
 
 install_packages() {

@@ -140,13 +140,22 @@ absl::Status Environment::Launch() {
        .python_path = context_.python_path.empty() ? MachinePython() : context_.python_path,
        .node_path = context_.node_path.empty() ? MachineNode() : context_.node_path});
   if (context_.isolation.namespaces) {
-    // The interpreter is argv[0] (a host path) unless the function brings its own bootstrap.
-    const std::string interpreter = *family == RuntimeFamily::kProvided ? "" : launch.argv[0];
+    if (context_.ephemeral_storage) {
+      auto disk = context_.ephemeral_storage->Acquire(spec_->ephemeral_storage_mb);
+      if (!disk.ok()) return disk.status();
+      tmp_disk_ = std::move(*disk);
+    }
     launch.root_filesystem = PlanRootFilesystem(
-        context_.root_layout, context_.isolation.new_root, interpreter, spec_->code_dir,
-        context_.runtimes_dir,
-        fmt::format("size={}m,mode=1777", spec_->ephemeral_storage_mb), uid_);
+        context_.root_layout, context_.isolation.new_root,
+        {// The interpreter is argv[0] (a host path) unless the function brings its bootstrap.
+         .interpreter = *family == RuntimeFamily::kProvided ? "" : launch.argv[0],
+         .task_root_host = spec_->code_dir,
+         .runtime_dir_host = context_.runtimes_dir,
+         .tmp_device = tmp_disk_.device(),
+         .tmp_size_mb = spec_->ephemeral_storage_mb,
+         .uid = uid_});
   }
+
   // The function's own variables first: the runtime's reserved ones below take precedence.
   for (const auto& [key, value] : spec_->variables) launch.env.push_back(key + "=" + value);
   auto add = [&launch](std::string_view key, std::string_view value) {

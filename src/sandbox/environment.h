@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "http/sigv4.h"
 #include "sandbox/environment_uids.h"
+#include "sandbox/ephemeral_storage.h"
 #include "sandbox/invocation.h"
 #include "sandbox/isolation.h"
 #include "sandbox/process.h"
@@ -33,6 +34,8 @@ struct SandboxContext {
   // when Serval does not check signatures (--no-auth).
   http::CredentialStore* credentials = nullptr;
   EnvironmentUids* uids = nullptr;  // with isolation.dedicated_uids
+  // Disks for /tmp apart from memory; null: /tmp is a tmpfs.
+  EphemeralStorage* ephemeral_storage = nullptr;
   RootFilesystemLayout root_layout;
   std::vector<sock_filter> syscall_filter;  // empty without isolation.syscall_filter
   storage::LogStore* log_store = nullptr;
@@ -139,6 +142,7 @@ class Environment : public std::enable_shared_from_this<Environment> {
   int64_t last_used_millis_ = 0;
   uint64_t serial_ = 0;  // increments per assignment; stale timer firings compare it
   uid_t uid_ = 0;        // the environment's own uid; 0 without dedicated uids
+  EphemeralDisk tmp_disk_;  // its /tmp, when on a disk of its own
   std::string access_key_;  // its temporary key, registered in context_.credentials
 };
 

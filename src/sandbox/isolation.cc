@@ -156,6 +156,10 @@ std::vector<std::string> IsolationSupport::Missing() const {
         "they can reach each other's Runtime API and files)");
   }
   if (!syscall_filter) missing.push_back("seccomp (no system call filter)");
+  if (namespaces && !ephemeral_disks) {
+    missing.push_back(
+        "loop devices or mkfs.ext4/debugfs (/tmp is a tmpfs, charged to the function's memory)");
+  }
   return missing;
 }
 

@@ -23,6 +23,8 @@ struct IsolationSupport {
   bool dedicated_uids = false;
   // seccomp filters are available (see syscall_filter.h).
   bool syscall_filter = false;
+  // /tmp can be a disk of its own rather than a tmpfs charged to memory (ephemeral_storage.h).
+  bool ephemeral_disks = false;
 
   // Human-readable names of the layers that are not available, for the startup report.
   std::vector<std::string> Missing() const;

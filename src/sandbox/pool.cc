@@ -31,6 +31,14 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     context_.uids = &uids_;
     context_.root_layout = InspectRootFilesystem();
     if (context_.isolation.syscall_filter) context_.syscall_filter = EnvironmentSyscallFilter();
+    if (context_.isolation.namespaces && !options_.ephemeral_storage_dir.empty()) {
+      auto storage = EphemeralStorage::Open(options_.ephemeral_storage_dir);
+      if (storage.ok()) {
+        ephemeral_storage_ = std::move(*storage);
+        context_.ephemeral_storage = ephemeral_storage_.get();
+      }
+    }
+    context_.isolation.ephemeral_disks = context_.ephemeral_storage != nullptr;
     context_.log_store = logs;
     context_.log_quota_bytes = options_.log_quota_bytes;
     context_.clock = clock;
@@ -210,6 +218,7 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
   asio::io_context& io_;
   PoolOptions options_;
   EnvironmentUids uids_;
+  std::unique_ptr<EphemeralStorage> ephemeral_storage_;
   SandboxContext context_;
   asio::steady_timer reaper_;
   std::unordered_map<Environment*, std::shared_ptr<Environment>> environments_;

@@ -35,6 +35,8 @@ struct PoolOptions {
   std::string service_endpoint;
   // Each environment registers its temporary credentials here (null: --no-auth).
   http::CredentialStore* credentials = nullptr;
+  // Where environments' /tmp disks are kept (see ephemeral_storage.h); empty: /tmp is a tmpfs.
+  std::string ephemeral_storage_dir;
   // Bytes of a function's own output kept per log stream (see SandboxContext).
   uint64_t log_quota_bytes = 64ull << 20;
   // Idle environments older than this are stopped.

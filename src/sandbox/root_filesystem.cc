@@ -81,6 +81,9 @@ bool RunStep(const MountStep& step) {
     case MountStep::Kind::kTmpfs:
       return MakeTarget(target, true) == 0 &&
              mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, text) == 0;
+    case MountStep::Kind::kExt4:
+      return MakeTarget(target, true) == 0 &&
+             mount(text, target, "ext4", MS_NOSUID | MS_NODEV, nullptr) == 0;
     case MountStep::Kind::kProc:
       return MakeTarget(target, true) == 0 &&
              mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0;
@@ -117,17 +120,15 @@ RootFilesystemLayout InspectRootFilesystem() {
 
 std::vector<MountStep> PlanRootFilesystem(const RootFilesystemLayout& layout,
                                           const std::string& new_root,
-                                          const std::string& interpreter,
-                                          const std::string& task_root_host,
-                                          const std::string& runtime_dir_host,
-                                          const std::string& tmp_options, unsigned uid) {
+                                          const EnvironmentTree& tree) {
   using Kind = MountStep::Kind;
   Planner plan(new_root);
   const auto& system = layout.system_directories;
   for (const auto& directory : system) plan.Add(Kind::kBindReadOnly, directory, directory);
   for (const auto& [link, text] : layout.system_symlinks) plan.Add(Kind::kSymlink, link, text);
   std::error_code ec;
-  const fs::path real_interpreter = interpreter.empty() ? fs::path() : fs::canonical(interpreter, ec);
+  const fs::path real_interpreter =
+      tree.interpreter.empty() ? fs::path() : fs::canonical(tree.interpreter, ec);
   if (!real_interpreter.empty()) {
     const std::string prefix = real_interpreter.parent_path().parent_path().string();
     const bool covered = prefix == "/" || std::any_of(system.begin(), system.end(),
@@ -136,10 +137,14 @@ std::vector<MountStep> PlanRootFilesystem(const RootFilesystemLayout& layout,
                                                       });
     if (!covered) plan.Add(Kind::kBindReadOnly, prefix, prefix);
   }
-  plan.Add(Kind::kBindReadOnly, "/var/task", task_root_host);
-  plan.Add(Kind::kBindReadOnly, "/var/runtime", runtime_dir_host);
+  plan.Add(Kind::kBindReadOnly, "/var/task", tree.task_root_host);
+  plan.Add(Kind::kBindReadOnly, "/var/runtime", tree.runtime_dir_host);
   plan.Directory("/opt");
-  plan.Add(Kind::kTmpfs, "/tmp", tmp_options);
+  if (tree.tmp_device.empty()) {
+    plan.Add(Kind::kTmpfs, "/tmp", "size=" + std::to_string(tree.tmp_size_mb) + "m,mode=1777");
+  } else {
+    plan.Add(Kind::kExt4, "/tmp", tree.tmp_device);
+  }
   plan.Add(Kind::kProc, "/proc", "");
   plan.Add(Kind::kTmpfs, "/dev", "size=64k,mode=0755");
   for (const char* device : kDevices) {
@@ -152,7 +157,7 @@ std::vector<MountStep> PlanRootFilesystem(const RootFilesystemLayout& layout,
   plan.Add(Kind::kRemountReadOnly, "/dev", "");
   // The environment's uid has a name, so getpwuid and os.homedir() work as on AWS.
   if (std::find(system.begin(), system.end(), "/etc") != system.end()) {
-    const std::string id = std::to_string(uid);
+    const std::string id = std::to_string(tree.uid);
     plan.Add(Kind::kWriteFile, "/.serval/passwd",
              "root:x:0:0:root:/root:/sbin/nologin\nsbx_user1051:x:" + id + ":" + id +
                  "::/home/sbx_user1051:/sbin/nologin\n");

@@ -14,6 +14,7 @@ struct MountStep {
     kBindReadOnly,      // host path `text` at target, read-only, nosuid, nodev
     kBindDevice,        // device node `text` at target (read-write)
     kTmpfs,             // a tmpfs at target with mount options `text`
+    kExt4,              // the ext4 filesystem on block device `text` at target
     kProc,              // a procfs of the environment's pid namespace at target
     kWriteFile,         // a file at target holding `text`, mode 0444
     kRemountReadOnly,   // the tmpfs at target becomes read-only
@@ -34,20 +35,27 @@ struct RootFilesystemLayout {
 // Reads the host's top-level layout.
 RootFilesystemLayout InspectRootFilesystem();
 
+// What one environment's tree is made of, besides what every environment shares.
+struct EnvironmentTree {
+  // A host path; empty for none. When installed outside the system directories (Python under
+  // /root/.pyenv, say), its installation prefix (the directory above its bin/) is shown
+  // read-only at the same path.
+  std::string interpreter;
+  std::string task_root_host;    // the function's code, read-only at /var/task
+  std::string runtime_dir_host;  // Serval's runtimes, read-only at /var/runtime
+  std::string tmp_device;        // a block device with /tmp's filesystem; empty: a tmpfs
+  int tmp_size_mb = 512;         // the tmpfs's size
+  unsigned uid = 0;              // named sbx_user1051 in /etc/passwd and /etc/group
+};
+
 // What one environment sees, as a list of steps under `new_root`: the system directories
-// read-only; when `interpreter` (a host path; empty for none) is installed outside them (Python
-// under /root/.pyenv, say), its installation prefix (the directory above its bin/) read-only at
-// the same path; its code read-only at /var/task; Serval's runtimes at /var/runtime; an empty
-// /opt; /tmp as a tmpfs with `tmp_options`; a fresh /proc; a read-only /dev holding null, zero,
-// full, random, urandom and tty; and /etc/passwd and /etc/group naming `uid` (sbx_user1051, as on
-// AWS). Nothing else of the host is there: not Serval's data dir, not other functions' code, not
-// /home or /root.
+// read-only, the parts `tree` names, an empty /opt, /tmp, a fresh /proc, a read-only /dev
+// holding null, zero, full, random, urandom and tty, and /etc/passwd and /etc/group naming the
+// environment's uid (sbx_user1051, as on AWS). Nothing else of the host is there: not Serval's
+// data dir, not other functions' code, not /home or /root.
 std::vector<MountStep> PlanRootFilesystem(const RootFilesystemLayout& layout,
                                           const std::string& new_root,
-                                          const std::string& interpreter,
-                                          const std::string& task_root_host,
-                                          const std::string& runtime_dir_host,
-                                          const std::string& tmp_options, unsigned uid);
+                                          const EnvironmentTree& tree);
 
 // In the child (async-signal-safe, no allocation): mounts a tmpfs at `new_root`, runs `steps`,
 // makes it the root (pivot_root; the old root is detached) and the root read-only. Returns the

@@ -171,6 +171,7 @@ int Serve(const ServeConfig& config) {
   pool_options.runtimes_dir = ResolveRuntimesDir(config.runtimes_dir);
   pool_options.keep_alive = config.keep_alive;
   pool_options.log_quota_bytes = config.log_quota_bytes;
+  pool_options.ephemeral_storage_dir = data_dir / "ephemeral";
   pool_options.max_environments = config.concurrency_limit;
   pool_options.instance_name = fmt::format("serval-{}", getpid());
 

@@ -2,6 +2,7 @@
 data dir (issue 8: 1 GB of stdout in 1.8 s used to become a 1 GB log file)."""
 
 import os
+import time
 import unittest
 
 from serval_harness import ServalTestCase, python_zip, unique_name
@@ -37,3 +38,57 @@ class LogQuotaTest(ServalTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+ENOSPC = 28
+
+
+def loop_backing_files(data_dir):
+    """Backing files of the machine's loop devices that live in `data_dir`."""
+    found = []
+    for device in os.listdir("/sys/block"):
+        path = f"/sys/block/{device}/loop/backing_file"
+        if device.startswith("loop") and os.path.exists(path):
+            with open(path) as f:
+                backing = f.read().strip()
+            if backing.startswith(data_dir):
+                found.append(backing)
+    return found
+
+
+class EphemeralStorageTest(ServalTestCase):
+    """/tmp is ephemeral storage apart from memory, as on AWS (issue 8: a 128 MB function was
+    killed writing 129 MB to its 512 MB /tmp, which was a tmpfs charged to its memory)."""
+
+    def fill(self, name, mb):
+        return self.invoke_json(name, {"mb": mb})
+
+    def test_tmp_is_not_charged_to_memory_and_has_its_size(self):
+        name = unique_name("tmp")
+        self.create_function(name=name, zip_bytes=python_zip("tmp_filler"),
+                             handler="tmp_filler.lambda_handler", MemorySize=128, Timeout=60)
+        seen = self.fill(name, 300)  # more than the function's memory
+        self.assertEqual(seen["written_mb"], 300, seen)
+        self.assertNotIn("errno", seen)
+        self.assertEqual(seen["listing"], [])
+        self.assertEqual(seen["mode"], 0o1777)
+        self.assertGreaterEqual(seen["size_mb"], 512)
+        # Beyond its size the function gets ENOSPC, not a kill.
+        seen = self.fill(name, 600)
+        self.assertEqual(seen["errno"], ENOSPC, seen)
+        self.assertLess(seen["written_mb"], 600)
+
+    def test_ephemeral_storage_size_is_honoured_and_released(self):
+        name = unique_name("tmp")
+        self.create_function(name=name, zip_bytes=python_zip("tmp_filler"),
+                             handler="tmp_filler.lambda_handler", MemorySize=128, Timeout=60,
+                             EphemeralStorage={"Size": 1024}, cleanup=False)
+        seen = self.fill(name, 900)
+        self.assertEqual(seen["written_mb"], 900, seen)
+        self.assertGreaterEqual(seen["size_mb"], 1024)
+        self.lam.delete_function(FunctionName=name)
+        # The environment's disk goes with it; only spares (two per size, holding nothing) remain.
+        deadline = time.monotonic() + 10
+        while len(loop_backing_files(self.serval.data_dir)) > 2 * 2:
+            self.assertLess(time.monotonic(), deadline, loop_backing_files(self.serval.data_dir))
+            time.sleep(0.2)
