@@ -1,9 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
+#include <vector>
+
 #include "common/arn.h"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/time_format.h"
+#include "common/worker.h"
 
 namespace serval {
 namespace {
@@ -72,6 +77,37 @@ TEST(AwsError, CarriesCodeAlongsideStatus) {
   EXPECT_EQ(status.message(), "gone");
   EXPECT_EQ(AwsErrorCode(status), "ResourceNotFoundException");
   EXPECT_EQ(AwsErrorCode(absl::InternalError("x")), "");
+}
+
+TEST(Worker, RunsJobsInOrderOffTheCallingThread) {
+  std::vector<int> order;
+  std::promise<std::thread::id> ran_on;
+  {
+    Worker worker;
+    for (int i = 0; i < 3; ++i) worker.Post([&order, i] { order.push_back(i); });
+    worker.Post([&ran_on] { ran_on.set_value(std::this_thread::get_id()); });
+    EXPECT_NE(ran_on.get_future().get(), std::this_thread::get_id());
+  }
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
+}
+
+TEST(Worker, DestructionWaitsForTheRunningJob) {
+  std::promise<void> started;
+  std::promise<void> release;
+  bool finished = false;
+  std::thread releaser;
+  {
+    Worker worker;
+    worker.Post([&] {
+      started.set_value();
+      release.get_future().wait();
+      finished = true;
+    });
+    started.get_future().wait();
+    releaser = std::thread([&] { release.set_value(); });
+  }
+  EXPECT_TRUE(finished);
+  releaser.join();
 }
 
 }  // namespace

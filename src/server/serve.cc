@@ -150,6 +150,10 @@ int Serve(const ServeConfig& config) {
   }
   storage::LogStore log_store(data_dir / "logs");
   lambda::CodeStore code_store(data_dir / "code");
+  if (auto status = code_store.Open(); !status.ok()) {
+    fmt::print(stderr, "serval: cannot open the code store: {}\n", status.ToString());
+    return 1;
+  }
   auto registry =
       lambda::FunctionRegistry::Open(db->get(), [&](const lambda::FunctionConfig& function) {
         return MakeSpec(function, config.account, code_store);

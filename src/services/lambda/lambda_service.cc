@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
 #include "common/aws_error.h"
@@ -201,30 +203,26 @@ void LambdaService::CreateFunction(Call& call) {
   std::string zip;
   auto config = ParseCreateFunction(*body, &zip);
   if (!config.ok()) return call.Fail(config.status());
-  if (deps_.registry->Find(config->name)) {
+  if (deps_.registry->Find(config->name) || unpacking_.contains(config->name)) {
     return call.Fail(ResourceConflict("Function already exist: " + config->name));
   }
-  auto code = deps_.code_store->Store(zip);
-  if (!code.ok()) return call.Fail(code.status());
-  config->code_id = code->id;
-  config->code_sha256 = code->sha256;
-  config->code_size = code->size;
-  config->last_modified_millis = deps_.clock->NowMillis();
-  config->revision_id = NewUuid();
-  const std::string name = config->name;
-  if (auto status = deps_.registry->PutLatest(std::move(*config)); !status.ok()) {
-    CollectCode(code->id);
-    return call.Fail(status);
-  }
-  const FunctionRegistry::Entry* reported = &deps_.registry->Find(name)->latest;
-  if (IsTrue(*body, "Publish")) {
-    auto published = PublishLatest(name, "");
-    if (!published.ok()) return call.Fail(published.status());
-    reported = *published;
-  }
-  json::object out;
-  WriteFunctionConfiguration(*reported->config, deps_.account, out);
-  call.Reply(201, out);
+  unpacking_.insert(config->name);
+  StoreCode(std::move(zip), [this, call = std::move(call), config = *std::move(config),
+                             publish = IsTrue(*body, "Publish")](auto code) mutable {
+    unpacking_.erase(config.name);
+    if (!code.ok()) return call.Fail(code.status());
+    config.code_id = code->id;
+    config.code_sha256 = code->sha256;
+    config.code_size = code->size;
+    config.last_modified_millis = deps_.clock->NowMillis();
+    config.revision_id = NewUuid();
+    const std::string name = config.name;
+    if (auto status = deps_.registry->PutLatest(std::move(config)); !status.ok()) {
+      CollectCode(code->id);
+      return call.Fail(status);
+    }
+    ReplyWithLatest(call, name, publish, 201);
+  });
 }
 
 void LambdaService::ListFunctions(Call& call) {
@@ -338,35 +336,68 @@ void LambdaService::UpdateFunction(Call& call, bool code) {
     return call.Fail(RevisionMismatch());
   }
   FunctionConfig updated = current;
-  if (code) {
-    auto zip = ParseCodeUpdate(*body, updated);
-    if (!zip.ok()) return call.Fail(zip.status());
-    if (IsTrue(*body, "DryRun")) {
-      json::object out;
-      WriteFunctionConfiguration(current, deps_.account, out);
-      return call.Reply(200, out);
+  if (!code) {
+    if (auto status = ApplyConfigurationUpdate(*body, updated); !status.ok()) {
+      return call.Fail(status);
     }
-    auto stored = deps_.code_store->Store(*zip);
-    if (!stored.ok()) return call.Fail(stored.status());
-    updated.code_id = stored->id;
-    updated.code_sha256 = stored->sha256;
-    updated.code_size = stored->size;
-  } else if (auto status = ApplyConfigurationUpdate(*body, updated); !status.ok()) {
-    return call.Fail(status);
+    return CommitUpdate(call, current, std::move(updated), /*publish=*/false);
   }
+  if (unpacking_.contains(current.name)) {
+    return call.Fail(ResourceConflict(
+        "The operation cannot be performed at this time. An update is in progress for "
+        "resource: " +
+        LambdaFunctionArn(deps_.account, current.name)));
+  }
+  auto zip = ParseCodeUpdate(*body, updated);
+  if (!zip.ok()) return call.Fail(zip.status());
+  if (IsTrue(*body, "DryRun")) {
+    json::object out;
+    WriteFunctionConfiguration(current, deps_.account, out);
+    return call.Reply(200, out);
+  }
+  unpacking_.insert(current.name);
+  StoreCode(*std::move(zip), [this, call = std::move(call), name = current.name,
+                              architectures = updated.architectures,
+                              publish = IsTrue(*body, "Publish")](auto stored) mutable {
+    unpacking_.erase(name);
+    if (!stored.ok()) return call.Fail(stored.status());
+    // The function may have been deleted or changed (tags, configuration) during the unpack: the
+    // new code applies to what it is now.
+    const FunctionRegistry::Function* function = deps_.registry->Find(name);
+    if (!function) {
+      CollectCode(stored->id);
+      return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, name)));
+    }
+    const FunctionConfig& now = *function->latest.config;
+    FunctionConfig rebased = now;
+    rebased.architectures = std::move(architectures);
+    rebased.code_id = stored->id;
+    rebased.code_sha256 = stored->sha256;
+    rebased.code_size = stored->size;
+    CommitUpdate(call, now, std::move(rebased), publish);
+  });
+}
+
+void LambdaService::CommitUpdate(Call& call, const FunctionConfig& current, FunctionConfig updated,
+                                 bool publish) {
   const std::string name = current.name;
   if (auto status = ReplaceLatest(current, std::move(updated)); !status.ok()) {
     return call.Fail(status);
   }
+  ReplyWithLatest(call, name, publish, 200);
+}
+
+void LambdaService::ReplyWithLatest(Call& call, const std::string& name, bool publish,
+                                    int success_status) {
   const FunctionRegistry::Entry* reported = &deps_.registry->Find(name)->latest;
-  if (code && IsTrue(*body, "Publish")) {
+  if (publish) {
     auto published = PublishLatest(name, "");
     if (!published.ok()) return call.Fail(published.status());
     reported = *published;
   }
   json::object out;
   WriteFunctionConfiguration(*reported->config, deps_.account, out);
-  call.Reply(200, out);
+  call.Reply(success_status, out);
 }
 
 absl::Status LambdaService::ReplaceLatest(const FunctionConfig& old_config,
@@ -387,6 +418,20 @@ absl::Status LambdaService::ReplaceLatest(const FunctionConfig& old_config,
 
 void LambdaService::CollectCode(const std::string& code_id) {
   if (!deps_.registry->UsesCode(code_id)) deps_.code_store->Remove(code_id);
+}
+
+void LambdaService::StoreCode(std::string zip,
+                              std::function<void(absl::StatusOr<CodeStore::StoredCode>)> done) {
+  code_worker_.Post([this, zip = std::move(zip), done = std::move(done)]() mutable {
+    auto staged = deps_.code_store->Unpack(zip);
+    zip.clear();
+    // Installing (and collecting) code stays on the io thread, so a package cannot be removed
+    // between the check that it exists and the commit of a function naming it.
+    boost::asio::post(*deps_.io, [this, staged = std::move(staged), done = std::move(done)]() {
+      if (!staged.ok()) return done(staged.status());
+      done(deps_.code_store->Install(*staged));
+    });
+  });
 }
 
 }  // namespace serval::lambda

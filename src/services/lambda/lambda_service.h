@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "common/arn.h"
 #include "common/clock.h"
+#include "common/worker.h"
 #include "http/message.h"
 #include "sandbox/pool.h"
 #include "services/lambda/async_invoker.h"
@@ -25,7 +27,8 @@ class io_context;
 namespace serval::lambda {
 
 // The Lambda front end: the REST API (control plane, versions and aliases, Invoke) as the AWS
-// CLI, boto3 and the JS SDK v3 send it. Runs only on the io thread.
+// CLI, boto3 and the JS SDK v3 send it. Runs only on the io thread, apart from the code
+// worker, which unpacks uploaded zips and hands the result back to the io thread.
 class LambdaService {
  public:
   struct Dependencies {
@@ -133,11 +136,22 @@ class LambdaService {
                                                                const std::string& description);
   // Stores the new $LATEST and retires environments running the old one.
   absl::Status ReplaceLatest(const FunctionConfig& old_config, FunctionConfig updated);
+  // Stores and publishes (if asked) an updated $LATEST and answers with it.
+  void CommitUpdate(Call& call, const FunctionConfig& current, FunctionConfig updated,
+                    bool publish);
+  // Publishes $LATEST of a function just stored (if asked) and answers with what was stored.
+  void ReplyWithLatest(Call& call, const std::string& name, bool publish, int success_status);
   void CollectCode(const std::string& code_id);
+  // Unpacks `zip` on the code worker, installs it on the io thread and calls `done` there.
+  void StoreCode(std::string zip, std::function<void(absl::StatusOr<CodeStore::StoredCode>)> done);
 
   Dependencies deps_;
   ConcurrencyLimiter limiter_;
   AsyncInvoker async_;
+  // Functions whose CreateFunction or UpdateFunctionCode waits for its zip to be unpacked: another
+  // create or code update of the same name is a conflict until it is answered.
+  absl::flat_hash_set<std::string> unpacking_;
+  Worker code_worker_;  // last: joined before the members its jobs use are destroyed
 };
 
 }  // namespace serval::lambda
