@@ -208,6 +208,21 @@ class SandboxAttackTest(ServalTestCase):
         # The victim is unharmed and still answers correctly.
         self.assertEqual(self.invoke_json(victim, {"after": 1}), {"after": 1})
 
+    def test_reaches_services_on_the_hosts_loopback(self):
+        import socket
+        listener = socket.create_server(("127.0.0.1", 0))
+        self.addCleanup(listener.close)
+
+        def serve():
+            connection, _ = listener.accept()
+            with connection:
+                connection.sendall(b"hello from the host")
+
+        server = threading.Thread(target=serve, daemon=True)
+        server.start()
+        seen = self.attack("connect", port=listener.getsockname()[1])
+        self.assertEqual(seen["said"], "hello from the host")
+
     def test_host_process_cannot_use_a_runtime_api(self):
         """Not even a process of the host (this test, as root) is served by an environment's
         Runtime API: only the environment's own uid is."""
