@@ -39,6 +39,10 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, the body is this file's content instead, streamed from disk piece by piece so a
+  // large file is never held in memory (`body` must then be empty). If the file cannot be opened
+  // when the response is written, the connection is closed without an answer.
+  std::string body_file;
 
   Response& SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

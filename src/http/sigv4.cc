@@ -155,32 +155,23 @@ absl::Status BadPayloadHashValue(Dialect dialect) {
   return SignatureMismatch(dialect);
 }
 
-// A scope naming another region than the one Serval serves. AWS's JSON services answer 403 with
-// this text (trailing blank included); S3 calls the header malformed and names both regions.
-absl::Status WrongRegion(Dialect dialect, bool presigned, std::string_view region,
-                         std::string_view expected) {
+// A scope naming another `part` ("region" or "service") than the one required. AWS's JSON
+// services answer 403 with these texts (trailing blank included); S3 calls the header (or query)
+// malformed and names both.
+absl::Status WrongScope(Dialect dialect, bool presigned, std::string_view part,
+                        std::string_view given, std::string_view expected) {
+  const std::string quoted_given = "'" + std::string(given) + "'";
+  const std::string quoted_expected = "'" + std::string(expected) + "'";
   if (dialect == Dialect::kS3) {
     return Malformed(dialect, presigned,
-                     "the region '" + std::string(region) + "' is wrong; expecting '" +
-                         std::string(expected) + "'");
+                     "the " + std::string(part) + " " + quoted_given + " is wrong; expecting " +
+                         quoted_expected);
   }
   return AwsError(absl::StatusCode::kUnauthenticated, "InvalidSignatureException",
-                  "Credential should be scoped to a valid region, not '" + std::string(region) +
-                      "'. ");
-}
-
-// A scope naming another service than the route's. Answered in the dialect of the route's
-// service, since the scope's own is wrong.
-absl::Status WrongService(bool presigned, std::string_view service, std::string_view expected) {
-  const Dialect dialect = DialectFor(expected);
-  if (dialect == Dialect::kS3) {
-    return Malformed(dialect, presigned,
-                     "the service '" + std::string(service) + "' is wrong; expecting '" +
-                         std::string(expected) + "'");
-  }
-  return AwsError(absl::StatusCode::kUnauthenticated, "InvalidSignatureException",
-                  "Credential should be scoped to correct service: '" + std::string(expected) +
-                      "'. ");
+                  part == "region"
+                      ? "Credential should be scoped to a valid region, not " + quoted_given + ". "
+                      : "Credential should be scoped to correct service: " + quoted_expected +
+                            ". ");
 }
 
 // "20260115T103000Z" for an epoch time in seconds.
@@ -813,10 +804,12 @@ absl::Status Verify(const Request& request, const SignedRequest& signed_request,
   const bool is_s3 = dialect == Dialect::kS3;
 
   if (!options.region.empty() && scope.region != options.region) {
-    return WrongRegion(dialect, signed_request.presigned, scope.region, options.region);
+    return WrongScope(dialect, signed_request.presigned, "region", scope.region, options.region);
   }
   if (!options.service.empty() && scope.service != options.service) {
-    return WrongService(signed_request.presigned, scope.service, options.service);
+    // Answered in the dialect of the route's service, since the scope's own is wrong.
+    return WrongScope(DialectFor(options.service), signed_request.presigned, "service",
+                      scope.service, options.service);
   }
   const std::string* secret = credentials.FindSecret(scope.access_key);
   if (secret == nullptr) return UnknownAccessKey(dialect);
