@@ -28,6 +28,10 @@ struct ServeConfig {
   // execution environments kept at once.
   int concurrency_limit = 1000;
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(3)};
+  // The edge port's deadlines and connection cap (see http::ServerOptions); tests shorten them.
+  std::chrono::seconds request_header_timeout{30};
+  std::chrono::seconds transfer_timeout{30};
+  size_t max_connections = 4096;
 };
 
 // Runs Serval until SIGINT or SIGTERM. Returns the process exit code.

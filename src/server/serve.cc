@@ -119,7 +119,8 @@ void RaiseDescriptorLimit(int concurrency_limit) {
     fmt::print(stderr,
                "WARNING: the open-file limit ({}) allows about {} execution environments, fewer "
                "than --concurrency-limit {}; raise it (ulimit -Hn) to avoid failed cold starts\n",
-               limit.rlim_cur, (limit.rlim_cur - 256) / kDescriptorsPerEnvironment,
+               limit.rlim_cur,
+               limit.rlim_cur > 256 ? (limit.rlim_cur - 256) / kDescriptorsPerEnvironment : 0,
                concurrency_limit);
   }
 }
@@ -178,8 +179,15 @@ int Serve(const ServeConfig& config) {
   edge_options.port = config.port;
   edge_options.body_limit = kEdgeBodyLimit;
   edge_options.idle_timeout = kClientIdleTimeout;
+  edge_options.header_timeout = config.request_header_timeout;
+  edge_options.transfer_timeout = config.transfer_timeout;
+  edge_options.max_connections = config.max_connections;
+  edge_options.refusal_response = &EdgeRouter::RefusalResponse;
   std::unique_ptr<lambda::LambdaService> lambda_service;
   std::unique_ptr<EdgeRouter> router;
+  edge_options.screen_header = [&router](const http::Request& headers) {
+    return router->ScreenHeader(headers);
+  };
   auto edge = http::Server::Start(io, edge_options,
                                   [&router](http::Request&& request, http::Responder respond) {
                                     router->Handle(std::move(request), std::move(respond));
@@ -249,7 +257,8 @@ int Serve(const ServeConfig& config) {
   router = std::make_unique<EdgeRouter>(lambda_service.get(), events_service.get(), &code_store,
                                         config.no_auth ? nullptr : &*credentials,
                                         // Signatures carry the client's real time.
-                                        &RealClock::Instance());
+                                        &RealClock::Instance(), config.account.region,
+                                        kEdgeBodyLimit);
   router->SetStatsSource([&] {
     const events::Scheduler::Stats fired = scheduler.stats();
     return fmt::format(
