@@ -176,7 +176,8 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       stream_.expires_never();
     }
-    stream_.async_read_some(buffer_.prepare(kReadChunk),
+    // Sized as Beast sizes its reads: small for an empty buffer, so idle connections stay cheap.
+    stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, kReadChunk)),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->buffer_.commit(n);
                               if (ec) return self->OnReadError(ec);
