@@ -19,6 +19,9 @@ struct Request {
   // True when the declared body was larger than the server's limit. The body is then empty and
   // the connection is closed after the response; handlers answer in their protocol's shape.
   bool body_too_large = false;
+  // Who signed it, set by the edge once the signature is verified: the function's ARN for an
+  // execution environment's temporary key, empty for the operator's keys (and without auth).
+  std::string caller_principal;
 
   // First header with this name, compared case-insensitively; empty when absent.
   std::string_view Header(std::string_view name) const;
@@ -39,6 +42,10 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, the body is this file's content instead, streamed from disk piece by piece so a
+  // large file is never held in memory (`body` must then be empty). If the file cannot be opened
+  // when the response is written, the connection is closed without an answer.
+  std::string body_file;
 
   Response& SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

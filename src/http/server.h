@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -16,6 +17,14 @@ class io_context;
 
 namespace serval::http {
 
+// Why the server answers a request itself, without the handler. The connection is closed after
+// the answer.
+enum class Refusal {
+  kMalformed,       // bytes that are not HTTP/1.1; default answer 400
+  kHeaderTooLarge,  // a request header over 64 KB; default answer 431
+  kOverloaded,      // over max_connections or max_buffered_body_bytes; default answer 503
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0 picks a free port; port() tells which
@@ -23,7 +32,28 @@ struct ServerOptions {
   size_t body_limit = 8 << 20;
   // A keep-alive connection with no request for this long is closed; zero means never.
   std::chrono::seconds idle_timeout{0};
-  // Called when a peer sends bytes that are not HTTP/1.1. The connection is closed either way.
+  // A request header must be complete this long after its first byte arrived (for a new
+  // connection: after the connection was accepted), or the connection is closed.
+  std::chrono::seconds header_timeout{30};
+  // Request bodies and responses: each read or write must make progress within this time, and
+  // the transfer as a whole may fall at most this far behind min_transfer_rate. Otherwise the
+  // connection is closed. A handler holding a responder (a long poll) is not timed.
+  std::chrono::seconds transfer_timeout{30};
+  size_t min_transfer_rate = 1024;  // bytes per second
+  // Connections beyond this many are answered kOverloaded as soon as they are accepted.
+  size_t max_connections = 4096;
+  // Request bodies held at once (being read, or read and not yet answered), summed over all
+  // connections by their declared sizes; a request that would exceed it is answered
+  // kOverloaded before its body is read.
+  size_t max_buffered_body_bytes = size_t{256} << 20;
+  // Called with each request's method, target and headers (no body) before the body is read.
+  // A response refuses the request: it is written, at most body_limit bytes of the body are
+  // read and dropped (so the client can read the answer), and the connection is closed.
+  std::function<std::optional<Response>(const Request& headers)> screen_header;
+  // Shapes the server's own answers in the protocol's manner (status included). Unset: the
+  // default status with an empty body.
+  std::function<Response(Refusal)> refusal_response;
+  // Called when a peer sends bytes that are not HTTP/1.1, before the kMalformed answer.
   std::function<void()> on_malformed_request;
   // Asked for each accepted connection (its socket descriptor) whether to serve it; a refused
   // connection is closed at once, before a byte of it is read. Null admits every connection.
@@ -33,7 +63,8 @@ struct ServerOptions {
 // An HTTP/1.1 server on one listening socket (Boost.Beast underneath, kept out of this header).
 // Runs only on the thread running the io_context it was started with: Start, Stop, the handler
 // and every Responder call happen there. One request per connection is in flight at a time, so a
-// handler may hold a responder indefinitely (long polls).
+// handler may hold a responder indefinitely (long polls). A failed accept (out of descriptors,
+// say) is logged once per burst and retried with backoff; the listener never gives up.
 class Server {
  public:
   static absl::StatusOr<std::unique_ptr<Server>> Start(boost::asio::io_context& io,

@@ -164,6 +164,25 @@ absl::Status BadPayloadHashValue(Dialect dialect) {
   return SignatureMismatch(dialect);
 }
 
+// A scope naming another `part` ("region" or "service") than the one required. AWS's JSON
+// services answer 403 with these texts (trailing blank included); S3 calls the header (or query)
+// malformed and names both.
+absl::Status WrongScope(Dialect dialect, bool presigned, std::string_view part,
+                        std::string_view given, std::string_view expected) {
+  const std::string quoted_given = "'" + std::string(given) + "'";
+  const std::string quoted_expected = "'" + std::string(expected) + "'";
+  if (dialect == Dialect::kS3) {
+    return Malformed(dialect, presigned,
+                     "the " + std::string(part) + " " + quoted_given + " is wrong; expecting " +
+                         quoted_expected);
+  }
+  return AwsError(absl::StatusCode::kUnauthenticated, "InvalidSignatureException",
+                  part == "region"
+                      ? "Credential should be scoped to a valid region, not " + quoted_given + ". "
+                      : "Credential should be scoped to correct service: " + quoted_expected +
+                            ". ");
+}
+
 // "20260115T103000Z" for an epoch time in seconds.
 std::string FormatAmzDate(int64_t epoch_seconds) {
   std::time_t seconds = static_cast<std::time_t>(epoch_seconds);
@@ -725,6 +744,8 @@ struct SignedRequest {
   std::string_view signature;                      // hex, as provided
   std::optional<std::string_view> content_sha256;  // the declared payload hash, if any
   const absl::InlinedVector<QueryPair, 16>* query = nullptr;
+  // The body has not been read yet: check everything else (ScreenSigV4).
+  bool headers_only = false;
   std::string security_token;  // presigned form: X-Amz-Security-Token, decoded
 };
 
@@ -786,11 +807,20 @@ Digest ComputeSignature(Sha256& sha, const Request& request, const SignedRequest
 }
 
 absl::Status Verify(const Request& request, const SignedRequest& signed_request,
-                    const CredentialStore& credentials, VerifiedCaller* caller) {
+                    const CredentialStore& credentials, const SigV4Options& options,
+                    VerifiedCaller* caller) {
   const ScopeView& scope = signed_request.scope;
   const Dialect dialect = DialectFor(scope.service);
   const bool is_s3 = dialect == Dialect::kS3;
 
+  if (!options.region.empty() && scope.region != options.region) {
+    return WrongScope(dialect, signed_request.presigned, "region", scope.region, options.region);
+  }
+  if (!options.service.empty() && scope.service != options.service) {
+    // Answered in the dialect of the route's service, since the scope's own is wrong.
+    return WrongScope(DialectFor(options.service), signed_request.presigned, "service",
+                      scope.service, options.service);
+  }
   const CredentialStore::Identity* identity = credentials.Find(scope.access_key);
   if (identity == nullptr) return UnknownAccessKey(dialect);
   const std::string* secret = &identity->secret;
@@ -819,6 +849,9 @@ absl::Status Verify(const Request& request, const SignedRequest& signed_request,
   } else if (signed_request.presigned && is_s3) {
     payload_hash = kUnsignedPayload;
     kind = PayloadKind::kUnsigned;
+  } else if (signed_request.headers_only) {
+    // The signature covers the hash of a body not read yet: nothing more to check now.
+    return absl::OkStatus();
   } else {
     computed_hash.reserve(2 * kDigestSize);
     AppendHex(sha.Of(request.body), &computed_hash);
@@ -839,7 +872,7 @@ absl::Status Verify(const Request& request, const SignedRequest& signed_request,
   }
 
   // The headers are authentic; now hold the body to the hash they declare.
-  if (kind == PayloadKind::kHex && computed_hash.empty()) {
+  if (kind == PayloadKind::kHex && computed_hash.empty() && !signed_request.headers_only) {
     Digest declared;
     DecodeHexDigest(payload_hash, &declared);
     const Digest actual = sha.Of(request.body);
@@ -897,10 +930,12 @@ bool HasPresignParameters(const absl::InlinedVector<QueryPair, 16>& query) {
 absl::Status VerifyHeaderForm(const Request& request, std::string_view authorization,
                               const absl::InlinedVector<QueryPair, 16>& query,
                               const CredentialStore& credentials, int64_t now_millis,
-                              const SigV4Options& options, VerifiedCaller* caller) {
+                              const SigV4Options& options, bool headers_only,
+                              VerifiedCaller* caller) {
   AuthorizationHeader header;
   const std::string problem = ParseAuthorizationHeader(authorization, &header);
   SignedRequest signed_request;
+  signed_request.headers_only = headers_only;
   // Until the scope is known, speak the JSON dialect; S3 clients never get this far wrong.
   Dialect dialect = Dialect::kJson;
   if (!header.credential.empty() && ParseCredential(header.credential, &signed_request.scope)) {
@@ -969,13 +1004,14 @@ absl::Status VerifyHeaderForm(const Request& request, std::string_view authoriza
     signed_request.content_sha256 = request.Header("x-amz-content-sha256");
   }
   signed_request.query = &query;
-  return Verify(request, signed_request, credentials, caller);
+  return Verify(request, signed_request, credentials, options, caller);
 }
 
 absl::Status VerifyQueryForm(const Request& request,
                              const absl::InlinedVector<QueryPair, 16>& query,
                              const CredentialStore& credentials, int64_t now_millis,
-                             const SigV4Options& options, VerifiedCaller* caller) {
+                             const SigV4Options& options, bool headers_only,
+                             VerifiedCaller* caller) {
   // Values are percent-decoded; they are short, and most need no decoding at all.
   auto decoded = [&query](std::string_view key) -> std::optional<std::string> {
     const std::optional<std::string_view> raw = FindRaw(query, key);
@@ -991,6 +1027,7 @@ absl::Status VerifyQueryForm(const Request& request,
 
   SignedRequest signed_request;
   signed_request.presigned = true;
+  signed_request.headers_only = headers_only;
   Dialect dialect = Dialect::kJson;
   const bool scope_ok =
       credential.has_value() && ParseCredential(*credential, &signed_request.scope);
@@ -1046,7 +1083,25 @@ absl::Status VerifyQueryForm(const Request& request,
   }
   signed_request.query = &query;
   signed_request.security_token = decoded("X-Amz-Security-Token").value_or("");
-  return Verify(request, signed_request, credentials, caller);
+  return Verify(request, signed_request, credentials, options, caller);
+}
+
+// VerifySigV4 and ScreenSigV4: one path, which leaves the body alone when `headers_only`.
+absl::Status VerifyEitherForm(const Request& request, const CredentialStore& credentials,
+                              int64_t now_millis, const SigV4Options& options, bool headers_only,
+                              VerifiedCaller* caller) {
+  absl::InlinedVector<QueryPair, 16> query;
+  SplitQuery(request.RawQuery(), &query);
+  const std::string_view authorization = request.Header("authorization");
+  if (!authorization.empty()) {
+    return VerifyHeaderForm(request, authorization, query, credentials, now_millis, options,
+                            headers_only, caller);
+  }
+  if (HasPresignParameters(query)) {
+    return VerifyQueryForm(request, query, credentials, now_millis, options, headers_only,
+                           caller);
+  }
+  return MissingAuthentication();
 }
 
 }  // namespace
@@ -1162,17 +1217,14 @@ std::optional<CredentialScope> PeekCredentialScope(const Request& request) {
 
 absl::Status VerifySigV4(const Request& request, const CredentialStore& credentials,
                          int64_t now_millis, VerifiedCaller* caller, const SigV4Options& options) {
-  absl::InlinedVector<QueryPair, 16> query;
-  SplitQuery(request.RawQuery(), &query);
-  const std::string_view authorization = request.Header("authorization");
-  if (!authorization.empty()) {
-    return VerifyHeaderForm(request, authorization, query, credentials, now_millis, options,
-                            caller);
-  }
-  if (HasPresignParameters(query)) {
-    return VerifyQueryForm(request, query, credentials, now_millis, options, caller);
-  }
-  return MissingAuthentication();
+  return VerifyEitherForm(request, credentials, now_millis, options, /*headers_only=*/false,
+                          caller);
+}
+
+absl::Status ScreenSigV4(const Request& headers, const CredentialStore& credentials,
+                         int64_t now_millis, const SigV4Options& options) {
+  return VerifyEitherForm(headers, credentials, now_millis, options, /*headers_only=*/true,
+                          /*caller=*/nullptr);
 }
 
 int SigV4HttpStatus(const absl::Status& status) {

@@ -133,6 +133,13 @@ struct SigV4Options {
   // Header-signed requests whose time is further than this from now are refused. AWS uses 15
   // minutes for most services (Lambda itself answers with 5); issue 3 asks for 15.
   int64_t max_clock_skew_millis = 15 * 60 * 1000;
+  // The region the credential scope must name ("us-east-1"); empty accepts any. A mismatch is
+  // 403 InvalidSignatureException "Credential should be scoped to a valid region, not 'X'. "
+  // (S3: 400 AuthorizationHeaderMalformed). The viewed string must outlive the call.
+  std::string_view region;
+  // The service the credential scope must name ("lambda"); empty accepts any. A mismatch is 403
+  // InvalidSignatureException "Credential should be scoped to correct service: 'lambda'. ".
+  std::string_view service;
 };
 
 // Verifies the SigV4 signature of `request` against `credentials` at time `now_millis` (epoch
@@ -144,6 +151,17 @@ struct SigV4Options {
 absl::Status VerifySigV4(const Request& request, const CredentialStore& credentials,
                          int64_t now_millis, VerifiedCaller* caller,
                          const SigV4Options& options = {});
+
+// VerifySigV4 for a request whose body has not been read yet (`headers` holds the request line
+// and headers; its body is ignored), so that a server can refuse a request before reading its
+// body. Refuses what the headers alone show wrong: no SigV4 data, malformed data, a time outside
+// the window, a scope naming another region or service, an unknown access key, and, when the
+// payload hash is declared (X-Amz-Content-SHA256, or an S3 presigned URL), a wrong signature.
+// OK means "not refused yet": VerifySigV4 must still check the complete request, which is when
+// a signature over a body hash the client did not declare, and the declared hash itself, are
+// checked. Thread-safe, like VerifySigV4.
+absl::Status ScreenSigV4(const Request& headers, const CredentialStore& credentials,
+                         int64_t now_millis, const SigV4Options& options = {});
 
 // The HTTP status AWS uses for a status returned by VerifySigV4: 400 for malformed
 // authentication data and a body that does not match its signed hash, 403 for everything else.

@@ -757,6 +757,73 @@ TEST(SigV4Errors, UnsupportedAlgorithms) {
 // ---------------------------------------------------------------------------------------------
 // Scope peeking, the credential store and its file.
 
+TEST(SigV4Scope, RegionAndServiceMustMatchWhenRequired) {
+  const CredentialStore store = CredentialStore::WithDefaultKey();
+  SigV4Options lambda_here{.region = "us-east-1", .service = "lambda"};
+  EXPECT_TRUE(VerifySigV4(BotoInvoke(), store, kNow, nullptr, lambda_here).ok());
+
+  SigV4Options elsewhere{.region = "eu-west-1", .service = "lambda"};
+  const absl::Status region = VerifySigV4(BotoInvoke(), store, kNow, nullptr, elsewhere);
+  ExpectError(region, "InvalidSignatureException", 403);
+  EXPECT_EQ(region.message(), "Credential should be scoped to a valid region, not 'us-east-1'. ");
+
+  SigV4Options events{.region = "us-east-1", .service = "events"};
+  const absl::Status service = VerifySigV4(BotoInvoke(), store, kNow, nullptr, events);
+  ExpectError(service, "InvalidSignatureException", 403);
+  EXPECT_EQ(service.message(), "Credential should be scoped to correct service: 'events'. ");
+
+  // S3 calls a wrong scope a malformed header or query.
+  ExpectError(VerifySigV4(BotoPutObject(), store, kNow, nullptr, {.region = "eu-west-1"}),
+              "AuthorizationHeaderMalformed", 400);
+  ExpectError(VerifySigV4(BotoPresignedGet(), store, kNow, nullptr, {.region = "eu-west-1"}),
+              "AuthorizationQueryParametersError", 400);
+}
+
+TEST(ScreenSigV4, RefusesWhatTheHeadersShowWithoutTheBody) {
+  const CredentialStore store = CredentialStore::WithDefaultKey();
+  const SigV4Options lambda_here{.region = "us-east-1", .service = "lambda"};
+  auto headers_of = [](Request request) {
+    request.body.clear();
+    return request;
+  };
+  // Passes: botocore's Invoke signs a body hash that is not declared, so only the body can
+  // settle the signature; JS v3 declares it, so the screen checks the signature itself.
+  EXPECT_TRUE(ScreenSigV4(headers_of(BotoInvoke()), store, kNow, lambda_here).ok());
+  EXPECT_TRUE(ScreenSigV4(headers_of(JsInvoke()), store, kNow, lambda_here).ok());
+  EXPECT_TRUE(ScreenSigV4(headers_of(BotoPutObject()), store, kNow).ok());
+
+  Request unsigned_request = headers_of(BotoInvoke());
+  RemoveHeader(unsigned_request, "Authorization");
+  ExpectError(ScreenSigV4(unsigned_request, store, kNow), "MissingAuthenticationTokenException",
+              403);
+  CredentialStore strangers;
+  strangers.Add("someone-else", "test");
+  ExpectError(ScreenSigV4(headers_of(BotoInvoke()), strangers, kNow),
+              "UnrecognizedClientException", 403);
+  ExpectError(ScreenSigV4(headers_of(BotoInvoke()), store, kNow + 16 * 60 * 1000),
+              "InvalidSignatureException", 403);
+  ExpectError(ScreenSigV4(headers_of(BotoInvoke()), store, kNow, {.region = "eu-west-1"}),
+              "InvalidSignatureException", 403);
+  ExpectError(ScreenSigV4(headers_of(BotoInvoke()), store, kNow, {.service = "events"}),
+              "InvalidSignatureException", 403);
+  Request malformed = headers_of(BotoInvoke());
+  SetHeader(malformed, "Authorization", "AWS4-HMAC-SHA256 Credential=test");
+  ExpectError(ScreenSigV4(malformed, store, kNow), "IncompleteSignatureException", 400);
+
+  // A declared hash makes the whole signature checkable from the headers.
+  CredentialStore wrong_secret;
+  wrong_secret.Add("test", "not-test");
+  ExpectError(ScreenSigV4(headers_of(JsInvoke()), wrong_secret, kNow),
+              "InvalidSignatureException", 403);
+  ExpectError(ScreenSigV4(headers_of(BotoPutObject()), wrong_secret, kNow),
+              "SignatureDoesNotMatch", 403);
+  // ... and the body is still held to that hash once it has been read.
+  Request js = JsInvoke();
+  js.body = R"({"hello":"JS"})";
+  EXPECT_TRUE(ScreenSigV4(js, store, kNow).ok());
+  ExpectError(VerifySigV4(js, store, kNow, nullptr), "InvalidSignatureException", 403);
+}
+
 TEST(PeekCredentialScope, HeaderQueryAndNeither) {
   std::optional<CredentialScope> scope = PeekCredentialScope(JsInvoke());
   ASSERT_TRUE(scope.has_value());

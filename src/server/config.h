@@ -30,6 +30,10 @@ struct ServeConfig {
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(3)};
   // Bytes of a function's own output kept per log stream (one stream per environment).
   uint64_t log_quota_bytes = 64ull << 20;
+  // The edge port's deadlines and connection cap (see http::ServerOptions); tests shorten them.
+  std::chrono::seconds request_header_timeout{30};
+  std::chrono::seconds transfer_timeout{30};
+  size_t max_connections = 4096;
 };
 
 // Runs Serval until SIGINT or SIGTERM. Returns the process exit code.

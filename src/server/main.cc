@@ -59,6 +59,21 @@ int main(int argc, char** argv) {
   up->add_option("--simulated-clock-start", serve.simulated_clock_start_millis,
                  "Testing: start the simulated clock at this time (epoch milliseconds)")
       ->check(CLI::PositiveNumber);
+  int64_t header_timeout_seconds = serve.request_header_timeout.count();
+  int64_t transfer_timeout_seconds = serve.transfer_timeout.count();
+  up->add_option("--request-header-timeout-seconds", header_timeout_seconds,
+                 "A request header must arrive within this long of its first byte")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  up->add_option("--transfer-timeout-seconds", transfer_timeout_seconds,
+                 "A request body or response that makes no progress for this long, or falls this "
+                 "far behind 1 KB/s, is cut off")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  up->add_option("--max-connections", serve.max_connections,
+                 "Client connections beyond this many are answered 429 and closed")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   up->add_option("--credentials-file", serve.credentials_file,
                  "Access keys accepted in request signatures, one 'ACCESS_KEY SECRET' per line "
                  "(default: DATA_DIR/credentials if present, else test/test)");
@@ -102,6 +117,8 @@ int main(int argc, char** argv) {
     serve.shutdown_grace =
         std::chrono::milliseconds(static_cast<int64_t>(shutdown_grace_seconds * 1000));
     serve.log_quota_bytes = static_cast<uint64_t>(log_quota_mb * (1 << 20));
+    serve.request_header_timeout = std::chrono::seconds(header_timeout_seconds);
+    serve.transfer_timeout = std::chrono::seconds(transfer_timeout_seconds);
     return serval::server::Serve(serve);
   }
   return serval::server::PrintLogs(logs_data_dir, logs_function, follow);

@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -119,7 +120,8 @@ void RaiseDescriptorLimit(int concurrency_limit) {
     fmt::print(stderr,
                "WARNING: the open-file limit ({}) allows about {} execution environments, fewer "
                "than --concurrency-limit {}; raise it (ulimit -Hn) to avoid failed cold starts\n",
-               limit.rlim_cur, (limit.rlim_cur - 256) / kDescriptorsPerEnvironment,
+               limit.rlim_cur,
+               limit.rlim_cur > 256 ? (limit.rlim_cur - 256) / kDescriptorsPerEnvironment : 0,
                concurrency_limit);
   }
 }
@@ -184,8 +186,15 @@ int Serve(const ServeConfig& config) {
   edge_options.port = config.port;
   edge_options.body_limit = kEdgeBodyLimit;
   edge_options.idle_timeout = kClientIdleTimeout;
+  edge_options.header_timeout = config.request_header_timeout;
+  edge_options.transfer_timeout = config.transfer_timeout;
+  edge_options.max_connections = config.max_connections;
+  edge_options.refusal_response = &EdgeRouter::RefusalResponse;
   std::unique_ptr<lambda::LambdaService> lambda_service;
   std::unique_ptr<EdgeRouter> router;
+  edge_options.screen_header = [&router](const http::Request& headers) {
+    return router->ScreenHeader(headers);
+  };
   auto edge = http::Server::Start(io, edge_options,
                                   [&router](http::Request&& request, http::Responder respond) {
                                     router->Handle(std::move(request), std::move(respond));
@@ -255,15 +264,19 @@ int Serve(const ServeConfig& config) {
   router = std::make_unique<EdgeRouter>(lambda_service.get(), events_service.get(), &code_store,
                                         config.no_auth ? nullptr : &*credentials,
                                         // Signatures carry the client's real time.
-                                        &RealClock::Instance());
+                                        &RealClock::Instance(), config.account.region,
+                                        kEdgeBodyLimit);
   router->SetStatsSource([&] {
     const events::Scheduler::Stats fired = scheduler.stats();
+    boost::json::object calls;
+    for (const auto& [function, count] : router->calls_by_function()) calls[function] = count;
     return fmt::format(
         R"({{"rss_kb":{},"environments":{},"async_events_queued":{},)"
-        R"("scheduler":{{"rules_scheduled":{},"fires":{},"delay_ms":{{"p50":{},"p99":{},"max":{}}}}}}})",
+        R"("scheduler":{{"rules_scheduled":{},"fires":{},"delay_ms":{{"p50":{},"p99":{},"max":{}}}}},)"
+        R"("calls_by_function":{}}})",
         ResidentKilobytes(), pool.environment_count(), lambda_service->async_queued(),
         scheduler.scheduled(), fired.fires, fired.p50_delay_millis, fired.p99_delay_millis,
-        fired.max_delay_millis);
+        fired.max_delay_millis, boost::json::serialize(calls));
   });
   if (manual_clock) {
     router->EnableClockControl([&](int64_t millis) {

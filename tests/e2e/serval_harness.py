@@ -25,6 +25,7 @@ import io
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -251,12 +252,14 @@ class ServalProcess:
     """One `serval up` child. Not thread-safe; owned by one test (class)."""
 
     def __init__(self, data_dir: str | None = None, keep_alive_seconds: float | None = None,
-                 extra_args=()):
+                 extra_args=(), rlimit_nofile: int | None = None):
         self.tmp_root = tempfile.mkdtemp(prefix="serval-e2e-")
         self.data_dir = data_dir or os.path.join(self.tmp_root, "data")
         self._own_data_dir = data_dir is None
         self.keep_alive_seconds = keep_alive_seconds
         self.extra_args = list(extra_args)
+        # Soft and hard RLIMIT_NOFILE for serval (so it cannot raise it), e.g. to exhaust it.
+        self.rlimit_nofile = rlimit_nofile
         self.port = None
         self.proc = None
         self.log_path = os.path.join(self.tmp_root, "serval.log")
@@ -279,8 +282,14 @@ class ServalProcess:
         self._log_file = open(self.log_path, "ab")
         self._log_file.write(f"\n=== {' '.join(args)}\n".encode())
         self._log_file.flush()
+        limit = self.rlimit_nofile
+        preexec = None
+        if limit is not None:
+            def preexec():
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
         self.proc = subprocess.Popen(args, stdout=self._log_file, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=self.tmp_root)
+                                     stdin=subprocess.DEVNULL, cwd=self.tmp_root,
+                                     preexec_fn=preexec)
         deadline = time.monotonic() + STARTUP_TIMEOUT
         last_err = None
         while time.monotonic() < deadline:
@@ -488,11 +497,12 @@ class InvocationLog:
 # unittest base
 
 class ServalTestCase(unittest.TestCase):
-    """One serval per test class. Subclasses may set KEEP_ALIVE_SECONDS and EXTRA_ARGS (more
-    `serval up` arguments)."""
+    """One serval per test class. Subclasses may set KEEP_ALIVE_SECONDS, SERVAL_ARGS (more
+    `serval up` arguments) and RLIMIT_NOFILE (see ServalProcess)."""
 
     KEEP_ALIVE_SECONDS = None
-    EXTRA_ARGS = ()
+    SERVAL_ARGS = ()
+    RLIMIT_NOFILE = None
     serval: ServalProcess = None
     maxDiff = 4000
 
@@ -500,7 +510,7 @@ class ServalTestCase(unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.serval = ServalProcess(keep_alive_seconds=cls.KEEP_ALIVE_SECONDS,
-                                   extra_args=cls.EXTRA_ARGS)
+                                   extra_args=cls.SERVAL_ARGS, rlimit_nofile=cls.RLIMIT_NOFILE)
         # A class cleanup runs even when a subclass's setUpClass fails after this point
         # (tearDownClass would not), so serval is always stopped - and checked.
         cls.addClassCleanup(cls._stop_serval)

@@ -17,7 +17,7 @@ def log_bytes(data_dir):
 
 
 class LogQuotaTest(ServalTestCase):
-    EXTRA_ARGS = ("--log-quota-mb", "1")
+    SERVAL_ARGS = ("--log-quota-mb", "1")
 
     def test_flooding_output_is_cut_at_the_quota_and_marked(self):
         name = unique_name("flood")

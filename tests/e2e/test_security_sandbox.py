@@ -11,12 +11,13 @@ import os
 import threading
 import time
 import unittest
+import urllib.request
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from serval_harness import (REGION, ServalTestCase, processes_referencing, python_zip,
+from serval_harness import (ACCOUNT, REGION, ServalTestCase, processes_referencing, python_zip,
                             unique_name)
 
 EPERM = 1
@@ -152,6 +153,11 @@ class SandboxAttackTest(ServalTestCase):
         # The function can call Serval with its own credentials...
         called = self.attack("call_serval")
         self.assertIn(self.attacker, called["functions"])
+        # ...and Serval records which function made the call.
+        with urllib.request.urlopen(f"{self.serval.endpoint}/_serval/stats") as response:
+            calls = json.load(response)["calls_by_function"]
+        self.assertGreaterEqual(
+            calls.get(f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.attacker}", 0), 1, calls)
         env = self.attack("identity")["env"]
 
         def client(token):

@@ -179,9 +179,6 @@ void EventsService::Handle(http::Request&& request, http::Responder respond) {
   const std::string request_id = NewUuid();
   const std::string_view target = request.Header("X-Amz-Target");
   const std::string_view operation = target.substr(std::string_view("AWSEvents.").size());
-  if (request.body_too_large) {
-    return respond(ErrorResponse(Validation("Request too large"), request_id));
-  }
   json::error_code ec;
   json::value parsed = json::parse(json::string_view(request.body.data(), request.body.size()), ec);
   if (ec || !parsed.is_object()) {

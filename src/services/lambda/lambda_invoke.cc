@@ -29,7 +29,7 @@ void LambdaService::Invoke(Call& call) {
   }
   const size_t limit = type == "Event" ? kMaxAsyncPayloadBytes : kMaxSyncPayloadBytes;
   std::string& payload = call.request.body;
-  if (call.request.body_too_large || payload.size() > limit) {
+  if (payload.size() > limit) {
     return call.Fail(RequestTooLarge(fmt::format(
         "Request must be smaller than {} bytes for the InvokeFunction operation", limit)));
   }

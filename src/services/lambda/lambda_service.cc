@@ -194,10 +194,6 @@ absl::StatusOr<const FunctionRegistry::Entry*> LambdaService::Resolve(
 }
 
 void LambdaService::CreateFunction(Call& call) {
-  if (call.request.body_too_large) {
-    return call.Fail(RequestTooLarge(
-        "Request must be smaller than 70167211 bytes for the CreateFunction operation"));
-  }
   auto body = ParseBody(call.request.body);
   if (!body.ok()) return call.Fail(body.status());
   std::string zip;
@@ -324,10 +320,6 @@ void LambdaService::DeleteFunction(Call& call) {
 }
 
 void LambdaService::UpdateFunction(Call& call, bool code) {
-  if (call.request.body_too_large) {
-    return call.Fail(RequestTooLarge(
-        "Request must be smaller than 70167211 bytes for the UpdateFunctionCode operation"));
-  }
   auto body = ParseBody(call.request.body);
   if (!body.ok()) return call.Fail(body.status());
   const FunctionConfig& current = *call.function->latest.config;
