@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -30,6 +31,10 @@ struct ServeConfig {
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(3)};
   // Bytes of a function's own output kept per log stream (one stream per environment).
   uint64_t log_quota_bytes = 64ull << 20;
+  // Async events that may wait in the queue, per function and in all; beyond them Invoke with
+  // InvocationType Event gets 429.
+  size_t async_queue_function_limit = 100'000;
+  size_t async_queue_limit = 1'000'000;
 };
 
 // Runs Serval until SIGINT or SIGTERM. Returns the process exit code.
