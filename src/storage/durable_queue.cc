@@ -380,7 +380,8 @@ class DurableQueue::SegmentFile {
     auto got = PReadUpTo(fd_, out.data(), size, offset, path_);
     if (!got.ok()) return got.status();
     if (*got != size) {
-      return absl::DataLossError(absl::StrCat(path_.string(), " ends before offset ", offset + size));
+      return absl::DataLossError(
+          absl::StrCat(path_.string(), " ends before offset ", offset + size));
     }
     return out;
   }
@@ -684,8 +685,8 @@ absl::StatusOr<std::string> DurableQueue::ReadPayload(uint64_t id) const {
   auto payload = file->Read(entry.payload.offset + entry.payload.size - entry.payload_size,
                             entry.payload_size);
   if (payload.ok() && Crc32c(*payload) != entry.payload_crc) {
-    return absl::DataLossError(absl::StrCat("payload of event ", id, " in ",
-                                            file->path().string(), " fails its checksum"));
+    return absl::DataLossError(absl::StrCat("payload of event ", id, " in ", file->path().string(),
+                                            " fails its checksum"));
   }
   return payload;
 }
@@ -978,20 +979,17 @@ absl::Status DurableQueue::Compact() {
     auto head = latest_file.Read(entry.latest.offset, head_size);
     if (!head.ok()) return fail(head.status());
     RecordView record;
-    if (!ParseRecordHead(*head, &record) || record.id != id ||
-        record.size() != entry.latest.size) {
+    if (!ParseRecordHead(*head, &record) || record.id != id || record.size() != entry.latest.size) {
       return fail(absl::DataLossError(
           absl::StrCat("record of event ", id, " unreadable in ", SegmentName(entry.latest.seq))));
     }
-    auto payload =
-        files.at(entry.payload.seq)
-            ->Read(entry.payload.offset + entry.payload.size - entry.payload_size,
-                   entry.payload_size);
+    auto payload = files.at(entry.payload.seq)
+                       ->Read(entry.payload.offset + entry.payload.size - entry.payload_size,
+                              entry.payload_size);
     if (!payload.ok()) return fail(payload.status());
     const size_t start = buffer.size();
     AppendRecord(buffer, kAppendType, id, record.metadata, *payload, entry.payload_crc);
-    moved.push_back(
-        Location{k, out_size + start, static_cast<uint32_t>(buffer.size() - start)});
+    moved.push_back(Location{k, out_size + start, static_cast<uint32_t>(buffer.size() - start)});
     if (buffer.size() >= kCompactionFlushBytes) {
       if (auto s = PWriteAll(out_fd, buffer, out_size, tmp_path); !s.ok()) return fail(s);
       out_size += buffer.size();

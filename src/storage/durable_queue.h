@@ -186,17 +186,17 @@ class DurableQueue {
   int dir_fd_ = -1;
 
   mutable std::mutex mu_;
-  std::condition_variable writer_cv_;              // pending_ or closing_ changed
-  std::condition_variable compactor_cv_;           // compact_requested_ or closing_ changed
-  std::condition_variable rotated_cv_;             // rotate_requested_ served
-  std::vector<Op> pending_;                        // guarded by mu_
-  bool writer_waiting_ = false;                    // guarded by mu_
-  bool closing_ = false;                           // guarded by mu_
-  bool rotate_requested_ = false;                  // guarded by mu_
-  bool compact_requested_ = false;                 // guarded by mu_
-  bool compacting_ = false;                        // guarded by mu_
-  absl::Status failed_;                            // guarded by mu_
-  uint64_t next_id_ = 1;                           // guarded by mu_
+  std::condition_variable writer_cv_;           // pending_ or closing_ changed
+  std::condition_variable compactor_cv_;        // compact_requested_ or closing_ changed
+  std::condition_variable rotated_cv_;          // rotate_requested_ served
+  std::vector<Op> pending_;                     // guarded by mu_
+  bool writer_waiting_ = false;                 // guarded by mu_
+  bool closing_ = false;                        // guarded by mu_
+  bool rotate_requested_ = false;               // guarded by mu_
+  bool compact_requested_ = false;              // guarded by mu_
+  bool compacting_ = false;                     // guarded by mu_
+  absl::Status failed_;                         // guarded by mu_
+  uint64_t next_id_ = 1;                        // guarded by mu_
   absl::flat_hash_map<uint64_t, Entry> index_;  // live events; guarded by mu_
   class SegmentFile;
   struct Segment {

@@ -273,8 +273,7 @@ std::vector<uint64_t> Fill(const fs::path& dir, int n) {
   auto queue = OpenQueue(dir);
   std::vector<uint64_t> ids;
   for (int i = 0; i < n; ++i) {
-    ids.push_back(
-        AppendSync(*queue, "event " + std::to_string(i), "payload " + std::to_string(i)));
+    ids.push_back(AppendSync(*queue, "event " + std::to_string(i), "payload " + std::to_string(i)));
   }
   return ids;
 }

@@ -75,8 +75,8 @@ absl::StatusOr<AsyncEvent> DecodeAsyncEvent(std::string_view metadata) {
 }
 
 std::string DestinationRecord(const AsyncEvent& event, std::string_view payload,
-                              const std::string& function_arn,
-                              const std::string& condition, const std::string& executed_version,
+                              const std::string& function_arn, const std::string& condition,
+                              const std::string& executed_version,
                               const sandbox::InvocationOutcome& outcome, int64_t now_millis) {
   json::object response_context{{"statusCode", 200}, {"executedVersion", executed_version}};
   if (outcome.function_error) response_context["functionError"] = "Unhandled";
@@ -98,8 +98,7 @@ std::string DestinationRecord(const AsyncEvent& event, std::string_view payload,
 class AsyncInvoker::Impl {
  public:
   Impl(asio::io_context& io, storage::DurableQueue* queue, storage::LogStore* logs,
-       const Clock* clock, Runner runner, ConfigOf config_of, ArnOf arn_of,
-       AsyncQueueLimits limits)
+       const Clock* clock, Runner runner, ConfigOf config_of, ArnOf arn_of, AsyncQueueLimits limits)
       : io_(io),
         queue_(queue),
         logs_(logs),
@@ -154,7 +153,8 @@ class AsyncInvoker::Impl {
 
   void EnqueueOrRecord(AsyncEvent event, std::string payload) {
     auto record_if_refused = [this, event](const absl::Status& status) {
-      if (!status.ok()) Record(event.function, {DroppedLine(event, "NotQueued", "", status.ToString())});
+      if (!status.ok())
+        Record(event.function, {DroppedLine(event, "NotQueued", "", status.ToString())});
     };
     record_if_refused(Enqueue(event, std::move(payload), record_if_refused));
   }
@@ -344,10 +344,10 @@ class AsyncInvoker::Impl {
     // The event is still queued here (Finish comes after); an unreadable payload is recorded
     // as an empty one, the reason says why.
     const absl::StatusOr<std::string> payload = queue_->ReadPayload(event.id);
-    EnqueueOrRecord(std::move(delivery),
-                    DestinationRecord(event, payload.ok() ? *payload : "", arn_of_(event.function),
-                                      condition, version.empty() ? kLatest : version, outcome,
-                                      clock_->NowMillis()));
+    EnqueueOrRecord(
+        std::move(delivery),
+        DestinationRecord(event, payload.ok() ? *payload : "", arn_of_(event.function), condition,
+                          version.empty() ? kLatest : version, outcome, clock_->NowMillis()));
   }
 
   void Finish(uint64_t id) {

@@ -108,8 +108,8 @@ int64_t RetryDelayMillis(int attempts);
 
 // The record sent to an on-success/on-failure destination, in Lambda's format.
 std::string DestinationRecord(const AsyncEvent& event, std::string_view payload,
-                              const std::string& function_arn,
-                              const std::string& condition, const std::string& executed_version,
+                              const std::string& function_arn, const std::string& condition,
+                              const std::string& executed_version,
                               const sandbox::InvocationOutcome& outcome, int64_t now_millis);
 
 std::string EncodeAsyncEvent(const AsyncEvent& event);
