@@ -7,6 +7,7 @@ recorded."""
 import concurrent.futures
 import http.client
 import json
+import os
 import re
 import subprocess
 import threading
@@ -230,6 +231,39 @@ class DeleteFunctionDropsQueuedEventsTest(QueueBase):
         self.addCleanup(restarted.kill)
         restarted.start()
         self.assertEqual(stats(restarted)["async_events_queued"], 1)
+        restarted.stop()
+
+
+class DamagedPayloadTest(QueueBase):
+
+    def test_a_payload_damaged_on_disk_is_found_when_read_and_recorded(self):
+        name = self.counter()
+        self.lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+        marker = b"damaged-" + os.urandom(8).hex().encode()
+        damaged_id = self.send(name, {"pad": marker.decode()})["ResponseMetadata"]["RequestId"]
+        # 17 MB more: the first segment (16 MB) is sealed, so a restart skips its payloads.
+        ids, _ = EventSender(self.serval, name,
+                             json.dumps({"pad": "y" * (MB - 20)}).encode()).send(17)
+        self.serval.stop()
+        first_segment = os.path.join(self.serval.data_dir, "async-queue",
+                                     "00000000000000000001.seg")
+        with open(first_segment, "r+b") as f:
+            offset = f.read().index(marker)
+            f.seek(offset)
+            f.write(b"D")
+        restarted = ServalProcess(data_dir=self.serval.data_dir)
+        self.addCleanup(restarted.cleanup)
+        self.addCleanup(restarted.kill)
+        restarted.start()
+        self.assertEqual(stats(restarted)["async_events_queued"], 18)  # not noticed yet
+        restarted.client().delete_function_concurrency(FunctionName=name)
+        self.wait_for(lambda: delivered_ids(restarted.data_dir, name) == set(ids),
+                      "the intact events")
+        self.wait_for(lambda: stats(restarted)["async_events_queued"] == 0, "an empty queue")
+        dropped = dropped_records(restarted.data_dir, name)
+        self.assertEqual([(d["requestId"], d["reason"]) for d in dropped],
+                         [(damaged_id, "PayloadUnreadable")])
+        self.assertIn("checksum", dropped[0]["error"])
         restarted.stop()
 
 

@@ -60,8 +60,8 @@ class AsyncInvoker {
   // Reads the event's payload from the queue.
   using PayloadReader = std::function<absl::StatusOr<std::string>()>;
   // Starts one attempt of `event` if its function can run now, reading its payload through
-  // `payload` only then (kPayloadUnreadable if that fails); `done` later gets the outcome and
-  // the version that ran.
+  // `payload` (valid only during the call) only then, so that a throttled event costs no read;
+  // kPayloadUnreadable if the read fails. `done` later gets the outcome and the version that ran.
   using Runner = std::function<StartResult(
       const AsyncEvent& event, const PayloadReader& payload,
       std::function<void(sandbox::InvocationOutcome, std::string executed_version)> done)>;
