@@ -600,7 +600,7 @@ void DurableQueue::Append(std::string metadata, std::string payload, AppendCallb
          [this](Op& op) {
            if (!failed_.ok()) return failed_;
            op.id = next_id_++;
-           index_.emplace(op.id, Location{});
+           index_.emplace(op.id, Entry{});  // not written yet
            return absl::OkStatus();
          });
 }

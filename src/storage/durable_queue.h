@@ -52,7 +52,7 @@ struct DurableQueueStats {
   uint64_t compactions = 0;
   uint64_t compaction_failures = 0;
   uint64_t live_events = 0;  // appended (or recovered) and not removed
-  uint64_t live_bytes = 0;   // bytes of the latest durable record of each live event
+  uint64_t live_bytes = 0;   // bytes of the records live events need (latest, and payload)
   uint64_t log_bytes = 0;    // bytes of all segment files
   uint64_t segments = 0;
   uint64_t truncated_tail_bytes = 0;   // torn or corrupt tail of the newest segment cut at open
