@@ -37,12 +37,15 @@ double Percentile(std::vector<double>& v, double p) {
   return v[i];
 }
 
+// About what the async invoker stores per event beside the payload.
+constexpr size_t kMetadataBytes = 150;
+
 // The floor: one small write plus fdatasync, back to back.
 void RawSync(const fs::path& dir, size_t payload, double seconds) {
   const auto path = dir / "raw-sync";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return;
-  std::string buf(payload + 17, 'x');
+  std::string buf(payload + 25 + kMetadataBytes, 'x');  // a record: header, metadata, payload
   std::vector<double> lat;
   const auto end = Clock::now() + std::chrono::duration<double>(seconds);
   while (Clock::now() < end) {
@@ -77,6 +80,7 @@ void Run(const fs::path& dir, size_t payload_bytes, int outstanding, double seco
     std::exit(1);
   }
   auto& queue = **opened;
+  const std::string metadata(kMetadataBytes, 'm');
   const std::string payload(payload_bytes, 'p');
   Result result;
   result.latency_us.reserve(1 << 22);
@@ -92,7 +96,7 @@ void Run(const fs::path& dir, size_t payload_bytes, int outstanding, double seco
   std::function<void()> submit = [&] {
     const auto t0 = Clock::now();
     ++in_flight;
-    queue.Append(payload, [&, t0](absl::StatusOr<uint64_t> id) {
+    queue.Append(metadata, payload, [&, t0](absl::StatusOr<uint64_t> id) {
       const auto t1 = Clock::now();
       --in_flight;
       if (!id.ok()) {

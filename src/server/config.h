@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -34,6 +35,10 @@ struct ServeConfig {
   std::chrono::seconds request_header_timeout{30};
   std::chrono::seconds transfer_timeout{30};
   size_t max_connections = 4096;
+  // Async events that may wait in the queue, per function and in all; beyond them Invoke with
+  // InvocationType Event gets 429.
+  size_t async_queue_function_limit = 100'000;
+  size_t async_queue_limit = 1'000'000;
 };
 
 // Runs Serval until SIGINT or SIGTERM. Returns the process exit code.

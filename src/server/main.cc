@@ -50,6 +50,14 @@ int main(int argc, char** argv) {
                  "output is dropped and the drop is marked in the log")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  up->add_option("--async-queue-limit", serve.async_queue_limit,
+                 "Async (Event) invocations that may wait in the queue; beyond it they get 429")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  up->add_option("--async-queue-function-limit", serve.async_queue_function_limit,
+                 "Async (Event) invocations of one function that may wait in the queue")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   up->add_option("--runtimes-dir", serve.runtimes_dir, "Directory holding Serval's runtimes/");
   up->add_flag("--no-auth", serve.no_auth,
                "Accept requests without checking their signatures (trusted networks, benchmarks)");

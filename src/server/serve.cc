@@ -243,6 +243,8 @@ int Serve(const ServeConfig& config) {
                                           .account_concurrency = config.concurrency_limit,
                                           .io = &io,
                                           .queue = queue->get(),
+                                          .async_limits = {config.async_queue_function_limit,
+                                                           config.async_queue_limit},
                                           .logs = &log_store});
   auto rules = events::RuleStore::Open(db->get());
   if (!rules.ok()) {

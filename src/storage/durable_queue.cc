@@ -2,9 +2,21 @@
 //
 // The log is a sequence of segment files <dir>/<seq, 20 digits>.seg. The newest is the active
 // segment; only the writer thread appends to it. Every other segment is sealed: fully synced and
-// never written again. A record is the full latest state of one event (append and update carry
-// the whole payload), so recovery replays segments in seq order and keeps, per id, the last
-// record: an append/update makes the event live with that payload, a remove deletes it.
+// never written again. An event is metadata (small: the invoker's id, function, attempts, times)
+// and a payload (up to 16 MiB) that never changes. An append record carries both; an update
+// record carries only new metadata and leaves the payload where the event's append record put it.
+// Recovery replays segments in seq order and keeps, per id, the last metadata and where its
+// payload lies; a remove deletes the event. Memory holds that index, never payload bytes: a
+// payload is read back from its segment (ReadPayload) when it is needed.
+//
+// Each record has two checksums: one over its header and metadata, one over its payload. Recovery
+// reads headers and metadata everywhere but payloads only in the newest segment, where a crash
+// may have torn the last batch (a payload that fails its checksum marks the torn tail there). A
+// sealed segment was synced in full before the next one was created (Rotate) or before it
+// replaced the segments it compacts (Compact), so no crash can have torn it: its payload bytes
+// are skipped, and a restart with gigabytes queued reads a few kilobytes per event. What a crash
+// cannot cause, a failing disk still can; such damage is caught when the payload is read
+// (ReadPayload's DataLoss) and costs that one event only.
 //
 // Group commit: Append/Update/Remove (any thread, in practice the io thread) push an Op onto
 // pending_ under mu_ and wake the writer if it sleeps. The writer swaps pending_ out, encodes the
@@ -15,18 +27,22 @@
 // failed fsync the kernel may have dropped the dirty pages, so nothing written later could be
 // trusted to follow what came before.
 //
-// Compaction (compactor thread, or CompactNow): take the largest sealed seq k, copy the latest
-// record of every live event whose record lives in a segment <= k into <k>.seg.tmp whose header
-// says "supersedes every segment below k", fsync it, rename it over <k>.seg, fsync the directory,
+// Compaction (compactor thread, or CompactNow): take the largest sealed seq k; for every live
+// event with a record in a segment <= k (its latest, or only the append holding its payload)
+// write one append record with its latest metadata and its payload into <k>.seg.tmp whose header
+// says "supersedes every segment below k"; fsync it, rename it over <k>.seg, fsync the directory,
 // then unlink the older segments. A crash before the rename leaves a .tmp (deleted at open); after
 // it, recovery ignores and deletes segments below the highest "supersedes" mark, so dropped
 // removes can never resurrect events. The writer keeps appending to the active segment (> k)
-// throughout; index_ entries that moved on to the active segment meanwhile are left alone.
+// throughout; an update written there meanwhile still wins at recovery, as it comes later.
+// Payload bytes are copied with the checksum they were written with, unchecked: damage stays
+// detectable by ReadPayload instead of failing every compaction.
 //
 // Recovery: a segment whose header is invalid is a crash during rotation if it is the newest
 // (deleted), otherwise corruption (skipped, counted). In the newest segment the first record that
-// is short, oversized or fails its checksum marks a torn tail: the file is truncated there. In a
-// sealed segment the same marks corruption: the rest of that segment is skipped and counted.
+// is short, oversized or fails a checksum marks a torn tail: the file is truncated there. In a
+// sealed segment the same (for headers and metadata) marks corruption: the rest of that segment
+// is skipped and counted. A segment of another format version stops Open: nothing is deleted.
 
 #include "storage/durable_queue.h"
 
@@ -53,11 +69,18 @@ namespace serval::storage {
 namespace {
 
 constexpr char kMagic[8] = {'S', 'R', 'V', 'Q', 'U', 'E', 'U', 'E'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 constexpr size_t kHeaderSize = 40;
-constexpr size_t kRecordHeaderSize = 17;  // crc32c(4) length(4) type(1) id(8)
+// crc32c(4) type(1) id(8) metadata length(4) payload length(4) payload crc32c(4)
+constexpr size_t kRecordHeaderSize = 25;
 constexpr size_t kCompactionFlushBytes = 1 << 20;
+// Reads while scanning a segment: large where payloads are read (the newest segment), small
+// where they are skipped, so that skipping a 1 MB payload does not read it anyway.
 constexpr size_t kScanBufferBytes = 1 << 20;
+constexpr size_t kSkimBufferBytes = 4096;
+constexpr uint8_t kAppendType = 1;
+constexpr uint8_t kUpdateType = 2;
+constexpr uint8_t kRemoveType = 3;
 
 // ---- CRC-32C ----
 
@@ -120,6 +143,7 @@ struct SegmentHeader {
   uint64_t seq = 0;
   uint64_t supersedes_below = 0;  // segments with a lower seq are obsolete
   uint64_t next_id = 0;           // ids below this were handed out when the segment started
+  uint32_t version = kFormatVersion;
 };
 
 std::string EncodeHeader(const SegmentHeader& header) {
@@ -128,7 +152,7 @@ std::string EncodeHeader(const SegmentHeader& header) {
   PutU64(out.data() + 8, header.seq);
   PutU64(out.data() + 16, header.supersedes_below);
   PutU64(out.data() + 24, header.next_id);
-  PutU32(out.data() + 32, kFormatVersion);
+  PutU32(out.data() + 32, header.version);
   PutU32(out.data() + 36, Crc32c(std::string_view(out.data(), 36)));
   return out;
 }
@@ -136,43 +160,65 @@ std::string EncodeHeader(const SegmentHeader& header) {
 std::optional<SegmentHeader> DecodeHeader(std::string_view in) {
   if (in.size() < kHeaderSize || std::memcmp(in.data(), kMagic, 8) != 0) return std::nullopt;
   if (GetU32(in.data() + 36) != Crc32c(in.substr(0, 36))) return std::nullopt;
-  if (GetU32(in.data() + 32) != kFormatVersion) return std::nullopt;
-  return SegmentHeader{GetU64(in.data() + 8), GetU64(in.data() + 16), GetU64(in.data() + 24)};
+  return SegmentHeader{GetU64(in.data() + 8), GetU64(in.data() + 16), GetU64(in.data() + 24),
+                       GetU32(in.data() + 32)};
 }
 
 // ---- records ----
 
-void AppendRecord(std::string& out, uint8_t type, uint64_t id, std::string_view payload) {
+// `payload_crc` is Crc32c(payload), passed in so that compaction can copy a payload with the
+// checksum it was written with.
+void AppendRecord(std::string& out, uint8_t type, uint64_t id, std::string_view metadata,
+                  std::string_view payload, uint32_t payload_crc) {
   const size_t start = out.size();
-  out.resize(start + kRecordHeaderSize + payload.size());
+  const size_t head = kRecordHeaderSize + metadata.size();
+  out.resize(start + head + payload.size());
   char* p = out.data() + start;
-  PutU32(p + 4, static_cast<uint32_t>(payload.size()));
-  p[8] = static_cast<char>(type);
-  PutU64(p + 9, id);
-  if (!payload.empty()) std::memcpy(p + kRecordHeaderSize, payload.data(), payload.size());
-  PutU32(p, Crc32c(std::string_view(p + 4, kRecordHeaderSize - 4 + payload.size())));
+  p[4] = static_cast<char>(type);
+  PutU64(p + 5, id);
+  PutU32(p + 13, static_cast<uint32_t>(metadata.size()));
+  PutU32(p + 17, static_cast<uint32_t>(payload.size()));
+  PutU32(p + 21, payload_crc);
+  if (!metadata.empty()) std::memcpy(p + kRecordHeaderSize, metadata.data(), metadata.size());
+  if (!payload.empty()) std::memcpy(p + head, payload.data(), payload.size());
+  PutU32(p, Crc32c(std::string_view(p + 4, head - 4)));
 }
 
 struct RecordView {
   uint8_t type = 0;
   uint64_t id = 0;
-  std::string_view payload;
+  std::string_view metadata;
+  uint32_t payload_size = 0;
+  uint32_t payload_crc = 0;
+  size_t size() const { return kRecordHeaderSize + metadata.size() + payload_size; }
 };
 
-// Parses the record at the start of `in`, which must hold at least kRecordHeaderSize bytes.
-// Returns the record's total size, or 0 if `in` does not hold a whole valid record.
-size_t ParseRecord(std::string_view in, RecordView* record) {
-  const uint32_t length = GetU32(in.data() + 4);
-  if (length > DurableQueue::kMaxPayloadBytes) return 0;
-  const size_t size = kRecordHeaderSize + length;
-  if (in.size() < size) return 0;
-  if (GetU32(in.data()) != Crc32c(in.substr(4, size - 4))) return 0;
-  record->type = static_cast<uint8_t>(in[8]);
-  record->id = GetU64(in.data() + 9);
-  record->payload = in.substr(kRecordHeaderSize, length);
-  if (record->type < 1 || record->type > 3 || record->id == 0) return 0;
-  if (record->type == 3 && length != 0) return 0;
-  return size;
+// The size of the header and metadata of the record starting `in` (at least kRecordHeaderSize
+// bytes), as its length fields claim; 0 if they are out of bounds.
+size_t RecordHeadSize(std::string_view in) {
+  const uint32_t metadata_size = GetU32(in.data() + 13);
+  const uint32_t payload_size = GetU32(in.data() + 17);
+  if (metadata_size > DurableQueue::kMaxMetadataBytes) return 0;
+  if (payload_size > DurableQueue::kMaxPayloadBytes) return 0;
+  return kRecordHeaderSize + metadata_size;
+}
+
+// Parses the header and metadata at the start of `in`, which holds at least RecordHeadSize(in)
+// bytes, checking their checksum. The payload is not looked at. False if they are not valid.
+bool ParseRecordHead(std::string_view in, RecordView* record) {
+  const size_t head = RecordHeadSize(in);
+  if (head == 0 || in.size() < head) return false;
+  if (GetU32(in.data()) != Crc32c(in.substr(4, head - 4))) return false;
+  record->type = static_cast<uint8_t>(in[4]);
+  record->id = GetU64(in.data() + 5);
+  record->metadata = in.substr(kRecordHeaderSize, head - kRecordHeaderSize);
+  record->payload_size = GetU32(in.data() + 17);
+  record->payload_crc = GetU32(in.data() + 21);
+  if (record->type < kAppendType || record->type > kRemoveType || record->id == 0) return false;
+  if (record->type != kAppendType && (record->payload_size != 0 || record->payload_crc != 0)) {
+    return false;
+  }
+  return record->type != kRemoveType || record->metadata.empty();
 }
 
 // ---- file helpers ----
@@ -243,43 +289,57 @@ absl::StatusOr<int> CreateSegmentFile(const std::filesystem::path& path,
   return fd;
 }
 
-// Thread-compatible. Reads a segment's records in order through a buffer.
+// Thread-compatible. Reads a segment's records in order through a buffer; with `read_payloads`
+// false, only their headers and metadata (payload bytes are stepped over, never read).
 class SegmentScanner {
  public:
-  SegmentScanner(int fd, uint64_t file_size, std::filesystem::path path)
-      : fd_(fd), file_size_(file_size), path_(std::move(path)), buffer_start_(kHeaderSize) {}
+  SegmentScanner(int fd, uint64_t file_size, std::filesystem::path path, bool read_payloads)
+      : fd_(fd),
+        file_size_(file_size),
+        path_(std::move(path)),
+        read_payloads_(read_payloads),
+        buffer_start_(kHeaderSize) {}
 
-  // Next whole valid record into `record` (valid until the next call) and its file offset.
-  // False at the end of the valid part: offset() is then where it ends.
+  // Next whole valid record into `record` (valid until the next call) and its file offset. With
+  // payloads read, a record is valid only if its payload matches its checksum too. False at the
+  // end of the valid part: offset() is then where it ends.
   absl::StatusOr<bool> Next(RecordView* record, uint64_t* record_offset) {
     auto have = Fill(kRecordHeaderSize);
-    if (!have.ok()) return have.status();
-    if (!*have) return false;
-    const uint32_t length = GetU32(buffer_.data() + pos_ + 4);
-    if (length > DurableQueue::kMaxPayloadBytes) return false;
-    have = Fill(kRecordHeaderSize + length);
-    if (!have.ok()) return have.status();
-    if (!*have) return false;
-    const size_t size =
-        ParseRecord(std::string_view(buffer_).substr(pos_, kRecordHeaderSize + length), record);
-    if (size == 0) return false;
+    if (!have.ok() || !*have) return have;
+    const size_t head = RecordHeadSize(Ahead());
+    if (head == 0) return false;
+    have = Fill(head);
+    if (!have.ok() || !*have) return have;
+    if (!ParseRecordHead(Ahead().substr(0, head), record)) return false;
+    const uint64_t size = record->size();
+    if (offset() + size > file_size_) return false;
+    if (read_payloads_) {
+      have = Fill(size);
+      if (!have.ok() || !*have) return have;
+      if (Crc32c(Ahead().substr(head, record->payload_size)) != record->payload_crc) return false;
+      // Fill may have moved the buffer: point the metadata at its new place.
+      record->metadata = Ahead().substr(kRecordHeaderSize, head - kRecordHeaderSize);
+    }
     *record_offset = offset();
-    pos_ += size;
+    pos_ += size;  // may pass the buffer's end: Fill drops the skipped bytes unread
     return true;
   }
   uint64_t offset() const { return buffer_start_ + pos_; }
 
  private:
+  std::string_view Ahead() const { return std::string_view(buffer_).substr(pos_); }
+
   // Makes `n` bytes available at pos_; false if the file ends first.
   absl::StatusOr<bool> Fill(size_t n) {
-    if (buffer_.size() - pos_ >= n) return true;
+    if (pos_ <= buffer_.size() && buffer_.size() - pos_ >= n) return true;
     if (offset() + n > file_size_) return false;
-    buffer_.erase(0, pos_);
+    buffer_.erase(0, std::min(pos_, buffer_.size()));
     buffer_start_ += pos_;
     pos_ = 0;
     const size_t have = buffer_.size();
+    const size_t chunk = read_payloads_ ? kScanBufferBytes : kSkimBufferBytes;
     const size_t want =
-        std::min<uint64_t>(std::max(n, kScanBufferBytes) - have, file_size_ - buffer_start_ - have);
+        std::min<uint64_t>(std::max(n, chunk) - have, file_size_ - buffer_start_ - have);
     buffer_.resize(have + want);
     auto got = PReadUpTo(fd_, buffer_.data() + have, want, buffer_start_ + have, path_);
     if (!got.ok()) return got.status();
@@ -290,20 +350,48 @@ class SegmentScanner {
   int fd_;
   uint64_t file_size_;
   std::filesystem::path path_;
+  bool read_payloads_;
   std::string buffer_;
   uint64_t buffer_start_;  // file offset of buffer_[0]
-  size_t pos_ = 0;
-};
-
-// Thread-compatible. Closes the fds of a map on scope exit.
-struct FdCloser {
-  std::map<uint64_t, int>& fds;
-  ~FdCloser() {
-    for (auto& [seq, fd] : fds) ::close(fd);
-  }
+  size_t pos_ = 0;         // may exceed buffer_.size() after a skipped payload
 };
 
 }  // namespace
+
+// Thread-safe (immutable). A read-only descriptor of one segment file, closed with its last
+// reference.
+class DurableQueue::SegmentFile {
+ public:
+  static absl::StatusOr<std::shared_ptr<const SegmentFile>> Open(std::filesystem::path path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("cannot open", path);
+    return std::shared_ptr<const SegmentFile>(new SegmentFile(fd, std::move(path)));
+  }
+  ~SegmentFile() { ::close(fd_); }
+  SegmentFile(const SegmentFile&) = delete;
+  SegmentFile& operator=(const SegmentFile&) = delete;
+
+  int fd() const { return fd_; }
+  const std::filesystem::path& path() const { return path_; }
+
+  // Reads exactly `size` bytes at `offset`; DataLoss if the file ends first.
+  absl::StatusOr<std::string> Read(uint64_t offset, size_t size) const {
+    std::string out(size, '\0');
+    auto got = PReadUpTo(fd_, out.data(), size, offset, path_);
+    if (!got.ok()) return got.status();
+    if (*got != size) {
+      return absl::DataLossError(
+          absl::StrCat(path_.string(), " ends before offset ", offset + size));
+    }
+    return out;
+  }
+
+ private:
+  SegmentFile(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
+
+  const int fd_;
+  const std::filesystem::path path_;
+};
 
 uint32_t Crc32c(std::string_view data, uint32_t crc) {
   const auto* p = reinterpret_cast<const uint8_t*>(data.data());
@@ -367,8 +455,7 @@ absl::Status DurableQueue::Recovery() {
   std::sort(seqs.begin(), seqs.end());
 
   // Headers: find the supersede mark and the segments to read.
-  std::map<uint64_t, int> fds;  // seq -> read fd of the segments kept
-  FdCloser closer{fds};
+  std::map<uint64_t, std::shared_ptr<const SegmentFile>> files;  // the segments kept
   std::map<uint64_t, uint64_t> file_sizes;
   uint64_t supersedes_below = 0;
   uint64_t header_next_id = 1;
@@ -377,24 +464,23 @@ absl::Status DurableQueue::Recovery() {
   for (size_t i = 0; i < seqs.size(); ++i) {
     const uint64_t seq = seqs[i];
     max_seq = std::max(max_seq, seq);
-    const auto path = SegmentPath(seq);
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ErrnoError("cannot open", path);
+    auto file = SegmentFile::Open(SegmentPath(seq));
+    if (!file.ok()) return file.status();
+    const auto& path = (*file)->path();
     struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      ::close(fd);
-      return ErrnoError("cannot stat", path);
-    }
+    if (::fstat((*file)->fd(), &st) != 0) return ErrnoError("cannot stat", path);
     std::string header_bytes(kHeaderSize, '\0');
-    auto got = PReadUpTo(fd, header_bytes.data(), kHeaderSize, 0, path);
-    if (!got.ok()) {
-      ::close(fd);
-      return got.status();
-    }
+    auto got = PReadUpTo((*file)->fd(), header_bytes.data(), kHeaderSize, 0, path);
+    if (!got.ok()) return got.status();
     header_bytes.resize(*got);
     const auto header = DecodeHeader(header_bytes);
+    if (header && header->version != kFormatVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path.string(), " is in queue format version ", header->version, "; this Serval reads ",
+          kFormatVersion, ". Drain the queue with the Serval that wrote it, or move ",
+          dir_.string(), " away (its events are then not delivered)."));
+    }
     if (!header || header->seq != seq) {
-      ::close(fd);
       if (i + 1 == seqs.size()) {
         // Created by a rotation that crashed before its header was synced: holds no records.
         stats_.truncated_tail_bytes += static_cast<uint64_t>(st.st_size);
@@ -406,14 +492,13 @@ absl::Status DurableQueue::Recovery() {
     }
     supersedes_below = std::max(supersedes_below, header->supersedes_below);
     header_next_id = std::max(header_next_id, header->next_id);
-    fds[seq] = fd;
+    files[seq] = *std::move(file);
     file_sizes[seq] = static_cast<uint64_t>(st.st_size);
   }
-  for (auto it = fds.begin(); it != fds.end() && it->first < supersedes_below;) {
+  for (auto it = files.begin(); it != files.end() && it->first < supersedes_below;) {
     obsolete.push_back(it->first);
-    ::close(it->second);
     file_sizes.erase(it->first);
-    it = fds.erase(it);
+    it = files.erase(it);
   }
   for (uint64_t seq : seqs) {
     if (seq < supersedes_below && !std::count(obsolete.begin(), obsolete.end(), seq)) {
@@ -426,12 +511,14 @@ absl::Status DurableQueue::Recovery() {
     }
   }
 
-  // Replay records in seq order.
+  // Replay records in seq order; only the newest segment's payloads are read (see the top).
   uint64_t max_id = 0;
-  const uint64_t last_seq = fds.empty() ? 0 : fds.rbegin()->first;
-  for (const auto& [seq, fd] : fds) {
-    const auto path = SegmentPath(seq);
-    SegmentScanner scanner(fd, file_sizes[seq], path);
+  std::map<uint64_t, std::string> metadata;  // of live events, by id
+  const uint64_t last_seq = files.empty() ? 0 : files.rbegin()->first;
+  for (const auto& [seq, file] : files) {
+    const auto& path = file->path();
+    const bool newest = seq == last_seq;
+    SegmentScanner scanner(file->fd(), file_sizes[seq], path, /*read_payloads=*/newest);
     RecordView record;
     uint64_t offset = 0;
     while (true) {
@@ -439,16 +526,24 @@ absl::Status DurableQueue::Recovery() {
       if (!more.ok()) return more.status();
       if (!*more) break;
       max_id = std::max(max_id, record.id);
-      const uint32_t size = static_cast<uint32_t>(kRecordHeaderSize + record.payload.size());
-      if (record.type == static_cast<uint8_t>(RecordType::kRemove)) {
+      if (!newest) stats_.payload_bytes_skipped += record.payload_size;
+      const Location at{seq, offset, static_cast<uint32_t>(record.size())};
+      if (record.type == kRemoveType) {
         index_.erase(record.id);
-      } else {
-        index_[record.id] = Location{seq, offset, size};
+        metadata.erase(record.id);
+      } else if (record.type == kAppendType) {
+        index_[record.id] = Entry{at, at, record.payload_size, record.payload_crc};
+        metadata[record.id] = std::string(record.metadata);
+      } else if (auto it = index_.find(record.id); it != index_.end()) {
+        // An update of an event whose append is unreadable (a corrupt sealed segment) is
+        // ignored: without its payload it could never be delivered.
+        it->second.latest = at;
+        metadata[record.id] = std::string(record.metadata);
       }
     }
     const uint64_t end = scanner.offset();
     if (end < file_sizes[seq]) {
-      if (seq == last_seq) {
+      if (newest) {
         stats_.truncated_tail_bytes += file_sizes[seq] - end;
         const int wfd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
         if (wfd < 0) return ErrnoError("cannot open", path);
@@ -463,43 +558,28 @@ absl::Status DurableQueue::Recovery() {
         stats_.corrupt_bytes_skipped += file_sizes[seq] - end;
       }
     }
-    segments_[seq].bytes = file_sizes[seq];
+    segments_[seq] = Segment{file_sizes[seq], 0, file};
   }
   next_id_ = std::max(max_id + 1, header_next_id);
-
-  // Load the live events' payloads, in id order.
-  std::vector<std::pair<uint64_t, Location>> live(index_.begin(), index_.end());
-  std::sort(live.begin(), live.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  recovered_.reserve(live.size());
-  std::string bytes;
-  for (const auto& [id, location] : live) {
-    segments_[location.seq].live_bytes += location.size;
-    const auto path = SegmentPath(location.seq);
-    bytes.resize(location.size);
-    auto got = PReadUpTo(fds[location.seq], bytes.data(), location.size, location.offset, path);
-    if (!got.ok()) return got.status();
-    RecordView record;
-    if (*got != location.size || ParseRecord(bytes, &record) != location.size) {
-      return absl::DataLossError("record changed under recovery in " + path.string());
-    }
-    recovered_.push_back(QueuedEvent{id, std::string(record.payload)});
-  }
+  for (const auto& [id, entry] : index_) CountLive(entry, true);
+  recovered_.reserve(metadata.size());
+  for (auto& [id, bytes] : metadata) recovered_.push_back(QueuedEvent{id, std::move(bytes)});
 
   // The newest segment stays active; an empty directory gets its first segment.
-  const auto& [seq, segment] = [&]() -> std::pair<uint64_t, Segment> {
-    if (!segments_.empty()) return *segments_.rbegin();
-    return {max_seq + 1, Segment{kHeaderSize, 0}};
-  }();
-  active_seq_ = seq;
-  active_size_ = segment.bytes;
-  const auto path = SegmentPath(active_seq_);
   if (segments_.empty()) {
+    active_seq_ = max_seq + 1;
+    active_size_ = kHeaderSize;
+    const auto path = SegmentPath(active_seq_);
     auto fd = CreateSegmentFile(path, SegmentHeader{active_seq_, 0, next_id_}, O_EXCL);
     if (!fd.ok()) return fd.status();
     active_fd_ = *fd;
-    segments_[active_seq_] = segment;
+    auto file = SegmentFile::Open(path);
+    if (!file.ok()) return file.status();
+    segments_[active_seq_] = Segment{kHeaderSize, 0, *std::move(file)};
   } else {
+    active_seq_ = segments_.rbegin()->first;
+    active_size_ = segments_.rbegin()->second.bytes;
+    const auto path = SegmentPath(active_seq_);
     active_fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (active_fd_ < 0) return ErrnoError("cannot open", path);
   }
@@ -512,22 +592,23 @@ std::vector<QueuedEvent> DurableQueue::Recover() {
   return std::exchange(recovered_, {});
 }
 
-void DurableQueue::Append(std::string payload, AppendCallback done) {
+void DurableQueue::Append(std::string metadata, std::string payload, AppendCallback done) {
   Submit(Op{.type = RecordType::kAppend,
+            .metadata = std::move(metadata),
             .payload = std::move(payload),
             .append_done = std::move(done)},
          [this](Op& op) {
            if (!failed_.ok()) return failed_;
            op.id = next_id_++;
-           index_.emplace(op.id, Location{});
+           index_.emplace(op.id, Entry{});  // not written yet
            return absl::OkStatus();
          });
 }
 
-void DurableQueue::Update(uint64_t id, std::string payload, UpdateCallback done) {
+void DurableQueue::Update(uint64_t id, std::string metadata, UpdateCallback done) {
   Submit(Op{.type = RecordType::kUpdate,
             .id = id,
-            .payload = std::move(payload),
+            .metadata = std::move(metadata),
             .update_done = std::move(done)},
          [this](Op& op) {
            return index_.contains(op.id)
@@ -547,6 +628,9 @@ void DurableQueue::Submit(Op op, const std::function<absl::Status(Op&)>& admit) 
     } else if (op.payload.size() > kMaxPayloadBytes) {
       op.error = absl::InvalidArgumentError(
           absl::StrCat("payload of ", op.payload.size(), " bytes is over ", kMaxPayloadBytes));
+    } else if (op.metadata.size() > kMaxMetadataBytes) {
+      op.error = absl::InvalidArgumentError(
+          absl::StrCat("metadata of ", op.metadata.size(), " bytes is over ", kMaxMetadataBytes));
     } else {
       op.error = admit(op);
     }
@@ -574,7 +658,7 @@ absl::Status DurableQueue::Remove(uint64_t id) {
     if (!failed_.ok()) return failed_;
     auto it = index_.find(id);
     if (it == index_.end()) return absl::NotFoundError(absl::StrCat("no queued event ", id));
-    if (it->second.seq != 0) segments_[it->second.seq].live_bytes -= it->second.size;
+    CountLive(it->second, false);
     index_.erase(it);
     pending_.push_back(Op{.type = RecordType::kRemove, .id = id});
     if (!writer_waiting_) return absl::OkStatus();
@@ -583,10 +667,38 @@ absl::Status DurableQueue::Remove(uint64_t id) {
   return absl::OkStatus();
 }
 
-void DurableQueue::MoveLive(Location& location, Location now) {
-  if (location.seq != 0) segments_[location.seq].live_bytes -= location.size;
-  location = now;
-  segments_[now.seq].live_bytes += now.size;
+absl::StatusOr<std::string> DurableQueue::ReadPayload(uint64_t id) const {
+  Entry entry;
+  std::shared_ptr<const SegmentFile> file;
+  {
+    std::lock_guard lock(mu_);
+    auto it = index_.find(id);
+    if (it == index_.end()) return absl::NotFoundError(absl::StrCat("no queued event ", id));
+    entry = it->second;
+    auto segment = segments_.find(entry.payload.seq);
+    if (entry.payload.seq == 0 || segment == segments_.end()) {
+      return absl::FailedPreconditionError(absl::StrCat("event ", id, " is not yet written"));
+    }
+    file = segment->second.file;
+  }
+  // The payload is the record's tail.
+  auto payload = file->Read(entry.payload.offset + entry.payload.size - entry.payload_size,
+                            entry.payload_size);
+  if (payload.ok() && Crc32c(*payload) != entry.payload_crc) {
+    return absl::DataLossError(absl::StrCat("payload of event ", id, " in ", file->path().string(),
+                                            " fails its checksum"));
+  }
+  return payload;
+}
+
+void DurableQueue::CountLive(const Entry& entry, bool live) {
+  auto count = [&](const Location& location) {
+    if (location.seq == 0) return;
+    uint64_t& bytes = segments_[location.seq].live_bytes;
+    bytes = live ? bytes + location.size : bytes - location.size;
+  };
+  count(entry.latest);
+  if (!(entry.payload == entry.latest)) count(entry.payload);
 }
 
 void DurableQueue::WriterLoop() {
@@ -630,8 +742,10 @@ void DurableQueue::WriterLoop() {
 absl::Status DurableQueue::WriteBatch(std::vector<Op>& batch, std::string& buffer) {
   struct Placed {
     uint64_t id;
-    uint64_t offset;
-    uint32_t size;
+    RecordType type;
+    Location location;
+    uint32_t payload_size;
+    uint32_t payload_crc;
   };
   std::vector<Placed> placed;
   placed.reserve(batch.size());
@@ -641,12 +755,16 @@ absl::Status DurableQueue::WriteBatch(std::vector<Op>& batch, std::string& buffe
   for (const Op& op : batch) {
     if (!op.error.ok()) continue;
     const size_t start = buffer.size();
-    AppendRecord(buffer, static_cast<uint8_t>(op.type), op.id, op.payload);
+    const uint32_t payload_crc = Crc32c(op.payload);
+    AppendRecord(buffer, static_cast<uint8_t>(op.type), op.id, op.metadata, op.payload,
+                 payload_crc);
     ++records;
     if (op.type != RecordType::kRemove) {
       needs_sync = true;
-      placed.push_back(
-          Placed{op.id, active_size_ + start, static_cast<uint32_t>(buffer.size() - start)});
+      placed.push_back(Placed{
+          op.id, op.type,
+          Location{active_seq_, active_size_ + start, static_cast<uint32_t>(buffer.size() - start)},
+          static_cast<uint32_t>(op.payload.size()), payload_crc});
     }
   }
   if (buffer.empty()) return absl::OkStatus();
@@ -668,7 +786,16 @@ absl::Status DurableQueue::WriteBatch(std::vector<Op>& batch, std::string& buffe
   segments_[active_seq_].bytes = active_size_;
   for (const Placed& p : placed) {
     auto it = index_.find(p.id);
-    if (it != index_.end()) MoveLive(it->second, Location{active_seq_, p.offset, p.size});
+    if (it == index_.end()) continue;  // removed meanwhile
+    Entry& entry = it->second;
+    CountLive(entry, false);
+    entry.latest = p.location;
+    if (p.type == RecordType::kAppend) {
+      entry.payload = p.location;
+      entry.payload_size = p.payload_size;
+      entry.payload_crc = p.payload_crc;
+    }
+    CountLive(entry, true);
   }
   if (buffer.capacity() > 4 * kCompactionFlushBytes) std::string().swap(buffer);
   return absl::OkStatus();
@@ -679,7 +806,8 @@ void DurableQueue::PostCompletions(std::vector<Op>& batch, const absl::Status& s
   for (Op& op : batch) {
     if (!op.append_done && !op.update_done) continue;
     if (op.error.ok()) op.error = status;
-    std::string().swap(op.payload);  // not needed on the io thread
+    std::string().swap(op.metadata);  // not needed on the io thread
+    std::string().swap(op.payload);
     done->push_back(std::move(op));
   }
   if (done->empty()) return;
@@ -709,18 +837,24 @@ absl::Status DurableQueue::Rotate() {
     std::lock_guard lock(mu_);
     header = SegmentHeader{active_seq_ + 1, 0, next_id_};
   }
-  auto fd = CreateSegmentFile(SegmentPath(header.seq), header, O_EXCL);
+  const auto path = SegmentPath(header.seq);
+  auto fd = CreateSegmentFile(path, header, O_EXCL);
   if (!fd.ok()) return fd.status();
   if (::fsync(dir_fd_) != 0) {
     ::close(*fd);
     return ErrnoError("cannot sync", dir_);
+  }
+  auto file = SegmentFile::Open(path);
+  if (!file.ok()) {
+    ::close(*fd);
+    return file.status();
   }
   ::close(active_fd_);
   active_fd_ = *fd;
   active_size_ = kHeaderSize;
   std::lock_guard lock(mu_);
   active_seq_ = header.seq;
-  segments_[header.seq] = Segment{kHeaderSize, 0};
+  segments_[header.seq] = Segment{kHeaderSize, 0, *std::move(file)};
   return absl::OkStatus();
 }
 
@@ -795,30 +929,27 @@ absl::Status DurableQueue::Compact() {
   uint64_t k = 0;
   uint64_t next_id = 0;
   std::vector<uint64_t> inputs;
-  std::vector<std::pair<uint64_t, Location>> live;
+  std::vector<std::pair<uint64_t, Entry>> live;
+  std::map<uint64_t, std::shared_ptr<const SegmentFile>> files;  // every segment, active too
   {
     std::lock_guard lock(mu_);
     if (closing_) return absl::CancelledError("queue is closing");
     for (const auto& [seq, segment] : segments_) {
       if (seq < active_seq_) inputs.push_back(seq);
+      files[seq] = segment.file;
     }
     if (inputs.empty()) return absl::OkStatus();
     k = inputs.back();
-    for (const auto& [id, location] : index_) {
-      if (location.seq != 0 && location.seq <= k) live.emplace_back(id, location);
+    // An event's payload record is never newer than its latest record: this takes every event
+    // with any record in the inputs.
+    for (const auto& [id, entry] : index_) {
+      if (entry.payload.seq != 0 && entry.payload.seq <= k) live.emplace_back(id, entry);
     }
     next_id = next_id_;
   }
   std::sort(live.begin(), live.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
 
-  std::map<uint64_t, int> fds;
-  FdCloser closer{fds};
-  for (uint64_t seq : inputs) {
-    const int fd = ::open(SegmentPath(seq).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ErrnoError("cannot open", SegmentPath(seq));
-    fds[seq] = fd;
-  }
   const auto final_path = SegmentPath(k);
   auto tmp_path = final_path;
   tmp_path += ".tmp";
@@ -834,28 +965,31 @@ absl::Status DurableQueue::Compact() {
   std::vector<Location> moved;
   moved.reserve(live.size());
   std::string buffer;
-  std::string bytes;
   uint64_t out_size = kHeaderSize;
-  uint64_t live_bytes = 0;
   for (size_t i = 0; i < live.size(); ++i) {
-    const auto& [id, location] = live[i];
+    const auto& [id, entry] = live[i];
     if (i % 4096 == 4095) {
       std::lock_guard lock(mu_);
       if (closing_) return fail(absl::CancelledError("queue is closing"));
     }
-    bytes.resize(location.size);
-    auto got = PReadUpTo(fds[location.seq], bytes.data(), location.size, location.offset,
-                         SegmentPath(location.seq));
-    if (!got.ok()) return fail(got.status());
+    // The latest record's header and metadata (an append's payload is read separately below).
+    const SegmentFile& latest_file = *files.at(entry.latest.seq);
+    const size_t head_size =
+        entry.latest.size - (entry.latest == entry.payload ? entry.payload_size : 0);
+    auto head = latest_file.Read(entry.latest.offset, head_size);
+    if (!head.ok()) return fail(head.status());
     RecordView record;
-    if (*got != location.size || ParseRecord(bytes, &record) != location.size || record.id != id) {
+    if (!ParseRecordHead(*head, &record) || record.id != id || record.size() != entry.latest.size) {
       return fail(absl::DataLossError(
-          absl::StrCat("record of event ", id, " unreadable in ", SegmentName(location.seq))));
+          absl::StrCat("record of event ", id, " unreadable in ", SegmentName(entry.latest.seq))));
     }
+    auto payload = files.at(entry.payload.seq)
+                       ->Read(entry.payload.offset + entry.payload.size - entry.payload_size,
+                              entry.payload_size);
+    if (!payload.ok()) return fail(payload.status());
     const size_t start = buffer.size();
-    AppendRecord(buffer, static_cast<uint8_t>(RecordType::kAppend), id, record.payload);
-    moved.push_back(Location{k, out_size + start, location.size});
-    live_bytes += location.size;
+    AppendRecord(buffer, kAppendType, id, record.metadata, *payload, entry.payload_crc);
+    moved.push_back(Location{k, out_size + start, static_cast<uint32_t>(buffer.size() - start)});
     if (buffer.size() >= kCompactionFlushBytes) {
       if (auto s = PWriteAll(out_fd, buffer, out_size, tmp_path); !s.ok()) return fail(s);
       out_size += buffer.size();
@@ -866,6 +1000,12 @@ absl::Status DurableQueue::Compact() {
   out_size += buffer.size();
   if (auto s = SyncFd(out_fd, tmp_path); !s.ok()) return fail(s);
   ::close(out_fd);
+  // Opened before the rename, so it reads the compacted file whatever happens to the name.
+  auto out_file = SegmentFile::Open(tmp_path);
+  if (!out_file.ok()) {
+    ::unlink(tmp_path.c_str());
+    return out_file.status();
+  }
   if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
     absl::Status status = ErrnoError("cannot rename", tmp_path);
     ::unlink(tmp_path.c_str());
@@ -875,17 +1015,18 @@ absl::Status DurableQueue::Compact() {
   const bool dir_synced = ::fsync(dir_fd_) == 0;
   {
     std::lock_guard lock(mu_);
+    for (uint64_t seq : inputs) segments_.erase(seq);
+    Segment& compacted = segments_[k] = Segment{out_size, 0, *std::move(out_file)};
     for (size_t i = 0; i < live.size(); ++i) {
       auto it = index_.find(live[i].first);
-      // Left alone if removed meanwhile or rewritten into the active segment.
-      if (it != index_.end() && it->second.seq != 0 && it->second.seq <= k) {
-        it->second = moved[i];
-      } else {
-        live_bytes -= moved[i].size;
-      }
+      if (it == index_.end()) continue;  // removed meanwhile
+      // The payload record was in the inputs; the latest record too unless an update moved it
+      // on to the active segment meanwhile (then it stays there, and wins at recovery).
+      Entry& entry = it->second;
+      entry.payload = moved[i];
+      if (entry.latest.seq <= k) entry.latest = moved[i];
+      compacted.live_bytes += moved[i].size;
     }
-    for (uint64_t seq : inputs) segments_.erase(seq);
-    segments_[k] = Segment{out_size, live_bytes};
     ++stats_.compactions;
   }
   for (uint64_t seq : inputs) {

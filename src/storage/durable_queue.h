@@ -23,10 +23,11 @@ namespace serval::storage {
 // has it. The queue's record checksum; exposed so tests and tools can check files.
 uint32_t Crc32c(std::string_view data, uint32_t crc = 0);
 
-// One event as recovered at open: its id and its latest payload.
+// One event as recovered at open: its id and its latest metadata. Its payload stays on disk
+// (ReadPayload).
 struct QueuedEvent {
   uint64_t id = 0;
-  std::string payload;
+  std::string metadata;
 };
 
 struct DurableQueueOptions {
@@ -51,23 +52,26 @@ struct DurableQueueStats {
   uint64_t compactions = 0;
   uint64_t compaction_failures = 0;
   uint64_t live_events = 0;  // appended (or recovered) and not removed
-  uint64_t live_bytes = 0;   // bytes of the latest durable record of each live event
+  uint64_t live_bytes = 0;   // bytes of the records live events need (latest, and payload)
   uint64_t log_bytes = 0;    // bytes of all segment files
   uint64_t segments = 0;
   uint64_t truncated_tail_bytes = 0;   // torn or corrupt tail of the newest segment cut at open
   uint64_t corrupt_bytes_skipped = 0;  // unreadable bytes in older segments, ignored at open
+  uint64_t payload_bytes_skipped = 0;  // payload bytes of sealed segments Open did not read
 };
 
 // Thread-safe. The durable queue under async invocations: an append-only, checksummed log of
-// events in segment files under one directory, with group commit and background compaction. File
-// format and crash semantics: docs/formats.md ("Durable queue").
+// events in segment files under one directory, with group commit and background compaction. An
+// event is small metadata (rewritten by each Update) and a payload written once by Append; only
+// an index of where each event's records lie is kept in memory, never a payload. File format and
+// crash semantics: docs/formats.md ("Durable queue").
 //
 // Threads: Append, Update and Remove are meant for the io thread and never block on I/O there:
 // they take a short lock and hand the record to the queue's own writer thread, which writes each
 // batch with one write() and one fdatasync() and then posts the batch's completions back through
 // `post_to_io`. While one batch syncs the next accumulates. A compaction thread rewrites sealed
-// segments. Open, Close and CompactNow block (disk I/O, thread joins): not for the io thread
-// while it serves requests.
+// segments. ReadPayload is one pread() on the calling thread (see its comment). Open, Close and
+// CompactNow block (disk I/O, thread joins): not for the io thread while it serves requests.
 //
 // Durability: Append and Update callbacks fire only after the record is on disk. Remove is lazily
 // durable: it is written with the next batch but does not force a sync, so after a crash a
@@ -79,33 +83,42 @@ class DurableQueue {
   using AppendCallback = std::function<void(absl::StatusOr<uint64_t>)>;
   using UpdateCallback = std::function<void(absl::Status)>;
 
-  // Largest payload accepted (Append/Update fail with InvalidArgument above it).
+  // Largest payload and metadata accepted (Append/Update fail with InvalidArgument above them).
   static constexpr size_t kMaxPayloadBytes = 16u << 20;
+  static constexpr size_t kMaxMetadataBytes = 64u << 10;
 
   // Opens the queue in `dir` (created if missing), recovering what is on disk: a torn or corrupt
   // tail of the newest segment is truncated, leftovers of an interrupted compaction are removed.
-  // Takes an exclusive lock on `dir`: a second open, in this or another process, fails with
-  // FailedPrecondition until the first is closed.
+  // Reads the payloads of the newest segment only. Takes an exclusive lock on `dir`: a second
+  // open, in this or another process, fails with FailedPrecondition until the first is closed.
+  // A directory written in another format version fails with FailedPrecondition, untouched.
   static absl::StatusOr<std::unique_ptr<DurableQueue>> Open(const std::filesystem::path& dir,
                                                             DurableQueueOptions options);
   ~DurableQueue();  // Close()s
   DurableQueue(const DurableQueue&) = delete;
   DurableQueue& operator=(const DurableQueue&) = delete;
 
-  // Every event that was on disk at Open and not removed, with its latest payload, in id order.
+  // Every event that was on disk at Open and not removed, with its latest metadata, in id order.
   // The first call moves them out; later calls return nothing.
   std::vector<QueuedEvent> Recover();
 
   // Assigns the next id (greater than every id acknowledged from this directory before) and
   // queues an append record. `done` (may be empty) gets the id once the record is durable.
   // Completions of Append and Update fire in submission order.
-  void Append(std::string payload, AppendCallback done);
-  // Replaces the payload of a live event; `done` (may be empty) fires once that is durable.
-  // NotFound if `id` is not live (never appended, or removed).
-  void Update(uint64_t id, std::string payload, UpdateCallback done);
+  void Append(std::string metadata, std::string payload, AppendCallback done);
+  // Replaces the metadata of a live event, keeping its payload (which is not rewritten); `done`
+  // (may be empty) fires once that is durable. NotFound if `id` is not live (never appended, or
+  // removed).
+  void Update(uint64_t id, std::string metadata, UpdateCallback done);
   // Removes a live event (delivered or dropped). Not waited for; see "Durability" above.
   // NotFound if `id` is not live; FailedPrecondition if the queue is failed or closed.
   absl::Status Remove(uint64_t id);
+
+  // The payload of a live event whose append has completed, read from its segment file and
+  // checked against its checksum: DataLoss if the bytes on disk are damaged, NotFound if `id`
+  // is not live, FailedPrecondition if its append has not completed yet. One pread() on the
+  // calling thread, outside the queue's lock; it may run while compaction moves the event.
+  absl::StatusOr<std::string> ReadPayload(uint64_t id) const;
 
   // Writes and syncs everything submitted so far (callbacks are posted), stops compaction and
   // joins the threads. Idempotent. Afterwards Append/Update complete with FailedPrecondition
@@ -122,16 +135,27 @@ class DurableQueue {
  private:
   enum class RecordType : uint8_t { kAppend = 1, kUpdate = 2, kRemove = 3 };
 
-  // Where the latest durable record of a live event is. seq == 0: not yet written.
+  // Where one whole record is. seq == 0: not yet written.
   struct Location {
     uint64_t seq = 0;
     uint64_t offset = 0;
     uint32_t size = 0;
+    bool operator==(const Location&) const = default;
+  };
+
+  // A live event's records: its metadata is that of `latest`, its payload the last `payload_size`
+  // bytes of `payload` (an append record; the same record as `latest` until an Update).
+  struct Entry {
+    Location latest;
+    Location payload;
+    uint32_t payload_size = 0;
+    uint32_t payload_crc = 0;
   };
 
   struct Op {
     RecordType type;
     uint64_t id = 0;
+    std::string metadata;
     std::string payload;
     AppendCallback append_done;
     UpdateCallback update_done;
@@ -150,8 +174,9 @@ class DurableQueue {
   absl::Status WriteBatch(std::vector<Op>& batch, std::string& buffer);
   absl::Status Rotate();
   absl::Status Compact();
-  void MaybeRequestCompaction();                    // requires mu_
-  void MoveLive(Location& location, Location now);  // requires mu_
+  void MaybeRequestCompaction();  // requires mu_
+  // Adds (or with `live` false, subtracts) the entry's records to their segments' live bytes.
+  void CountLive(const Entry& entry, bool live);  // requires mu_
   void PostCompletions(std::vector<Op>& batch, const absl::Status& status);
   std::filesystem::path SegmentPath(uint64_t seq) const;
 
@@ -161,21 +186,25 @@ class DurableQueue {
   int dir_fd_ = -1;
 
   mutable std::mutex mu_;
-  std::condition_variable writer_cv_;              // pending_ or closing_ changed
-  std::condition_variable compactor_cv_;           // compact_requested_ or closing_ changed
-  std::condition_variable rotated_cv_;             // rotate_requested_ served
-  std::vector<Op> pending_;                        // guarded by mu_
-  bool writer_waiting_ = false;                    // guarded by mu_
-  bool closing_ = false;                           // guarded by mu_
-  bool rotate_requested_ = false;                  // guarded by mu_
-  bool compact_requested_ = false;                 // guarded by mu_
-  bool compacting_ = false;                        // guarded by mu_
-  absl::Status failed_;                            // guarded by mu_
-  uint64_t next_id_ = 1;                           // guarded by mu_
-  absl::flat_hash_map<uint64_t, Location> index_;  // live events; guarded by mu_
+  std::condition_variable writer_cv_;           // pending_ or closing_ changed
+  std::condition_variable compactor_cv_;        // compact_requested_ or closing_ changed
+  std::condition_variable rotated_cv_;          // rotate_requested_ served
+  std::vector<Op> pending_;                     // guarded by mu_
+  bool writer_waiting_ = false;                 // guarded by mu_
+  bool closing_ = false;                        // guarded by mu_
+  bool rotate_requested_ = false;               // guarded by mu_
+  bool compact_requested_ = false;              // guarded by mu_
+  bool compacting_ = false;                     // guarded by mu_
+  absl::Status failed_;                         // guarded by mu_
+  uint64_t next_id_ = 1;                        // guarded by mu_
+  absl::flat_hash_map<uint64_t, Entry> index_;  // live events; guarded by mu_
+  class SegmentFile;
   struct Segment {
     uint64_t bytes = 0;       // file size, header included
-    uint64_t live_bytes = 0;  // records that are the latest of a live event
+    uint64_t live_bytes = 0;  // records that are the latest or the payload of a live event
+    // Read descriptor, shared with readers so that compaction may replace or unlink the file
+    // under a pread() in flight.
+    std::shared_ptr<const SegmentFile> file;
   };
   std::map<uint64_t, Segment> segments_;  // by seq; guarded by mu_
   uint64_t compact_retry_seq_ = 0;  // after a failed compaction: retry once active_seq_ passes it

@@ -11,6 +11,7 @@
 #include "common/json_fields.h"
 #include "common/json_validate.h"
 #include "common/time_format.h"
+#include "services/lambda/errors.h"
 
 namespace serval::lambda {
 namespace {
@@ -21,9 +22,20 @@ namespace json = boost::json;
 constexpr char kDroppedStream[] = "serval/async-dropped";
 
 // A JSON value for a payload that is usually JSON text (else kept as a string).
-json::value Embedded(const std::string& text) {
+json::value Embedded(std::string_view text) {
   if (IsValidJson(text)) return json::parse(text);
   return json::value(text);
+}
+
+// The line recorded in the function's serval/async-dropped stream for an event given up on.
+std::string DroppedLine(const AsyncEvent& event, std::string_view reason,
+                        std::string_view destination, std::string_view error) {
+  return json::serialize(json::object{{"requestId", event.request_id},
+                                      {"reason", reason},
+                                      {"attempts", event.attempts},
+                                      {"qualifier", event.qualifier},
+                                      {"destination", destination},
+                                      {"error", error}});
 }
 
 }  // namespace
@@ -34,20 +46,19 @@ std::string EncodeAsyncEvent(const AsyncEvent& event) {
   return json::serialize(json::object{{"request_id", event.request_id},
                                       {"function", event.function},
                                       {"qualifier", event.qualifier},
-                                      {"payload", event.payload},
                                       {"attempts", event.attempts},
                                       {"enqueued_millis", event.enqueued_millis},
                                       {"next_attempt_millis", event.next_attempt_millis}});
 }
 
-absl::StatusOr<AsyncEvent> DecodeAsyncEvent(std::string_view payload) {
-  auto parsed = ParseStoredObject(payload);
+absl::StatusOr<AsyncEvent> DecodeAsyncEvent(std::string_view metadata) {
+  auto parsed = ParseStoredObject(metadata);
   if (!parsed.ok()) return parsed.status();
   const json::object& in = *parsed;
   AsyncEvent event;
   for (auto [key, field] :
        {std::pair{"request_id", &event.request_id}, std::pair{"function", &event.function},
-        std::pair{"qualifier", &event.qualifier}, std::pair{"payload", &event.payload}}) {
+        std::pair{"qualifier", &event.qualifier}}) {
     const json::value* value = in.if_contains(key);
     if (!value || !value->is_string()) return absl::DataLossError("queued event lacks a field");
     *field = std::string(value->get_string());
@@ -63,8 +74,9 @@ absl::StatusOr<AsyncEvent> DecodeAsyncEvent(std::string_view payload) {
   return event;
 }
 
-std::string DestinationRecord(const AsyncEvent& event, const std::string& function_arn,
-                              const std::string& condition, const std::string& executed_version,
+std::string DestinationRecord(const AsyncEvent& event, std::string_view payload,
+                              const std::string& function_arn, const std::string& condition,
+                              const std::string& executed_version,
                               const sandbox::InvocationOutcome& outcome, int64_t now_millis) {
   json::object response_context{{"statusCode", 200}, {"executedVersion", executed_version}};
   if (outcome.function_error) response_context["functionError"] = "Unhandled";
@@ -77,7 +89,7 @@ std::string DestinationRecord(const AsyncEvent& event, const std::string& functi
                      function_arn + ":" + (event.qualifier.empty() ? kLatest : event.qualifier)},
                     {"condition", condition},
                     {"approximateInvokeCount", event.attempts + (condition == "Success")}}},
-      {"requestPayload", Embedded(event.payload)},
+      {"requestPayload", Embedded(payload)},
       {"responseContext", std::move(response_context)},
       {"responsePayload", Embedded(outcome.body)}};
   return json::serialize(record);
@@ -86,7 +98,7 @@ std::string DestinationRecord(const AsyncEvent& event, const std::string& functi
 class AsyncInvoker::Impl {
  public:
   Impl(asio::io_context& io, storage::DurableQueue* queue, storage::LogStore* logs,
-       const Clock* clock, Runner runner, ConfigOf config_of, ArnOf arn_of)
+       const Clock* clock, Runner runner, ConfigOf config_of, ArnOf arn_of, AsyncQueueLimits limits)
       : io_(io),
         queue_(queue),
         logs_(logs),
@@ -94,33 +106,71 @@ class AsyncInvoker::Impl {
         runner_(std::move(runner)),
         config_of_(std::move(config_of)),
         arn_of_(std::move(arn_of)),
+        limits_(limits),
         timer_(io) {}
 
   void Recover() {
     for (storage::QueuedEvent& queued : queue_->Recover()) {
-      auto event = DecodeAsyncEvent(queued.payload);
+      auto event = DecodeAsyncEvent(queued.metadata);
       if (!event.ok()) {
         (void)queue_->Remove(queued.id);  // unreadable: nothing could ever deliver it
         continue;
       }
       event->id = queued.id;
+      // Counted, never refused: limits lowered since they were accepted do not drop events.
+      Count(event->function);
       Schedule(std::move(*event));
     }
     PumpSoon();
   }
 
-  void Enqueue(AsyncEvent event, std::function<void(absl::Status)> accepted) {
-    std::string encoded = EncodeAsyncEvent(event);
-    queue_->Append(std::move(encoded),
+  absl::Status Enqueue(AsyncEvent event, std::string payload,
+                       std::function<void(absl::Status)> accepted) {
+    if (queued_total_ >= limits_.total) {
+      return TooManyRequests("ConcurrentInvocationLimitExceeded");
+    }
+    if (auto counted = queued_by_function_.find(event.function);
+        counted != queued_by_function_.end() && counted->second >= limits_.per_function) {
+      return TooManyRequests("FunctionInvocationRateLimitExceeded");
+    }
+    Count(event.function);
+    std::string metadata = EncodeAsyncEvent(event);  // before the callback takes `event`
+    queue_->Append(std::move(metadata), std::move(payload),
                    [this, event = std::move(event),
                     accepted = std::move(accepted)](absl::StatusOr<uint64_t> id) mutable {
-                     if (!id.ok()) return accepted(id.status());
+                     if (!id.ok()) {
+                       Uncount(event.function);
+                       return accepted(id.status());
+                     }
                      event.id = *id;
                      accepted(absl::OkStatus());
                      if (shut_down_) return;  // stays queued for the next start
                      Schedule(std::move(event));
                      Pump();
                    });
+    return absl::OkStatus();
+  }
+
+  void EnqueueOrRecord(AsyncEvent event, std::string payload) {
+    auto record_if_refused = [this, event](const absl::Status& status) {
+      if (!status.ok())
+        Record(event.function, {DroppedLine(event, "NotQueued", "", status.ToString())});
+    };
+    record_if_refused(Enqueue(event, std::move(payload), record_if_refused));
+  }
+
+  void DropFunction(const std::string& function) {
+    if (!queued_by_function_.contains(function)) return;
+    std::vector<uint64_t> ids;
+    std::vector<std::string> lines;
+    for (const auto& [id, event] : events_) {
+      if (event.function != function) continue;
+      ids.push_back(id);
+      lines.push_back(DroppedLine(event, "FunctionDeleted", "", ""));
+    }
+    Record(function, lines);
+    for (uint64_t id : ids) Finish(id);
+    ready_.erase(function);
   }
 
   void PumpSoon() {
@@ -140,6 +190,17 @@ class AsyncInvoker::Impl {
   size_t queued() const { return events_.size(); }
 
  private:
+  // Events accepted (durable, or being written) count against the limits until they finish.
+  void Count(const std::string& function) {
+    ++queued_by_function_[function];
+    ++queued_total_;
+  }
+  void Uncount(const std::string& function) {
+    auto counted = queued_by_function_.find(function);
+    if (--counted->second == 0) queued_by_function_.erase(counted);
+    --queued_total_;
+  }
+
   // Puts an event where it waits: ready now, or due at its next attempt time.
   void Schedule(AsyncEvent event) {
     const uint64_t id = event.id;
@@ -190,14 +251,24 @@ class AsyncInvoker::Impl {
       return true;
     }
     in_flight_configs_[id] = *config;
-    const StartResult result =
-        runner_(event, [this, id](sandbox::InvocationOutcome outcome, std::string version) {
+    absl::Status read_error;
+    const PayloadReader payload = [this, id, &read_error]() {
+      absl::StatusOr<std::string> bytes = queue_->ReadPayload(id);
+      if (!bytes.ok()) read_error = bytes.status();
+      return bytes;
+    };
+    const StartResult result = runner_(
+        event, payload, [this, id](sandbox::InvocationOutcome outcome, std::string version) {
           OnOutcome(id, std::move(outcome), std::move(version));
         });
     if (result == StartResult::kStarted) return true;
     in_flight_configs_.erase(id);
     if (result == StartResult::kThrottled) return false;
-    Drop(events_.at(id), "FunctionNotFound", *config, "", {});
+    if (result == StartResult::kPayloadUnreadable) {
+      Drop(event, "PayloadUnreadable", *config, "", {.body = read_error.ToString()});
+    } else {
+      Drop(event, "FunctionNotFound", *config, "", {});
+    }
     return true;
   }
 
@@ -227,7 +298,9 @@ class AsyncInvoker::Impl {
       Drop(event, "EventAgeExceeded", config, version, outcome);
     } else {
       event.next_attempt_millis = next;
-      queue_->Update(id, EncodeAsyncEvent(event), [](absl::Status) {});
+      // Only the metadata is rewritten; a failed write fails the queue, and the event is then
+      // retried from what is on disk at the next start.
+      queue_->Update(id, EncodeAsyncEvent(event), {});
       delayed_.emplace(next, id);
     }
     PumpSoon();
@@ -238,17 +311,17 @@ class AsyncInvoker::Impl {
     if (!config.on_failure_destination.empty()) {
       SendToDestination(config.on_failure_destination, event, reason, version, outcome);
     }
-    auto writer = logs_->OpenStream("/aws/lambda/" + event.function, kDroppedStream);
-    if (writer.ok()) {
-      (*writer)->Append(clock_->NowMillis(),
-                        json::serialize(json::object{{"requestId", event.request_id},
-                                                     {"reason", reason},
-                                                     {"attempts", event.attempts},
-                                                     {"qualifier", event.qualifier},
-                                                     {"destination", config.on_failure_destination},
-                                                     {"error", outcome.body}}));
-    }
+    Record(event.function,
+           {DroppedLine(event, reason, config.on_failure_destination, outcome.body)});
     Finish(event.id);
+  }
+
+  // Appends `lines` to the function's serval/async-dropped stream.
+  void Record(const std::string& function, const std::vector<std::string>& lines) {
+    auto writer = logs_->OpenStream("/aws/lambda/" + function, kDroppedStream);
+    if (!writer.ok()) return;
+    const int64_t now = clock_->NowMillis();
+    for (const std::string& line : lines) (*writer)->Append(now, line);
   }
 
   void SendToDestination(const std::string& arn, const AsyncEvent& event,
@@ -267,15 +340,21 @@ class AsyncInvoker::Impl {
     delivery.request_id = event.request_id + "-" + condition;
     delivery.function = parts[6];
     delivery.qualifier = parts.size() > 7 ? parts[7] : "";
-    delivery.payload =
-        DestinationRecord(event, arn_of_(event.function), condition,
-                          version.empty() ? kLatest : version, outcome, clock_->NowMillis());
     delivery.enqueued_millis = delivery.next_attempt_millis = clock_->NowMillis();
-    Enqueue(std::move(delivery), [](absl::Status) {});
+    // The event is still queued here (Finish comes after); an unreadable payload is recorded
+    // as an empty one, the reason says why.
+    const absl::StatusOr<std::string> payload = queue_->ReadPayload(event.id);
+    EnqueueOrRecord(
+        std::move(delivery),
+        DestinationRecord(event, payload.ok() ? *payload : "", arn_of_(event.function), condition,
+                          version.empty() ? kLatest : version, outcome, clock_->NowMillis()));
   }
 
   void Finish(uint64_t id) {
-    events_.erase(id);
+    auto found = events_.find(id);
+    if (found == events_.end()) return;
+    Uncount(found->second.function);
+    events_.erase(found);
     (void)queue_->Remove(id);
   }
 
@@ -296,28 +375,39 @@ class AsyncInvoker::Impl {
   Runner runner_;
   ConfigOf config_of_;
   ArnOf arn_of_;
+  const AsyncQueueLimits limits_;
   asio::steady_timer timer_;
   std::map<uint64_t, AsyncEvent> events_;              // every queued event by id
   std::map<std::string, std::deque<uint64_t>> ready_;  // runnable now, per function, FIFO
   std::multimap<int64_t, uint64_t> delayed_;           // due time -> id
   std::map<uint64_t, EventInvokeConfig> in_flight_configs_;
+  // Events counted against the limits: queued, or being appended.
+  std::map<std::string, size_t> queued_by_function_;
+  size_t queued_total_ = 0;
   bool pump_posted_ = false;
   bool shut_down_ = false;
 };
 
 AsyncInvoker::AsyncInvoker(asio::io_context& io, storage::DurableQueue* queue,
                            storage::LogStore* logs, const Clock* clock, Runner runner,
-                           ConfigOf config_of, ArnOf arn_of)
+                           ConfigOf config_of, ArnOf arn_of, AsyncQueueLimits limits)
     : impl_(std::make_unique<Impl>(io, queue, logs, clock, std::move(runner), std::move(config_of),
-                                   std::move(arn_of))) {}
+                                   std::move(arn_of), limits)) {}
 
 AsyncInvoker::~AsyncInvoker() = default;
 
 void AsyncInvoker::Recover() { impl_->Recover(); }
 
-void AsyncInvoker::Enqueue(AsyncEvent event, std::function<void(absl::Status)> accepted) {
-  impl_->Enqueue(std::move(event), std::move(accepted));
+absl::Status AsyncInvoker::Enqueue(AsyncEvent event, std::string payload,
+                                   std::function<void(absl::Status)> accepted) {
+  return impl_->Enqueue(std::move(event), std::move(payload), std::move(accepted));
 }
+
+void AsyncInvoker::EnqueueOrRecord(AsyncEvent event, std::string payload) {
+  impl_->EnqueueOrRecord(std::move(event), std::move(payload));
+}
+
+void AsyncInvoker::DropFunction(const std::string& function) { impl_->DropFunction(function); }
 
 void AsyncInvoker::PumpSoon() { impl_->PumpSoon(); }
 

@@ -5,8 +5,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "sandbox/invocation.h"
 #include "services/lambda/function_config.h"
@@ -19,16 +21,24 @@ class io_context;
 
 namespace serval::lambda {
 
-// One asynchronous invocation as it waits in the queue (serialized as the queue payload).
+// One asynchronous invocation as it waits in the queue: its metadata, serialized as the queue
+// record's metadata. The payload is not here: it stays on disk in the queue until an attempt
+// (or a destination record) needs it.
 struct AsyncEvent {
   uint64_t id = 0;  // the queue's id; 0 until appended
   std::string request_id;
   std::string function;
   std::string qualifier;  // empty for $LATEST
-  std::string payload;
-  int attempts = 0;  // attempts that ran and failed
+  int attempts = 0;       // attempts that ran and failed
   int64_t enqueued_millis = 0;
   int64_t next_attempt_millis = 0;
+};
+
+// How many events may wait in the queue (accepted and not yet delivered or dropped). Beyond
+// them Enqueue refuses new events with 429 TooManyRequestsException.
+struct AsyncQueueLimits {
+  size_t per_function = 100'000;
+  size_t total = 1'000'000;
 };
 
 // Queues Event invocations durably and delivers them: each is acknowledged (202) only once it is
@@ -37,13 +47,23 @@ struct AsyncEvent {
 // EventInvokeConfig) until its attempts or its maximum age run out, and then goes to the on-failure
 // destination and is recorded as dropped in the function's log group (stream
 // "serval/async-dropped"). Time comes from the injected Clock. Runs only on the io thread.
+//
+// Memory holds each waiting event's metadata (a few hundred bytes), never its payload: a payload
+// is read back from the queue (DurableQueue::ReadPayload, one pread on the io thread) only once an
+// attempt has a concurrency slot, and is held only while that attempt starts. Reading on the io
+// thread is acceptable because the bytes are usually in the page cache (written moments ago, or
+// read at most once after a restart), a pread of 1 MB from it costs about what handing the same
+// bytes to the environment's socket costs next, and it keeps an attempt's start in one step.
 class AsyncInvoker {
  public:
-  enum class StartResult { kStarted, kThrottled, kFunctionGone };
-  // Starts one attempt of `event` if its function can run now; `done` later gets the outcome and
-  // the version that ran.
+  enum class StartResult { kStarted, kThrottled, kFunctionGone, kPayloadUnreadable };
+  // Reads the event's payload from the queue.
+  using PayloadReader = std::function<absl::StatusOr<std::string>()>;
+  // Starts one attempt of `event` if its function can run now, reading its payload through
+  // `payload` (valid only during the call) only then, so that a throttled event costs no read;
+  // kPayloadUnreadable if the read fails. `done` later gets the outcome and the version that ran.
   using Runner = std::function<StartResult(
-      const AsyncEvent& event,
+      const AsyncEvent& event, const PayloadReader& payload,
       std::function<void(sandbox::InvocationOutcome, std::string executed_version)> done)>;
   // The EventInvokeConfig that applies to the event's function and qualifier (defaults if none
   // was put); nullopt when the function no longer exists.
@@ -52,13 +72,22 @@ class AsyncInvoker {
   using ArnOf = std::function<std::string(const std::string& function)>;
 
   AsyncInvoker(boost::asio::io_context& io, storage::DurableQueue* queue, storage::LogStore* logs,
-               const Clock* clock, Runner runner, ConfigOf config_of, ArnOf arn_of);
+               const Clock* clock, Runner runner, ConfigOf config_of, ArnOf arn_of,
+               AsyncQueueLimits limits);
   ~AsyncInvoker();
 
   // Takes the events the queue recovered at startup and schedules them.
   void Recover();
-  // Queues a new event; `accepted` gets OK once it is durable (then answer 202) or the error.
-  void Enqueue(AsyncEvent event, std::function<void(absl::Status)> accepted);
+  // Queues a new event. Over a limit it returns TooManyRequests and queues nothing; otherwise
+  // `accepted` gets OK once the event is durable (then answer 202) or the error.
+  absl::Status Enqueue(AsyncEvent event, std::string payload,
+                       std::function<void(absl::Status)> accepted);
+  // Enqueue for callers that have nobody to answer (event sources, destinations): an event that
+  // cannot be queued is recorded as dropped instead.
+  void EnqueueOrRecord(AsyncEvent event, std::string payload);
+  // The function was deleted: drops its waiting events now (recorded as dropped, reason
+  // FunctionDeleted), including those whose attempt is running.
+  void DropFunction(const std::string& function);
   // Something may have freed capacity or moved the clock: run what can run (coalesced, later on
   // the io thread).
   void PumpSoon();
@@ -78,11 +107,12 @@ class AsyncInvoker {
 int64_t RetryDelayMillis(int attempts);
 
 // The record sent to an on-success/on-failure destination, in Lambda's format.
-std::string DestinationRecord(const AsyncEvent& event, const std::string& function_arn,
-                              const std::string& condition, const std::string& executed_version,
+std::string DestinationRecord(const AsyncEvent& event, std::string_view payload,
+                              const std::string& function_arn, const std::string& condition,
+                              const std::string& executed_version,
                               const sandbox::InvocationOutcome& outcome, int64_t now_millis);
 
 std::string EncodeAsyncEvent(const AsyncEvent& event);
-absl::StatusOr<AsyncEvent> DecodeAsyncEvent(std::string_view payload);
+absl::StatusOr<AsyncEvent> DecodeAsyncEvent(std::string_view metadata);
 
 }  // namespace serval::lambda

@@ -60,21 +60,23 @@ void LambdaService::Invoke(Call& call) {
     AsyncEvent event{.request_id = call.request_id,
                      .function = call.name,
                      .qualifier = call.qualifier,
-                     .payload = std::move(invocation.payload),
                      .enqueued_millis = now,
                      .next_attempt_millis = now};
-    return async_.Enqueue(std::move(event), [respond = call.respond,
-                                             request_id = call.request_id](absl::Status status) {
-      if (!status.ok()) {
-        return respond(ErrorResponse(
-            AwsError(absl::StatusCode::kInternal, "ServiceException",
-                     "the event could not be queued: " + std::string(status.message())),
-            request_id));
-      }
-      http::Response response{.status = 202};
-      response.SetHeader("x-amzn-RequestId", request_id);
-      respond(std::move(response));
-    });
+    auto queued = async_.Enqueue(
+        std::move(event), std::move(invocation.payload),
+        [respond = call.respond, request_id = call.request_id](absl::Status status) {
+          if (!status.ok()) {
+            return respond(ErrorResponse(
+                AwsError(absl::StatusCode::kInternal, "ServiceException",
+                         "the event could not be queued: " + std::string(status.message())),
+                request_id));
+          }
+          http::Response response{.status = 202};
+          response.SetHeader("x-amzn-RequestId", request_id);
+          respond(std::move(response));
+        });
+    if (!queued.ok()) call.Fail(queued);  // over a queue limit: 429
+    return;
   }
   std::string throttle_reason;
   auto slot = limiter_.TryAcquire(call.name, &throttle_reason);
@@ -109,13 +111,12 @@ void LambdaService::InvokeAsync(const std::string& function_arn, std::string pay
   auto reference = ParseFunctionReference(function_arn);
   if (!reference.ok()) return;  // targets are validated when they are put
   const int64_t now = deps_.clock->NowMillis();
-  async_.Enqueue({.request_id = NewUuid(),
-                  .function = reference->name,
-                  .qualifier = reference->qualifier,
-                  .payload = std::move(payload),
-                  .enqueued_millis = now,
-                  .next_attempt_millis = now},
-                 [](absl::Status) {});
+  async_.EnqueueOrRecord({.request_id = NewUuid(),
+                          .function = reference->name,
+                          .qualifier = reference->qualifier,
+                          .enqueued_millis = now,
+                          .next_attempt_millis = now},
+                         std::move(payload));
 }
 
 void LambdaService::ReleaseSlot(const ConcurrencyLimiter::Slot& slot) {
@@ -124,7 +125,8 @@ void LambdaService::ReleaseSlot(const ConcurrencyLimiter::Slot& slot) {
 }
 
 AsyncInvoker::StartResult LambdaService::StartAsync(
-    const AsyncEvent& event, std::function<void(sandbox::InvocationOutcome, std::string)> done) {
+    const AsyncEvent& event, const AsyncInvoker::PayloadReader& payload,
+    std::function<void(sandbox::InvocationOutcome, std::string)> done) {
   const FunctionRegistry::Function* function = deps_.registry->Find(event.function);
   if (!function) return AsyncInvoker::StartResult::kFunctionGone;
   auto entry = Resolve(*function, event.function, event.qualifier, /*route=*/true);
@@ -138,7 +140,13 @@ AsyncInvoker::StartResult LambdaService::StartAsync(
   std::string throttle_reason;
   auto slot = limiter_.TryAcquire(event.function, &throttle_reason);
   if (!slot) return AsyncInvoker::StartResult::kThrottled;
-  sandbox::Invocation invocation{.request_id = event.request_id, .payload = event.payload};
+  // Read only now that the attempt can run: a throttled event costs no read.
+  absl::StatusOr<std::string> bytes = payload();
+  if (!bytes.ok()) {
+    limiter_.Release(*slot);
+    return AsyncInvoker::StartResult::kPayloadUnreadable;
+  }
+  sandbox::Invocation invocation{.request_id = event.request_id, .payload = *std::move(bytes)};
   if (!event.qualifier.empty()) {
     invocation.invoked_function_arn =
         LambdaFunctionArn(deps_.account, event.function, event.qualifier);

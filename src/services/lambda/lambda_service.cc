@@ -35,11 +35,14 @@ LambdaService::LambdaService(Dependencies dependencies)
       limiter_(deps_.account_concurrency),
       async_(
           *deps_.io, deps_.queue, deps_.logs, deps_.clock,
-          [this](const AsyncEvent& event, auto done) { return StartAsync(event, std::move(done)); },
+          [this](const AsyncEvent& event, const AsyncInvoker::PayloadReader& payload, auto done) {
+            return StartAsync(event, payload, std::move(done));
+          },
           [this](const AsyncEvent& event) { return EventInvokeConfigFor(event); },
           [this](const std::string& function) {
             return LambdaFunctionArn(deps_.account, function);
-          }) {
+          },
+          deps_.async_limits) {
   bool more = true;
   std::string after;
   while (more) {
@@ -288,6 +291,7 @@ void LambdaService::DeleteFunction(Call& call) {
     if (auto status = deps_.registry->Remove(name); !status.ok()) return call.Fail(status);
     limiter_.SetReservation(name, std::nullopt);
     deps_.pool->Retire(name);
+    async_.DropFunction(name);
     for (const std::string& code_id : code_ids) CollectCode(code_id);
     return call.ReplyEmpty(204);
   }

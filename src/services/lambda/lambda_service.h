@@ -43,6 +43,7 @@ class LambdaService {
     int account_concurrency = 1000;  // concurrent executions across all functions
     boost::asio::io_context* io = nullptr;
     storage::DurableQueue* queue = nullptr;  // async invocations
+    AsyncQueueLimits async_limits;
     storage::LogStore* logs = nullptr;
   };
 
@@ -56,7 +57,8 @@ class LambdaService {
   size_t async_queued() const { return async_.queued(); }
   // Queues an asynchronous invocation for an event source (schedules, later S3 and SNS), as an
   // Invoke with InvocationType Event would. `function_arn` may carry a qualifier. Events for
-  // functions that do not exist are recorded as dropped when they come up for delivery.
+  // functions that do not exist are recorded as dropped when they come up for delivery, events
+  // over the queue's limits at once.
   void InvokeAsync(const std::string& function_arn, std::string payload);
 
   explicit LambdaService(Dependencies dependencies);
@@ -127,7 +129,8 @@ class LambdaService {
                                                          bool route) const;
   // The AsyncInvoker's hooks (lambda_invoke.cc).
   AsyncInvoker::StartResult StartAsync(
-      const AsyncEvent& event, std::function<void(sandbox::InvocationOutcome, std::string)> done);
+      const AsyncEvent& event, const AsyncInvoker::PayloadReader& payload,
+      std::function<void(sandbox::InvocationOutcome, std::string)> done);
   std::optional<EventInvokeConfig> EventInvokeConfigFor(const AsyncEvent& event) const;
   // Gives a slot back and lets queued async events use it.
   void ReleaseSlot(const ConcurrencyLimiter::Slot& slot);
