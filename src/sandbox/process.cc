@@ -93,9 +93,11 @@ bool DropPrivileges(uid_t uid) {
       ChildFail(plan, kRootFilesystem);
     }
     sethostname("localhost", 9);
-  } else {
-    setsid();
   }
+  // A session of its own, without a controlling terminal: else a function could open Serval's
+  // terminal and inject keystrokes into the operator's shell (TIOCSTI), and a ^C meant for
+  // Serval would reach it.
+  setsid();
   if (plan.data_limit) {
     const rlimit limit{plan.data_limit, plan.data_limit};
     setrlimit(RLIMIT_DATA, &limit);

@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kTopLevel[] = {"/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
                                      "/libx32"};
-constexpr const char* kDevices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+// No tty: an environment has no terminal, as on AWS.
+constexpr const char* kDevices[] = {"null", "zero", "full", "random", "urandom"};
 constexpr unsigned long kReadOnlyFlags = MS_RDONLY | MS_NOSUID | MS_NODEV;
 
 bool Under(const std::string& path, const std::string& directory) {

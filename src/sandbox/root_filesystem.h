@@ -50,7 +50,7 @@ struct EnvironmentTree {
 
 // What one environment sees, as a list of steps under `new_root`: the system directories
 // read-only, the parts `tree` names, an empty /opt, /tmp, a fresh /proc, a read-only /dev
-// holding null, zero, full, random, urandom and tty, and /etc/passwd and /etc/group naming the
+// holding null, zero, full, random and urandom (no tty), and /etc/passwd and /etc/group naming the
 // environment's uid (sbx_user1051, as on AWS). Nothing else of the host is there: not Serval's
 // data dir, not other functions' code, not /home or /root.
 std::vector<MountStep> PlanRootFilesystem(const RootFilesystemLayout& layout,

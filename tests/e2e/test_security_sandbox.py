@@ -17,8 +17,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from serval_harness import (ACCOUNT, REGION, ServalTestCase, processes_referencing, python_zip,
-                            unique_name)
+from serval_harness import (ACCOUNT, REGION, ServalTestCase, free_port, processes_referencing,
+                            python_zip, unique_name)
 
 EPERM = 1
 
@@ -213,6 +213,45 @@ class SandboxAttackTest(ServalTestCase):
         self.assertEqual(seen["forged"], [])
         # The victim is unharmed and still answers correctly.
         self.assertEqual(self.invoke_json(victim, {"after": 1}), {"after": 1})
+
+    def test_device_bound_socket_cannot_pass_as_a_listening_victim(self):
+        """The red team's bypass: the attacker binds sockets (SO_BINDTODEVICE lo) to the port a
+        victim then listens on; a lookup by address pair missed them and found the victim's
+        listener, so the Runtime API admitted the attacker as the victim."""
+        victim = unique_name("listener")
+        self.create_function(name=victim, zip_bytes=python_zip("listener"),
+                             handler="listener.lambda_handler")
+        port = free_port()
+        self.assertEqual(self.attack("squat", port=port), {"squatted": 4})
+        self.assertEqual(self.invoke_json(victim, {"listen": port}), {"listening": port})
+        api_port = runtime_api_port(victim)
+        self.assertIsNotNone(api_port)
+        results = {}
+
+        def steal():
+            results["attack"] = self.attack("runtime_apis", only_ports=[api_port])
+
+        thief = threading.Thread(target=steal)
+        thief.start()
+        time.sleep(0.3)
+        secret = {"card": "4111-1111-1111-1111"}
+        self.assertEqual(self.invoke_json(victim, secret), secret)
+        thief.join(60)
+        seen = results["attack"]
+        self.assertEqual(seen["stolen"], [])
+        self.assertEqual(seen["forged"], [])
+        self.assertNotIn(api_port, seen["answered"])
+        self.assertEqual(self.invoke_json(victim, {"after": 2}), {"after": 2})
+
+    def test_no_terminal_and_a_session_of_its_own(self):
+        """A function in Serval's session could open Serval's terminal and type commands into the
+        operator's shell (TIOCSTI); it has no terminal and a session of its own."""
+        seen = self.attack("paths", paths=["/dev/tty"])
+        self.assertFalse(seen["/dev/tty"]["exists"])
+        self.attack("identity")
+        pid = runtime_pids(self.attacker)[0]
+        self.assertEqual(os.getsid(pid), pid)  # it leads its own session
+        self.assertNotEqual(os.getsid(pid), os.getsid(self.serval.proc.pid))
 
     def test_reaches_services_on_the_hosts_loopback(self):
         import socket
