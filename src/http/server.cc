@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "absl/base/thread_annotations.h"
@@ -113,6 +114,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   ServerOptions options;
   Handler handler;
   std::unordered_set<Session*> sessions;
+  std::unordered_map<uint32_t, size_t> connections_by_owner;  // of sessions with an owner
   int open_requests = 0;
   size_t buffered_body_bytes = 0;  // the sum of the sessions' reservations
   bool stopped = false;
@@ -124,12 +126,16 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 // kDraining -> kClosed; any state may go to kClosed.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(std::shared_ptr<Server::Impl> server, tcp::socket socket)
-      : server_(std::move(server)), stream_(std::move(socket)) {
+  Session(std::shared_ptr<Server::Impl> server, tcp::socket socket, std::optional<uint32_t> owner)
+      : server_(std::move(server)), stream_(std::move(socket)), owner_(owner) {
     server_->sessions.insert(this);
+    if (owner_) ++server_->connections_by_owner[*owner_];
   }
   ~Session() {
     server_->sessions.erase(this);
+    if (owner_ && --server_->connections_by_owner[*owner_] == 0) {
+      server_->connections_by_owner.erase(*owner_);
+    }
     if (in_flight_) --server_->open_requests;
     ReserveBody(0);
   }
@@ -406,6 +412,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<Server::Impl> server_;
   beast::tcp_stream stream_;
+  const std::optional<uint32_t> owner_;  // counted in server_->connections_by_owner
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;  // the request being read: headers first, then its body
@@ -430,8 +437,14 @@ void Server::Impl::Accept() {
     }
     self->accept_retry = std::chrono::milliseconds(0);
     self->accept_error_logged = false;
-    const bool over_cap = self->sessions.size() >= self->options.max_connections;
-    auto session = std::make_shared<Session>(self, std::move(socket));
+    std::optional<uint32_t> owner;
+    if (self->options.connection_owner) owner = self->options.connection_owner(socket.native_handle());
+    const auto owned = owner ? self->connections_by_owner.find(*owner) : self->connections_by_owner.end();
+    const bool over_cap =
+        self->sessions.size() >= self->options.max_connections ||
+        (owned != self->connections_by_owner.end() &&
+         owned->second >= self->options.max_connections_per_owner);
+    auto session = std::make_shared<Session>(self, std::move(socket), owner);
     if (over_cap) {
       session->Refuse(Refusal::kOverloaded);
     } else {

@@ -42,6 +42,12 @@ struct ServerOptions {
   size_t min_transfer_rate = 1024;  // bytes per second
   // Connections beyond this many are answered kOverloaded as soon as they are accepted.
   size_t max_connections = 4096;
+  // Tells who owns an accepted connection (its socket descriptor) when one owner must not take
+  // the whole max_connections from the others (an execution environment, say); nullopt: nobody
+  // in particular. An owner's connections beyond max_connections_per_owner are answered
+  // kOverloaded.
+  std::function<std::optional<uint32_t>(int socket)> connection_owner;
+  size_t max_connections_per_owner = 256;
   // Request bodies held at once (being read, or read and not yet answered), summed over all
   // connections by their declared sizes; a request that would exceed it is answered
   // kOverloaded before its body is read.

@@ -4,9 +4,19 @@
 
 namespace serval::sandbox {
 
-EnvironmentUids::EnvironmentUids()
-    : base_((1u << 31) + (static_cast<uid_t>(getpid()) % ((1u << 17) - 1)) * kSlots),
-      taken_(kSlots, false) {}
+namespace {
+
+uid_t BaseUid() { return (1u << 31) + (static_cast<uid_t>(getpid()) % ((1u << 17) - 1)) *
+                                          EnvironmentUids::kSlots; }
+
+}  // namespace
+
+EnvironmentUids::EnvironmentUids() : base_(BaseUid()), taken_(kSlots, false) {}
+
+bool EnvironmentUids::Owns(uid_t uid) {
+  const uid_t base = BaseUid();
+  return uid >= base && uid < base + kSlots;
+}
 
 std::optional<uid_t> EnvironmentUids::Acquire() {
   for (int probe = 0; probe < kSlots; ++probe) {

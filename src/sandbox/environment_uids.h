@@ -17,6 +17,8 @@ class EnvironmentUids {
   static constexpr int kSlots = 1 << 14;
 
   EnvironmentUids();
+  // Whether `uid` is one this Serval instance gives to environments.
+  static bool Owns(uid_t uid);
   // A uid no live environment has; nullopt when all kSlots are taken.
   std::optional<uid_t> Acquire();
   void Release(uid_t uid);

@@ -19,6 +19,8 @@
 #include "common/clock.h"
 #include "http/server.h"
 #include "http/sigv4.h"
+#include "sandbox/environment_uids.h"
+#include "sandbox/peer_uid.h"
 #include "sandbox/pool.h"
 #include "server/config.h"
 #include "server/edge_router.h"
@@ -189,6 +191,13 @@ int Serve(const ServeConfig& config) {
   edge_options.header_timeout = config.request_header_timeout;
   edge_options.transfer_timeout = config.transfer_timeout;
   edge_options.max_connections = config.max_connections;
+  // One function must not take the edge's connections from everyone else: an environment's
+  // connections (its uid, from the kernel's socket table) count against a share of their own.
+  edge_options.connection_owner = [](int socket) -> std::optional<uint32_t> {
+    const std::optional<uid_t> uid = sandbox::LocalPeerUid(socket);
+    if (!uid || !sandbox::EnvironmentUids::Owns(*uid)) return std::nullopt;
+    return *uid;
+  };
   edge_options.refusal_response = &EdgeRouter::RefusalResponse;
   std::unique_ptr<lambda::LambdaService> lambda_service;
   std::unique_ptr<EdgeRouter> router;

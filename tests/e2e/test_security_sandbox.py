@@ -243,6 +243,18 @@ class SandboxAttackTest(ServalTestCase):
         self.assertNotIn(api_port, seen["answered"])
         self.assertEqual(self.invoke_json(victim, {"after": 2}), {"after": 2})
 
+    def test_one_function_cannot_take_every_edge_connection(self):
+        """A function holding idle connections used to fill the edge's global cap, so everyone
+        got 429; an environment now has a share of its own (256)."""
+        self.addCleanup(self.attack, "release_edge")
+        seen = self.attack("hold_edge", count=400)
+        self.assertEqual(seen["held"], 400)
+        self.assertGreaterEqual(seen["refused"], 400 - 256)
+        # Everyone else is served meanwhile, the function itself included.
+        with urllib.request.urlopen(f"{self.serval.endpoint}/_serval/health") as response:
+            self.assertEqual(response.status, 200)
+        self.assertIn(self.attacker, self.list_function_names())
+
     def test_no_terminal_and_a_session_of_its_own(self):
         """A function in Serval's session could open Serval's terminal and type commands into the
         operator's shell (TIOCSTI); it has no terminal and a session of its own."""
