@@ -108,7 +108,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   }
 
   tcp::acceptor acceptor;
-  asio::steady_timer retry_timer;  // paces accept retries after errors
+  asio::steady_timer retry_timer;             // paces accept retries after errors
   std::chrono::milliseconds accept_retry{0};  // zero while accepts succeed
   bool accept_error_logged = false;           // in the current burst of errors
   ServerOptions options;
@@ -219,10 +219,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto declared = parser_->content_length();
     // What of the body is still on the wire, beyond the bytes already buffered (a chunked body's
     // size is unknown: up to the limit).
-    const uint64_t unread =
-        parser_->chunked() ? options.body_limit
-        : declared         ? *declared - std::min<uint64_t>(*declared, buffer_.size())
-                           : 0;
+    const uint64_t unread = parser_->chunked() ? options.body_limit
+                            : declared ? *declared - std::min<uint64_t>(*declared, buffer_.size())
+                                       : 0;
     if (options.screen_header) {
       if (std::optional<Response> refusal = options.screen_header(request_)) {
         return RefuseWith(std::move(*refusal), unread);
@@ -389,14 +388,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void WriteSome(std::shared_ptr<Outgoing<Body>> outgoing) {
     stream_.expires_at(NextDeadline(write_transfer_, server_->options));
     auto& serializer = outgoing->serializer;
-    bhttp::async_write_some(
-        stream_, serializer,
-        [self = shared_from_this(), outgoing = std::move(outgoing)](beast::error_code ec,
-                                                                    size_t n) mutable {
-          self->write_transfer_.bytes += n;
-          if (!ec && !outgoing->serializer.is_done()) return self->WriteSome(std::move(outgoing));
-          self->FinishWrite(ec);
-        });
+    bhttp::async_write_some(stream_, serializer,
+                            [self = shared_from_this(), outgoing = std::move(outgoing)](
+                                beast::error_code ec, size_t n) mutable {
+                              self->write_transfer_.bytes += n;
+                              if (!ec && !outgoing->serializer.is_done())
+                                return self->WriteSome(std::move(outgoing));
+                              self->FinishWrite(ec);
+                            });
   }
 
   void FinishWrite(beast::error_code ec) {
@@ -438,12 +437,13 @@ void Server::Impl::Accept() {
     self->accept_retry = std::chrono::milliseconds(0);
     self->accept_error_logged = false;
     std::optional<uint32_t> owner;
-    if (self->options.connection_owner) owner = self->options.connection_owner(socket.native_handle());
-    const auto owned = owner ? self->connections_by_owner.find(*owner) : self->connections_by_owner.end();
-    const bool over_cap =
-        self->sessions.size() >= self->options.max_connections ||
-        (owned != self->connections_by_owner.end() &&
-         owned->second >= self->options.max_connections_per_owner);
+    if (self->options.connection_owner)
+      owner = self->options.connection_owner(socket.native_handle());
+    const auto owned =
+        owner ? self->connections_by_owner.find(*owner) : self->connections_by_owner.end();
+    const bool over_cap = self->sessions.size() >= self->options.max_connections ||
+                          (owned != self->connections_by_owner.end() &&
+                           owned->second >= self->options.max_connections_per_owner);
     auto session = std::make_shared<Session>(self, std::move(socket), owner);
     if (over_cap) {
       session->Refuse(Refusal::kOverloaded);

@@ -176,11 +176,11 @@ absl::Status WrongScope(Dialect dialect, bool presigned, std::string_view part,
                      "the " + std::string(part) + " " + quoted_given + " is wrong; expecting " +
                          quoted_expected);
   }
-  return AwsError(absl::StatusCode::kUnauthenticated, "InvalidSignatureException",
-                  part == "region"
-                      ? "Credential should be scoped to a valid region, not " + quoted_given + ". "
-                      : "Credential should be scoped to correct service: " + quoted_expected +
-                            ". ");
+  return AwsError(
+      absl::StatusCode::kUnauthenticated, "InvalidSignatureException",
+      part == "region"
+          ? "Credential should be scoped to a valid region, not " + quoted_given + ". "
+          : "Credential should be scoped to correct service: " + quoted_expected + ". ");
 }
 
 // "20260115T103000Z" for an epoch time in seconds.
@@ -1098,8 +1098,7 @@ absl::Status VerifyEitherForm(const Request& request, const CredentialStore& cre
                             headers_only, caller);
   }
   if (HasPresignParameters(query)) {
-    return VerifyQueryForm(request, query, credentials, now_millis, options, headers_only,
-                           caller);
+    return VerifyQueryForm(request, query, credentials, now_millis, options, headers_only, caller);
   }
   return MissingAuthentication();
 }

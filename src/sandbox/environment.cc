@@ -497,9 +497,10 @@ void Environment::EmitOutputLine(std::string_view line) {
     return EmitLine(line);
   }
   output_truncated_ = true;
-  EmitLine(fmt::format("[serval] this log stream reached its quota of {} bytes of function "
-                       "output; further output of this environment is dropped",
-                       context_.log_quota_bytes));
+  EmitLine(
+      fmt::format("[serval] this log stream reached its quota of {} bytes of function "
+                  "output; further output of this environment is dropped",
+                  context_.log_quota_bytes));
 }
 
 void Environment::EmitLine(std::string_view line) {

@@ -26,10 +26,10 @@ namespace serval::sandbox {
 struct SandboxContext {
   boost::asio::io_context* io = nullptr;
   IsolationSupport isolation;
-  std::string runtimes_dir;         // Serval's runtimes/ (bootstraps)
-  std::string python_path;          // interpreter for every python3.x runtime
-  std::string node_path;            // interpreter for every nodejs runtime
-  std::string service_endpoint;     // http://host:port of Serval itself, for functions' SDK calls
+  std::string runtimes_dir;      // Serval's runtimes/ (bootstraps)
+  std::string python_path;       // interpreter for every python3.x runtime
+  std::string node_path;         // interpreter for every nodejs runtime
+  std::string service_endpoint;  // http://host:port of Serval itself, for functions' SDK calls
   // Where each environment's temporary credentials are registered for the edge to accept; null
   // when Serval does not check signatures (--no-auth).
   http::CredentialStore* credentials = nullptr;
@@ -140,8 +140,8 @@ class Environment : public std::enable_shared_from_this<Environment> {
   std::optional<double> pending_init_ms_;  // reported on the first REPORT line
   std::string init_error_body_;
   int64_t last_used_millis_ = 0;
-  uint64_t serial_ = 0;  // increments per assignment; stale timer firings compare it
-  uid_t uid_ = 0;        // the environment's own uid; 0 without dedicated uids
+  uint64_t serial_ = 0;     // increments per assignment; stale timer firings compare it
+  uid_t uid_ = 0;           // the environment's own uid; 0 without dedicated uids
   EphemeralDisk tmp_disk_;  // its /tmp, when on a disk of its own
   std::string access_key_;  // its temporary key, registered in context_.credentials
 };

@@ -6,8 +6,9 @@ namespace serval::sandbox {
 
 namespace {
 
-uid_t BaseUid() { return (1u << 31) + (static_cast<uid_t>(getpid()) % ((1u << 17) - 1)) *
-                                          EnvironmentUids::kSlots; }
+uid_t BaseUid() {
+  return (1u << 31) + (static_cast<uid_t>(getpid()) % ((1u << 17) - 1)) * EnvironmentUids::kSlots;
+}
 
 }  // namespace
 

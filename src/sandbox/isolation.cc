@@ -179,8 +179,8 @@ IsolationSupport DetectIsolation(const std::string& instance_name) {
     support.new_root = kNewRoot;
   }
   support.dedicated_uids = geteuid() == 0;
-  support.syscall_filter = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 &&
-                           !EnvironmentSyscallFilter().empty();
+  support.syscall_filter =
+      prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && !EnvironmentSyscallFilter().empty();
   return support;
 }
 

@@ -1,10 +1,10 @@
 #include "sandbox/process.h"
 
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -78,8 +78,8 @@ bool DropPrivileges(uid_t uid) {
     if (prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0 && errno != EINVAL) return false;
   }
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-  return syscall(SYS_setgroups, 0, nullptr) == 0 &&
-         syscall(SYS_setresgid, uid, uid, uid) == 0 && syscall(SYS_setresuid, uid, uid, uid) == 0;
+  return syscall(SYS_setgroups, 0, nullptr) == 0 && syscall(SYS_setresgid, uid, uid, uid) == 0 &&
+         syscall(SYS_setresuid, uid, uid, uid) == 0;
 }
 
 [[noreturn]] void RunChild(const ChildPlan& plan) {

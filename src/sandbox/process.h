@@ -94,5 +94,4 @@ class ChildProcess {
 // cannot be started (the error says why: missing file, not executable, ...).
 absl::StatusOr<ChildProcess> Launch(const IsolationSupport& support, const LaunchSpec& spec);
 
-
 }  // namespace serval::sandbox

@@ -15,8 +15,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kTopLevel[] = {"/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
-                                     "/libx32"};
+constexpr const char* kTopLevel[] = {"/usr", "/etc",   "/bin",   "/sbin",
+                                     "/lib", "/lib32", "/lib64", "/libx32"};
 // No tty: an environment has no terminal, as on AWS.
 constexpr const char* kDevices[] = {"null", "zero", "full", "random", "urandom"};
 constexpr unsigned long kReadOnlyFlags = MS_RDONLY | MS_NOSUID | MS_NODEV;
@@ -77,8 +77,7 @@ bool RunStep(const MountStep& step) {
              mount(nullptr, target, nullptr, MS_REMOUNT | MS_BIND | kReadOnlyFlags, nullptr) == 0;
     }
     case MountStep::Kind::kBindDevice:
-      return MakeTarget(target, false) == 0 &&
-             mount(text, target, nullptr, MS_BIND, nullptr) == 0;
+      return MakeTarget(target, false) == 0 && mount(text, target, nullptr, MS_BIND, nullptr) == 0;
     case MountStep::Kind::kTmpfs:
       return MakeTarget(target, true) == 0 &&
              mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, text) == 0;

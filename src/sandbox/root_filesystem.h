@@ -9,15 +9,15 @@ namespace serval::sandbox {
 // steps (all allocation happens there); the child runs them between clone and exec.
 struct MountStep {
   enum class Kind {
-    kDirectory,         // mkdir target
-    kSymlink,           // target -> text
-    kBindReadOnly,      // host path `text` at target, read-only, nosuid, nodev
-    kBindDevice,        // device node `text` at target (read-write)
-    kTmpfs,             // a tmpfs at target with mount options `text`
-    kExt4,              // the ext4 filesystem on block device `text` at target
-    kProc,              // a procfs of the environment's pid namespace at target
-    kWriteFile,         // a file at target holding `text`, mode 0444
-    kRemountReadOnly,   // the tmpfs at target becomes read-only
+    kDirectory,        // mkdir target
+    kSymlink,          // target -> text
+    kBindReadOnly,     // host path `text` at target, read-only, nosuid, nodev
+    kBindDevice,       // device node `text` at target (read-write)
+    kTmpfs,            // a tmpfs at target with mount options `text`
+    kExt4,             // the ext4 filesystem on block device `text` at target
+    kProc,             // a procfs of the environment's pid namespace at target
+    kWriteFile,        // a file at target holding `text`, mode 0444
+    kRemountReadOnly,  // the tmpfs at target becomes read-only
   };
   Kind kind;
   std::string target;  // absolute, under the new root
@@ -54,8 +54,7 @@ struct EnvironmentTree {
 // environment's uid (sbx_user1051, as on AWS). Nothing else of the host is there: not Serval's
 // data dir, not other functions' code, not /home or /root.
 std::vector<MountStep> PlanRootFilesystem(const RootFilesystemLayout& layout,
-                                          const std::string& new_root,
-                                          const EnvironmentTree& tree);
+                                          const std::string& new_root, const EnvironmentTree& tree);
 
 // In the child (async-signal-safe, no allocation): mounts a tmpfs at `new_root`, runs `steps`,
 // makes it the root (pivot_root; the old root is detached) and the root read-only. Returns the

@@ -22,25 +22,61 @@ constexpr uint32_t kArch = 0;
 
 // Refused with EPERM. Guarded by #ifdef: older headers or other architectures lack some.
 constexpr long kRefused[] = {
-    SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot, SYS_unshare, SYS_setns,
+    SYS_mount,
+    SYS_umount2,
+    SYS_pivot_root,
+    SYS_chroot,
+    SYS_unshare,
+    SYS_setns,
 #ifdef SYS_open_tree
-    SYS_open_tree, SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick,
+    SYS_open_tree,
+    SYS_move_mount,
+    SYS_fsopen,
+    SYS_fsconfig,
+    SYS_fsmount,
+    SYS_fspick,
 #endif
 #ifdef SYS_mount_setattr
     SYS_mount_setattr,
 #endif
-    SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev, SYS_kcmp,
-    SYS_init_module, SYS_finit_module, SYS_delete_module, SYS_kexec_load,
+    SYS_ptrace,
+    SYS_process_vm_readv,
+    SYS_process_vm_writev,
+    SYS_kcmp,
+    SYS_init_module,
+    SYS_finit_module,
+    SYS_delete_module,
+    SYS_kexec_load,
 #ifdef SYS_kexec_file_load
     SYS_kexec_file_load,
 #endif
-    SYS_bpf, SYS_perf_event_open, SYS_add_key, SYS_request_key, SYS_keyctl,
-    SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register, SYS_userfaultfd,
-    SYS_open_by_handle_at, SYS_name_to_handle_at, SYS_swapon, SYS_swapoff, SYS_reboot, SYS_acct,
-    SYS_quotactl, SYS_settimeofday, SYS_clock_settime, SYS_clock_adjtime, SYS_adjtimex,
-    SYS_syslog, SYS_vhangup, SYS_lookup_dcookie,
+    SYS_bpf,
+    SYS_perf_event_open,
+    SYS_add_key,
+    SYS_request_key,
+    SYS_keyctl,
+    SYS_io_uring_setup,
+    SYS_io_uring_enter,
+    SYS_io_uring_register,
+    SYS_userfaultfd,
+    SYS_open_by_handle_at,
+    SYS_name_to_handle_at,
+    SYS_swapon,
+    SYS_swapoff,
+    SYS_reboot,
+    SYS_acct,
+    SYS_quotactl,
+    SYS_settimeofday,
+    SYS_clock_settime,
+    SYS_clock_adjtime,
+    SYS_adjtimex,
+    SYS_syslog,
+    SYS_vhangup,
+    SYS_lookup_dcookie,
 #if defined(__x86_64__)
-    SYS_iopl, SYS_ioperm, SYS_uselib,
+    SYS_iopl,
+    SYS_ioperm,
+    SYS_uselib,
 #endif
 };
 

@@ -98,9 +98,9 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
   // Refused before routing: the body was not read, so neither its signature nor the request can
   // be judged.
   if (request.body_too_large) {
-    return respond(JsonError(413, "RequestEntityTooLargeException",
-                             "Request must be smaller than " + std::to_string(body_limit_) +
-                                 " bytes."));
+    return respond(
+        JsonError(413, "RequestEntityTooLargeException",
+                  "Request must be smaller than " + std::to_string(body_limit_) + " bytes."));
   }
   const Route route = RouteOf(request);
   if (const std::optional<http::SigV4Options> rule = SignatureRule(route); rule.has_value()) {

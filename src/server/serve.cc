@@ -239,22 +239,21 @@ int Serve(const ServeConfig& config) {
   auto code_location = [&](const std::string& path) {
     if (config.no_auth) return endpoint + path;
     return endpoint + http::PresignTarget("GET", host_port, path, presign_key, presign_secret,
-                                          config.account.region,
-                                          "lambda", RealClock::Instance().NowMillis(), 600);
+                                          config.account.region, "lambda",
+                                          RealClock::Instance().NowMillis(), 600);
   };
-  lambda_service = std::make_unique<lambda::LambdaService>(
-      lambda::LambdaService::Dependencies{.account = config.account,
-                                          .registry = registry->get(),
-                                          .code_store = &code_store,
-                                          .pool = &pool,
-                                          .clock = clock,
-                                          .code_location = code_location,
-                                          .account_concurrency = config.concurrency_limit,
-                                          .io = &io,
-                                          .queue = queue->get(),
-                                          .async_limits = {config.async_queue_function_limit,
-                                                           config.async_queue_limit},
-                                          .logs = &log_store});
+  lambda_service = std::make_unique<lambda::LambdaService>(lambda::LambdaService::Dependencies{
+      .account = config.account,
+      .registry = registry->get(),
+      .code_store = &code_store,
+      .pool = &pool,
+      .clock = clock,
+      .code_location = code_location,
+      .account_concurrency = config.concurrency_limit,
+      .io = &io,
+      .queue = queue->get(),
+      .async_limits = {config.async_queue_function_limit, config.async_queue_limit},
+      .logs = &log_store});
   auto rules = events::RuleStore::Open(db->get());
   if (!rules.ok()) {
     fmt::print(stderr, "serval: cannot load rules: {}\n", rules.status().ToString());
@@ -272,11 +271,11 @@ int Serve(const ServeConfig& config) {
       .invoke = [&](const std::string& function_arn, std::string input) {
         lambda_service->InvokeAsync(function_arn, std::move(input));
       }});
-  router = std::make_unique<EdgeRouter>(lambda_service.get(), events_service.get(), &code_store,
-                                        config.no_auth ? nullptr : &*credentials,
-                                        // Signatures carry the client's real time.
-                                        &RealClock::Instance(), config.account.region,
-                                        kEdgeBodyLimit);
+  router =
+      std::make_unique<EdgeRouter>(lambda_service.get(), events_service.get(), &code_store,
+                                   config.no_auth ? nullptr : &*credentials,
+                                   // Signatures carry the client's real time.
+                                   &RealClock::Instance(), config.account.region, kEdgeBodyLimit);
   router->SetStatsSource([&] {
     const events::Scheduler::Stats fired = scheduler.stats();
     boost::json::object calls;
