@@ -19,9 +19,6 @@ struct Request {
   // True when the declared body was larger than the server's limit. The body is then empty and
   // the connection is closed after the response; handlers answer in their protocol's shape.
   bool body_too_large = false;
-  // Who signed it, set by the edge once the signature is verified: the function's ARN for an
-  // execution environment's temporary key, empty for the operator's keys (and without auth).
-  std::string caller_principal;
 
   // First header with this name, compared case-insensitively; empty when absent.
   std::string_view Header(std::string_view name) const;

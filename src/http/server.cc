@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -466,10 +467,9 @@ void Server::Impl::OnAcceptError(const beast::error_code& ec) {
   if (!accept_error_logged) {
     accept_error_logged = true;
     beast::error_code ignored;
-    std::fprintf(stderr, "serval: accept on port %u failed: %s%s; retrying\n",
-                 static_cast<unsigned>(acceptor.local_endpoint(ignored).port()),
-                 ec.message().c_str(),
-                 out_of_descriptors ? " (pending connections are being closed)" : "");
+    fmt::print(stderr, "serval: accept on port {} failed: {}{}; retrying\n",
+               acceptor.local_endpoint(ignored).port(), ec.message(),
+               out_of_descriptors ? " (pending connections are being closed)" : "");
   }
   accept_retry = accept_retry.count() == 0
                      ? std::chrono::milliseconds(kFirstAcceptRetry)

@@ -123,13 +123,11 @@ absl::Status UnknownAccessKey(Dialect dialect) {
                   "The security token included in the request is invalid.");
 }
 
+// The JSON protocols answer a bad session token as they answer an unknown key.
 absl::Status InvalidSessionToken(Dialect dialect) {
-  if (dialect == Dialect::kS3) {
-    return AwsError(absl::StatusCode::kUnauthenticated, "InvalidToken",
-                    "The provided token is malformed or otherwise invalid.");
-  }
-  return AwsError(absl::StatusCode::kUnauthenticated, "UnrecognizedClientException",
-                  "The security token included in the request is invalid.");
+  if (dialect != Dialect::kS3) return UnknownAccessKey(dialect);
+  return AwsError(absl::StatusCode::kUnauthenticated, "InvalidToken",
+                  "The provided token is malformed or otherwise invalid.");
 }
 
 absl::Status SignatureMismatch(Dialect dialect) {
@@ -1114,22 +1112,16 @@ CredentialStore CredentialStore::WithDefaultKey() {
 }
 
 void CredentialStore::Add(std::string_view access_key, std::string_view secret) {
-  RemoveTemporary(access_key);
   secrets_.insert_or_assign(std::string(access_key), Identity{.secret = std::string(secret)});
 }
 
 void CredentialStore::AddTemporary(std::string_view access_key, Identity identity) {
-  RemoveTemporary(access_key);
-  if (secrets_.insert_or_assign(std::string(access_key), std::move(identity)).second) {
-    ++temporary_count_;
-  }
+  secrets_.insert_or_assign(std::string(access_key), std::move(identity));
 }
 
 void CredentialStore::RemoveTemporary(std::string_view access_key) {
   const auto it = secrets_.find(absl::string_view(access_key.data(), access_key.size()));
-  if (it == secrets_.end() || it->second.session_token.empty()) return;
-  secrets_.erase(it);
-  --temporary_count_;
+  if (it != secrets_.end() && !it->second.session_token.empty()) secrets_.erase(it);
 }
 
 std::optional<std::pair<std::string, std::string>> CredentialStore::AnyKey() const {

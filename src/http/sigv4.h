@@ -58,15 +58,14 @@ class CredentialStore {
   // modified.
   const Identity* Find(std::string_view access_key) const;
   const std::string* FindSecret(std::string_view access_key) const;
-  // Operator keys in the store.
-  size_t size() const { return secrets_.size() - temporary_count_; }
+  // Keys in the store, temporary ones included.
+  size_t size() const { return secrets_.size(); }
   // Some operator key of the store (which one is unspecified), e.g. to presign Serval's own
   // URLs; nullopt when there is none.
   std::optional<std::pair<std::string, std::string>> AnyKey() const;
 
  private:
   absl::flat_hash_map<std::string, Identity> secrets_;
-  size_t temporary_count_ = 0;
 };
 
 // Reads access keys from a text file: one "ACCESS_KEY SECRET" pair per line, separated by spaces

@@ -65,6 +65,7 @@ Environment::Environment(const SandboxContext& context, std::shared_ptr<const Fu
 
 Environment::~Environment() {
   if (runtime_api_) runtime_api_->Stop();
+  // The uid may go to another environment only once nothing of this one runs under it.
   process_.Kill();
   process_.Reap();
   ReleaseIdentity();

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "storage/file_io.h"
 
 extern char** environ;
 
@@ -22,9 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-absl::Status ErrnoError(const std::string& what) {
-  return absl::InternalError(absl::StrCat(what, ": ", strerror(errno)));
-}
+constexpr char kLoopControl[] = "/dev/loop-control";
 
 // Where `program` is on PATH (or in /usr/sbin, /sbin, where e2fsprogs lives); empty if nowhere.
 std::string FindProgram(std::string_view program) {
@@ -65,11 +64,11 @@ absl::Status Run(std::vector<std::string> argv) {
 // Copies the data extents of `from` into a new sparse file `to` of the same size.
 absl::Status CopySparse(const fs::path& from, const fs::path& to, int* to_fd) {
   const int in = open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return ErrnoError("cannot open " + from.string());
+  if (in < 0) return storage::ErrnoError("cannot open", from);
   const int out = open(to.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (out < 0) {
     close(in);
-    return ErrnoError("cannot create " + to.string());
+    return storage::ErrnoError("cannot create", to);
   }
   absl::Status status = absl::OkStatus();
   const off_t size = lseek(in, 0, SEEK_END);
@@ -79,13 +78,13 @@ absl::Status CopySparse(const fs::path& from, const fs::path& to, int* to_fd) {
       const ssize_t n = copy_file_range(in, &from_offset, out, &to_offset,
                                         static_cast<size_t>(hole - from_offset), 0);
       if (n <= 0) {
-        status = ErrnoError("cannot copy " + from.string());
+        status = storage::ErrnoError("cannot copy", from);
         break;
       }
     }
     data = lseek(in, hole, SEEK_DATA);
   }
-  if (status.ok() && ftruncate(out, size) != 0) status = ErrnoError("cannot size " + to.string());
+  if (status.ok() && ftruncate(out, size) != 0) status = storage::ErrnoError("cannot size", to);
   close(in);
   if (!status.ok()) {
     close(out);
@@ -98,8 +97,8 @@ absl::Status CopySparse(const fs::path& from, const fs::path& to, int* to_fd) {
 
 // Attaches `image_fd` to a free loop device that detaches itself on its last close.
 absl::StatusOr<EphemeralDisk> Attach(int image_fd) {
-  const int control = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-  if (control < 0) return ErrnoError("cannot open /dev/loop-control");
+  const int control = open(kLoopControl, O_RDWR | O_CLOEXEC);
+  if (control < 0) return storage::ErrnoError("cannot open", kLoopControl);
   for (int attempt = 0; attempt < 16; ++attempt) {
     const int number = ioctl(control, LOOP_CTL_GET_FREE);
     if (number < 0) break;
@@ -122,7 +121,7 @@ absl::StatusOr<EphemeralDisk> Attach(int image_fd) {
     close(fd);  // taken by someone else meanwhile (EBUSY): ask for another
   }
   close(control);
-  return ErrnoError("no free loop device");
+  return storage::ErrnoError("no free loop device from", kLoopControl);
 }
 
 }  // namespace
@@ -150,7 +149,8 @@ absl::StatusOr<std::unique_ptr<EphemeralStorage>> EphemeralStorage::Open(fs::pat
   fs::remove_all(dir, ec);  // images of an instance that was killed; templates are remade
   fs::create_directories(dir, ec);
   if (ec) return absl::InternalError("cannot create " + dir.string() + ": " + ec.message());
-  if (access("/dev/loop-control", R_OK | W_OK) != 0) return ErrnoError("/dev/loop-control");
+  if (access(kLoopControl, R_OK | W_OK) != 0)
+    return storage::ErrnoError("cannot use", kLoopControl);
   for (const char* tool : {"mkfs.ext4", "debugfs"}) {
     if (FindProgram(tool).empty()) return absl::UnavailableError(absl::StrCat(tool, " not found"));
   }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "sandbox/kernel_files.h"
@@ -165,12 +166,12 @@ std::vector<std::string> IsolationSupport::Missing() const {
 
 IsolationSupport DetectIsolation(const std::string& instance_name) {
   IsolationSupport support;
-  for (const char* root : {"/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids"}) {
-    RemoveStaleCgroups(root);
-  }
-  RemoveStaleCgroups(OwnV1Cgroup("memory"));
-  RemoveStaleCgroups(OwnV1Cgroup("pids"));
-  RemoveStaleCgroups(fs::path("/sys/fs/cgroup") / OwnCgroup("").substr(1));
+  // Where earlier instances put their cgroups: under our own cgroup of each hierarchy, and (before
+  // they nested) at the roots of the v1 hierarchies. Each directory is swept once.
+  const std::set<fs::path> parents = {"/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids",
+                                      OwnV1Cgroup("memory"), OwnV1Cgroup("pids"),
+                                      fs::path("/sys/fs/cgroup") / OwnCgroup("").substr(1)};
+  for (const fs::path& parent : parents) RemoveStaleCgroups(parent);
   DetectCgroups(instance_name, support);
   std::error_code ec;
   fs::create_directories(kNewRoot, ec);

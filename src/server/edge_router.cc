@@ -110,10 +110,7 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
         !status.ok()) {
       return respond(AuthError(status));
     }
-    if (!caller.principal.empty()) {
-      ++calls_by_function_[caller.principal];
-      request.caller_principal = std::move(caller.principal);
-    }
+    if (!caller.principal.empty()) ++calls_by_function_[caller.principal];
   }
   switch (route) {
     case Route::kHealth:

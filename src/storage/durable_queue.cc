@@ -64,6 +64,7 @@
 #endif
 
 #include "absl/strings/str_cat.h"
+#include "storage/file_io.h"
 
 namespace serval::storage {
 namespace {
@@ -222,36 +223,6 @@ bool ParseRecordHead(std::string_view in, RecordView* record) {
 }
 
 // ---- file helpers ----
-
-absl::Status ErrnoError(const char* what, const std::filesystem::path& path) {
-  return absl::InternalError(absl::StrCat(what, " ", path.string(), ": ", strerror(errno)));
-}
-
-absl::Status PWriteAll(int fd, std::string_view data, uint64_t offset,
-                       const std::filesystem::path& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return ErrnoError("cannot write", path);
-    data.remove_prefix(static_cast<size_t>(n));
-    offset += static_cast<uint64_t>(n);
-  }
-  return absl::OkStatus();
-}
-
-// Reads up to `size` bytes at `offset`; fewer only at end of file.
-absl::StatusOr<size_t> PReadUpTo(int fd, char* out, size_t size, uint64_t offset,
-                                 const std::filesystem::path& path) {
-  size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError("cannot read", path);
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  return done;
-}
 
 absl::Status SyncFd(int fd, const std::filesystem::path& path) {
   while (::fdatasync(fd) != 0) {

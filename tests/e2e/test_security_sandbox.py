@@ -60,6 +60,21 @@ class SandboxAttackTest(ServalTestCase):
         self.assertNotIn("FunctionError", response, body)
         return body
 
+    def steal_during_invoke(self, victim, secret, **attack_event):
+        """Runs the attacker's Runtime API raid while the victim is invoked with `secret`; checks
+        that the victim's caller still gets its own answer and returns what the raid saw."""
+        results = {}
+
+        def steal():
+            results["attack"] = self.attack("runtime_apis", **attack_event)
+
+        thief = threading.Thread(target=steal)
+        thief.start()
+        time.sleep(0.3)
+        self.assertEqual(self.invoke_json(victim, secret), secret)
+        thief.join(60)
+        return results["attack"]
+
     def test_runs_unprivileged(self):
         seen = self.attack("identity")
         self.assertNotEqual(seen["uid"], 0)
@@ -195,18 +210,8 @@ class SandboxAttackTest(ServalTestCase):
         self.invoke_json(victim, {"warm": True})
         port = runtime_api_port(victim)
         self.assertIsNotNone(port, "victim's Runtime API port not found")
-        results = {}
-
-        def steal():
-            results["attack"] = self.attack("runtime_apis", skip_ports=[self.serval.port])
-
-        thief = threading.Thread(target=steal)
-        thief.start()
-        time.sleep(0.3)
-        secret = {"credit_card": "4111111111111111"}
-        self.assertEqual(self.invoke_json(victim, secret), secret)
-        thief.join(60)
-        seen = results["attack"]
+        seen = self.steal_during_invoke(victim, {"credit_card": "4111111111111111"},
+                                        skip_ports=[self.serval.port])
         self.assertIn(port, seen["ports"])  # it saw the port...
         self.assertNotIn(port, seen["answered"])  # ...but was not served there
         self.assertEqual(seen["stolen"], [])
@@ -226,18 +231,8 @@ class SandboxAttackTest(ServalTestCase):
         self.assertEqual(self.invoke_json(victim, {"listen": port}), {"listening": port})
         api_port = runtime_api_port(victim)
         self.assertIsNotNone(api_port)
-        results = {}
-
-        def steal():
-            results["attack"] = self.attack("runtime_apis", only_ports=[api_port])
-
-        thief = threading.Thread(target=steal)
-        thief.start()
-        time.sleep(0.3)
-        secret = {"card": "4111-1111-1111-1111"}
-        self.assertEqual(self.invoke_json(victim, secret), secret)
-        thief.join(60)
-        seen = results["attack"]
+        seen = self.steal_during_invoke(victim, {"card": "4111-1111-1111-1111"},
+                                        only_ports=[api_port])
         self.assertEqual(seen["stolen"], [])
         self.assertEqual(seen["forged"], [])
         self.assertNotIn(api_port, seen["answered"])

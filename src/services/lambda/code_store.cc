@@ -15,6 +15,7 @@
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "services/lambda/errors.h"
+#include "storage/file_io.h"
 
 namespace serval::lambda {
 namespace {
@@ -52,10 +53,6 @@ absl::Status TooLarge() {
 absl::Status LinkLeaves(std::string_view name) {
   return InvalidParameter("Could not unzip uploaded file: symlink '" + std::string(name) +
                           "' points outside the package directory");
-}
-
-absl::Status SystemError(std::string_view what, const fs::path& path) {
-  return absl::InternalError(std::string(what) + " " + path.string() + ": " + strerror(errno));
 }
 
 std::vector<std::string> SplitPath(std::string_view path) {
@@ -202,16 +199,6 @@ absl::StatusOr<std::vector<Entry>> ListEntries(zip_t* archive) {
   return entries;
 }
 
-absl::Status WriteAll(int fd, std::string_view data, const fs::path& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return SystemError("cannot write", path);
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
-
 // Writes `path` (which must not exist yet) with what `fill` hands the sink it is given, then
 // gives it `mode` and fsyncs it.
 absl::Status WriteFile(const fs::path& path, mode_t mode,
@@ -219,9 +206,13 @@ absl::Status WriteFile(const fs::path& path, mode_t mode,
   // O_NOFOLLOW|O_EXCL: never write through a link or over an earlier entry of the same name.
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return BadZip("cannot create " + path.filename().string() + ": " + strerror(errno));
-  absl::Status status = fill([&](std::string_view chunk) { return WriteAll(fd, chunk, path); });
+  uint64_t written = 0;
+  absl::Status status = fill([&](std::string_view chunk) {
+    written += chunk.size();
+    return storage::PWriteAll(fd, chunk, written - chunk.size(), path);
+  });
   if (status.ok() && (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0)) {
-    status = SystemError("cannot sync", path);
+    status = storage::ErrnoError("cannot sync", path);
   }
   ::close(fd);
   return status;
@@ -229,10 +220,10 @@ absl::Status WriteFile(const fs::path& path, mode_t mode,
 
 absl::Status SyncPath(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return SystemError("cannot open", path);
+  if (fd < 0) return storage::ErrnoError("cannot open", path);
   const int result = ::fsync(fd);
   ::close(fd);
-  return result == 0 ? absl::OkStatus() : SystemError("cannot sync", path);
+  return result == 0 ? absl::OkStatus() : storage::ErrnoError("cannot sync", path);
 }
 
 // Makes a tree this store wrote removable again (it made directories read-only) and removes it.
@@ -307,7 +298,7 @@ absl::Status SealTree(const fs::path& dir) {
     }
   }
   if (ec) return absl::InternalError("cannot list " + dir.string() + ": " + ec.message());
-  if (::chmod(dir.c_str(), 0555) != 0) return SystemError("cannot seal", dir);
+  if (::chmod(dir.c_str(), 0555) != 0) return storage::ErrnoError("cannot seal", dir);
   return SyncPath(dir);
 }
 
@@ -321,7 +312,8 @@ absl::Status CodeStore::Open() {
     if (entry.path().filename().string().starts_with(kStagingPrefix)) RemoveTree(entry.path());
   }
   if (ec) return absl::InternalError("cannot list " + root_.string() + ": " + ec.message());
-  return SyncPath(root_);
+  // No sync: a leftover that comes back after a crash is removed again at the next start.
+  return absl::OkStatus();
 }
 
 absl::StatusOr<CodeStore::Staged> CodeStore::Unpack(std::string_view zip_bytes) const {
@@ -353,7 +345,7 @@ absl::StatusOr<CodeStore::Staged> CodeStore::Unpack(std::string_view zip_bytes) 
                 .zip = root_ / (staging + ".zip")};
   absl::Status status;
   if (::mkdir(staged.dir.c_str(), 0755) != 0) {
-    status = SystemError("cannot create", staged.dir);
+    status = storage::ErrnoError("cannot create", staged.dir);
   }
   if (status.ok()) status = Extract(archive.get(), *entries, staged.dir);
   if (status.ok()) status = SealTree(staged.dir);
@@ -376,7 +368,7 @@ absl::StatusOr<CodeStore::StoredCode> CodeStore::Install(Staged staged) {
     // This exact package is already installed: keep it, drop the copy.
   } else if (::rename(staged.zip.c_str(), ZipPath(staged.code.id).c_str()) != 0 ||
              ::rename(staged.dir.c_str(), final_dir.c_str()) != 0) {
-    status = SystemError("cannot install", final_dir);
+    status = storage::ErrnoError("cannot install", final_dir);
   } else {
     // The renames are durable (and the package with them) once the root is synced.
     status = SyncPath(root_);

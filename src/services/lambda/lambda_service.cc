@@ -420,7 +420,6 @@ void LambdaService::StoreCode(std::string zip,
                               std::function<void(absl::StatusOr<CodeStore::StoredCode>)> done) {
   code_worker_.Post([this, zip = std::move(zip), done = std::move(done)]() mutable {
     auto staged = deps_.code_store->Unpack(zip);
-    zip.clear();
     // Installing (and collecting) code stays on the io thread, so a package cannot be removed
     // between the check that it exists and the commit of a function naming it.
     boost::asio::post(*deps_.io, [this, staged = std::move(staged), done = std::move(done)]() {
