@@ -19,18 +19,17 @@
 #include "common/clock.h"
 #include "http/server.h"
 #include "http/sigv4.h"
+#include "invoker/invoker.h"
 #include "sandbox/environment_uids.h"
 #include "sandbox/peer_uid.h"
 #include "sandbox/pool.h"
+#include "server/admin_service.h"
 #include "server/config.h"
 #include "server/edge_router.h"
 #include "server/runtimes_dir.h"
-#include "services/events/events_service.h"
-#include "services/events/rule_store.h"
-#include "services/events/scheduler.h"
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
-#include "services/lambda/lambda_service.h"
+#include "services/registry.h"
 #include "storage/durable_queue.h"
 #include "storage/log_store.h"
 #include "storage/sqlite_db.h"
@@ -199,7 +198,6 @@ int Serve(const ServeConfig& config) {
     return *uid;
   };
   edge_options.refusal_response = &EdgeRouter::RefusalResponse;
-  std::unique_ptr<lambda::LambdaService> lambda_service;
   std::unique_ptr<EdgeRouter> router;
   edge_options.screen_header = [&router](const http::Request& headers) {
     return router->ScreenHeader(headers);
@@ -242,61 +240,63 @@ int Serve(const ServeConfig& config) {
                                           config.account.region, "lambda",
                                           RealClock::Instance().NowMillis(), 600);
   };
-  lambda_service = std::make_unique<lambda::LambdaService>(lambda::LambdaService::Dependencies{
+  invoker::Invoker invoker(invoker::Invoker::Dependencies{
       .account = config.account,
       .registry = registry->get(),
-      .code_store = &code_store,
-      .pool = &pool,
+      .executor = &pool,
       .clock = clock,
-      .code_location = code_location,
-      .account_concurrency = config.concurrency_limit,
       .io = &io,
       .queue = queue->get(),
-      .async_limits = {config.async_queue_function_limit, config.async_queue_limit},
-      .logs = &log_store});
-  auto rules = events::RuleStore::Open(db->get());
-  if (!rules.ok()) {
-    fmt::print(stderr, "serval: cannot load rules: {}\n", rules.status().ToString());
+      .logs = &log_store,
+      .account_concurrency = config.concurrency_limit,
+      .async_limits = {config.async_queue_function_limit, config.async_queue_limit}});
+  auto services = services::CreateServices(services::Platform{.account = config.account,
+                                                              .clock = clock,
+                                                              .io = &io,
+                                                              .db = db->get(),
+                                                              .logs = &log_store,
+                                                              .invoker = &invoker,
+                                                              .functions = registry->get(),
+                                                              .code_store = &code_store,
+                                                              .pool = &pool,
+                                                              .code_location = code_location});
+  if (!services.ok()) {
+    fmt::print(stderr, "serval: {}\n", services.status().ToString());
     return 1;
   }
-  std::unique_ptr<events::EventsService> events_service;
-  events::Scheduler scheduler(io, clock, [&](const std::string& rule, int64_t scheduled_millis) {
-    events_service->Fire(rule, scheduled_millis);
-  });
-  events_service = std::make_unique<events::EventsService>(events::EventsService::Dependencies{
-      .account = config.account,
-      .rules = rules->get(),
-      .scheduler = &scheduler,
-      .clock = clock,
-      .invoke = [&](const std::string& function_arn, std::string input) {
-        lambda_service->InvokeAsync(function_arn, std::move(input));
-      }});
-  router =
-      std::make_unique<EdgeRouter>(lambda_service.get(), events_service.get(), &code_store,
-                                   config.no_auth ? nullptr : &*credentials,
-                                   // Signatures carry the client's real time.
-                                   &RealClock::Instance(), config.account.region, kEdgeBodyLimit);
-  router->SetStatsSource([&] {
-    const events::Scheduler::Stats fired = scheduler.stats();
+  auto stats_json = [&] {
+    const invoker::Invoker::Stats invocations = invoker.stats();
     boost::json::object calls;
     for (const auto& [function, count] : router->calls_by_function()) calls[function] = count;
-    return fmt::format(
-        R"({{"rss_kb":{},"environments":{},"async_events_queued":{},)"
-        R"("scheduler":{{"rules_scheduled":{},"fires":{},"delay_ms":{{"p50":{},"p99":{},"max":{}}}}},)"
-        R"("calls_by_function":{}}})",
-        ResidentKilobytes(), pool.environment_count(), lambda_service->async_queued(),
-        scheduler.scheduled(), fired.fires, fired.p50_delay_millis, fired.p99_delay_millis,
-        fired.max_delay_millis, boost::json::serialize(calls));
-  });
+    boost::json::object stats{{"rss_kb", ResidentKilobytes()},
+                              {"environments", pool.environment_count()},
+                              {"async_events_queued", invocations.async_queued},
+                              {"events_undeliverable", invocations.undeliverable},
+                              {"calls_by_function", std::move(calls)}};
+    for (const auto& service : *services) service->AddStats(stats);
+    return boost::json::serialize(stats);
+  };
+  std::function<int64_t(int64_t)> advance_clock;
   if (manual_clock) {
-    router->EnableClockControl([&](int64_t millis) {
+    advance_clock = [&](int64_t millis) {
       manual_clock->Advance(millis);
-      lambda_service->OnClockAdvanced();
-      scheduler.Wake();
+      invoker.OnClockAdvanced();
+      for (const auto& service : *services) service->OnClockAdvanced();
       return manual_clock->NowMillis();
-    });
+    };
   }
-  lambda_service->Start();
+  AdminService admin(stats_json, advance_clock);
+  std::vector<services::Service*> routed{&admin};
+  for (const auto& service : *services) routed.push_back(service.get());
+  router = std::make_unique<EdgeRouter>(
+      routed, EdgeRouter::Options{.credentials = config.no_auth ? nullptr : &*credentials,
+                                  // Signatures carry the client's real time.
+                                  .signature_clock = &RealClock::Instance(),
+                                  .region = config.account.region,
+                                  .account_id = config.account.account_id,
+                                  .body_limit = kEdgeBodyLimit});
+  invoker.Start();
+  for (const auto& service : *services) service->Start();
 
   const double ready_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
@@ -320,8 +320,8 @@ int Serve(const ServeConfig& config) {
         fmt::print("Serval shutting down\n");
         std::fflush(stdout);
         (*edge)->StopAccepting();
-        scheduler.Shutdown();
-        lambda_service->StopAsync();
+        for (const auto& service : *services) service->Drain([] {});
+        invoker.Drain();
         pool.Shutdown(config.shutdown_grace, [&] {
           FinishWhenResponsesFlushed(io, **edge,
                                      std::chrono::steady_clock::now() + kResponseFlushLimit);
