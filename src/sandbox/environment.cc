@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -522,8 +523,7 @@ void Environment::MarkDead() {
   parked_next_.reset();
   if (runtime_api_) runtime_api_->Stop();
   process_.Kill();
-  process_.Reap();
-  ReleaseIdentity();
+  RetireProcess();
   DrainOutputNow();
   if (!partial_line_.empty()) {
     EmitOutputLine(partial_line_);
@@ -533,8 +533,22 @@ void Environment::MarkDead() {
   boost::system::error_code ignored;
   exit_watch_.close(ignored);
   output_.close(ignored);
-  process_.Release();
   observer_->OnDead(this);
+}
+
+void Environment::RetireProcess() {
+  // The credentials go at once; the uid may go to another environment only once nothing of this
+  // one runs under it, which waiting for the killed process tells.
+  const uid_t uid = std::exchange(uid_, 0);
+  ReleaseIdentity();
+  // Waiting for a killed process (a large one takes milliseconds to tear down) and removing its
+  // cgroups (which the kernel may call busy for a moment after) happen on the reaper.
+  auto process = std::make_shared<ChildProcess>(std::move(process_));
+  context_.process_cleaner->Post([process, uid, uids = context_.uids, io = context_.io] {
+    process->Reap();
+    process->Release();
+    if (uid != 0) asio::post(*io, [uids, uid] { uids->Release(uid); });
+  });
 }
 
 }  // namespace serval::sandbox

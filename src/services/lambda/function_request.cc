@@ -446,4 +446,30 @@ absl::StatusOr<std::string> ParseCodeUpdate(const json::object& body, FunctionCo
   return zip;
 }
 
+absl::StatusOr<CodeUpload> DecodeCodeUpload(std::string_view body, bool create,
+                                            FunctionConfig base) {
+  auto parsed = ParseBody(body);
+  if (!parsed.ok()) return parsed.status();
+  auto flag = [&](const char* key) {
+    const json::value* value = parsed->if_contains(key);
+    return value && value->is_bool() && value->get_bool();
+  };
+  CodeUpload upload{.publish = flag("Publish"), .dry_run = !create && flag("DryRun")};
+  if (create) {
+    auto config = ParseCreateFunction(*parsed, &upload.zip);
+    if (!config.ok()) return config.status();
+    upload.config = *std::move(config);
+    return upload;
+  }
+  if (const json::value* revision = parsed->if_contains("RevisionId");
+      revision && revision->is_string()) {
+    upload.revision_id = std::string(revision->get_string());
+  }
+  auto zip = ParseCodeUpdate(*parsed, base);
+  if (!zip.ok()) return zip.status();
+  upload.zip = *std::move(zip);
+  upload.config = std::move(base);
+  return upload;
+}
+
 }  // namespace serval::lambda

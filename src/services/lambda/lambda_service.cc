@@ -22,11 +22,6 @@ namespace json = boost::json;
 
 constexpr int kDefaultListMaxItems = 50;
 
-bool IsTrue(const json::object& body, std::string_view key) {
-  const json::value* value = body.if_contains(json::string_view(key.data(), key.size()));
-  return value && value->is_bool() && value->get_bool();
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<services::Service>> LambdaService::Create(
@@ -196,30 +191,29 @@ absl::StatusOr<const FunctionRegistry::Entry*> LambdaService::Resolve(const Call
 }
 
 void LambdaService::CreateFunction(Call& call) {
-  auto body = ParseBody(call.request.body);
-  if (!body.ok()) return call.Fail(body.status());
-  std::string zip;
-  auto config = ParseCreateFunction(*body, &zip);
-  if (!config.ok()) return call.Fail(config.status());
-  if (deps_.registry->Find(config->name) || unpacking_.contains(config->name)) {
-    return call.Fail(ResourceConflict("Function already exist: " + config->name));
-  }
-  unpacking_.insert(config->name);
-  StoreCode(std::move(zip), [this, call = std::move(call), config = *std::move(config),
-                             publish = IsTrue(*body, "Publish")](auto code) mutable {
-    unpacking_.erase(config.name);
-    if (!code.ok()) return call.Fail(code.status());
-    config.code_id = code->id;
-    config.code_sha256 = code->sha256;
-    config.code_size = code->size;
-    config.last_modified_millis = deps_.clock->NowMillis();
-    config.revision_id = NewUuid();
-    const std::string name = config.name;
-    if (auto status = deps_.registry->PutLatest(std::move(config)); !status.ok()) {
-      CollectCode(code->id);
-      return call.Fail(status);
+  DecodeUpload(std::move(call), /*create=*/true, {}, [this](Call& call, auto upload) {
+    if (!upload.ok()) return call.Fail(upload.status());
+    FunctionConfig& config = upload->config;
+    if (deps_.registry->Find(config.name) || unpacking_.contains(config.name)) {
+      return call.Fail(ResourceConflict("Function already exist: " + config.name));
     }
-    ReplyWithLatest(call, name, publish, 201);
+    unpacking_.insert(config.name);
+    StoreCode(std::move(upload->zip), [this, call = std::move(call), config = std::move(config),
+                                       publish = upload->publish](auto code) mutable {
+      unpacking_.erase(config.name);
+      if (!code.ok()) return call.Fail(code.status());
+      config.code_id = code->id;
+      config.code_sha256 = code->sha256;
+      config.code_size = code->size;
+      config.last_modified_millis = deps_.clock->NowMillis();
+      config.revision_id = NewUuid();
+      const std::string name = config.name;
+      if (auto status = deps_.registry->PutLatest(std::move(config)); !status.ok()) {
+        CollectCode(code->id);
+        return call.Fail(status);
+      }
+      ReplyWithLatest(call, name, publish, 201);
+    });
   });
 }
 
@@ -321,6 +315,7 @@ void LambdaService::DeleteFunction(Call& call) {
 }
 
 void LambdaService::UpdateFunction(Call& call, bool code) {
+  if (code) return UpdateFunctionCode(call);
   auto body = ParseBody(call.request.body);
   if (!body.ok()) return call.Fail(body.status());
   const FunctionConfig& current = *call.function->latest.config;
@@ -329,46 +324,63 @@ void LambdaService::UpdateFunction(Call& call, bool code) {
     return call.Fail(RevisionMismatch());
   }
   FunctionConfig updated = current;
-  if (!code) {
-    if (auto status = ApplyConfigurationUpdate(*body, updated); !status.ok()) {
-      return call.Fail(status);
-    }
-    return CommitUpdate(call, current, std::move(updated), /*publish=*/false);
+  if (auto status = ApplyConfigurationUpdate(*body, updated); !status.ok()) {
+    return call.Fail(status);
   }
-  if (unpacking_.contains(current.name)) {
-    return call.Fail(ResourceConflict(
+  CommitUpdate(call, current, std::move(updated), /*publish=*/false);
+}
+
+void LambdaService::UpdateFunctionCode(Call& call) {
+  auto update_in_progress = [this](const std::string& name) {
+    return ResourceConflict(
         "The operation cannot be performed at this time. An update is in progress for "
         "resource: " +
-        LambdaFunctionArn(deps_.account, current.name)));
-  }
-  auto zip = ParseCodeUpdate(*body, updated);
-  if (!zip.ok()) return call.Fail(zip.status());
-  if (IsTrue(*body, "DryRun")) {
-    json::object out;
-    WriteFunctionConfiguration(current, deps_.account, out);
-    return call.Reply(200, out);
-  }
-  unpacking_.insert(current.name);
-  StoreCode(*std::move(zip), [this, call = std::move(call), name = current.name,
-                              architectures = updated.architectures,
-                              publish = IsTrue(*body, "Publish")](auto stored) mutable {
-    unpacking_.erase(name);
-    if (!stored.ok()) return call.Fail(stored.status());
-    // The function may have been deleted or changed (tags, configuration) during the unpack: the
-    // new code applies to what it is now.
-    const FunctionRegistry::Function* function = deps_.registry->Find(name);
-    if (!function) {
-      CollectCode(stored->id);
-      return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, name)));
-    }
-    const FunctionConfig& now = *function->latest.config;
-    FunctionConfig rebased = now;
-    rebased.architectures = std::move(architectures);
-    rebased.code_id = stored->id;
-    rebased.code_sha256 = stored->sha256;
-    rebased.code_size = stored->size;
-    CommitUpdate(call, now, std::move(rebased), publish);
-  });
+        LambdaFunctionArn(deps_.account, name));
+  };
+  if (unpacking_.contains(call.name)) return call.Fail(update_in_progress(call.name));
+  FunctionConfig base = *call.function->latest.config;
+  DecodeUpload(std::move(call), /*create=*/false, std::move(base),
+               [this, update_in_progress](Call& call, auto upload) {
+                 if (!upload.ok()) return call.Fail(upload.status());
+                 // The function may have changed or gone while the request was decoded.
+                 call.function = deps_.registry->Find(call.name);
+                 if (!call.function) {
+                   return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, call.name)));
+                 }
+                 const FunctionConfig& current = *call.function->latest.config;
+                 if (!upload->revision_id.empty() && upload->revision_id != current.revision_id) {
+                   return call.Fail(RevisionMismatch());
+                 }
+                 if (unpacking_.contains(current.name))
+                   return call.Fail(update_in_progress(current.name));
+                 if (upload->dry_run) {
+                   json::object out;
+                   WriteFunctionConfiguration(current, deps_.account, out);
+                   return call.Reply(200, out);
+                 }
+                 unpacking_.insert(current.name);
+                 StoreCode(
+                     std::move(upload->zip), [this, call = std::move(call), name = current.name,
+                                              architectures = upload->config.architectures,
+                                              publish = upload->publish](auto stored) mutable {
+                       unpacking_.erase(name);
+                       if (!stored.ok()) return call.Fail(stored.status());
+                       // The function may have been deleted or changed (tags, configuration) during
+                       // the unpack: the new code applies to what it is now.
+                       const FunctionRegistry::Function* function = deps_.registry->Find(name);
+                       if (!function) {
+                         CollectCode(stored->id);
+                         return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, name)));
+                       }
+                       const FunctionConfig& now = *function->latest.config;
+                       FunctionConfig rebased = now;
+                       rebased.architectures = std::move(architectures);
+                       rebased.code_id = stored->id;
+                       rebased.code_sha256 = stored->sha256;
+                       rebased.code_size = stored->size;
+                       CommitUpdate(call, now, std::move(rebased), publish);
+                     });
+               });
 }
 
 void LambdaService::CommitUpdate(Call& call, const FunctionConfig& current, FunctionConfig updated,
@@ -411,6 +423,19 @@ absl::Status LambdaService::ReplaceLatest(const FunctionConfig& old_config,
 
 void LambdaService::CollectCode(const std::string& code_id) {
   if (!deps_.registry->UsesCode(code_id)) deps_.code_store->Remove(code_id);
+}
+
+void LambdaService::DecodeUpload(Call call, bool create, FunctionConfig base,
+                                 std::function<void(Call&, absl::StatusOr<CodeUpload>)> next) {
+  upload_decoder_.Post([this, call = std::move(call), create, base = std::move(base),
+                        next = std::move(next)]() mutable {
+    absl::StatusOr<CodeUpload> upload =
+        DecodeCodeUpload(call.request.body, create, std::move(base));
+    call.request.body = std::string();  // the decoded zip is all that is needed now
+    boost::asio::post(*deps_.io,
+                      [call = std::move(call), upload = std::move(upload),
+                       next = std::move(next)]() mutable { next(call, std::move(upload)); });
+  });
 }
 
 void LambdaService::StoreCode(std::string zip,

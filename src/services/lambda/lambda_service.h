@@ -14,6 +14,7 @@
 #include "sandbox/pool.h"
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
+#include "services/lambda/function_request.h"
 #include "services/platform.h"
 #include "services/service.h"
 
@@ -29,8 +30,9 @@ namespace serval::lambda {
 
 // The Lambda front end: the REST API (control plane, versions and aliases, Invoke) as the AWS
 // CLI, boto3 and the JS SDK v3 send it, and the code downloads GetFunction's Code.Location
-// points at. Invocations go to the invoker. Runs only on the io thread, apart from the code
-// worker, which unpacks uploaded zips and hands the result back to the io thread.
+// points at. Invocations go to the invoker. Runs only on the io thread, apart from two workers
+// that hand their results back to it: the upload decoder (a code upload's JSON and base64) and
+// the code worker (unpacking zips).
 class LambdaService : public services::Service {
  public:
   struct Dependencies {
@@ -130,6 +132,11 @@ class LambdaService : public services::Service {
   // Publishes $LATEST of a function just stored (if asked) and answers with what was stored.
   void ReplyWithLatest(Call& call, const std::string& name, bool publish, int success_status);
   void CollectCode(const std::string& code_id);
+  void UpdateFunctionCode(Call& call);
+  // Decodes a code upload's body on the upload decoder (JSON and base64 of up to 70 MB) and
+  // continues with `next` on the io thread.
+  void DecodeUpload(Call call, bool create, FunctionConfig base,
+                    std::function<void(Call&, absl::StatusOr<CodeUpload>)> next);
   // Unpacks `zip` on the code worker, installs it on the io thread and calls `done` there.
   void StoreCode(std::string zip, std::function<void(absl::StatusOr<CodeStore::StoredCode>)> done);
 
@@ -137,7 +144,10 @@ class LambdaService : public services::Service {
   // Functions whose CreateFunction or UpdateFunctionCode waits for its zip to be unpacked: another
   // create or code update of the same name is a conflict until it is answered.
   absl::flat_hash_set<std::string> unpacking_;
-  Worker code_worker_;  // last: joined before the members its jobs use are destroyed
+  // Last: joined before the members their jobs use are destroyed. Decoding has a thread of its
+  // own so that a small upload is not decoded behind a large package's unpack.
+  Worker upload_decoder_;
+  Worker code_worker_;
 };
 
 }  // namespace serval::lambda
