@@ -9,6 +9,8 @@ namespace {
 
 // Requests no service claims, and refusals made before routing, are answered in JSON.
 constexpr protocol::Protocol kFallbackProtocol = protocol::Protocol::kRestJson1;
+// Bodies at least this large have their signature (their SHA-256) checked off the io thread.
+constexpr size_t kOffThreadSignatureBytes = 256 * 1024;
 
 std::string_view HostWithoutPort(std::string_view host) {
   if (host.starts_with('[')) return host.substr(0, host.find(']') + 1);  // [::1]:4566
@@ -138,10 +140,10 @@ http::Response EdgeRouter::RefusalResponse(http::Refusal refusal) {
 
 void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
   services::Service* service = RouteOf(request);
-  protocol::RequestContext context{.request_id = NewUuid()};
+  protocol::RequestContext context{.request = std::move(request), .request_id = NewUuid()};
   // Refused before anything else: the body was not read, so neither its signature nor the
   // request can be judged.
-  if (request.body_too_large) {
+  if (context.request.body_too_large) {
     return respond(Refuse(
         service,
         WithHttpStatus(AwsError(absl::StatusCode::kOutOfRange, "RequestEntityTooLargeException",
@@ -150,28 +152,71 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
                        413),
         context.request_id));
   }
-  if (const std::optional<http::SigV4Options> rule = SignatureRule(service, request)) {
-    http::VerifiedCaller caller;
-    if (absl::Status status = http::VerifySigV4(
-            request, *options_.credentials, options_.signature_clock->NowMillis(), &caller, *rule);
-        !status.ok()) {
-      return respond(Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)),
-                            context.request_id));
+  const std::optional<http::SigV4Options> rule = SignatureRule(service, context.request);
+  if (!rule) return Dispatch(service, std::move(context), nullptr, std::move(respond));
+  if (options_.post_to_io && context.request.body.size() >= kOffThreadSignatureBytes) {
+    return VerifyOffThread(service, std::move(context), *rule, std::move(respond));
+  }
+  http::VerifiedCaller caller;
+  if (absl::Status status =
+          http::VerifySigV4(context.request, *options_.credentials,
+                            options_.signature_clock->NowMillis(), &caller, *rule);
+      !status.ok()) {
+    return respond(
+        Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)), context.request_id));
+  }
+  Dispatch(service, std::move(context), &caller, std::move(respond));
+}
+
+void EdgeRouter::VerifyOffThread(services::Service* service, protocol::RequestContext context,
+                                 http::SigV4Options rule, http::Responder respond) {
+  // The credential store changes on the io thread (environments come and go): the worker gets
+  // its own copy of the one key the request names.
+  auto key = std::make_shared<http::CredentialStore>();
+  if (std::optional<http::CredentialScope> scope = http::PeekCredentialScope(context.request)) {
+    if (const http::CredentialStore::Identity* identity =
+            options_.credentials->Find(scope->access_key)) {
+      if (identity->session_token.empty()) {
+        key->Add(scope->access_key, identity->secret);
+      } else {
+        key->AddTemporary(scope->access_key, *identity);
+      }
     }
-    if (!caller.principal.empty()) ++calls_by_function_[caller.principal];
+  }
+  const int64_t now = options_.signature_clock->NowMillis();
+  auto state = std::make_shared<std::tuple<protocol::RequestContext, http::Responder>>(
+      std::move(context), std::move(respond));
+  signature_worker_.Post([this, service, state, key, rule, now] {
+    auto caller = std::make_shared<http::VerifiedCaller>();
+    absl::Status status =
+        http::VerifySigV4(std::get<0>(*state).request, *key, now, caller.get(), rule);
+    options_.post_to_io([this, service, state, caller, status] {
+      auto& [context, respond] = *state;
+      if (!status.ok()) {
+        return respond(Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)),
+                              context.request_id));
+      }
+      Dispatch(service, std::move(context), caller.get(), std::move(respond));
+    });
+  });
+}
+
+void EdgeRouter::Dispatch(services::Service* service, protocol::RequestContext context,
+                          const http::VerifiedCaller* caller, http::Responder respond) {
+  if (caller != nullptr) {
+    if (!caller->principal.empty()) ++calls_by_function_[caller->principal];
     context.caller = {.anonymous = false,
-                      .access_key = std::move(caller.scope.access_key),
+                      .access_key = caller->scope.access_key,
                       .account_id = options_.account_id,
-                      .principal = std::move(caller.principal)};
+                      .principal = caller->principal};
   }
   if (service == nullptr) {
-    return respond(
-        Refuse(nullptr,
-               protocol::UnknownOperation(kFallbackProtocol,
-                                          "No service handles " + std::string(request.RawPath())),
-               context.request_id));
+    return respond(Refuse(
+        nullptr,
+        protocol::UnknownOperation(kFallbackProtocol,
+                                   "No service handles " + std::string(context.request.RawPath())),
+        context.request_id));
   }
-  context.request = std::move(request);
   service->Handle(std::move(context), std::move(respond));
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "common/clock.h"
+#include "common/worker.h"
 #include "http/message.h"
 #include "http/server.h"
 #include "http/sigv4.h"
@@ -34,6 +36,10 @@ class EdgeRouter {
     std::string region;                      // the one region credential scopes may name
     std::string account_id;                  // the account verified callers act in
     size_t body_limit = 0;                   // named in the 413 answer
+    // Runs a closure on the io thread. When set, the signature of a large body (whose SHA-256
+    // takes milliseconds) is checked on the router's worker and the request continues on the io
+    // thread; when null, every signature is checked inline.
+    std::function<void(std::function<void()>)> post_to_io;
   };
 
   // `services` outlive the router; their routes must not overlap.
@@ -62,6 +68,12 @@ class EdgeRouter {
   // `service` (JSON when there is none).
   http::Response Refuse(const services::Service* service, const absl::Status& status,
                         std::string_view request_id) const;
+  // Hands an authenticated request (`caller` null: unauthenticated) to `service`.
+  void Dispatch(services::Service* service, protocol::RequestContext context,
+                const http::VerifiedCaller* caller, http::Responder respond);
+  // VerifySigV4 of a large request on signature_worker_, then Dispatch on the io thread.
+  void VerifyOffThread(services::Service* service, protocol::RequestContext context,
+                       http::SigV4Options rule, http::Responder respond);
   // The first of `candidates` whose target prefix, path prefix or host suffix matches, in that
   // order of precedence.
   services::Service* Match(const std::vector<services::Service*>& candidates,
@@ -72,6 +84,7 @@ class EdgeRouter {
   absl::flat_hash_map<std::string, std::vector<services::Service*>> by_signing_name_;
   Options options_;
   std::map<std::string, uint64_t> calls_by_function_;
+  Worker signature_worker_;  // last: joined before what its jobs use goes
 };
 
 }  // namespace serval::server

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+
 #include "common/aws_error.h"
 
 namespace serval::server {
@@ -162,6 +166,37 @@ TEST_F(EdgeRouterTest, OversizedBodiesAndUnclaimedRequestsAreRefused) {
   no_s3.Handle(Make("GET", "/nothing/here"),
                [&](http::Response response) { unclaimed = response; });
   EXPECT_EQ(unclaimed.status, 403);
+}
+
+TEST_F(EdgeRouterTest, LargeBodiesAreVerifiedOffTheIoThread) {
+  boost::asio::io_context io;
+  EdgeRouter router({&lambda_}, {.credentials = &credentials_,
+                                 .signature_clock = &RealClock::Instance(),
+                                 .region = "us-east-1",
+                                 .post_to_io = [&io](std::function<void()> work) {
+                                   boost::asio::post(io, std::move(work));
+                                 }});
+  auto send = [&](http::Request request) {
+    std::optional<http::Response> answer;
+    router.Handle(std::move(request), [&](http::Response response) { answer = response; });
+    EXPECT_FALSE(answer.has_value()) << "answered before the worker checked the signature";
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!answer && std::chrono::steady_clock::now() < give_up) {
+      io.restart();
+      io.run_for(std::chrono::milliseconds(5));
+    }
+    return answer.value_or(http::Response{.status = 0});
+  };
+  http::Request large = Make("POST", "/2015-03-31/functions");
+  large.body.assign(300 * 1024, 'x');
+  http::Request tampered = Signed(large, "lambda");
+  EXPECT_EQ(send(Signed(std::move(large), "lambda")).status, 200);
+  ASSERT_EQ(lambda_.received.size(), 1u);
+  EXPECT_EQ(lambda_.received[0].caller.access_key, "test");
+  EXPECT_EQ(lambda_.received[0].request.body.size(), 300u * 1024);
+  tampered.body.back() = 'y';
+  EXPECT_EQ(send(std::move(tampered)).status, 403);
+  EXPECT_EQ(lambda_.received.size(), 1u);
 }
 
 }  // namespace

@@ -294,7 +294,10 @@ int Serve(const ServeConfig& config) {
                                   .signature_clock = &RealClock::Instance(),
                                   .region = config.account.region,
                                   .account_id = config.account.account_id,
-                                  .body_limit = kEdgeBodyLimit});
+                                  .body_limit = kEdgeBodyLimit,
+                                  .post_to_io = [&io](std::function<void()> work) {
+                                    asio::post(io, std::move(work));
+                                  }});
   invoker.Start();
   for (const auto& service : *services) service->Start();
 
