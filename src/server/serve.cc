@@ -323,12 +323,18 @@ int Serve(const ServeConfig& config) {
         fmt::print("Serval shutting down\n");
         std::fflush(stdout);
         (*edge)->StopAccepting();
-        for (const auto& service : *services) service->Drain([] {});
-        invoker.Drain();
-        pool.Shutdown(config.shutdown_grace, [&] {
-          FinishWhenResponsesFlushed(io, **edge,
-                                     std::chrono::steady_clock::now() + kResponseFlushLimit);
-        });
+        // Once every front end has drained: no more async deliveries, then the environments.
+        auto undrained = std::make_shared<size_t>(services->size() + 1);
+        auto after_drain = [&, undrained] {
+          if (--*undrained > 0) return;
+          invoker.Drain();
+          pool.Shutdown(config.shutdown_grace, [&] {
+            FinishWhenResponsesFlushed(io, **edge,
+                                       std::chrono::steady_clock::now() + kResponseFlushLimit);
+          });
+        };
+        for (const auto& service : *services) service->Drain(after_drain);
+        after_drain();  // the +1: so that no services at all still go on
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
