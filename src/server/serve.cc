@@ -33,7 +33,7 @@
 #include "services/lambda/lambda_service.h"
 #include "storage/durable_queue.h"
 #include "storage/log_store.h"
-#include "storage/sqlite_db.h"
+#include "storage/sqlite_metadata_store.h"
 
 namespace serval::server {
 namespace {
@@ -147,9 +147,13 @@ int Serve(const ServeConfig& config) {
                data_dir.string());
     return 1;
   }
-  auto db = storage::SqliteDb::Open((data_dir / "serval.db").string());
-  if (!db.ok()) {
-    fmt::print(stderr, "serval: {}\n", db.status().ToString());
+  asio::io_context io(1);
+  const storage::PostToIo post_to_io = [&io](std::function<void()> work) {
+    asio::post(io, std::move(work));
+  };
+  auto metadata = storage::SqliteMetadataStore::Open(data_dir / "serval.db", post_to_io);
+  if (!metadata.ok()) {
+    fmt::print(stderr, "serval: {}\n", metadata.status().ToString());
     return 1;
   }
   storage::LogStore log_store(data_dir / "logs");
@@ -159,7 +163,7 @@ int Serve(const ServeConfig& config) {
     return 1;
   }
   auto registry =
-      lambda::FunctionRegistry::Open(db->get(), [&](const lambda::FunctionConfig& function) {
+      lambda::FunctionRegistry::Open(metadata->get(), [&](const lambda::FunctionConfig& function) {
         return MakeSpec(function, config.account, code_store);
       });
   if (!registry.ok()) {
@@ -173,7 +177,6 @@ int Serve(const ServeConfig& config) {
     return 1;
   }
 
-  asio::io_context io(1);
   const std::string advertised_host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host;
   sandbox::PoolOptions pool_options;
   pool_options.runtimes_dir = ResolveRuntimesDir(config.runtimes_dir);
@@ -227,7 +230,7 @@ int Serve(const ServeConfig& config) {
   const Clock* clock =
       manual_clock ? static_cast<const Clock*>(manual_clock.get()) : &RealClock::Instance();
   storage::DurableQueueOptions queue_options;
-  queue_options.post_to_io = [&io](std::function<void()> work) { asio::post(io, std::move(work)); };
+  queue_options.post_to_io = post_to_io;
   auto queue = storage::DurableQueue::Open(data_dir / "async-queue", std::move(queue_options));
   if (!queue.ok()) {
     fmt::print(stderr, "serval: cannot open the async queue: {}\n", queue.status().ToString());
@@ -254,7 +257,7 @@ int Serve(const ServeConfig& config) {
       .queue = queue->get(),
       .async_limits = {config.async_queue_function_limit, config.async_queue_limit},
       .logs = &log_store});
-  auto rules = events::RuleStore::Open(db->get());
+  auto rules = events::RuleStore::Open(metadata->get());
   if (!rules.ok()) {
     fmt::print(stderr, "serval: cannot load rules: {}\n", rules.status().ToString());
     return 1;

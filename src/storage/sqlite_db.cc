@@ -37,7 +37,7 @@ absl::Status SqliteDb::Run(std::string_view sql, const std::vector<std::string>&
   }
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(statement, sqlite3_finalize);
   for (size_t i = 0; i < params.size(); ++i) {
-    sqlite3_bind_text(statement, static_cast<int>(i + 1), params[i].data(),
+    sqlite3_bind_blob(statement, static_cast<int>(i + 1), params[i].data(),
                       static_cast<int>(params[i].size()), SQLITE_TRANSIENT);
   }
   while (true) {

@@ -24,7 +24,8 @@ class SqliteDb {
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
 
-  // Runs one statement binding `params` as text to ?1..?N, calling `on_row` for each result row.
+  // Runs one statement binding `params` as blobs to ?1..?N (bytes as they are: a blob compares
+  // by memcmp, where text with a NUL in it is undefined), calling `on_row` for each result row.
   absl::Status Run(std::string_view sql, const std::vector<std::string>& params = {},
                    const std::function<void(const Row&)>& on_row = {});
   // Runs several ';'-separated statements without parameters (schema setup).
