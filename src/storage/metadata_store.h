@@ -19,8 +19,8 @@ struct Record {
   bool operator==(const Record&) const = default;
 };
 
-// Changes to one or more tables that apply together or not at all, in the order added.
-// Thread-compatible value type.
+// Thread-compatible value type. Changes to one or more tables that apply together or not at
+// all, in the order added.
 class WriteBatch {
  public:
   struct Op {
