@@ -50,7 +50,7 @@ class GroupCommit {
   // synced, or with the error that failed it.
   void Submit(Write write, Done done);
   // Queues `write` and blocks until its batch is synced: for startup, tools and tests, never for
-  // the io thread while it serves requests.
+  // the io thread while it serves requests, nor from a write (it would wait for itself).
   absl::Status Run(Write write);
 
   uint64_t batches() const;  // batches written so far (one sync each)

@@ -73,13 +73,13 @@ SqliteMetadataStore::SqliteMetadataStore(std::unique_ptr<SqliteDb> writer,
 
 absl::StatusOr<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(
     const std::filesystem::path& path, PostToIo post_to_io) {
-  auto writer = SqliteDb::Open(path.string());
+  auto writer = SqliteDb::Open(path.string(), SqliteDb::Binding::kBlob);
   if (!writer.ok()) return writer.status();
   if (auto status = Migrate(**writer); !status.ok()) {
     (*writer)->ExecScript("ROLLBACK;").IgnoreError();  // fails if the script did not begin
     return status;
   }
-  auto reader = SqliteDb::Open(path.string());
+  auto reader = SqliteDb::Open(path.string(), SqliteDb::Binding::kBlob);
   if (!reader.ok()) return reader.status();
   return std::unique_ptr<SqliteMetadataStore>(
       new SqliteMetadataStore(std::move(*writer), std::move(*reader), std::move(post_to_io)));

@@ -86,17 +86,17 @@ TEST(FunctionRegistry, LoadsADatabaseOfSchemaVersion0) {
                                  "  alias TEXT NOT NULL, config TEXT NOT NULL,"
                                  "  PRIMARY KEY (name, alias));")
                     .ok());
-    ASSERT_TRUE((*db)
-                    ->Run("INSERT INTO lambda_functions VALUES (?1, CAST(?2 AS TEXT))",
-                          {"f", ToStorageJson(latest)})
-                    .ok());
-    ASSERT_TRUE((*db)
-                    ->Run("INSERT INTO lambda_versions VALUES (?1, 3, CAST(?2 AS TEXT))",
-                          {"f", ToStorageJson(version)})
-                    .ok());
     ASSERT_TRUE(
         (*db)
-            ->Run("INSERT INTO lambda_aliases VALUES (?1, ?2, CAST(?3 AS TEXT))",
+            ->Run("INSERT INTO lambda_functions VALUES (?1, ?2)", {"f", ToStorageJson(latest)})
+            .ok());
+    ASSERT_TRUE(
+        (*db)
+            ->Run("INSERT INTO lambda_versions VALUES (?1, 3, ?2)", {"f", ToStorageJson(version)})
+            .ok());
+    ASSERT_TRUE(
+        (*db)
+            ->Run("INSERT INTO lambda_aliases VALUES (?1, ?2, ?3)",
                   {"f", "live", AliasToStorageJson({.name = "live", .function_version = "3"})})
             .ok());
   }
