@@ -55,9 +55,4 @@ using Responder = std::function<void(Response)>;
 // Handles a request, now or later, by calling the responder.
 using Handler = std::function<void(Request&&, Responder)>;
 
-// Percent-decodes `text` ("%2F" -> "/"); '+' is kept as is. Invalid escapes are kept literally.
-std::string PercentDecode(std::string_view text);
-// Percent-encodes everything except unreserved characters (RFC 3986).
-std::string PercentEncode(std::string_view text);
-
 }  // namespace serval::http

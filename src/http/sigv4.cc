@@ -16,6 +16,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "common/aws_error.h"
+#include "common/percent_encoding.h"
 
 // How the canonical request is rebuilt, and why (botocore auth.py and @smithy/signature-v4 are
 // the references; both agree on everything below):
@@ -229,18 +230,6 @@ absl::Status PresignNotYetValid(Dialect dialect) {
 // ---------------------------------------------------------------------------------------------
 // Small text helpers. No locale, no allocation.
 
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -259,25 +248,7 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-constexpr char kUpperHex[] = "0123456789ABCDEF";
 constexpr char kLowerHex[] = "0123456789abcdef";
-
-void AppendEncodedByte(unsigned char c, std::string* out) {
-  out->push_back('%');
-  out->push_back(kUpperHex[c >> 4]);
-  out->push_back(kUpperHex[c & 0xf]);
-}
-
-// Percent-encodes every byte outside the unreserved set.
-void AppendUriEncoded(std::string_view text, std::string* out) {
-  for (unsigned char c : text) {
-    if (IsUnreserved(c)) {
-      out->push_back(static_cast<char>(c));
-    } else {
-      AppendEncodedByte(c, out);
-    }
-  }
-}
 
 // True when decoding and re-encoding `text` would give `text` back: only unreserved bytes and
 // upper-case escapes of reserved bytes. The common case, which then needs no copy.
@@ -291,7 +262,7 @@ bool IsCanonicalEncoding(std::string_view text) {
     const bool upper_hex = ((high >= '0' && high <= '9') || (high >= 'A' && high <= 'F')) &&
                            ((low >= '0' && low <= '9') || (low >= 'A' && low <= 'F'));
     if (!upper_hex) return false;
-    if (IsUnreserved(static_cast<unsigned char>(HexDigit(high) * 16 + HexDigit(low)))) {
+    if (IsUnreserved(static_cast<unsigned char>(EscapeAt(text, i)))) {
       return false;
     }
     i += 2;
@@ -303,13 +274,9 @@ bool IsCanonicalEncoding(std::string_view text) {
 void AppendRecoded(std::string_view text, std::string* out) {
   for (size_t i = 0; i < text.size(); ++i) {
     unsigned char c = text[i];
-    if (c == '%' && i + 2 < text.size()) {
-      const int high = HexDigit(text[i + 1]);
-      const int low = HexDigit(text[i + 2]);
-      if (high >= 0 && low >= 0) {
-        c = static_cast<unsigned char>(high * 16 + low);
-        i += 2;
-      }
+    if (const int byte = EscapeAt(text, i); byte >= 0) {
+      c = static_cast<unsigned char>(byte);
+      i += 2;
     }
     if (IsUnreserved(c)) {
       out->push_back(static_cast<char>(c));
@@ -323,8 +290,8 @@ void AppendRecoded(std::string_view text, std::string* out) {
 bool DecodeHexDigest(std::string_view hex, Digest* out) {
   if (hex.size() != 2 * kDigestSize) return false;
   for (size_t i = 0; i < kDigestSize; ++i) {
-    const int high = HexDigit(hex[2 * i]);
-    const int low = HexDigit(hex[2 * i + 1]);
+    const int high = HexDigitValue(hex[2 * i]);
+    const int low = HexDigitValue(hex[2 * i + 1]);
     if (high < 0 || low < 0) return false;
     (*out)[i] = static_cast<unsigned char>(high * 16 + low);
   }
@@ -651,7 +618,7 @@ void AppendCanonicalPath(std::string_view raw_path, bool is_s3, std::string* out
     }
     starts.push_back(out->size());
     if (starts.size() > 1) out->push_back('/');
-    AppendUriEncoded(segment, out);
+    AppendPercentEncoded(segment, out);
   }
   if (raw_path.back() == '/' && !starts.empty()) out->push_back('/');
 }

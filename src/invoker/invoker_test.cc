@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "common/aws_error.h"
-#include "storage/sqlite_db.h"
+#include "storage/memory_metadata_store.h"
 
 namespace serval::invoker {
 namespace {
@@ -56,8 +56,7 @@ class InvokerTest : public testing::Test {
                                      testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    db_ = *storage::SqliteDb::Open((dir_ / "serval.db").string());
-    registry_ = *lambda::FunctionRegistry::Open(db_.get(), [](const lambda::FunctionConfig& c) {
+    registry_ = *lambda::FunctionRegistry::Open(&metadata_, [](const lambda::FunctionConfig& c) {
       auto spec = std::make_shared<sandbox::FunctionSpec>();
       spec->name = c.name;
       spec->version = c.version;
@@ -127,7 +126,7 @@ class InvokerTest : public testing::Test {
   AccountContext account_{.region = "us-east-1", .account_id = "000000000000"};
   ManualClock clock_{1'700'000'000'000};
   asio::io_context io_;
-  std::unique_ptr<storage::SqliteDb> db_;
+  storage::MemoryMetadataStore metadata_;
   std::unique_ptr<lambda::FunctionRegistry> registry_;
   std::unique_ptr<storage::DurableQueue> queue_;
   std::unique_ptr<storage::LogStore> logs_;

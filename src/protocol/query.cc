@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_split.h"
 #include "common/aws_error.h"
+#include "common/percent_encoding.h"
 #include "protocol/protocol.h"
 #include "protocol/xml.h"
 
@@ -14,7 +15,7 @@ std::string FormDecode(std::string_view text) {
   for (char& c : spaced) {
     if (c == '+') c = ' ';
   }
-  return http::PercentDecode(spaced);
+  return PercentDecode(spaced);
 }
 
 }  // namespace

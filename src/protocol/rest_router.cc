@@ -1,6 +1,7 @@
 #include "protocol/rest_router.h"
 
 #include "absl/strings/str_split.h"
+#include "common/percent_encoding.h"
 
 namespace serval::protocol {
 namespace {
@@ -58,12 +59,12 @@ std::optional<absl::flat_hash_map<std::string, std::string>> UriTemplate::Match(
       if (index >= raw.size()) return std::nullopt;
       // The rest of the path as sent, from this segment on (a trailing slash included).
       const std::string_view rest = path.substr(raw[index].data() - path.data());
-      labels[segment.text] = http::PercentDecode(rest);
+      labels[segment.text] = PercentDecode(rest);
       index = raw.size();
       break;
     }
     if (index >= raw.size()) return std::nullopt;
-    std::string decoded = http::PercentDecode(raw[index++]);
+    std::string decoded = PercentDecode(raw[index++]);
     if (segment.label) {
       if (decoded.empty()) return std::nullopt;
       labels[segment.text] = std::move(decoded);

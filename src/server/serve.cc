@@ -32,7 +32,7 @@
 #include "services/registry.h"
 #include "storage/durable_queue.h"
 #include "storage/log_store.h"
-#include "storage/sqlite_db.h"
+#include "storage/sqlite_metadata_store.h"
 
 namespace serval::server {
 namespace {
@@ -146,9 +146,13 @@ int Serve(const ServeConfig& config) {
                data_dir.string());
     return 1;
   }
-  auto db = storage::SqliteDb::Open((data_dir / "serval.db").string());
-  if (!db.ok()) {
-    fmt::print(stderr, "serval: {}\n", db.status().ToString());
+  asio::io_context io(1);
+  const storage::PostToIo post_to_io = [&io](std::function<void()> work) {
+    asio::post(io, std::move(work));
+  };
+  auto metadata = storage::SqliteMetadataStore::Open(data_dir / "serval.db", post_to_io);
+  if (!metadata.ok()) {
+    fmt::print(stderr, "serval: {}\n", metadata.status().ToString());
     return 1;
   }
   storage::LogStore log_store(data_dir / "logs");
@@ -158,7 +162,7 @@ int Serve(const ServeConfig& config) {
     return 1;
   }
   auto registry =
-      lambda::FunctionRegistry::Open(db->get(), [&](const lambda::FunctionConfig& function) {
+      lambda::FunctionRegistry::Open(metadata->get(), [&](const lambda::FunctionConfig& function) {
         return MakeSpec(function, config.account, code_store);
       });
   if (!registry.ok()) {
@@ -172,7 +176,6 @@ int Serve(const ServeConfig& config) {
     return 1;
   }
 
-  asio::io_context io(1);
   const std::string advertised_host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host;
   sandbox::PoolOptions pool_options;
   pool_options.runtimes_dir = ResolveRuntimesDir(config.runtimes_dir);
@@ -225,7 +228,7 @@ int Serve(const ServeConfig& config) {
   const Clock* clock =
       manual_clock ? static_cast<const Clock*>(manual_clock.get()) : &RealClock::Instance();
   storage::DurableQueueOptions queue_options;
-  queue_options.post_to_io = [&io](std::function<void()> work) { asio::post(io, std::move(work)); };
+  queue_options.post_to_io = post_to_io;
   auto queue = storage::DurableQueue::Open(data_dir / "async-queue", std::move(queue_options));
   if (!queue.ok()) {
     fmt::print(stderr, "serval: cannot open the async queue: {}\n", queue.status().ToString());
@@ -253,7 +256,7 @@ int Serve(const ServeConfig& config) {
   auto services = services::CreateServices(services::Platform{.account = config.account,
                                                               .clock = clock,
                                                               .io = &io,
-                                                              .db = db->get(),
+                                                              .metadata = metadata->get(),
                                                               .logs = &log_store,
                                                               .invoker = &invoker,
                                                               .functions = registry->get(),

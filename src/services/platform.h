@@ -12,7 +12,7 @@ class io_context;
 
 namespace serval {
 namespace storage {
-class SqliteDb;
+class MetadataStore;
 class LogStore;
 }  // namespace storage
 namespace sandbox {
@@ -35,7 +35,7 @@ struct Platform {
   AccountContext account;
   const Clock* clock = nullptr;  // decides behaviour (retries, schedules); simulated in tests
   boost::asio::io_context* io = nullptr;  // the io thread every service runs on
-  storage::SqliteDb* db = nullptr;        // metadata (write-through, loaded at start)
+  storage::MetadataStore* metadata = nullptr;  // records (write-through, loaded at start)
   storage::LogStore* logs = nullptr;
   invoker::Invoker* invoker = nullptr;  // every invocation goes through it
   // Functions: their configurations, code and execution environments.

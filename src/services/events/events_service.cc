@@ -149,7 +149,7 @@ constexpr protocol::Protocol kProtocol = protocol::Protocol::kAwsJson1_1;
 
 absl::StatusOr<std::unique_ptr<services::Service>> EventsService::Create(
     const services::Platform& platform) {
-  auto rules = RuleStore::Open(platform.db);
+  auto rules = RuleStore::Open(platform.metadata);
   if (!rules.ok()) return rules.status();
   return std::make_unique<EventsService>(Dependencies{.account = platform.account,
                                                       .clock = platform.clock,
