@@ -28,11 +28,11 @@ Module._resolveFilename = function resolveRapidClient(request, parent, ...rest) 
 // the resolver gives clients created without an `endpoint` AWS_ENDPOINT_URL instead, as newer
 // ones do. (A function bundled into one file by esbuild or webpack loads no package, and is left
 // as it is.)
-const oldEndpointResolvers = {
-  '@aws-sdk/config-resolver': { name: 'resolveEndpointsConfig' }, // before endpoint rulesets
-  '@aws-sdk/middleware-endpoint': { name: 'resolveEndpointConfig' },
-  '@smithy/middleware-endpoint': { name: 'resolveEndpointConfig', before: [2, 1] },
-};
+const oldEndpointResolvers = new Map([
+  ['@aws-sdk/config-resolver', { name: 'resolveEndpointsConfig' }], // before endpoint rulesets
+  ['@aws-sdk/middleware-endpoint', { name: 'resolveEndpointConfig' }],
+  ['@smithy/middleware-endpoint', { name: 'resolveEndpointConfig', before: [2, 1] }],
+]);
 const checkedPackages = new WeakMap(); // exports object -> the same exports, or a Proxy of them
 
 function withConfiguredEndpoint(resolve) {
@@ -63,7 +63,7 @@ function isBefore(version, [major, minor]) {
 const load = Module._load;
 Module._load = function loadWithConfiguredEndpoint(request, parent, ...rest) {
   const exports = load.call(this, request, parent, ...rest);
-  const resolver = oldEndpointResolvers[request];
+  const resolver = oldEndpointResolvers.get(request);
   if (!resolver || exports === null || typeof exports !== 'object') return exports;
   let checked = checkedPackages.get(exports);
   if (!checked) {

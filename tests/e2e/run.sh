@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE=1
 status=0
 
 # Functions' own bundled SDKs (zipped with them by test_runtime_sdks.py); tests/e2e/js's too.
-for dir in tests/e2e/js tests/e2e/fixtures/node/sdk-v3.300; do
+for dir in tests/e2e/js tests/e2e/fixtures/node/sdk-v3.*; do
   if [ ! -d "$dir/node_modules" ]; then
     (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund) || status=1
   fi

@@ -3,7 +3,7 @@
 * Debian 12's own /usr/bin/python3 with its python3-boto3 (botocore 1.29, which ignores
   AWS_ENDPOINT_URL), and a botocore 1.29 vendored in a function's zip;
 * the AWS SDK for JavaScript v3 bundled in a function's zip, current (reads AWS_ENDPOINT_URL) and
-  3.300 (does not);
+  3.300 and 3.405 (do not);
 * LD_LIBRARY_PATH as AWS sets it, so a library in the zip's lib/ loads by soname;
 * a Node runtime without its own dependency (aws-lambda-ric) is reported at startup and in the
   function's error, with the command that installs it.
@@ -24,7 +24,10 @@ from serval_harness import (
 DEBIAN_PYTHON = "/usr/bin/python3"
 DEBIAN_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 CURRENT_JS_SDK = os.path.join(E2E_DIR, "js", "node_modules")
-OLD_JS_SDK = os.path.join(FIXTURES_DIR, "node", "sdk-v3.300", "node_modules")
+
+def js_sdk_fixture(version):
+    return os.path.join(FIXTURES_DIR, "node", f"sdk-v{version}", "node_modules")
+
 # Port 9 (discard) refuses connections: a client sent there proves its explicit endpoint won.
 EXPLICIT_ENDPOINT = "http://127.0.0.1:9"
 
@@ -127,8 +130,12 @@ class NodeSdkV3Test(SdkCallerMixin, ServalTestCase):
         self.check_sdk(CURRENT_JS_SDK, "3.")
 
     def test_sdk_v3_from_before_aws_endpoint_url_calls_serval(self):
-        require_dir(self, OLD_JS_SDK, "run `npm ci` in tests/e2e/fixtures/node/sdk-v3.300")
-        self.check_sdk(OLD_JS_SDK, "3.300.")
+        # 3.300: @aws-sdk/middleware-endpoint; 3.405: @smithy/middleware-endpoint 2.0.11.
+        for version in ("3.300.0", "3.405.0"):
+            with self.subTest(version=version):
+                node_modules = js_sdk_fixture(version[:-2])
+                require_dir(self, node_modules, f"run `npm ci` in {os.path.dirname(node_modules)}")
+                self.check_sdk(node_modules, version)
 
 
 class LibraryPathTest(ServalTestCase):
