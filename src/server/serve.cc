@@ -179,6 +179,8 @@ int Serve(const ServeConfig& config) {
   const std::string advertised_host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host;
   sandbox::PoolOptions pool_options;
   pool_options.runtimes_dir = ResolveRuntimesDir(config.runtimes_dir);
+  pool_options.python_path = config.python_path;
+  pool_options.node_path = config.node_path;
   pool_options.keep_alive = config.keep_alive;
   pool_options.log_quota_bytes = config.log_quota_bytes;
   pool_options.ephemeral_storage_dir = data_dir / "ephemeral";
@@ -310,6 +312,9 @@ int Serve(const ServeConfig& config) {
              data_dir.string(), (*registry)->size());
   for (const std::string& missing : pool.MissingIsolation()) {
     fmt::print(stderr, "WARNING: isolation layer not available, running without it: {}\n", missing);
+  }
+  for (const std::string& missing : MissingRuntimeDependencies(pool_options.runtimes_dir)) {
+    fmt::print(stderr, "WARNING: {}\n", missing);
   }
   std::fflush(stdout);
 
