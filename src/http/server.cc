@@ -521,7 +521,10 @@ class Session : public std::enable_shared_from_this<Session> {
       DropRestOfRequest(remaining - std::min<uint64_t>(remaining, buffer_.size()));
     }
     if (!response.body_file.empty()) {
-      if (!SetFileBody(response).ok()) return FinishWrite(/*written=*/false);
+      if (absl::Status opened = SetFileBody(response); !opened.ok()) {
+        fmt::print(stderr, "serval: response not sent: {}\n", opened.ToString());
+        return FinishWrite(/*written=*/false);
+      }
     }
     if (response.body_source) return StartStreamedWrite(std::move(response));
     bhttp::response<bhttp::string_body> message;
