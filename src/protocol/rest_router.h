@@ -20,12 +20,15 @@ class UriTemplate {
  public:
   explicit UriTemplate(std::string_view uri);
 
-  // The labels' decoded values when `request` matches, else nullopt.
+  // The request path split on '/' (still percent-encoded), as Match takes it: split once per
+  // request, not once per template.
+  static std::vector<std::string_view> Split(std::string_view path);
+  // The labels' decoded values when `request`, whose path `segments` are, matches; else nullopt.
   std::optional<absl::flat_hash_map<std::string, std::string>> Match(
-      const http::Request& request) const;
+      const http::Request& request, const std::vector<std::string_view>& segments) const;
   // Orders templates that match the same request: more literal segments first, then more query
   // requirements, then a plain label over a greedy one.
-  std::tuple<int, int, int> Specificity() const;
+  std::tuple<int, int, int> Specificity() const { return specificity_; }
 
  private:
   struct Segment {
@@ -35,6 +38,7 @@ class UriTemplate {
   };
   std::vector<Segment> segments_;
   std::vector<std::pair<std::string, std::optional<std::string>>> query_;
+  std::tuple<int, int, int> specificity_;
 };
 
 // A REST service's operation table: (method, URI template) -> operation. Find picks the most
@@ -60,9 +64,11 @@ class RestRouter {
     if (by_method == routes_.end()) return std::nullopt;
     std::optional<Match> best;
     std::tuple<int, int, int> best_rank{-1, -1, -1};
+    const std::vector<std::string_view> segments = UriTemplate::Split(request.RawPath());
     for (const Route& route : by_method->second) {
-      auto labels = route.uri.Match(request);
-      if (!labels || route.uri.Specificity() <= best_rank) continue;
+      if (route.uri.Specificity() <= best_rank) continue;
+      auto labels = route.uri.Match(request, segments);
+      if (!labels) continue;
       best_rank = route.uri.Specificity();
       best = Match{&route.operation, *std::move(labels)};
     }
