@@ -5,7 +5,6 @@
 // How the canonical request is rebuilt, and why (botocore auth.py and @smithy/signature-v4 are
 // the references; both agree on everything below):
 //
-//
 // * Path. For every service except S3 the signer takes the path as it goes on the wire (already
 //   percent-encoded), removes empty and "." segments, resolves "..", and percent-encodes the
 //   result once more, keeping only A-Z a-z 0-9 - _ . ~ and '/'. A Lambda ARN that travels as
