@@ -4,8 +4,10 @@
 // Runs the function named by _HANDLER (e.g. `index.handler`) from LAMBDA_TASK_ROOT through the
 // real aws-lambda-ric package (node_modules beside this file), the way AWS's own Node.js images
 // call it: run(LAMBDA_TASK_ROOT, _HANDLER). The ric's native addon is replaced by the pure-JS
-// client in rapid-client.cjs (see there for why).
+// client in rapid-client.cjs (see there for why). Clients of the AWS SDK for JavaScript v3 reach
+// Serval whatever its version (see below).
 
+import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,67 @@ const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function resolveRapidClient(request, parent, ...rest) {
   if (request === './rapid-client.node' && parent?.filename?.includes(ricDir)) return nativeShim;
   return resolveFilename.call(this, request, parent, ...rest);
+};
+
+// Serval gives every environment AWS_ENDPOINT_URL, its own address. The JS SDK v3 reads it from
+// @smithy/middleware-endpoint 2.1 on; clients of older versions, which a function may bundle in
+// its zip, would call the real AWS. So when code loads an endpoint resolver of such a version,
+// the resolver gives clients created without an `endpoint` AWS_ENDPOINT_URL instead, as newer
+// ones do. (A function bundled into one file by esbuild or webpack loads no package, and is left
+// as it is.)
+const oldEndpointResolvers = new Map([
+  ['@aws-sdk/config-resolver', { name: 'resolveEndpointsConfig' }], // before endpoint rulesets
+  ['@aws-sdk/middleware-endpoint', { name: 'resolveEndpointConfig' }],
+  ['@smithy/middleware-endpoint', { name: 'resolveEndpointConfig', before: [2, 1] }],
+]);
+const checkedPackages = new WeakMap(); // exports object -> the same exports, or a Proxy of them
+
+function withConfiguredEndpoint(resolve) {
+  return function resolveWithConfiguredEndpoint(input, ...rest) {
+    const configured = process.env.AWS_ENDPOINT_URL;
+    const ignored = process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === 'true';
+    const defaulted = input?.endpoint == null && configured && !ignored;
+    return resolve.call(this, defaulted ? { ...input, endpoint: configured } : input, ...rest);
+  };
+}
+
+// [major, minor, patch] of the package `request` names, as `parent` resolves it; [] if unknown.
+function packageVersion(request, parent) {
+  try {
+    const main = Module._resolveFilename(request, parent);
+    const modules = `${path.sep}node_modules${path.sep}`;
+    const manifest = `${main.slice(0, main.lastIndexOf(modules))}${modules}${request}/package.json`;
+    return JSON.parse(readFileSync(manifest, 'utf8')).version.split('.').map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function isBefore(version, [major, minor]) {
+  return version[0] < major || (version[0] === major && version[1] < minor);
+}
+
+const load = Module._load;
+Module._load = function loadWithConfiguredEndpoint(request, parent, ...rest) {
+  const exports = load.call(this, request, parent, ...rest);
+  const resolver = oldEndpointResolvers.get(request);
+  if (!resolver || exports === null || typeof exports !== 'object') return exports;
+  let checked = checkedPackages.get(exports);
+  if (!checked) {
+    checked = exports;
+    const resolve = exports[resolver.name];
+    if (typeof resolve === 'function' &&
+        (!resolver.before || isBefore(packageVersion(request, parent), resolver.before))) {
+      const replacement = withConfiguredEndpoint(resolve);
+      // A Proxy, because the packages export through getters that cannot be redefined.
+      checked = new Proxy(exports, {
+        get: (target, key, receiver) =>
+          key === resolver.name ? replacement : Reflect.get(target, key, receiver),
+      });
+    }
+    checkedPackages.set(exports, checked);
+  }
+  return checked;
 };
 
 const taskRoot = process.env.LAMBDA_TASK_ROOT || '/var/task';

@@ -13,12 +13,15 @@ standard library. What a function sees mirrors AWS's own Python runtime (awslamb
   Runtime.UserCodeSyntaxError, ...) and exit(1); invoke failures post .../error with
   {errorMessage, errorType, requestId, stackTrace} and log "[ERROR] Type: message" plus the trace;
 * results are JSON-encoded (None -> null); bytes are sent as they are; anything that cannot be
-  encoded fails with Runtime.MarshalError.
+  encoded fails with Runtime.MarshalError;
+* boto3/botocore clients reach Serval (AWS_ENDPOINT_URL) whatever botocore version the function
+  imports, as they reach AWS there without configuration.
 
 One keep-alive HTTP/1.1 connection to the Runtime API is reused for every request.
 """
 
 import importlib
+import importlib.machinery
 import io
 import json
 import logging
@@ -503,6 +506,56 @@ def log_error(error_result):
 
 
 # ---------------------------------------------------------------------------------------------
+# AWS SDK endpoint
+#
+# Serval gives every environment AWS_ENDPOINT_URL, its own address. botocore reads that variable
+# from 1.31 on; older ones (Debian 12's python3-boto3 has botocore 1.29, and a function may vendor
+# any version) would send every client the function creates to the real AWS. So whichever
+# botocore gets imported, from wherever, its Session.create_client is given AWS_ENDPOINT_URL when
+# the caller passes no endpoint_url, unless that botocore handles the variable itself.
+
+
+class _BotocoreEndpointFinder:
+    """A sys.meta_path finder that only changes how botocore.session is executed."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != "botocore.session":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if spec is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_and_default_endpoint(module):
+            exec_module(module)
+            _default_endpoint_url(module.Session)
+
+        spec.loader.exec_module = exec_and_default_endpoint
+        return spec
+
+
+def _default_endpoint_url(session_class):
+    if "ignore_configured_endpoint_urls" in getattr(session_class, "SESSION_VARIABLES", ()):
+        return  # botocore >= 1.31: AWS_ENDPOINT_URL and its service-specific forms are read there
+    import functools
+    import inspect
+
+    create_client = session_class.create_client
+    signature = inspect.signature(create_client)
+
+    @functools.wraps(create_client)
+    def create_client_with_endpoint(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        configured = os.environ.get("AWS_ENDPOINT_URL")
+        ignored = os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true"
+        if bound.arguments.get("endpoint_url") is None and configured and not ignored:
+            bound.arguments["endpoint_url"] = configured
+        return create_client(*bound.args, **bound.kwargs)
+
+    session_class.create_client = create_client_with_endpoint
+
+
+# ---------------------------------------------------------------------------------------------
 # Handler loading and invocation
 
 
@@ -631,6 +684,7 @@ def main():
 
     client = RuntimeClient(os.environ.get("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"))
     _prepare_import_path(os.environ.get("LAMBDA_TASK_ROOT", "/var/task"))
+    sys.meta_path.insert(0, _BotocoreEndpointFinder())
 
     try:
         request_handler = _get_handler(os.environ.get("_HANDLER", ""))

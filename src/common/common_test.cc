@@ -7,6 +7,7 @@
 #include "common/arn.h"
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "common/percent_encoding.h"
 #include "common/time_format.h"
 #include "common/worker.h"
 
@@ -17,6 +18,15 @@ TEST(TimeFormat, LambdaTimestampHasMillisAndOffset) {
   EXPECT_EQ(FormatLambdaTimestamp(1586545592563), "2020-04-10T19:06:32.563+0000");
   EXPECT_EQ(FormatIso8601Millis(1586545592005), "2020-04-10T19:06:32.005Z");
   EXPECT_EQ(FormatLogStreamDate(1586545592563), "2020/04/10");
+}
+
+TEST(PercentEncoding, RoundTripsAndKeepsBadEscapes) {
+  EXPECT_EQ(PercentDecode("%zz%4%4"), "%zz%4%4");
+  EXPECT_EQ(PercentDecode("%2f%2F+"), "//+");
+  EXPECT_EQ(PercentDecode(PercentEncode("a b/$LATEST:é")), "a b/$LATEST:é");
+  EXPECT_EQ(PercentEncode("a:b~c-d_e.f"), "a%3Ab~c-d_e.f");
+  EXPECT_EQ(EscapeAt("%41", 0), 'A');
+  EXPECT_EQ(EscapeAt("%4", 0), -1);
 }
 
 TEST(Crypto, Base64RoundTripsAndRejectsGarbage) {

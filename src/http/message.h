@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -8,7 +9,24 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
+
 namespace serval::http {
+
+// One piece of a streamed body, in order. `last` marks the end of the body (`data` may then be
+// empty).
+struct BodyChunk {
+  std::string data;
+  bool last = false;
+};
+
+// Receives the next piece of a streamed body, or the error that ends it.
+using BodyChunkCallback = std::function<void(absl::StatusOr<BodyChunk>)>;
+
+// A body produced or consumed piece by piece: each call asks for the next piece, and the callback
+// gets it once, later or at once. Call again only after the callback ran; stop after a `last`
+// piece or an error. Runs only on the server's io thread, like everything the server does.
+using BodySource = std::function<void(BodyChunkCallback)>;
 
 // A parsed HTTP/1.1 request, independent of the server library. Thread-compatible.
 struct Request {
@@ -19,6 +37,12 @@ struct Request {
   // True when the declared body was larger than the server's limit. The body is then empty and
   // the connection is closed after the response; handlers answer in their protocol's shape.
   bool body_too_large = false;
+  // Set for a request the server streams (ServerOptions::stream_request_body); `body` is then
+  // empty. Each call reads the next piece from the connection, and nothing is read before it is
+  // asked for (backpressure); an error means the body cannot be finished (the client went away
+  // or stalled, or sent malformed chunks). A handler that answers before reading the whole body
+  // leaves the connection to be closed; reads after the answer fail.
+  BodySource body_source;
 
   // First header with this name, compared case-insensitively; empty when absent.
   std::string_view Header(std::string_view name) const;
@@ -43,6 +67,12 @@ struct Response {
   // large file is never held in memory (`body` must then be empty). If the file cannot be opened
   // when the response is written, the connection is closed without an answer.
   std::string body_file;
+  // When set, the body is what this source produces (`body` and `body_file` must then be empty),
+  // each piece asked for once the previous one has been written to the socket. It is sent with
+  // Content-Length when `body_size` is given, else chunked. A source error, or a size other than
+  // `body_size`, closes the connection in mid-body.
+  BodySource body_source;
+  std::optional<uint64_t> body_size;
 
   Response& SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
@@ -54,10 +84,5 @@ struct Response {
 using Responder = std::function<void(Response)>;
 // Handles a request, now or later, by calling the responder.
 using Handler = std::function<void(Request&&, Responder)>;
-
-// Percent-decodes `text` ("%2F" -> "/"); '+' is kept as is. Invalid escapes are kept literally.
-std::string PercentDecode(std::string_view text);
-// Percent-encodes everything except unreserved characters (RFC 3986).
-std::string PercentEncode(std::string_view text);
 
 }  // namespace serval::http

@@ -33,11 +33,5 @@ TEST(Request, HeadersAreCaseInsensitive) {
   EXPECT_EQ(request.Header("absent"), "");
 }
 
-TEST(PercentCoding, RoundTripsAndKeepsBadEscapes) {
-  EXPECT_EQ(PercentDecode("%zz%4"), "%zz%4");
-  EXPECT_EQ(PercentDecode(PercentEncode("a b/$LATEST:é")), "a b/$LATEST:é");
-  EXPECT_EQ(PercentEncode("a:b"), "a%3Ab");
-}
-
 }  // namespace
 }  // namespace serval::http

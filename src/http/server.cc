@@ -12,10 +12,13 @@
 #include <boost/beast/http.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 
 namespace serval::http {
@@ -75,8 +78,14 @@ int DefaultStatus(Refusal refusal) {
 
 // Progress of one body read or response write, which sets the deadline of its next step.
 struct Transfer {
+  // While a streamed body waits for its consumer or producer (the handler's side), the peer is
+  // not to blame: that time does not count against its rate.
+  void Pause() { paused_at = SteadyClock::now(); }
+  void Resume() { started += SteadyClock::now() - paused_at; }
+
   SteadyClock::time_point started = SteadyClock::now();
   uint64_t bytes = 0;
+  SteadyClock::time_point paused_at;
 };
 
 // Each step must make progress within transfer_timeout, and the whole transfer may lag at most
@@ -93,6 +102,40 @@ bool PeerWentAway(const beast::error_code& ec) {
          ec == asio::error::eof || ec == asio::error::operation_aborted ||
          ec == asio::error::connection_reset || ec == beast::error::timeout ||
          ec == asio::error::bad_descriptor || ec == asio::error::broken_pipe;
+}
+
+// Why a streamed request body could not be read to its end.
+absl::Status StreamedBodyError(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) {
+    return absl::DeadlineExceededError("request body stalled past the transfer deadline");
+  }
+  if (!PeerWentAway(ec) &&
+      ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
+    return absl::InvalidArgumentError("malformed request body: " + ec.message());
+  }
+  return absl::UnavailableError("request body ended early: " + ec.message());
+}
+
+// A file as a response body source: one piece per call, read when the socket wants it (blocking
+// reads on the io thread, mostly from the page cache).
+absl::Status SetFileBody(Response& response) {
+  auto file = std::make_shared<beast::file>();
+  beast::error_code ec;
+  file->open(response.body_file.c_str(), beast::file_mode::scan, ec);
+  const uint64_t size = ec ? 0 : file->size(ec);
+  if (ec) return absl::NotFoundError("cannot open " + response.body_file + ": " + ec.message());
+  response.body_size = size;
+  response.body_source = [file, size, offset = uint64_t{0}](BodyChunkCallback on_piece) mutable {
+    std::string piece(static_cast<size_t>(std::min<uint64_t>(kReadChunk, size - offset)), '\0');
+    beast::error_code read_error;
+    const size_t n = file->read(piece.data(), piece.size(), read_error);
+    if (read_error)
+      return on_piece(absl::DataLossError("reading a file body: " + read_error.message()));
+    piece.resize(n);
+    offset += n;
+    on_piece(BodyChunk{.data = std::move(piece), .last = n == 0 || offset == size});
+  };
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -121,10 +164,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   bool stopped = false;
 };
 
-// One accepted connection. Owned by shared_ptrs held by pending async operations and by an
-// outstanding Responder; runs only on the io thread. Lifecycle: kAwaitingRequest -> kReadingHeader
-// -> kReadingBody -> kHandling -> kWriting -> kAwaitingRequest again (keep-alive), or kWriting ->
-// kDraining -> kClosed; any state may go to kClosed.
+// One accepted connection. Owned by shared_ptrs held by pending async operations, an outstanding
+// Responder and a streamed request's body source; runs only on the io thread. Lifecycle:
+// kAwaitingRequest -> kReadingHeader -> kReadingBody (buffered bodies only) -> kHandling (a
+// streamed body is read in this state, as the handler asks) -> kWriting -> kAwaitingRequest again
+// (keep-alive), or kWriting -> kDraining -> kClosed; any state may go to kClosed.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(std::shared_ptr<Server::Impl> server, tcp::socket socket, std::optional<uint32_t> owner)
@@ -175,6 +219,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void AwaitRequest() {
     state_ = State::kAwaitingRequest;
     if (buffer_.size() > 0) return ReadHeader();
+    if (stream_parser_) buffer_.shrink_to_fit();  // grown for a streamed body; idle now
     const ServerOptions& options = server_->options;
     if (!served_a_request_) {
       stream_.expires_after(options.header_timeout);
@@ -194,21 +239,23 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadHeader() {
     state_ = State::kReadingHeader;
-    parser_.emplace();
-    parser_->header_limit(kHeaderLimit);
+    parser_.reset();
+    stream_parser_.reset();
+    header_parser_.emplace();
+    header_parser_->header_limit(kHeaderLimit);
     // Beast would refuse an over-limit Content-Length while reading the header, before we can
     // answer; the limit is applied in OnHeader instead.
-    parser_->body_limit(boost::none);
+    header_parser_->body_limit(boost::none);
     stream_.expires_after(server_->options.header_timeout);
     bhttp::async_read_header(
-        stream_, buffer_, *parser_,
+        stream_, buffer_, *header_parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
     served_a_request_ = true;
-    const auto& header = parser_->get();
+    const auto& header = header_parser_->get();
     request_ = Request{.method = std::string(header.method_string()),
                        .target = std::string(header.target())};
     request_.headers.reserve(8);
@@ -217,10 +264,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     keep_alive_ = header.keep_alive();
     const ServerOptions& options = server_->options;
-    const auto declared = parser_->content_length();
+    const auto declared = header_parser_->content_length();
+    const bool expect_continue = beast::iequals(header[bhttp::field::expect], "100-continue");
     // What of the body is still on the wire, beyond the bytes already buffered (a chunked body's
-    // size is unknown: up to the limit).
-    const uint64_t unread = parser_->chunked() ? options.body_limit
+    // size is unknown: up to the limit). A client expecting a 100 Continue sends none without it.
+    const uint64_t unread = expect_continue             ? 0
+                            : header_parser_->chunked() ? options.body_limit
                             : declared ? *declared - std::min<uint64_t>(*declared, buffer_.size())
                                        : 0;
     if (options.screen_header) {
@@ -228,31 +277,128 @@ class Session : public std::enable_shared_from_this<Session> {
         return RefuseWith(std::move(*refusal), unread);
       }
     }
-    if (declared && *declared > options.body_limit) {
-      // Answer, then read and drop (a bounded part of) the body the client is still sending:
-      // closing with unread data would reset the connection before the client reads the answer.
-      keep_alive_ = false;
-      unread_body_bytes_ = std::min<uint64_t>(unread, options.body_limit);
-      buffer_.consume(buffer_.size());
-      return Dispatch(/*body_too_large=*/true);
+    if (options.stream_request_body && options.stream_request_body(request_)) {
+      return DispatchStreamed(expect_continue);
     }
+    if (declared && *declared > options.body_limit) return DispatchTooLarge(unread);
     if (!ReserveBody(declared.value_or(0))) {
       return RefuseWith(server_->RefusalResponse(Refusal::kOverloaded), unread);
     }
+    parser_.emplace(std::move(*header_parser_));
+    header_parser_.reset();
     parser_->body_limit(options.body_limit);  // for chunked bodies
-    if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
-      auto continue_response =
-          std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
-      stream_.expires_after(options.transfer_timeout);
-      bhttp::async_write(
-          stream_, *continue_response,
-          [self = shared_from_this(), continue_response](beast::error_code ec, size_t) {
-            if (ec) return self->Close();
-            self->ReadBody();
-          });
-      return;
+    if (!expect_continue) return ReadBody();
+    WriteContinue([self = shared_from_this()](bool written) {
+      if (!written) return self->Close();
+      self->ReadBody();
+    });
+  }
+
+  // Writes "100 Continue", then calls `then` with whether that worked.
+  void WriteContinue(std::function<void(bool written)> then) {
+    auto continue_response =
+        std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+    stream_.expires_after(server_->options.transfer_timeout);
+    writing_continue_ = true;
+    bhttp::async_write(stream_, *continue_response,
+                       [self = shared_from_this(), continue_response, then = std::move(then)](
+                           beast::error_code ec, size_t) {
+                         self->writing_continue_ = false;
+                         then(!ec);
+                         if (self->held_response_) {
+                           Response response = std::move(*self->held_response_);
+                           self->held_response_.reset();
+                           self->Write(std::move(response));
+                         }
+                       });
+  }
+
+  // Answers a request whose declared or actual body is over body_limit through the handler,
+  // then reads and drops (a bounded part of) the body the client is still sending: closing with
+  // unread data would reset the connection before the client reads the answer.
+  void DispatchTooLarge(uint64_t unread) {
+    DropRestOfRequest(unread);
+    request_.body_too_large = true;
+    Dispatch();
+  }
+
+  // Hands the request over right after its header, with a body source reading the connection.
+  void DispatchStreamed(bool expect_continue) {
+    stream_parser_.emplace(std::move(*header_parser_));
+    header_parser_.reset();
+    stream_parser_->body_limit(boost::none);  // the consumer sets its own
+    expect_continue_ = expect_continue;
+    body_transfer_ = Transfer{};
+    body_transfer_.Pause();
+    ++body_generation_;
+    request_.body_source = [self = shared_from_this(),
+                            generation = body_generation_](BodyChunkCallback on_piece) {
+      self->ReadStreamed(generation, std::move(on_piece));
+    };
+    Dispatch();
+  }
+
+  // One read of a streamed body, for a source of generation `generation`.
+  void ReadStreamed(uint64_t generation, BodyChunkCallback on_piece) {
+    const auto complete_later = [this](BodyChunkCallback callback,
+                                       absl::StatusOr<BodyChunk> result) {
+      asio::post(stream_.get_executor(),
+                 [callback = std::move(callback), result = std::move(result)]() mutable {
+                   callback(std::move(result));
+                 });
+    };
+    if (state_ == State::kClosed || server_->stopped) {
+      return complete_later(std::move(on_piece),
+                            absl::UnavailableError("the connection is closed"));
     }
-    ReadBody();
+    if (generation != body_generation_ || body_read_pending_) {
+      return complete_later(std::move(on_piece),
+                            absl::FailedPreconditionError(
+                                "request body read after the answer or during another read"));
+    }
+    if (stream_parser_->is_done())
+      return complete_later(std::move(on_piece), BodyChunk{.last = true});
+    body_read_pending_ = true;
+    body_transfer_.Resume();
+    if (!expect_continue_) return ReadStreamedPiece(std::move(on_piece));
+    expect_continue_ = false;
+    WriteContinue(
+        [self = shared_from_this(), on_piece = std::move(on_piece)](bool written) mutable {
+          if (written) return self->ReadStreamedPiece(std::move(on_piece));
+          self->body_read_pending_ = false;
+          self->Close();
+          on_piece(absl::UnavailableError("the client went away before sending the body"));
+        });
+  }
+
+  void ReadStreamedPiece(BodyChunkCallback on_piece) {
+    // Beast sizes a socket read by the buffer's free capacity: room for a whole piece.
+    buffer_.reserve(kReadChunk);
+    auto& body = stream_parser_->get().body();
+    stream_piece_.resize(kReadChunk);
+    body.data = stream_piece_.data();
+    body.size = stream_piece_.size();
+    stream_.expires_at(NextDeadline(body_transfer_, server_->options));
+    bhttp::async_read_some(
+        stream_, buffer_, *stream_parser_,
+        [self = shared_from_this(), on_piece = std::move(on_piece)](beast::error_code ec,
+                                                                    size_t n) mutable {
+          self->body_transfer_.bytes += n;
+          if (ec == bhttp::error::need_buffer) ec = {};  // the piece is full
+          if (ec) {
+            // The body cannot be finished, so neither can the exchange.
+            self->body_read_pending_ = false;
+            self->Close();
+            return on_piece(StreamedBodyError(ec));
+          }
+          const size_t filled = kReadChunk - self->stream_parser_->get().body().size;
+          const bool last = self->stream_parser_->is_done();
+          if (filled == 0 && !last) return self->ReadStreamedPiece(std::move(on_piece));
+          self->body_read_pending_ = false;
+          self->body_transfer_.Pause();
+          self->stream_piece_.resize(filled);
+          on_piece(BodyChunk{.data = std::move(self->stream_piece_), .last = last});
+        });
   }
 
   void ReadBody() {
@@ -262,15 +408,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadSomeBody() {
-    if (parser_->is_done()) return Dispatch(/*body_too_large=*/false);
+    if (parser_->is_done()) {
+      request_.body = std::move(parser_->get().body());
+      return Dispatch();
+    }
     stream_.expires_at(NextDeadline(body_transfer_, server_->options));
     bhttp::async_read_some(
         stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t n) {
           self->body_transfer_.bytes += n;
           if (ec == bhttp::error::body_limit) {
-            self->keep_alive_ = false;
-            self->unread_body_bytes_ = self->server_->options.body_limit;
-            return self->Dispatch(/*body_too_large=*/true);
+            return self->DispatchTooLarge(self->server_->options.body_limit);
           }
           if (ec) return self->OnReadError(ec);
           // A chunked body declares no size: hold it to the cap as it grows.
@@ -298,10 +445,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Writes `response` and closes, after dropping at most `unread` more request bytes.
   void RefuseWith(Response response, uint64_t unread) {
+    DropRestOfRequest(unread);
+    Write(std::move(response));
+  }
+
+  // The connection closes after the answer, once at most `unread` more request bytes (bounded
+  // by body_limit) have been read and dropped.
+  void DropRestOfRequest(uint64_t unread) {
     keep_alive_ = false;
     unread_body_bytes_ = std::min<uint64_t>(unread, server_->options.body_limit);
-    buffer_.consume(buffer_.size());
-    Write(std::move(response));
+    if (!body_read_pending_) buffer_.consume(buffer_.size());
   }
 
   // Reads and drops request bytes until the peer closes, `unread_body_bytes_` are gone or
@@ -332,16 +485,17 @@ class Session : public std::enable_shared_from_this<Session> {
     Close();  // a socket error
   }
 
-  void Dispatch(bool body_too_large) {
+  void Dispatch() {
     state_ = State::kHandling;
     // Only reads and writes are timed; the handler may take as long as it likes.
     stream_.expires_never();
-    request_.body_too_large = body_too_large;
-    if (!body_too_large) request_.body = std::move(parser_->get().body());
     parser_.reset();
+    header_parser_.reset();
     in_flight_ = true;
     ++server_->open_requests;
-    server_->handler(std::move(request_),
+    // The handler gets the request itself: a body source left behind in request_ would keep
+    // this session alive.
+    server_->handler(std::exchange(request_, Request{}),
                      [self = shared_from_this(), answered = false](Response response) mutable {
                        if (answered) return;
                        answered = true;
@@ -351,17 +505,32 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(Response response) {
     if (server_->stopped || state_ == State::kClosed) return;
-    state_ = State::kWriting;
-    if (response.body_file.empty()) {
-      bhttp::response<bhttp::string_body> message;
-      message.body() = std::move(response.body);
-      return StartWrite(std::move(message), response);
+    ++body_generation_;  // the request's body source reads no more
+    if (writing_continue_) {
+      held_response_ = std::move(response);  // written once the 100 Continue is
+      return;
     }
-    bhttp::response<bhttp::file_body> message;
-    beast::error_code ec;
-    message.body().open(response.body_file.c_str(), beast::file_mode::scan, ec);
-    if (ec) return FinishWrite(ec);
-    StartWrite(std::move(message), response);
+    state_ = State::kWriting;
+    if (stream_parser_ && !stream_parser_->is_done()) {
+      // Answered before the body was read through: the connection cannot be reused. A client
+      // still expecting a 100 Continue sends no body.
+      const uint64_t remaining =
+          expect_continue_
+              ? 0
+              : stream_parser_->content_length_remaining().value_or(server_->options.body_limit);
+      DropRestOfRequest(remaining - std::min<uint64_t>(remaining, buffer_.size()));
+    }
+    if (!response.body_file.empty()) {
+      if (absl::Status opened = SetFileBody(response); !opened.ok()) {
+        fmt::print(stderr, "serval: response not sent: {}\n", opened.ToString());
+        return FinishWrite(/*written=*/false);
+      }
+    }
+    if (response.body_source) return StartStreamedWrite(std::move(response));
+    bhttp::response<bhttp::string_body> message;
+    message.body() = std::move(response.body);
+    Prepare(message, response);
+    WriteSome(std::make_shared<Outgoing<bhttp::string_body>>(std::move(message)));
   }
 
   // A response being written: the message and the serializer that walks it (which refers to
@@ -374,38 +543,90 @@ class Session : public std::enable_shared_from_this<Session> {
     bhttp::response_serializer<Body> serializer;
   };
 
+  // A response whose body comes piece by piece from a source; `piece` is the one being written.
+  struct StreamedOutgoing : Outgoing<bhttp::buffer_body> {
+    StreamedOutgoing(bhttp::response<bhttp::buffer_body>&& prepared, Response&& response)
+        : Outgoing(std::move(prepared)),
+          source(std::move(response.body_source)),
+          size(response.body_size) {}
+    BodySource source;
+    std::optional<uint64_t> size;
+    uint64_t produced = 0;
+    std::string piece;
+  };
+
   template <class Body>
-  void StartWrite(bhttp::response<Body>&& message, const Response& response) {
+  void Prepare(bhttp::response<Body>& message, const Response& response) {
     message.version(11);
     message.result(static_cast<unsigned>(response.status));
     for (const auto& [name, value] : response.headers) message.insert(name, value);
     message.keep_alive(keep_alive_);
     message.prepare_payload();
     write_transfer_ = Transfer{};
-    WriteSome(std::make_shared<Outgoing<Body>>(std::move(message)));
   }
 
-  template <class Body>
-  void WriteSome(std::shared_ptr<Outgoing<Body>> outgoing) {
+  void StartStreamedWrite(Response response) {
+    bhttp::response<bhttp::buffer_body> message;
+    Prepare(message, response);  // chunked: a buffer_body has no size
+    if (response.body_size) message.content_length(*response.body_size);
+    PullPiece(std::make_shared<StreamedOutgoing>(std::move(message), std::move(response)));
+  }
+
+  // Asks the source for the next piece, then writes it.
+  void PullPiece(std::shared_ptr<StreamedOutgoing> outgoing) {
+    write_transfer_.Pause();
+    BodySource& source = outgoing->source;
+    source([self = shared_from_this(),
+            outgoing = std::move(outgoing)](absl::StatusOr<BodyChunk> piece) mutable {
+      if (self->state_ == State::kClosed) return;
+      if (!piece.ok()) {
+        fmt::print(stderr, "serval: response body cut off: {}\n", piece.status().ToString());
+        return self->FinishWrite(/*written=*/false);
+      }
+      outgoing->produced += piece->data.size();
+      const auto& size = outgoing->size;
+      if (size && (outgoing->produced > *size || (piece->last && outgoing->produced < *size))) {
+        fmt::print(stderr, "serval: response body source gave {} bytes of a declared {}\n",
+                   outgoing->produced, *size);
+        return self->FinishWrite(/*written=*/false);
+      }
+      outgoing->piece = std::move(piece->data);
+      auto& body = outgoing->message.body();
+      body.data = outgoing->piece.empty() ? nullptr : outgoing->piece.data();
+      body.size = outgoing->piece.size();
+      body.more = !piece->last;
+      self->write_transfer_.Resume();
+      self->WriteSome(std::move(outgoing));
+    });
+  }
+
+  template <class Out>
+  void WriteSome(std::shared_ptr<Out> outgoing) {
     stream_.expires_at(NextDeadline(write_transfer_, server_->options));
     auto& serializer = outgoing->serializer;
     bhttp::async_write_some(stream_, serializer,
                             [self = shared_from_this(), outgoing = std::move(outgoing)](
                                 beast::error_code ec, size_t n) mutable {
                               self->write_transfer_.bytes += n;
+                              if constexpr (std::is_same_v<Out, StreamedOutgoing>) {
+                                // The piece is written; the body goes on.
+                                if (ec == bhttp::error::need_buffer)
+                                  return self->PullPiece(std::move(outgoing));
+                              }
                               if (!ec && !outgoing->serializer.is_done())
                                 return self->WriteSome(std::move(outgoing));
-                              self->FinishWrite(ec);
+                              self->FinishWrite(/*written=*/!ec);
                             });
   }
 
-  void FinishWrite(beast::error_code ec) {
+  void FinishWrite(bool written) {
     if (in_flight_) {
       in_flight_ = false;
       --server_->open_requests;
     }
     ReserveBody(0);
-    if (ec) return Close();
+    // A body read still pending would compete with the next reads of the connection.
+    if (!written || body_read_pending_) return Close();
     if (!keep_alive_) return DiscardThenClose();
     AwaitRequest();
   }
@@ -414,11 +635,23 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   const std::optional<uint32_t> owner_;  // counted in server_->connections_by_owner
   beast::flat_buffer buffer_;
+  // The request's header is read with header_parser_, which then becomes parser_ (a buffered
+  // body) or stream_parser_ (a streamed one).
+  std::optional<bhttp::request_parser<bhttp::empty_body>> header_parser_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  Request request_;  // the request being read: headers first, then its body
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> stream_parser_;
+  std::string stream_piece_;  // the piece of a streamed body being read
+  Request request_;           // the request being read: headers first, then its body
   State state_ = State::kAwaitingRequest;
   Transfer body_transfer_;
   Transfer write_transfer_;
+  // Changes when a streamed body source is handed out and when the request is answered: a
+  // source reads only while it matches.
+  uint64_t body_generation_ = 0;
+  bool body_read_pending_ = false;  // a streamed body read (or its 100 Continue) is under way
+  bool expect_continue_ = false;    // a streamed request's 100 Continue is still to be sent
+  bool writing_continue_ = false;
+  std::optional<Response> held_response_;  // an answer given while a 100 Continue was written
   bool keep_alive_ = true;
   bool served_a_request_ = false;   // a request header has arrived on this connection
   bool in_flight_ = false;          // a request was dispatched and its response is not written yet

@@ -56,6 +56,15 @@ struct ServerOptions {
   // A response refuses the request: it is written, at most body_limit bytes of the body are
   // read and dropped (so the client can read the answer), and the connection is closed.
   std::function<std::optional<Response>(const Request& headers)> screen_header;
+  // Called with each request screen_header let through, before its body is read: true streams
+  // the body. The request then reaches the handler right after its header, with an empty `body`
+  // and Request::body_source set, which reads at most 64 KB per piece and only when asked; an
+  // `Expect: 100-continue` is answered with the first read (so a client whose request is refused
+  // without a read never sends the body). Streamed bodies have no size limit here (the consumer
+  // sets its own) and do not count towards max_buffered_body_bytes; each read must make progress
+  // within transfer_timeout, and the time the handler takes between reads does not count against
+  // min_transfer_rate. Null, or false: the body is buffered and the handler gets it whole.
+  std::function<bool(const Request& headers)> stream_request_body;
   // Shapes the server's own answers in the protocol's manner (status included). Unset: the
   // default status with an empty body.
   std::function<Response(Refusal)> refusal_response;
@@ -67,10 +76,12 @@ struct ServerOptions {
 };
 
 // An HTTP/1.1 server on one listening socket (Boost.Beast underneath, kept out of this header).
-// Runs only on the thread running the io_context it was started with: Start, Stop, the handler
-// and every Responder call happen there. One request per connection is in flight at a time, so a
-// handler may hold a responder indefinitely (long polls). A failed accept (out of descriptors,
-// say) is logged once per burst and retried with backoff; the listener never gives up.
+// Runs only on the thread running the io_context it was started with: Start, Stop, the handler,
+// every Responder call, every read of a streamed request body (Request::body_source) and every
+// call of a response body source happen there, and their callbacks run there. One request per
+// connection is in flight at a time, so a handler may hold a responder indefinitely (long polls). A
+// failed accept (out of descriptors, say) is logged once per burst and retried with backoff; the
+// listener never gives up.
 class Server {
  public:
   static absl::StatusOr<std::unique_ptr<Server>> Start(boost::asio::io_context& io,

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "common/percent_encoding.h"
 #include "http/sigv4_internal.h"
 
 // The entry points, and the checks both SigV4 forms share once each form has parsed its own

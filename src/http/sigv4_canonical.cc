@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "common/percent_encoding.h"
 #include "http/sigv4_internal.h"
 
 // How the canonical request is rebuilt, and why (botocore auth.py and @smithy/signature-v4 are
@@ -25,11 +26,6 @@
 namespace serval::http::sigv4_internal {
 namespace {
 
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
 char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -38,25 +34,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
     if (ToLowerAscii(a[i]) != ToLowerAscii(b[i])) return false;
   }
   return true;
-}
-
-constexpr char kUpperHex[] = "0123456789ABCDEF";
-
-void AppendEncodedByte(unsigned char c, std::string* out) {
-  out->push_back('%');
-  out->push_back(kUpperHex[c >> 4]);
-  out->push_back(kUpperHex[c & 0xf]);
-}
-
-// Percent-encodes every byte outside the unreserved set.
-void AppendUriEncoded(std::string_view text, std::string* out) {
-  for (unsigned char c : text) {
-    if (IsUnreserved(c)) {
-      out->push_back(static_cast<char>(c));
-    } else {
-      AppendEncodedByte(c, out);
-    }
-  }
 }
 
 // True when decoding and re-encoding `text` would give `text` back: only unreserved bytes and
@@ -71,7 +48,7 @@ bool IsCanonicalEncoding(std::string_view text) {
     const bool upper_hex = ((high >= '0' && high <= '9') || (high >= 'A' && high <= 'F')) &&
                            ((low >= '0' && low <= '9') || (low >= 'A' && low <= 'F'));
     if (!upper_hex) return false;
-    if (IsUnreserved(static_cast<unsigned char>(HexDigit(high) * 16 + HexDigit(low)))) {
+    if (IsUnreserved(static_cast<unsigned char>(EscapeAt(text, i)))) {
       return false;
     }
     i += 2;
@@ -83,13 +60,9 @@ bool IsCanonicalEncoding(std::string_view text) {
 void AppendRecoded(std::string_view text, std::string* out) {
   for (size_t i = 0; i < text.size(); ++i) {
     unsigned char c = text[i];
-    if (c == '%' && i + 2 < text.size()) {
-      const int high = HexDigit(text[i + 1]);
-      const int low = HexDigit(text[i + 2]);
-      if (high >= 0 && low >= 0) {
-        c = static_cast<unsigned char>(high * 16 + low);
-        i += 2;
-      }
+    if (const int byte = EscapeAt(text, i); byte >= 0) {
+      c = static_cast<unsigned char>(byte);
+      i += 2;
     }
     if (IsUnreserved(c)) {
       out->push_back(static_cast<char>(c));
@@ -129,7 +102,7 @@ void AppendCanonicalPath(std::string_view raw_path, bool is_s3, std::string* out
     }
     starts.push_back(out->size());
     if (starts.size() > 1) out->push_back('/');
-    AppendUriEncoded(segment, out);
+    AppendPercentEncoded(segment, out);
   }
   if (raw_path.back() == '/' && !starts.empty()) out->push_back('/');
 }

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/percent_encoding.h"
 #include "http/sigv4_internal.h"
 
 // SHA-256 and HMAC over OpenSSL's EVP interface. The digest is fetched once and each thread
@@ -114,8 +115,8 @@ const Digest& SigningKey(Sha256& sha, std::string_view secret, std::string_view 
 bool DecodeHexDigest(std::string_view hex, Digest* out) {
   if (hex.size() != 2 * kDigestSize) return false;
   for (size_t i = 0; i < kDigestSize; ++i) {
-    const int high = HexDigit(hex[2 * i]);
-    const int low = HexDigit(hex[2 * i + 1]);
+    const int high = HexDigitValue(hex[2 * i]);
+    const int low = HexDigitValue(hex[2 * i + 1]);
     if (high < 0 || low < 0) return false;
     (*out)[i] = static_cast<unsigned char>(high * 16 + low);
   }

@@ -40,13 +40,6 @@ using Digest = std::array<unsigned char, kDigestSize>;
 // ---------------------------------------------------------------------------------------------
 // Small text helpers. No locale, no allocation.
 
-inline int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 inline bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 inline std::string_view Trim(std::string_view text) {

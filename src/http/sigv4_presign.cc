@@ -1,5 +1,6 @@
 #include <string>
 
+#include "common/percent_encoding.h"
 #include "http/sigv4.h"
 #include "http/sigv4_internal.h"
 

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -87,6 +89,12 @@ absl::StatusOr<std::shared_ptr<Environment>> Environment::Start(
 }
 
 absl::Status Environment::Launch() {
+  auto family = FamilyOf(spec_->runtime);
+  if (!family.ok()) return family.status();
+  // Checked at every cold start, so installing the missing piece needs no restart.
+  if (auto status = CheckRuntimeDependencies(*family, context_.runtimes_dir); !status.ok()) {
+    return status;
+  }
   const int64_t now = context_.clock->NowMillis();
   const std::string stream = FormatLogStreamDate(now) + "/[" + spec_->version + "]" + RandomHex(16);
   const std::string group = "/aws/lambda/" + spec_->name;
@@ -132,8 +140,6 @@ absl::Status Environment::Launch() {
   if (!context_.syscall_filter.empty()) launch.syscall_filter = &context_.syscall_filter;
   const std::string task_root = TaskRoot(context_.isolation, launch);
   const std::string runtime_dir = RuntimeDir(context_.isolation, launch);
-  auto family = FamilyOf(spec_->runtime);
-  if (!family.ok()) return family.status();
   launch.argv = BootstrapArgv(
       *family,
       {.task_root = task_root,
@@ -162,8 +168,20 @@ absl::Status Environment::Launch() {
   auto add = [&launch](std::string_view key, std::string_view value) {
     launch.env.push_back(fmt::format("{}={}", key, value));
   };
-  add("PATH", "/usr/local/bin:/usr/bin:/bin");
-  add("LANG", "en_US.UTF-8");
+  // Variables AWS does not reserve: a function's own value replaces the default (and must, for
+  // LD_LIBRARY_PATH, since the dynamic loader takes the last of duplicates and getenv the first).
+  auto add_default = [&](std::string_view key, std::string_view value) {
+    const auto& own = spec_->variables;
+    if (std::none_of(own.begin(), own.end(),
+                     [&](const auto& entry) { return entry.first == key; })) {
+      add(key, value);
+    }
+  };
+  add_default("PATH", "/usr/local/bin:/usr/bin:/bin");
+  add_default("LANG", "en_US.UTF-8");
+  // As AWS sets it, so libraries packaged in the zip's lib/ load by soname alone.
+  add_default("LD_LIBRARY_PATH", fmt::format("/lib64:/usr/lib64:{0}:{0}/lib:{1}:{1}/lib:/opt/lib",
+                                             runtime_dir, task_root));
   add("TZ", "UTC");
   add("LAMBDA_TASK_ROOT", task_root);
   add("LAMBDA_RUNTIME_DIR", runtime_dir);
@@ -178,7 +196,9 @@ absl::Status Environment::Launch() {
   add("AWS_REGION", spec_->region);
   add("AWS_DEFAULT_REGION", spec_->region);
   if (*family != RuntimeFamily::kProvided) add("AWS_EXECUTION_ENV", "AWS_Lambda_" + spec_->runtime);
-  if (*family == RuntimeFamily::kNode) add("NODE_PATH", runtime_dir + "/node/node_modules");
+  if (*family == RuntimeFamily::kNode) {
+    add_default("NODE_PATH", runtime_dir + "/node/node_modules");
+  }
   // Functions call Serval's own services with temporary credentials of their own, as on AWS:
   // valid only with the session token and only while the environment lives.
   http::CredentialStore::Identity identity{.secret = RandomHex(20),
@@ -522,8 +542,7 @@ void Environment::MarkDead() {
   parked_next_.reset();
   if (runtime_api_) runtime_api_->Stop();
   process_.Kill();
-  process_.Reap();
-  ReleaseIdentity();
+  RetireProcess();
   DrainOutputNow();
   if (!partial_line_.empty()) {
     EmitOutputLine(partial_line_);
@@ -533,8 +552,22 @@ void Environment::MarkDead() {
   boost::system::error_code ignored;
   exit_watch_.close(ignored);
   output_.close(ignored);
-  process_.Release();
   observer_->OnDead(this);
+}
+
+void Environment::RetireProcess() {
+  // The credentials go at once; the uid may go to another environment only once nothing of this
+  // one runs under it, which waiting for the killed process tells.
+  const uid_t uid = std::exchange(uid_, 0);
+  ReleaseIdentity();
+  // Waiting for a killed process (a large one takes milliseconds to tear down) and removing its
+  // cgroups (which the kernel may call busy for a moment after) happen on the reaper.
+  auto process = std::make_shared<ChildProcess>(std::move(process_));
+  context_.process_cleaner->Post([process, uid, uids = context_.uids, io = context_.io] {
+    process->Reap();
+    process->Release();
+    if (uid != 0) asio::post(*io, [uids, uid] { uids->Release(uid); });
+  });
 }
 
 }  // namespace serval::sandbox

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/worker.h"
 #include "http/server.h"
 #include "http/sigv4.h"
 #include "sandbox/environment_uids.h"
@@ -44,6 +45,8 @@ struct SandboxContext {
   // START/END/REPORT lines are always written.
   uint64_t log_quota_bytes = 64ull << 20;
   const Clock* clock = nullptr;
+  // Waits for killed processes and removes their cgroups off the io thread.
+  Worker* process_cleaner = nullptr;
 };
 
 class Environment;
@@ -119,6 +122,9 @@ class Environment : public std::enable_shared_from_this<Environment> {
   void MarkDead();
   // Gives back the uid and retires the temporary credentials; idempotent.
   void ReleaseIdentity();
+  // Hands the killed process to the process cleaner, which reaps it and removes its cgroups;
+  // its uid is released once it is gone.
+  void RetireProcess();
 
   SandboxContext context_;
   std::shared_ptr<const FunctionSpec> spec_;

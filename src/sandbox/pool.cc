@@ -42,6 +42,7 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     context_.log_store = logs;
     context_.log_quota_bytes = options_.log_quota_bytes;
     context_.clock = clock;
+    context_.process_cleaner = process_cleaner_.get();
     ScheduleReap();
   }
 
@@ -50,6 +51,9 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     auto all = std::move(environments_);
     environments_.clear();
     for (auto& [raw, environment] : all) environment->Kill("", "");
+    // Every killed process gone (a job not started yet cleans up as it is dropped) before the
+    // instance's cgroups go.
+    process_cleaner_.reset();
     ReleaseIsolation(context_.isolation);
   }
 
@@ -227,6 +231,8 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
   std::unordered_set<Environment*> retiring_;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
+  // Reaps killed processes and removes their cgroups; joined in the destructor.
+  std::unique_ptr<Worker> process_cleaner_ = std::make_unique<Worker>();
 };
 
 EnvironmentPool::EnvironmentPool(asio::io_context& io, PoolOptions options, storage::LogStore* logs,

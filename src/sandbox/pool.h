@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "sandbox/executor.h"
 #include "sandbox/invocation.h"
 
 namespace boost::asio {
@@ -49,7 +50,7 @@ struct PoolOptions {
 // Execution environments of all functions: reuses warm ones, starts new ones when all are busy,
 // stops idle ones after the keep-alive, and retires those of changed or deleted functions.
 // Runs only on the io thread.
-class EnvironmentPool {
+class EnvironmentPool : public Executor {
  public:
   EnvironmentPool(boost::asio::io_context& io, PoolOptions options, storage::LogStore* logs,
                   const Clock* clock);
@@ -63,16 +64,16 @@ class EnvironmentPool {
   // it. Otherwise `done` is called exactly once with the outcome (a runtime that cannot even
   // start is a function error, as in Lambda).
   absl::Status Invoke(std::shared_ptr<const FunctionSpec> spec, Invocation invocation,
-                      InvocationCallback done);
+                      InvocationCallback done) override;
 
   // True when `spec` has no idle environment and at least `limit` of its environments are still
   // starting: another invocation would only add a cold start to a backlog of them. Queued work
   // waits for a warm environment instead.
-  bool ColdStartsSaturated(const FunctionSpec& spec, int limit) const;
+  bool ColdStartsSaturated(const FunctionSpec& spec, int limit) const override;
 
   // Stops the idle environments of the function (of one version, if given) now and its busy
   // ones when they finish.
-  void Retire(const std::string& function_name, const std::string& version = "");
+  void Retire(const std::string& function_name, const std::string& version = "") override;
 
   // Lets running invocations finish for up to `grace`, fails the rest, stops every environment
   // and then calls `done`.

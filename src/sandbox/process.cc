@@ -277,6 +277,7 @@ uint64_t ChildProcess::PeakMemoryBytes() const {
 void ChildProcess::Release() {
   std::error_code ignored;
   // A cgroup can only be removed once empty; the kernel may need a moment after the last exit.
+  // (Environments call this on their process cleaner thread, where the wait blocks nobody.)
   for (std::string* dir : {&memory_cgroup_, &pids_cgroup_}) {
     if (dir->empty()) continue;
     for (int attempt = 0; attempt < 50 && fs::exists(*dir); ++attempt) {

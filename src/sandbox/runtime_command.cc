@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 
 namespace serval::sandbox {
@@ -36,6 +37,18 @@ std::vector<std::string> BootstrapArgv(RuntimeFamily family, const BootstrapPath
       break;
   }
   return {paths.task_root + "/bootstrap"};
+}
+
+absl::Status CheckRuntimeDependencies(RuntimeFamily family, const std::string& runtimes_dir) {
+  if (family != RuntimeFamily::kNode) return absl::OkStatus();
+  const std::string node_dir = runtimes_dir + "/node";
+  std::error_code ec;
+  if (std::filesystem::exists(node_dir + "/node_modules/aws-lambda-ric/package.json", ec)) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(
+      "the nodejs runtimes need aws-lambda-ric, which is not installed in " + node_dir +
+      "/node_modules; install it with: npm ci --ignore-scripts --omit=dev --prefix " + node_dir);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace serval::sandbox {
@@ -29,6 +30,12 @@ struct BootstrapPaths {
 //   python3.x  -> <python> -u <runtime_dir>/python/bootstrap.py
 //   nodejs*.x  -> <node> <runtime_dir>/node/bootstrap.mjs
 std::vector<std::string> BootstrapArgv(RuntimeFamily family, const BootstrapPaths& paths);
+
+// OK when the runtime family's own dependencies are installed under `runtimes_dir` (a host path);
+// otherwise FailedPrecondition naming the missing piece and the command that installs it. The
+// Node runtime needs aws-lambda-ric in node/node_modules (a plain cmake build does not install
+// it); Python and provided runtimes need nothing. Reads the filesystem; thread-safe.
+absl::Status CheckRuntimeDependencies(RuntimeFamily family, const std::string& runtimes_dir);
 
 // The machine's python3 interpreter as an absolute path: the `python3` first on PATH, resolved
 // through wrappers such as pyenv shims (which cost ~100 ms per start) by asking the interpreter

@@ -16,6 +16,10 @@ struct ServeConfig {
   std::string data_dir = ".serval";
   AccountContext account;
   std::string runtimes_dir;  // empty: found next to the binary or in the source tree
+  // Interpreters for every python3.x and every nodejs runtime. Empty: the python3 (resolved
+  // through shims) and the node first on PATH.
+  std::string python_path;
+  std::string node_path;
   // Access keys accepted in signatures ("ACCESS_KEY SECRET" per line). Empty: the data dir's
   // `credentials` file if there is one, else the local-tools convention test/test.
   std::string credentials_file;

@@ -1,156 +1,223 @@
 #include "server/edge_router.h"
 
-#include <algorithm>
-#include <array>
-#include <boost/json.hpp>
-#include <cctype>
-#include <cstdlib>
-#include <filesystem>
-
 #include "common/aws_error.h"
 #include "common/ids.h"
+#include "protocol/protocol.h"
 
 namespace serval::server {
 namespace {
 
-// The edge's one error writer: the JSON protocols' shape (code in __type and x-amzn-ErrorType),
-// which both Lambda (rest-json) and EventBridge (JSON 1.1) clients read.
-http::Response JsonError(int status, std::string_view code, std::string_view message) {
-  boost::json::object body{{"__type", std::string(code)}, {"message", std::string(message)}};
-  http::Response response{.status = status, .body = boost::json::serialize(body)};
-  response.SetHeader("Content-Type", "application/json")
-      .SetHeader("x-amzn-ErrorType", std::string(code))
-      .SetHeader("x-amzn-RequestId", NewUuid());
-  return response;
-}
+// Requests no service claims, and refusals made before routing, are answered in JSON.
+constexpr protocol::Protocol kFallbackProtocol = protocol::Protocol::kRestJson1;
+// Bodies at least this large have their signature (their SHA-256) checked off the io thread.
+constexpr size_t kOffThreadSignatureBytes = 256 * 1024;
 
-http::Response NotFound(std::string_view what) {
-  return JsonError(404, "UnknownOperationException", what);
-}
-
-// A refused signature.
-http::Response AuthError(const absl::Status& status) {
-  return JsonError(http::SigV4HttpStatus(status), AwsErrorCode(status),
-                   std::string(status.message()));
-}
-
-http::Response OkJson(std::string body) {
-  http::Response response{.status = 200, .body = std::move(body)};
-  response.SetHeader("Content-Type", "application/json");
-  return response;
+std::string_view HostWithoutPort(std::string_view host) {
+  if (host.starts_with('[')) return host.substr(0, host.find(']') + 1);  // [::1]:4566
+  return host.substr(0, host.rfind(':'));
 }
 
 }  // namespace
 
-EdgeRouter::Route EdgeRouter::RouteOf(const http::Request& request) const {
-  const std::string_view path = request.RawPath();
-  if (path == "/_serval/health") return Route::kHealth;
-  if (path == "/_serval/stats" && request.method == "GET" && stats_json_) return Route::kStats;
-  if (path == "/_serval/clock/advance" && request.method == "POST" && advance_clock_) {
-    return Route::kClockAdvance;
+EdgeRouter::EdgeRouter(std::vector<services::Service*> services, Options options)
+    : services_(std::move(services)), options_(std::move(options)) {
+  for (services::Service* service : services_) {
+    const std::string_view signing_name = service->info().signing_name;
+    if (signing_name.empty()) {
+      open_services_.push_back(service);
+    } else {
+      by_signing_name_[std::string(signing_name)].push_back(service);
+    }
   }
-  if (path.starts_with("/_serval/code/") && request.method == "GET") return Route::kCode;
-  if (events::EventsService::Owns(request)) return Route::kEvents;
-  if (lambda::LambdaService::Owns(request)) return Route::kLambda;
-  return Route::kNone;
 }
 
-std::optional<http::SigV4Options> EdgeRouter::SignatureRule(Route route) const {
-  // The service each route's signatures are scoped to, in Route order; nullopt: open. Code
-  // downloads carry the presigned URL GetFunction signs for "lambda" (serve.cc); an unknown
-  // route gets NotFound, but only after a valid signature for any service.
-  static constexpr std::array<std::optional<std::string_view>, 7> kService = {
-      std::nullopt, std::nullopt, std::nullopt, "lambda", "events", "lambda", ""};
-  const std::optional<std::string_view> service = kService[static_cast<size_t>(route)];
-  if (!service.has_value() || credentials_ == nullptr) return std::nullopt;
-  return http::SigV4Options{.region = region_, .service = *service};
+services::Service* EdgeRouter::Match(const std::vector<services::Service*>& candidates,
+                                     const http::Request& headers) const {
+  if (const std::string_view target = headers.Header("X-Amz-Target"); !target.empty()) {
+    for (services::Service* service : candidates) {
+      for (std::string_view prefix : service->info().target_prefixes) {
+        if (target.starts_with(prefix)) return service;
+      }
+    }
+  }
+  // The longest matching path prefix wins, so that no service's routes depend on list order.
+  const std::string_view path = headers.RawPath();
+  services::Service* by_path = nullptr;
+  size_t longest = 0;
+  for (services::Service* service : candidates) {
+    for (std::string_view prefix : service->info().path_prefixes) {
+      if (prefix.size() > longest && path.starts_with(prefix)) {
+        by_path = service;
+        longest = prefix.size();
+      }
+    }
+  }
+  if (by_path) return by_path;
+  const std::string_view host = HostWithoutPort(headers.Header("Host"));
+  for (services::Service* service : candidates) {
+    for (std::string_view suffix : service->info().host_suffixes) {
+      if (host.ends_with(suffix)) return service;
+    }
+  }
+  return nullptr;
+}
+
+services::Service* EdgeRouter::RouteOf(const http::Request& headers) const {
+  if (services::Service* open = Match(open_services_, headers)) return open;
+  // A signed request says which service it is for, so that service is asked first: an S3
+  // bucket named "2015-03-31" is still S3. When it does not claim the request, the request is
+  // routed as if unsigned, and the signature check then names the service it should have been
+  // scoped to.
+  if (std::optional<http::CredentialScope> scope = http::PeekCredentialScope(headers)) {
+    auto signed_for = by_signing_name_.find(scope->service);
+    if (signed_for != by_signing_name_.end()) {
+      if (services::Service* service = Match(signed_for->second, headers)) return service;
+    }
+  }
+  return Match(services_, headers);
+}
+
+std::optional<http::SigV4Options> EdgeRouter::SignatureRule(const services::Service* service,
+                                                            const http::Request& headers) const {
+  if (options_.credentials == nullptr) return std::nullopt;
+  // A request no service claims must still carry a valid signature (for any service) before it
+  // learns that.
+  if (service == nullptr) return http::SigV4Options{.region = options_.region};
+  switch (service->AccessFor(headers)) {
+    case services::Access::kOpen:
+      return std::nullopt;
+    case services::Access::kAnonymousAllowed:
+      if (headers.Header("Authorization").empty() && !headers.QueryParam("X-Amz-Signature")) {
+        return std::nullopt;
+      }
+      break;
+    case services::Access::kSigned:
+      break;
+  }
+  return http::SigV4Options{.region = options_.region, .service = service->info().signing_name};
+}
+
+http::Response EdgeRouter::Refuse(const services::Service* service, const absl::Status& status,
+                                  std::string_view request_id) const {
+  return protocol::ErrorResponse(service ? service->info().protocol : kFallbackProtocol, status,
+                                 request_id);
 }
 
 std::optional<http::Response> EdgeRouter::ScreenHeader(const http::Request& headers) const {
-  const std::optional<http::SigV4Options> rule = SignatureRule(RouteOf(headers));
+  const services::Service* service = RouteOf(headers);
+  const std::optional<http::SigV4Options> rule = SignatureRule(service, headers);
   if (!rule.has_value()) return std::nullopt;
-  if (absl::Status status =
-          http::ScreenSigV4(headers, *credentials_, signature_clock_->NowMillis(), *rule);
+  if (absl::Status status = http::ScreenSigV4(headers, *options_.credentials,
+                                              options_.signature_clock->NowMillis(), *rule);
       !status.ok()) {
-    return AuthError(status);
+    return Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)), NewUuid());
   }
   return std::nullopt;
 }
 
 http::Response EdgeRouter::RefusalResponse(http::Refusal refusal) {
+  auto refused = [](int status, std::string_view code, std::string_view message) {
+    return protocol::ErrorResponse(
+        kFallbackProtocol,
+        WithHttpStatus(AwsError(absl::StatusCode::kInvalidArgument, code, message), status),
+        NewUuid());
+  };
   switch (refusal) {
     case http::Refusal::kMalformed:
-      return JsonError(400, "BadRequestException", "The request is not valid HTTP/1.1.");
+      return refused(400, "BadRequestException", "The request is not valid HTTP/1.1.");
     case http::Refusal::kHeaderTooLarge:
-      return JsonError(431, "RequestHeaderFieldsTooLargeException",
-                       "The request headers are larger than 64 KB.");
+      return refused(431, "RequestHeaderFieldsTooLargeException",
+                     "The request headers are larger than 64 KB.");
     case http::Refusal::kOverloaded: {
       // Lambda's throttling answer, which the SDKs retry.
-      http::Response response = JsonError(429, "TooManyRequestsException", "Rate Exceeded.");
+      http::Response response = refused(429, "TooManyRequestsException", "Rate Exceeded.");
       response.SetHeader("Retry-After", "1");
       return response;
     }
   }
-  return JsonError(400, "BadRequestException", "Refused.");
+  return refused(400, "BadRequestException", "Refused.");
 }
 
 void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
-  // Refused before routing: the body was not read, so neither its signature nor the request can
-  // be judged.
-  if (request.body_too_large) {
+  services::Service* service = RouteOf(request);
+  protocol::RequestContext context{.request = std::move(request), .request_id = NewUuid()};
+  // Refused before anything else: the body was not read, so neither its signature nor the
+  // request can be judged.
+  if (context.request.body_too_large) {
+    return respond(Refuse(
+        service,
+        WithHttpStatus(AwsError(absl::StatusCode::kOutOfRange, "RequestEntityTooLargeException",
+                                "Request must be smaller than " +
+                                    std::to_string(options_.body_limit) + " bytes."),
+                       413),
+        context.request_id));
+  }
+  const std::optional<http::SigV4Options> rule = SignatureRule(service, context.request);
+  if (!rule) return Dispatch(service, std::move(context), nullptr, std::move(respond));
+  if (options_.post_to_io && context.request.body.size() >= kOffThreadSignatureBytes) {
+    return VerifyOffThread(service, std::move(context), *rule, std::move(respond));
+  }
+  http::VerifiedCaller caller;
+  if (absl::Status status =
+          http::VerifySigV4(context.request, *options_.credentials,
+                            options_.signature_clock->NowMillis(), &caller, *rule);
+      !status.ok()) {
     return respond(
-        JsonError(413, "RequestEntityTooLargeException",
-                  "Request must be smaller than " + std::to_string(body_limit_) + " bytes."));
+        Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)), context.request_id));
   }
-  const Route route = RouteOf(request);
-  if (const std::optional<http::SigV4Options> rule = SignatureRule(route); rule.has_value()) {
-    http::VerifiedCaller caller;
-    if (absl::Status status = http::VerifySigV4(request, *credentials_,
-                                                signature_clock_->NowMillis(), &caller, *rule);
-        !status.ok()) {
-      return respond(AuthError(status));
-    }
-    if (!caller.principal.empty()) ++calls_by_function_[caller.principal];
-  }
-  switch (route) {
-    case Route::kHealth:
-      return respond(OkJson(R"({"status":"ok"})"));
-    case Route::kStats:
-      return respond(OkJson(stats_json_()));
-    case Route::kClockAdvance: {
-      const double seconds =
-          std::strtod(request.QueryParam("seconds").value_or("0").c_str(), nullptr);
-      const int64_t now = advance_clock_(static_cast<int64_t>(seconds * 1000));
-      return respond(OkJson(R"({"now":)" + std::to_string(now) + "}"));
-    }
-    case Route::kCode:
-      return ServeCode(request, respond);
-    case Route::kEvents:
-      return events_->Handle(std::move(request), respond);
-    case Route::kLambda:
-      return lambda_->Handle(std::move(request), respond);
-    case Route::kNone:
-      break;
-  }
-  respond(NotFound("No service handles " + std::string(request.RawPath())));
+  Dispatch(service, std::move(context), &caller, std::move(respond));
 }
 
-void EdgeRouter::ServeCode(const http::Request& request, http::Responder& respond) {
-  // /_serval/code/<64 hex>.zip: the deployment package GetFunction's Code.Location points at.
-  const std::string_view file = request.RawPath().substr(std::string_view("/_serval/code/").size());
-  const bool well_formed =
-      file.size() == 68 && file.ends_with(".zip") &&
-      std::all_of(file.begin(), file.end() - 4, [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
-      });
-  if (!well_formed) return respond(NotFound("no such code package"));
-  const std::filesystem::path zip = code_store_->ZipPath(file.substr(0, 64));
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(zip, ec)) return respond(NotFound("no such code package"));
-  // Streamed from disk: a 50 MB package is never held in memory.
-  http::Response response{.status = 200, .body_file = zip.string()};
-  response.SetHeader("Content-Type", "application/zip");
-  respond(std::move(response));
+void EdgeRouter::VerifyOffThread(services::Service* service, protocol::RequestContext context,
+                                 http::SigV4Options rule, http::Responder respond) {
+  // The credential store changes on the io thread (environments come and go): the worker gets
+  // its own copy of the one key the request names.
+  auto key = std::make_shared<http::CredentialStore>();
+  if (std::optional<http::CredentialScope> scope = http::PeekCredentialScope(context.request)) {
+    if (const http::CredentialStore::Identity* identity =
+            options_.credentials->Find(scope->access_key)) {
+      if (identity->session_token.empty()) {
+        key->Add(scope->access_key, identity->secret);
+      } else {
+        key->AddTemporary(scope->access_key, *identity);
+      }
+    }
+  }
+  const int64_t now = options_.signature_clock->NowMillis();
+  auto state = std::make_shared<std::tuple<protocol::RequestContext, http::Responder>>(
+      std::move(context), std::move(respond));
+  signature_worker_.Post([this, service, state, key, rule, now] {
+    auto caller = std::make_shared<http::VerifiedCaller>();
+    absl::Status status =
+        http::VerifySigV4(std::get<0>(*state).request, *key, now, caller.get(), rule);
+    options_.post_to_io([this, service, state, caller, status] {
+      auto& [context, respond] = *state;
+      if (!status.ok()) {
+        return respond(Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)),
+                              context.request_id));
+      }
+      Dispatch(service, std::move(context), caller.get(), std::move(respond));
+    });
+  });
+}
+
+void EdgeRouter::Dispatch(services::Service* service, protocol::RequestContext context,
+                          const http::VerifiedCaller* caller, http::Responder respond) {
+  if (caller != nullptr) {
+    if (!caller->principal.empty()) ++calls_by_function_[caller->principal];
+    context.caller = {.anonymous = false,
+                      .access_key = caller->scope.access_key,
+                      .account_id = options_.account_id,
+                      .principal = caller->principal};
+  }
+  if (service == nullptr) {
+    return respond(Refuse(
+        nullptr,
+        protocol::UnknownOperation(kFallbackProtocol,
+                                   "No service handles " + std::string(context.request.RawPath())),
+        context.request_id));
+  }
+  service->Handle(std::move(context), std::move(respond));
 }
 
 }  // namespace serval::server

@@ -1,79 +1,90 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "common/clock.h"
+#include "common/worker.h"
 #include "http/message.h"
 #include "http/server.h"
 #include "http/sigv4.h"
-#include "services/events/events_service.h"
-#include "services/lambda/code_store.h"
-#include "services/lambda/lambda_service.h"
+#include "services/service.h"
 
 namespace serval::server {
 
-// The one entry point of the edge port: Serval's own open endpoints (/_serval/health, stats,
-// clock) first; every other request must carry a valid AWS Signature V4 scoped to Serval's
-// region and to the service of its route (unless `credentials` is null: --no-auth): code
-// downloads (/_serval/code/..., GetFunction's presigned Code.Location) and the AWS front ends,
-// chosen by path or X-Amz-Target. What the headers show wrong is refused before the body is read
-// (ScreenHeader); the rest once it has been, before any front end sees the request. Every answer
-// the edge writes itself comes from one JSON error writer (all front ends speak JSON). Runs only
-// on the io thread.
+// The one entry point of the edge port. Finds the front end of each request from a table built
+// from the services' ServiceInfo — the services of the credential scope's signing name first,
+// then all; within them X-Amz-Target, then the longest path prefix, then Host
+// (docs/architecture.md) — and authenticates it as the service's Access says:
+// a SigV4 signature scoped to Serval's region and the service's signing name (unless
+// `credentials` is null: --no-auth), anonymous access only where the service allows it. What the
+// headers show wrong is refused before the body is read (ScreenHeader); the rest once it has
+// been, before the service sees the request. Every refusal is written in the addressed service's
+// protocol. Runs only on the io thread.
 class EdgeRouter {
  public:
-  EdgeRouter(lambda::LambdaService* lambda, events::EventsService* events,
-             lambda::CodeStore* code_store, const http::CredentialStore* credentials,
-             const Clock* signature_clock, std::string region, size_t body_limit)
-      : lambda_(lambda),
-        events_(events),
-        code_store_(code_store),
-        credentials_(credentials),
-        signature_clock_(signature_clock),
-        region_(std::move(region)),
-        body_limit_(body_limit) {}
+  struct Options {
+    const http::CredentialStore* credentials = nullptr;  // null: --no-auth
+    const Clock* signature_clock = nullptr;  // judges signature timestamps: always real time
+    std::string region;                      // the one region credential scopes may name
+    std::string account_id;                  // the account verified callers act in
+    size_t body_limit = 0;                   // named in the 413 answer
+    // Runs a closure on the io thread. When set, the signature of a large body (whose SHA-256
+    // takes milliseconds) is checked on the router's worker and the request continues on the io
+    // thread; when null, every signature is checked inline.
+    std::function<void(std::function<void()>)> post_to_io;
+  };
+
+  // `services` outlive the router; their routes must not overlap.
+  EdgeRouter(std::vector<services::Service*> services, Options options);
 
   // http::ServerOptions::screen_header: refuses, from the request line and headers, a request
   // that needs a signature and cannot have a valid one.
   std::optional<http::Response> ScreenHeader(const http::Request& headers) const;
   void Handle(http::Request&& request, http::Responder respond);
-  // http::ServerOptions::refusal_response: the HTTP server's own refusals in the JSON shape.
+  // http::ServerOptions::refusal_response: the HTTP server's own refusals, made before any
+  // service is known, in the JSON shape.
   static http::Response RefusalResponse(http::Refusal refusal);
-  // Serves GET /_serval/stats: a JSON document of internal counters (for benchmarks and
-  // operators; unauthenticated like /_serval/health).
-  void SetStatsSource(std::function<std::string()> stats_json) {
-    stats_json_ = std::move(stats_json);
-  }
-  // Serves POST /_serval/clock/advance?seconds=N (only with --simulated-clock); `advance` moves
-  // the simulated clock and returns its new time.
-  void EnableClockControl(std::function<int64_t(int64_t millis)> advance) {
-    advance_clock_ = std::move(advance);
-  }
+
+  // The front end of a request (from its line and headers), or null when none claims it.
+  services::Service* RouteOf(const http::Request& headers) const;
   // Verified calls made with execution environments' temporary keys, by function ARN: which
   // function called Serval, and how often.
   const std::map<std::string, uint64_t>& calls_by_function() const { return calls_by_function_; }
 
  private:
-  enum class Route { kHealth, kStats, kClockAdvance, kCode, kEvents, kLambda, kNone };
+  // The signature checks for `service`; nullopt when the request goes unauthenticated (an open
+  // service, --no-auth).
+  std::optional<http::SigV4Options> SignatureRule(const services::Service* service,
+                                                  const http::Request& headers) const;
+  // `status` (an authentication failure, or a request no service claims) in the protocol of
+  // `service` (JSON when there is none).
+  http::Response Refuse(const services::Service* service, const absl::Status& status,
+                        std::string_view request_id) const;
+  // Hands an authenticated request (`caller` null: unauthenticated) to `service`.
+  void Dispatch(services::Service* service, protocol::RequestContext context,
+                const http::VerifiedCaller* caller, http::Responder respond);
+  // VerifySigV4 of a large request on signature_worker_, then Dispatch on the io thread.
+  void VerifyOffThread(services::Service* service, protocol::RequestContext context,
+                       http::SigV4Options rule, http::Responder respond);
+  // The first of `candidates` whose target prefix, path prefix or host suffix matches, in that
+  // order of precedence.
+  services::Service* Match(const std::vector<services::Service*>& candidates,
+                           const http::Request& headers) const;
 
-  Route RouteOf(const http::Request& request) const;
-  // The signature checks of `route`; nullopt for the open routes and under --no-auth.
-  std::optional<http::SigV4Options> SignatureRule(Route route) const;
-  void ServeCode(const http::Request& request, http::Responder& respond);
-
-  lambda::LambdaService* lambda_;
-  events::EventsService* events_;
-  lambda::CodeStore* code_store_;
-  const http::CredentialStore* credentials_;
-  const Clock* signature_clock_;  // judges signature timestamps: always real time
-  std::string region_;            // the one region credential scopes may name
-  size_t body_limit_;
-  std::function<int64_t(int64_t)> advance_clock_;
-  std::function<std::string()> stats_json_;
+  std::vector<services::Service*> services_;
+  std::vector<services::Service*> open_services_;  // never signed: matched by path first
+  absl::flat_hash_map<std::string, std::vector<services::Service*>> by_signing_name_;
+  Options options_;
   std::map<std::string, uint64_t> calls_by_function_;
+  Worker signature_worker_;  // last: joined before what its jobs use goes
 };
 
 }  // namespace serval::server

@@ -59,6 +59,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   up->add_option("--runtimes-dir", serve.runtimes_dir, "Directory holding Serval's runtimes/");
+  up->add_option("--python", serve.python_path,
+                 "Interpreter for every python3.x runtime (default: the python3 first on PATH)")
+      ->check(CLI::ExistingFile);
+  up->add_option("--node", serve.node_path,
+                 "Interpreter for every nodejs runtime (default: the node first on PATH)")
+      ->check(CLI::ExistingFile);
   up->add_flag("--no-auth", serve.no_auth,
                "Accept requests without checking their signatures (trusted networks, benchmarks)");
   up->add_flag("--simulated-clock", serve.simulated_clock,

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "sandbox/runtime_command.h"
+
 namespace serval::server {
 
 std::string ResolveRuntimesDir(const std::string& configured) {
@@ -18,6 +20,18 @@ std::string ResolveRuntimesDir(const std::string& configured) {
     if (fs::exists(beside / "python" / "bootstrap.py", ec)) return beside.string();
   }
   return SERVAL_SOURCE_DIR "/runtimes";
+}
+
+std::vector<std::string> MissingRuntimeDependencies(const std::string& runtimes_dir) {
+  using sandbox::RuntimeFamily;
+  std::vector<std::string> missing;
+  for (RuntimeFamily family :
+       {RuntimeFamily::kProvided, RuntimeFamily::kPython, RuntimeFamily::kNode}) {
+    if (auto status = sandbox::CheckRuntimeDependencies(family, runtimes_dir); !status.ok()) {
+      missing.emplace_back(status.message());
+    }
+  }
+  return missing;
 }
 
 }  // namespace serval::server

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace serval::server {
 
@@ -8,5 +9,9 @@ namespace serval::server {
 // $SERVAL_RUNTIMES_DIR, else runtimes/ beside the binary's parent directory (the build tree or an
 // install prefix), else the source tree the binary was built from.
 std::string ResolveRuntimesDir(const std::string& configured);
+
+// What the runtimes under `runtimes_dir` lack to run, each with the command that installs it
+// (reported at startup; a function of such a runtime fails with the same text).
+std::vector<std::string> MissingRuntimeDependencies(const std::string& runtimes_dir);
 
 }  // namespace serval::server

@@ -21,21 +21,20 @@
 #include "common/clock.h"
 #include "http/server.h"
 #include "http/sigv4.h"
+#include "invoker/invoker.h"
 #include "sandbox/environment_uids.h"
 #include "sandbox/peer_uid.h"
 #include "sandbox/pool.h"
+#include "server/admin_service.h"
 #include "server/config.h"
 #include "server/edge_router.h"
 #include "server/runtimes_dir.h"
-#include "services/events/events_service.h"
-#include "services/events/rule_store.h"
-#include "services/events/scheduler.h"
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
-#include "services/lambda/lambda_service.h"
+#include "services/registry.h"
 #include "storage/durable_queue.h"
 #include "storage/log_store.h"
-#include "storage/sqlite_db.h"
+#include "storage/sqlite_metadata_store.h"
 
 namespace serval::server {
 namespace {
@@ -149,9 +148,13 @@ int Serve(const ServeConfig& config) {
                data_dir.string());
     return 1;
   }
-  auto db = storage::SqliteDb::Open((data_dir / "serval.db").string());
-  if (!db.ok()) {
-    fmt::print(stderr, "serval: {}\n", db.status().ToString());
+  asio::io_context io(1);
+  const storage::PostToIo post_to_io = [&io](std::function<void()> work) {
+    asio::post(io, std::move(work));
+  };
+  auto metadata = storage::SqliteMetadataStore::Open(data_dir / "serval.db", post_to_io);
+  if (!metadata.ok()) {
+    fmt::print(stderr, "serval: {}\n", metadata.status().ToString());
     return 1;
   }
   storage::LogStore log_store(data_dir / "logs");
@@ -161,7 +164,7 @@ int Serve(const ServeConfig& config) {
     return 1;
   }
   auto registry =
-      lambda::FunctionRegistry::Open(db->get(), [&](const lambda::FunctionConfig& function) {
+      lambda::FunctionRegistry::Open(metadata->get(), [&](const lambda::FunctionConfig& function) {
         return MakeSpec(function, config.account, code_store);
       });
   if (!registry.ok()) {
@@ -175,10 +178,11 @@ int Serve(const ServeConfig& config) {
     return 1;
   }
 
-  asio::io_context io(1);
   const std::string advertised_host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host;
   sandbox::PoolOptions pool_options;
   pool_options.runtimes_dir = ResolveRuntimesDir(config.runtimes_dir);
+  pool_options.python_path = config.python_path;
+  pool_options.node_path = config.node_path;
   pool_options.keep_alive = config.keep_alive;
   pool_options.log_quota_bytes = config.log_quota_bytes;
   pool_options.ephemeral_storage_dir = data_dir / "ephemeral";
@@ -201,7 +205,6 @@ int Serve(const ServeConfig& config) {
     return *uid;
   };
   edge_options.refusal_response = &EdgeRouter::RefusalResponse;
-  std::unique_ptr<lambda::LambdaService> lambda_service;
   std::unique_ptr<EdgeRouter> router;
   edge_options.screen_header = [&router](const http::Request& headers) {
     return router->ScreenHeader(headers);
@@ -230,7 +233,7 @@ int Serve(const ServeConfig& config) {
   const Clock* clock =
       manual_clock ? static_cast<const Clock*>(manual_clock.get()) : &RealClock::Instance();
   storage::DurableQueueOptions queue_options;
-  queue_options.post_to_io = [&io](std::function<void()> work) { asio::post(io, std::move(work)); };
+  queue_options.post_to_io = post_to_io;
   auto queue = storage::DurableQueue::Open(data_dir / "async-queue", std::move(queue_options));
   if (!queue.ok()) {
     fmt::print(stderr, "serval: cannot open the async queue: {}\n", queue.status().ToString());
@@ -245,61 +248,66 @@ int Serve(const ServeConfig& config) {
                                           presign_key.second, config.account.region, "lambda",
                                           RealClock::Instance().NowMillis(), 600);
   };
-  lambda_service = std::make_unique<lambda::LambdaService>(lambda::LambdaService::Dependencies{
+  invoker::Invoker invoker(invoker::Invoker::Dependencies{
       .account = config.account,
       .registry = registry->get(),
-      .code_store = &code_store,
-      .pool = &pool,
+      .executor = &pool,
       .clock = clock,
-      .code_location = code_location,
-      .account_concurrency = config.concurrency_limit,
       .io = &io,
       .queue = queue->get(),
-      .async_limits = {config.async_queue_function_limit, config.async_queue_limit},
-      .logs = &log_store});
-  auto rules = events::RuleStore::Open(db->get());
-  if (!rules.ok()) {
-    fmt::print(stderr, "serval: cannot load rules: {}\n", rules.status().ToString());
+      .logs = &log_store,
+      .account_concurrency = config.concurrency_limit,
+      .async_limits = {config.async_queue_function_limit, config.async_queue_limit}});
+  auto services = services::CreateServices(services::Platform{.account = config.account,
+                                                              .clock = clock,
+                                                              .io = &io,
+                                                              .metadata = metadata->get(),
+                                                              .logs = &log_store,
+                                                              .invoker = &invoker,
+                                                              .functions = registry->get(),
+                                                              .code_store = &code_store,
+                                                              .pool = &pool,
+                                                              .code_location = code_location});
+  if (!services.ok()) {
+    fmt::print(stderr, "serval: {}\n", services.status().ToString());
     return 1;
   }
-  std::unique_ptr<events::EventsService> events_service;
-  events::Scheduler scheduler(io, clock, [&](const std::string& rule, int64_t scheduled_millis) {
-    events_service->Fire(rule, scheduled_millis);
-  });
-  events_service = std::make_unique<events::EventsService>(events::EventsService::Dependencies{
-      .account = config.account,
-      .rules = rules->get(),
-      .scheduler = &scheduler,
-      .clock = clock,
-      .invoke = [&](const std::string& function_arn, std::string input) {
-        lambda_service->InvokeAsync(function_arn, std::move(input));
-      }});
-  router =
-      std::make_unique<EdgeRouter>(lambda_service.get(), events_service.get(), &code_store,
-                                   config.no_auth ? nullptr : &*credentials,
-                                   // Signatures carry the client's real time.
-                                   &RealClock::Instance(), config.account.region, kEdgeBodyLimit);
-  router->SetStatsSource([&] {
-    const events::Scheduler::Stats fired = scheduler.stats();
+  auto stats_json = [&] {
+    const invoker::Invoker::Stats invocations = invoker.stats();
     boost::json::object calls;
     for (const auto& [function, count] : router->calls_by_function()) calls[function] = count;
-    return fmt::format(
-        R"({{"rss_kb":{},"environments":{},"async_events_queued":{},)"
-        R"("scheduler":{{"rules_scheduled":{},"fires":{},"delay_ms":{{"p50":{},"p99":{},"max":{}}}}},)"
-        R"("calls_by_function":{}}})",
-        ResidentKilobytes(), pool.environment_count(), lambda_service->async_queued(),
-        scheduler.scheduled(), fired.fires, fired.p50_delay_millis, fired.p99_delay_millis,
-        fired.max_delay_millis, boost::json::serialize(calls));
-  });
+    boost::json::object stats{{"rss_kb", ResidentKilobytes()},
+                              {"environments", pool.environment_count()},
+                              {"async_events_queued", invocations.async_queued},
+                              {"events_undeliverable", invocations.undeliverable},
+                              {"calls_by_function", std::move(calls)}};
+    for (const auto& service : *services) service->AddStats(stats);
+    return boost::json::serialize(stats);
+  };
+  std::function<int64_t(int64_t)> advance_clock;
   if (manual_clock) {
-    router->EnableClockControl([&](int64_t millis) {
+    advance_clock = [&](int64_t millis) {
       manual_clock->Advance(millis);
-      lambda_service->OnClockAdvanced();
-      scheduler.Wake();
+      invoker.OnClockAdvanced();
+      for (const auto& service : *services) service->OnClockAdvanced();
       return manual_clock->NowMillis();
-    });
+    };
   }
-  lambda_service->Start();
+  AdminService admin(stats_json, advance_clock);
+  std::vector<services::Service*> routed{&admin};
+  for (const auto& service : *services) routed.push_back(service.get());
+  router = std::make_unique<EdgeRouter>(
+      routed, EdgeRouter::Options{.credentials = config.no_auth ? nullptr : &*credentials,
+                                  // Signatures carry the client's real time.
+                                  .signature_clock = &RealClock::Instance(),
+                                  .region = config.account.region,
+                                  .account_id = config.account.account_id,
+                                  .body_limit = kEdgeBodyLimit,
+                                  .post_to_io = [&io](std::function<void()> work) {
+                                    asio::post(io, std::move(work));
+                                  }});
+  invoker.Start();
+  for (const auto& service : *services) service->Start();
 
   const double ready_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
@@ -307,6 +315,9 @@ int Serve(const ServeConfig& config) {
              data_dir.string(), (*registry)->size());
   for (const std::string& missing : pool.MissingIsolation()) {
     fmt::print(stderr, "WARNING: isolation layer not available, running without it: {}\n", missing);
+  }
+  for (const std::string& missing : MissingRuntimeDependencies(pool_options.runtimes_dir)) {
+    fmt::print(stderr, "WARNING: {}\n", missing);
   }
   std::fflush(stdout);
 
@@ -323,12 +334,18 @@ int Serve(const ServeConfig& config) {
         fmt::print("Serval shutting down\n");
         std::fflush(stdout);
         (*edge)->StopAccepting();
-        scheduler.Shutdown();
-        lambda_service->StopAsync();
-        pool.Shutdown(config.shutdown_grace, [&] {
-          FinishWhenResponsesFlushed(io, **edge,
-                                     std::chrono::steady_clock::now() + kResponseFlushLimit);
-        });
+        // Once every front end has drained: no more async deliveries, then the environments.
+        auto undrained = std::make_shared<size_t>(services->size() + 1);
+        auto after_drain = [&, undrained] {
+          if (--*undrained > 0) return;
+          invoker.Drain();
+          pool.Shutdown(config.shutdown_grace, [&] {
+            FinishWhenResponsesFlushed(io, **edge,
+                                       std::chrono::steady_clock::now() + kResponseFlushLimit);
+          });
+        };
+        for (const auto& service : *services) service->Drain(after_drain);
+        after_drain();  // the +1: so that no services at all still go on
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);

@@ -18,17 +18,14 @@
 #include <thread>
 
 #include "common/ids.h"
+#include "storage/test_util.h"
 
 namespace serval::storage {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path FreshDir() {
-  auto dir = fs::temp_directory_path() / ("serval-queue-test-" + RandomHex(8));
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path FreshDir() { return storage::FreshDir("serval-queue-test-"); }
 
 // Runs completions right away on the writer thread: fine for tests that only wait on them.
 DurableQueueOptions InlineOptions() {

@@ -1,5 +1,6 @@
 #include "storage/file_io.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,6 +36,14 @@ absl::StatusOr<size_t> PReadUpTo(int fd, char* out, size_t size, uint64_t offset
     done += static_cast<size_t>(n);
   }
   return done;
+}
+
+absl::Status SyncPath(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return ErrnoError("cannot open", path);
+  const int result = ::fsync(fd);
+  ::close(fd);
+  return result == 0 ? absl::OkStatus() : ErrnoError("cannot sync", path);
 }
 
 }  // namespace serval::storage

@@ -24,4 +24,8 @@ absl::Status PWriteAll(int fd, std::string_view data, uint64_t offset,
 absl::StatusOr<size_t> PReadUpTo(int fd, char* out, size_t size, uint64_t offset,
                                  const std::filesystem::path& path);
 
+// fsync()s the file or directory at `path` (a directory: so that entries created, renamed or
+// removed in it are durable).
+absl::Status SyncPath(const std::filesystem::path& path);
+
 }  // namespace serval::storage

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "http/message.h"
+#include "common/percent_encoding.h"
 
 namespace serval::storage {
 namespace {
@@ -71,7 +71,7 @@ void LogStreamWriter::Flush() {
 }
 
 std::filesystem::path LogStore::GroupDir(std::string_view group) const {
-  return root_ / http::PercentEncode(group);
+  return root_ / PercentEncode(group);
 }
 
 absl::StatusOr<std::unique_ptr<LogStreamWriter>> LogStore::OpenStream(std::string_view group,
@@ -80,7 +80,7 @@ absl::StatusOr<std::unique_ptr<LogStreamWriter>> LogStore::OpenStream(std::strin
   const auto dir = GroupDir(group);
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::InternalError("cannot create log dir " + dir.string() + ": " + ec.message());
-  const auto path = dir / (http::PercentEncode(stream) + ".log");
+  const auto path = dir / (PercentEncode(stream) + ".log");
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return absl::InternalError("cannot open " + path.string() + ": " + strerror(errno));
   return std::make_unique<LogStreamWriter>(fd, std::string(group), std::string(stream));
@@ -92,7 +92,7 @@ std::vector<std::string> LogStore::ListStreams(std::string_view group) const {
   for (const auto& entry : std::filesystem::directory_iterator(GroupDir(group), ec)) {
     const std::string file = entry.path().filename().string();
     if (file.size() > 4 && file.ends_with(".log")) {
-      streams.push_back(http::PercentDecode(file.substr(0, file.size() - 4)));
+      streams.push_back(PercentDecode(file.substr(0, file.size() - 4)));
     }
   }
   std::sort(streams.begin(), streams.end());
@@ -102,7 +102,7 @@ std::vector<std::string> LogStore::ListStreams(std::string_view group) const {
 absl::StatusOr<uint64_t> LogStore::ReadStream(
     std::string_view group, std::string_view stream, uint64_t offset,
     const std::function<void(const LogEvent&)>& on_event) const {
-  const auto path = GroupDir(group) / (http::PercentEncode(stream) + ".log");
+  const auto path = GroupDir(group) / (PercentEncode(stream) + ".log");
   std::ifstream file(path, std::ios::binary);
   if (!file) return absl::NotFoundError("no log stream " + std::string(stream));
   file.seekg(static_cast<std::streamoff>(offset));

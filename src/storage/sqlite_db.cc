@@ -11,12 +11,12 @@ absl::Status SqliteError(sqlite3* db, std::string_view what) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, Binding binding) {
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw, binding));
   if (rc != SQLITE_OK) return SqliteError(raw, "cannot open " + path);
   sqlite3_busy_timeout(raw, 5000);
   if (auto status = db->ExecScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
@@ -37,8 +37,13 @@ absl::Status SqliteDb::Run(std::string_view sql, const std::vector<std::string>&
   }
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(statement, sqlite3_finalize);
   for (size_t i = 0; i < params.size(); ++i) {
-    sqlite3_bind_text(statement, static_cast<int>(i + 1), params[i].data(),
-                      static_cast<int>(params[i].size()), SQLITE_TRANSIENT);
+    const int index = static_cast<int>(i + 1);
+    const int size = static_cast<int>(params[i].size());
+    if (binding_ == Binding::kBlob) {
+      sqlite3_bind_blob(statement, index, params[i].data(), size, SQLITE_TRANSIENT);
+    } else {
+      sqlite3_bind_text(statement, index, params[i].data(), size, SQLITE_TRANSIENT);
+    }
   }
   while (true) {
     const int rc = sqlite3_step(statement);

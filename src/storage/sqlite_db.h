@@ -19,20 +19,27 @@ class SqliteDb {
  public:
   using Row = std::vector<std::string>;  // column values as text (or blob bytes)
 
-  static absl::StatusOr<std::unique_ptr<SqliteDb>> Open(const std::string& path);
+  // How Run binds its parameters: as text, or as blobs, which compare by memcmp (text with a NUL
+  // inside compares in an undefined way).
+  enum class Binding { kText, kBlob };
+
+  static absl::StatusOr<std::unique_ptr<SqliteDb>> Open(const std::string& path,
+                                                        Binding binding = Binding::kText);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
 
-  // Runs one statement binding `params` as text to ?1..?N, calling `on_row` for each result row.
+  // Runs one statement binding `params` to ?1..?N (as the connection's Binding says), calling
+  // `on_row` for each result row.
   absl::Status Run(std::string_view sql, const std::vector<std::string>& params = {},
                    const std::function<void(const Row&)>& on_row = {});
   // Runs several ';'-separated statements without parameters (schema setup).
   absl::Status ExecScript(const std::string& sql);
 
  private:
-  explicit SqliteDb(sqlite3* db) : db_(db) {}
+  SqliteDb(sqlite3* db, Binding binding) : db_(db), binding_(binding) {}
   sqlite3* db_;
+  const Binding binding_;
 };
 
 }  // namespace serval::storage

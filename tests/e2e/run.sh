@@ -10,15 +10,19 @@ export PYTHONDONTWRITEBYTECODE=1
 
 status=0
 
+# Functions' own bundled SDKs (zipped with them by test_runtime_sdks.py); tests/e2e/js's too.
+for dir in tests/e2e/js tests/e2e/fixtures/node/sdk-v3.*; do
+  if [ ! -d "$dir/node_modules" ]; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund) || status=1
+  fi
+done
+
 echo "== e2e: python (boto3, AWS CLI) =="
 if ! python3 -m unittest discover -s tests/e2e -p 'test_*.py' -v; then
   status=1
 fi
 
 echo "== e2e: js (@aws-sdk/client-lambda) =="
-if [ ! -d tests/e2e/js/node_modules ]; then
-  (cd tests/e2e/js && npm ci --no-audit --no-fund) || status=1
-fi
 if ! node --test tests/e2e/js/; then
   status=1
 fi

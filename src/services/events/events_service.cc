@@ -9,6 +9,8 @@
 #include "common/aws_error.h"
 #include "common/ids.h"
 #include "common/json_validate.h"
+#include "protocol/protocol.h"
+#include "protocol/validation.h"
 #include "services/events/schedule_expression.h"
 #include "services/events/target_input.h"
 
@@ -28,30 +30,16 @@ absl::Status NotFound(std::string_view message) {
   return AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException", message);
 }
 
-// The one place a Status becomes the JSON 1.1 error shape: status 400 (500 for ours), __type.
-http::Response ErrorResponse(const absl::Status& status, const std::string& request_id) {
-  std::string code = AwsErrorCode(status);
-  if (code.empty()) code = "InternalException";
-  const int http_status = code == "InternalException" ? 500 : 400;
-  http::Response response{.status = http_status,
-                          .body = json::serialize(json::object{
-                              {"__type", code}, {"message", std::string(status.message())}})};
-  response.SetHeader("Content-Type", "application/x-amz-json-1.1")
-      .SetHeader("x-amzn-RequestId", request_id);
-  return response;
-}
-
 bool IsNameChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
 }
 
 absl::Status CheckName(std::string_view value, std::string_view field) {
   if (value.empty() || value.size() > 64 || !std::all_of(value.begin(), value.end(), IsNameChar)) {
-    return Validation(fmt::format(
-        "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member "
-        "must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length between 1 "
-        "and 64",
-        value, field));
+    return protocol::ValidationFailed(
+        value, field,
+        "Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length "
+        "between 1 and 64");
   }
   return absl::OkStatus();
 }
@@ -70,10 +58,7 @@ absl::StatusOr<std::string> OptionalString(const json::object& body, const char*
 absl::StatusOr<std::string> RequiredString(const json::object& body, const char* key) {
   auto value = OptionalString(body, key);
   if (value.ok() && value->empty()) {
-    return Validation(fmt::format(
-        "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member "
-        "must not be null",
-        key));
+    return protocol::MissingMember(key);
   }
   return value;
 }
@@ -160,14 +145,55 @@ absl::StatusOr<Target> ReadTarget(const json::value& item) {
 
 }  // namespace
 
-EventsService::EventsService(Dependencies dependencies) : deps_(std::move(dependencies)) {
-  for (const auto& [name, rule] : deps_.rules->rules()) {
-    deps_.scheduler->Set(name, rule.schedule_expression, rule.created_millis, rule.enabled);
+constexpr protocol::Protocol kProtocol = protocol::Protocol::kAwsJson1_1;
+
+absl::StatusOr<std::unique_ptr<services::Service>> EventsService::Create(
+    const services::Platform& platform) {
+  auto rules = RuleStore::Open(platform.metadata);
+  if (!rules.ok()) return rules.status();
+  return std::make_unique<EventsService>(Dependencies{.account = platform.account,
+                                                      .clock = platform.clock,
+                                                      .io = platform.io,
+                                                      .invoker = platform.invoker},
+                                         *std::move(rules));
+}
+
+EventsService::EventsService(Dependencies dependencies, std::unique_ptr<RuleStore> rules)
+    : deps_(std::move(dependencies)),
+      rules_(std::move(rules)),
+      scheduler_(*deps_.io, deps_.clock, [this](const std::string& rule, int64_t scheduled_millis) {
+        Fire(rule, scheduled_millis);
+      }) {
+  for (const auto& [name, rule] : rules_->rules()) {
+    scheduler_.Set(name, rule.schedule_expression, rule.created_millis, rule.enabled);
   }
 }
 
-bool EventsService::Owns(const http::Request& request) {
-  return request.Header("X-Amz-Target").starts_with("AWSEvents.");
+const services::ServiceInfo& EventsService::info() const {
+  static const services::ServiceInfo kInfo{.name = "events",
+                                           .signing_name = "events",
+                                           .protocol = kProtocol,
+                                           .target_prefixes = {"AWSEvents."}};
+  return kInfo;
+}
+
+const protocol::JsonOperationTable<EventsService>& EventsService::Operations() {
+  static const protocol::JsonOperationTable<EventsService> kOperations{
+      {"PutRule", &EventsService::PutRule},
+      {"DescribeRule", &EventsService::DescribeRule},
+      {"ListRules", &EventsService::ListRules},
+      {"DeleteRule", &EventsService::DeleteRule},
+      {"EnableRule", &EventsService::EnableRule},
+      {"DisableRule", &EventsService::DisableRule},
+      {"PutTargets", &EventsService::PutTargets},
+      {"ListTargetsByRule", &EventsService::ListTargetsByRule},
+      {"RemoveTargets", &EventsService::RemoveTargets},
+      {"ListRuleNamesByTarget", &EventsService::ListRuleNamesByTarget},
+      {"TagResource", &EventsService::TagResource},
+      {"UntagResource", &EventsService::UntagResource},
+      {"ListTagsForResource", &EventsService::ListTagsForResource},
+  };
+  return kOperations;
 }
 
 std::string EventsService::RuleArn(const std::string& name) const {
@@ -175,42 +201,31 @@ std::string EventsService::RuleArn(const std::string& name) const {
                      name);
 }
 
-void EventsService::Handle(http::Request&& request, http::Responder respond) {
-  const std::string request_id = NewUuid();
-  const std::string_view target = request.Header("X-Amz-Target");
-  const std::string_view operation = target.substr(std::string_view("AWSEvents.").size());
-  json::error_code ec;
-  json::value parsed = json::parse(json::string_view(request.body.data(), request.body.size()), ec);
-  if (ec || !parsed.is_object()) {
-    return respond(
-        ErrorResponse(AwsError(absl::StatusCode::kInvalidArgument, "SerializationException",
-                               "The request body is not a JSON object"),
-                      request_id));
-  }
-  const json::object& body = parsed.get_object();
-  absl::StatusOr<json::object> result =
-      operation == "PutRule"                 ? PutRule(body)
-      : operation == "DescribeRule"          ? DescribeRule(body)
-      : operation == "ListRules"             ? ListRules(body)
-      : operation == "DeleteRule"            ? DeleteRule(body)
-      : operation == "EnableRule"            ? SetRuleState(body, true)
-      : operation == "DisableRule"           ? SetRuleState(body, false)
-      : operation == "PutTargets"            ? PutTargets(body)
-      : operation == "ListTargetsByRule"     ? ListTargetsByRule(body)
-      : operation == "RemoveTargets"         ? RemoveTargets(body)
-      : operation == "ListRuleNamesByTarget" ? ListRuleNamesByTarget(body)
-      : operation == "TagResource"           ? TagResource(body)
-      : operation == "UntagResource"         ? UntagResource(body)
-      : operation == "ListTagsForResource"
-          ? ListTagsForResource(body)
-          : absl::StatusOr<json::object>(AwsError(absl::StatusCode::kInvalidArgument,
-                                                  "UnknownOperationException",
-                                                  "Unknown operation " + std::string(operation)));
-  if (!result.ok()) return respond(ErrorResponse(result.status(), request_id));
-  http::Response response{.status = 200, .body = json::serialize(*result)};
-  response.SetHeader("Content-Type", "application/x-amz-json-1.1")
-      .SetHeader("x-amzn-RequestId", request_id);
-  respond(std::move(response));
+void EventsService::Handle(protocol::RequestContext context, http::Responder respond) {
+  respond(protocol::ServeJsonRpc(kProtocol, "AWSEvents.", Operations(), *this, context));
+}
+
+void EventsService::Drain(std::function<void()> done) {
+  scheduler_.Shutdown();
+  done();
+}
+
+void EventsService::AddStats(json::object& stats) const {
+  const Scheduler::Stats fired = scheduler_.stats();
+  stats["scheduler"] = json::object{{"rules_scheduled", scheduler_.scheduled()},
+                                    {"fires", fired.fires},
+                                    {"delay_ms",
+                                     {{"p50", fired.p50_delay_millis},
+                                      {"p99", fired.p99_delay_millis},
+                                      {"max", fired.max_delay_millis}}}};
+}
+
+absl::StatusOr<json::object> EventsService::EnableRule(const json::object& body) {
+  return SetRuleState(body, true);
+}
+
+absl::StatusOr<json::object> EventsService::DisableRule(const json::object& body) {
+  return SetRuleState(body, false);
 }
 
 absl::StatusOr<const Rule*> EventsService::FindRule(const json::object& body) const {
@@ -223,15 +238,14 @@ absl::StatusOr<const Rule*> EventsService::FindRule(const json::object& body) co
       bus.ok() && !bus->empty() && *bus != "default") {
     return NotFound(fmt::format("Event bus {} does not exist.", *bus));
   }
-  const Rule* rule = deps_.rules->Find(*name);
+  const Rule* rule = rules_->Find(*name);
   if (!rule) return NotFound(fmt::format("Rule {} does not exist on EventBus default.", *name));
   return rule;
 }
 
 absl::StatusOr<const Rule*> EventsService::FindRuleByArn(const std::string& arn) const {
   const std::string prefix = RuleArn("");
-  const Rule* rule =
-      arn.starts_with(prefix) ? deps_.rules->Find(arn.substr(prefix.size())) : nullptr;
+  const Rule* rule = arn.starts_with(prefix) ? rules_->Find(arn.substr(prefix.size())) : nullptr;
   if (!rule) return NotFound("Rule " + arn + " does not exist.");
   return rule;
 }
@@ -264,10 +278,8 @@ absl::StatusOr<json::object> EventsService::PutRule(const json::object& body) {
                     "Event pattern is not valid JSON");
   }
   if (!state->empty() && *state != "ENABLED" && *state != "DISABLED") {
-    return Validation(fmt::format(
-        "1 validation error detected: Value '{}' at 'state' failed to satisfy constraint: Member "
-        "must satisfy enum value set: [ENABLED, DISABLED]",
-        *state));
+    return protocol::ValidationFailed(*state, "state",
+                                      "Member must satisfy enum value set: [ENABLED, DISABLED]");
   }
   if (description->size() > 512) return Validation("Description is longer than 512 characters");
   if (auto bus = OptionalString(body, "EventBusName");
@@ -276,7 +288,7 @@ absl::StatusOr<json::object> EventsService::PutRule(const json::object& body) {
   }
   // PutRule on an existing rule updates it and keeps its targets (and creation time).
   Rule rule;
-  if (const Rule* existing = deps_.rules->Find(*name)) rule = *existing;
+  if (const Rule* existing = rules_->Find(*name)) rule = *existing;
   const bool schedule_changed = rule.schedule_expression != *schedule;
   rule.name = *name;
   rule.schedule_expression = *schedule;
@@ -286,8 +298,8 @@ absl::StatusOr<json::object> EventsService::PutRule(const json::object& body) {
   rule.role_arn = *role;
   for (auto& [key, value] : *tags) rule.tags[key] = value;
   if (rule.created_millis == 0 || schedule_changed) rule.created_millis = deps_.clock->NowMillis();
-  if (auto s = deps_.rules->Put(rule); !s.ok()) return s;
-  deps_.scheduler->Set(rule.name, rule.schedule_expression, rule.created_millis, rule.enabled);
+  if (auto s = rules_->Put(rule); !s.ok()) return s;
+  scheduler_.Set(rule.name, rule.schedule_expression, rule.created_millis, rule.enabled);
   return json::object{{"RuleArn", RuleArn(rule.name)}};
 }
 
@@ -320,7 +332,7 @@ absl::StatusOr<json::object> EventsService::ListRules(const json::object& body) 
     limit = static_cast<int>(value->get_int64());
   }
   // The token is the last rule name of the previous page.
-  const auto& rules = deps_.rules->rules();
+  const auto& rules = rules_->rules();
   auto it = token->empty() ? rules.lower_bound(*prefix) : rules.upper_bound(*token);
   json::array listed;
   std::string last;
@@ -351,8 +363,8 @@ absl::StatusOr<json::object> EventsService::DeleteRule(const json::object& body)
   }
   if (!(*rule)->targets.empty()) return Validation("Rule can't be deleted since it has targets.");
   const std::string name = (*rule)->name;
-  if (auto s = deps_.rules->Remove(name); !s.ok()) return s;
-  deps_.scheduler->Remove(name);
+  if (auto s = rules_->Remove(name); !s.ok()) return s;
+  scheduler_.Remove(name);
   return json::object{};
 }
 
@@ -361,8 +373,8 @@ absl::StatusOr<json::object> EventsService::SetRuleState(const json::object& bod
   if (!rule.ok()) return rule.status();
   Rule updated = **rule;
   updated.enabled = enabled;
-  if (auto s = deps_.rules->Put(updated); !s.ok()) return s;
-  deps_.scheduler->Set(updated.name, updated.schedule_expression, updated.created_millis, enabled);
+  if (auto s = rules_->Put(updated); !s.ok()) return s;
+  scheduler_.Set(updated.name, updated.schedule_expression, updated.created_millis, enabled);
   return json::object{};
 }
 
@@ -371,9 +383,7 @@ absl::StatusOr<json::object> EventsService::PutTargets(const json::object& body)
   if (!rule.ok()) return rule.status();
   const json::value* targets = body.if_contains("Targets");
   if (!targets || !targets->is_array() || targets->get_array().empty()) {
-    return Validation(
-        "1 validation error detected: Value null at 'targets' failed to satisfy "
-        "constraint: Member must not be null");
+    return protocol::MissingMember("targets");
   }
   if (targets->get_array().size() > 10) {
     return Validation("Targets: Member must have length less than or equal to 10");
@@ -402,7 +412,7 @@ absl::StatusOr<json::object> EventsService::PutTargets(const json::object& body)
     const std::string target_id = target->id;
     updated.targets[target_id] = std::move(*target);
   }
-  if (auto s = deps_.rules->Put(std::move(updated)); !s.ok()) return s;
+  if (auto s = rules_->Put(std::move(updated)); !s.ok()) return s;
   return json::object{{"FailedEntryCount", failed.size()}, {"FailedEntries", std::move(failed)}};
 }
 
@@ -431,9 +441,7 @@ absl::StatusOr<json::object> EventsService::RemoveTargets(const json::object& bo
   if (!rule.ok()) return rule.status();
   const json::value* ids = body.if_contains("Ids");
   if (!ids || !ids->is_array() || ids->get_array().empty()) {
-    return Validation(
-        "1 validation error detected: Value null at 'ids' failed to satisfy "
-        "constraint: Member must not be null");
+    return protocol::MissingMember("ids");
   }
   Rule updated = **rule;
   json::array failed;
@@ -442,7 +450,7 @@ absl::StatusOr<json::object> EventsService::RemoveTargets(const json::object& bo
     // Removing a target that is not there is not an error in EventBridge either.
     updated.targets.erase(std::string(id.get_string()));
   }
-  if (auto s = deps_.rules->Put(std::move(updated)); !s.ok()) return s;
+  if (auto s = rules_->Put(std::move(updated)); !s.ok()) return s;
   return json::object{{"FailedEntryCount", 0}, {"FailedEntries", std::move(failed)}};
 }
 
@@ -450,7 +458,7 @@ absl::StatusOr<json::object> EventsService::ListRuleNamesByTarget(const json::ob
   auto arn = RequiredString(body, "TargetArn");
   if (!arn.ok()) return arn.status();
   json::array names;
-  for (const auto& [name, rule] : deps_.rules->rules()) {
+  for (const auto& [name, rule] : rules_->rules()) {
     for (const auto& [id, target] : rule.targets) {
       if (target.arn == *arn) {
         names.push_back(json::value(name));
@@ -470,7 +478,7 @@ absl::StatusOr<json::object> EventsService::TagResource(const json::object& body
   if (!rule.ok()) return rule.status();
   Rule updated = **rule;
   for (auto& [key, value] : *tags) updated.tags[key] = value;
-  if (auto s = deps_.rules->Put(std::move(updated)); !s.ok()) return s;
+  if (auto s = rules_->Put(std::move(updated)); !s.ok()) return s;
   return json::object{};
 }
 
@@ -485,7 +493,7 @@ absl::StatusOr<json::object> EventsService::UntagResource(const json::object& bo
       if (key.is_string()) updated.tags.erase(std::string(key.get_string()));
     }
   }
-  if (auto s = deps_.rules->Put(std::move(updated)); !s.ok()) return s;
+  if (auto s = rules_->Put(std::move(updated)); !s.ok()) return s;
   return json::object{};
 }
 
@@ -498,7 +506,7 @@ absl::StatusOr<json::object> EventsService::ListTagsForResource(const json::obje
 }
 
 void EventsService::Fire(const std::string& rule_name, int64_t scheduled_millis) {
-  const Rule* rule = deps_.rules->Find(rule_name);
+  const Rule* rule = rules_->Find(rule_name);
   if (!rule || !rule->enabled || rule->targets.empty()) return;
   const TargetInputContext context{.rule_arn = RuleArn(rule->name),
                                    .rule_name = rule->name,
@@ -508,15 +516,19 @@ void EventsService::Fire(const std::string& rule_name, int64_t scheduled_millis)
                                                 .region = deps_.account.region,
                                                 .time_millis = scheduled_millis,
                                                 .rule_arn = context.rule_arn});
+  const std::string source = "events:rule/" + rule->name;
   for (const auto& [id, target] : rule->targets) {
     // The common cases need no shaping: the event itself, or a constant Input.
-    if (target.input_path.empty() && !target.has_transformer) {
-      deps_.invoke(target.arn, target.input.empty() ? event : target.input);
+    absl::StatusOr<std::string> input = target.input.empty() ? event : target.input;
+    if (!target.input_path.empty() || target.has_transformer) {
+      // Validated at PutTargets; a path may still select nothing.
+      input = ShapeTargetInput(InputSpecOf(target), event, context);
+    }
+    if (!input.ok()) {
+      deps_.invoker->ReportUndeliverable(source, target.arn, input.status());
       continue;
     }
-    auto input = ShapeTargetInput(InputSpecOf(target), event, context);
-    if (!input.ok()) continue;  // validated at PutTargets; a path may still select nothing
-    deps_.invoke(target.arn, std::move(*input));
+    deps_.invoker->Deliver(source, {.function = target.arn, .payload = *std::move(input)});
   }
 }
 

@@ -6,9 +6,12 @@
 
 #include "common/arn.h"
 #include "common/clock.h"
-#include "http/message.h"
+#include "invoker/invoker.h"
+#include "protocol/json_rpc.h"
 #include "services/events/rule_store.h"
 #include "services/events/scheduler.h"
+#include "services/platform.h"
+#include "services/service.h"
 
 namespace boost::json {
 class object;
@@ -17,25 +20,27 @@ class object;
 namespace serval::events {
 
 // The EventBridge (CloudWatch Events) front end: the JSON 1.1 API (X-Amz-Target: AWSEvents.*)
-// for rules and targets, with schedule rules fired by the Scheduler. Runs only on the io thread.
-class EventsService {
+// for rules and targets, with schedule rules fired by its Scheduler through the invoker. Runs
+// only on the io thread.
+class EventsService : public services::Service {
  public:
-  // Delivers a target's input to the Lambda function `function_arn` names, asynchronously.
-  using InvokeTarget = std::function<void(const std::string& function_arn, std::string input)>;
-
   struct Dependencies {
     AccountContext account;
-    RuleStore* rules = nullptr;
-    Scheduler* scheduler = nullptr;
     const Clock* clock = nullptr;
-    InvokeTarget invoke;
+    boost::asio::io_context* io = nullptr;
+    invoker::Invoker* invoker = nullptr;
   };
 
-  explicit EventsService(Dependencies dependencies);
+  // Opens the rule store in `platform`'s database and schedules the stored rules.
+  static absl::StatusOr<std::unique_ptr<services::Service>> Create(
+      const services::Platform& platform);
+  EventsService(Dependencies dependencies, std::unique_ptr<RuleStore> rules);
 
-  // True for requests with X-Amz-Target: AWSEvents.<Operation>.
-  static bool Owns(const http::Request& request);
-  void Handle(http::Request&& request, http::Responder respond);
+  const services::ServiceInfo& info() const override;
+  void Handle(protocol::RequestContext context, http::Responder respond) override;
+  void Drain(std::function<void()> done) override;
+  void OnClockAdvanced() override { scheduler_.Wake(); }
+  void AddStats(boost::json::object& stats) const override;
 
   // Fires every enabled target of the rule for the schedule time `scheduled_millis`.
   void Fire(const std::string& rule_name, int64_t scheduled_millis);
@@ -45,6 +50,8 @@ class EventsService {
   absl::StatusOr<boost::json::object> DescribeRule(const boost::json::object& body);
   absl::StatusOr<boost::json::object> ListRules(const boost::json::object& body);
   absl::StatusOr<boost::json::object> DeleteRule(const boost::json::object& body);
+  absl::StatusOr<boost::json::object> EnableRule(const boost::json::object& body);
+  absl::StatusOr<boost::json::object> DisableRule(const boost::json::object& body);
   absl::StatusOr<boost::json::object> SetRuleState(const boost::json::object& body, bool enabled);
   absl::StatusOr<boost::json::object> PutTargets(const boost::json::object& body);
   absl::StatusOr<boost::json::object> ListTargetsByRule(const boost::json::object& body);
@@ -58,7 +65,11 @@ class EventsService {
   absl::StatusOr<const Rule*> FindRuleByArn(const std::string& arn) const;
   std::string RuleArn(const std::string& name) const;
 
+  static const protocol::JsonOperationTable<EventsService>& Operations();
+
   Dependencies deps_;
+  std::unique_ptr<RuleStore> rules_;
+  Scheduler scheduler_;
 };
 
 }  // namespace serval::events

@@ -8,6 +8,10 @@ namespace serval::events {
 
 namespace json = boost::json;
 
+namespace {
+constexpr char kRules[] = "events.rules";  // the metadata table, by rule name
+}  // namespace
+
 std::string RuleToJson(const Rule& rule) {
   json::array targets;
   for (const auto& [id, target] : rule.targets) {
@@ -70,27 +74,17 @@ absl::StatusOr<Rule> RuleFromJson(std::string_view text) {
   return rule;
 }
 
-absl::StatusOr<std::unique_ptr<RuleStore>> RuleStore::Open(storage::SqliteDb* db) {
-  std::unique_ptr<RuleStore> store(new RuleStore(db));
-  if (auto status = db->ExecScript(
-          "CREATE TABLE IF NOT EXISTS events_rules (name TEXT PRIMARY KEY, config TEXT NOT NULL);");
-      !status.ok()) {
-    return status;
+absl::StatusOr<std::unique_ptr<RuleStore>> RuleStore::Open(storage::MetadataStore* store) {
+  std::unique_ptr<RuleStore> rules(new RuleStore(store));
+  auto records = store->Scan(kRules, {});
+  if (!records.ok()) return records.status();
+  for (const storage::Record& record : *records) {
+    auto rule = RuleFromJson(record.value);
+    if (!rule.ok()) return rule.status();
+    const std::string name = rule->name;
+    rules->rules_[name] = std::move(*rule);
   }
-  absl::Status load_error;
-  auto status =
-      db->Run("SELECT config FROM events_rules", {}, [&](const storage::SqliteDb::Row& row) {
-        auto rule = RuleFromJson(row[0]);
-        if (!rule.ok()) {
-          if (load_error.ok()) load_error = rule.status();
-          return;
-        }
-        const std::string name = rule->name;
-        store->rules_[name] = std::move(*rule);
-      });
-  if (!status.ok()) return status;
-  if (!load_error.ok()) return load_error;
-  return store;
+  return rules;
 }
 
 const Rule* RuleStore::Find(std::string_view name) const {
@@ -99,8 +93,7 @@ const Rule* RuleStore::Find(std::string_view name) const {
 }
 
 absl::Status RuleStore::Put(Rule rule) {
-  if (auto status = db_->Run("INSERT OR REPLACE INTO events_rules(name, config) VALUES(?1, ?2)",
-                             {rule.name, RuleToJson(rule)});
+  if (auto status = store_->Write(storage::WriteBatch().Put(kRules, rule.name, RuleToJson(rule)));
       !status.ok()) {
     return status;
   }
@@ -110,7 +103,7 @@ absl::Status RuleStore::Put(Rule rule) {
 }
 
 absl::Status RuleStore::Remove(const std::string& name) {
-  if (auto status = db_->Run("DELETE FROM events_rules WHERE name = ?1", {name}); !status.ok()) {
+  if (auto status = store_->Write(storage::WriteBatch().Delete(kRules, name)); !status.ok()) {
     return status;
   }
   rules_.erase(name);

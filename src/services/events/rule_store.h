@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "storage/sqlite_db.h"
+#include "storage/metadata_store.h"
 
 namespace serval::events {
 
@@ -41,11 +41,12 @@ struct Rule {
   std::map<std::string, Target> targets;  // by id
 };
 
-// Rules and their targets, in memory and written through to SQLite before a change is
-// acknowledged. Runs only on the io thread.
+// Rules and their targets, in memory and written through to the metadata store (table
+// "events.rules" by name) before a change is acknowledged. Runs only on the io thread.
 class RuleStore {
  public:
-  static absl::StatusOr<std::unique_ptr<RuleStore>> Open(storage::SqliteDb* db);
+  // Loads every stored rule. `store` must outlive the rule store.
+  static absl::StatusOr<std::unique_ptr<RuleStore>> Open(storage::MetadataStore* store);
 
   const Rule* Find(std::string_view name) const;
   absl::Status Put(Rule rule);
@@ -53,9 +54,9 @@ class RuleStore {
   const std::map<std::string, Rule, std::less<>>& rules() const { return rules_; }
 
  private:
-  explicit RuleStore(storage::SqliteDb* db) : db_(db) {}
+  explicit RuleStore(storage::MetadataStore* store) : store_(store) {}
 
-  storage::SqliteDb* db_;
+  storage::MetadataStore* store_;
   std::map<std::string, Rule, std::less<>> rules_;
 };
 

@@ -218,14 +218,6 @@ absl::Status WriteFile(const fs::path& path, mode_t mode,
   return status;
 }
 
-absl::Status SyncPath(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return storage::ErrnoError("cannot open", path);
-  const int result = ::fsync(fd);
-  ::close(fd);
-  return result == 0 ? absl::OkStatus() : storage::ErrnoError("cannot sync", path);
-}
-
 // Makes a tree this store wrote removable again (it made directories read-only) and removes it.
 void RemoveTree(const fs::path& path) {
   std::error_code ec;
@@ -294,12 +286,12 @@ absl::Status SealTree(const fs::path& dir) {
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
     if (it->is_directory(ec) && !it->is_symlink(ec)) {
-      if (auto status = SyncPath(it->path()); !status.ok()) return status;
+      if (auto status = storage::SyncPath(it->path()); !status.ok()) return status;
     }
   }
   if (ec) return absl::InternalError("cannot list " + dir.string() + ": " + ec.message());
   if (::chmod(dir.c_str(), 0555) != 0) return storage::ErrnoError("cannot seal", dir);
-  return SyncPath(dir);
+  return storage::SyncPath(dir);
 }
 
 }  // namespace
@@ -371,7 +363,7 @@ absl::StatusOr<CodeStore::StoredCode> CodeStore::Install(Staged staged) {
     status = storage::ErrnoError("cannot install", final_dir);
   } else {
     // The renames are durable (and the package with them) once the root is synced.
-    status = SyncPath(root_);
+    status = storage::SyncPath(root_);
   }
   RemoveTree(staged.dir);
   RemoveTree(staged.zip);

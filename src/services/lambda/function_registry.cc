@@ -1,19 +1,26 @@
 #include "services/lambda/function_registry.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 
 namespace serval::lambda {
 namespace {
 
-constexpr char kSchema[] =
-    "CREATE TABLE IF NOT EXISTS lambda_functions ("
-    "  name TEXT PRIMARY KEY, config TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS lambda_versions ("
-    "  name TEXT NOT NULL, version INTEGER NOT NULL, config TEXT NOT NULL,"
-    "  PRIMARY KEY (name, version));"
-    "CREATE TABLE IF NOT EXISTS lambda_aliases ("
-    "  name TEXT NOT NULL, alias TEXT NOT NULL, config TEXT NOT NULL,"
-    "  PRIMARY KEY (name, alias));";
+// The metadata tables and keys (docs/formats.md). Function and alias names have no '/'.
+constexpr char kFunctions[] = "lambda.functions";
+constexpr char kVersions[] = "lambda.versions";
+constexpr char kAliases[] = "lambda.aliases";
+
+std::string VersionKey(std::string_view name, int version) {
+  return fmt::format("{}/{:010d}", name, version);
+}
+std::string AliasKey(std::string_view name, std::string_view alias) {
+  return fmt::format("{}/{}", name, alias);
+}
+
+// The function name a version or alias key starts with.
+std::string_view OwnerOf(std::string_view key) { return key.substr(0, key.find('/')); }
 
 }  // namespace
 
@@ -32,57 +39,49 @@ FunctionRegistry::Entry FunctionRegistry::MakeEntry(FunctionConfig config) const
   return Entry{shared, make_spec_(*shared)};
 }
 
-absl::StatusOr<std::unique_ptr<FunctionRegistry>> FunctionRegistry::Open(storage::SqliteDb* db,
-                                                                         SpecFactory make_spec) {
-  std::unique_ptr<FunctionRegistry> registry(new FunctionRegistry(db, std::move(make_spec)));
-  if (auto status = db->ExecScript(kSchema); !status.ok()) return status;
+absl::StatusOr<std::unique_ptr<FunctionRegistry>> FunctionRegistry::Open(
+    storage::MetadataStore* store, SpecFactory make_spec) {
+  std::unique_ptr<FunctionRegistry> registry(new FunctionRegistry(store, std::move(make_spec)));
   if (auto status = registry->Load(); !status.ok()) return status;
   return registry;
 }
 
 absl::Status FunctionRegistry::Load() {
-  absl::Status load_error;
-  auto keep_error = [&load_error](const absl::Status& status) {
-    if (load_error.ok()) load_error = status;
-  };
-  auto status =
-      db_->Run("SELECT config FROM lambda_functions", {}, [&](const storage::SqliteDb::Row& row) {
-        auto config = FromStorageJson(row[0]);
-        if (!config.ok()) return keep_error(config.status());
-        const std::string name = config->name;
-        functions_[name].latest = MakeEntry(std::move(*config));
-      });
-  if (status.ok()) {
-    status = db_->Run("SELECT name, version, config FROM lambda_versions", {},
-                      [&](const storage::SqliteDb::Row& row) {
-                        auto config = FromStorageJson(row[2]);
-                        auto function = functions_.find(row[0]);
-                        if (!config.ok()) return keep_error(config.status());
-                        if (function == functions_.end()) return;  // orphan: ignore
-                        function->second.versions[std::stoi(row[1])] =
-                            MakeEntry(std::move(*config));
-                      });
+  auto functions = store_->Scan(kFunctions, {});
+  if (!functions.ok()) return functions.status();
+  for (const storage::Record& record : *functions) {
+    auto config = FromStorageJson(record.value);
+    if (!config.ok()) return config.status();
+    const std::string name = config->name;
+    functions_[name].latest = MakeEntry(std::move(*config));
   }
-  if (status.ok()) {
-    status = db_->Run("SELECT name, config FROM lambda_aliases", {},
-                      [&](const storage::SqliteDb::Row& row) {
-                        auto alias = AliasFromStorageJson(row[1]);
-                        auto function = functions_.find(row[0]);
-                        if (!alias.ok()) return keep_error(alias.status());
-                        if (function == functions_.end()) return;
-                        const std::string alias_name = alias->name;
-                        function->second.aliases[alias_name] = std::move(*alias);
-                      });
+  auto versions = store_->Scan(kVersions, {});
+  if (!versions.ok()) return versions.status();
+  for (const storage::Record& record : *versions) {
+    auto config = FromStorageJson(record.value);
+    if (!config.ok()) return config.status();
+    const std::string_view owner = OwnerOf(record.key);
+    const char* const end = record.key.data() + record.key.size();
+    int number = 0;
+    if (owner.size() == record.key.size() ||
+        std::from_chars(owner.data() + owner.size() + 1, end, number).ptr != end) {
+      return absl::DataLossError("stored function version has a bad key: " + record.key);
+    }
+    auto function = functions_.find(owner);
+    if (function == functions_.end()) continue;  // orphan: ignore
+    function->second.versions[number] = MakeEntry(std::move(*config));
   }
-  return status.ok() ? load_error : status;
-}
-
-absl::Status FunctionRegistry::InTransaction(const std::function<absl::Status()>& statements) {
-  if (auto status = db_->ExecScript("BEGIN IMMEDIATE;"); !status.ok()) return status;
-  absl::Status status = statements();
-  if (status.ok()) status = db_->ExecScript("COMMIT;");
-  if (!status.ok()) db_->ExecScript("ROLLBACK;").IgnoreError();
-  return status;
+  auto aliases = store_->Scan(kAliases, {});
+  if (!aliases.ok()) return aliases.status();
+  for (const storage::Record& record : *aliases) {
+    auto alias = AliasFromStorageJson(record.value);
+    if (!alias.ok()) return alias.status();
+    auto function = functions_.find(OwnerOf(record.key));
+    if (function == functions_.end()) continue;
+    const std::string alias_name = alias->name;
+    function->second.aliases[alias_name] = std::move(*alias);
+  }
+  return absl::OkStatus();
 }
 
 const FunctionRegistry::Function* FunctionRegistry::Find(std::string_view name) const {
@@ -92,8 +91,8 @@ const FunctionRegistry::Function* FunctionRegistry::Find(std::string_view name) 
 
 absl::Status FunctionRegistry::PutLatest(FunctionConfig config) {
   config.version = kLatest;
-  if (auto status = db_->Run("INSERT OR REPLACE INTO lambda_functions(name, config) VALUES(?1, ?2)",
-                             {config.name, ToStorageJson(config)});
+  if (auto status =
+          store_->Write(storage::WriteBatch().Put(kFunctions, config.name, ToStorageJson(config)));
       !status.ok()) {
     return status;
   }
@@ -103,15 +102,10 @@ absl::Status FunctionRegistry::PutLatest(FunctionConfig config) {
 }
 
 absl::Status FunctionRegistry::Remove(const std::string& name) {
-  auto status = InTransaction([&] {
-    for (const char* table : {"lambda_functions", "lambda_versions", "lambda_aliases"}) {
-      if (auto s = db_->Run(std::string("DELETE FROM ") + table + " WHERE name = ?1", {name});
-          !s.ok()) {
-        return s;
-      }
-    }
-    return absl::OkStatus();
-  });
+  auto status = store_->Write(storage::WriteBatch()
+                                  .Delete(kFunctions, name)
+                                  .DeletePrefix(kVersions, name + "/")
+                                  .DeletePrefix(kAliases, name + "/"));
   if (status.ok()) functions_.erase(name);
   return status;
 }
@@ -128,15 +122,10 @@ absl::StatusOr<int> FunctionRegistry::Publish(const std::string& name,
   snapshot.description = description.empty() ? latest.description : description;
   snapshot.last_published_version = 0;
   snapshot.published_revision_id.clear();
-  auto status = InTransaction([&] {
-    if (auto s = db_->Run("UPDATE lambda_functions SET config = ?2 WHERE name = ?1",
-                          {name, ToStorageJson(latest)});
-        !s.ok()) {
-      return s;
-    }
-    return db_->Run("INSERT INTO lambda_versions(name, version, config) VALUES(?1, ?2, ?3)",
-                    {name, snapshot.version, ToStorageJson(snapshot)});
-  });
+  auto status =
+      store_->Write(storage::WriteBatch()
+                        .Put(kFunctions, name, ToStorageJson(latest))
+                        .Put(kVersions, VersionKey(name, number), ToStorageJson(snapshot)));
   if (!status.ok()) return status;
   function.latest = MakeEntry(std::move(latest));
   function.versions[number] = MakeEntry(std::move(snapshot));
@@ -144,8 +133,8 @@ absl::StatusOr<int> FunctionRegistry::Publish(const std::string& name,
 }
 
 absl::Status FunctionRegistry::RemoveVersion(const std::string& name, int version) {
-  if (auto status = db_->Run("DELETE FROM lambda_versions WHERE name = ?1 AND version = ?2",
-                             {name, std::to_string(version)});
+  if (auto status =
+          store_->Write(storage::WriteBatch().Delete(kVersions, VersionKey(name, version)));
       !status.ok()) {
     return status;
   }
@@ -154,9 +143,8 @@ absl::Status FunctionRegistry::RemoveVersion(const std::string& name, int versio
 }
 
 absl::Status FunctionRegistry::PutAlias(const std::string& name, AliasConfig alias) {
-  if (auto status =
-          db_->Run("INSERT OR REPLACE INTO lambda_aliases(name, alias, config) VALUES(?1, ?2, ?3)",
-                   {name, alias.name, AliasToStorageJson(alias)});
+  if (auto status = store_->Write(storage::WriteBatch().Put(kAliases, AliasKey(name, alias.name),
+                                                            AliasToStorageJson(alias)));
       !status.ok()) {
     return status;
   }
@@ -166,8 +154,7 @@ absl::Status FunctionRegistry::PutAlias(const std::string& name, AliasConfig ali
 }
 
 absl::Status FunctionRegistry::RemoveAlias(const std::string& name, const std::string& alias) {
-  if (auto status =
-          db_->Run("DELETE FROM lambda_aliases WHERE name = ?1 AND alias = ?2", {name, alias});
+  if (auto status = store_->Write(storage::WriteBatch().Delete(kAliases, AliasKey(name, alias)));
       !status.ok()) {
     return status;
   }

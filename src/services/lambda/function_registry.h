@@ -10,12 +10,14 @@
 #include "absl/status/statusor.h"
 #include "sandbox/invocation.h"
 #include "services/lambda/function_config.h"
-#include "storage/sqlite_db.h"
+#include "storage/metadata_store.h"
 
 namespace serval::lambda {
 
 // All functions with their published versions and aliases, in memory for the invoke path and
-// written through to SQLite before any change is acknowledged. Runs only on the io thread.
+// written through to the metadata store before any change is acknowledged (tables
+// "lambda.functions" by name, "lambda.versions" by name "/" 10-digit number, "lambda.aliases" by
+// name "/" alias; docs/formats.md). Runs only on the io thread.
 class FunctionRegistry {
  public:
   // One version ($LATEST or published) and the snapshot environments run for it.
@@ -34,8 +36,8 @@ class FunctionRegistry {
   using SpecFactory =
       std::function<std::shared_ptr<const sandbox::FunctionSpec>(const FunctionConfig&)>;
 
-  // Loads every stored function. `db` must outlive the registry.
-  static absl::StatusOr<std::unique_ptr<FunctionRegistry>> Open(storage::SqliteDb* db,
+  // Loads every stored function. `store` must outlive the registry.
+  static absl::StatusOr<std::unique_ptr<FunctionRegistry>> Open(storage::MetadataStore* store,
                                                                 SpecFactory make_spec);
 
   const Function* Find(std::string_view name) const;
@@ -56,14 +58,12 @@ class FunctionRegistry {
   size_t size() const { return functions_.size(); }
 
  private:
-  FunctionRegistry(storage::SqliteDb* db, SpecFactory make_spec)
-      : db_(db), make_spec_(std::move(make_spec)) {}
+  FunctionRegistry(storage::MetadataStore* store, SpecFactory make_spec)
+      : store_(store), make_spec_(std::move(make_spec)) {}
   Entry MakeEntry(FunctionConfig config) const;
   absl::Status Load();
-  // Runs `statements` in one SQLite transaction; rolls back if any fails.
-  absl::Status InTransaction(const std::function<absl::Status()>& statements);
 
-  storage::SqliteDb* db_;
+  storage::MetadataStore* store_;
   SpecFactory make_spec_;
   std::map<std::string, Function, std::less<>> functions_;
 };

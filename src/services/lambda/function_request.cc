@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "common/crypto.h"
+#include "protocol/validation.h"
 #include "sandbox/runtime_command.h"
 #include "services/lambda/errors.h"
 
@@ -37,13 +38,6 @@ constexpr std::string_view kReservedVariables[] = {"_HANDLER",
                                                    "AWS_LAMBDA_RUNTIME_API",
                                                    "LAMBDA_TASK_ROOT",
                                                    "LAMBDA_RUNTIME_DIR"};
-
-std::string ConstraintError(std::string_view value, std::string_view field,
-                            std::string_view constraint) {
-  return fmt::format(
-      "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: {}", value,
-      field, constraint);
-}
 
 bool IsNameChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
@@ -87,14 +81,14 @@ absl::Status Read<int>(const json::object& body, std::string_view key, int& out,
 
 absl::Status CheckRange(int value, std::string_view field, int low, int high) {
   if (value < low) {
-    return ValidationError(
-        ConstraintError(std::to_string(value), field,
-                        fmt::format("Member must have value greater than or equal to {}", low)));
+    return protocol::ValidationFailed(
+        std::to_string(value), field,
+        fmt::format("Member must have value greater than or equal to {}", low));
   }
   if (value > high) {
-    return ValidationError(
-        ConstraintError(std::to_string(value), field,
-                        fmt::format("Member must have value less than or equal to {}", high)));
+    return protocol::ValidationFailed(
+        std::to_string(value), field,
+        fmt::format("Member must have value less than or equal to {}", high));
   }
   return absl::OkStatus();
 }
@@ -123,9 +117,9 @@ absl::Status ReadVariables(const json::object& body, FunctionConfig& config) {
                            return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
                          });
       if (!valid) {
-        return ValidationError(ConstraintError(
+        return protocol::ValidationFailed(
             name, "environment.variables",
-            "Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+"));
+            "Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+");
       }
       if (std::find(std::begin(kReservedVariables), std::end(kReservedVariables), name) !=
           std::end(kReservedVariables)) {
@@ -185,13 +179,13 @@ absl::Status ReadArchitectures(const json::object& body, FunctionConfig& config)
   const json::value* list = body.if_contains("Architectures");
   if (!list || list->is_null()) return absl::OkStatus();
   if (!list->is_array() || list->get_array().size() != 1 || !list->get_array()[0].is_string()) {
-    return ValidationError(ConstraintError("Architectures", "architectures",
-                                           "Member must have length less than or equal to 1"));
+    return protocol::ValidationFailed("Architectures", "architectures",
+                                      "Member must have length less than or equal to 1");
   }
   const std::string architecture(list->get_array()[0].get_string());
   if (architecture != "x86_64" && architecture != "arm64") {
-    return ValidationError(ConstraintError(architecture, "architectures",
-                                           "Member must satisfy enum value set: [x86_64, arm64]"));
+    return protocol::ValidationFailed(architecture, "architectures",
+                                      "Member must satisfy enum value set: [x86_64, arm64]");
   }
   config.architectures = {architecture};
   return absl::OkStatus();
@@ -210,16 +204,16 @@ absl::Status ReadConfigurationFields(const json::object& body, FunctionConfig& c
           return std::isspace(static_cast<unsigned char>(c));
         });
     if (!valid) {
-      return ValidationError(ConstraintError(handler, "handler",
-                                             "Member must satisfy regular expression pattern: "
-                                             "[^\\s]+"));
+      return protocol::ValidationFailed(handler, "handler",
+                                        "Member must satisfy regular expression pattern: "
+                                        "[^\\s]+");
     }
     config.handler = std::move(handler);
   }
   if (auto s = Read(body, "Description", config.description); !s.ok()) return s;
   if (config.description.size() > 256) {
-    return ValidationError(ConstraintError(config.description, "description",
-                                           "Member must have length less than or equal to 256"));
+    return protocol::ValidationFailed(config.description, "description",
+                                      "Member must have length less than or equal to 256");
   }
   if (auto s = Read(body, "MemorySize", config.memory_mb); !s.ok()) return s;
   if (auto s = CheckRange(config.memory_mb, "memorySize", 128, 10240); !s.ok()) return s;
@@ -289,11 +283,11 @@ absl::StatusOr<FunctionReference> ParseFunctionReference(std::string_view text) 
   }
   const bool shape_ok = name_index < parts.size() && parts.size() <= name_index + 2;
   if (!shape_ok || !IsValidName(parts[name_index]) || text.size() > 170) {
-    return ValidationError(ConstraintError(
+    return protocol::ValidationFailed(
         text, "functionName",
         "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}("
         "-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+"
-        "))?"));
+        "))?");
   }
   reference.name = std::string(parts[name_index]);
   if (parts.size() == name_index + 2) {
@@ -301,7 +295,7 @@ absl::StatusOr<FunctionReference> ParseFunctionReference(std::string_view text) 
     if (reference.qualifier != "$LATEST" &&
         (reference.qualifier.empty() ||
          !std::all_of(reference.qualifier.begin(), reference.qualifier.end(), IsNameChar))) {
-      return ValidationError(ConstraintError(text, "functionName", "invalid qualifier"));
+      return protocol::ValidationFailed(text, "functionName", "invalid qualifier");
     }
   }
   return reference;
@@ -313,9 +307,7 @@ absl::StatusOr<FunctionConfig> ParseCreateFunction(const json::object& body, std
   bool has_name = false;
   if (auto s = Read(body, "FunctionName", name, &has_name); !s.ok()) return s;
   if (!has_name) {
-    return ValidationError(
-        "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: "
-        "Member must not be null");
+    return protocol::MissingMember("functionName");
   }
   auto reference = ParseFunctionReference(name);
   if (!reference.ok()) return reference.status();
@@ -341,9 +333,7 @@ absl::StatusOr<FunctionConfig> ParseCreateFunction(const json::object& body, std
         "with deployment packages.");
   }
   if (config.role.empty()) {
-    return ValidationError(
-        "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member "
-        "must not be null");
+    return protocol::MissingMember("role");
   }
   if (const json::value* tags = body.if_contains("Tags"); tags && !tags->is_null()) {
     if (!tags->is_object()) return InvalidRequestContent("Could not parse request body: Tags");
@@ -354,9 +344,7 @@ absl::StatusOr<FunctionConfig> ParseCreateFunction(const json::object& body, std
   }
   const json::value* code = body.if_contains("Code");
   if (!code || !code->is_object()) {
-    return ValidationError(
-        "1 validation error detected: Value null at 'code' failed to satisfy constraint: Member "
-        "must not be null");
+    return protocol::MissingMember("code");
   }
   auto decoded = ReadZip(code->get_object());
   if (!decoded.ok()) return decoded.status();
@@ -376,8 +364,8 @@ absl::StatusOr<int> ParseMaxItems(const std::optional<std::string>& text, int fa
   char* end = nullptr;
   const long parsed = std::strtol(text->c_str(), &end, 10);
   if (text->empty() || *end != '\0' || parsed < 1 || parsed > 10000) {
-    return ValidationError(
-        ConstraintError(*text, "maxItems", "Member must have value between 1 and 10000"));
+    return protocol::ValidationFailed(*text, "maxItems",
+                                      "Member must have value between 1 and 10000");
   }
   return static_cast<int>(parsed);
 }
@@ -396,9 +384,9 @@ absl::Status ValidateAliasName(std::string_view name) {
       name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
   if (name.empty() || name.size() > 128 || all_digits ||
       !std::all_of(name.begin(), name.end(), IsNameChar)) {
-    return ValidationError(ConstraintError(
+    return protocol::ValidationFailed(
         name, "name",
-        "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"));
+        "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)");
   }
   return absl::OkStatus();
 }
@@ -410,14 +398,14 @@ absl::Status ApplyAliasFields(const json::object& body, AliasConfig& alias) {
       (updated.function_version.empty() || updated.function_version.size() > 1024 ||
        !std::all_of(updated.function_version.begin(), updated.function_version.end(),
                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))) {
-    return ValidationError(ConstraintError(updated.function_version, "functionVersion",
-                                           "Member must satisfy regular expression pattern: "
-                                           "(\\$LATEST|[0-9]+)"));
+    return protocol::ValidationFailed(updated.function_version, "functionVersion",
+                                      "Member must satisfy regular expression pattern: "
+                                      "(\\$LATEST|[0-9]+)");
   }
   if (auto s = Read(body, "Description", updated.description); !s.ok()) return s;
   if (updated.description.size() > 256) {
-    return ValidationError(ConstraintError(updated.description, "description",
-                                           "Member must have length less than or equal to 256"));
+    return protocol::ValidationFailed(updated.description, "description",
+                                      "Member must have length less than or equal to 256");
   }
   if (const json::value* routing = body.if_contains("RoutingConfig");
       routing && !routing->is_null()) {
@@ -435,8 +423,8 @@ absl::Status ApplyAliasFields(const json::object& body, AliasConfig& alias) {
         }
         const double share = weight.to_number<double>();
         if (share < 0.0 || share > 1.0) {
-          return ValidationError(ConstraintError(std::to_string(share), "additionalVersionWeights",
-                                                 "Member must have value between 0.0 and 1.0"));
+          return protocol::ValidationFailed(std::to_string(share), "additionalVersionWeights",
+                                            "Member must have value between 0.0 and 1.0");
         }
         updated.additional_version_weights[std::string(version)] = share;
       }
@@ -456,6 +444,32 @@ absl::StatusOr<std::string> ParseCodeUpdate(const json::object& body, FunctionCo
   if (!zip.ok()) return zip.status();
   config = std::move(updated);
   return zip;
+}
+
+absl::StatusOr<CodeUpload> DecodeCodeUpload(std::string_view body, bool create,
+                                            FunctionConfig base) {
+  auto parsed = ParseBody(body);
+  if (!parsed.ok()) return parsed.status();
+  auto flag = [&](const char* key) {
+    const json::value* value = parsed->if_contains(key);
+    return value && value->is_bool() && value->get_bool();
+  };
+  CodeUpload upload{.publish = flag("Publish"), .dry_run = !create && flag("DryRun")};
+  if (create) {
+    auto config = ParseCreateFunction(*parsed, &upload.zip);
+    if (!config.ok()) return config.status();
+    upload.config = *std::move(config);
+    return upload;
+  }
+  if (const json::value* revision = parsed->if_contains("RevisionId");
+      revision && revision->is_string()) {
+    upload.revision_id = std::string(revision->get_string());
+  }
+  auto zip = ParseCodeUpdate(*parsed, base);
+  if (!zip.ok()) return zip.status();
+  upload.zip = *std::move(zip);
+  upload.config = std::move(base);
+  return upload;
 }
 
 }  // namespace serval::lambda

@@ -37,6 +37,21 @@ absl::Status ApplyConfigurationUpdate(const boost::json::object& body, FunctionC
 absl::StatusOr<std::string> ParseCodeUpdate(const boost::json::object& body,
                                             FunctionConfig& config);
 
+// A CreateFunction or UpdateFunctionCode request decoded: the JSON parsed and the zip
+// base64-decoded, which for a 50 MB package takes long enough to belong off the io thread.
+struct CodeUpload {
+  // Create: the new function's configuration. Update: `base` with the update's fields applied.
+  FunctionConfig config;
+  std::string zip;
+  std::string revision_id;  // Update: the RevisionId the client expects, if it sent one
+  bool publish = false;
+  bool dry_run = false;  // Update only
+};
+// Decodes a CreateFunction body (`create`) or an UpdateFunctionCode body applied to `base`.
+// Thread-safe (pure).
+absl::StatusOr<CodeUpload> DecodeCodeUpload(std::string_view body, bool create,
+                                            FunctionConfig base);
+
 // List pagination: MaxItems (1..10000, `fallback` when absent) and the opaque Marker, which
 // carries the last key of the previous page.
 absl::StatusOr<int> ParseMaxItems(const std::optional<std::string>& text, int fallback);

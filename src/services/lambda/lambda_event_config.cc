@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "common/aws_error.h"
+#include "protocol/validation.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/function_request.h"
 #include "services/lambda/lambda_service.h"
@@ -68,10 +69,9 @@ absl::Status ApplyEventInvokeFields(const json::object& body, EventInvokeConfig&
       return InvalidRequestContent(fmt::format("Could not parse request body into json: {}", key));
     }
     if (value->get_int64() < low || value->get_int64() > high) {
-      return ValidationError(fmt::format(
-          "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member "
-          "must have value between {} and {}",
-          value->get_int64(), key, low, high));
+      return protocol::ValidationFailed(
+          std::to_string(value->get_int64()), key,
+          fmt::format("Member must have value between {} and {}", low, high));
     }
     *field = static_cast<int>(value->get_int64());
   }
@@ -97,23 +97,22 @@ absl::Status ApplyEventInvokeFields(const json::object& body, EventInvokeConfig&
 
 }  // namespace
 
+void LambdaService::ListEventInvokeConfigs(Call& call) {
+  json::array listed;
+  for (const auto& [listed_qualifier, config] :
+       call.function->latest.config->event_invoke_configs) {
+    listed.push_back(
+        ConfigJson(config, LambdaFunctionArn(deps_.account, call.name, listed_qualifier)));
+  }
+  call.Reply(200, json::object{{"FunctionEventInvokeConfigs", std::move(listed)}});
+}
+
+// GET, PUT (replace), POST (update) and DELETE on one qualifier's configuration.
 void LambdaService::HandleEventInvokeConfig(Call& call) {
   const std::string qualifier = call.qualifier.empty() ? kLatest : call.qualifier;
   const std::string arn = LambdaFunctionArn(deps_.account, call.name, qualifier);
   const FunctionConfig& latest = *call.function->latest.config;
   const std::string& method = call.request.method;
-  if (call.segments.size() == 2 && call.segments[1] == "list" && method == "GET") {
-    json::array listed;
-    for (const auto& [listed_qualifier, config] : latest.event_invoke_configs) {
-      listed.push_back(
-          ConfigJson(config, LambdaFunctionArn(deps_.account, call.name, listed_qualifier)));
-    }
-    return call.Reply(200, json::object{{"FunctionEventInvokeConfigs", std::move(listed)}});
-  }
-  if (call.segments.size() != 1) {
-    return call.Fail(
-        AwsError(absl::StatusCode::kNotFound, "UnknownOperationException", "Unknown operation"));
-  }
   if (!call.function->Version(qualifier) && !call.function->aliases.count(qualifier)) {
     return call.Fail(FunctionNotFound(arn));
   }
@@ -129,10 +128,6 @@ void LambdaService::HandleEventInvokeConfig(Call& call) {
         call, [&](FunctionConfig& config) { config.event_invoke_configs.erase(qualifier); });
     if (!status.ok()) return call.Fail(status);
     return call.ReplyEmpty(204);
-  }
-  if (method != "PUT" && method != "POST") {
-    return call.Fail(
-        AwsError(absl::StatusCode::kNotFound, "UnknownOperationException", "Unknown operation"));
   }
   // PUT replaces the whole configuration; POST (Update) changes only what it names.
   if (method == "POST" && existing == latest.event_invoke_configs.end()) {

@@ -10,6 +10,7 @@
 #include "common/aws_error.h"
 #include "common/ids.h"
 #include "common/json_fields.h"
+#include "protocol/validation.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/function_request.h"
 #include "services/lambda/lambda_service.h"
@@ -84,9 +85,7 @@ void LambdaService::UntagResource(Call& call) {
   if (!call.qualifier.empty()) return call.Fail(TagsOnlyOnFunctions());
   const std::vector<std::string> keys = call.request.QueryParams("tagKeys");
   if (keys.empty()) {
-    return call.Fail(ValidationError(
-        "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: "
-        "Member must not be null"));
+    return call.Fail(protocol::MissingMember("tagKeys"));
   }
   auto status = UpdateMetadata(call, [&](FunctionConfig& config) {
     for (const std::string& key : keys) config.tags.erase(key);
@@ -115,10 +114,7 @@ void LambdaService::AddPermission(Call& call) {
   for (const auto& [field, value] : {std::pair{"statementId", &sid}, std::pair{"action", &action},
                                      std::pair{"principal", &principal}}) {
     if (value->empty()) {
-      return call.Fail(ValidationError(fmt::format(
-          "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member "
-          "must not be null",
-          field)));
+      return call.Fail(protocol::MissingMember(field));
     }
   }
   const bool sid_ok = sid.size() <= 100 && std::all_of(sid.begin(), sid.end(), [](char c) {
@@ -130,10 +126,9 @@ void LambdaService::AddPermission(Call& call) {
                           return std::isalpha(static_cast<unsigned char>(c)) || c == '*';
                         }));
   if (!sid_ok || !action_ok) {
-    return call.Fail(ValidationError(fmt::format(
-        "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member "
-        "must satisfy regular expression pattern",
-        sid_ok ? action : sid, sid_ok ? "action" : "statementId")));
+    return call.Fail(protocol::ValidationFailed(sid_ok ? action : sid,
+                                                sid_ok ? "action" : "statementId",
+                                                "Member must satisfy regular expression pattern"));
   }
   const FunctionConfig& latest = *call.function->latest.config;
   const std::string revision = StringMember(*body, "RevisionId");
@@ -193,7 +188,7 @@ void LambdaService::GetPolicy(Call& call) {
 }
 
 void LambdaService::RemovePermission(Call& call) {
-  const std::string& sid = call.segments[1];
+  const std::string& sid = call.Label("StatementId");
   const FunctionConfig& latest = *call.function->latest.config;
   auto statements = latest.policies.find(call.qualifier);
   if (statements == latest.policies.end() || !statements->second.count(sid)) {
@@ -218,16 +213,13 @@ void LambdaService::PutConcurrency(Call& call) {
   if (!body.ok()) return call.Fail(body.status());
   const json::value* value = body->if_contains("ReservedConcurrentExecutions");
   if (!value || !value->is_int64()) {
-    return call.Fail(ValidationError(
-        "1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to "
-        "satisfy constraint: Member must not be null"));
+    return call.Fail(protocol::MissingMember("reservedConcurrentExecutions"));
   }
   const int64_t requested = value->get_int64();
   if (requested < 0) {
-    return call.Fail(ValidationError(fmt::format(
-        "1 validation error detected: Value '{}' at 'reservedConcurrentExecutions' failed to "
-        "satisfy constraint: Member must have value greater than or equal to 0",
-        requested)));
+    return call.Fail(
+        protocol::ValidationFailed(std::to_string(requested), "reservedConcurrentExecutions",
+                                   "Member must have value greater than or equal to 0"));
   }
   int64_t reserved_elsewhere = 0;
   bool more = true;
@@ -239,7 +231,8 @@ void LambdaService::PutConcurrency(Call& call) {
       after = config.name;
     }
   }
-  if (reserved_elsewhere + requested > limiter_.account_limit() - kMinUnreservedConcurrency) {
+  if (reserved_elsewhere + requested >
+      deps_.invoker->account_concurrency() - kMinUnreservedConcurrency) {
     return call.Fail(InvalidParameter(
         fmt::format("Specified ReservedConcurrentExecutions for function decreases account's "
                     "UnreservedConcurrentExecution below its minimum value of [{}].",
@@ -249,8 +242,7 @@ void LambdaService::PutConcurrency(Call& call) {
     config.reserved_concurrency = static_cast<int>(requested);
   });
   if (!status.ok()) return call.Fail(status);
-  limiter_.SetReservation(call.name, static_cast<int>(requested));
-  async_.PumpSoon();
+  deps_.invoker->SetReservation(call.name, static_cast<int>(requested));
   call.Reply(200, json::object{{"ReservedConcurrentExecutions", requested}});
 }
 
@@ -266,8 +258,7 @@ void LambdaService::DeleteConcurrency(Call& call) {
   auto status =
       UpdateMetadata(call, [](FunctionConfig& config) { config.reserved_concurrency.reset(); });
   if (!status.ok()) return call.Fail(status);
-  limiter_.SetReservation(call.name, std::nullopt);
-  async_.PumpSoon();  // queued events of the function may run now
+  deps_.invoker->SetReservation(call.name, std::nullopt);
   call.ReplyEmpty(204);
 }
 

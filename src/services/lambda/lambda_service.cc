@@ -2,12 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
+#include <cctype>
+#include <filesystem>
 
 #include "common/aws_error.h"
 #include "common/ids.h"
+#include "protocol/protocol.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/function_request.h"
 
@@ -16,89 +20,154 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr char kApiVersion[] = "2015-03-31";
 constexpr int kDefaultListMaxItems = 50;
-
-absl::Status UnknownOperation() {
-  return AwsError(absl::StatusCode::kNotFound, "UnknownOperationException", "Unknown operation");
-}
-
-bool IsTrue(const json::object& body, std::string_view key) {
-  const json::value* value = body.if_contains(json::string_view(key.data(), key.size()));
-  return value && value->is_bool() && value->get_bool();
-}
 
 }  // namespace
 
-LambdaService::LambdaService(Dependencies dependencies)
-    : deps_(std::move(dependencies)),
-      limiter_(deps_.account_concurrency),
-      async_(
-          *deps_.io, deps_.queue, deps_.logs, deps_.clock,
-          [this](const AsyncEvent& event, const AsyncInvoker::PayloadReader& payload, auto done) {
-            return StartAsync(event, payload, std::move(done));
-          },
-          [this](const AsyncEvent& event) { return EventInvokeConfigFor(event); },
-          [this](const std::string& function) {
-            return LambdaFunctionArn(deps_.account, function);
-          },
-          deps_.async_limits) {
-  bool more = true;
-  std::string after;
-  while (more) {
-    for (const auto* function : deps_.registry->List(after, 1000, &more)) {
-      const FunctionConfig& config = *function->latest.config;
-      limiter_.SetReservation(config.name, config.reserved_concurrency);
-      after = config.name;
-    }
-  }
+absl::StatusOr<std::unique_ptr<services::Service>> LambdaService::Create(
+    const services::Platform& platform) {
+  return std::make_unique<LambdaService>(Dependencies{.account = platform.account,
+                                                      .registry = platform.functions,
+                                                      .code_store = platform.code_store,
+                                                      .pool = platform.pool,
+                                                      .clock = platform.clock,
+                                                      .code_location = platform.code_location,
+                                                      .io = platform.io,
+                                                      .invoker = platform.invoker});
+}
+
+LambdaService::LambdaService(Dependencies dependencies) : deps_(std::move(dependencies)) {}
+
+const services::ServiceInfo& LambdaService::info() const {
+  static const services::ServiceInfo kInfo{
+      .name = "lambda",
+      .signing_name = "lambda",
+      .protocol = kProtocol,
+      // Operations added after 2015 live under the API version they were introduced with.
+      .path_prefixes = {"/2015-03-31/functions", "/2017-03-31/tags/", "/2017-10-31/functions/",
+                        "/2019-09-30/functions/", "/2019-09-25/functions/", "/_serval/code/"}};
+  return kInfo;
+}
+
+const protocol::RestRouter<LambdaService::Operation>& LambdaService::Operations() {
+  using S = LambdaService;
+  static const protocol::RestRouter<Operation> kOperations({
+      {"POST", "/2015-03-31/functions", {[](S& s, Call& c) { s.CreateFunction(c); }, false}},
+      {"GET", "/2015-03-31/functions/", {[](S& s, Call& c) { s.ListFunctions(c); }, false}},
+      {"GET", "/2015-03-31/functions/{FunctionName}", {[](S& s, Call& c) {
+         s.GetFunction(c, false);
+       }}},
+      {"DELETE", "/2015-03-31/functions/{FunctionName}", {[](S& s, Call& c) {
+         s.DeleteFunction(c);
+       }}},
+      {"GET", "/2015-03-31/functions/{FunctionName}/configuration", {[](S& s, Call& c) {
+         s.GetFunction(c, true);
+       }}},
+      {"PUT", "/2015-03-31/functions/{FunctionName}/configuration", {[](S& s, Call& c) {
+         s.UpdateFunction(c, false);
+       }}},
+      {"PUT", "/2015-03-31/functions/{FunctionName}/code", {[](S& s, Call& c) {
+         s.UpdateFunction(c, true);
+       }}},
+      {"POST", "/2015-03-31/functions/{FunctionName}/invocations", {[](S& s, Call& c) {
+         s.Invoke(c);
+       }}},
+      {"POST", "/2015-03-31/functions/{FunctionName}/versions", {[](S& s, Call& c) {
+         s.PublishVersion(c);
+       }}},
+      {"GET", "/2015-03-31/functions/{FunctionName}/versions", {[](S& s, Call& c) {
+         s.ListVersions(c);
+       }}},
+      {"POST", "/2015-03-31/functions/{FunctionName}/aliases", {[](S& s, Call& c) {
+         s.CreateAlias(c);
+       }}},
+      {"GET", "/2015-03-31/functions/{FunctionName}/aliases", {[](S& s, Call& c) {
+         s.ListAliases(c);
+       }}},
+      {"GET", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", {[](S& s, Call& c) {
+         s.GetAlias(c);
+       }}},
+      {"PUT", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", {[](S& s, Call& c) {
+         s.UpdateAlias(c);
+       }}},
+      {"DELETE", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", {[](S& s, Call& c) {
+         s.DeleteAlias(c);
+       }}},
+      {"POST", "/2015-03-31/functions/{FunctionName}/policy", {[](S& s, Call& c) {
+         s.AddPermission(c);
+       }}},
+      {"GET", "/2015-03-31/functions/{FunctionName}/policy", {[](S& s, Call& c) {
+         s.GetPolicy(c);
+       }}},
+      {"DELETE", "/2015-03-31/functions/{FunctionName}/policy/{StatementId}", {[](S& s, Call& c) {
+         s.RemovePermission(c);
+       }}},
+      {"POST", "/2017-03-31/tags/{ARN}", {[](S& s, Call& c) { s.TagResource(c); }}},
+      {"DELETE", "/2017-03-31/tags/{ARN}", {[](S& s, Call& c) { s.UntagResource(c); }}},
+      {"GET", "/2017-03-31/tags/{ARN}", {[](S& s, Call& c) { s.ListTags(c); }}},
+      {"PUT", "/2017-10-31/functions/{FunctionName}/concurrency", {[](S& s, Call& c) {
+         s.PutConcurrency(c);
+       }}},
+      {"DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", {[](S& s, Call& c) {
+         s.DeleteConcurrency(c);
+       }}},
+      {"GET", "/2019-09-30/functions/{FunctionName}/concurrency", {[](S& s, Call& c) {
+         s.GetConcurrency(c);
+       }}},
+      {"GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config", {[](S& s, Call& c) {
+         s.HandleEventInvokeConfig(c);
+       }}},
+      {"PUT", "/2019-09-25/functions/{FunctionName}/event-invoke-config", {[](S& s, Call& c) {
+         s.HandleEventInvokeConfig(c);
+       }}},
+      {"POST", "/2019-09-25/functions/{FunctionName}/event-invoke-config", {[](S& s, Call& c) {
+         s.HandleEventInvokeConfig(c);
+       }}},
+      {"DELETE", "/2019-09-25/functions/{FunctionName}/event-invoke-config", {[](S& s, Call& c) {
+         s.HandleEventInvokeConfig(c);
+       }}},
+      {"GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config/list", {[](S& s, Call& c) {
+         s.ListEventInvokeConfigs(c);
+       }}},
+      {"GET", "/_serval/code/{File}", {[](S& s, Call& c) { s.ServeCode(c); }, false}},
+  });
+  return kOperations;
+}
+
+const std::string& LambdaService::Call::Label(const std::string& label) const {
+  static const std::string kNone;
+  auto found = labels.find(label);
+  return found == labels.end() ? kNone : found->second;
 }
 
 void LambdaService::Call::Fail(const absl::Status& status) {
-  respond(ErrorResponse(status, request_id));
+  respond(protocol::ErrorResponse(kProtocol, status, request_id));
 }
 
 void LambdaService::Call::Reply(int status, const json::object& body) {
-  http::Response response{.status = status, .body = json::serialize(body)};
-  response.SetHeader("Content-Type", "application/json").SetHeader("x-amzn-RequestId", request_id);
-  respond(std::move(response));
+  respond(protocol::JsonResponse(kProtocol, status, json::serialize(body), request_id));
 }
 
 void LambdaService::Call::ReplyEmpty(int status) {
   http::Response response{.status = status};
-  response.SetHeader("x-amzn-RequestId", request_id);
+  protocol::SetRequestId(kProtocol, request_id, response);
   respond(std::move(response));
 }
 
-bool LambdaService::Owns(const http::Request& request) {
-  const std::string_view path = request.RawPath();
-  for (std::string_view prefix :
-       {"/2015-03-31/functions", "/2017-03-31/tags/", "/2017-10-31/functions/",
-        "/2019-09-30/functions/", "/2019-09-25/functions/"}) {
-    if (path.starts_with(prefix)) return true;
+void LambdaService::Handle(protocol::RequestContext context, http::Responder respond) {
+  Call call{.request = std::move(context.request),
+            .respond = std::move(respond),
+            .request_id = std::move(context.request_id)};
+  auto match = Operations().Find(call.request);
+  if (!match) {
+    return call.Fail(protocol::UnknownOperation(
+        kProtocol, call.request.method + " " + std::string(call.request.RawPath())));
   }
-  return false;
-}
-
-void LambdaService::Handle(http::Request&& request, http::Responder respond) {
-  Call call{.request = std::move(request), .respond = std::move(respond), .request_id = NewUuid()};
-  std::vector<std::string> segments = call.request.PathSegments();
-  // API-VERSION / functions [/ {name} [/ operation [/ argument]]], or 2017-03-31 / tags / {arn}
-  if (segments.size() < 2 || (segments[1] != "functions" && segments[1] != "tags")) {
-    return call.Fail(UnknownOperation());
-  }
-  call.api_version = segments[0];
-  if (segments[1] == "tags") {
-    if (segments.size() != 3 || call.api_version != "2017-03-31") {
-      return call.Fail(UnknownOperation());
-    }
-    segments.push_back("tags");  // routed like an operation on the function the ARN names
-  } else if (segments.size() == 2 && call.api_version == kApiVersion) {
-    if (call.request.method == "POST") return CreateFunction(call);
-    if (call.request.method == "GET") return ListFunctions(call);
-    return call.Fail(UnknownOperation());
-  }
-  auto reference = ParseFunctionReference(segments[2]);
+  call.labels = std::move(match->labels);
+  if (!match->operation->on_function) return match->operation->run(*this, call);
+  // Tag operations name the function by its ARN.
+  auto reference = ParseFunctionReference(call.labels.contains("ARN") ? call.Label("ARN")
+                                                                      : call.Label("FunctionName"));
   if (!reference.ok()) return call.Fail(reference.status());
   call.name = reference->name;
   call.qualifier = reference->qualifier;
@@ -110,117 +179,41 @@ void LambdaService::Handle(http::Request&& request, http::Responder respond) {
     }
     call.qualifier = *query;
   }
-  call.segments.assign(segments.begin() + 3, segments.end());
   call.function = deps_.registry->Find(call.name);
   if (!call.function) {
     return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, call.name, call.qualifier)));
   }
-  Route(call);
+  match->operation->run(*this, call);
 }
 
-void LambdaService::Route(Call& call) {
-  const std::string& method = call.request.method;
-  const std::string operation = call.segments.empty() ? "" : call.segments[0];
-  const size_t depth = call.segments.size();
-  // Operations added after 2015 live under the API version they were introduced with.
-  if (call.api_version == "2017-03-31" && operation == "tags") {
-    if (method == "POST") return TagResource(call);
-    if (method == "DELETE") return UntagResource(call);
-    if (method == "GET") return ListTags(call);
-  }
-  if (depth == 1 && operation == "concurrency") {
-    if (call.api_version == "2017-10-31" && method == "PUT") return PutConcurrency(call);
-    if (call.api_version == "2017-10-31" && method == "DELETE") return DeleteConcurrency(call);
-    if (call.api_version == "2019-09-30" && method == "GET") return GetConcurrency(call);
-  }
-  if (call.api_version == "2019-09-25" && operation == "event-invoke-config") {
-    return HandleEventInvokeConfig(call);
-  }
-  if (call.api_version != kApiVersion) return call.Fail(UnknownOperation());
-  if (operation == "policy") {
-    if (depth == 1 && method == "POST") return AddPermission(call);
-    if (depth == 1 && method == "GET") return GetPolicy(call);
-    if (depth == 2 && method == "DELETE") return RemovePermission(call);
-  }
-  if (depth == 1 && operation == "invocations" && method == "POST") return Invoke(call);
-  if (depth == 0 && method == "GET") return GetFunction(call, false);
-  if (depth == 0 && method == "DELETE") return DeleteFunction(call);
-  if (depth == 1 && operation == "configuration") {
-    if (method == "GET") return GetFunction(call, true);
-    if (method == "PUT") return UpdateFunction(call, false);
-  }
-  if (depth == 1 && operation == "code" && method == "PUT") return UpdateFunction(call, true);
-  if (depth == 1 && operation == "versions") {
-    if (method == "POST") return PublishVersion(call);
-    if (method == "GET") return ListVersions(call);
-  }
-  if (depth == 1 && operation == "aliases") {
-    if (method == "POST") return CreateAlias(call);
-    if (method == "GET") return ListAliases(call);
-  }
-  if (depth == 2 && operation == "aliases") {
-    if (method == "GET") return GetAlias(call);
-    if (method == "PUT") return UpdateAlias(call);
-    if (method == "DELETE") return DeleteAlias(call);
-  }
-  call.Fail(UnknownOperation());
-}
-
-absl::StatusOr<const FunctionRegistry::Entry*> LambdaService::Resolve(const Call& call,
-                                                                      bool route) const {
-  return Resolve(*call.function, call.name, call.qualifier, route);
-}
-
-absl::StatusOr<const FunctionRegistry::Entry*> LambdaService::Resolve(
-    const FunctionRegistry::Function& function, const std::string& name,
-    const std::string& qualifier, bool route) const {
-  if (const FunctionRegistry::Entry* entry = function.Version(qualifier)) return entry;
-  auto alias = function.aliases.find(qualifier);
-  if (alias == function.aliases.end()) {
-    return FunctionNotFound(LambdaFunctionArn(deps_.account, name, qualifier));
-  }
-  std::string_view version = alias->second.function_version;
-  if (route) {
-    // Each additional version takes its share of invocations; the rest go to the primary.
-    double draw = RandomUnit();
-    for (const auto& [extra, weight] : alias->second.additional_version_weights) {
-      if (draw < weight) {
-        version = extra;
-        break;
-      }
-      draw -= weight;
-    }
-  }
-  const FunctionRegistry::Entry* entry = function.Version(version);
-  if (!entry) return FunctionNotFound(LambdaFunctionArn(deps_.account, name, version));
-  return entry;
+absl::StatusOr<const FunctionRegistry::Entry*> LambdaService::Resolve(const Call& call) const {
+  return deps_.invoker->Resolve(*call.function, call.qualifier, /*route=*/false);
 }
 
 void LambdaService::CreateFunction(Call& call) {
-  auto body = ParseBody(call.request.body);
-  if (!body.ok()) return call.Fail(body.status());
-  std::string zip;
-  auto config = ParseCreateFunction(*body, &zip);
-  if (!config.ok()) return call.Fail(config.status());
-  if (deps_.registry->Find(config->name) || unpacking_.contains(config->name)) {
-    return call.Fail(ResourceConflict("Function already exist: " + config->name));
-  }
-  unpacking_.insert(config->name);
-  StoreCode(std::move(zip), [this, call = std::move(call), config = *std::move(config),
-                             publish = IsTrue(*body, "Publish")](auto code) mutable {
-    unpacking_.erase(config.name);
-    if (!code.ok()) return call.Fail(code.status());
-    config.code_id = code->id;
-    config.code_sha256 = code->sha256;
-    config.code_size = code->size;
-    config.last_modified_millis = deps_.clock->NowMillis();
-    config.revision_id = NewUuid();
-    const std::string name = config.name;
-    if (auto status = deps_.registry->PutLatest(std::move(config)); !status.ok()) {
-      CollectCode(code->id);
-      return call.Fail(status);
+  DecodeUpload(std::move(call), /*create=*/true, {}, [this](Call& call, auto upload) {
+    if (!upload.ok()) return call.Fail(upload.status());
+    FunctionConfig& config = upload->config;
+    if (deps_.registry->Find(config.name) || unpacking_.contains(config.name)) {
+      return call.Fail(ResourceConflict("Function already exist: " + config.name));
     }
-    ReplyWithLatest(call, name, publish, 201);
+    unpacking_.insert(config.name);
+    StoreCode(std::move(upload->zip), [this, call = std::move(call), config = std::move(config),
+                                       publish = upload->publish](auto code) mutable {
+      unpacking_.erase(config.name);
+      if (!code.ok()) return call.Fail(code.status());
+      config.code_id = code->id;
+      config.code_sha256 = code->sha256;
+      config.code_size = code->size;
+      config.last_modified_millis = deps_.clock->NowMillis();
+      config.revision_id = NewUuid();
+      const std::string name = config.name;
+      if (auto status = deps_.registry->PutLatest(std::move(config)); !status.ok()) {
+        CollectCode(code->id);
+        return call.Fail(status);
+      }
+      ReplyWithLatest(call, name, publish, 201);
+    });
   });
 }
 
@@ -257,7 +250,7 @@ void LambdaService::ListFunctions(Call& call) {
 }
 
 void LambdaService::GetFunction(Call& call, bool configuration_only) {
-  auto entry = Resolve(call, /*route=*/false);
+  auto entry = Resolve(call);
   if (!entry.ok()) return call.Fail(entry.status());
   const FunctionConfig& config = *(*entry)->config;
   json::object configuration;
@@ -289,9 +282,7 @@ void LambdaService::DeleteFunction(Call& call) {
       code_ids.push_back(version.config->code_id);
     }
     if (auto status = deps_.registry->Remove(name); !status.ok()) return call.Fail(status);
-    limiter_.SetReservation(name, std::nullopt);
-    deps_.pool->Retire(name);
-    async_.DropFunction(name);
+    deps_.invoker->FunctionDeleted(name);
     for (const std::string& code_id : code_ids) CollectCode(code_id);
     return call.ReplyEmpty(204);
   }
@@ -324,6 +315,7 @@ void LambdaService::DeleteFunction(Call& call) {
 }
 
 void LambdaService::UpdateFunction(Call& call, bool code) {
+  if (code) return UpdateFunctionCode(call);
   auto body = ParseBody(call.request.body);
   if (!body.ok()) return call.Fail(body.status());
   const FunctionConfig& current = *call.function->latest.config;
@@ -332,46 +324,63 @@ void LambdaService::UpdateFunction(Call& call, bool code) {
     return call.Fail(RevisionMismatch());
   }
   FunctionConfig updated = current;
-  if (!code) {
-    if (auto status = ApplyConfigurationUpdate(*body, updated); !status.ok()) {
-      return call.Fail(status);
-    }
-    return CommitUpdate(call, current, std::move(updated), /*publish=*/false);
+  if (auto status = ApplyConfigurationUpdate(*body, updated); !status.ok()) {
+    return call.Fail(status);
   }
-  if (unpacking_.contains(current.name)) {
-    return call.Fail(ResourceConflict(
+  CommitUpdate(call, current, std::move(updated), /*publish=*/false);
+}
+
+void LambdaService::UpdateFunctionCode(Call& call) {
+  auto update_in_progress = [this](const std::string& name) {
+    return ResourceConflict(
         "The operation cannot be performed at this time. An update is in progress for "
         "resource: " +
-        LambdaFunctionArn(deps_.account, current.name)));
-  }
-  auto zip = ParseCodeUpdate(*body, updated);
-  if (!zip.ok()) return call.Fail(zip.status());
-  if (IsTrue(*body, "DryRun")) {
-    json::object out;
-    WriteFunctionConfiguration(current, deps_.account, out);
-    return call.Reply(200, out);
-  }
-  unpacking_.insert(current.name);
-  StoreCode(*std::move(zip), [this, call = std::move(call), name = current.name,
-                              architectures = updated.architectures,
-                              publish = IsTrue(*body, "Publish")](auto stored) mutable {
-    unpacking_.erase(name);
-    if (!stored.ok()) return call.Fail(stored.status());
-    // The function may have been deleted or changed (tags, configuration) during the unpack: the
-    // new code applies to what it is now.
-    const FunctionRegistry::Function* function = deps_.registry->Find(name);
-    if (!function) {
-      CollectCode(stored->id);
-      return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, name)));
-    }
-    const FunctionConfig& now = *function->latest.config;
-    FunctionConfig rebased = now;
-    rebased.architectures = std::move(architectures);
-    rebased.code_id = stored->id;
-    rebased.code_sha256 = stored->sha256;
-    rebased.code_size = stored->size;
-    CommitUpdate(call, now, std::move(rebased), publish);
-  });
+        LambdaFunctionArn(deps_.account, name));
+  };
+  if (unpacking_.contains(call.name)) return call.Fail(update_in_progress(call.name));
+  FunctionConfig base = *call.function->latest.config;
+  DecodeUpload(std::move(call), /*create=*/false, std::move(base),
+               [this, update_in_progress](Call& call, auto upload) {
+                 if (!upload.ok()) return call.Fail(upload.status());
+                 // The function may have changed or gone while the request was decoded.
+                 call.function = deps_.registry->Find(call.name);
+                 if (!call.function) {
+                   return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, call.name)));
+                 }
+                 const FunctionConfig& current = *call.function->latest.config;
+                 if (!upload->revision_id.empty() && upload->revision_id != current.revision_id) {
+                   return call.Fail(RevisionMismatch());
+                 }
+                 if (unpacking_.contains(current.name))
+                   return call.Fail(update_in_progress(current.name));
+                 if (upload->dry_run) {
+                   json::object out;
+                   WriteFunctionConfiguration(current, deps_.account, out);
+                   return call.Reply(200, out);
+                 }
+                 unpacking_.insert(current.name);
+                 StoreCode(
+                     std::move(upload->zip), [this, call = std::move(call), name = current.name,
+                                              architectures = upload->config.architectures,
+                                              publish = upload->publish](auto stored) mutable {
+                       unpacking_.erase(name);
+                       if (!stored.ok()) return call.Fail(stored.status());
+                       // The function may have been deleted or changed (tags, configuration) during
+                       // the unpack: the new code applies to what it is now.
+                       const FunctionRegistry::Function* function = deps_.registry->Find(name);
+                       if (!function) {
+                         CollectCode(stored->id);
+                         return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, name)));
+                       }
+                       const FunctionConfig& now = *function->latest.config;
+                       FunctionConfig rebased = now;
+                       rebased.architectures = std::move(architectures);
+                       rebased.code_id = stored->id;
+                       rebased.code_sha256 = stored->sha256;
+                       rebased.code_size = stored->size;
+                       CommitUpdate(call, now, std::move(rebased), publish);
+                     });
+               });
 }
 
 void LambdaService::CommitUpdate(Call& call, const FunctionConfig& current, FunctionConfig updated,
@@ -416,6 +425,19 @@ void LambdaService::CollectCode(const std::string& code_id) {
   if (!deps_.registry->UsesCode(code_id)) deps_.code_store->Remove(code_id);
 }
 
+void LambdaService::DecodeUpload(Call call, bool create, FunctionConfig base,
+                                 std::function<void(Call&, absl::StatusOr<CodeUpload>)> next) {
+  upload_decoder_.Post([this, call = std::move(call), create, base = std::move(base),
+                        next = std::move(next)]() mutable {
+    absl::StatusOr<CodeUpload> upload =
+        DecodeCodeUpload(call.request.body, create, std::move(base));
+    call.request.body = std::string();  // the decoded zip is all that is needed now
+    boost::asio::post(*deps_.io,
+                      [call = std::move(call), upload = std::move(upload),
+                       next = std::move(next)]() mutable { next(call, std::move(upload)); });
+  });
+}
+
 void LambdaService::StoreCode(std::string zip,
                               std::function<void(absl::StatusOr<CodeStore::StoredCode>)> done) {
   code_worker_.Post([this, zip = std::move(zip), done = std::move(done)]() mutable {
@@ -427,6 +449,28 @@ void LambdaService::StoreCode(std::string zip,
       done(deps_.code_store->Install(*staged));
     });
   });
+}
+
+void LambdaService::ServeCode(Call& call) {
+  // /_serval/code/<64 hex>.zip: the deployment package GetFunction's Code.Location points at.
+  const std::string& file = call.Label("File");
+  const bool well_formed =
+      file.size() == 68 && file.ends_with(".zip") &&
+      std::all_of(file.begin(), file.end() - 4, [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
+      });
+  const std::filesystem::path zip =
+      well_formed ? deps_.code_store->ZipPath(file.substr(0, 64)) : std::filesystem::path();
+  std::error_code ec;
+  if (!well_formed || !std::filesystem::is_regular_file(zip, ec)) {
+    return call.Fail(
+        AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException", "No such code package"));
+  }
+  // Streamed from disk: a 50 MB package is never held in memory.
+  http::Response response{.status = 200, .body_file = zip.string()};
+  response.SetHeader("Content-Type", "application/zip");
+  protocol::SetRequestId(kProtocol, call.request_id, response);
+  call.respond(std::move(response));
 }
 
 }  // namespace serval::lambda

@@ -3,18 +3,20 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "common/arn.h"
 #include "common/clock.h"
 #include "common/worker.h"
-#include "http/message.h"
+#include "invoker/invoker.h"
+#include "protocol/rest_router.h"
 #include "sandbox/pool.h"
-#include "services/lambda/async_invoker.h"
 #include "services/lambda/code_store.h"
-#include "services/lambda/concurrency_limiter.h"
 #include "services/lambda/function_registry.h"
+#include "services/lambda/function_request.h"
+#include "services/platform.h"
+#include "services/service.h"
 
 namespace boost::json {
 class object;
@@ -27,9 +29,11 @@ class io_context;
 namespace serval::lambda {
 
 // The Lambda front end: the REST API (control plane, versions and aliases, Invoke) as the AWS
-// CLI, boto3 and the JS SDK v3 send it. Runs only on the io thread, apart from the code
-// worker, which unpacks uploaded zips and hands the result back to the io thread.
-class LambdaService {
+// CLI, boto3 and the JS SDK v3 send it, and the code downloads GetFunction's Code.Location
+// points at. Invocations go to the invoker. Runs only on the io thread, apart from two workers
+// that hand their results back to it: the upload decoder (a code upload's JSON and base64) and
+// the code worker (unpacking zips).
+class LambdaService : public services::Service {
  public:
   struct Dependencies {
     AccountContext account;
@@ -40,52 +44,44 @@ class LambdaService {
     // The URL GetFunction reports as Code.Location for a path on Serval (presigned unless
     // signatures are off).
     std::function<std::string(const std::string& path)> code_location;
-    int account_concurrency = 1000;  // concurrent executions across all functions
     boost::asio::io_context* io = nullptr;
-    storage::DurableQueue* queue = nullptr;  // async invocations
-    AsyncQueueLimits async_limits;
-    storage::LogStore* logs = nullptr;
+    invoker::Invoker* invoker = nullptr;
   };
 
-  // Recovers the async invocations queued before the last stop and starts delivering them.
-  void Start() { async_.Recover(); }
-  // Stops delivering async invocations (they stay queued for the next start).
-  void StopAsync() { async_.Shutdown(); }
-  // The (simulated) clock moved: retries that became due run now.
-  void OnClockAdvanced() { async_.PumpSoon(); }
-  // Asynchronous invocations accepted and not yet delivered or dropped.
-  size_t async_queued() const { return async_.queued(); }
-  // Queues an asynchronous invocation for an event source (schedules, later S3 and SNS), as an
-  // Invoke with InvocationType Event would. `function_arn` may carry a qualifier. Events for
-  // functions that do not exist are recorded as dropped when they come up for delivery, events
-  // over the queue's limits at once.
-  void InvokeAsync(const std::string& function_arn, std::string payload);
-
+  static absl::StatusOr<std::unique_ptr<services::Service>> Create(
+      const services::Platform& platform);
   explicit LambdaService(Dependencies dependencies);
 
-  // True for request paths this service owns (/2015-03-31/functions...).
-  static bool Owns(const http::Request& request);
-  void Handle(http::Request&& request, http::Responder respond);
+  const services::ServiceInfo& info() const override;
+  void Handle(protocol::RequestContext context, http::Responder respond) override;
 
  private:
-  // What one request is about: the path below /functions/{name}, the function (if it exists)
-  // and the qualifier named in the path or the Qualifier parameter.
+  static constexpr protocol::Protocol kProtocol = protocol::Protocol::kRestJson1;
+
+  // What one request is about: its labels from the URI, and for operations on a function, the
+  // function (which exists) and the qualifier named in the path or the Qualifier parameter.
   struct Call {
     http::Request request;
     http::Responder respond;
     std::string request_id;
-    std::string api_version;            // first path segment, e.g. "2015-03-31"
-    std::vector<std::string> segments;  // below /API-VERSION/functions/{name}
+    absl::flat_hash_map<std::string, std::string> labels;
     std::string name;
     std::string qualifier;
     const FunctionRegistry::Function* function = nullptr;
 
+    // The URI label `label` ("Name" of /aliases/{Name}); empty when the route has none.
+    const std::string& Label(const std::string& label) const;
     void Fail(const absl::Status& status);
     void Reply(int status, const boost::json::object& body);
     void ReplyEmpty(int status);
   };
-
-  void Route(Call& call);
+  // One row of the operation table: the handler, and whether the route names a function
+  // ({FunctionName} or a tag ARN) that must exist before it runs.
+  struct Operation {
+    void (*run)(LambdaService& service, Call& call);
+    bool on_function = true;
+  };
+  static const protocol::RestRouter<Operation>& Operations();
   // lambda_service.cc: functions
   void CreateFunction(Call& call);
   void ListFunctions(Call& call);
@@ -117,23 +113,14 @@ class LambdaService {
   absl::Status UpdateMetadata(const Call& call, const std::function<void(FunctionConfig&)>& change);
   // lambda_event_config.cc: /2019-09-25/functions/{name}/event-invoke-config[/list]
   void HandleEventInvokeConfig(Call& call);
+  void ListEventInvokeConfigs(Call& call);
   // lambda_invoke.cc
   void Invoke(Call& call);
+  // GET /_serval/code/<sha256>.zip: a deployment package, streamed from disk.
+  void ServeCode(Call& call);
 
-  // The version a qualifier names: $LATEST, a number, or an alias (whose primary version is
-  // used; `route` picks by the alias's weights instead, as invocations do).
-  absl::StatusOr<const FunctionRegistry::Entry*> Resolve(const Call& call, bool route) const;
-  absl::StatusOr<const FunctionRegistry::Entry*> Resolve(const FunctionRegistry::Function& function,
-                                                         const std::string& name,
-                                                         const std::string& qualifier,
-                                                         bool route) const;
-  // The AsyncInvoker's hooks (lambda_invoke.cc).
-  AsyncInvoker::StartResult StartAsync(
-      const AsyncEvent& event, const AsyncInvoker::PayloadReader& payload,
-      std::function<void(sandbox::InvocationOutcome, std::string)> done);
-  std::optional<EventInvokeConfig> EventInvokeConfigFor(const AsyncEvent& event) const;
-  // Gives a slot back and lets queued async events use it.
-  void ReleaseSlot(const ConcurrencyLimiter::Slot& slot);
+  // The version the call's qualifier names (see Invoker::Resolve).
+  absl::StatusOr<const FunctionRegistry::Entry*> Resolve(const Call& call) const;
   // Publishes $LATEST unless it is unchanged since the last published version.
   absl::StatusOr<const FunctionRegistry::Entry*> PublishLatest(const std::string& name,
                                                                const std::string& description);
@@ -145,16 +132,22 @@ class LambdaService {
   // Publishes $LATEST of a function just stored (if asked) and answers with what was stored.
   void ReplyWithLatest(Call& call, const std::string& name, bool publish, int success_status);
   void CollectCode(const std::string& code_id);
+  void UpdateFunctionCode(Call& call);
+  // Decodes a code upload's body on the upload decoder (JSON and base64 of up to 70 MB) and
+  // continues with `next` on the io thread.
+  void DecodeUpload(Call call, bool create, FunctionConfig base,
+                    std::function<void(Call&, absl::StatusOr<CodeUpload>)> next);
   // Unpacks `zip` on the code worker, installs it on the io thread and calls `done` there.
   void StoreCode(std::string zip, std::function<void(absl::StatusOr<CodeStore::StoredCode>)> done);
 
   Dependencies deps_;
-  ConcurrencyLimiter limiter_;
-  AsyncInvoker async_;
   // Functions whose CreateFunction or UpdateFunctionCode waits for its zip to be unpacked: another
   // create or code update of the same name is a conflict until it is answered.
   absl::flat_hash_set<std::string> unpacking_;
-  Worker code_worker_;  // last: joined before the members its jobs use are destroyed
+  // Last: joined before the members their jobs use are destroyed. Decoding has a thread of its
+  // own so that a small upload is not decoded behind a large package's unpack.
+  Worker upload_decoder_;
+  Worker code_worker_;
 };
 
 }  // namespace serval::lambda

@@ -6,6 +6,7 @@
 
 #include "common/ids.h"
 #include "common/json_fields.h"
+#include "protocol/validation.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/function_request.h"
 #include "services/lambda/lambda_service.h"
@@ -117,9 +118,7 @@ void LambdaService::CreateAlias(Call& call) {
   if (auto status = ValidateAliasName(alias.name); !status.ok()) return call.Fail(status);
   if (auto status = ApplyAliasFields(*body, alias); !status.ok()) return call.Fail(status);
   if (alias.function_version.empty()) {
-    return call.Fail(ValidationError(
-        "1 validation error detected: Value null at 'functionVersion' failed to satisfy "
-        "constraint: Member must not be null"));
+    return call.Fail(protocol::MissingMember("functionVersion"));
   }
   if (call.function->aliases.count(alias.name)) {
     return call.Fail(ResourceConflict("Alias already exists: " +
@@ -143,9 +142,10 @@ void LambdaService::StoreAlias(Call& call, AliasConfig alias, int success_status
 }
 
 void LambdaService::GetAlias(Call& call) {
-  auto alias = call.function->aliases.find(call.segments[1]);
+  auto alias = call.function->aliases.find(call.Label("Name"));
   if (alias == call.function->aliases.end()) {
-    return call.Fail(AliasNotFound(LambdaFunctionArn(deps_.account, call.name, call.segments[1])));
+    return call.Fail(
+        AliasNotFound(LambdaFunctionArn(deps_.account, call.name, call.Label("Name"))));
   }
   json::object out;
   WriteAliasConfiguration(alias->second, call.name, deps_.account, out);
@@ -179,9 +179,10 @@ void LambdaService::ListAliases(Call& call) {
 }
 
 void LambdaService::UpdateAlias(Call& call) {
-  auto existing = call.function->aliases.find(call.segments[1]);
+  auto existing = call.function->aliases.find(call.Label("Name"));
   if (existing == call.function->aliases.end()) {
-    return call.Fail(AliasNotFound(LambdaFunctionArn(deps_.account, call.name, call.segments[1])));
+    return call.Fail(
+        AliasNotFound(LambdaFunctionArn(deps_.account, call.name, call.Label("Name"))));
   }
   auto body = ParseBody(call.request.body);
   if (!body.ok()) return call.Fail(body.status());
@@ -195,10 +196,11 @@ void LambdaService::UpdateAlias(Call& call) {
 }
 
 void LambdaService::DeleteAlias(Call& call) {
-  if (!call.function->aliases.count(call.segments[1])) {
-    return call.Fail(AliasNotFound(LambdaFunctionArn(deps_.account, call.name, call.segments[1])));
+  if (!call.function->aliases.count(call.Label("Name"))) {
+    return call.Fail(
+        AliasNotFound(LambdaFunctionArn(deps_.account, call.name, call.Label("Name"))));
   }
-  if (auto status = deps_.registry->RemoveAlias(call.name, call.segments[1]); !status.ok()) {
+  if (auto status = deps_.registry->RemoveAlias(call.name, call.Label("Name")); !status.ok()) {
     return call.Fail(status);
   }
   call.ReplyEmpty(204);

@@ -1,6 +1,6 @@
-#include "services/lambda/concurrency_limiter.h"
+#include "invoker/concurrency_limiter.h"
 
-namespace serval::lambda {
+namespace serval::invoker {
 
 void ConcurrencyLimiter::SetReservation(const std::string& function, std::optional<int> reserved) {
   if (auto old = reservations_.find(function); old != reservations_.end()) {
@@ -44,4 +44,4 @@ void ConcurrencyLimiter::Release(const Slot& slot) {
     running_reserved_.erase(running);
 }
 
-}  // namespace serval::lambda
+}  // namespace serval::invoker

@@ -1,10 +1,10 @@
-#include "services/lambda/concurrency_limiter.h"
+#include "invoker/concurrency_limiter.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-namespace serval::lambda {
+namespace serval::invoker {
 namespace {
 
 TEST(ConcurrencyLimiter, AccountLimitIsSharedByUnreservedFunctions) {
@@ -63,4 +63,4 @@ TEST(ConcurrencyLimiter, SlotsTakenBeforeAReservationChangeReleaseCleanly) {
 }
 
 }  // namespace
-}  // namespace serval::lambda
+}  // namespace serval::invoker

@@ -1,4 +1,6 @@
-#include "services/lambda/async_invoker.h"
+#include "invoker/async_invoker.h"
+
+#include <fmt/format.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -13,7 +15,7 @@
 #include "common/time_format.h"
 #include "services/lambda/errors.h"
 
-namespace serval::lambda {
+namespace serval::invoker {
 namespace {
 
 namespace asio = boost::asio;
@@ -84,11 +86,12 @@ std::string DestinationRecord(const AsyncEvent& event, std::string_view payload,
       {"version", "1.0"},
       {"timestamp", FormatIso8601Millis(now_millis)},
       {"requestContext",
-       json::object{{"requestId", event.request_id},
-                    {"functionArn",
-                     function_arn + ":" + (event.qualifier.empty() ? kLatest : event.qualifier)},
-                    {"condition", condition},
-                    {"approximateInvokeCount", event.attempts + (condition == "Success")}}},
+       json::object{
+           {"requestId", event.request_id},
+           {"functionArn",
+            function_arn + ":" + (event.qualifier.empty() ? lambda::kLatest : event.qualifier)},
+           {"condition", condition},
+           {"approximateInvokeCount", event.attempts + (condition == "Success")}}},
       {"requestPayload", Embedded(payload)},
       {"responseContext", std::move(response_context)},
       {"responsePayload", Embedded(outcome.body)}};
@@ -127,11 +130,11 @@ class AsyncInvoker::Impl {
   absl::Status Enqueue(AsyncEvent event, std::string payload,
                        std::function<void(absl::Status)> accepted) {
     if (queued_total_ >= limits_.total) {
-      return TooManyRequests("ConcurrentInvocationLimitExceeded");
+      return lambda::TooManyRequests("ConcurrentInvocationLimitExceeded");
     }
     if (auto counted = queued_by_function_.find(event.function);
         counted != queued_by_function_.end() && counted->second >= limits_.per_function) {
-      return TooManyRequests("FunctionInvocationRateLimitExceeded");
+      return lambda::TooManyRequests("FunctionInvocationRateLimitExceeded");
     }
     Count(event.function);
     std::string metadata = EncodeAsyncEvent(event);  // before the callback takes `event`
@@ -151,10 +154,12 @@ class AsyncInvoker::Impl {
     return absl::OkStatus();
   }
 
-  void EnqueueOrRecord(AsyncEvent event, std::string payload) {
-    auto record_if_refused = [this, event](const absl::Status& status) {
-      if (!status.ok())
-        Record(event.function, {DroppedLine(event, "NotQueued", "", status.ToString())});
+  void EnqueueOrRecord(AsyncEvent event, std::string payload,
+                       std::function<void(const absl::Status&)> on_refused) {
+    auto record_if_refused = [this, event, on_refused](const absl::Status& status) {
+      if (status.ok()) return;
+      Record(event.function, {DroppedLine(event, "NotQueued", "", status.ToString())});
+      if (on_refused) on_refused(status);
     };
     record_if_refused(Enqueue(event, std::move(payload), record_if_refused));
   }
@@ -239,9 +244,9 @@ class AsyncInvoker::Impl {
     auto found = events_.find(id);
     if (found == events_.end()) return true;
     AsyncEvent& event = found->second;
-    const std::optional<EventInvokeConfig> config = config_of_(event);
+    const std::optional<lambda::EventInvokeConfig> config = config_of_(event);
     if (!config) {
-      Drop(event, "FunctionNotFound", EventInvokeConfig{}, "", {});
+      Drop(event, "FunctionNotFound", lambda::EventInvokeConfig{}, "", {});
       return true;
     }
     // An event that waited (throttled) past its maximum age is not run at all.
@@ -274,8 +279,9 @@ class AsyncInvoker::Impl {
 
   void OnOutcome(uint64_t id, sandbox::InvocationOutcome outcome, std::string version) {
     auto config_entry = in_flight_configs_.find(id);
-    const EventInvokeConfig config =
-        config_entry == in_flight_configs_.end() ? EventInvokeConfig{} : config_entry->second;
+    const lambda::EventInvokeConfig config = config_entry == in_flight_configs_.end()
+                                                 ? lambda::EventInvokeConfig{}
+                                                 : config_entry->second;
     if (config_entry != in_flight_configs_.end()) in_flight_configs_.erase(config_entry);
     auto found = events_.find(id);
     if (shut_down_ || found == events_.end()) return;
@@ -306,8 +312,9 @@ class AsyncInvoker::Impl {
     PumpSoon();
   }
 
-  void Drop(const AsyncEvent& event, const std::string& reason, const EventInvokeConfig& config,
-            const std::string& version, const sandbox::InvocationOutcome& outcome) {
+  void Drop(const AsyncEvent& event, const std::string& reason,
+            const lambda::EventInvokeConfig& config, const std::string& version,
+            const sandbox::InvocationOutcome& outcome) {
     if (!config.on_failure_destination.empty()) {
       SendToDestination(config.on_failure_destination, event, reason, version, outcome);
     }
@@ -319,7 +326,14 @@ class AsyncInvoker::Impl {
   // Appends `lines` to the function's serval/async-dropped stream.
   void Record(const std::string& function, const std::vector<std::string>& lines) {
     auto writer = logs_->OpenStream("/aws/lambda/" + function, kDroppedStream);
-    if (!writer.ok()) return;
+    if (!writer.ok()) {
+      // The record itself is lost: keep the operator from losing it too.
+      for (const std::string& line : lines) {
+        fmt::print(stderr, "serval: dropped async event of {} not recorded ({}): {}\n", function,
+                   writer.status().ToString(), line);
+      }
+      return;
+    }
     const int64_t now = clock_->NowMillis();
     for (const std::string& line : lines) (*writer)->Append(now, line);
   }
@@ -344,10 +358,11 @@ class AsyncInvoker::Impl {
     // The event is still queued here (Finish comes after); an unreadable payload is recorded
     // as an empty one, the reason says why.
     const absl::StatusOr<std::string> payload = queue_->ReadPayload(event.id);
-    EnqueueOrRecord(
-        std::move(delivery),
-        DestinationRecord(event, payload.ok() ? *payload : "", arn_of_(event.function), condition,
-                          version.empty() ? kLatest : version, outcome, clock_->NowMillis()));
+    EnqueueOrRecord(std::move(delivery),
+                    DestinationRecord(event, payload.ok() ? *payload : "", arn_of_(event.function),
+                                      condition, version.empty() ? lambda::kLatest : version,
+                                      outcome, clock_->NowMillis()),
+                    nullptr);
   }
 
   void Finish(uint64_t id) {
@@ -380,7 +395,7 @@ class AsyncInvoker::Impl {
   std::map<uint64_t, AsyncEvent> events_;              // every queued event by id
   std::map<std::string, std::deque<uint64_t>> ready_;  // runnable now, per function, FIFO
   std::multimap<int64_t, uint64_t> delayed_;           // due time -> id
-  std::map<uint64_t, EventInvokeConfig> in_flight_configs_;
+  std::map<uint64_t, lambda::EventInvokeConfig> in_flight_configs_;
   // Events counted against the limits: queued, or being appended.
   std::map<std::string, size_t> queued_by_function_;
   size_t queued_total_ = 0;
@@ -403,8 +418,9 @@ absl::Status AsyncInvoker::Enqueue(AsyncEvent event, std::string payload,
   return impl_->Enqueue(std::move(event), std::move(payload), std::move(accepted));
 }
 
-void AsyncInvoker::EnqueueOrRecord(AsyncEvent event, std::string payload) {
-  impl_->EnqueueOrRecord(std::move(event), std::move(payload));
+void AsyncInvoker::EnqueueOrRecord(AsyncEvent event, std::string payload,
+                                   std::function<void(const absl::Status&)> on_refused) {
+  impl_->EnqueueOrRecord(std::move(event), std::move(payload), std::move(on_refused));
 }
 
 void AsyncInvoker::DropFunction(const std::string& function) { impl_->DropFunction(function); }
@@ -415,4 +431,4 @@ void AsyncInvoker::Shutdown() { impl_->Shutdown(); }
 
 size_t AsyncInvoker::queued() const { return impl_->queued(); }
 
-}  // namespace serval::lambda
+}  // namespace serval::invoker

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace serval::lambda {
+namespace serval::invoker {
 
 // Counts running invocations against the account's concurrency limit and functions' reserved
 // concurrency, as Lambda does: a function with a reservation of R runs at most R at once (0
@@ -40,4 +40,4 @@ class ConcurrencyLimiter {
   std::map<std::string, int, std::less<>> running_reserved_;  // per function with a reservation
 };
 
-}  // namespace serval::lambda
+}  // namespace serval::invoker

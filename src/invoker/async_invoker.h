@@ -19,7 +19,7 @@ namespace boost::asio {
 class io_context;
 }  // namespace boost::asio
 
-namespace serval::lambda {
+namespace serval::invoker {
 
 // One asynchronous invocation as it waits in the queue: its metadata, serialized as the queue
 // record's metadata. The payload is not here: it stays on disk in the queue until an attempt
@@ -67,7 +67,7 @@ class AsyncInvoker {
       std::function<void(sandbox::InvocationOutcome, std::string executed_version)> done)>;
   // The EventInvokeConfig that applies to the event's function and qualifier (defaults if none
   // was put); nullopt when the function no longer exists.
-  using ConfigOf = std::function<std::optional<EventInvokeConfig>(const AsyncEvent& event)>;
+  using ConfigOf = std::function<std::optional<lambda::EventInvokeConfig>(const AsyncEvent& event)>;
   // The unqualified ARN of a function, for destination records.
   using ArnOf = std::function<std::string(const std::string& function)>;
 
@@ -83,8 +83,10 @@ class AsyncInvoker {
   absl::Status Enqueue(AsyncEvent event, std::string payload,
                        std::function<void(absl::Status)> accepted);
   // Enqueue for callers that have nobody to answer (event sources, destinations): an event that
-  // cannot be queued is recorded as dropped instead.
-  void EnqueueOrRecord(AsyncEvent event, std::string payload);
+  // cannot be queued is recorded as dropped instead (reason NotQueued), and `on_refused`, when
+  // set, is told why.
+  void EnqueueOrRecord(AsyncEvent event, std::string payload,
+                       std::function<void(const absl::Status&)> on_refused = nullptr);
   // The function was deleted: drops its waiting events now (recorded as dropped, reason
   // FunctionDeleted), including those whose attempt is running.
   void DropFunction(const std::string& function);
@@ -115,4 +117,4 @@ std::string DestinationRecord(const AsyncEvent& event, std::string_view payload,
 std::string EncodeAsyncEvent(const AsyncEvent& event);
 absl::StatusOr<AsyncEvent> DecodeAsyncEvent(std::string_view metadata);
 
-}  // namespace serval::lambda
+}  // namespace serval::invoker

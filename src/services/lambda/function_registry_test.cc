@@ -1,0 +1,119 @@
+#include "services/lambda/function_registry.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/ids.h"
+#include "storage/memory_metadata_store.h"
+#include "storage/sqlite_db.h"
+#include "storage/sqlite_metadata_store.h"
+
+namespace serval::lambda {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<FunctionRegistry> OpenRegistry(storage::MetadataStore* store) {
+  auto registry = FunctionRegistry::Open(
+      store, [](const FunctionConfig&) { return std::shared_ptr<const sandbox::FunctionSpec>(); });
+  EXPECT_TRUE(registry.ok()) << registry.status();
+  return registry.ok() ? std::move(*registry) : nullptr;
+}
+
+FunctionConfig Config(const std::string& name, const std::string& revision) {
+  FunctionConfig config;
+  config.name = name;
+  config.runtime = "python3.12";
+  config.handler = "app.handler";
+  config.code_id = "c0de";
+  config.revision_id = revision;
+  return config;
+}
+
+TEST(FunctionRegistry, WritesThroughSoAReopenSeesEveryChange) {
+  storage::MemoryMetadataStore store;
+  {
+    auto registry = OpenRegistry(&store);
+    ASSERT_TRUE(registry->PutLatest(Config("f", "r1")).ok());
+    ASSERT_TRUE(registry->PutLatest(Config("g", "r1")).ok());
+    ASSERT_EQ(*registry->Publish("f", "first"), 1);
+    FunctionConfig updated = *registry->Find("f")->latest.config;
+    updated.revision_id = "r2";
+    ASSERT_TRUE(registry->PutLatest(updated).ok());
+    ASSERT_EQ(*registry->Publish("f", ""), 2);
+    ASSERT_TRUE(registry->PutAlias("f", AliasConfig{.name = "live", .function_version = "2"}).ok());
+    ASSERT_TRUE(registry->PutAlias("f", AliasConfig{.name = "old", .function_version = "1"}).ok());
+    ASSERT_TRUE(registry->RemoveAlias("f", "old").ok());
+    ASSERT_TRUE(registry->RemoveVersion("f", 1).ok());
+  }
+  auto registry = OpenRegistry(&store);
+  ASSERT_EQ(registry->size(), 2u);
+  const FunctionRegistry::Function* f = registry->Find("f");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->latest.config->revision_id, "r2");
+  EXPECT_EQ(f->latest.config->last_published_version, 2);
+  ASSERT_EQ(f->versions.size(), 1u);
+  EXPECT_EQ(f->versions.at(2).config->version, "2");
+  ASSERT_EQ(f->aliases.size(), 1u);
+  EXPECT_EQ(f->aliases.at("live").function_version, "2");
+
+  ASSERT_TRUE(registry->Remove("f").ok());
+  EXPECT_EQ(OpenRegistry(&store)->Find("f"), nullptr);
+  EXPECT_TRUE(store.Scan("lambda.versions", {})->empty());
+  EXPECT_TRUE(store.Scan("lambda.aliases", {})->empty());
+}
+
+// A data dir written before the metadata store: its tables are migrated, and the keys the
+// migration writes are the keys the registry reads.
+TEST(FunctionRegistry, LoadsADatabaseOfSchemaVersion0) {
+  const fs::path dir = fs::temp_directory_path() / ("serval-registry-test-" + RandomHex(8));
+  fs::create_directories(dir);
+  FunctionConfig latest = Config("f", "r3");
+  latest.last_published_version = 3;
+  FunctionConfig version = Config("f", "r3");
+  version.version = "3";
+  {
+    auto db = storage::SqliteDb::Open((dir / "serval.db").string());
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)
+                    ->ExecScript("CREATE TABLE lambda_functions (name TEXT PRIMARY KEY,"
+                                 "  config TEXT NOT NULL);"
+                                 "CREATE TABLE lambda_versions (name TEXT NOT NULL,"
+                                 "  version INTEGER NOT NULL, config TEXT NOT NULL,"
+                                 "  PRIMARY KEY (name, version));"
+                                 "CREATE TABLE lambda_aliases (name TEXT NOT NULL,"
+                                 "  alias TEXT NOT NULL, config TEXT NOT NULL,"
+                                 "  PRIMARY KEY (name, alias));")
+                    .ok());
+    ASSERT_TRUE(
+        (*db)
+            ->Run("INSERT INTO lambda_functions VALUES (?1, ?2)", {"f", ToStorageJson(latest)})
+            .ok());
+    ASSERT_TRUE(
+        (*db)
+            ->Run("INSERT INTO lambda_versions VALUES (?1, 3, ?2)", {"f", ToStorageJson(version)})
+            .ok());
+    ASSERT_TRUE(
+        (*db)
+            ->Run("INSERT INTO lambda_aliases VALUES (?1, ?2, ?3)",
+                  {"f", "live", AliasToStorageJson({.name = "live", .function_version = "3"})})
+            .ok());
+  }
+  auto store = storage::SqliteMetadataStore::Open(dir / "serval.db");
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto registry = OpenRegistry(store->get());
+  const FunctionRegistry::Function* f = registry->Find("f");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->latest.config->last_published_version, 3);
+  ASSERT_EQ(f->versions.count(3), 1u);
+  EXPECT_EQ(f->aliases.at("live").function_version, "3");
+  // Removing the function removes its migrated version and alias records too.
+  ASSERT_TRUE(registry->Remove("f").ok());
+  EXPECT_TRUE((*store)->Scan("lambda.versions", {})->empty());
+  EXPECT_TRUE((*store)->Scan("lambda.aliases", {})->empty());
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace serval::lambda

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "common/arn.h"
+#include "common/clock.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace serval {
+namespace storage {
+class MetadataStore;
+class LogStore;
+}  // namespace storage
+namespace sandbox {
+class EnvironmentPool;
+}  // namespace sandbox
+namespace invoker {
+class Invoker;
+}  // namespace invoker
+namespace lambda {
+class FunctionRegistry;
+class CodeStore;
+}  // namespace lambda
+}  // namespace serval
+
+namespace serval::services {
+
+// What Serval's composition root (server/serve.cc) hands every front end it creates: the shared
+// state and machinery a service may use. Everything outlives the services. Thread-compatible.
+struct Platform {
+  AccountContext account;
+  const Clock* clock = nullptr;  // decides behaviour (retries, schedules); simulated in tests
+  boost::asio::io_context* io = nullptr;  // the io thread every service runs on
+  storage::MetadataStore* metadata = nullptr;  // records (write-through, loaded at start)
+  storage::LogStore* logs = nullptr;
+  invoker::Invoker* invoker = nullptr;  // every invocation goes through it
+  // Functions: their configurations, code and execution environments.
+  lambda::FunctionRegistry* functions = nullptr;
+  lambda::CodeStore* code_store = nullptr;
+  sandbox::EnvironmentPool* pool = nullptr;
+  // A URL on Serval for `path`, presigned for `service` unless signatures are off (GetFunction's
+  // Code.Location).
+  std::function<std::string(const std::string& path)> code_location;
+};
+
+}  // namespace serval::services

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "http/message.h"
+#include "protocol/protocol.h"
+#include "protocol/request_context.h"
+
+namespace boost::json {
+class object;
+}  // namespace boost::json
+
+namespace serval::services {
+
+// What the edge router needs to know of a front end: how its requests are recognised and how
+// they are signed. docs/architecture.md explains the routing order:
+// credential-scope service, then X-Amz-Target, then path, then Host.
+struct ServiceInfo {
+  // The service's name in logs and /_serval/stats ("lambda").
+  std::string_view name;
+  // The service a SigV4 credential scope names for it ("lambda", "events", "s3"); empty for a
+  // front end whose requests are never signed.
+  std::string_view signing_name;
+  // The protocol its requests, answers and errors (authentication failures included) speak.
+  protocol::Protocol protocol;
+  // X-Amz-Target prefixes ("AWSEvents."), path prefixes ("/2015-03-31/functions") and Host
+  // suffixes (".s3.localhost", for virtual-host addressing) that identify its requests.
+  std::vector<std::string_view> target_prefixes;
+  std::vector<std::string_view> path_prefixes;
+  std::vector<std::string_view> host_suffixes;
+};
+
+// Who may make a request.
+enum class Access {
+  kSigned,            // a valid SigV4 signature (header or presigned form) is required
+  kAnonymousAllowed,  // no SigV4 data at all is admitted as an anonymous caller; a signature
+                      // that is present must still be valid (public S3 reads, website
+                      // endpoints, API Gateway invoke URLs)
+  kOpen,              // never authenticated: Serval's own health and stats endpoints
+};
+
+// A front end: one folder under services/ and one line in services/registry.cc. Runs only on
+// the io thread: every member is called there, and `respond` must be called there, exactly once.
+class Service {
+ public:
+  virtual ~Service() = default;
+
+  virtual const ServiceInfo& info() const = 0;
+  // Who may make the request `headers` starts (request line and headers; the body is not read
+  // yet). Most front ends demand a signature on everything.
+  virtual Access AccessFor(const http::Request& headers) const {
+    (void)headers;
+    return Access::kSigned;
+  }
+  // Answers one authenticated request.
+  virtual void Handle(protocol::RequestContext context, http::Responder respond) = 0;
+
+  // Called once when Serval is ready, before the first request (recover queued work, arm
+  // timers).
+  virtual void Start() {}
+  // Stops starting new background work and calls `done` once what is in flight is finished or
+  // safely on disk. Requests may still arrive until the edge stops accepting.
+  virtual void Drain(std::function<void()> done) { done(); }
+  // The simulated clock moved (--simulated-clock): run what became due.
+  virtual void OnClockAdvanced() {}
+  // Adds this service's counters to /_serval/stats.
+  virtual void AddStats(boost::json::object& stats) const { (void)stats; }
+};
+
+}  // namespace serval::services

@@ -1,0 +1,148 @@
+#include "storage/blob_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "storage/file_blob_store.h"
+#include "storage/memory_blob_store.h"
+#include "storage/test_util.h"
+
+namespace serval::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct FileStore {
+  static std::unique_ptr<BlobStore> Open(const fs::path& dir) {
+    auto store = FileBlobStore::Open(dir);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+};
+
+struct MemoryStore {
+  static std::unique_ptr<BlobStore> Open(const fs::path&) {
+    return std::make_unique<MemoryBlobStore>();
+  }
+};
+
+// One suite for every implementation, so the fake cannot drift from the real store.
+template <typename Impl>
+class BlobStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = Impl::Open(dir_);
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  absl::Status Put(std::string_view key, const std::vector<std::string>& chunks) {
+    auto writer = store_->NewWriter(key);
+    if (!writer.ok()) return writer.status();
+    for (const std::string& chunk : chunks) {
+      if (auto status = (*writer)->Append(chunk); !status.ok()) return status;
+    }
+    return (*writer)->Commit();
+  }
+  // The whole blob, read in `step`-byte ranges; the error's message if there is none.
+  std::string ReadAll(std::string_view key, size_t step = 3) {
+    auto reader = store_->NewReader(key);
+    if (!reader.ok()) return reader.status().ToString();
+    std::string out;
+    while (out.size() < (*reader)->size()) {
+      auto chunk = (*reader)->Read(out.size(), step);
+      if (!chunk.ok() || chunk->empty()) return "short read";
+      out += *chunk;
+    }
+    return out;
+  }
+
+  const fs::path dir_ = FreshDir("serval-blob-test-");
+  std::unique_ptr<BlobStore> store_;
+};
+
+using Implementations = ::testing::Types<FileStore, MemoryStore>;
+TYPED_TEST_SUITE(BlobStoreTest, Implementations);
+
+TYPED_TEST(BlobStoreTest, WritesInChunksAndReadsByRange) {
+  const std::string key = "bucket/a key/with ünïcode?&%";
+  ASSERT_TRUE(this->Put(key, {"hello ", std::string("\0\xff", 2), "", "world"}).ok());
+  EXPECT_EQ(this->ReadAll(key), std::string("hello \0\xffworld", 13));
+  auto reader = this->store_->NewReader(key);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ((*reader)->size(), 13u);
+  EXPECT_EQ(*(*reader)->Read(8, 3), "wor");
+  EXPECT_EQ(*(*reader)->Read(10, 100), "rld");
+  EXPECT_EQ(*(*reader)->Read(13, 1), "");
+  EXPECT_EQ(*(*reader)->Read(1000, 1), "");
+  ASSERT_TRUE(this->Put("empty", {}).ok());
+  EXPECT_EQ(this->ReadAll("empty"), "");
+}
+
+TYPED_TEST(BlobStoreTest, NothingIsVisibleBeforeCommitAndAbortKeepsTheOldBlob) {
+  ASSERT_TRUE(this->Put("k", {"old"}).ok());
+  {
+    auto writer = this->store_->NewWriter("k");
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Append("new").ok());
+    EXPECT_EQ(this->ReadAll("k"), "old");
+    (*writer)->Abort();
+    EXPECT_EQ((*writer)->Append("x").code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ((*writer)->Commit().code(), absl::StatusCode::kFailedPrecondition);
+  }
+  {
+    auto writer = this->store_->NewWriter("fresh");
+    ASSERT_TRUE((*writer)->Append("abandoned").ok());
+  }  // destroyed uncommitted: aborted
+  EXPECT_EQ(this->ReadAll("k"), "old");
+  EXPECT_EQ(this->store_->NewReader("fresh").status().code(), absl::StatusCode::kNotFound);
+}
+
+TYPED_TEST(BlobStoreTest, AnOpenReaderKeepsItsBytesThroughReplaceAndRemove) {
+  ASSERT_TRUE(this->Put("k", {"first"}).ok());
+  auto reader = this->store_->NewReader("k");
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE(this->Put("k", {"second!"}).ok());
+  EXPECT_EQ(this->ReadAll("k"), "second!");
+  EXPECT_EQ(*(*reader)->Read(0, 100), "first");
+  ASSERT_TRUE(this->store_->Remove("k").ok());
+  EXPECT_EQ(*(*reader)->Read(0, 100), "first");
+  EXPECT_EQ(this->store_->NewReader("k").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(this->store_->Remove("k").code(), absl::StatusCode::kNotFound);
+}
+
+TYPED_TEST(BlobStoreTest, RejectsBadKeys) {
+  for (const std::string& key : {std::string(), std::string(BlobStore::kMaxKeyBytes + 1, 'k')}) {
+    EXPECT_EQ(this->store_->NewWriter(key).status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(this->store_->NewReader(key).status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(this->store_->Remove(key).code(), absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(this->Put(std::string(BlobStore::kMaxKeyBytes, 'k'), {"x"}).ok());
+}
+
+TEST(FileBlobStore, KeepsBlobsAcrossReopenAndDropsLeftoverTempFiles) {
+  const fs::path dir = FreshDir("serval-blob-test-");
+  {
+    auto store = FileStore::Open(dir);
+    auto writer = store->NewWriter("k");
+    ASSERT_TRUE((*writer)->Append("durable").ok());
+    ASSERT_TRUE((*writer)->Commit().ok());
+    std::ofstream(dir / "tmp" / "0123456789abcdef") << "a crash left this";
+  }
+  EXPECT_FALSE(fs::is_empty(dir / "tmp"));
+  auto store = FileStore::Open(dir);
+  EXPECT_TRUE(fs::is_empty(dir / "tmp"));
+  auto reader = store->NewReader("k");
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(*(*reader)->Read(0, 100), "durable");
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace serval::storage

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/metadata_store.h"
+#include "storage/offload.h"
+
+namespace serval::storage {
+
+// Thread-safe. A MetadataStore in memory, for unit tests of the services above it: the same
+// semantics as SqliteMetadataStore (metadata_store_test.cc runs one suite against both), no
+// durability. WriteAsync applies the batch at once and posts `done` through `post_to_io`.
+class MemoryMetadataStore final : public MetadataStore {
+ public:
+  // `post_to_io` is needed only by WriteAsync.
+  explicit MemoryMetadataStore(PostToIo post_to_io = {}) : post_to_io_(std::move(post_to_io)) {}
+
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view table,
+                                                 std::string_view key) const override;
+  absl::StatusOr<std::vector<Record>> Scan(std::string_view table,
+                                           const ScanRange& range) const override;
+  absl::Status Write(const WriteBatch& batch) override;
+  void WriteAsync(WriteBatch batch, WriteCallback done) override;
+
+ private:
+  using Table = std::map<std::string, std::string, std::less<>>;
+
+  const PostToIo post_to_io_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, Table, std::less<>> tables_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace serval::storage
