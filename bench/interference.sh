@@ -50,12 +50,7 @@ LOAD="$BUILD/bench/invoke_load"
 "$TMP/serval" up --host 127.0.0.1 --port 0 --data-dir "$TMP/data" --keep-alive-seconds 600 \
   >"$TMP/serval.log" 2>&1 &
 SERVAL_PID=$!
-for _ in $(seq 200); do
-  PORT="$(sed -n 's/^Serval ready on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/serval.log")"
-  [[ -n "$PORT" ]] && break
-  sleep 0.05
-done
-[[ -n "$PORT" ]] || { cat "$TMP/serval.log" >&2; exit 1; }
+PORT="$(ready_port "$TMP/serval.log" "$SERVAL_PID")"
 ENDPOINT="http://127.0.0.1:$PORT"
 
 ROLE=arn:aws:iam::000000000000:role/lambda-role

@@ -21,6 +21,26 @@ wait_for_quiet() {  # waits at most QUIET_WAIT_MAX seconds (default 600), then n
   done
 }
 
+# A port free now, for a peer that cannot report the one it got; Serval itself starts with
+# --port 0 and names its port in the ready line (ready_port).
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Waits for the `serval up --port 0` running as pid $2, whose output goes to file $1 (from byte
+# offset $3, default 0, so that an appended log's earlier starts do not count), to print its ready
+# line, and prints the port that line names. Fails, showing the log, if Serval exits first or is
+# not ready within 20 s.
+ready_port() {
+  local file="$1" pid="$2" offset="${3:-0}" port
+  for _ in $(seq 400); do
+    port="$(tail -c +$((offset + 1)) "$file" |
+      sed -n 's|^Serval ready on http://[^:]*:\([0-9]*\) in .*|\1|p' | head -1)"
+    if [[ -n "$port" ]]; then echo "$port"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  cat "$file" >&2
+  log "serval did not report ready"
+  return 1
 }

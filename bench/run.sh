@@ -119,18 +119,25 @@ cat "$OUT/machine.txt" >&2
 # 2. Startup time and idle RSS.
 PORT=""
 start_serval() {  # $1 = rep; sets SERVAL_PID, PORT; records a startup sample
-  PORT="$(free_port)"
+  PORT=""
   local data="$TMP/data-$1"
-  local t0 t1 status=""
+  local t0 t1 status="" line
   t0="${EPOCHREALTIME/./}"
-  "$SERVAL" up --host 127.0.0.1 --port "$PORT" --data-dir "$data" --keep-alive-seconds 600 \
+  "$SERVAL" up --host 127.0.0.1 --port 0 --data-dir "$data" --keep-alive-seconds 600 \
     >"$TMP/serval-$1.log" 2>&1 &
   SERVAL_PID=$!
-  # Poll with bash builtins only (no fork per try): connect through /dev/tcp, send a health GET,
-  # read the status line.
+  # Poll with bash builtins only (no fork per try): read the port from the ready line (the kernel
+  # picked it), then connect through /dev/tcp, send a health GET, read the status line.
   local tries=0
   while true; do
-    if { exec 3<>"/dev/tcp/127.0.0.1/$PORT"; } 2>/dev/null; then
+    if [[ -z "$PORT" ]]; then
+      while IFS= read -r line; do
+        if [[ "$line" =~ ^Serval\ ready\ on\ http://[^:]+:([0-9]+)\  ]]; then
+          PORT="${BASH_REMATCH[1]}"
+        fi
+      done <"$TMP/serval-$1.log"
+    fi
+    if [[ -n "$PORT" ]] && { exec 3<>"/dev/tcp/127.0.0.1/$PORT"; } 2>/dev/null; then
       printf 'GET /_serval/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
       read -r -t 5 status <&3 || true
       exec 3<&-

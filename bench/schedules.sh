@@ -32,10 +32,9 @@ log "building serval and echo_function"
 cmake --build "$BUILD" -j2 --target serval echo_function >"$TMP/build.log" 2>&1 ||
   { cat "$TMP/build.log" >&2; exit 1; }
 cp "$BUILD/serval" "$TMP/serval"
-PORT="$(free_port)"
-"$TMP/serval" up --port "$PORT" --data-dir "$TMP/data" --no-auth >"$OUT/serval.log" 2>&1 &
+"$TMP/serval" up --port 0 --data-dir "$TMP/data" --no-auth >"$OUT/serval.log" 2>&1 &
 SERVAL_PID=$!
-for _ in $(seq 200); do curl -fs "http://127.0.0.1:$PORT/_serval/health" >/dev/null && break; sleep 0.05; done
+PORT="$(ready_port "$OUT/serval.log" "$SERVAL_PID")"
 {
   echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "git_head: $(git -C "$REPO" rev-parse --short HEAD)"

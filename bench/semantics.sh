@@ -45,12 +45,12 @@ trap 'stop_serval; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 start_serval() {  # extra args...; sets SERVAL_PID, PORT, ENDPOINT
-  PORT="$(free_port)"
-  ENDPOINT="http://127.0.0.1:$PORT"
-  "$TMP/serval" up --port "$PORT" --data-dir "$TMP/data" "$@" >>"$OUT/serval.log" 2>&1 &
+  local offset
+  offset="$(stat -c %s "$OUT/serval.log" 2>/dev/null || echo 0)"
+  "$TMP/serval" up --port 0 --data-dir "$TMP/data" "$@" >>"$OUT/serval.log" 2>&1 &
   SERVAL_PID=$!
-  for _ in $(seq 200); do curl -fs "$ENDPOINT/_serval/health" >/dev/null && return; sleep 0.05; done
-  log "serval did not start"; exit 1
+  PORT="$(ready_port "$OUT/serval.log" "$SERVAL_PID" "$offset")" || exit 1
+  ENDPOINT="http://127.0.0.1:$PORT"
 }
 
 lambda() { aws --endpoint-url "$ENDPOINT" lambda "$@" >/dev/null; }

@@ -47,10 +47,9 @@ for rep in $(seq "$REPS"); do
   log "library rep $rep: $(tail -1 "$OUT/library.jsonl")"
 done
 
-PORT="$(free_port)"
-"$BUILD/serval" up --port "$PORT" --data-dir "$TMP/data" >"$OUT/serval.log" 2>&1 &
+"$BUILD/serval" up --port 0 --data-dir "$TMP/data" >"$OUT/serval.log" 2>&1 &
 SERVAL_PID=$!
-for _ in $(seq 200); do curl -fs "http://127.0.0.1:$PORT/_serval/health" >/dev/null && break; sleep 0.05; done
+PORT="$(ready_port "$OUT/serval.log" "$SERVAL_PID")"
 "$BUILD/serval" deploy "$REPO/blueprints/survival" --endpoint-url "http://127.0.0.1:$PORT" >&2
 
 python3 - "$PORT" "$TMP/payloads" "$REPS" "$OUT/serval.jsonl" <<'PY'

@@ -2,7 +2,9 @@
 # One-stop setup for a Debian 12 machine (run as root):
 #   scripts/setup.sh up     install what is missing, build, start Serval on 127.0.0.1:4566 in the
 #                           background with its data in ./.serval and the demo function `hello`
-#   scripts/setup.sh test   install what is missing, build, run every test
+#   scripts/setup.sh test   install what is missing, build, run every test: unit and end-to-end
+#                           tests on build/, the unit tests again under ASan + UBSan (build-asan/),
+#                           and clang's lock-annotation check (scripts/thread_safety_check.sh)
 #   scripts/setup.sh build  install what is missing and build only
 set -euo pipefail
 
@@ -13,10 +15,11 @@ mode="${1:-up}"
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian packages the build and the tests need. Boost must be 1.81 (Debian's default 1.74 has no
-# Boost.JSON). python3-boto3 is Debian's own boto3 (botocore 1.29, older than AWS_ENDPOINT_URL),
-# which the e2e tests run functions with through /usr/bin/python3, as on a fresh machine.
+# Boost.JSON). clang (14) is only for the -Wthread-safety check of the lock annotations.
+# python3-boto3 is Debian's own boto3 (botocore 1.29, older than AWS_ENDPOINT_URL), which the e2e
+# tests run functions with through /usr/bin/python3, as on a fresh machine.
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git clang
   libboost1.81-dev libboost-json1.81-dev
   libabsl-dev libsqlite3-dev libssl-dev libzip-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -52,7 +55,7 @@ build() {
   # Paths relative to the checkout let ccache reuse objects across clones.
   export CCACHE_BASEDIR="$here"
   log "Building Serval"
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --preset default >/dev/null
   cmake --build build -j2
 }
 
@@ -104,6 +107,16 @@ run_tests() {
   ctest --test-dir build --output-on-failure -j2
   log "End-to-end tests"
   tests/e2e/run.sh
+  local start=$SECONDS
+  log "Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
+  cmake --preset asan >/dev/null
+  cmake --build build-asan -j2 --target unit_tests
+  ctest --preset asan -j2
+  log "Sanitizer build and unit tests took $((SECONDS - start)) s"
+  start=$SECONDS
+  log "Lock annotations (clang -Wthread-safety, syntax only)"
+  JOBS=2 scripts/thread_safety_check.sh
+  log "Thread-safety check took $((SECONDS - start)) s"
 }
 
 install_packages

@@ -28,6 +28,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/base/config.h"
 #include "gtest/gtest.h"
 
 namespace serval::http {
@@ -206,6 +207,14 @@ constexpr uint64_t kGiB = uint64_t{1} << 30;
 constexpr uint64_t kMiB = uint64_t{1} << 20;
 constexpr size_t kBlock = 64 * 1024;
 constexpr uint64_t kRssGrowthLimit = 64 * kMiB;
+// Under AddressSanitizer RSS says nothing about the server's buffering: freed blocks wait in
+// ASan's quarantine (256 MB by default) and shadow memory comes on top. The bound is checked in
+// the other builds; the sanitizer run still checks bytes, hashes and piece sizes.
+#ifdef ABSL_HAVE_ADDRESS_SANITIZER
+constexpr bool kRssIsMeaningful = false;
+#else
+constexpr bool kRssIsMeaningful = true;
+#endif
 
 // VmRSS of this process (the server and its test clients), in bytes.
 uint64_t Rss() {
@@ -406,7 +415,9 @@ class StreamingTest : public ServerTest {
     const auto [peak, largest] = OnIoThread(
         [this] { return std::pair(consumed_[0]->peak_rss, consumed_[0]->largest_piece); });
     EXPECT_LE(largest, kBlock);
-    EXPECT_LT(peak - std::min(peak, rss_before), kRssGrowthLimit);
+    if (kRssIsMeaningful) {
+      EXPECT_LT(peak - std::min(peak, rss_before), kRssGrowthLimit);
+    }
     std::printf("2 GiB %s upload: RSS %.1f MB before, peak %.1f MB\n",
                 chunked ? "chunked" : "Content-Length", rss_before / 1e6, peak / 1e6);
   }
@@ -629,7 +640,9 @@ TEST_F(StreamingTest, TwoGibResponseStaysInBoundedMemory) {
     EXPECT_EQ(answer.body_bytes, (chunked ? small : big) * kBlock);
     EXPECT_EQ(received.Hex(), OnIoThread([&] { return produced.back()->Hex(); }));
   }
-  EXPECT_LT(peak - std::min(peak, rss_before), kRssGrowthLimit);
+  if (kRssIsMeaningful) {
+    EXPECT_LT(peak - std::min(peak, rss_before), kRssGrowthLimit);
+  }
   std::printf("2 GiB response: RSS %.1f MB before, peak %.1f MB\n", rss_before / 1e6, peak / 1e6);
 }
 

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <strings.h>
 
-#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -798,8 +797,8 @@ TEST(ScreenSigV4, RefusesWhatTheHeadersShowWithoutTheBody) {
               403);
   CredentialStore strangers;
   strangers.Add("someone-else", "test");
-  ExpectError(ScreenSigV4(headers_of(BotoInvoke()), strangers, kNow),
-              "UnrecognizedClientException", 403);
+  ExpectError(ScreenSigV4(headers_of(BotoInvoke()), strangers, kNow), "UnrecognizedClientException",
+              403);
   ExpectError(ScreenSigV4(headers_of(BotoInvoke()), store, kNow + 16 * 60 * 1000),
               "InvalidSignatureException", 403);
   ExpectError(ScreenSigV4(headers_of(BotoInvoke()), store, kNow, {.region = "eu-west-1"}),
@@ -813,10 +812,10 @@ TEST(ScreenSigV4, RefusesWhatTheHeadersShowWithoutTheBody) {
   // A declared hash makes the whole signature checkable from the headers.
   CredentialStore wrong_secret;
   wrong_secret.Add("test", "not-test");
-  ExpectError(ScreenSigV4(headers_of(JsInvoke()), wrong_secret, kNow),
-              "InvalidSignatureException", 403);
-  ExpectError(ScreenSigV4(headers_of(BotoPutObject()), wrong_secret, kNow),
-              "SignatureDoesNotMatch", 403);
+  ExpectError(ScreenSigV4(headers_of(JsInvoke()), wrong_secret, kNow), "InvalidSignatureException",
+              403);
+  ExpectError(ScreenSigV4(headers_of(BotoPutObject()), wrong_secret, kNow), "SignatureDoesNotMatch",
+              403);
   // ... and the body is still held to that hash once it has been read.
   Request js = JsInvoke();
   js.body = R"({"hello":"JS"})";
@@ -840,66 +839,6 @@ TEST(PeekCredentialScope, HeaderQueryAndNeither) {
   EXPECT_FALSE(
       PeekCredentialScope(MakeRequest("GET", "/", {{"Authorization", "Bearer x"}})).has_value());
 }
-
-TEST(CredentialStore, DefaultKeyAndLookup) {
-  const CredentialStore store = CredentialStore::WithDefaultKey();
-  ASSERT_NE(store.FindSecret("test"), nullptr);
-  EXPECT_EQ(*store.FindSecret("test"), "test");
-  EXPECT_EQ(store.FindSecret("TEST"), nullptr);
-  EXPECT_EQ(CredentialStore().FindSecret("test"), nullptr);
-}
-
-std::string WriteFile(const std::string& name, const std::string& text) {
-  const std::string path = testing::TempDir() + "/" + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
-TEST(CredentialStore, LoadsFile) {
-  const std::string path = WriteFile("keys-ok",
-                                     "# Serval access keys\n"
-                                     "\n"
-                                     "AKIAEXAMPLE1 wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"
-                                     "   # indented comment\n"
-                                     "ops\tsecret-two   \n");
-  absl::StatusOr<CredentialStore> store = LoadCredentialFile(path);
-  ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ(store->size(), 2u);
-  EXPECT_EQ(*store->FindSecret("AKIAEXAMPLE1"), "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
-  EXPECT_EQ(*store->FindSecret("ops"), "secret-two");
-  EXPECT_EQ(store->FindSecret("test"), nullptr);  // only what the file lists
-}
-
-TEST(CredentialStore, RejectsBadFiles) {
-  absl::StatusOr<CredentialStore> store =
-      LoadCredentialFile(WriteFile("keys-dup", "a one\nb two\na three\n"));
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(store.status().message().find("keys-dup:3"), std::string::npos) << store.status();
-
-  store = LoadCredentialFile(WriteFile("keys-fields", "a one extra\n"));
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
-  store = LoadCredentialFile(WriteFile("keys-alone", "lonely\n"));
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
-  store = LoadCredentialFile(WriteFile("keys-slash", "a/b secret\n"));
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
-  store = LoadCredentialFile(WriteFile("keys-empty", "# nothing here\n"));
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
-  store = LoadCredentialFile(testing::TempDir() + "/no-such-file");
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kNotFound);
-}
-
-TEST(CredentialStore, FileKeysVerifyRequests) {
-  absl::StatusOr<CredentialStore> store =
-      LoadCredentialFile(WriteFile("keys-suite", std::string("AKIDEXAMPLE ") + kSuiteSecret));
-  ASSERT_TRUE(store.ok());
-  EXPECT_TRUE(VerifySigV4(SuiteRequest(SuiteCases()[0]), *store, kSuiteNow, nullptr).ok());
-}
-
-}  // namespace
-}  // namespace serval::http
-
-namespace serval::http {
-namespace {
 
 TEST(SignRequest, ProducesSignaturesTheVerifierAccepts) {
   const int64_t now = 1768473000000;  // 2026-01-15T10:30:00Z
@@ -928,12 +867,6 @@ TEST(SignRequest, ProducesSignaturesTheVerifierAccepts) {
   SignRequest(request, "test", "wrong", "us-east-1", "lambda", now);
   EXPECT_FALSE(VerifySigV4(request, store, now, nullptr).ok());
 }
-
-}  // namespace
-}  // namespace serval::http
-
-namespace serval::http {
-namespace {
 
 TEST(PresignTarget, TheVerifierAcceptsItUntilItExpires) {
   const int64_t now = 1768473000000;  // 2026-01-15T10:30:00Z

@@ -142,7 +142,8 @@ EphemeralDisk::~EphemeralDisk() {
   if (fd_ >= 0) close(fd_);
 }
 
-EphemeralStorage::EphemeralStorage(fs::path dir) : dir_(std::move(dir)) {}
+// The default size's template and spares are made in the background: startup stays fast.
+EphemeralStorage::EphemeralStorage(fs::path dir) : dir_(std::move(dir)) { spares_[512]; }
 
 absl::StatusOr<std::unique_ptr<EphemeralStorage>> EphemeralStorage::Open(fs::path dir) {
   std::error_code ec;
@@ -155,25 +156,23 @@ absl::StatusOr<std::unique_ptr<EphemeralStorage>> EphemeralStorage::Open(fs::pat
     if (FindProgram(tool).empty()) return absl::UnavailableError(absl::StrCat(tool, " not found"));
   }
   std::unique_ptr<EphemeralStorage> storage(new EphemeralStorage(std::move(dir)));
-  // The default size's template and spares are made in the background: startup stays fast.
-  storage->spares_[512];
   storage->refiller_ = std::thread([raw = storage.get()] { raw->RefillLoop(); });
   return storage;
 }
 
 EphemeralStorage::~EphemeralStorage() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     closing_ = true;
   }
-  refill_cv_.notify_all();
+  refill_cv_.SignalAll();
   if (refiller_.joinable()) refiller_.join();
   std::error_code ignored;
   fs::remove_all(dir_, ignored);
 }
 
 absl::StatusOr<fs::path> EphemeralStorage::Template(int size_mb) {
-  std::lock_guard lock(template_mu_);
+  absl::MutexLock lock(&template_mu_);
   const fs::path path = dir_ / absl::StrCat("template-", size_mb, ".img");
   if (fs::exists(path)) return path;
   const fs::path partial = dir_ / absl::StrCat("template-", size_mb, ".partial");
@@ -202,7 +201,7 @@ absl::StatusOr<EphemeralDisk> EphemeralStorage::Make(int size_mb) {
   if (!template_path.ok()) return template_path.status();
   uint64_t number;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     number = next_image_++;
   }
   const fs::path image = dir_ / absl::StrCat("disk-", number, ".img");
@@ -216,21 +215,21 @@ absl::StatusOr<EphemeralDisk> EphemeralStorage::Make(int size_mb) {
 
 absl::StatusOr<EphemeralDisk> EphemeralStorage::Acquire(int size_mb) {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto& spares = spares_[size_mb];  // from now on the refiller keeps spares of this size
     if (!spares.empty()) {
       EphemeralDisk disk = std::move(spares.back());
       spares.pop_back();
-      refill_cv_.notify_one();
+      refill_cv_.Signal();
       return disk;
     }
   }
-  refill_cv_.notify_one();
+  refill_cv_.Signal();
   return Make(size_mb);
 }
 
 void EphemeralStorage::RefillLoop() {
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   while (true) {
     int wanted = 0;
     for (const auto& [size, spares] : spares_) {
@@ -238,15 +237,15 @@ void EphemeralStorage::RefillLoop() {
     }
     if (closing_) return;
     if (wanted == 0) {
-      refill_cv_.wait(lock);
+      refill_cv_.Wait(&mu_);
       continue;
     }
-    lock.unlock();
+    mu_.Unlock();
     auto disk = Make(wanted);
-    lock.lock();
+    mu_.Lock();
     if (!disk.ok()) {
       // Out of loop devices or disk space: try again on the next Acquire.
-      refill_cv_.wait(lock);
+      refill_cv_.Wait(&mu_);
       continue;
     }
     spares_[wanted].push_back(std::move(*disk));

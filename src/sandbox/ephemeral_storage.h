@@ -1,15 +1,15 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 
 namespace serval::sandbox {
 
@@ -47,22 +47,22 @@ class EphemeralStorage {
 
   // A disk of `size_mb` megabytes: a spare if one is ready (microseconds), else made now
   // (milliseconds; tens of them the first time a size is asked for, to make its template).
-  absl::StatusOr<EphemeralDisk> Acquire(int size_mb);
+  absl::StatusOr<EphemeralDisk> Acquire(int size_mb) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   explicit EphemeralStorage(std::filesystem::path dir);
-  absl::StatusOr<EphemeralDisk> Make(int size_mb);  // requires !mu_ held
-  absl::StatusOr<std::filesystem::path> Template(int size_mb);
-  void RefillLoop();
+  absl::StatusOr<EphemeralDisk> Make(int size_mb) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<std::filesystem::path> Template(int size_mb) ABSL_LOCKS_EXCLUDED(template_mu_);
+  void RefillLoop() ABSL_LOCKS_EXCLUDED(mu_);
 
   static constexpr size_t kSpares = 2;
   const std::filesystem::path dir_;
-  std::mutex template_mu_;  // serializes template creation
-  std::mutex mu_;
-  std::condition_variable refill_cv_;
-  std::map<int, std::vector<EphemeralDisk>> spares_;  // by size; guarded by mu_
-  bool closing_ = false;                              // guarded by mu_
-  uint64_t next_image_ = 0;                           // guarded by mu_
+  absl::Mutex template_mu_;  // serializes template creation
+  absl::Mutex mu_;
+  absl::CondVar refill_cv_;                                                // spares_ or closing_
+  std::map<int, std::vector<EphemeralDisk>> spares_ ABSL_GUARDED_BY(mu_);  // by size
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t next_image_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread refiller_;
 };
 

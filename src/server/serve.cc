@@ -14,7 +14,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <tuple>
+#include <utility>
 
 #include "common/clock.h"
 #include "http/server.h"
@@ -219,7 +221,8 @@ int Serve(const ServeConfig& config) {
   pool_options.service_endpoint = endpoint;
   pool_options.credentials = config.no_auth ? nullptr : &*credentials;
   // Serval presigns its own code-download URLs with one of the operator's keys.
-  const auto [presign_key, presign_secret] = *credentials->AnyKey();
+  // {access key, secret}. Not a structured binding: clang 14 cannot capture one in a lambda.
+  const std::pair<std::string, std::string> presign_key = *credentials->AnyKey();
   // Time that decides behaviour (retries, event age) comes from here; tests move it by hand.
   std::unique_ptr<ManualClock> manual_clock;
   if (config.simulated_clock) {
@@ -241,8 +244,8 @@ int Serve(const ServeConfig& config) {
   const std::string host_port = endpoint.substr(std::string_view("http://").size());
   auto code_location = [&](const std::string& path) {
     if (config.no_auth) return endpoint + path;
-    return endpoint + http::PresignTarget("GET", host_port, path, presign_key, presign_secret,
-                                          config.account.region, "lambda",
+    return endpoint + http::PresignTarget("GET", host_port, path, presign_key.first,
+                                          presign_key.second, config.account.region, "lambda",
                                           RealClock::Instance().NowMillis(), 600);
   };
   invoker::Invoker invoker(invoker::Invoker::Dependencies{

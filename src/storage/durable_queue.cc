@@ -79,8 +79,8 @@ constexpr size_t kCompactionFlushBytes = 1 << 20;
 // where they are skipped, so that skipping a 1 MB payload does not read it anyway.
 constexpr size_t kScanBufferBytes = 1 << 20;
 constexpr size_t kSkimBufferBytes = 4096;
+// DurableQueue::RecordType on disk (kUpdate, 2, lies between these two).
 constexpr uint8_t kAppendType = 1;
-constexpr uint8_t kUpdateType = 2;
 constexpr uint8_t kRemoveType = 3;
 
 // ---- CRC-32C ----
@@ -390,7 +390,10 @@ absl::StatusOr<std::unique_ptr<DurableQueue>> DurableQueue::Open(const std::file
     return absl::FailedPreconditionError("queue directory " + dir.string() + " is in use");
   }
   std::unique_ptr<DurableQueue> queue(new DurableQueue(dir, std::move(options), lock_fd));
-  if (absl::Status status = queue->Recovery(); !status.ok()) return status;
+  {
+    absl::MutexLock lock(&queue->mu_);
+    if (absl::Status status = queue->Recovery(); !status.ok()) return status;
+  }
   queue->writer_ = std::thread([q = queue.get()] { q->WriterLoop(); });
   queue->compactor_ = std::thread([q = queue.get()] { q->CompactorLoop(); });
   return queue;
@@ -559,7 +562,7 @@ absl::Status DurableQueue::Recovery() {
 }
 
 std::vector<QueuedEvent> DurableQueue::Recover() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return std::exchange(recovered_, {});
 }
 
@@ -569,6 +572,7 @@ void DurableQueue::Append(std::string metadata, std::string payload, AppendCallb
             .payload = std::move(payload),
             .append_done = std::move(done)},
          [this](Op& op) {
+           mu_.AssertHeld();  // Submit calls admit under mu_
            if (!failed_.ok()) return failed_;
            op.id = next_id_++;
            index_.emplace(op.id, Entry{});  // not written yet
@@ -582,6 +586,7 @@ void DurableQueue::Update(uint64_t id, std::string metadata, UpdateCallback done
             .metadata = std::move(metadata),
             .update_done = std::move(done)},
          [this](Op& op) {
+           mu_.AssertHeld();  // Submit calls admit under mu_
            return index_.contains(op.id)
                       ? absl::OkStatus()
                       : absl::NotFoundError(absl::StrCat("no queued event ", op.id));
@@ -592,7 +597,7 @@ void DurableQueue::Submit(Op op, const std::function<absl::Status(Op&)>& admit) 
   bool wake = false;
   bool closed = false;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     closed = closing_;
     if (closing_) {
       op.error = absl::FailedPreconditionError("queue is closed");
@@ -611,7 +616,7 @@ void DurableQueue::Submit(Op op, const std::function<absl::Status(Op&)>& admit) 
       wake = writer_waiting_;
     }
   }
-  if (wake) writer_cv_.notify_one();
+  if (wake) writer_cv_.Signal();
   if (!closed) return;
   // The writer is gone: complete the refused op directly.
   if (op.append_done) {
@@ -624,7 +629,7 @@ void DurableQueue::Submit(Op op, const std::function<absl::Status(Op&)>& admit) 
 
 absl::Status DurableQueue::Remove(uint64_t id) {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (closing_) return absl::FailedPreconditionError("queue is closed");
     if (!failed_.ok()) return failed_;
     auto it = index_.find(id);
@@ -634,7 +639,7 @@ absl::Status DurableQueue::Remove(uint64_t id) {
     pending_.push_back(Op{.type = RecordType::kRemove, .id = id});
     if (!writer_waiting_) return absl::OkStatus();
   }
-  writer_cv_.notify_one();
+  writer_cv_.Signal();
   return absl::OkStatus();
 }
 
@@ -642,7 +647,7 @@ absl::StatusOr<std::string> DurableQueue::ReadPayload(uint64_t id) const {
   Entry entry;
   std::shared_ptr<const SegmentFile> file;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = index_.find(id);
     if (it == index_.end()) return absl::NotFoundError(absl::StrCat("no queued event ", id));
     entry = it->second;
@@ -664,6 +669,7 @@ absl::StatusOr<std::string> DurableQueue::ReadPayload(uint64_t id) const {
 
 void DurableQueue::CountLive(const Entry& entry, bool live) {
   auto count = [&](const Location& location) {
+    mu_.AssertHeld();  // as CountLive requires
     if (location.seq == 0) return;
     uint64_t& bytes = segments_[location.seq].live_bytes;
     bytes = live ? bytes + location.size : bytes - location.size;
@@ -679,9 +685,9 @@ void DurableQueue::WriterLoop() {
     bool rotate = false;
     absl::Status status;
     {
-      std::unique_lock lock(mu_);
+      absl::MutexLock lock(&mu_);
       writer_waiting_ = true;
-      writer_cv_.wait(lock, [&] { return !pending_.empty() || closing_ || rotate_requested_; });
+      while (pending_.empty() && !closing_ && !rotate_requested_) writer_cv_.Wait(&mu_);
       writer_waiting_ = false;
       if (pending_.empty() && !rotate_requested_) break;  // closing, and all written
       batch.swap(pending_);
@@ -694,18 +700,18 @@ void DurableQueue::WriterLoop() {
       batch.clear();
     }
     if (status.ok() && (rotate || active_size_ >= options_.segment_bytes)) status = Rotate();
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (!status.ok() && failed_.ok()) failed_ = status;
     if (rotate) {
       rotate_requested_ = false;
-      rotated_cv_.notify_all();
+      rotated_cv_.SignalAll();
     }
     MaybeRequestCompaction();
   }
   // Removes written since the last sync become durable on a clean close.
   if (active_dirty_) {
-    absl::Status status = SyncFd(active_fd_, SegmentPath(active_seq_));
-    std::lock_guard lock(mu_);
+    absl::Status status = SyncFd(active_fd_, SegmentPath(WriterActiveSeq()));
+    absl::MutexLock lock(&mu_);
     if (!status.ok() && failed_.ok()) failed_ = status;
   }
 }
@@ -718,6 +724,7 @@ absl::Status DurableQueue::WriteBatch(std::vector<Op>& batch, std::string& buffe
     uint32_t payload_size;
     uint32_t payload_crc;
   };
+  const uint64_t active_seq = WriterActiveSeq();
   std::vector<Placed> placed;
   placed.reserve(batch.size());
   buffer.clear();
@@ -734,12 +741,12 @@ absl::Status DurableQueue::WriteBatch(std::vector<Op>& batch, std::string& buffe
       needs_sync = true;
       placed.push_back(Placed{
           op.id, op.type,
-          Location{active_seq_, active_size_ + start, static_cast<uint32_t>(buffer.size() - start)},
+          Location{active_seq, active_size_ + start, static_cast<uint32_t>(buffer.size() - start)},
           static_cast<uint32_t>(op.payload.size()), payload_crc});
     }
   }
   if (buffer.empty()) return absl::OkStatus();
-  const auto path = SegmentPath(active_seq_);  // active_seq_ changes only on this thread
+  const auto path = SegmentPath(active_seq);
   if (absl::Status status = PWriteAll(active_fd_, buffer, active_size_, path); !status.ok()) {
     return status;
   }
@@ -749,12 +756,12 @@ absl::Status DurableQueue::WriteBatch(std::vector<Op>& batch, std::string& buffe
     if (absl::Status status = SyncFd(active_fd_, path); !status.ok()) return status;
     active_dirty_ = false;
   }
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ++stats_.batches;
   if (needs_sync) ++stats_.syncs;
   stats_.records_written += records;
   stats_.bytes_written += buffer.size();
-  segments_[active_seq_].bytes = active_size_;
+  segments_[active_seq].bytes = active_size_;
   for (const Placed& p : placed) {
     auto it = index_.find(p.id);
     if (it == index_.end()) continue;  // removed meanwhile
@@ -798,14 +805,14 @@ void DurableQueue::PostCompletions(std::vector<Op>& batch, const absl::Status& s
 }
 
 absl::Status DurableQueue::Rotate() {
-  const auto old_path = SegmentPath(active_seq_);
+  const auto old_path = SegmentPath(WriterActiveSeq());
   if (active_dirty_) {
     if (absl::Status status = SyncFd(active_fd_, old_path); !status.ok()) return status;
     active_dirty_ = false;
   }
   SegmentHeader header;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     header = SegmentHeader{active_seq_ + 1, 0, next_id_};
   }
   const auto path = SegmentPath(header.seq);
@@ -823,7 +830,7 @@ absl::Status DurableQueue::Rotate() {
   ::close(active_fd_);
   active_fd_ = *fd;
   active_size_ = kHeaderSize;
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   active_seq_ = header.seq;
   segments_[header.seq] = Segment{kHeaderSize, 0, *std::move(file)};
   return absl::OkStatus();
@@ -848,25 +855,25 @@ void DurableQueue::MaybeRequestCompaction() {
       static_cast<double>(live) < fraction * static_cast<double>(total) &&
       static_cast<double>(sealed_live) < fraction * static_cast<double>(sealed)) {
     compact_requested_ = true;
-    compactor_cv_.notify_one();
+    compactor_cv_.Signal();
   }
 }
 
 void DurableQueue::CompactorLoop() {
   while (true) {
     {
-      std::unique_lock lock(mu_);
-      compactor_cv_.wait(lock, [&] { return compact_requested_ || closing_; });
+      absl::MutexLock lock(&mu_);
+      while (!compact_requested_ && !closing_) compactor_cv_.Wait(&mu_);
       if (closing_) return;
       compact_requested_ = false;
       compacting_ = true;
     }
     absl::Status status;
     {
-      std::lock_guard compact_lock(compact_mu_);
+      absl::MutexLock compact_lock(&compact_mu_);
       status = Compact();
     }
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     compacting_ = false;
     if (!status.ok() && !absl::IsCancelled(status)) {
       ++stats_.compaction_failures;
@@ -877,20 +884,20 @@ void DurableQueue::CompactorLoop() {
 
 absl::Status DurableQueue::CompactNow() {
   {
-    std::unique_lock lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (closing_) return absl::FailedPreconditionError("queue is closed");
     rotate_requested_ = true;
-    writer_cv_.notify_one();
-    rotated_cv_.wait(lock, [&] { return !rotate_requested_ || closing_; });
+    writer_cv_.Signal();
+    while (rotate_requested_ && !closing_) rotated_cv_.Wait(&mu_);
     if (!failed_.ok()) return failed_;
     compacting_ = true;
   }
   absl::Status status;
   {
-    std::lock_guard compact_lock(compact_mu_);
+    absl::MutexLock compact_lock(&compact_mu_);
     status = Compact();
   }
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   compacting_ = false;
   if (!status.ok() && !absl::IsCancelled(status)) ++stats_.compaction_failures;
   return status;
@@ -903,7 +910,7 @@ absl::Status DurableQueue::Compact() {
   std::vector<std::pair<uint64_t, Entry>> live;
   std::map<uint64_t, std::shared_ptr<const SegmentFile>> files;  // every segment, active too
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (closing_) return absl::CancelledError("queue is closing");
     for (const auto& [seq, segment] : segments_) {
       if (seq < active_seq_) inputs.push_back(seq);
@@ -940,7 +947,7 @@ absl::Status DurableQueue::Compact() {
   for (size_t i = 0; i < live.size(); ++i) {
     const auto& [id, entry] = live[i];
     if (i % 4096 == 4095) {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (closing_) return fail(absl::CancelledError("queue is closing"));
     }
     // The latest record's header and metadata (an append's payload is read separately below).
@@ -985,7 +992,7 @@ absl::Status DurableQueue::Compact() {
   // From here on the compacted segment is the truth even if the rest fails.
   const bool dir_synced = ::fsync(dir_fd_) == 0;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (uint64_t seq : inputs) segments_.erase(seq);
     Segment& compacted = segments_[k] = Segment{out_size, 0, *std::move(out_file)};
     for (size_t i = 0; i < live.size(); ++i) {
@@ -1009,19 +1016,19 @@ absl::Status DurableQueue::Compact() {
 
 void DurableQueue::Close() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (closing_) return;
     closing_ = true;
   }
-  writer_cv_.notify_all();
-  compactor_cv_.notify_all();
-  rotated_cv_.notify_all();
+  writer_cv_.SignalAll();
+  compactor_cv_.SignalAll();
+  rotated_cv_.SignalAll();
   if (writer_.joinable()) writer_.join();
   if (compactor_.joinable()) compactor_.join();
 }
 
 DurableQueueStats DurableQueue::Stats() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   DurableQueueStats stats = stats_;
   stats.live_events = index_.size();
   stats.segments = segments_.size();

@@ -9,8 +9,8 @@ namespace serval::storage {
 GroupCommit::GroupCommit(GroupCommitOptions options) : options_(std::move(options)) {}
 
 GroupCommit::~GroupCommit() {
-  std::unique_lock lock(mu_);
-  idle_.wait(lock, [this] { return !flush_scheduled_; });
+  absl::MutexLock lock(&mu_);
+  while (flush_scheduled_) idle_.Wait(&mu_);
 }
 
 void GroupCommit::Submit(Write write, Done done) {
@@ -25,12 +25,12 @@ absl::Status GroupCommit::Run(Write write) {
 }
 
 uint64_t GroupCommit::batches() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return batches_;
 }
 
 void GroupCommit::Enqueue(Pending pending) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   pending_.push_back(std::move(pending));
   if (flush_scheduled_) return;  // the running or queued flush picks it up
   flush_scheduled_ = true;
@@ -40,7 +40,7 @@ void GroupCommit::Enqueue(Pending pending) {
 void GroupCommit::Flush() {
   std::vector<Pending> batch;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     batch.swap(pending_);
   }
   const absl::Status begun = options_.begin ? options_.begin() : absl::OkStatus();
@@ -53,7 +53,7 @@ void GroupCommit::Flush() {
     }
   }
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     ++batches_;
   }
   std::vector<std::pair<Done, absl::Status>> posted;
@@ -70,10 +70,10 @@ void GroupCommit::Flush() {
       for (const auto& [done, status] : posted) done(status);
     });
   }
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (pending_.empty()) {
     flush_scheduled_ = false;
-    idle_.notify_all();
+    idle_.SignalAll();
   } else {
     worker_.Post([this] { Flush(); });
   }

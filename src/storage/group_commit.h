@@ -1,13 +1,12 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "common/worker.h"
 #include "storage/offload.h"
 
@@ -48,12 +47,12 @@ class GroupCommit {
 
   // Queues `write`; `done` (may be empty) gets its result on the io thread once its batch is
   // synced, or with the error that failed it.
-  void Submit(Write write, Done done);
+  void Submit(Write write, Done done) ABSL_LOCKS_EXCLUDED(mu_);
   // Queues `write` and blocks until its batch is synced: for startup, tools and tests, never for
   // the io thread while it serves requests, nor from a write (it would wait for itself).
-  absl::Status Run(Write write);
+  absl::Status Run(Write write) ABSL_LOCKS_EXCLUDED(mu_);
 
-  uint64_t batches() const;  // batches written so far (one sync each)
+  uint64_t batches() const ABSL_LOCKS_EXCLUDED(mu_);  // batches written so far (one sync each)
 
  private:
   struct Pending {
@@ -62,12 +61,12 @@ class GroupCommit {
     bool post = true;  // deliver `done` through post_to_io (Submit) or on the worker (Run)
   };
 
-  void Enqueue(Pending pending);
-  void Flush();
+  void Enqueue(Pending pending) ABSL_LOCKS_EXCLUDED(mu_);
+  void Flush() ABSL_LOCKS_EXCLUDED(mu_);
 
   const GroupCommitOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable idle_;  // flush_scheduled_ became false
+  mutable absl::Mutex mu_;
+  absl::CondVar idle_;  // flush_scheduled_ became false
   std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);
   bool flush_scheduled_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t batches_ ABSL_GUARDED_BY(mu_) = 0;

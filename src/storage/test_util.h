@@ -2,15 +2,15 @@
 
 // Helpers for the storage unit tests.
 
-#include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <functional>
-#include <mutex>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/ids.h"
 #include "storage/offload.h"
 
@@ -28,29 +28,34 @@ class IoQueue {
  public:
   PostToIo Poster() {
     return [this](std::function<void()> closure) {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       closures_.push_back(std::move(closure));
-      posted_.notify_all();
+      posted_.SignalAll();
     };
   }
 
   // Runs posted closures on the calling thread until `done()` holds or 10 s pass; returns done().
-  bool RunUntil(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool RunUntil(const std::function<bool()>& done) ABSL_LOCKS_EXCLUDED(mu_) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
     while (!done()) {
-      std::unique_lock lock(mu_);
-      if (!posted_.wait_until(lock, deadline, [this] { return !closures_.empty(); })) break;
-      auto closure = std::move(closures_.front());
-      closures_.pop_front();
-      lock.unlock();
+      std::function<void()> closure;
+      {
+        absl::MutexLock lock(&mu_);
+        while (closures_.empty()) {
+          if (posted_.WaitWithDeadline(&mu_, deadline)) break;  // timed out
+        }
+        if (closures_.empty()) break;
+        closure = std::move(closures_.front());
+        closures_.pop_front();
+      }
       closure();
     }
     return done();
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable posted_;
+  absl::Mutex mu_;
+  absl::CondVar posted_;
   std::deque<std::function<void()>> closures_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -2,7 +2,8 @@
 
 Every test module imports this. It provides:
 
-  * ServalProcess   - `serval up` on a free loopback port with a fresh data dir; stop() sends a
+  * ServalProcess   - `serval up --port 0` (the kernel picks a free loopback port; the harness
+                      reads it from Serval's ready line) with a fresh data dir; stop() sends a
                       signal and asserts a clean exit (code 0, in time, no environment processes
                       left behind).
   * ServalTestCase  - unittest base class that shares one ServalProcess per test class and gives
@@ -84,7 +85,12 @@ def code_sha256(zip_bytes: bytes) -> str:
     return base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode()
 
 
+# Serval's last line of start-up (src/server/serve.cc); the port is the one the kernel gave it.
+READY_LINE = re.compile(rb"^Serval ready on http://[^\s:]+:(\d+) in ", re.MULTILINE)
+
+
 def free_port() -> int:
+    """A port free now, for a function to listen on; Serval itself is started with --port 0."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -273,15 +279,14 @@ class ServalProcess:
     def start(self) -> "ServalProcess":
         if not os.path.isfile(SERVAL_BIN):
             raise AssertionError(f"serval binary not found at {SERVAL_BIN} (set SERVAL_BIN)")
-        self.port = free_port()
-        args = [SERVAL_BIN, "up", "--host", "127.0.0.1", "--port", str(self.port),
-                "--data-dir", self.data_dir]
+        args = [SERVAL_BIN, "up", "--host", "127.0.0.1", "--port", "0", "--data-dir", self.data_dir]
         if self.keep_alive_seconds is not None:
             args += ["--keep-alive-seconds", str(self.keep_alive_seconds)]
         args += self.extra_args
         self._log_file = open(self.log_path, "ab")
         self._log_file.write(f"\n=== {' '.join(args)}\n".encode())
         self._log_file.flush()
+        log_offset = self._log_file.tell()  # this start's output begins here
         limit = self.rlimit_nofile
         preexec = None
         if limit is not None:
@@ -291,20 +296,29 @@ class ServalProcess:
                                      stdin=subprocess.DEVNULL, cwd=self.tmp_root,
                                      preexec_fn=preexec)
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        last_err = None
+        self.port = None
+        last_err = "no ready line yet"
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(
                     f"serval exited with {self.proc.returncode} before becoming healthy\n"
                     + self.log_tail())
-            try:
-                with urllib.request.urlopen(f"{self.endpoint}/_serval/health", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-                    last_err = f"status {r.status}"
-            except Exception as e:  # connection refused while starting up
-                last_err = repr(e)
-            time.sleep(0.05)
+            if self.port is None:
+                with open(self.log_path, "rb") as f:
+                    f.seek(log_offset)
+                    ready = READY_LINE.search(f.read())
+                if ready:
+                    self.port = int(ready.group(1))
+            if self.port is not None:
+                try:
+                    with urllib.request.urlopen(f"{self.endpoint}/_serval/health",
+                                                timeout=2) as r:
+                        if r.status == 200:
+                            return self
+                        last_err = f"status {r.status}"
+                except Exception as e:
+                    last_err = repr(e)
+            time.sleep(0.02)
         self.proc.kill()
         self.proc.wait()
         raise AssertionError(f"serval not healthy after {STARTUP_TIMEOUT}s ({last_err})\n"

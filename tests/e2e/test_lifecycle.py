@@ -11,7 +11,7 @@ import uuid
 from botocore.exceptions import ClientError
 
 from serval_harness import (
-    ROLE, SERVAL_BIN, ServalProcess, code_sha256, fixture_text, free_port, make_zip, node_zip,
+    ROLE, SERVAL_BIN, ServalProcess, code_sha256, fixture_text, make_zip, node_zip,
     processes_referencing, python_zip, unique_name)
 
 
@@ -109,7 +109,7 @@ class DataDirLockTest(_Base):
     def test_second_serval_on_same_data_dir_is_refused(self):
         first = self.new_serval()
         second = subprocess.run(
-            [SERVAL_BIN, "up", "--host", "127.0.0.1", "--port", str(free_port()),
+            [SERVAL_BIN, "up", "--host", "127.0.0.1", "--port", "0",
              "--data-dir", first.data_dir],
             capture_output=True, text=True, timeout=30)
         self.assertEqual(second.returncode, 1, second.stdout + second.stderr)

@@ -1,6 +1,7 @@
 // End-to-end test of serval with @aws-sdk/client-lambda (JS SDK v3).
-// Starts the real binary (SERVAL_BIN or <repo>/build/serval) on a free port with a fresh data
-// dir, drives it through the SDK, and checks a clean SIGTERM shutdown at the end.
+// Starts the real binary (SERVAL_BIN or <repo>/build/serval) with --port 0 (it names the port the
+// kernel gave it in its ready line) and a fresh data dir, drives it through the SDK, and checks a
+// clean SIGTERM shutdown at the end.
 // Run: node --test tests/e2e/js/
 
 import { test, before, after } from 'node:test';
@@ -8,7 +9,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,17 +100,8 @@ function makeZip(files) { // files: [{name, data: Buffer|string, mode}]
 const fixture = (...p) => fs.readFileSync(path.join(fixtures, ...p));
 
 // ---- serval process ------------------------------------------------------------------------------
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// Serval's last line of start-up (src/server/serve.cc).
+const readyLine = /^Serval ready on (http:\/\/[^\s:]+:\d+) in /m;
 
 let serval; let endpoint; let tmpRoot; let dataDir; let client; let servalOutput = '';
 
@@ -118,21 +109,22 @@ before(async () => {
   assert.ok(fs.existsSync(servalBin), `serval binary not found at ${servalBin} (set SERVAL_BIN)`);
   tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'serval-e2e-js-'));
   dataDir = path.join(tmpRoot, 'data');
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  serval = spawn(servalBin, ['up', '--host', '127.0.0.1', '--port', String(port),
+  serval = spawn(servalBin, ['up', '--host', '127.0.0.1', '--port', '0',
     '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   serval.stdout.on('data', (d) => { servalOutput += d; });
   serval.stderr.on('data', (d) => { servalOutput += d; });
   const deadline = Date.now() + 15000;
   for (;;) {
     if (serval.exitCode !== null) throw new Error(`serval exited early:\n${servalOutput}`);
-    try {
-      const r = await fetch(`${endpoint}/_serval/health`);
-      if (r.status === 200) break;
-    } catch { /* not listening yet */ }
+    endpoint ??= servalOutput.match(readyLine)?.[1];
+    if (endpoint) {
+      try {
+        const r = await fetch(`${endpoint}/_serval/health`);
+        if (r.status === 200) break;
+      } catch { /* not answering yet */ }
+    }
     if (Date.now() > deadline) throw new Error(`serval not healthy:\n${servalOutput}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 20));
   }
   client = new LambdaClient({
     endpoint, region: 'us-east-1', maxAttempts: 1,
