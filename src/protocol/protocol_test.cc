@@ -188,7 +188,46 @@ TEST(Query, DecodesFormBodyAndWritesTheResponseEnvelope) {
 }
 
 TEST(Xml, EscapesMarkupAndReplacesControls) {
-  EXPECT_EQ(XmlEscape("a<b>&\"'\x01\n"), "a&lt;b&gt;&amp;&quot;&apos;\xEF\xBF\xBD\n");
+  EXPECT_EQ(XmlEscape("a<b>&\"'\x01\n\t\r"), "a&lt;b&gt;&amp;&quot;&apos;\xEF\xBF\xBD\n\t&#xD;");
+  EXPECT_EQ(XmlEscape(std::string_view("\x00\x01\x1F\x7F\xC3\xA9", 6), XmlControls::kReference),
+            "&#x0;&#x1;&#x1F;\x7F\xC3\xA9");
+}
+
+// The shape of S3's ListObjectsV2 answer: declaration, namespaced root, nested elements.
+TEST(Xml, WritesAnS3ListBucketResult) {
+  XmlWriter xml(XmlControls::kReference);
+  xml.Declaration()
+      .Open("ListBucketResult", "http://s3.amazonaws.com/doc/2006-03-01/")
+      .Element("Name", "b")
+      .Element("Prefix", "")
+      .Element("KeyCount", "1")
+      .Open("Contents")
+      .Element("Key", "a&b\x01\r")
+      .Element("ETag", "\"e\"")
+      .Close("Contents")
+      .Close("ListBucketResult");
+  EXPECT_EQ(xml.str(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name>"
+            "<Prefix></Prefix><KeyCount>1</KeyCount><Contents><Key>a&amp;b&#x1;&#xD;</Key>"
+            "<ETag>&quot;e&quot;</ETag></Contents></ListBucketResult>");
+}
+
+TEST(Xml, WritesAttributesAndTextInsideAnOpenElement) {
+  XmlWriter xml;
+  xml.OpenWithAttributes("Grantee", {{"xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"},
+                                     {"xsi:type", "Group"}})
+      .Close("Grantee")
+      .OpenWithAttributes("a", {{"v", "<\"&'\t\n\r>"}})
+      .Close("a")
+      .Open("LocationConstraint", "http://s3.amazonaws.com/doc/2006-03-01/")
+      .Text("eu-west-1 & <more>")
+      .Close("LocationConstraint");
+  EXPECT_EQ(xml.str(),
+            "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\">"
+            "</Grantee><a v=\"&lt;&quot;&amp;&apos;&#x9;&#xA;&#xD;&gt;\"></a>"
+            "<LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            "eu-west-1 &amp; &lt;more&gt;</LocationConstraint>");
 }
 
 }  // namespace

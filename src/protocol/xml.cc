@@ -1,11 +1,17 @@
 #include "protocol/xml.h"
 
-namespace serval::protocol {
+#include <fmt/format.h>
 
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+#include <iterator>
+
+namespace serval::protocol {
+namespace {
+
+// Appends `text` escaped. In an attribute value, tab and LF become references too: a parser
+// normalizes them (and CR, everywhere) to what the writer did not mean.
+void AppendEscaped(std::string_view text, XmlControls controls, bool attribute, std::string& out) {
   for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
     switch (c) {
       case '&':
         out += "&amp;";
@@ -22,14 +28,33 @@ std::string XmlEscape(std::string_view text) {
       case '\'':
         out += "&apos;";
         break;
+      case '\r':
+        out += "&#xD;";
+        break;
+      case '\n':
+        out += attribute ? "&#xA;" : "\n";
+        break;
+      case '\t':
+        out += attribute ? "&#x9;" : "\t";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-          out += "\xEF\xBF\xBD";
-        } else {
+        if (byte >= 0x20) {
           out += c;
+        } else if (controls == XmlControls::kReference) {
+          fmt::format_to(std::back_inserter(out), "&#x{:X};", byte);
+        } else {
+          out += "\xEF\xBF\xBD";
         }
     }
   }
+}
+
+}  // namespace
+
+std::string XmlEscape(std::string_view text, XmlControls controls) {
+  std::string out;
+  out.reserve(text.size());
+  AppendEscaped(text, controls, /*attribute=*/false, out);
   return out;
 }
 
@@ -39,11 +64,20 @@ XmlWriter& XmlWriter::Declaration() {
 }
 
 XmlWriter& XmlWriter::Open(std::string_view name, std::string_view namespace_uri) {
+  if (namespace_uri.empty()) return OpenWithAttributes(name, {});
+  return OpenWithAttributes(name, {{"xmlns", namespace_uri}});
+}
+
+XmlWriter& XmlWriter::OpenWithAttributes(
+    std::string_view name,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> attributes) {
   out_ += '<';
   out_ += name;
-  if (!namespace_uri.empty()) {
-    out_ += " xmlns=\"";
-    out_ += XmlEscape(namespace_uri);
+  for (const auto& [key, value] : attributes) {
+    out_ += ' ';
+    out_ += key;
+    out_ += "=\"";
+    AppendEscaped(value, controls_, /*attribute=*/true, out_);
     out_ += '"';
   }
   out_ += '>';
@@ -57,10 +91,13 @@ XmlWriter& XmlWriter::Close(std::string_view name) {
   return *this;
 }
 
+XmlWriter& XmlWriter::Text(std::string_view text) {
+  AppendEscaped(text, controls_, /*attribute=*/false, out_);
+  return *this;
+}
+
 XmlWriter& XmlWriter::Element(std::string_view name, std::string_view text) {
-  Open(name);
-  out_ += XmlEscape(text);
-  return Close(name);
+  return Open(name).Text(text).Close(name);
 }
 
 }  // namespace serval::protocol
