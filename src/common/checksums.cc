@@ -103,37 +103,16 @@ std::string BigEndian(uint64_t value, int bytes) {
   return out;
 }
 
-// Thread-compatible, like Checksum.
-class Crc32Checksum final : public Checksum {
+// A CRC of width T kept as its running value. Thread-compatible, like Checksum.
+template <typename T, T (*kUpdate)(T, std::string_view), ChecksumAlgorithm kAlgorithm>
+class CrcChecksum final : public Checksum {
  public:
-  Crc32Checksum() : Checksum(ChecksumAlgorithm::kCrc32) {}
-  void Update(std::string_view data) override { crc_ = Crc32(crc_, data); }
-  std::string Digest() const override { return BigEndian(crc_, 4); }
+  CrcChecksum() : Checksum(kAlgorithm) {}
+  void Update(std::string_view data) override { crc_ = kUpdate(crc_, data); }
+  std::string Digest() const override { return BigEndian(crc_, sizeof(T)); }
 
  private:
-  uint32_t crc_ = 0;
-};
-
-// Thread-compatible, like Checksum.
-class Crc32cChecksum final : public Checksum {
- public:
-  Crc32cChecksum() : Checksum(ChecksumAlgorithm::kCrc32c) {}
-  void Update(std::string_view data) override { crc_ = Crc32c(crc_, data); }
-  std::string Digest() const override { return BigEndian(crc_, 4); }
-
- private:
-  uint32_t crc_ = 0;
-};
-
-// Thread-compatible, like Checksum.
-class Crc64NvmeChecksum final : public Checksum {
- public:
-  Crc64NvmeChecksum() : Checksum(ChecksumAlgorithm::kCrc64Nvme) {}
-  void Update(std::string_view data) override { crc_ = Crc64Nvme(crc_, data); }
-  std::string Digest() const override { return BigEndian(crc_, 8); }
-
- private:
-  uint64_t crc_ = 0;
+  T crc_ = 0;
 };
 
 // An OpenSSL message digest (SHA-1, SHA-256, MD5). Thread-compatible, like Checksum.
@@ -263,11 +242,11 @@ absl::StatusOr<std::unique_ptr<Checksum>> Checksum::For(std::string_view algorit
 std::unique_ptr<Checksum> Checksum::Create(ChecksumAlgorithm algorithm) {
   switch (algorithm) {
     case ChecksumAlgorithm::kCrc32:
-      return std::make_unique<Crc32Checksum>();
+      return std::make_unique<CrcChecksum<uint32_t, Crc32, ChecksumAlgorithm::kCrc32>>();
     case ChecksumAlgorithm::kCrc32c:
-      return std::make_unique<Crc32cChecksum>();
+      return std::make_unique<CrcChecksum<uint32_t, Crc32c, ChecksumAlgorithm::kCrc32c>>();
     case ChecksumAlgorithm::kCrc64Nvme:
-      return std::make_unique<Crc64NvmeChecksum>();
+      return std::make_unique<CrcChecksum<uint64_t, Crc64Nvme, ChecksumAlgorithm::kCrc64Nvme>>();
     case ChecksumAlgorithm::kSha1:
       return std::make_unique<EvpChecksum>(algorithm, EVP_sha1());
     case ChecksumAlgorithm::kSha256:
