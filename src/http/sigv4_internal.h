@@ -9,6 +9,7 @@
 //   sigv4_header.cc     the Authorization-header form: verify and sign
 //   sigv4_presign.cc    the presigned query form: verify and presign
 //   sigv4.cc            VerifySigV4 / ScreenSigV4 and the checks both forms share
+// and aws_chunked.cc uses the HMAC and the S3 signature error for the chunk signatures.
 
 #include <openssl/types.h>
 
