@@ -21,7 +21,7 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang
   libboost1.81-dev libboost-json1.81-dev
-  libabsl-dev libsqlite3-dev libssl-dev libzip-dev libfmt-dev libcli11-dev
+  libabsl-dev libsqlite3-dev libssl-dev libzip-dev libfmt-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev
   zip unzip curl procps e2fsprogs
   python3-boto3

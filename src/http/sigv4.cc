@@ -85,7 +85,7 @@ absl::Status Verify(const Request& request, const SignedRequest& signed_request,
     kind = PayloadKind::kUnsigned;
   } else if (signed_request.headers_only) {
     // The signature covers the hash of a body not read yet: nothing more to check now.
-    return absl::OkStatus();
+    return UndeclaredPayloadHash();
   } else {
     computed_hash.reserve(2 * kDigestSize);
     AppendHex(sha.Of(request.body), &computed_hash);
@@ -102,7 +102,12 @@ absl::Status Verify(const Request& request, const SignedRequest& signed_request,
   Digest provided;
   if (!DecodeHexDigest(signed_request.signature, &provided) ||
       CRYPTO_memcmp(expected.data(), provided.data(), kDigestSize) != 0) {
-    return SignatureMismatch(dialect);
+    if (!is_s3) return SignatureMismatch(dialect);
+    // Rebuilt here so that the success path builds them only once.
+    const std::string canonical =
+        CanonicalRequest(request, signed_request, payload_hash, is_s3, &headers_ok);
+    return S3SignatureMismatch(scope.access_key, StringToSign(sha, signed_request, canonical),
+                               signed_request.signature, canonical);
   }
 
   // The headers are authentic; now hold the body to the hash they declare.
@@ -127,9 +132,15 @@ absl::Status Verify(const Request& request, const SignedRequest& signed_request,
     caller->seed_signature.clear();
     caller->amz_date.clear();
     caller->signing_key.clear();
+    caller->declared_payload_sha256.clear();
     switch (kind) {
       case PayloadKind::kHex:
         caller->payload = PayloadSigning::kVerified;
+        if (signed_request.headers_only) {
+          // Declared, and checked against nothing yet: PayloadHashCheck does that.
+          caller->declared_payload_sha256.assign(payload_hash);
+          for (char& c : caller->declared_payload_sha256) c = (c >= 'A' && c <= 'F') ? c + 32 : c;
+        }
         break;
       case PayloadKind::kUnsigned:
         caller->payload = PayloadSigning::kUnsigned;
@@ -210,8 +221,15 @@ absl::Status VerifySigV4(const Request& request, const CredentialStore& credenti
 
 absl::Status ScreenSigV4(const Request& headers, const CredentialStore& credentials,
                          int64_t now_millis, const SigV4Options& options) {
-  return VerifyEitherForm(headers, credentials, now_millis, options, /*headers_only=*/true,
-                          /*caller=*/nullptr);
+  absl::Status status = VerifyEitherForm(headers, credentials, now_millis, options,
+                                         /*headers_only=*/true, /*caller=*/nullptr);
+  return sigv4_internal::IsUndeclaredPayloadHash(status) ? absl::OkStatus() : status;
+}
+
+absl::Status VerifySigV4Headers(const Request& headers, const CredentialStore& credentials,
+                                int64_t now_millis, VerifiedCaller* caller,
+                                const SigV4Options& options) {
+  return VerifyEitherForm(headers, credentials, now_millis, options, /*headers_only=*/true, caller);
 }
 
 }  // namespace serval::http

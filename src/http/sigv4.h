@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "common/checksums.h"
 #include "http/credential_store.h"
 #include "http/message.h"
 
@@ -74,6 +76,9 @@ struct VerifiedCaller {
   std::string seed_signature;
   std::string amz_date;
   std::string signing_key;
+  // Set only by VerifySigV4Headers for kVerified: the declared X-Amz-Content-SHA256 (64
+  // lower-case hex digits), which the body has not been checked against yet (PayloadHashCheck).
+  std::string declared_payload_sha256;
 };
 
 struct SigV4Options {
@@ -109,6 +114,40 @@ absl::Status VerifySigV4(const Request& request, const CredentialStore& credenti
 // checked. Thread-safe, like VerifySigV4.
 absl::Status ScreenSigV4(const Request& headers, const CredentialStore& credentials,
                          int64_t now_millis, const SigV4Options& options = {});
+
+// Fully verifies the signature of a request whose body is not read (`headers` holds the request
+// line and headers; its body is ignored), for a server that streams the body: the signature is
+// checked over the declared payload hash (X-Amz-Content-SHA256, or UNSIGNED-PAYLOAD for an S3
+// presigned URL) and `*caller` is filled. The body remains to be checked, by its kind:
+// kVerified against caller->declared_payload_sha256 (PayloadHashCheck), kStreaming* by decoding
+// it (http/aws_chunked.h), kUnsigned not at all. A request whose signature covers a payload hash
+// it does not declare (the non-S3 services) cannot be verified without its body:
+// FailedPrecondition, carrying no AWS code; buffer the body and call VerifySigV4. Other failures
+// are VerifySigV4's. Thread-safe, like VerifySigV4, and as fast.
+absl::Status VerifySigV4Headers(const Request& headers, const CredentialStore& credentials,
+                                int64_t now_millis, VerifiedCaller* caller,
+                                const SigV4Options& options = {});
+
+// Holds a streamed body to the payload hash its signature declared. Thread-compatible: one body,
+// fed from one thread.
+class PayloadHashCheck {
+ public:
+  // `declared_hex`: VerifiedCaller::declared_payload_sha256. `service` picks the error's dialect.
+  explicit PayloadHashCheck(std::string_view declared_hex, std::string_view service = "s3");
+  PayloadHashCheck(const PayloadHashCheck&) = delete;
+  PayloadHashCheck& operator=(const PayloadHashCheck&) = delete;
+
+  // The next bytes of the body.
+  void Update(std::string_view data);
+  // At the end of the body: OK, or the error VerifySigV4 gives a body that does not match its
+  // declared hash (S3: 400 XAmzContentSHA256Mismatch).
+  absl::Status Finish() const;
+
+ private:
+  std::string declared_hex_;
+  std::string service_;
+  std::unique_ptr<Checksum> sha256_;
+};
 
 // The HTTP status AWS uses for a status returned by VerifySigV4: 400 for malformed
 // authentication data and a body that does not match its signed hash, 403 for everything else.

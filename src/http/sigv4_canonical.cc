@@ -182,10 +182,8 @@ bool AppendCanonicalHeaders(const Request& request, std::string_view signed_head
 
 }  // namespace
 
-Digest ComputeSignature(Sha256& sha, const Request& request, const SignedRequest& signed_request,
-                        std::string_view payload_hash, const std::string& secret, bool is_s3,
-                        bool* headers_ok) {
-  const ScopeView& scope = signed_request.scope;
+std::string CanonicalRequest(const Request& request, const SignedRequest& signed_request,
+                             std::string_view payload_hash, bool is_s3, bool* headers_ok) {
   std::string canonical;
   canonical.reserve(256 + request.target.size() * 2 + signed_request.signed_headers.size() * 4);
   canonical.append(request.method);
@@ -198,8 +196,13 @@ Digest ComputeSignature(Sha256& sha, const Request& request, const SignedRequest
   canonical.append(signed_request.signed_headers);
   canonical.push_back('\n');
   canonical.append(payload_hash);
+  return canonical;
+}
 
-  // String to sign: algorithm, time, scope, hash of the canonical request.
+std::string StringToSign(Sha256& sha, const SignedRequest& signed_request,
+                         std::string_view canonical_request) {
+  // Algorithm, time, scope, hash of the canonical request.
+  const ScopeView& scope = signed_request.scope;
   std::string to_sign;
   to_sign.reserve(kAlgorithm.size() + 16 + scope.date.size() + scope.region.size() +
                   scope.service.size() + kTerminator.size() + 2 * kDigestSize + 8);
@@ -215,8 +218,17 @@ Digest ComputeSignature(Sha256& sha, const Request& request, const SignedRequest
   to_sign.push_back('/');
   to_sign.append(kTerminator);
   to_sign.push_back('\n');
-  AppendHex(sha.Of(canonical), &to_sign);
+  AppendHex(sha.Of(canonical_request), &to_sign);
+  return to_sign;
+}
 
+Digest ComputeSignature(Sha256& sha, const Request& request, const SignedRequest& signed_request,
+                        std::string_view payload_hash, const std::string& secret, bool is_s3,
+                        bool* headers_ok) {
+  const ScopeView& scope = signed_request.scope;
+  const std::string canonical =
+      CanonicalRequest(request, signed_request, payload_hash, is_s3, headers_ok);
+  const std::string to_sign = StringToSign(sha, signed_request, canonical);
   const Digest signing_key = SigningKey(sha, secret, scope.date, scope.region, scope.service);
   return HmacSha256(sha, {}, AsView(signing_key), to_sign);
 }

@@ -87,6 +87,50 @@ absl::Status SignatureMismatch(Dialect dialect) {
                   "service documentation for details.");
 }
 
+namespace {
+
+std::string SpacedHexBytes(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(3 * text.size());
+  for (unsigned char c : text) {
+    if (!out.empty()) out.push_back(' ');
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xf]);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Real S3 answers a wrong signature with these elements beside Code and Message (header and
+// presigned forms alike; the SigV2 form has no canonical request).
+absl::Status S3SignatureMismatch(std::string_view access_key, std::string_view string_to_sign,
+                                 std::string_view signature_provided,
+                                 std::string_view canonical_request) {
+  absl::Status status = SignatureMismatch(Dialect::kS3);
+  status = WithErrorField(std::move(status), "AWSAccessKeyId", access_key);
+  status = WithErrorField(std::move(status), "StringToSign", string_to_sign);
+  status = WithErrorField(std::move(status), "SignatureProvided", signature_provided);
+  status = WithErrorField(std::move(status), "StringToSignBytes", SpacedHexBytes(string_to_sign));
+  if (!canonical_request.empty()) {
+    status = WithErrorField(std::move(status), "CanonicalRequest", canonical_request);
+    status = WithErrorField(std::move(status), "CanonicalRequestBytes",
+                            SpacedHexBytes(canonical_request));
+  }
+  return status;
+}
+
+absl::Status UndeclaredPayloadHash() {
+  return absl::FailedPreconditionError(
+      "the signature covers the hash of a body that has not been read; buffer the body and use "
+      "VerifySigV4");
+}
+
+bool IsUndeclaredPayloadHash(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kFailedPrecondition && AwsErrorCode(status).empty();
+}
+
 absl::Status PayloadHashMismatch(Dialect dialect) {
   if (dialect == Dialect::kS3) {
     return AwsError(absl::StatusCode::kInvalidArgument, "XAmzContentSHA256Mismatch",

@@ -8,7 +8,9 @@
 //   sigv4_errors.cc     the AWS errors each failure is answered with, per protocol dialect
 //   sigv4_header.cc     the Authorization-header form: verify and sign
 //   sigv4_presign.cc    the presigned query form: verify and presign
+//   sigv4_payload.cc    PayloadHashCheck: a streamed body against its declared hash
 //   sigv4.cc            VerifySigV4 / ScreenSigV4 and the checks both forms share
+// and aws_chunked.cc uses the HMAC and the S3 signature error for the chunk signatures.
 
 #include <openssl/types.h>
 
@@ -148,6 +150,13 @@ struct SignedRequest {
   std::string security_token;  // presigned form: X-Amz-Security-Token, decoded
 };
 
+// The canonical request, and the string to sign over it. ComputeSignature builds both; the S3
+// SignatureDoesNotMatch details rebuild them on the failure path only.
+std::string CanonicalRequest(const Request& request, const SignedRequest& signed_request,
+                             std::string_view payload_hash, bool is_s3, bool* headers_ok);
+std::string StringToSign(Sha256& sha, const SignedRequest& signed_request,
+                         std::string_view canonical_request);
+
 // The signature `signed_request` should carry (its own signature field is not used), computed
 // from the canonical request and the string to sign. `headers_ok` is false when SignedHeaders
 // names a header the request lacks or is not a valid list.
@@ -175,6 +184,16 @@ absl::Status Malformed(Dialect dialect, bool presigned, std::string_view detail)
 absl::Status UnknownAccessKey(Dialect dialect);
 absl::Status InvalidSessionToken(Dialect dialect);
 absl::Status SignatureMismatch(Dialect dialect);
+// S3's SignatureDoesNotMatch with the details real S3 returns: AWSAccessKeyId, StringToSign,
+// SignatureProvided, StringToSignBytes, CanonicalRequest, CanonicalRequestBytes (the *Bytes as
+// space-separated two-digit lower-case hex). Empty strings leave their fields out.
+absl::Status S3SignatureMismatch(std::string_view access_key, std::string_view string_to_sign,
+                                 std::string_view signature_provided,
+                                 std::string_view canonical_request);
+// The signature covers a body hash the request does not declare, and the body is not read:
+// FailedPrecondition (VerifySigV4Headers' answer; ScreenSigV4 lets it pass).
+absl::Status UndeclaredPayloadHash();
+bool IsUndeclaredPayloadHash(const absl::Status& status);
 absl::Status PayloadHashMismatch(Dialect dialect);
 absl::Status BadPayloadHashValue(Dialect dialect);
 // A scope naming another `part` ("region" or "service") than the one required.
