@@ -40,10 +40,13 @@ struct CredentialScope {
 // when the request carries neither or it is not a well-formed SigV4 credential.
 std::optional<CredentialScope> PeekCredentialScope(const Request& request);
 
-// Which of the two SigV4 forms authenticated the request.
+// Which form authenticated the request: one of the two SigV4 forms, or (S3 only, http/sigv2.h)
+// one of the two SigV2 forms.
 enum class SigV4Form {
   kAuthorizationHeader,
   kPresignedQuery,
+  kSigV2AuthorizationHeader,
+  kSigV2PresignedQuery,
 };
 
 // What the signature says about the body.
