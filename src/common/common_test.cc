@@ -20,6 +20,13 @@ TEST(TimeFormat, LambdaTimestampHasMillisAndOffset) {
   EXPECT_EQ(FormatLogStreamDate(1586545592563), "2020/04/10");
 }
 
+TEST(TimeFormat, HttpDateRoundTrips) {
+  EXPECT_EQ(FormatHttpDate(1255369800123), "Mon, 12 Oct 2009 17:50:00 GMT");
+  EXPECT_EQ(ParseHttpDateMillis("Mon, 12 Oct 2009 17:50:00 GMT"), 1255369800000);
+  EXPECT_EQ(ParseHttpDateMillis("12 Oct 2009"), std::nullopt);
+  EXPECT_EQ(ParseHttpDateMillis(""), std::nullopt);
+}
+
 TEST(PercentEncoding, RoundTripsAndKeepsBadEscapes) {
   EXPECT_EQ(PercentDecode("%zz%4%4"), "%zz%4%4");
   EXPECT_EQ(PercentDecode("%2f%2F+"), "//+");

@@ -45,6 +45,14 @@ std::string PercentEncode(std::string_view text) {
   return out;
 }
 
+std::string FormDecode(std::string_view text) {
+  std::string spaced(text);
+  for (char& c : spaced) {
+    if (c == '+') c = ' ';
+  }
+  return PercentDecode(spaced);
+}
+
 std::string PercentDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -22,5 +22,7 @@ void AppendPercentEncoded(std::string_view text, std::string* out);
 std::string PercentEncode(std::string_view text);
 // Decodes escapes ("%2F" -> "/"); '+' stays '+', an invalid escape stays as it is.
 std::string PercentDecode(std::string_view text);
+// Decodes a form-encoded (query string) value: as PercentDecode, and '+' is a space.
+std::string FormDecode(std::string_view text);
 
 }  // namespace serval

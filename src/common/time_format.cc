@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include "absl/time/time.h"
+
 namespace serval {
 namespace {
 
@@ -33,6 +35,24 @@ std::string FormatIso8601Millis(int64_t epoch_millis) {
 std::string FormatLogStreamDate(int64_t epoch_millis) {
   const std::tm t = UtcParts(epoch_millis);
   return fmt::format("{:04}/{:02}/{:02}", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday);
+}
+
+namespace {
+constexpr char kHttpDateFormat[] = "%a, %d %b %Y %H:%M:%S GMT";
+}  // namespace
+
+std::string FormatHttpDate(int64_t epoch_millis) {
+  return absl::FormatTime(kHttpDateFormat, absl::FromUnixMillis(epoch_millis), absl::UTCTimeZone());
+}
+
+std::optional<int64_t> ParseHttpDateMillis(std::string_view text) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(kHttpDateFormat, absl::string_view(text.data(), text.size()),
+                       absl::UTCTimeZone(), &time, &error)) {
+    return std::nullopt;
+  }
+  return absl::ToUnixMillis(time);
 }
 
 }  // namespace serval

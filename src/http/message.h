@@ -73,6 +73,8 @@ struct Response {
   // `body_size`, closes the connection in mid-body.
   BodySource body_source;
   std::optional<uint64_t> body_size;
+  // A response to a HEAD request is written without its body, whatever it holds; its
+  // Content-Length is body_size when given, else the size of `body`.
 
   Response& SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -263,6 +263,7 @@ class Session : public std::enable_shared_from_this<Session> {
       request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     keep_alive_ = header.keep_alive();
+    head_request_ = header.method() == bhttp::verb::head;
     const ServerOptions& options = server_->options;
     const auto declared = header_parser_->content_length();
     const bool expect_continue = beast::iequals(header[bhttp::field::expect], "100-continue");
@@ -526,6 +527,13 @@ class Session : public std::enable_shared_from_this<Session> {
         return FinishWrite(/*written=*/false);
       }
     }
+    if (head_request_) {
+      // Headers only; Content-Length says what a GET would carry (body_size, else the body's).
+      bhttp::response<bhttp::empty_body> message;
+      Prepare(message, response);
+      message.content_length(response.body_size.value_or(response.body.size()));
+      return WriteSome(std::make_shared<Outgoing<bhttp::empty_body>>(std::move(message)));
+    }
     if (response.body_source) return StartStreamedWrite(std::move(response));
     bhttp::response<bhttp::string_body> message;
     message.body() = std::move(response.body);
@@ -653,6 +661,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool writing_continue_ = false;
   std::optional<Response> held_response_;  // an answer given while a 100 Continue was written
   bool keep_alive_ = true;
+  bool head_request_ = false;       // the request being answered is a HEAD
   bool served_a_request_ = false;   // a request header has arrived on this connection
   bool in_flight_ = false;          // a request was dispatched and its response is not written yet
   size_t reserved_bytes_ = 0;       // of the server's buffered-body budget

@@ -7,18 +7,7 @@
 #include "protocol/xml.h"
 
 namespace serval::protocol {
-namespace {
-
-// Form encoding writes a space as '+'; PercentDecode leaves '+' alone.
-std::string FormDecode(std::string_view text) {
-  std::string spaced(text);
-  for (char& c : spaced) {
-    if (c == '+') c = ' ';
-  }
-  return PercentDecode(spaced);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::optional<std::string> QueryRequest::Get(std::string_view name) const {
   auto found = parameters.find(std::string(name));

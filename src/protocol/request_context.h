@@ -1,6 +1,9 @@
 #pragma once
 
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "http/message.h"
 
@@ -23,6 +26,9 @@ struct RequestContext {
   http::Request request;
   std::string request_id;
   Caller caller;
+  // For a streamed aws-chunked body: its trailers (x-amz-checksum-crc32, ...), complete once the
+  // body source has given its last piece. Null otherwise.
+  std::shared_ptr<const std::vector<std::pair<std::string, std::string>>> trailers;
 };
 
 }  // namespace serval::protocol

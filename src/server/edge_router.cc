@@ -2,6 +2,9 @@
 
 #include "common/aws_error.h"
 #include "common/ids.h"
+#include "common/text.h"
+#include "http/aws_chunked.h"
+#include "http/sigv2.h"
 #include "protocol/protocol.h"
 
 namespace serval::server {
@@ -15,6 +18,29 @@ constexpr size_t kOffThreadSignatureBytes = 256 * 1024;
 std::string_view HostWithoutPort(std::string_view host) {
   if (host.starts_with('[')) return host.substr(0, host.find(']') + 1);  // [::1]:4566
   return host.substr(0, host.rfind(':'));
+}
+
+// `source` held to the SHA-256 its signature declared: the piece marked last becomes the
+// mismatch error instead, so a consumer never completes a body that was not the one signed.
+http::BodySource HashCheckedBody(http::BodySource source, std::string_view declared_hex) {
+  auto check = std::make_shared<http::PayloadHashCheck>(declared_hex);
+  return [source = std::move(source), check](http::BodyChunkCallback callback) {
+    source([check, callback = std::move(callback)](absl::StatusOr<http::BodyChunk> chunk) {
+      if (chunk.ok()) {
+        check->Update(chunk->data);
+        if (chunk->last) {
+          if (absl::Status matches = check->Finish(); !matches.ok()) return callback(matches);
+        }
+      }
+      callback(std::move(chunk));
+    });
+  };
+}
+
+// Whether an unauthenticated request (--no-auth) still frames its body in aws-chunked.
+bool IsAwsChunked(const http::Request& headers) {
+  return headers.Header("x-amz-content-sha256").starts_with("STREAMING-") ||
+         EqualsIgnoreCase(headers.Header("Content-Encoding"), "aws-chunked");
 }
 
 }  // namespace
@@ -87,7 +113,8 @@ std::optional<http::SigV4Options> EdgeRouter::SignatureRule(const services::Serv
     case services::Access::kOpen:
       return std::nullopt;
     case services::Access::kAnonymousAllowed:
-      if (headers.Header("Authorization").empty() && !headers.QueryParam("X-Amz-Signature")) {
+      if (headers.Header("Authorization").empty() && !headers.QueryParam("X-Amz-Signature") &&
+          !http::HasSigV2(headers)) {
         return std::nullopt;
       }
       break;
@@ -107,8 +134,11 @@ std::optional<http::Response> EdgeRouter::ScreenHeader(const http::Request& head
   const services::Service* service = RouteOf(headers);
   const std::optional<http::SigV4Options> rule = SignatureRule(service, headers);
   if (!rule.has_value()) return std::nullopt;
-  if (absl::Status status = http::ScreenSigV4(headers, *options_.credentials,
-                                              options_.signature_clock->NowMillis(), *rule);
+  const int64_t now = options_.signature_clock->NowMillis();
+  // SigV2 (S3 only) covers no body: what the headers show is the whole check.
+  if (absl::Status status = IsSigV2(service, headers)
+                                ? http::VerifySigV2(headers, *options_.credentials, now, nullptr)
+                                : http::ScreenSigV4(headers, *options_.credentials, now, *rule);
       !status.ok()) {
     return Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)), NewUuid());
   }
@@ -138,6 +168,18 @@ http::Response EdgeRouter::RefusalResponse(http::Refusal refusal) {
   return refused(400, "BadRequestException", "Refused.");
 }
 
+bool EdgeRouter::IsSigV2(const services::Service* service, const http::Request& headers) {
+  // Virtual-host addressed SigV2 requests sign "/bucket/key" with the bucket from Host, which
+  // only S3 knows how to read; the path-style form every presigning client makes by default
+  // with an endpoint URL is verified.
+  return service != nullptr && service->info().signing_name == "s3" && http::HasSigV2(headers);
+}
+
+bool EdgeRouter::StreamsBody(const http::Request& headers) const {
+  const services::Service* service = RouteOf(headers);
+  return service != nullptr && service->StreamsBody(headers);
+}
+
 void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
   services::Service* service = RouteOf(request);
   protocol::RequestContext context{.request = std::move(request), .request_id = NewUuid()};
@@ -153,11 +195,23 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
         context.request_id));
   }
   const std::optional<http::SigV4Options> rule = SignatureRule(service, context.request);
+  if (context.request.body_source) {
+    return HandleStreamed(service, std::move(context), rule, std::move(respond));
+  }
   if (!rule) return Dispatch(service, std::move(context), nullptr, std::move(respond));
   if (options_.post_to_io && context.request.body.size() >= kOffThreadSignatureBytes) {
     return VerifyOffThread(service, std::move(context), *rule, std::move(respond));
   }
   http::VerifiedCaller caller;
+  if (IsSigV2(service, context.request)) {
+    if (absl::Status status = http::VerifySigV2(context.request, *options_.credentials,
+                                                options_.signature_clock->NowMillis(), &caller);
+        !status.ok()) {
+      return respond(Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)),
+                            context.request_id));
+    }
+    return Dispatch(service, std::move(context), &caller, std::move(respond));
+  }
   if (absl::Status status =
           http::VerifySigV4(context.request, *options_.credentials,
                             options_.signature_clock->NowMillis(), &caller, *rule);
@@ -166,6 +220,46 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
         Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)), context.request_id));
   }
   Dispatch(service, std::move(context), &caller, std::move(respond));
+}
+
+void EdgeRouter::HandleStreamed(services::Service* service, protocol::RequestContext context,
+                                const std::optional<http::SigV4Options>& rule,
+                                http::Responder respond) {
+  http::Request& request = context.request;
+  http::VerifiedCaller caller;
+  if (rule.has_value()) {
+    const int64_t now = options_.signature_clock->NowMillis();
+    if (absl::Status status =
+            IsSigV2(service, request)
+                ? http::VerifySigV2(request, *options_.credentials, now, &caller)
+                : http::VerifySigV4Headers(request, *options_.credentials, now, &caller, *rule);
+        !status.ok()) {
+      return respond(Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)),
+                            context.request_id));
+    }
+  } else {
+    caller.payload = IsAwsChunked(request) ? http::PayloadSigning::kStreamingUnsigned
+                                           : http::PayloadSigning::kUnsigned;
+  }
+  switch (caller.payload) {
+    case http::PayloadSigning::kVerified:
+      request.body_source =
+          HashCheckedBody(std::move(request.body_source), caller.declared_payload_sha256);
+      break;
+    case http::PayloadSigning::kStreamingSigned:
+    case http::PayloadSigning::kStreamingUnsigned: {
+      auto chunked = http::AwsChunkedOptionsFor(request, caller);
+      if (!chunked.ok()) return respond(Refuse(service, chunked.status(), context.request_id));
+      auto trailers = std::make_shared<http::Trailers>();
+      request.body_source =
+          http::DecodeAwsChunked(std::move(request.body_source), *std::move(chunked), trailers);
+      context.trailers = std::move(trailers);
+      break;
+    }
+    case http::PayloadSigning::kUnsigned:
+      break;
+  }
+  Dispatch(service, std::move(context), rule.has_value() ? &caller : nullptr, std::move(respond));
 }
 
 void EdgeRouter::VerifyOffThread(services::Service* service, protocol::RequestContext context,
@@ -203,7 +297,10 @@ void EdgeRouter::VerifyOffThread(services::Service* service, protocol::RequestCo
 
 void EdgeRouter::Dispatch(services::Service* service, protocol::RequestContext context,
                           const http::VerifiedCaller* caller, http::Responder respond) {
-  if (caller != nullptr) {
+  if (options_.credentials == nullptr) {
+    // --no-auth: every request acts as the account's owner.
+    context.caller = {.anonymous = false, .account_id = options_.account_id};
+  } else if (caller != nullptr) {
     if (!caller->principal.empty()) ++calls_by_function_[caller->principal];
     context.caller = {.anonymous = false,
                       .access_key = caller->scope.access_key,

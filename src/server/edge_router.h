@@ -48,6 +48,8 @@ class EdgeRouter {
   // http::ServerOptions::screen_header: refuses, from the request line and headers, a request
   // that needs a signature and cannot have a valid one.
   std::optional<http::Response> ScreenHeader(const http::Request& headers) const;
+  // http::ServerOptions::stream_request_body: whether the addressed service streams this body.
+  bool StreamsBody(const http::Request& headers) const;
   void Handle(http::Request&& request, http::Responder respond);
   // http::ServerOptions::refusal_response: the HTTP server's own refusals, made before any
   // service is known, in the JSON shape.
@@ -71,9 +73,16 @@ class EdgeRouter {
   // Hands an authenticated request (`caller` null: unauthenticated) to `service`.
   void Dispatch(services::Service* service, protocol::RequestContext context,
                 const http::VerifiedCaller* caller, http::Responder respond);
+  // A request whose body is still to be read (Request::body_source): its signature is verified
+  // over the payload hash it declares, and the body source is wrapped so that the body is held
+  // to that hash, or decoded from aws-chunked with every chunk signature checked, as it streams.
+  void HandleStreamed(services::Service* service, protocol::RequestContext context,
+                      const std::optional<http::SigV4Options>& rule, http::Responder respond);
   // VerifySigV4 of a large request on signature_worker_, then Dispatch on the io thread.
   void VerifyOffThread(services::Service* service, protocol::RequestContext context,
                        http::SigV4Options rule, http::Responder respond);
+  // Whether `headers` are signed with S3's SigV2 (header or presigned form) for S3.
+  static bool IsSigV2(const services::Service* service, const http::Request& headers);
   // The first of `candidates` whose target prefix, path prefix or host suffix matches, in that
   // order of precedence.
   services::Service* Match(const std::vector<services::Service*>& candidates,

@@ -33,6 +33,7 @@
 #include "services/lambda/function_registry.h"
 #include "services/registry.h"
 #include "storage/durable_queue.h"
+#include "storage/file_blob_store.h"
 #include "storage/log_store.h"
 #include "storage/sqlite_metadata_store.h"
 
@@ -157,6 +158,11 @@ int Serve(const ServeConfig& config) {
     fmt::print(stderr, "serval: {}\n", metadata.status().ToString());
     return 1;
   }
+  auto blob_store = storage::FileBlobStore::Open(data_dir / "blobs");
+  if (!blob_store.ok()) {
+    fmt::print(stderr, "serval: {}\n", blob_store.status().ToString());
+    return 1;
+  }
   storage::LogStore log_store(data_dir / "logs");
   lambda::CodeStore code_store(data_dir / "code");
   if (auto status = code_store.Open(); !status.ok()) {
@@ -208,6 +214,9 @@ int Serve(const ServeConfig& config) {
   std::unique_ptr<EdgeRouter> router;
   edge_options.screen_header = [&router](const http::Request& headers) {
     return router->ScreenHeader(headers);
+  };
+  edge_options.stream_request_body = [&router](const http::Request& headers) {
+    return router->StreamsBody(headers);
   };
   auto edge = http::Server::Start(io, edge_options,
                                   [&router](http::Request&& request, http::Responder respond) {
@@ -262,6 +271,8 @@ int Serve(const ServeConfig& config) {
                                                               .clock = clock,
                                                               .io = &io,
                                                               .metadata = metadata->get(),
+                                                              .blobs = blob_store->get(),
+                                                              .post_to_io = post_to_io,
                                                               .logs = &log_store,
                                                               .invoker = &invoker,
                                                               .functions = registry->get(),
@@ -303,9 +314,7 @@ int Serve(const ServeConfig& config) {
                                   .region = config.account.region,
                                   .account_id = config.account.account_id,
                                   .body_limit = kEdgeBodyLimit,
-                                  .post_to_io = [&io](std::function<void()> work) {
-                                    asio::post(io, std::move(work));
-                                  }});
+                                  .post_to_io = post_to_io});
   invoker.Start();
   for (const auto& service : *services) service->Start();
 

@@ -12,6 +12,7 @@ class io_context;
 
 namespace serval {
 namespace storage {
+class BlobStore;
 class MetadataStore;
 class LogStore;
 }  // namespace storage
@@ -34,8 +35,12 @@ namespace serval::services {
 struct Platform {
   AccountContext account;
   const Clock* clock = nullptr;  // decides behaviour (retries, schedules); simulated in tests
-  boost::asio::io_context* io = nullptr;  // the io thread every service runs on
+  boost::asio::io_context* io = nullptr;       // the io thread every service runs on
   storage::MetadataStore* metadata = nullptr;  // records (write-through, loaded at start)
+  // Objects, parts and packages; keys start with the service's name ("s3/").
+  storage::BlobStore* blobs = nullptr;
+  // Runs a closure on the io thread: how a service's workers hand results back.
+  std::function<void(std::function<void()>)> post_to_io;
   storage::LogStore* logs = nullptr;
   invoker::Invoker* invoker = nullptr;  // every invocation goes through it
   // Functions: their configurations, code and execution environments.

@@ -2,6 +2,7 @@
 
 #include "services/events/events_service.h"
 #include "services/lambda/lambda_service.h"
+#include "services/s3/s3_service.h"
 
 namespace serval::services {
 namespace {
@@ -14,6 +15,7 @@ using Factory = absl::StatusOr<std::unique_ptr<Service>> (*)(const Platform&);
 constexpr Factory kServices[] = {
     &lambda::LambdaService::Create,
     &events::EventsService::Create,
+    &s3::S3Service::Create,
 };
 
 }  // namespace

@@ -54,6 +54,15 @@ class Service {
     (void)headers;
     return Access::kSigned;
   }
+  // Whether the body of the request `headers` starts is streamed to Handle (http::Request::
+  // body_source, read piece by piece as the service asks) rather than read whole first: for
+  // bodies that may be large (an S3 PUT). The edge checks a streamed body against what its
+  // signature declares as it passes (a declared SHA-256, aws-chunked chunk signatures), so a
+  // piece failing that check ends the body with an error before its last piece.
+  virtual bool StreamsBody(const http::Request& headers) const {
+    (void)headers;
+    return false;
+  }
   // Answers one authenticated request.
   virtual void Handle(protocol::RequestContext context, http::Responder respond) = 0;
 

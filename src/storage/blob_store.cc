@@ -4,7 +4,8 @@ namespace serval::storage {
 
 absl::Status CheckBlobKey(std::string_view key) {
   if (key.empty() || key.size() > BlobStore::kMaxKeyBytes) {
-    return absl::InvalidArgumentError("blob key must have 1 to 1024 bytes");
+    return absl::InvalidArgumentError("blob key must have 1 to " +
+                                      std::to_string(BlobStore::kMaxKeyBytes) + " bytes");
   }
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -44,7 +45,9 @@ class BlobReader {
 // shows how an S3-compatible store satisfies the same contract.
 class BlobStore {
  public:
-  static constexpr size_t kMaxKeyBytes = 1024;
+  // Short enough that a file store can name a file after the key itself (hex, 240 characters),
+  // which lets ListKeys find every blob a crash may have orphaned.
+  static constexpr size_t kMaxKeyBytes = 120;
 
   virtual ~BlobStore() = default;
 
@@ -54,6 +57,10 @@ class BlobStore {
   virtual absl::StatusOr<std::unique_ptr<BlobReader>> NewReader(std::string_view key) const = 0;
   // Removes the blob under `key`, durably once it returns OK; NotFound if there is none.
   virtual absl::Status Remove(std::string_view key) = 0;
+  // The keys of every committed blob that starts with `prefix`, in no particular order: for a
+  // service's sweep of blobs that no record names (written just before a crash). Not for request
+  // paths: it reads the whole store.
+  virtual absl::StatusOr<std::vector<std::string>> ListKeys(std::string_view prefix) const = 0;
 };
 
 // What every implementation answers. InvalidArgument unless `key` is a valid blob key (checked

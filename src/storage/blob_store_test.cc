@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -115,6 +116,21 @@ TYPED_TEST(BlobStoreTest, AnOpenReaderKeepsItsBytesThroughReplaceAndRemove) {
   EXPECT_EQ(*(*reader)->Read(0, 100), "first");
   EXPECT_EQ(this->store_->NewReader("k").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(this->store_->Remove("k").code(), absl::StatusCode::kNotFound);
+}
+
+TYPED_TEST(BlobStoreTest, ListsCommittedKeysByPrefix) {
+  ASSERT_TRUE(this->Put("s3/a", {"1"}).ok());
+  ASSERT_TRUE(this->Put("s3/b\xff", {"2"}).ok());
+  ASSERT_TRUE(this->Put("code/c", {"3"}).ok());
+  auto uncommitted = this->store_->NewWriter("s3/pending");
+  ASSERT_TRUE(uncommitted.ok());
+  ASSERT_TRUE((*uncommitted)->Append("x").ok());
+  auto keys = this->store_->ListKeys("s3/");
+  ASSERT_TRUE(keys.ok());
+  std::sort(keys->begin(), keys->end());
+  EXPECT_EQ(*keys, (std::vector<std::string>{"s3/a", "s3/b\xff"}));
+  ASSERT_TRUE(this->store_->Remove("s3/a").ok());
+  EXPECT_EQ(this->store_->ListKeys("s3/")->size(), 1u);
 }
 
 TYPED_TEST(BlobStoreTest, RejectsBadKeys) {

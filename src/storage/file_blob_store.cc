@@ -96,9 +96,11 @@ absl::StatusOr<std::unique_ptr<FileBlobStore>> FileBlobStore::Open(fs::path root
   return std::unique_ptr<FileBlobStore>(new FileBlobStore(std::move(root)));
 }
 
+// A blob's file is named after its key in hex, so that ListKeys can give the keys back; the
+// directory above it is picked by the key's hash, spreading keys that share a prefix.
 fs::path FileBlobStore::PathOf(std::string_view key) const {
-  const std::string hex = absl::BytesToHexString(Sha256(key));
-  return root_ / hex.substr(0, 2) / hex;
+  return root_ / absl::BytesToHexString(Sha256(key)).substr(0, 2) /
+         absl::BytesToHexString(absl::string_view(key.data(), key.size()));
 }
 
 absl::StatusOr<std::unique_ptr<BlobWriter>> FileBlobStore::NewWriter(std::string_view key) {
@@ -122,6 +124,21 @@ absl::StatusOr<std::unique_ptr<BlobReader>> FileBlobStore::NewReader(std::string
     return status;
   }
   return std::make_unique<Reader>(fd, static_cast<uint64_t>(info.st_size), std::move(path));
+}
+
+absl::StatusOr<std::vector<std::string>> FileBlobStore::ListKeys(std::string_view prefix) const {
+  std::vector<std::string> keys;
+  std::error_code error;
+  for (const fs::directory_entry& shard : fs::directory_iterator(root_, error)) {
+    if (shard.path().filename() == kTempDir || !shard.is_directory()) continue;
+    for (const fs::directory_entry& file : fs::directory_iterator(shard.path(), error)) {
+      std::string key = absl::HexStringToBytes(file.path().filename().string());
+      if (key.starts_with(prefix)) keys.push_back(std::move(key));
+    }
+    if (error) break;
+  }
+  if (error) return absl::InternalError("cannot list " + root_.string() + ": " + error.message());
+  return keys;
 }
 
 absl::Status FileBlobStore::Remove(std::string_view key) {

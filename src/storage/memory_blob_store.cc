@@ -67,6 +67,16 @@ absl::Status MemoryBlobStore::Remove(std::string_view key) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<std::string>> MemoryBlobStore::ListKeys(std::string_view prefix) const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> keys;
+  for (auto it = blobs_.lower_bound(prefix); it != blobs_.end() && it->first.starts_with(prefix);
+       ++it) {
+    keys.push_back(it->first);
+  }
+  return keys;
+}
+
 void MemoryBlobStore::Put(std::string key, std::shared_ptr<const std::string> blob) {
   absl::MutexLock lock(&mu_);
   blobs_[std::move(key)] = std::move(blob);

@@ -18,6 +18,7 @@ class MemoryBlobStore final : public BlobStore {
   absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(std::string_view key) override;
   absl::StatusOr<std::unique_ptr<BlobReader>> NewReader(std::string_view key) const override;
   absl::Status Remove(std::string_view key) override;
+  absl::StatusOr<std::vector<std::string>> ListKeys(std::string_view prefix) const override;
 
  private:
   class Writer;

@@ -1,0 +1,252 @@
+#include "services/s3/object_body.h"
+
+#include <algorithm>
+
+#include "common/checksums.h"
+#include "common/crypto.h"
+#include "services/s3/catalog.h"
+#include "services/s3/s3_errors.h"
+
+namespace serval::s3 {
+namespace {
+
+std::string Md5Of(std::string_view bytes) {
+  std::unique_ptr<Checksum> md5 = Checksum::Md5();
+  md5->Update(bytes);
+  return md5->Digest();
+}
+
+// Bytes handed to the blob worker at once, and how many such pieces may wait for the disk
+// before the connection is read further: the memory one upload can hold.
+constexpr size_t kPieceBytes = 1 << 20;
+constexpr int kPiecesAhead = 2;
+// Bytes a GET reads from a blob per piece of the response.
+constexpr size_t kReadPieceBytes = 256 * 1024;
+
+// One body being received. The io thread owns everything but `md5` and `writer`, which the
+// worker owns from the first piece handed to it (the worker's queue orders the hand-over).
+class Receiver : public std::enable_shared_from_this<Receiver> {
+ public:
+  Receiver(http::BodySource source, ReceiveOptions options,
+           std::function<void(absl::StatusOr<ReceivedBody>)> done)
+      : source_(std::move(source)), options_(std::move(options)), done_(std::move(done)) {}
+
+  void ReadNext() {
+    source_([self = shared_from_this()](absl::StatusOr<http::BodyChunk> chunk) {
+      self->OnChunk(std::move(chunk));
+    });
+  }
+
+ private:
+  void OnChunk(absl::StatusOr<http::BodyChunk> chunk) {
+    if (finished_) return;
+    if (!chunk.ok()) return Fail(chunk.status());
+    size_ += chunk->data.size();
+    if (size_ > options_.max_bytes) return Fail(EntityTooLarge(size_, options_.max_bytes));
+    buffer_ += chunk->data;
+    source_done_ = chunk->last;
+    if (!blob_.has_value()) {
+      if (options_.allow_inline && size_ <= kInlineBodyBytes) {
+        if (!source_done_) return ReadNext();
+        ReceivedBody body;
+        body.size = size_;
+        body.md5 = Md5Of(buffer_);
+        body.inline_bytes = std::move(buffer_);
+        finished_ = true;
+        return done_(std::move(body));
+      }
+      StartBlob();
+    }
+    if (buffer_.size() >= kPieceBytes || source_done_) HandToWorker();
+    if (!source_done_ && pieces_in_flight_ < kPiecesAhead) ReadNext();
+  }
+
+  void StartBlob() {
+    blob_ = Segment{NewBlobKey(), 0};
+    options_.worker->Post([self = shared_from_this(), key = blob_->blob] {
+      auto writer = self->options_.blobs->NewWriter(key);
+      if (writer.ok()) {
+        self->writer_ = *std::move(writer);
+      } else {
+        self->worker_error_ = writer.status();
+      }
+    });
+  }
+
+  void HandToWorker() {
+    ++pieces_in_flight_;
+    const bool last = source_done_;
+    options_.worker->Post([self = shared_from_this(), piece = std::move(buffer_), last] {
+      absl::Status status = self->worker_error_;
+      if (status.ok()) {
+        self->md5_->Update(piece);
+        status = self->writer_->Append(piece);
+      }
+      std::string md5;
+      if (status.ok() && last) {
+        md5 = self->md5_->Digest();
+        status = self->writer_->Commit();
+      }
+      if (!status.ok()) {
+        self->worker_error_ = status;
+        if (self->writer_) self->writer_->Abort();
+      }
+      self->options_.post_to_io(
+          [self, status, last, md5 = std::move(md5)] { self->OnPieceWritten(status, last, md5); });
+    });
+    buffer_.clear();
+  }
+
+  void OnPieceWritten(const absl::Status& status, bool last, const std::string& md5) {
+    --pieces_in_flight_;
+    if (finished_) return;
+    if (!status.ok()) return Fail(status);
+    if (last) {
+      finished_ = true;
+      ReceivedBody body;
+      body.size = size_;
+      body.md5 = md5;
+      blob_->size = size_;
+      body.blob = *blob_;
+      return done_(std::move(body));
+    }
+    if (!source_done_ && pieces_in_flight_ == kPiecesAhead - 1) ReadNext();
+  }
+
+  void Fail(const absl::Status& status) {
+    if (finished_) return;
+    finished_ = true;
+    if (blob_.has_value()) {
+      options_.worker->Post([self = shared_from_this()] {
+        if (self->writer_) self->writer_->Abort();
+      });
+    }
+    done_(status);
+  }
+
+  http::BodySource source_;
+  ReceiveOptions options_;
+  std::function<void(absl::StatusOr<ReceivedBody>)> done_;
+  uint64_t size_ = 0;
+  std::string buffer_;
+  bool source_done_ = false;
+  bool finished_ = false;
+  int pieces_in_flight_ = 0;
+  std::optional<Segment> blob_;
+  // The worker's.
+  std::unique_ptr<Checksum> md5_ = Checksum::Md5();
+  std::unique_ptr<storage::BlobWriter> writer_;
+  absl::Status worker_error_;
+};
+
+}  // namespace
+
+http::BodySource BodySourceOf(http::Request& request) {
+  if (request.body_source) return request.body_source;
+  auto body = std::make_shared<std::string>(std::move(request.body));
+  return [body](http::BodyChunkCallback callback) {
+    callback(http::BodyChunk{std::move(*body), true});
+  };
+}
+
+absl::StatusOr<std::string> DeclaredContentMd5(const http::Request& request) {
+  const std::string_view header = request.Header("Content-MD5");
+  if (header.empty()) return std::string();
+  auto digest = Base64Decode(header);
+  if (!digest.ok() || digest->size() != 16) return InvalidDigest();
+  return *std::move(digest);
+}
+
+void ReceiveBody(http::BodySource source, ReceiveOptions options,
+                 std::function<void(absl::StatusOr<ReceivedBody>)> done) {
+  std::make_shared<Receiver>(std::move(source), std::move(options), std::move(done))->ReadNext();
+}
+
+absl::StatusOr<ReceivedBody> CopyIntoBlob(storage::BlobStore& blobs,
+                                          const std::vector<Segment>& segments, uint64_t offset,
+                                          uint64_t length) {
+  auto source = OpenObject::Open(blobs, segments);
+  if (!source.ok()) return source.status();
+  ReceivedBody body;
+  body.blob = Segment{NewBlobKey(), length};
+  auto writer = blobs.NewWriter(body.blob->blob);
+  if (!writer.ok()) return writer.status();
+  std::unique_ptr<Checksum> md5 = Checksum::Md5();
+  for (uint64_t done = 0; done < length;) {
+    auto piece = (*source)->Read(offset + done, std::min<uint64_t>(kPieceBytes, length - done));
+    if (!piece.ok()) return piece.status();
+    if (piece->empty()) return absl::DataLossError("object shorter than its record");
+    md5->Update(*piece);
+    if (auto status = (*writer)->Append(*piece); !status.ok()) return status;
+    done += piece->size();
+  }
+  if (auto status = (*writer)->Commit(); !status.ok()) return status;
+  body.size = length;
+  body.md5 = md5->Digest();
+  return body;
+}
+
+absl::StatusOr<ReceivedBody> WriteBlob(storage::BlobStore& blobs, std::string_view bytes) {
+  ReceivedBody body{
+      .size = bytes.size(), .md5 = Md5Of(bytes), .blob = Segment{NewBlobKey(), bytes.size()}};
+  auto writer = blobs.NewWriter(body.blob->blob);
+  if (!writer.ok()) return writer.status();
+  if (auto status = (*writer)->Append(bytes); !status.ok()) return status;
+  if (auto status = (*writer)->Commit(); !status.ok()) return status;
+  return body;
+}
+
+absl::StatusOr<std::shared_ptr<OpenObject>> OpenObject::Open(const storage::BlobStore& blobs,
+                                                             const std::vector<Segment>& segments) {
+  auto object = std::make_shared<OpenObject>();
+  object->readers_.reserve(segments.size());
+  for (const Segment& segment : segments) {
+    auto reader = blobs.NewReader(segment.blob);
+    if (!reader.ok()) return reader.status();
+    object->readers_.push_back(*std::move(reader));
+  }
+  return object;
+}
+
+absl::StatusOr<std::string> OpenObject::Read(uint64_t offset, size_t length) const {
+  std::string out;
+  for (const auto& reader : readers_) {
+    if (out.size() >= length) break;
+    if (offset >= reader->size()) {
+      offset -= reader->size();
+      continue;
+    }
+    auto piece = reader->Read(offset, length - out.size());
+    if (!piece.ok()) return piece.status();
+    out += *piece;
+    offset = 0;
+  }
+  return out;
+}
+
+http::BodySource OpenObject::Source(ByteRange range, Worker* worker, storage::PostToIo post_to_io) {
+  auto next = std::make_shared<uint64_t>(range.first);
+  return [self = shared_from_this(), next, end = range.last + 1, worker,
+          post_to_io](http::BodyChunkCallback callback) {
+    const uint64_t offset = *next;
+    const size_t length = static_cast<size_t>(std::min<uint64_t>(kReadPieceBytes, end - offset));
+    worker->Post([self, offset, length, post_to_io, callback = std::move(callback), next, end] {
+      auto piece = self->Read(offset, length);
+      post_to_io([piece = std::move(piece), callback, next, end, offset]() mutable {
+        if (!piece.ok()) return callback(piece.status());
+        if (piece->empty()) return callback(absl::DataLossError("object shorter than its record"));
+        *next = offset + piece->size();
+        callback(http::BodyChunk{*std::move(piece), *next >= end});
+      });
+    });
+  };
+}
+
+void RemoveBlobsLater(storage::BlobStore& blobs, Worker& worker, std::vector<std::string> keys) {
+  if (keys.empty()) return;
+  worker.Post([&blobs, keys = std::move(keys)] {
+    for (const std::string& key : keys) blobs.Remove(key).IgnoreError();
+  });
+}
+
+}  // namespace serval::s3

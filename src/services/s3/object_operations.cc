@@ -1,0 +1,481 @@
+// The object operations of S3Service: PUT (plain and copy), GET, HEAD, DELETE, DeleteObjects and
+// object tags.
+
+#include <fmt/format.h>
+
+#include "absl/strings/escaping.h"
+#include "common/aws_error.h"
+#include "common/crypto.h"
+#include "common/percent_encoding.h"
+#include "common/text.h"
+#include "common/time_format.h"
+#include "protocol/xml_reader.h"
+#include "services/s3/conditions.h"
+#include "services/s3/s3_errors.h"
+#include "services/s3/s3_namespace.h"
+#include "services/s3/s3_service.h"
+#include "services/s3/stored_headers.h"
+#include "services/s3/tags.h"
+#include "storage/offload.h"
+
+namespace serval::s3 {
+namespace {
+
+constexpr uint64_t kMaxSinglePutBytes = uint64_t{5} << 30;
+constexpr size_t kMaxKeyBytes = 1024;
+constexpr size_t kMaxDeleteObjects = 1000;
+// How often a change is tried again when another change of the same key committed between its
+// read and its write.
+constexpr int kMaxAttempts = 8;
+constexpr int kMaxServeAttempts = 3;
+
+// "bucket/key" from x-amz-copy-source ("/b/k", "b/k", URL-encoded, maybe "?versionId=").
+absl::StatusOr<std::pair<std::string, std::string>> CopySourceOf(std::string_view header) {
+  header = header.substr(0, header.find('?'));
+  std::string source = PercentDecode(header);
+  if (source.starts_with('/')) source.erase(0, 1);
+  const size_t slash = source.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == source.size()) {
+    return InvalidArgument(
+        "Copy Source must mention the source bucket and key: "
+        "sourcebucket/sourcekey",
+        "x-amz-copy-source", header);
+  }
+  return std::make_pair(source.substr(0, slash), source.substr(slash + 1));
+}
+
+}  // namespace
+
+void S3Service::ReplaceObject(std::string bucket, std::string key, Replacement replacement,
+                              std::function<void(absl::Status)> done) {
+  auto attempt = std::make_shared<std::function<void(int)>>();
+  auto state = std::make_shared<Replacement>(std::move(replacement));
+  // Each attempt reads the current object, checks the precondition against it and commits
+  // only if it is still current (Expect): a concurrent change of the key makes it try again.
+  *attempt = [this, bucket, key, state, done, attempt](int tries) {
+    auto fail = [&](const absl::Status& status) {
+      RemoveBlobsLater(*blobs_, blob_worker_, state->new_blobs);
+      done(status);
+      *attempt = nullptr;  // breaks the cycle
+    };
+    auto bucket_record = metadata_->Get(kBucketsTable, bucket);
+    if (!bucket_record.ok()) return fail(bucket_record.status());
+    if (!bucket_record->has_value()) return fail(NoSuchBucket(bucket));
+    auto current = catalog_.Object(bucket, key);
+    if (!current.ok()) return fail(current.status());
+    if (state->precondition) {
+      if (absl::Status holds = state->precondition(*current); !holds.ok()) return fail(holds);
+    }
+    const std::string object_key = ObjectKey(bucket, key);
+    storage::WriteBatch batch;
+    batch.Expect(std::string(kBucketsTable), bucket, **bucket_record);
+    batch.Expect(
+        std::string(kObjectsTable), object_key,
+        current->has_value() ? std::optional<std::string>((*current)->encoded) : std::nullopt);
+    state->record.sequencer = NextSequencer();
+    batch.Put(std::string(kObjectsTable), object_key, EncodeObjectRecord(state->record));
+    if (state->record.inline_body() && !state->inline_bytes.empty()) {
+      batch.Put(std::string(kBodiesTable), object_key, state->inline_bytes);
+    } else {
+      batch.Delete(std::string(kBodiesTable), object_key);
+    }
+    for (const std::string& blob : state->new_blobs) {
+      batch.Put(std::string(kBlobsTable), blob, "");
+    }
+    if (state->more_changes) state->more_changes(batch);
+    std::vector<std::string> old_blobs;
+    if (current->has_value()) {
+      for (const Segment& segment : (*current)->record.segments) {
+        batch.Delete(std::string(kBlobsTable), segment.blob);
+        old_blobs.push_back(segment.blob);
+      }
+    }
+    Commit(std::move(batch), [this, tries, state, done, attempt,
+                              old_blobs = std::move(old_blobs)](absl::Status status) mutable {
+      if (absl::IsFailedPrecondition(status) && tries + 1 < kMaxAttempts) {
+        return (*attempt)(tries + 1);
+      }
+      if (absl::IsFailedPrecondition(status)) {
+        status = OperationAborted();
+      }
+      if (!status.ok()) {
+        RemoveBlobsLater(*blobs_, blob_worker_, state->new_blobs);
+      } else {
+        ++objects_written_;
+        old_blobs.insert(old_blobs.end(), state->blobs_released.begin(),
+                         state->blobs_released.end());
+        RemoveBlobsLater(*blobs_, blob_worker_, std::move(old_blobs));
+      }
+      *attempt = nullptr;
+      done(status);
+    });
+  };
+  (*attempt)(0);
+}
+
+void S3Service::PutObject(const CallPtr& call) {
+  if (!call->request().Header("x-amz-copy-source").empty()) return CopyObject(call);
+  http::Request& request = call->context.request;
+  const std::string& key = call->address.key;
+  if (key.size() > kMaxKeyBytes) return call->Fail(KeyTooLong(key.size()));
+  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+  auto headers = StoredHeadersOf(request);
+  if (!headers.ok()) return call->Fail(headers.status());
+  auto tags = ParseTaggingHeader(request.Header("x-amz-tagging"));
+  if (!tags.ok()) return call->Fail(tags.status());
+  auto declared_md5 = DeclaredContentMd5(request);
+  if (!declared_md5.ok()) return call->Fail(declared_md5.status());
+  uint64_t declared_size = 0;
+  for (std::string_view length :
+       {request.Header("x-amz-decoded-content-length"), request.Header("Content-Length")}) {
+    if (!length.empty() && ParseDecimal(length, &declared_size)) break;
+  }
+  if (declared_size > kMaxSinglePutBytes) {
+    return call->Fail(EntityTooLarge(declared_size, kMaxSinglePutBytes));
+  }
+  ObjectRecord record;
+  record.headers = *std::move(headers);
+  record.tags = *std::move(tags);
+  ReceiveBody(BodySourceOf(request), ReceiveOptionsFor(kMaxSinglePutBytes, /*allow_inline=*/true),
+              [this, call, record = std::move(record),
+               declared_md5 = *std::move(declared_md5)](absl::StatusOr<ReceivedBody> body) mutable {
+                if (!body.ok()) return call->Fail(body.status());
+                Replacement replacement;
+                if (body->blob) replacement.new_blobs.push_back(body->blob->blob);
+                if (!declared_md5.empty() && declared_md5 != body->md5) {
+                  RemoveBlobsLater(*blobs_, blob_worker_, replacement.new_blobs);
+                  return call->Fail(BadDigest());
+                }
+                record.size = body->size;
+                record.etag = absl::BytesToHexString(body->md5);
+                record.last_modified_millis = clock_->NowMillis();
+                if (body->blob) record.segments.push_back(*body->blob);
+                replacement.inline_bytes = std::move(body->inline_bytes);
+                const http::Request& request = call->request();
+                const std::string if_none_match(request.Header("If-None-Match"));
+                const std::string if_match(request.Header("If-Match"));
+                replacement.precondition =
+                    [if_none_match, if_match, key = call->address.key](
+                        const std::optional<Catalog::StoredObject>& current) -> absl::Status {
+                  if (!if_none_match.empty() && current.has_value() &&
+                      EtagListMatches(if_none_match, current->record.etag)) {
+                    return PreconditionFailed("If-None-Match");
+                  }
+                  if (!if_match.empty()) {
+                    if (!current.has_value()) return NoSuchKey(key);
+                    if (!EtagListMatches(if_match, current->record.etag)) {
+                      return PreconditionFailed("If-Match");
+                    }
+                  }
+                  return absl::OkStatus();
+                };
+                const std::string etag = record.etag;
+                replacement.record = std::move(record);
+                ReplaceObject(call->address.bucket, call->address.key, std::move(replacement),
+                              [call, etag](absl::Status status) {
+                                if (!status.ok()) return call->Fail(status);
+                                http::Response response;
+                                response.SetHeader("ETag", QuotedEtag(etag));
+                                call->Reply(std::move(response));
+                              });
+              });
+}
+
+absl::StatusOr<S3Service::CopySource> S3Service::ResolveCopySource(const Call& call) const {
+  const http::Request& request = call.request();
+  auto names = CopySourceOf(request.Header("x-amz-copy-source"));
+  if (!names.ok()) return names.status();
+  CopySource source{.bucket = std::move(names->first), .key = std::move(names->second)};
+  auto bucket = catalog_.Bucket(source.bucket);
+  if (!bucket.ok()) return bucket.status();
+  if (!bucket->has_value()) return NoSuchBucket(source.bucket);
+  auto stored = catalog_.Object(source.bucket, source.key);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return NoSuchKey(source.key);
+  source.record = std::move((*stored)->record);
+  if (absl::Status holds = EvaluateCopySourceConditions(request, source.record.etag,
+                                                        source.record.last_modified_millis);
+      !holds.ok()) {
+    return holds;
+  }
+  return source;
+}
+
+void S3Service::CopyObject(const CallPtr& call) {
+  const http::Request& request = call->request();
+  const std::string& key = call->address.key;
+  if (key.size() > kMaxKeyBytes) return call->Fail(KeyTooLong(key.size()));
+  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+  auto source = ResolveCopySource(*call);
+  if (!source.ok()) return call->Fail(source.status());
+  const std::string& source_bucket = source->bucket;
+  const std::string& source_key = source->key;
+  const ObjectRecord& original = source->record;
+  const std::string_view metadata_directive = request.Header("x-amz-metadata-directive");
+  const std::string_view tagging_directive = request.Header("x-amz-tagging-directive");
+  for (std::string_view directive : {metadata_directive, tagging_directive}) {
+    if (!directive.empty() && directive != "COPY" && directive != "REPLACE") {
+      return call->Fail(
+          InvalidArgument("Unknown metadata directive.", "x-amz-metadata-directive", directive));
+    }
+  }
+  ObjectRecord record = original;
+  record.segments.clear();
+  record.parts_count = 0;
+  if (metadata_directive == "REPLACE") {
+    auto headers = StoredHeadersOf(request);
+    if (!headers.ok()) return call->Fail(headers.status());
+    record.headers = *std::move(headers);
+  } else {
+    // COPY keeps the source's headers but takes a new storage class or redirect if given.
+    const std::string_view storage_class = request.Header("x-amz-storage-class");
+    if (!storage_class.empty()) {
+      record.headers.storage_class = storage_class == "STANDARD" ? "" : std::string(storage_class);
+    }
+    const std::string_view redirect = request.Header("x-amz-website-redirect-location");
+    if (!redirect.empty()) record.headers.website_redirect_location = std::string(redirect);
+  }
+  if (tagging_directive == "REPLACE") {
+    auto tags = ParseTaggingHeader(request.Header("x-amz-tagging"));
+    if (!tags.ok()) return call->Fail(tags.status());
+    record.tags = *std::move(tags);
+  }
+  if (source_bucket == call->address.bucket && source_key == key &&
+      metadata_directive != "REPLACE" && record.headers == original.headers) {
+    return call->Fail(InvalidRequest(
+        "This copy request is illegal because it is trying to copy an object to itself without "
+        "changing the object's metadata, storage class, website redirect location or "
+        "encryption attributes."));
+  }
+  record.last_modified_millis = clock_->NowMillis();
+  auto finish = [this, call](ObjectRecord record, std::string inline_bytes,
+                             std::vector<std::string> new_blobs) {
+    Replacement replacement{.record = std::move(record),
+                            .inline_bytes = std::move(inline_bytes),
+                            .new_blobs = std::move(new_blobs)};
+    const ObjectRecord copied = replacement.record;
+    ReplaceObject(call->address.bucket, call->address.key, std::move(replacement),
+                  [call, copied](absl::Status status) {
+                    if (!status.ok()) return call->Fail(status);
+                    protocol::XmlWriter xml;
+                    xml.Declaration()
+                        .Open("CopyObjectResult", kS3Namespace)
+                        .Element("LastModified", FormatIso8601Millis(copied.last_modified_millis))
+                        .Element("ETag", QuotedEtag(copied.etag))
+                        .Close("CopyObjectResult");
+                    call->ReplyXml(200, std::move(xml));
+                  });
+  };
+  if (original.inline_body()) {
+    auto bytes = catalog_.InlineBody(source_bucket, source_key);
+    if (!bytes.ok()) return call->Fail(bytes.status());
+    return finish(std::move(record), *std::move(bytes), {});
+  }
+  storage::Offload(
+      blob_worker_, post_to_io_,
+      [this, segments = original.segments, size = original.size] {
+        return CopyIntoBlob(*blobs_, segments, 0, size);
+      },
+      [call, finish, record](absl::StatusOr<ReceivedBody> copied) {
+        if (!copied.ok()) return call->Fail(copied.status());
+        // A multipart source keeps its ETag, as S3's copy does for an unencrypted object.
+        ObjectRecord made = record;
+        made.segments.push_back(*copied->blob);
+        finish(std::move(made), "", {copied->blob->blob});
+      });
+}
+
+void S3Service::GetObject(const CallPtr& call) { ServeObject(call, /*with_body=*/true, 0); }
+
+void S3Service::HeadObject(const CallPtr& call) { ServeObject(call, /*with_body=*/false, 0); }
+
+void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt) {
+  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+  auto stored = catalog_.Object(call->address.bucket, call->address.key);
+  if (!stored.ok()) return call->Fail(stored.status());
+  if (!stored->has_value()) return call->Fail(NoSuchKey(call->address.key));
+  const ObjectRecord& record = (*stored)->record;
+  const http::Request& request = call->request();
+
+  http::Response response;
+  response.SetHeader("ETag", QuotedEtag(record.etag));
+  response.SetHeader("Last-Modified", FormatHttpDate(record.last_modified_millis));
+  auto condition = EvaluateReadConditions(request, record.etag, record.last_modified_millis);
+  if (!condition.ok()) return call->Fail(condition.status());
+  if (*condition == Condition::kNotModified) {
+    response.status = 304;
+    return call->Reply(std::move(response));
+  }
+  auto range = RangeOf(request.Header("Range"), record.size);
+  if (!range.ok()) return call->Fail(range.status());
+  const ByteRange whole{0, record.size == 0 ? 0 : record.size - 1};
+  const ByteRange served = range->value_or(whole);
+  const uint64_t length = record.size == 0 ? 0 : served.size();
+  response.status = range->has_value() ? 206 : 200;
+  if (range->has_value()) {
+    response.SetHeader("Content-Range",
+                       fmt::format("bytes {}-{}/{}", served.first, served.last, record.size));
+  }
+  response.SetHeader("Accept-Ranges", "bytes");
+  AddStoredHeaders(record.headers, response);
+  if (!record.tags.empty()) {
+    response.SetHeader("x-amz-tagging-count", std::to_string(record.tags.size()));
+  }
+  if (record.parts_count > 0 && request.QueryParam("partNumber").has_value()) {
+    response.SetHeader("x-amz-mp-parts-count", std::to_string(record.parts_count));
+  }
+  if (EqualsIgnoreCase(request.Header("x-amz-checksum-mode"), "ENABLED")) {
+    for (const auto& [algorithm, value] : record.checksums) {
+      response.SetHeader("x-amz-checksum-" + AsciiToLower(algorithm), value);
+    }
+  }
+  // response-* parameters override what the answer says of the object.
+  static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
+      {"response-content-type", "Content-Type"},
+      {"response-content-language", "Content-Language"},
+      {"response-expires", "Expires"},
+      {"response-cache-control", "Cache-Control"},
+      {"response-content-disposition", "Content-Disposition"},
+      {"response-content-encoding", "Content-Encoding"}};
+  for (const auto& [parameter, header] : kOverrides) {
+    if (std::optional<std::string> value = request.QueryParam(parameter)) {
+      std::erase_if(response.headers,
+                    [&](const auto& existing) { return EqualsIgnoreCase(existing.first, header); });
+      response.SetHeader(std::string(header), *value);
+    }
+  }
+  response.body_size = length;
+  if (!with_body || length == 0) return call->Reply(std::move(response));
+  if (record.inline_body()) {
+    auto bytes = catalog_.InlineBody(call->address.bucket, call->address.key);
+    if (!bytes.ok()) return call->Fail(bytes.status());
+    if (bytes->size() != record.size) return call->Fail(absl::DataLossError("short object body"));
+    response.body = bytes->substr(served.first, length);
+    response.body_size.reset();
+    return call->Reply(std::move(response));
+  }
+  storage::Offload(
+      blob_worker_, post_to_io_,
+      [this, segments = record.segments] { return OpenObject::Open(*blobs_, segments); },
+      [this, call, with_body, attempt, served,
+       response = std::move(response)](absl::StatusOr<std::shared_ptr<OpenObject>> opened) {
+        // Replaced or deleted since its record was read: serve what is there now.
+        if (absl::IsNotFound(opened.status()) && attempt + 1 < kMaxServeAttempts) {
+          return ServeObject(call, with_body, attempt + 1);
+        }
+        if (!opened.ok()) return call->Fail(opened.status());
+        http::Response streamed = response;
+        streamed.body_source = (*opened)->Source(served, &blob_worker_, post_to_io_);
+        call->Reply(std::move(streamed));
+      });
+}
+
+void S3Service::DeleteObject(const CallPtr& call) {
+  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+  auto stored = catalog_.Object(call->address.bucket, call->address.key);
+  if (!stored.ok()) return call->Fail(stored.status());
+  if (!stored->has_value()) return call->ReplyEmpty(204);  // S3 answers 204 for a missing key
+  const std::string object_key = ObjectKey(call->address.bucket, call->address.key);
+  storage::WriteBatch batch;
+  batch.Expect(std::string(kObjectsTable), object_key, (*stored)->encoded)
+      .Delete(std::string(kObjectsTable), object_key)
+      .Delete(std::string(kBodiesTable), object_key);
+  std::vector<std::string> blobs;
+  for (const Segment& segment : (*stored)->record.segments) {
+    batch.Delete(std::string(kBlobsTable), segment.blob);
+    blobs.push_back(segment.blob);
+  }
+  Commit(std::move(batch), [this, call, blobs = std::move(blobs)](absl::Status status) mutable {
+    // Another change won the race: that change stands, and this delete came before it.
+    if (absl::IsFailedPrecondition(status)) return call->ReplyEmpty(204);
+    if (!status.ok()) return call->Fail(status);
+    RemoveBlobsLater(*blobs_, blob_worker_, std::move(blobs));
+    call->ReplyEmpty(204);
+  });
+}
+
+void S3Service::DeleteObjects(const CallPtr& call) {
+  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+  auto document = protocol::ParseXml(call->request().body);
+  if (!document.ok()) return call->Fail(document.status());
+  if (document->name != "Delete") return call->Fail(protocol::MalformedXml());
+  const std::vector<const protocol::XmlElement*> objects = document->Children("Object");
+  if (objects.empty() || objects.size() > kMaxDeleteObjects) {
+    return call->Fail(protocol::MalformedXml());
+  }
+  const bool quiet = document->ChildText("Quiet").value_or("") == "true";
+  storage::WriteBatch batch;
+  std::vector<std::string> keys, blobs;
+  for (const protocol::XmlElement* object : objects) {
+    std::optional<std::string_view> key = object->ChildText("Key");
+    if (!key) return call->Fail(protocol::MalformedXml());
+    keys.emplace_back(*key);
+    auto stored = catalog_.Object(call->address.bucket, *key);
+    if (!stored.ok()) return call->Fail(stored.status());
+    if (!stored->has_value()) continue;
+    const std::string object_key = ObjectKey(call->address.bucket, *key);
+    batch.Delete(std::string(kObjectsTable), object_key)
+        .Delete(std::string(kBodiesTable), object_key);
+    for (const Segment& segment : (*stored)->record.segments) {
+      batch.Delete(std::string(kBlobsTable), segment.blob);
+      blobs.push_back(segment.blob);
+    }
+  }
+  Commit(std::move(batch), [this, call, quiet, keys = std::move(keys),
+                            blobs = std::move(blobs)](absl::Status status) mutable {
+    protocol::XmlWriter xml;
+    xml.Declaration().Open("DeleteResult", kS3Namespace);
+    for (const std::string& key : keys) {
+      if (!status.ok()) {
+        xml.Open("Error")
+            .Element("Key", key)
+            .Element("Code", "InternalError")
+            .Element("Message", std::string(status.message()))
+            .Close("Error");
+      } else if (!quiet) {
+        xml.Open("Deleted").Element("Key", key).Close("Deleted");
+      }
+    }
+    xml.Close("DeleteResult");
+    if (status.ok()) RemoveBlobsLater(*blobs_, blob_worker_, std::move(blobs));
+    call->ReplyXml(200, std::move(xml));
+  });
+}
+
+void S3Service::PutObjectTagging(const CallPtr& call) {
+  auto tags = ParseTaggingXml(call->request().body, kMaxObjectTags);
+  if (!tags.ok()) return call->Fail(tags.status());
+  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+  auto stored = catalog_.Object(call->address.bucket, call->address.key);
+  if (!stored.ok()) return call->Fail(stored.status());
+  if (!stored->has_value()) return call->Fail(NoSuchKey(call->address.key));
+  ObjectRecord record = (*stored)->record;
+  record.tags = *std::move(tags);
+  const std::string object_key = ObjectKey(call->address.bucket, call->address.key);
+  storage::WriteBatch batch;
+  batch.Expect(std::string(kObjectsTable), object_key, (*stored)->encoded)
+      .Put(std::string(kObjectsTable), object_key, EncodeObjectRecord(record));
+  const bool deleting = record.tags.empty() && call->request().method == "DELETE";
+  Commit(std::move(batch), [call, deleting](absl::Status status) {
+    if (absl::IsFailedPrecondition(status)) {
+      return call->Fail(OperationAborted());
+    }
+    if (!status.ok()) return call->Fail(status);
+    call->ReplyEmpty(deleting ? 204 : 200);
+  });
+}
+
+void S3Service::GetObjectTagging(const CallPtr& call) {
+  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+  auto stored = catalog_.Object(call->address.bucket, call->address.key);
+  if (!stored.ok()) return call->Fail(stored.status());
+  if (!stored->has_value()) return call->Fail(NoSuchKey(call->address.key));
+  call->ReplyXml(200, TaggingXml((*stored)->record.tags));
+}
+
+void S3Service::DeleteObjectTagging(const CallPtr& call) {
+  call->context.request.body = "<Tagging><TagSet></TagSet></Tagging>";
+  PutObjectTagging(call);
+}
+
+}  // namespace serval::s3

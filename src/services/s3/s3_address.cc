@@ -1,0 +1,50 @@
+#include "services/s3/s3_address.h"
+
+#include "common/percent_encoding.h"
+#include "common/text.h"
+
+namespace serval::s3 {
+namespace {
+
+std::string HostWithoutPort(std::string_view host) {
+  if (host.starts_with('[')) return std::string(host.substr(0, host.find(']') + 1));
+  return AsciiToLower(host.substr(0, host.rfind(':')));
+}
+
+// The bucket named by the leading labels of `host`, if it ends with `suffix` after at least one.
+bool BucketFromHost(std::string_view host, std::string_view suffix, std::string* bucket) {
+  if (host.size() <= suffix.size() || !host.ends_with(suffix)) return false;
+  *bucket = std::string(host.substr(0, host.size() - suffix.size()));
+  return true;
+}
+
+}  // namespace
+
+S3Address AddressOf(const http::Request& request) {
+  S3Address address;
+  const std::string host = HostWithoutPort(request.Header("Host"));
+  std::string_view path = request.RawPath();
+  if (path.starts_with('/')) path.remove_prefix(1);
+  if (BucketFromHost(host, kWebsiteHostSuffix, &address.bucket)) {
+    address.website = true;
+    address.virtual_host = true;
+  } else {
+    for (std::string_view suffix : kVirtualHostSuffixes) {
+      if (BucketFromHost(host, suffix, &address.bucket)) {
+        // "s3.localhost" itself is the service endpoint, not a bucket named "s3".
+        address.virtual_host = address.bucket != "s3";
+        if (!address.virtual_host) address.bucket.clear();
+        break;
+      }
+    }
+  }
+  if (!address.virtual_host) {
+    const size_t slash = path.find('/');
+    address.bucket = PercentDecode(path.substr(0, slash));
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+  }
+  address.key = PercentDecode(path);
+  return address;
+}
+
+}  // namespace serval::s3

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "http/message.h"
+
+namespace serval::s3 {
+
+// What an S3 request addresses, from its Host header and path. Path style
+// (`http://127.0.0.1:4566/BUCKET/KEY`, botocore's default with an endpoint URL) and virtual-host
+// style (`Host: BUCKET.s3.localhost:4566` or `BUCKET.localhost:4566`, the JS SDK v3's default)
+// both work; `BUCKET.s3-website.localhost` addresses a bucket's website endpoint. Keys are the
+// path after the bucket, percent-decoded, exactly as sent otherwise: "//", a trailing "/", "+"
+// and spaces survive. Thread-compatible value.
+struct S3Address {
+  std::string bucket;  // empty: the service itself (ListBuckets)
+  std::string key;     // empty: the bucket
+  bool virtual_host = false;
+  bool website = false;
+};
+
+// Host suffixes that name a bucket in their first labels.
+inline constexpr std::string_view kWebsiteHostSuffix = ".s3-website.localhost";
+inline constexpr std::string_view kVirtualHostSuffixes[] = {".s3.localhost", ".localhost"};
+
+S3Address AddressOf(const http::Request& request);
+
+}  // namespace serval::s3

@@ -1,0 +1,285 @@
+#include "services/s3/s3_service.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "common/aws_error.h"
+#include "common/time_format.h"
+#include "protocol/protocol.h"
+#include "services/s3/bucket_policy.h"
+#include "services/s3/s3_errors.h"
+
+namespace serval::s3 {
+namespace {
+
+constexpr protocol::Protocol kProtocol = protocol::Protocol::kRestXml;
+
+// What a request addresses, for the operation table.
+enum class Level { kService, kBucket, kObject };
+
+// The query parameters that name a sub-resource (an operation on a bucket or object other than
+// the plain one), in the order they decide: ?uploadId before ?tagging, and so on. A request
+// carrying one the table lacks is answered 501 NotImplemented, never served as the plain call.
+constexpr std::string_view kSubresources[] = {"uploadId",
+                                              "uploads",
+                                              "list-type",
+                                              "location",
+                                              "tagging",
+                                              "policy",
+                                              "cors",
+                                              "website",
+                                              "lifecycle",
+                                              "notification",
+                                              "versioning",
+                                              "acl",
+                                              "delete",
+                                              "versions",
+                                              "logging",
+                                              "encryption",
+                                              "ownershipControls",
+                                              "publicAccessBlock",
+                                              "accelerate",
+                                              "requestPayment",
+                                              "replication",
+                                              "object-lock",
+                                              "analytics",
+                                              "metrics",
+                                              "inventory",
+                                              "intelligent-tiering",
+                                              "policyStatus",
+                                              "retention",
+                                              "legal-hold",
+                                              "torrent",
+                                              "restore",
+                                              "select",
+                                              "attributes",
+                                              "partNumber"};
+
+Level LevelOf(const S3Address& address) {
+  if (address.bucket.empty()) return Level::kService;
+  return address.key.empty() ? Level::kBucket : Level::kObject;
+}
+
+std::string_view SubresourceOf(const http::Request& request) {
+  const std::string_view query = request.RawQuery();
+  if (query.empty()) return {};
+  for (std::string_view name : kSubresources) {
+    if (request.QueryParam(name).has_value()) return name;
+  }
+  return {};
+}
+
+}  // namespace
+
+struct S3Service::Route {
+  std::string_view method;
+  Level level;
+  std::string_view subresource;  // empty: the plain operation
+  Handler handler;
+};
+
+const std::vector<S3Service::Route>& S3Service::Routes() {
+  using S = S3Service;
+  static const std::vector<Route> kRoutes = {
+      {"GET", Level::kService, "", &S::ListBuckets},
+      {"PUT", Level::kBucket, "", &S::CreateBucket},
+      {"HEAD", Level::kBucket, "", &S::HeadBucket},
+      {"DELETE", Level::kBucket, "", &S::DeleteBucket},
+      {"GET", Level::kBucket, "", &S::ListObjectsV1},
+      {"GET", Level::kBucket, "list-type", &S::ListObjectsV2},
+      {"GET", Level::kBucket, "location", &S::GetBucketLocation},
+      {"PUT", Level::kBucket, "tagging", &S::PutBucketTagging},
+      {"GET", Level::kBucket, "tagging", &S::GetBucketTagging},
+      {"DELETE", Level::kBucket, "tagging", &S::DeleteBucketTagging},
+      {"PUT", Level::kBucket, "policy", &S::PutBucketPolicy},
+      {"GET", Level::kBucket, "policy", &S::GetBucketPolicy},
+      {"DELETE", Level::kBucket, "policy", &S::DeleteBucketPolicy},
+      {"PUT", Level::kBucket, "cors", &S::PutBucketCors},
+      {"GET", Level::kBucket, "cors", &S::GetBucketCors},
+      {"DELETE", Level::kBucket, "cors", &S::DeleteBucketCors},
+      {"GET", Level::kBucket, "versioning", &S::GetBucketVersioning},
+      {"GET", Level::kBucket, "acl", &S::GetBucketAcl},
+      {"POST", Level::kBucket, "delete", &S::DeleteObjects},
+      {"GET", Level::kBucket, "uploads", &S::ListMultipartUploads},
+      {"OPTIONS", Level::kBucket, "", &S::Preflight},
+      {"PUT", Level::kObject, "", &S::PutObject},
+      {"GET", Level::kObject, "", &S::GetObject},
+      {"HEAD", Level::kObject, "", &S::HeadObject},
+      {"DELETE", Level::kObject, "", &S::DeleteObject},
+      {"OPTIONS", Level::kObject, "", &S::Preflight},
+      {"PUT", Level::kObject, "tagging", &S::PutObjectTagging},
+      {"GET", Level::kObject, "tagging", &S::GetObjectTagging},
+      {"DELETE", Level::kObject, "tagging", &S::DeleteObjectTagging},
+      {"GET", Level::kObject, "acl", &S::GetObjectAcl},
+      {"POST", Level::kObject, "uploads", &S::CreateMultipartUpload},
+      {"PUT", Level::kObject, "uploadId", &S::UploadPart},
+      {"POST", Level::kObject, "uploadId", &S::CompleteMultipartUpload},
+      {"DELETE", Level::kObject, "uploadId", &S::AbortMultipartUpload},
+      {"GET", Level::kObject, "uploadId", &S::ListParts},
+  };
+  return kRoutes;
+}
+
+void S3Service::Call::Reply(http::Response response) {
+  if (answered) return;
+  answered = true;
+  protocol::SetRequestId(kProtocol, context.request_id, response);
+  respond(std::move(response));
+}
+
+void S3Service::Call::ReplyXml(int status, protocol::XmlWriter xml) {
+  http::Response response;
+  response.status = status;
+  response.body = xml.Take();
+  response.SetHeader("Content-Type", "application/xml");
+  Reply(std::move(response));
+}
+
+void S3Service::Call::ReplyEmpty(int status) {
+  http::Response response;
+  response.status = status;
+  Reply(std::move(response));
+}
+
+void S3Service::Call::Fail(const absl::Status& status) {
+  if (answered) return;
+  answered = true;
+  http::Response response = protocol::ErrorResponse(kProtocol, status, context.request_id);
+  // A HEAD answer has no body; S3 still says which error it was in its status.
+  if (context.request.method == "HEAD") response.body.clear();
+  respond(std::move(response));
+}
+
+absl::StatusOr<std::unique_ptr<services::Service>> S3Service::Create(
+    const services::Platform& platform) {
+  auto service = std::make_unique<S3Service>(platform);
+  if (absl::Status swept = service->SweepOrphanBlobs(); !swept.ok()) return swept;
+  return service;
+}
+
+S3Service::S3Service(const services::Platform& platform)
+    : account_(platform.account),
+      clock_(platform.clock),
+      metadata_(platform.metadata),
+      blobs_(platform.blobs),
+      post_to_io_(platform.post_to_io),
+      catalog_(platform.metadata) {}
+
+const services::ServiceInfo& S3Service::info() const {
+  static const services::ServiceInfo kInfo{
+      .name = "s3",
+      .signing_name = "s3",
+      .protocol = kProtocol,
+      .path_prefixes = {"/"},
+      .host_suffixes = {kWebsiteHostSuffix, kVirtualHostSuffixes[0], kVirtualHostSuffixes[1]},
+  };
+  return kInfo;
+}
+
+services::Access S3Service::AccessFor(const http::Request& headers) const {
+  // Reads may be public (a bucket policy decides, in Handle); a browser's CORS preflight never
+  // carries credentials.
+  const std::string& method = headers.method;
+  if (method == "GET" || method == "HEAD" || method == "OPTIONS") {
+    return services::Access::kAnonymousAllowed;
+  }
+  return services::Access::kSigned;
+}
+
+bool S3Service::StreamsBody(const http::Request& headers) const {
+  if (headers.method != "PUT" || !headers.Header("x-amz-copy-source").empty()) return false;
+  const S3Address address = AddressOf(headers);
+  if (LevelOf(address) != Level::kObject) return false;
+  const std::string_view subresource = SubresourceOf(headers);
+  return subresource.empty() || subresource == "uploadId";
+}
+
+void S3Service::Handle(protocol::RequestContext context, http::Responder respond) {
+  auto call = std::make_shared<Call>();
+  call->address = AddressOf(context.request);
+  call->context = std::move(context);
+  call->respond = std::move(respond);
+  const http::Request& request = call->request();
+  const Level level = LevelOf(call->address);
+  const std::string_view subresource = SubresourceOf(request);
+  if (call->address.website) {
+    return call->Fail(NotImplemented("website endpoints"));
+  }
+  for (const Route& route : Routes()) {
+    if (route.method != request.method || route.level != level ||
+        route.subresource != subresource) {
+      continue;
+    }
+    if (route.subresource == "list-type" && request.QueryParam("list-type") != "2") continue;
+    if (call->context.caller.anonymous && request.method != "OPTIONS") {
+      const bool object = level == Level::kObject;
+      if (!AnonymousAllowed(*call, object ? "s3:GetObject" : "s3:ListBucket")) {
+        return call->Fail(AccessDenied());
+      }
+    }
+    return (this->*route.handler)(call);
+  }
+  if (!subresource.empty()) return call->Fail(NotImplemented("?" + std::string(subresource)));
+  call->Fail(S3Error(405, "MethodNotAllowed",
+                     "The specified method is not allowed against this resource."));
+}
+
+bool S3Service::AnonymousAllowed(const Call& call, std::string_view action) const {
+  auto bucket = catalog_.Bucket(call.address.bucket);
+  if (!bucket.ok() || !bucket->has_value()) return false;
+  const std::string resource =
+      action == "s3:GetObject"
+          ? fmt::format("arn:aws:s3:::{}/{}", call.address.bucket, call.address.key)
+          : fmt::format("arn:aws:s3:::{}", call.address.bucket);
+  return AllowsAnonymous((*bucket)->policy, action, resource);
+}
+
+void S3Service::AddStats(boost::json::object& stats) const {
+  stats["s3_objects_written"] = objects_written_;
+}
+
+absl::StatusOr<BucketRecord> S3Service::ExistingBucket(const Call& call) const {
+  auto bucket = catalog_.Bucket(call.address.bucket);
+  if (!bucket.ok()) return bucket.status();
+  if (!bucket->has_value()) return NoSuchBucket(call.address.bucket);
+  return **std::move(bucket);
+}
+
+void S3Service::Commit(storage::WriteBatch batch, std::function<void(absl::Status)> done) {
+  metadata_->WriteAsync(std::move(batch), std::move(done));
+}
+
+std::string S3Service::NextSequencer() {
+  // Grows with every change made by this Serval and across restarts (the clock's microseconds
+  // lead), as S3's per-key sequencers do.
+  return fmt::format("{:016X}{:04X}", static_cast<uint64_t>(clock_->NowMillis()) * 1000,
+                     ++sequence_ & 0xffff);
+}
+
+ReceiveOptions S3Service::ReceiveOptionsFor(uint64_t max_bytes, bool allow_inline) {
+  return ReceiveOptions{.blobs = blobs_,
+                        .worker = &blob_worker_,
+                        .post_to_io = post_to_io_,
+                        .max_bytes = max_bytes,
+                        .allow_inline = allow_inline};
+}
+
+absl::Status S3Service::SweepOrphanBlobs() {
+  auto keys = blobs_->ListKeys(kBlobPrefix);
+  if (!keys.ok()) return keys.status();
+  std::vector<std::string> orphans;
+  for (const std::string& key : *keys) {
+    auto registered = metadata_->Get(kBlobsTable, key);
+    if (!registered.ok()) return registered.status();
+    if (!registered->has_value()) orphans.push_back(key);
+  }
+  for (const std::string& orphan : orphans) {
+    if (absl::Status status = blobs_->Remove(orphan); !status.ok() && !absl::IsNotFound(status)) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace serval::s3

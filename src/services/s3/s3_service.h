@@ -1,0 +1,162 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "common/arn.h"
+#include "common/clock.h"
+#include "common/worker.h"
+#include "protocol/xml.h"
+#include "services/platform.h"
+#include "services/s3/catalog.h"
+#include "services/s3/object_body.h"
+#include "services/s3/s3_address.h"
+#include "services/service.h"
+#include "storage/metadata_store.h"
+
+namespace serval::s3 {
+
+// The S3 front end: the REST-XML API as the AWS CLI, boto3 and the JS SDK v3 send it, path-style
+// and virtual-host addressed (s3_address.h). Records live in the metadata store (catalog.h),
+// bytes in small records or blobs (object_body.h). Runs only on the io thread, apart from the
+// blob worker, which runs blob reads and writes and hands results back.
+class S3Service : public services::Service {
+ public:
+  static absl::StatusOr<std::unique_ptr<services::Service>> Create(
+      const services::Platform& platform);
+  S3Service(const services::Platform& platform);
+
+  const services::ServiceInfo& info() const override;
+  services::Access AccessFor(const http::Request& headers) const override;
+  bool StreamsBody(const http::Request& headers) const override;
+  void Handle(protocol::RequestContext context, http::Responder respond) override;
+  void AddStats(boost::json::object& stats) const override;
+
+  // One request in progress. Answered exactly once, through Reply or Fail.
+  struct Call {
+    protocol::RequestContext context;
+    http::Responder respond;
+    S3Address address;
+    bool answered = false;
+
+    const http::Request& request() const { return context.request; }
+    void Reply(http::Response response);
+    void ReplyXml(int status, protocol::XmlWriter xml);
+    void ReplyEmpty(int status);
+    void Fail(const absl::Status& status);
+  };
+  using CallPtr = std::shared_ptr<Call>;
+  using Handler = void (S3Service::*)(const CallPtr& call);
+
+ private:
+  // The operation table (s3_service.cc): which handler serves a method on a service, bucket or
+  // object, with which sub-resource.
+  struct Route;
+  static const std::vector<Route>& Routes();
+
+  // The bucket a call names: NoSuchBucket unless it exists.
+  absl::StatusOr<BucketRecord> ExistingBucket(const Call& call) const;
+  // Whether an unsigned call may proceed (a bucket policy grants it).
+  bool AnonymousAllowed(const Call& call, std::string_view action) const;
+
+  // Applies `batch`, durably, then `done` on the io thread.
+  void Commit(storage::WriteBatch batch, std::function<void(absl::Status)> done);
+  std::string NextSequencer();
+  ReceiveOptions ReceiveOptionsFor(uint64_t max_bytes, bool allow_inline);
+  // The GET/HEAD answer for `record` (headers; the body when `with_body`), honouring Range,
+  // conditions and response-* overrides. Reads blobs off the io thread.
+  void ServeObject(const CallPtr& call, bool with_body, int attempt);
+
+  // Bucket operations (bucket_operations.cc).
+  void ListBuckets(const CallPtr& call);
+  void CreateBucket(const CallPtr& call);
+  void HeadBucket(const CallPtr& call);
+  void DeleteBucket(const CallPtr& call);
+  void GetBucketLocation(const CallPtr& call);
+  void PutBucketTagging(const CallPtr& call);
+  void GetBucketTagging(const CallPtr& call);
+  void DeleteBucketTagging(const CallPtr& call);
+  void PutBucketPolicy(const CallPtr& call);
+  void GetBucketPolicy(const CallPtr& call);
+  void DeleteBucketPolicy(const CallPtr& call);
+  void PutBucketCors(const CallPtr& call);
+  void GetBucketCors(const CallPtr& call);
+  void DeleteBucketCors(const CallPtr& call);
+  void Preflight(const CallPtr& call);
+  void GetBucketVersioning(const CallPtr& call);
+  void GetBucketAcl(const CallPtr& call);
+  // Changes the stored bucket record through `change` (which may fail), then answers `status`.
+  void UpdateBucket(const CallPtr& call, std::function<absl::Status(BucketRecord&)> change,
+                    int status);
+
+  // Object operations (object_operations.cc).
+  void PutObject(const CallPtr& call);
+  void CopyObject(const CallPtr& call);
+  void GetObject(const CallPtr& call);
+  void HeadObject(const CallPtr& call);
+  void DeleteObject(const CallPtr& call);
+  void DeleteObjects(const CallPtr& call);
+  void PutObjectTagging(const CallPtr& call);
+  void GetObjectTagging(const CallPtr& call);
+  void DeleteObjectTagging(const CallPtr& call);
+  void GetObjectAcl(const CallPtr& call);
+  // The object x-amz-copy-source names, if it exists and the x-amz-copy-source-if-* conditions
+  // hold for it (CopyObject, UploadPartCopy).
+  struct CopySource {
+    std::string bucket;
+    std::string key;
+    ObjectRecord record;
+  };
+  absl::StatusOr<CopySource> ResolveCopySource(const Call& call) const;
+  // Stores `record` (whose body is `body`) under the call's key, replacing what is there, if
+  // `precondition` holds for the current object; answers through `done`.
+  struct Replacement {
+    ObjectRecord record;
+    std::string inline_bytes;
+    std::vector<std::string> new_blobs;  // to register (and to remove if this fails)
+    std::function<absl::Status(const std::optional<Catalog::StoredObject>&)> precondition;
+    // More changes that commit with it (CompleteMultipartUpload: the upload goes), and blobs
+    // that no record names once it has.
+    std::function<void(storage::WriteBatch&)> more_changes;
+    std::vector<std::string> blobs_released;
+  };
+  void ReplaceObject(std::string bucket, std::string key, Replacement replacement,
+                     std::function<void(absl::Status)> done);
+
+  // Listing (list_operations.cc).
+  void ListObjectsV2(const CallPtr& call);
+  void ListObjectsV1(const CallPtr& call);
+
+  // Multipart uploads (multipart_operations.cc).
+  void CreateMultipartUpload(const CallPtr& call);
+  void UploadPart(const CallPtr& call);
+  void UploadPartCopy(const CallPtr& call);
+  void CompleteMultipartUpload(const CallPtr& call);
+  void AbortMultipartUpload(const CallPtr& call);
+  void ListParts(const CallPtr& call);
+  void ListMultipartUploads(const CallPtr& call);
+  // The upload a call names (its uploadId, for its bucket and key): NoSuchUpload otherwise.
+  absl::StatusOr<UploadRecord> ExistingUpload(const Call& call) const;
+  // Stores a received part of the call's upload (replacing a part of the same number), then
+  // `done` with it; the upload must still exist when it commits.
+  void StorePart(const CallPtr& call, PartRecord part, std::function<void(const PartRecord&)> done);
+
+  // At startup: removes blobs no record names (a crash came between a blob's commit and its
+  // record's).
+  absl::Status SweepOrphanBlobs();
+
+  AccountContext account_;
+  const Clock* clock_;
+  storage::MetadataStore* metadata_;
+  storage::BlobStore* blobs_;
+  storage::PostToIo post_to_io_;
+  Catalog catalog_;
+  uint64_t sequence_ = 0;
+  uint64_t objects_written_ = 0;
+  Worker blob_worker_;  // last: joined before what its jobs use goes
+};
+
+}  // namespace serval::s3

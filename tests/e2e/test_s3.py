@@ -1,0 +1,478 @@
+"""S3 with real clients: boto3 (and Debian's boto3 1.26), the AWS CLI, curl-like raw requests.
+Feature and attack tests together: addressing, objects, listing, multipart, integrity, presigned
+URLs (SigV4 and SigV2), durability across kill -9, and S3's own XML errors for bad input."""
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import textwrap
+import urllib.error
+import urllib.request
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from serval_harness import (ACCESS_KEY, REGION, SECRET_KEY, ServalProcess, ServalTestCase,
+                            unique_name)
+
+
+def bucket_name(prefix="bkt"):
+    return unique_name(prefix).lower().replace("_", "-")
+
+
+def http(method, url, body=None, headers=None):
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def signed(method, url, body=b"", headers=None, host=None):
+    """A SigV4-signed S3 request sent as is (Host may name a virtual-host bucket)."""
+    headers = dict(headers or {})
+    if host:
+        headers["Host"] = host
+    request = botocore.awsrequest.AWSRequest(method=method, url=url, data=body, headers=headers)
+    botocore.auth.S3SigV4Auth(botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY), "s3",
+                              REGION).add_auth(request)
+    return http(method, url, body if method not in ("GET", "HEAD") else None,
+                dict(request.headers.items()))
+
+
+class S3TestCase(ServalTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.s3 = cls.serval.client("s3")
+
+    def make_bucket(self):
+        name = bucket_name()
+        self.s3.create_bucket(Bucket=name)
+        return name
+
+    def assert_s3_error(self, code, call, *args, **kw):
+        with self.assertRaises(ClientError) as caught:
+            call(*args, **kw)
+        self.assertEqual(caught.exception.response["Error"]["Code"], code)
+        return caught.exception.response
+
+
+class ObjectsTest(S3TestCase):
+    def test_keys_with_special_characters_round_trip(self):
+        bucket = self.make_bucket()
+        keys = ["a b.txt", "ünï/cødé", "plus+sign", "per%cent", "double//slash", "trailing/",
+                "q?x=1&y", "tab\tkey"]
+        for key in keys:
+            self.s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+        for key in keys:
+            self.assertEqual(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read(), key.encode())
+        listed = [o["Key"] for o in self.s3.list_objects_v2(Bucket=bucket)["Contents"]]
+        self.assertEqual(listed, sorted(keys, key=lambda k: k.encode()))
+
+    def test_headers_metadata_and_etag_are_kept(self):
+        bucket = self.make_bucket()
+        body = b"<h1>hi</h1>"
+        put = self.s3.put_object(Bucket=bucket, Key="page.html", Body=body, ContentType="text/html",
+                                 CacheControl="max-age=60", ContentDisposition="inline",
+                                 Metadata={"Author": "me"}, StorageClass="STANDARD_IA",
+                                 WebsiteRedirectLocation="/other.html")
+        self.assertEqual(put["ETag"], '"%s"' % hashlib.md5(body).hexdigest())
+        head = self.s3.head_object(Bucket=bucket, Key="page.html")
+        self.assertEqual(head["ContentLength"], len(body))
+        self.assertEqual(head["ContentType"], "text/html")
+        self.assertEqual(head["CacheControl"], "max-age=60")
+        self.assertEqual(head["Metadata"], {"author": "me"})
+        self.assertEqual(head["StorageClass"], "STANDARD_IA")
+        self.assertEqual(head["WebsiteRedirectLocation"], "/other.html")
+        got = self.s3.get_object(Bucket=bucket, Key="page.html",
+                                 ResponseContentType="text/plain")
+        self.assertEqual(got["ContentType"], "text/plain")
+
+    def test_ranges_and_conditions(self):
+        bucket = self.make_bucket()
+        body = bytes(range(256)) * 4
+        etag = self.s3.put_object(Bucket=bucket, Key="r", Body=body)["ETag"]
+        for header, expected in [("bytes=0-9", body[:10]), ("bytes=1000-", body[1000:]),
+                                 ("bytes=-5", body[-5:]), ("bytes=1020-5000", body[1020:])]:
+            got = self.s3.get_object(Bucket=bucket, Key="r", Range=header)
+            self.assertEqual(got["Body"].read(), expected, header)
+            self.assertEqual(got["ResponseMetadata"]["HTTPStatusCode"], 206)
+        self.assert_s3_error("InvalidRange", self.s3.get_object, Bucket=bucket, Key="r",
+                             Range="bytes=5000-")
+        self.assert_s3_error("304", self.s3.get_object, Bucket=bucket, Key="r", IfNoneMatch=etag)
+        self.assert_s3_error("PreconditionFailed", self.s3.get_object, Bucket=bucket, Key="r",
+                             IfMatch='"nope"')
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="r", IfMatch=etag)["Body"].read(),
+                         body)
+
+    def test_conditional_create_and_overwrite(self):
+        bucket = self.make_bucket()
+        self.s3.put_object(Bucket=bucket, Key="once", Body=b"1", IfNoneMatch="*")
+        self.assert_s3_error("PreconditionFailed", self.s3.put_object, Bucket=bucket, Key="once",
+                             Body=b"2", IfNoneMatch="*")
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="once")["Body"].read(), b"1")
+        big = os.urandom(3 * 1024 * 1024)
+        self.s3.put_object(Bucket=bucket, Key="once", Body=big)
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="once")["Body"].read(), big)
+        self.s3.put_object(Bucket=bucket, Key="once", Body=b"small again")
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="once")["Body"].read(), b"small again")
+
+    def test_copy_delete_and_tags(self):
+        bucket = self.make_bucket()
+        big = os.urandom(2 * 1024 * 1024)
+        self.s3.put_object(Bucket=bucket, Key="src", Body=big, Metadata={"a": "1"}, Tagging="t=1")
+        self.s3.copy_object(Bucket=bucket, Key="same-meta", CopySource={"Bucket": bucket, "Key": "src"})
+        self.assertEqual(self.s3.head_object(Bucket=bucket, Key="same-meta")["Metadata"], {"a": "1"})
+        self.s3.copy_object(Bucket=bucket, Key="new-meta", CopySource=f"{bucket}/src",
+                            MetadataDirective="REPLACE", Metadata={"b": "2"})
+        self.assertEqual(self.s3.head_object(Bucket=bucket, Key="new-meta")["Metadata"], {"b": "2"})
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="new-meta")["Body"].read(), big)
+        self.assert_s3_error("InvalidRequest", self.s3.copy_object, Bucket=bucket, Key="src",
+                             CopySource=f"{bucket}/src")
+        self.assert_s3_error("PreconditionFailed", self.s3.copy_object, Bucket=bucket, Key="x",
+                             CopySource=f"{bucket}/src", CopySourceIfMatch='"nope"')
+        self.assertEqual(self.s3.get_object_tagging(Bucket=bucket, Key="src")["TagSet"],
+                         [{"Key": "t", "Value": "1"}])
+        self.s3.delete_object_tagging(Bucket=bucket, Key="src")
+        self.assertEqual(self.s3.get_object_tagging(Bucket=bucket, Key="src")["TagSet"], [])
+        result = self.s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+            {"Key": "src"}, {"Key": "same-meta"}, {"Key": "never-there"}]})
+        self.assertEqual(sorted(d["Key"] for d in result["Deleted"]),
+                         ["never-there", "same-meta", "src"])
+        self.s3.delete_object(Bucket=bucket, Key="new-meta")
+        self.s3.delete_object(Bucket=bucket, Key="new-meta")  # a missing key is still 204
+        self.assertEqual(self.s3.list_objects_v2(Bucket=bucket)["KeyCount"], 0)
+        self.s3.delete_bucket(Bucket=bucket)
+
+
+class ListingTest(S3TestCase):
+    def test_prefix_delimiter_pagination_and_url_encoding(self):
+        bucket = self.make_bucket()
+        keys = [f"logs/2026/{i:03}.txt" for i in range(25)] + ["logs/readme", "top a+b", "z/1", "z/2"]
+        for key in keys:
+            self.s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+        pages = self.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, PaginationConfig={"PageSize": 7})
+        self.assertEqual([o["Key"] for p in pages for o in p.get("Contents", [])], sorted(keys))
+        top = self.s3.list_objects_v2(Bucket=bucket, Delimiter="/")
+        self.assertEqual([p["Prefix"] for p in top["CommonPrefixes"]], ["logs/", "z/"])
+        self.assertEqual([o["Key"] for o in top["Contents"]], ["top a+b"])
+        inner = self.s3.list_objects_v2(Bucket=bucket, Prefix="logs/", Delimiter="/")
+        self.assertEqual([p["Prefix"] for p in inner["CommonPrefixes"]], ["logs/2026/"])
+        # Pages of one entry through common prefixes: each prefix once.
+        seen = []
+        for page in self.s3.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Delimiter="/", PaginationConfig={"PageSize": 1}):
+            seen += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+            seen += [o["Key"] for o in page.get("Contents", [])]
+        self.assertEqual(seen, ["logs/", "top a+b", "z/"])
+        after = self.s3.list_objects_v2(Bucket=bucket, StartAfter="logs/readme")
+        self.assertEqual([o["Key"] for o in after["Contents"]], ["top a+b", "z/1", "z/2"])
+        v1 = self.s3.get_paginator("list_objects").paginate(Bucket=bucket,
+                                                            PaginationConfig={"PageSize": 10})
+        self.assertEqual([o["Key"] for p in v1 for o in p.get("Contents", [])], sorted(keys))
+        self.assert_s3_error("InvalidArgument", self.s3.list_objects_v2, Bucket=bucket,
+                             EncodingType="base64")
+
+
+class MultipartTest(S3TestCase):
+    def test_upload_rules_and_etag(self):
+        bucket = self.make_bucket()
+        upload = self.s3.create_multipart_upload(Bucket=bucket, Key="mp", ContentType="video/mp4")
+        upload_id = upload["UploadId"]
+        part1, part2 = os.urandom(5 * 1024 * 1024), b"tail"
+        e1 = self.s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload_id, PartNumber=1,
+                                 Body=part1)["ETag"]
+        e2 = self.s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload_id, PartNumber=2,
+                                 Body=part2)["ETag"]
+        parts = self.s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload_id)["Parts"]
+        self.assertEqual([(p["PartNumber"], p["Size"]) for p in parts], [(1, len(part1)), (2, 4)])
+        self.assertEqual(len(self.s3.list_multipart_uploads(Bucket=bucket)["Uploads"]), 1)
+        self.assert_s3_error("InvalidPartOrder", self.s3.complete_multipart_upload, Bucket=bucket,
+                             Key="mp", UploadId=upload_id, MultipartUpload={"Parts": [
+                                 {"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}]})
+        self.assert_s3_error("InvalidPart", self.s3.complete_multipart_upload, Bucket=bucket,
+                             Key="mp", UploadId=upload_id, MultipartUpload={"Parts": [
+                                 {"PartNumber": 1, "ETag": '"00000000000000000000000000000000"'}]})
+        done = self.s3.complete_multipart_upload(
+            Bucket=bucket, Key="mp", UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
+        digests = b"".join(hashlib.md5(p).digest() for p in (part1, part2))
+        self.assertEqual(done["ETag"], '"%s-2"' % hashlib.md5(digests).hexdigest())
+        got = self.s3.get_object(Bucket=bucket, Key="mp")
+        self.assertEqual(got["Body"].read(), part1 + part2)
+        self.assertEqual(got["ContentType"], "video/mp4")
+        self.assert_s3_error("NoSuchUpload", self.s3.list_parts, Bucket=bucket, Key="mp",
+                             UploadId=upload_id)
+
+    def test_small_parts_are_refused_and_abort_cleans_up(self):
+        bucket = self.make_bucket()
+        upload_id = self.s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+        etags = [self.s3.upload_part(Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=n,
+                                     Body=b"tiny")["ETag"] for n in (1, 2)]
+        response = self.assert_s3_error(
+            "EntityTooSmall", self.s3.complete_multipart_upload, Bucket=bucket, Key="k",
+            UploadId=upload_id, MultipartUpload={"Parts": [
+                {"PartNumber": n, "ETag": e} for n, e in zip((1, 2), etags)]})
+        self.assertEqual(response["Error"]["MinSizeAllowed"], "5242880")
+        self.assert_s3_error("InvalidArgument", self.s3.upload_part, Bucket=bucket, Key="k",
+                             UploadId=upload_id, PartNumber=10001, Body=b"x")
+        self.s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id)
+        self.assert_s3_error("NoSuchUpload", self.s3.upload_part, Bucket=bucket, Key="k",
+                             UploadId=upload_id, PartNumber=1, Body=b"x")
+        self.assertNotIn("Uploads", self.s3.list_multipart_uploads(Bucket=bucket))
+
+    def test_upload_part_copy_and_transfer_manager(self):
+        bucket = self.make_bucket()
+        data = os.urandom(12 * 1024 * 1024 + 3)
+        path = os.path.join(self.serval.tmp_root, "up.bin")
+        with open(path, "wb") as f:
+            f.write(data)
+        self.s3.upload_file(path, bucket, "up.bin")  # multipart above 8 MB
+        self.assertTrue(self.s3.head_object(Bucket=bucket, Key="up.bin")["ETag"].endswith('-2"'))
+        down = os.path.join(self.serval.tmp_root, "down.bin")
+        self.s3.download_file(bucket, "up.bin", down)  # ranged GETs in parallel
+        with open(down, "rb") as f:
+            self.assertEqual(hashlib.md5(f.read()).hexdigest(), hashlib.md5(data).hexdigest())
+        upload_id = self.s3.create_multipart_upload(Bucket=bucket, Key="copied")["UploadId"]
+        etag = self.s3.upload_part_copy(Bucket=bucket, Key="copied", UploadId=upload_id,
+                                        PartNumber=1, CopySource=f"{bucket}/up.bin",
+                                        CopySourceRange="bytes=100-199")["CopyPartResult"]["ETag"]
+        self.s3.complete_multipart_upload(Bucket=bucket, Key="copied", UploadId=upload_id,
+                                          MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="copied")["Body"].read(), data[100:200])
+
+
+class BucketsTest(S3TestCase):
+    def test_bucket_lifecycle_and_configurations(self):
+        name = bucket_name()
+        self.s3.create_bucket(Bucket=name)
+        self.assertIn(name, [b["Name"] for b in self.s3.list_buckets()["Buckets"]])
+        self.assert_s3_error("BucketAlreadyOwnedByYou", self.s3.create_bucket, Bucket=name)
+        self.assertEqual(self.s3.head_bucket(Bucket=name)["ResponseMetadata"]["HTTPStatusCode"], 200)
+        self.assertIsNone(self.s3.get_bucket_location(Bucket=name)["LocationConstraint"])
+        self.s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "team", "Value": "a"}]})
+        self.assertEqual(self.s3.get_bucket_tagging(Bucket=name)["TagSet"], [{"Key": "team", "Value": "a"}])
+        self.s3.delete_bucket_tagging(Bucket=name)
+        self.assert_s3_error("NoSuchTagSet", self.s3.get_bucket_tagging, Bucket=name)
+        self.assert_s3_error("NoSuchBucketPolicy", self.s3.get_bucket_policy, Bucket=name)
+        self.assert_s3_error("MalformedPolicy", self.s3.put_bucket_policy, Bucket=name, Policy="{")
+        self.s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
+            {"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]})
+        self.assertEqual(self.s3.get_bucket_cors(Bucket=name)["CORSRules"][0]["AllowedMethods"], ["GET"])
+        self.s3.put_object(Bucket=name, Key="k", Body=b"x")
+        self.assert_s3_error("BucketNotEmpty", self.s3.delete_bucket, Bucket=name)
+        self.s3.delete_object(Bucket=name, Key="k")
+        self.s3.delete_bucket(Bucket=name)
+        self.assert_s3_error("404", self.s3.head_bucket, Bucket=name)
+        self.assert_s3_error("NoSuchBucket", self.s3.list_objects_v2, Bucket=name)
+
+    def test_public_read_policy_admits_anonymous_gets_only(self):
+        bucket = self.make_bucket()
+        self.s3.put_object(Bucket=bucket, Key="public/a.txt", Body=b"open")
+        self.s3.put_object(Bucket=bucket, Key="private/b.txt", Body=b"closed")
+        url = f"{self.serval.endpoint}/{bucket}/public/a.txt"
+        status, _, body = http("GET", url)
+        self.assertEqual(status, 403)
+        self.assertIn(b"<Code>AccessDenied</Code>", body)
+        self.s3.put_bucket_policy(Bucket=bucket, Policy='{"Version":"2012-10-17","Statement":[{'
+                                  '"Effect":"Allow","Principal":"*","Action":"s3:GetObject",'
+                                  f'"Resource":"arn:aws:s3:::{bucket}/public/*"}}]}}')
+        status, _, body = http("GET", url)
+        self.assertEqual((status, body), (200, b"open"))
+        self.assertEqual(http("GET", f"{self.serval.endpoint}/{bucket}/private/b.txt")[0], 403)
+        self.assertEqual(http("PUT", url, b"overwrite")[0], 403)
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="public/a.txt")["Body"].read(), b"open")
+
+    def test_virtual_host_addressing(self):
+        bucket = self.make_bucket()
+        port = self.serval.endpoint.rsplit(":", 1)[1]
+        for host in (f"{bucket}.s3.localhost:{port}", f"{bucket}.localhost:{port}"):
+            status, headers, _ = signed("PUT", f"{self.serval.endpoint}/dir/v%20h.txt", b"vh",
+                                        host=host)
+            self.assertEqual(status, 200, host)
+            status, _, body = signed("GET", f"{self.serval.endpoint}/dir/v%20h.txt", host=host)
+            self.assertEqual((status, body), (200, b"vh"))
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="dir/v h.txt")["Body"].read(), b"vh")
+
+
+class IntegrityAndAttackTest(S3TestCase):
+    def test_bad_input_gets_s3_xml_errors_and_changes_nothing(self):
+        bucket = self.make_bucket()
+        base = f"{self.serval.endpoint}/{bucket}"
+        self.assert_s3_error("InvalidBucketName", self.s3.create_bucket, Bucket="Bad_Name")
+        for name in ("ab", "a..b", "192.168.0.1", "-ab"):
+            status, _, body = signed("PUT", f"{self.serval.endpoint}/{name}")
+            self.assertEqual(status, 400, name)
+            self.assertIn(b"<Code>InvalidBucketName</Code>", body)
+        response = self.assert_s3_error("NoSuchKey", self.s3.get_object, Bucket=bucket, Key="gone")
+        self.assertEqual(response["Error"]["Key"], "gone")
+        self.assertTrue(response["ResponseMetadata"]["RequestId"])
+        self.assert_s3_error("NoSuchBucket", self.s3.put_object, Bucket="no-such-bucket-x", Key="k",
+                             Body=b"x")
+        self.assert_s3_error("KeyTooLongError", self.s3.put_object, Bucket=bucket, Key="k" * 1025,
+                             Body=b"x")
+        self.assert_s3_error("MetadataTooLarge", self.s3.put_object, Bucket=bucket, Key="m",
+                             Body=b"x", Metadata={"big": "v" * 2100})
+        status, _, body = signed("POST", f"{base}?delete", b"<Delete><Object><Key>a",
+                                 {"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="})
+        self.assertEqual(status, 400)
+        self.assertIn(b"<Code>MalformedXML</Code>", body)
+        status, _, body = signed("PUT", f"{base}/md5", b"data",
+                                 {"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="})
+        self.assertEqual(status, 400)
+        self.assertIn(b"<Code>BadDigest</Code>", body)
+        status, _, body = signed("PUT", f"{base}/md5", b"data", {"Content-MD5": "nope"})
+        self.assertIn(b"<Code>InvalidDigest</Code>", body)
+        status, _, body = signed("GET", f"{base}?website")
+        self.assertEqual(status, 501)
+        self.assertIn(b"<Code>NotImplemented</Code>", body)
+        self.assert_s3_error("404", self.s3.head_object, Bucket=bucket, Key="md5")
+
+    def test_signatures_are_checked_and_errors_are_s3_xml(self):
+        bucket = self.make_bucket()
+        bad = self.serval.client("s3")
+        bad._request_signer._credentials = botocore.credentials.Credentials(ACCESS_KEY, "wrong")
+        response = self.assert_s3_error("SignatureDoesNotMatch", bad.put_object, Bucket=bucket,
+                                        Key="k", Body=b"x")
+        self.assertIn("StringToSign", response["Error"])
+        self.assertIn("CanonicalRequest", response["Error"])
+        self.assert_s3_error("NoSuchKey", self.s3.get_object, Bucket=bucket, Key="k")
+        # A body other than the one signed (x-amz-content-sha256) is refused, and not stored.
+        request = botocore.awsrequest.AWSRequest(method="PUT", url=f"{self.serval.endpoint}/{bucket}/k",
+                                                 data=b"signed body")
+        botocore.auth.S3SigV4Auth(botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY), "s3",
+                                  REGION).add_auth(request)
+        status, _, body = http("PUT", f"{self.serval.endpoint}/{bucket}/k", b"other body",
+                               dict(request.headers.items()))
+        self.assertEqual(status, 400)
+        self.assertIn(b"XAmzContentSHA256Mismatch", body)
+        self.assert_s3_error("NoSuchKey", self.s3.get_object, Bucket=bucket, Key="k")
+
+    def test_presigned_urls_v4_and_v2(self):
+        bucket = self.make_bucket()
+        self.s3.put_object(Bucket=bucket, Key="doc.pdf", Body=b"%PDF")
+        for version in ("s3v4", "s3"):
+            client = self._client_with(signature_version=version)
+            url = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "doc.pdf"})
+            self.assertEqual(http("GET", url)[2], b"%PDF", version)
+            tampered = url.replace("doc.pdf", "doc.pdX")
+            self.assertEqual(http("GET", tampered)[0], 403, version)
+            put = client.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": f"up-{version}"})
+            # SigV2 signs the Content-Type: the one the URL was made for (none).
+            self.assertEqual(http("PUT", put, b"up", {"Content-Type": ""})[0], 200, version)
+            expired = client.generate_presigned_url("get_object", ExpiresIn=-10,
+                                                    Params={"Bucket": bucket, "Key": "doc.pdf"}) \
+                if version == "s3" else None
+            if expired:
+                status, _, body = http("GET", expired)
+                self.assertEqual(status, 403)
+                self.assertIn(b"Request has expired", body)
+
+    def _client_with(self, **config):
+        import boto3
+        return boto3.session.Session().client(
+            "s3", endpoint_url=self.serval.endpoint, region_name=REGION,
+            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+            config=Config(retries={"total_max_attempts": 1}, **config))
+
+
+class CliTest(S3TestCase):
+    def test_cli_high_level_commands(self):
+        bucket = bucket_name()
+        self.serval.cli("s3", "mb", f"s3://{bucket}")
+        tree = os.path.join(self.serval.tmp_root, "tree")
+        os.makedirs(os.path.join(tree, "sub"), exist_ok=True)
+        for rel, data in [("a.txt", b"a"), ("sub/b.txt", b"b" * 1000)]:
+            with open(os.path.join(tree, rel), "wb") as f:
+                f.write(data)
+        big = os.path.join(self.serval.tmp_root, "big.bin")
+        with open(big, "wb") as f:
+            f.write(os.urandom(100 * 1024 * 1024))
+        self.serval.cli("s3", "cp", big, f"s3://{bucket}/big.bin")
+        back = os.path.join(self.serval.tmp_root, "big.back")
+        self.serval.cli("s3", "cp", f"s3://{bucket}/big.bin", back)
+        with open(big, "rb") as a, open(back, "rb") as b:
+            self.assertEqual(hashlib.md5(a.read()).digest(), hashlib.md5(b.read()).digest())
+        self.serval.cli("s3", "sync", tree, f"s3://{bucket}/tree")
+        listing = self.serval.cli("s3", "ls", "--recursive", f"s3://{bucket}").stdout
+        for key in ("big.bin", "tree/a.txt", "tree/sub/b.txt"):
+            self.assertIn(key, listing)
+        self.assertIn("PRE tree/", self.serval.cli("s3", "ls", f"s3://{bucket}").stdout)
+        url = self.serval.cli("s3", "presign", f"s3://{bucket}/tree/a.txt").stdout.strip()
+        self.assertEqual(http("GET", url)[2], b"a")
+        meta = self.serval.cli_json("s3api", "head-object", "--bucket", bucket, "--key", "tree/a.txt")
+        self.assertEqual(meta["ContentLength"], 1)
+        self.serval.cli("s3", "rm", "--recursive", f"s3://{bucket}")
+        self.serval.cli("s3", "rb", f"s3://{bucket}")
+        failed = self.serval.cli("s3api", "head-bucket", "--bucket", bucket, check=False)
+        self.assertNotEqual(failed.returncode, 0)
+
+
+class DebianBoto3Test(S3TestCase):
+    """What a fresh Debian 12 runs: /usr/bin/python3 with python3-boto3 1.26."""
+
+    def test_debian_boto3_round_trip(self):
+        if not os.path.exists("/usr/bin/python3"):
+            self.skipTest("no /usr/bin/python3")
+        script = textwrap.dedent(f"""
+            import boto3, botocore, os
+            s3 = boto3.client("s3", endpoint_url="{self.serval.endpoint}", region_name="{REGION}",
+                              aws_access_key_id="{ACCESS_KEY}", aws_secret_access_key="{SECRET_KEY}")
+            s3.create_bucket(Bucket="debian-bucket")
+            s3.put_object(Bucket="debian-bucket", Key="k", Body=b"v")
+            assert s3.get_object(Bucket="debian-bucket", Key="k")["Body"].read() == b"v"
+            data = os.urandom(9 * 1024 * 1024)
+            open("/tmp/debian-up.bin", "wb").write(data)
+            s3.upload_file("/tmp/debian-up.bin", "debian-bucket", "big")
+            assert s3.get_object(Bucket="debian-bucket", Key="big")["Body"].read() == data
+            print(botocore.__version__, [o["Key"] for o in s3.list_objects(Bucket="debian-bucket")["Contents"]])
+        """)
+        done = subprocess.run(["/usr/bin/python3", "-c", script], capture_output=True, text=True,
+                              timeout=120, env=self.serval.cli_env())
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("['big', 'k']", done.stdout)
+
+
+class DurabilityTest(ServalTestCase):
+    def test_kill_9_keeps_every_acknowledged_object_and_leaves_no_partial_one(self):
+        s3 = self.serval.client("s3")
+        s3.create_bucket(Bucket="durable")
+        small = {f"s{i}": os.urandom(100 + i) for i in range(20)}
+        for key, body in small.items():
+            s3.put_object(Bucket="durable", Key=key, Body=body)
+        large = os.urandom(6 * 1024 * 1024)
+        s3.put_object(Bucket="durable", Key="large", Body=large)
+        # A PUT cut off mid-body: its client dies with it.
+        port = int(self.serval.endpoint.rsplit(":", 1)[1])
+        sock = socket.create_connection(("127.0.0.1", port))
+        request = botocore.awsrequest.AWSRequest(
+            method="PUT", url=f"{self.serval.endpoint}/durable/partial",
+            headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD", "Content-Length": str(50 << 20)})
+        botocore.auth.S3SigV4Auth(botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY), "s3",
+                                  REGION).add_auth(request)
+        head = f"PUT /durable/partial HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in request.headers.items() if k.lower() != "host") + "\r\n"
+        sock.sendall(head.encode() + os.urandom(8 << 20))
+        killed = self.serval
+        data_dir = killed.data_dir
+        killed.kill()  # SIGKILL
+        sock.close()
+        self.addCleanup(shutil.rmtree, killed.tmp_root, True)
+        type(self).serval = ServalProcess(data_dir=data_dir)
+        self.serval.start()
+        s3 = self.serval.client("s3")
+        for key, body in small.items():
+            self.assertEqual(s3.get_object(Bucket="durable", Key=key)["Body"].read(), body)
+        self.assertEqual(s3.get_object(Bucket="durable", Key="large")["Body"].read(), large)
+        self.assertNotIn("partial", [o["Key"] for o in s3.list_objects_v2(Bucket="durable")["Contents"]])
+        # Nothing of the cut-off PUT is left on disk: only the large object's blob remains.
+        blobs = [f for _, _, files in os.walk(os.path.join(data_dir, "blobs")) for f in files]
+        self.assertEqual(len(blobs), 1, blobs)
