@@ -337,7 +337,10 @@ void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt) {
       {"response-cache-control", "Cache-Control"},
       {"response-content-disposition", "Content-Disposition"},
       {"response-content-encoding", "Content-Encoding"}};
-  for (const auto& [parameter, header] : kOverrides) {
+  // Not a structured binding: clang 14 cannot capture one in a lambda.
+  for (const auto& override_pair : kOverrides) {
+    const std::string_view parameter = override_pair.first;
+    const std::string_view header = override_pair.second;
     if (std::optional<std::string> value = request.QueryParam(parameter)) {
       std::erase_if(response.headers,
                     [&](const auto& existing) { return EqualsIgnoreCase(existing.first, header); });
