@@ -22,9 +22,12 @@ TEST(TimeFormat, LambdaTimestampHasMillisAndOffset) {
 
 TEST(TimeFormat, HttpDateRoundTrips) {
   EXPECT_EQ(FormatHttpDate(1255369800123), "Mon, 12 Oct 2009 17:50:00 GMT");
-  EXPECT_EQ(ParseHttpDateMillis("Mon, 12 Oct 2009 17:50:00 GMT"), 1255369800000);
-  EXPECT_EQ(ParseHttpDateMillis("12 Oct 2009"), std::nullopt);
-  EXPECT_EQ(ParseHttpDateMillis(""), std::nullopt);
+  int64_t seconds = 0;
+  EXPECT_TRUE(ParseHttpDate("Mon, 12 Oct 2009 17:50:00 GMT", &seconds));
+  EXPECT_EQ(seconds, 1255369800);
+  EXPECT_FALSE(ParseHttpDate("12 Oct 2009", &seconds));
+  EXPECT_FALSE(ParseHttpDate("", &seconds));
+  EXPECT_EQ(FormatAmzDate(1255369800), "20091012T175000Z");
 }
 
 TEST(PercentEncoding, RoundTripsAndKeepsBadEscapes) {

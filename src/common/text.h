@@ -36,11 +36,12 @@ inline bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix)
   return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
 }
 
+inline bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 // `text` without leading and trailing spaces, tabs, CR and LF.
 inline std::string_view TrimBlanks(std::string_view text) {
-  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && blank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && blank(text.back())) text.remove_suffix(1);
+  while (!text.empty() && IsBlank(text.front())) text.remove_prefix(1);
+  while (!text.empty() && IsBlank(text.back())) text.remove_suffix(1);
   return text;
 }
 
@@ -53,6 +54,18 @@ inline std::vector<std::string_view> SplitOn(std::string_view text, char separat
     if (end == std::string_view::npos) return pieces;
     start = end + 1;
   }
+}
+
+// Decimal digits only (no sign), into an int; false for an empty text or any other character.
+// For fixed-width fields (dates), where the width bounds the value.
+inline bool ParseDigits(std::string_view text, int* out) {
+  int value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  *out = value;
+  return !text.empty();
 }
 
 // A whole decimal number (digits only, optionally one leading '-' for signed types) that fits

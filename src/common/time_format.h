@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,7 +20,16 @@ std::string FormatLogStreamDate(int64_t epoch_millis);
 // "Wed, 12 Oct 2009 17:50:00 GMT": an HTTP date (RFC 9110 IMF-fixdate), as Last-Modified and
 // Expires carry it. Sub-second parts are dropped.
 std::string FormatHttpDate(int64_t epoch_millis);
-// An IMF-fixdate ("GMT" zone) as epoch milliseconds, or nullopt when `text` is not one.
-std::optional<int64_t> ParseHttpDateMillis(std::string_view text);
+// "20150830T123600Z": SigV4's X-Amz-Date.
+std::string FormatAmzDate(int64_t epoch_seconds);
+// "2015-08-30T12:36:00Z": ISO 8601 UTC to the second.
+std::string FormatIso8601Seconds(int64_t epoch_seconds);
+
+// The parsers of those forms: epoch seconds, or false when `text` is not one. An HTTP date in
+// IMF-fixdate form, "Sun, 06 Nov 1994 08:49:37 GMT"; botocore writes the zone as "-0000"
+// (email.utils.formatdate), so the UTC spellings "+0000", "-0000" and "UTC" also pass. No
+// allocation: SigV4 parses one per request.
+bool ParseAmzDate(std::string_view text, int64_t* epoch_seconds);
+bool ParseHttpDate(std::string_view text, int64_t* epoch_seconds);
 
 }  // namespace serval

@@ -14,7 +14,6 @@ using sigv4_internal::AppendHex;
 using sigv4_internal::AsView;
 using sigv4_internal::Digest;
 using sigv4_internal::Sha256;
-using sigv4_internal::Trim;
 
 constexpr size_t kMaxLine = 1024;
 constexpr size_t kMaxTrailers = 32;
@@ -104,7 +103,7 @@ absl::StatusOr<AwsChunkedOptions> AwsChunkedOptionsFor(const Request& headers,
                     "/" + std::string(sigv4_internal::kTerminator);
   }
   if (headers.HasHeader("x-amz-decoded-content-length")) {
-    const std::string_view text = Trim(headers.Header("x-amz-decoded-content-length"));
+    const std::string_view text = TrimBlanks(headers.Header("x-amz-decoded-content-length"));
     uint64_t value = 0;
     bool ok = !text.empty() && text.size() <= 18;
     for (char c : text) {
@@ -272,7 +271,7 @@ absl::Status AwsChunkedDecoder::OnTrailerLine() {
   if (colon == std::string::npos || colon == 0) return MalformedTrailer();
   std::string name = line_.substr(0, colon);
   for (char& c : name) c = ToLowerAscii(c);
-  const std::string_view value = Trim(std::string_view(line_).substr(colon + 1));
+  const std::string_view value = TrimBlanks(std::string_view(line_).substr(colon + 1));
   if (name == kTrailerSignature) {
     if (!trailer_signature_.empty()) return MalformedTrailer();
     trailer_signature_.assign(value);

@@ -9,9 +9,6 @@
 
 namespace serval::http {
 
-using sigv4_internal::IsBlank;
-using sigv4_internal::Trim;
-
 CredentialStore CredentialStore::WithDefaultKey() {
   CredentialStore store;
   store.Add(kDefaultAccessKey, kDefaultSecretKey);
@@ -61,7 +58,7 @@ absl::StatusOr<CredentialStore> LoadCredentialFile(const std::string& path) {
   int number = 0;
   while (std::getline(file, line)) {
     ++number;
-    const std::string_view text = Trim(line);
+    const std::string_view text = TrimBlanks(line);
     if (text.empty() || text.front() == '#') continue;
     std::string_view fields[3];
     size_t count = 0;

@@ -20,7 +20,6 @@ using sigv4_internal::Dialect;
 using sigv4_internal::FindRaw;
 using sigv4_internal::QueryPair;
 using sigv4_internal::QueryPairs;
-using sigv4_internal::Trim;
 
 // The sub-resources botocore's HmacV1Auth puts in the canonical resource (QSAOfInterest).
 constexpr std::string_view kSubResources[] = {
@@ -66,23 +65,6 @@ bool IsSubResource(std::string_view key) {
          std::end(kSubResources);
 }
 
-char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = ToLowerAscii(c);
-  return out;
-}
-
-std::string Iso8601Seconds(int64_t epoch_seconds) {
-  std::time_t seconds = static_cast<std::time_t>(epoch_seconds);
-  std::tm t{};
-  gmtime_r(&seconds, &t);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &t);
-  return buffer;
-}
-
 absl::Status AccessDenied(std::string_view message) {
   return AwsError(absl::StatusCode::kPermissionDenied, "AccessDenied", message);
 }
@@ -94,19 +76,19 @@ std::string CanonicalAmzHeaders(const Request& request, const QueryPairs* query)
   auto add = [&found](std::string name, std::string_view value) {
     for (auto& [key, joined] : found) {
       if (key == name) {
-        joined.append(",").append(Trim(value));
+        joined.append(",").append(TrimBlanks(value));
         return;
       }
     }
-    found.emplace_back(std::move(name), std::string(Trim(value)));
+    found.emplace_back(std::move(name), std::string(TrimBlanks(value)));
   };
   for (const auto& [name, value] : request.headers) {
-    std::string lower = Lower(name);
+    std::string lower = AsciiToLower(name);
     if (lower.starts_with("x-amz-")) add(std::move(lower), value);
   }
   if (query != nullptr) {
     for (const QueryPair& pair : *query) {
-      std::string lower = Lower(PercentDecode(pair.key));
+      std::string lower = AsciiToLower(PercentDecode(pair.key));
       if (lower.starts_with("x-amz-")) add(std::move(lower), PercentDecode(pair.value));
     }
   }
@@ -147,7 +129,7 @@ std::string HmacSha1Base64(std::string_view key, std::string_view message) {
 }  // namespace
 
 bool HasSigV2(const Request& request) {
-  const std::string_view authorization = Trim(request.Header("authorization"));
+  const std::string_view authorization = TrimBlanks(request.Header("authorization"));
   if (authorization.starts_with("AWS ")) return true;
   QueryPairs query;
   sigv4_internal::SplitQuery(request.RawQuery(), &query);
@@ -158,7 +140,7 @@ absl::Status VerifySigV2(const Request& request, const CredentialStore& credenti
                          int64_t now_millis, VerifiedCaller* caller, const SigV2Options& options) {
   QueryPairs query;
   sigv4_internal::SplitQuery(request.RawQuery(), &query);
-  const std::string_view authorization = Trim(request.Header("authorization"));
+  const std::string_view authorization = TrimBlanks(request.Header("authorization"));
   const bool presigned = !authorization.starts_with("AWS ");
 
   std::string access_key, signature, date_line, token;
@@ -176,18 +158,19 @@ absl::Status VerifySigV2(const Request& request, const CredentialStore& credenti
     signature = PercentDecode(*sig);
     date_line = PercentDecode(*expires);
     int seconds = 0;
-    if (date_line.size() > 10 || !sigv4_internal::ParseDigits(date_line, &seconds)) {
+    if (date_line.size() > 10 || !ParseDigits(date_line, &seconds)) {
       return AccessDenied("Invalid date (should be seconds since epoch): " + date_line);
     }
     request_seconds = seconds;
     if (now_millis > request_seconds * 1000) {
       absl::Status status = AccessDenied("Request has expired");
-      status = WithErrorField(std::move(status), "Expires", Iso8601Seconds(request_seconds));
-      return WithErrorField(std::move(status), "ServerTime", Iso8601Seconds(now_millis / 1000));
+      status = WithErrorField(std::move(status), "Expires", FormatIso8601Seconds(request_seconds));
+      return WithErrorField(std::move(status), "ServerTime",
+                            FormatIso8601Seconds(now_millis / 1000));
     }
     token = PercentDecode(FindRaw(query, "x-amz-security-token").value_or(""));
   } else {
-    const std::string_view credentials_part = Trim(authorization.substr(4));
+    const std::string_view credentials_part = TrimBlanks(authorization.substr(4));
     const size_t colon = credentials_part.rfind(':');
     if (colon == std::string_view::npos || colon == 0 || colon + 1 == credentials_part.size()) {
       return AwsError(absl::StatusCode::kInvalidArgument, "InvalidArgument",
@@ -198,10 +181,10 @@ absl::Status VerifySigV2(const Request& request, const CredentialStore& credenti
     // x-amz-date, when sent, is the time and leaves the Date line empty.
     const std::string_view amz_date = request.Header("x-amz-date");
     const std::string_view date = amz_date.empty() ? request.Header("date") : amz_date;
-    if (date.empty() || !sigv4_internal::ParseHttpDate(Trim(date), &request_seconds)) {
+    if (date.empty() || !ParseHttpDate(TrimBlanks(date), &request_seconds)) {
       return AccessDenied("AWS authentication requires a valid Date or x-amz-date header");
     }
-    if (amz_date.empty()) date_line.assign(Trim(date));
+    if (amz_date.empty()) date_line.assign(TrimBlanks(date));
     const int64_t skew = request_seconds * 1000 - now_millis;
     if (skew > options.max_clock_skew_millis || -skew > options.max_clock_skew_millis) {
       return sigv4_internal::ClockSkew(Dialect::kS3, date, skew < 0, now_millis,
@@ -218,8 +201,8 @@ absl::Status VerifySigV2(const Request& request, const CredentialStore& credenti
     return sigv4_internal::InvalidSessionToken(Dialect::kS3);
   }
 
-  std::string content_type(Trim(request.Header("content-type")));
-  std::string content_md5(Trim(request.Header("content-md5")));
+  std::string content_type(TrimBlanks(request.Header("content-type")));
+  std::string content_md5(TrimBlanks(request.Header("content-md5")));
   if (presigned && content_type.empty()) {
     content_type = PercentDecode(FindRaw(query, "content-type").value_or(""));
   }

@@ -141,7 +141,7 @@ void AppendCanonicalQuery(const QueryPairs& raw, bool presigned, std::string* ou
 
 // Appends a header value trimmed, with inner whitespace runs collapsed to one space.
 void AppendCollapsed(std::string_view value, std::string* out) {
-  value = Trim(value);
+  value = TrimBlanks(value);
   bool in_blank = false;
   for (char c : value) {
     if (IsBlank(c)) {

@@ -92,7 +92,6 @@ absl::Status VerifyHeaderForm(const Request& request, std::string_view authoriza
 }  // namespace sigv4_internal
 
 using sigv4_internal::AppendHex;
-using sigv4_internal::FormatAmzDate;
 using sigv4_internal::FormatCredential;
 using sigv4_internal::kAlgorithm;
 using sigv4_internal::ScopeView;

@@ -23,6 +23,8 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
+#include "common/text.h"
+#include "common/time_format.h"
 #include "http/credential_store.h"
 #include "http/message.h"
 
@@ -40,28 +42,7 @@ inline constexpr size_t kDigestSize = 32;
 using Digest = std::array<unsigned char, kDigestSize>;
 
 // ---------------------------------------------------------------------------------------------
-// Small text helpers. No locale, no allocation.
-
-inline bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-inline std::string_view Trim(std::string_view text) {
-  while (!text.empty() && IsBlank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && IsBlank(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Parsing the signing data (sigv4_parse.cc).
-
-// Decimal digits only; false for an empty text.
-bool ParseDigits(std::string_view text, int* out);
-// "20150830T123600Z" -> epoch seconds.
-bool ParseAmzDate(std::string_view text, int64_t* epoch_seconds);
-// An HTTP date in IMF-fixdate form, "Sun, 06 Nov 1994 08:49:37 GMT". botocore writes the zone as
-// "-0000" (email.utils.formatdate), so the UTC spellings "+0000", "-0000" and "UTC" also pass.
-bool ParseHttpDate(std::string_view text, int64_t* epoch_seconds);
-// "20260115T103000Z" for an epoch time in seconds.
-std::string FormatAmzDate(int64_t epoch_seconds);
 
 struct ScopeView {
   std::string_view access_key, date, region, service;

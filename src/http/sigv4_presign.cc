@@ -106,7 +106,6 @@ absl::Status VerifyQueryForm(const Request& request, const QueryPairs& query,
 }  // namespace sigv4_internal
 
 using sigv4_internal::AppendHex;
-using sigv4_internal::FormatAmzDate;
 using sigv4_internal::FormatCredential;
 using sigv4_internal::kAlgorithm;
 using sigv4_internal::ScopeView;

@@ -7,16 +7,14 @@
 namespace serval::s3 {
 namespace {
 
-// Timestamps compare at whole seconds: Last-Modified carries no more.
-int64_t Seconds(int64_t millis) { return millis / 1000; }
-
-// True when `header` holds a date and the object was modified after it. A header that is not a
+// True when `header` holds a date and the object was modified after it (at whole seconds:
+// Last-Modified carries no more). A header that is not a
 // date is ignored, as S3 does.
 std::optional<bool> ModifiedSince(std::string_view header, int64_t last_modified_millis) {
   if (header.empty()) return std::nullopt;
-  std::optional<int64_t> since = ParseHttpDateMillis(TrimBlanks(header));
-  if (!since) return std::nullopt;
-  return Seconds(last_modified_millis) > Seconds(*since);
+  int64_t since_seconds = 0;
+  if (!ParseHttpDate(TrimBlanks(header), &since_seconds)) return std::nullopt;
+  return last_modified_millis / 1000 > since_seconds;
 }
 
 }  // namespace

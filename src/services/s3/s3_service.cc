@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "common/aws_error.h"
+#include "common/text.h"
 #include "common/time_format.h"
 #include "protocol/protocol.h"
 #include "services/s3/bucket_policy.h"
@@ -64,8 +65,11 @@ Level LevelOf(const S3Address& address) {
 std::string_view SubresourceOf(const http::Request& request) {
   const std::string_view query = request.RawQuery();
   if (query.empty()) return {};
+  // The parameter names present, split once (sub-resource names need no decoding).
+  std::vector<std::string_view> names;
+  for (std::string_view pair : SplitOn(query, '&')) names.push_back(pair.substr(0, pair.find('=')));
   for (std::string_view name : kSubresources) {
-    if (request.QueryParam(name).has_value()) return name;
+    if (std::find(names.begin(), names.end(), name) != names.end()) return name;
   }
   return {};
 }
