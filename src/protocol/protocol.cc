@@ -1,5 +1,7 @@
 #include "protocol/protocol.h"
 
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 
 #include "common/aws_error.h"
@@ -119,12 +121,21 @@ int HttpStatusOf(Protocol protocol, const absl::Status& status) {
   }
 }
 
-http::Response ErrorResponse(Protocol protocol, const absl::Status& status,
+http::Response ErrorResponse(Protocol protocol, const absl::Status& absl_status,
                              std::string_view request_id) {
-  std::string code = AwsErrorCode(status);
+  std::string code = AwsErrorCode(absl_status);
+  absl::Status status = absl_status;
+  if (code.empty() && protocol == Protocol::kRestXml) {
+    // S3 names its own failures InternalError and says nothing of them (a disk that is full, a
+    // path on it); what went wrong goes to Serval's log instead.
+    fmt::print(stderr, "serval: request {} failed: {}\n", request_id, status.ToString());
+    code = "InternalError";
+    status = absl::Status(status.code(), "We encountered an internal error. Please try again.");
+  }
   if (code.empty()) code = kInternalCode;
-  const int http_status =
-      code == kInternalCode && !ExplicitHttpStatus(status) ? 500 : HttpStatusOf(protocol, status);
+  const int http_status = AwsErrorCode(status).empty() && !ExplicitHttpStatus(status)
+                              ? 500
+                              : HttpStatusOf(protocol, status);
   http::Response response{.status = http_status};
   switch (protocol) {
     case Protocol::kAwsJson1_0:

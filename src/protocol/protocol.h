@@ -22,7 +22,8 @@ enum class Protocol {
 // The one place a Status becomes `protocol`'s error response:
 //  - JSON families: `{"__type": code, "message": ..., fields...}` and x-amzn-ErrorType;
 //  - query: <ErrorResponse><Error><Type/><Code/><Message/>fields</Error><RequestId/></...>;
-//  - restXml: <Error><Code/><Message/>fields<RequestId/><HostId/></Error>;
+//  - restXml: <Error><Code/><Message/>fields<RequestId/><HostId/></Error>; an error no service
+//    named is S3's InternalError with a generic message (the detail goes to stderr);
 //  - ec2: <Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>.
 // The code is AwsErrorCode(status) (InternalFailure when none is attached, which is then a 500);
 // the HTTP status is ExplicitHttpStatus(status) when attached, else HttpStatusOf; headers

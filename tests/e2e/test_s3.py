@@ -2,12 +2,15 @@
 Feature and attack tests together: addressing, objects, listing, multipart, integrity, presigned
 URLs (SigV4 and SigV2), durability across kill -9, and S3's own XML errors for bad input."""
 
+import base64
 import hashlib
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import textwrap
+import unittest
 import urllib.error
 import urllib.request
 
@@ -291,6 +294,26 @@ class BucketsTest(S3TestCase):
         self.assertEqual(http("PUT", url, b"overwrite")[0], 403)
         self.assertEqual(self.s3.get_object(Bucket=bucket, Key="public/a.txt")["Body"].read(), b"open")
 
+    def test_cors_rules_answer_browsers_on_every_request(self):
+        bucket = self.make_bucket()
+        self.s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+        origin = {"Origin": "http://app.test"}
+        self.assertNotIn("access-control-allow-origin", signed("GET", f"{self.serval.endpoint}/{bucket}/k",
+                                                             headers=origin)[1])
+        self.s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+            {"AllowedOrigins": ["http://app.test"], "AllowedMethods": ["GET", "PUT"],
+             "ExposeHeaders": ["ETag"]}]})
+        status, headers, _ = signed("GET", f"{self.serval.endpoint}/{bucket}/k", headers=origin)
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["access-control-allow-origin"], "http://app.test")
+        self.assertEqual(headers["access-control-expose-headers"], "ETag")
+        status, headers, _ = signed("GET", f"{self.serval.endpoint}/{bucket}/k",
+                                    headers={"Origin": "http://evil.test"})
+        self.assertNotIn("access-control-allow-origin", headers)
+        status, _, _ = http("OPTIONS", f"{self.serval.endpoint}/{bucket}/k", headers={
+            "Origin": "http://evil.test", "Access-Control-Request-Method": "PUT"})
+        self.assertEqual(status, 403)
+
     def test_virtual_host_addressing(self):
         bucket = self.make_bucket()
         port = self.serval.endpoint.rsplit(":", 1)[1]
@@ -355,6 +378,47 @@ class IntegrityAndAttackTest(S3TestCase):
         self.assertEqual(status, 400)
         self.assertIn(b"XAmzContentSHA256Mismatch", body)
         self.assert_s3_error("NoSuchKey", self.s3.get_object, Bucket=bucket, Key="k")
+
+    def test_checksums_are_verified_stored_and_returned(self):
+        bucket = self.make_bucket()
+        body = os.urandom(200 * 1024)
+        for algorithm, digest in [("SHA256", hashlib.sha256(body).digest()),
+                                  ("SHA1", hashlib.sha1(body).digest())]:
+            put = self.s3.put_object(Bucket=bucket, Key=algorithm, Body=body,
+                                     ChecksumAlgorithm=algorithm)
+            expected = base64.b64encode(digest).decode()
+            self.assertEqual(put[f"Checksum{algorithm}"], expected)
+            head = self.s3.head_object(Bucket=bucket, Key=algorithm, ChecksumMode="ENABLED")
+            self.assertEqual(head[f"Checksum{algorithm}"], expected)
+            self.assertNotIn(f"Checksum{algorithm}", self.s3.head_object(Bucket=bucket, Key=algorithm))
+        # A checksum that does not match the body: BadDigest, and nothing is stored.
+        status, _, answer = signed("PUT", f"{self.serval.endpoint}/{bucket}/bad", b"payload",
+                                   {"x-amz-checksum-crc32": "AAAAAA=="})
+        self.assertEqual(status, 400)
+        self.assertIn(b"<Code>BadDigest</Code>", answer)
+        status, _, answer = signed("PUT", f"{self.serval.endpoint}/{bucket}/bad", b"payload",
+                                   {"x-amz-checksum-crc32": "not base64!"})
+        self.assertEqual(status, 400)
+        self.assertIn(b"<Code>InvalidRequest</Code>", answer)
+        self.assert_s3_error("NoSuchKey", self.s3.get_object, Bucket=bucket, Key="bad")
+
+    def test_oversized_put_is_refused_before_its_body(self):
+        bucket = self.make_bucket()
+        port = int(self.serval.endpoint.rsplit(":", 1)[1])
+        request = botocore.awsrequest.AWSRequest(
+            method="PUT", url=f"{self.serval.endpoint}/{bucket}/huge",
+            headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD", "Content-Length": str(6 << 30),
+                     "Expect": "100-continue"})
+        botocore.auth.S3SigV4Auth(botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY), "s3",
+                                  REGION).add_auth(request)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            head = f"PUT /{bucket}/huge HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n" + "".join(
+                f"{k}: {v}\r\n" for k, v in request.headers.items() if k.lower() != "host")
+            sock.sendall((head + "\r\n").encode())
+            answer = sock.recv(65536)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 400"), answer[:200])
+        self.assertIn(b"<Code>EntityTooLarge</Code>", answer)
+        self.assert_s3_error("NoSuchKey", self.s3.get_object, Bucket=bucket, Key="huge")
 
     def test_presigned_urls_v4_and_v2(self):
         bucket = self.make_bucket()
@@ -476,3 +540,41 @@ class DurabilityTest(ServalTestCase):
         # Nothing of the cut-off PUT is left on disk: only the large object's blob remains.
         blobs = [f for _, _, files in os.walk(os.path.join(data_dir, "blobs")) for f in files]
         self.assertEqual(len(blobs), 1, blobs)
+
+
+class FullDiskTest(ServalTestCase):
+    """A data dir on a small tmpfs: a PUT that does not fit fails in S3's shape, changes nothing,
+    and Serval goes on once there is room again."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.mount = tempfile.mkdtemp(prefix="serval-full-")
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", cls.mount],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise unittest.SkipTest(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        cls.addClassCleanup(subprocess.run, ["umount", "-l", cls.mount])
+        # Not ServalTestCase.setUpClass: this Serval's data dir is the tmpfs.
+        cls.serval = ServalProcess(data_dir=os.path.join(cls.mount, "data"))
+        cls.addClassCleanup(cls._stop_serval)
+        cls.serval.start()
+
+    def test_put_into_a_full_disk(self):
+        s3 = self.serval.client("s3")
+        s3.create_bucket(Bucket="full")
+        stored = []
+        with self.assertRaises(ClientError) as caught:
+            for i in range(100):
+                s3.put_object(Bucket="full", Key=f"o{i}", Body=os.urandom(2 << 20))
+                stored.append(f"o{i}")
+        error = caught.exception.response
+        self.assertEqual(error["ResponseMetadata"]["HTTPStatusCode"], 500)
+        self.assertEqual(error["Error"]["Code"], "InternalError")
+        self.assertNotIn("No space", error["Error"]["Message"])
+        self.assertGreater(len(stored), 5)
+        listed = [o["Key"] for o in s3.list_objects_v2(Bucket="full")["Contents"]]
+        self.assertEqual(sorted(listed), sorted(stored))
+        for key in stored[:3]:
+            s3.delete_object(Bucket="full", Key=key)
+        s3.put_object(Bucket="full", Key="after", Body=b"room again")
+        self.assertEqual(s3.get_object(Bucket="full", Key="after")["Body"].read(), b"room again")

@@ -14,6 +14,7 @@
 #include "common/time_format.h"
 #include "protocol/xml_reader.h"
 #include "services/s3/conditions.h"
+#include "services/s3/request_checksum.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/s3_namespace.h"
 #include "services/s3/s3_service.h"
@@ -121,22 +122,31 @@ void S3Service::UploadPart(const CallPtr& call) {
   if (!upload.ok()) return call->Fail(upload.status());
   auto declared_md5 = DeclaredContentMd5(call->request());
   if (!declared_md5.ok()) return call->Fail(declared_md5.status());
-  ReceiveBody(BodySourceOf(call->context.request),
-              ReceiveOptionsFor(kMaxPartBytes, /*allow_inline=*/false),
-              [this, call, number = *number,
-               declared_md5 = *std::move(declared_md5)](absl::StatusOr<ReceivedBody> received) {
+  auto requested_checksum = RequestedChecksumOf(call->request());
+  if (!requested_checksum.ok()) return call->Fail(requested_checksum.status());
+  ReceiveOptions options = ReceiveOptionsFor(kMaxPartBytes, /*allow_inline=*/false);
+  options.checksum = ChecksumFor(*requested_checksum);
+  ReceiveBody(BodySourceOf(call->context.request), options,
+              [this, call, number = *number, declared_md5 = *std::move(declared_md5),
+               requested = *std::move(requested_checksum),
+               checksum = options.checksum](absl::StatusOr<ReceivedBody> received) {
                 if (!received.ok()) return call->Fail(received.status());
-                if (!declared_md5.empty() && declared_md5 != received->md5) {
+                absl::StatusOr<Pairs> checksums =
+                    CheckedChecksums(call->context, requested, checksum.get());
+                if (!declared_md5.empty() && declared_md5 != received->md5) checksums = BadDigest();
+                if (!checksums.ok()) {
                   RemoveBlobsLater(*blobs_, blob_worker_, {received->blob->blob});
-                  return call->Fail(BadDigest());
+                  return call->Fail(checksums.status());
                 }
                 PartRecord part{.number = number,
                                 .segment = *received->blob,
                                 .etag = absl::BytesToHexString(received->md5),
-                                .last_modified_millis = clock_->NowMillis()};
+                                .last_modified_millis = clock_->NowMillis(),
+                                .checksums = *std::move(checksums)};
                 StorePart(call, std::move(part), [call](const PartRecord& stored) {
                   http::Response response;
                   response.SetHeader("ETag", QuotedEtag(stored.etag));
+                  AddChecksumHeaders(stored.checksums, response);
                   call->Reply(std::move(response));
                 });
               });

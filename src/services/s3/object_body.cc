@@ -51,6 +51,7 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
         ReceivedBody body;
         body.size = size_;
         body.md5 = Md5Of(buffer_);
+        if (options_.checksum) options_.checksum->Update(buffer_);
         body.inline_bytes = std::move(buffer_);
         finished_ = true;
         return done_(std::move(body));
@@ -80,6 +81,7 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
       absl::Status status = self->worker_error_;
       if (status.ok()) {
         self->md5_->Update(piece);
+        if (self->options_.checksum) self->options_.checksum->Update(piece);
         status = self->writer_->Append(piece);
       }
       std::string md5;

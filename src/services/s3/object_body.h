@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/checksums.h"
 #include "common/worker.h"
 #include "http/message.h"
 #include "services/s3/conditions.h"
@@ -40,6 +41,9 @@ struct ReceiveOptions {
   uint64_t max_bytes = 0;  // more is EntityTooLarge
   // Small bodies stay in memory only if this is set (objects); parts always go to a blob.
   bool allow_inline = true;
+  // Also fed every byte, beside the MD5 (an x-amz-checksum-* the client asked for); may be null.
+  // Read it only once `done` has run.
+  std::shared_ptr<Checksum> checksum;
 };
 
 // The body of a request as a source: the streamed one, or the buffered body in one piece.

@@ -11,6 +11,7 @@
 #include "common/time_format.h"
 #include "protocol/xml_reader.h"
 #include "services/s3/conditions.h"
+#include "services/s3/request_checksum.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/s3_namespace.h"
 #include "services/s3/s3_service.h"
@@ -125,6 +126,8 @@ void S3Service::PutObject(const CallPtr& call) {
   if (!tags.ok()) return call->Fail(tags.status());
   auto declared_md5 = DeclaredContentMd5(request);
   if (!declared_md5.ok()) return call->Fail(declared_md5.status());
+  auto requested_checksum = RequestedChecksumOf(request);
+  if (!requested_checksum.ok()) return call->Fail(requested_checksum.status());
   uint64_t declared_size = 0;
   for (std::string_view length :
        {request.Header("x-amz-decoded-content-length"), request.Header("Content-Length")}) {
@@ -136,16 +139,23 @@ void S3Service::PutObject(const CallPtr& call) {
   ObjectRecord record;
   record.headers = *std::move(headers);
   record.tags = *std::move(tags);
-  ReceiveBody(BodySourceOf(request), ReceiveOptionsFor(kMaxSinglePutBytes, /*allow_inline=*/true),
-              [this, call, record = std::move(record),
-               declared_md5 = *std::move(declared_md5)](absl::StatusOr<ReceivedBody> body) mutable {
+  ReceiveOptions options = ReceiveOptionsFor(kMaxSinglePutBytes, /*allow_inline=*/true);
+  options.checksum = ChecksumFor(*requested_checksum);
+  ReceiveBody(BodySourceOf(request), options,
+              [this, call, record = std::move(record), declared_md5 = *std::move(declared_md5),
+               requested = *std::move(requested_checksum),
+               checksum = options.checksum](absl::StatusOr<ReceivedBody> body) mutable {
                 if (!body.ok()) return call->Fail(body.status());
                 Replacement replacement;
                 if (body->blob) replacement.new_blobs.push_back(body->blob->blob);
-                if (!declared_md5.empty() && declared_md5 != body->md5) {
+                absl::StatusOr<Pairs> checksums =
+                    CheckedChecksums(call->context, requested, checksum.get());
+                if (!declared_md5.empty() && declared_md5 != body->md5) checksums = BadDigest();
+                if (!checksums.ok()) {
                   RemoveBlobsLater(*blobs_, blob_worker_, replacement.new_blobs);
-                  return call->Fail(BadDigest());
+                  return call->Fail(checksums.status());
                 }
+                record.checksums = *std::move(checksums);
                 record.size = body->size;
                 record.etag = absl::BytesToHexString(body->md5);
                 record.last_modified_millis = clock_->NowMillis();
@@ -170,12 +180,14 @@ void S3Service::PutObject(const CallPtr& call) {
                   return absl::OkStatus();
                 };
                 const std::string etag = record.etag;
+                const Pairs stored_checksums = record.checksums;
                 replacement.record = std::move(record);
                 ReplaceObject(call->address.bucket, call->address.key, std::move(replacement),
-                              [call, etag](absl::Status status) {
+                              [call, etag, stored_checksums](absl::Status status) {
                                 if (!status.ok()) return call->Fail(status);
                                 http::Response response;
                                 response.SetHeader("ETag", QuotedEtag(etag));
+                                AddChecksumHeaders(stored_checksums, response);
                                 call->Reply(std::move(response));
                               });
               });
@@ -324,10 +336,10 @@ void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt) {
   if (record.parts_count > 0 && request.QueryParam("partNumber").has_value()) {
     response.SetHeader("x-amz-mp-parts-count", std::to_string(record.parts_count));
   }
-  if (EqualsIgnoreCase(request.Header("x-amz-checksum-mode"), "ENABLED")) {
-    for (const auto& [algorithm, value] : record.checksums) {
-      response.SetHeader("x-amz-checksum-" + AsciiToLower(algorithm), value);
-    }
+  // A checksum covers the whole object: a range is answered without it, as S3 does (SDKs that
+  // validate responses would otherwise compare it with the part they got).
+  if (!range->has_value() && EqualsIgnoreCase(request.Header("x-amz-checksum-mode"), "ENABLED")) {
+    AddChecksumHeaders(record.checksums, response);
   }
   // response-* parameters override what the answer says of the object.
   static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {

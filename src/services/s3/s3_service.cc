@@ -9,6 +9,7 @@
 #include "common/time_format.h"
 #include "protocol/protocol.h"
 #include "services/s3/bucket_policy.h"
+#include "services/s3/cors.h"
 #include "services/s3/s3_errors.h"
 
 namespace serval::s3 {
@@ -129,6 +130,7 @@ void S3Service::Call::Reply(http::Response response) {
   if (answered) return;
   answered = true;
   protocol::SetRequestId(kProtocol, context.request_id, response);
+  response.headers.insert(response.headers.end(), cors_headers.begin(), cors_headers.end());
   respond(std::move(response));
 }
 
@@ -152,6 +154,7 @@ void S3Service::Call::Fail(const absl::Status& status) {
   http::Response response = protocol::ErrorResponse(kProtocol, status, context.request_id);
   // A HEAD answer has no body; S3 still says which error it was in its status.
   if (context.request.method == "HEAD") response.body.clear();
+  response.headers.insert(response.headers.end(), cors_headers.begin(), cors_headers.end());
   respond(std::move(response));
 }
 
@@ -222,11 +225,23 @@ void S3Service::Handle(protocol::RequestContext context, http::Responder respond
         return call->Fail(AccessDenied());
       }
     }
+    if (request.method != "OPTIONS") call->cors_headers = CorsHeadersFor(*call);
     return (this->*route.handler)(call);
   }
   if (!subresource.empty()) return call->Fail(NotImplemented("?" + std::string(subresource)));
   call->Fail(S3Error(405, "MethodNotAllowed",
                      "The specified method is not allowed against this resource."));
+}
+
+std::vector<std::pair<std::string, std::string>> S3Service::CorsHeadersFor(const Call& call) const {
+  const std::string_view origin = call.request().Header("Origin");
+  if (origin.empty() || call.address.bucket.empty()) return {};
+  auto bucket = catalog_.Bucket(call.address.bucket);
+  if (!bucket.ok() || !bucket->has_value() || (*bucket)->cors.empty()) return {};
+  auto rules = ParseCorsXml((*bucket)->cors);
+  if (!rules.ok()) return {};
+  return CorsHeaders(*rules, origin, call.request().method, "")
+      .value_or(std::vector<std::pair<std::string, std::string>>());
 }
 
 bool S3Service::AnonymousAllowed(const Call& call, std::string_view action) const {

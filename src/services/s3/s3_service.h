@@ -41,6 +41,9 @@ class S3Service : public services::Service {
     http::Responder respond;
     S3Address address;
     bool answered = false;
+    // Access-Control-* for a browser's request (an Origin the bucket's CORS rules allow), added
+    // to the answer, error or not.
+    std::vector<std::pair<std::string, std::string>> cors_headers;
 
     const http::Request& request() const { return context.request; }
     void Reply(http::Response response);
@@ -59,6 +62,9 @@ class S3Service : public services::Service {
 
   // The bucket a call names: NoSuchBucket unless it exists.
   absl::StatusOr<BucketRecord> ExistingBucket(const Call& call) const;
+  // The Access-Control-* headers the bucket's CORS rules give a browser's call (one with an
+  // Origin); none otherwise.
+  std::vector<std::pair<std::string, std::string>> CorsHeadersFor(const Call& call) const;
   // Whether an unsigned call may proceed (a bucket policy grants it).
   bool AnonymousAllowed(const Call& call, std::string_view action) const;
 

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import {
   S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand,
@@ -96,8 +97,12 @@ test('a stream of unknown length goes up as aws-chunked with a trailing checksum
     Bucket, Key: 'streamed', Body: Readable.from([data.subarray(0, 100000), data.subarray(100000)]),
     ContentLength: data.length,
   }));
-  const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'streamed' }));
+  const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'streamed', ChecksumMode: 'ENABLED' }));
   assert.equal(md5(Buffer.from(await got.Body.transformToByteArray())), md5(data));
+  // The trailer's CRC32 was checked against the bytes and is kept with the object.
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(data));
+  assert.equal(got.ChecksumCRC32, crc.toString('base64'));
 });
 
 test('lib-storage Upload sends a multipart upload whose object reads back whole', async () => {

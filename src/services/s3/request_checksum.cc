@@ -1,0 +1,68 @@
+#include "services/s3/request_checksum.h"
+
+#include "http/checksum_check.h"
+#include "services/s3/s3_errors.h"
+
+namespace serval::s3 {
+namespace {
+
+constexpr ChecksumAlgorithm kChecksumAlgorithms[] = {
+    ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kCrc64Nvme,
+    ChecksumAlgorithm::kSha1, ChecksumAlgorithm::kSha256};
+
+}  // namespace
+
+absl::StatusOr<std::optional<RequestedChecksum>> RequestedChecksumOf(const http::Request& request) {
+  for (ChecksumAlgorithm algorithm : kChecksumAlgorithms) {
+    const std::string_view value = request.Header(ChecksumHeaderName(algorithm));
+    if (!value.empty()) return RequestedChecksum{algorithm, std::string(value)};
+  }
+  const std::string_view trailer = request.Header("x-amz-trailer");
+  if (!trailer.empty()) {
+    for (ChecksumAlgorithm algorithm : kChecksumAlgorithms) {
+      if (trailer == ChecksumHeaderName(algorithm)) return RequestedChecksum{algorithm, ""};
+    }
+    return InvalidRequest("The value specified in the x-amz-trailer header is not supported");
+  }
+  // An algorithm named without a value anywhere: nothing to hold the body to, but an unknown
+  // name is still refused.
+  const std::string_view named = request.Header("x-amz-sdk-checksum-algorithm");
+  if (!named.empty()) {
+    if (auto known = Checksum::For(named); !known.ok()) return known.status();
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<Checksum> ChecksumFor(const std::optional<RequestedChecksum>& requested) {
+  if (!requested.has_value()) return nullptr;
+  return Checksum::Create(requested->algorithm);
+}
+
+absl::StatusOr<Pairs> CheckedChecksums(const protocol::RequestContext& context,
+                                       const std::optional<RequestedChecksum>& requested,
+                                       const Checksum* computed) {
+  if (!requested.has_value() || computed == nullptr) return Pairs{};
+  absl::Status verified;
+  if (!requested->header_value.empty()) {
+    verified = http::VerifyChecksumValue(requested->header_value, *computed);
+  } else if (context.trailers != nullptr) {
+    verified = http::VerifyTrailerChecksum(*context.trailers, *computed);
+  } else {
+    // Announced as a trailer on a body that was not aws-chunked: there is no trailer.
+    verified = S3Error(400, "MalformedTrailerError",
+                       "The request contained trailing data that was not well-formed or did not "
+                       "conform to our published schema.");
+  }
+  if (!verified.ok()) return verified;
+  return Pairs{{std::string(ChecksumAlgorithmName(computed->algorithm())), computed->Base64()}};
+}
+
+void AddChecksumHeaders(const Pairs& checksums, http::Response& response) {
+  for (const auto& [algorithm, value] : checksums) {
+    if (std::optional<ChecksumAlgorithm> known = ParseChecksumAlgorithm(algorithm)) {
+      response.SetHeader(std::string(ChecksumHeaderName(*known)), value);
+    }
+  }
+}
+
+}  // namespace serval::s3

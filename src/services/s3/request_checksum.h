@@ -1,0 +1,40 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/checksums.h"
+#include "http/message.h"
+#include "protocol/request_context.h"
+#include "services/s3/object_record.h"
+
+namespace serval::s3 {
+
+// The x-amz-checksum-* a PutObject or UploadPart carries: its value in a header
+// (x-amz-checksum-crc32: <base64>, what botocore sends over HTTP), or announced as an aws-chunked
+// trailer (x-amz-trailer: x-amz-checksum-crc32, what the SDKs send for streams). Thread-compatible.
+struct RequestedChecksum {
+  ChecksumAlgorithm algorithm;
+  std::string header_value;  // empty when it comes in a trailer
+};
+
+// nullopt when the request names no checksum; InvalidRequest for an algorithm S3 does not know.
+absl::StatusOr<std::optional<RequestedChecksum>> RequestedChecksumOf(const http::Request& request);
+
+// A running checksum for `requested` (null when nothing was requested), for ReceiveOptions.
+std::shared_ptr<Checksum> ChecksumFor(const std::optional<RequestedChecksum>& requested);
+
+// Once the body was received into `computed`: the value the client gave (header or trailer from
+// `context`) checked against it (BadDigest, InvalidRequest, MalformedTrailerError), and the
+// checksums to store with the object or part ({"CRC32", base64}).
+absl::StatusOr<Pairs> CheckedChecksums(const protocol::RequestContext& context,
+                                       const std::optional<RequestedChecksum>& requested,
+                                       const Checksum* computed);
+
+// Sets x-amz-checksum-<algorithm> for each stored checksum (PUT answers; GET and HEAD with
+// x-amz-checksum-mode: ENABLED).
+void AddChecksumHeaders(const Pairs& checksums, http::Response& response);
+
+}  // namespace serval::s3
