@@ -60,6 +60,12 @@ class S3TestCase(ServalTestCase):
         self.s3.create_bucket(Bucket=name)
         return name
 
+    def assert_refused(self, status, code, method, url, body=b"", headers=None):
+        """A signed raw request is answered `status` with S3's XML error `code`."""
+        got_status, _, answer = signed(method, url, body, headers)
+        self.assertEqual(got_status, status, answer[:300])
+        self.assertIn(f"<Code>{code}</Code>".encode(), answer)
+
     def assert_s3_error(self, code, call, *args, **kw):
         with self.assertRaises(ClientError) as caught:
             call(*args, **kw)
@@ -332,9 +338,7 @@ class IntegrityAndAttackTest(S3TestCase):
         base = f"{self.serval.endpoint}/{bucket}"
         self.assert_s3_error("InvalidBucketName", self.s3.create_bucket, Bucket="Bad_Name")
         for name in ("ab", "a..b", "192.168.0.1", "-ab"):
-            status, _, body = signed("PUT", f"{self.serval.endpoint}/{name}")
-            self.assertEqual(status, 400, name)
-            self.assertIn(b"<Code>InvalidBucketName</Code>", body)
+            self.assert_refused(400, "InvalidBucketName", "PUT", f"{self.serval.endpoint}/{name}")
         response = self.assert_s3_error("NoSuchKey", self.s3.get_object, Bucket=bucket, Key="gone")
         self.assertEqual(response["Error"]["Key"], "gone")
         self.assertTrue(response["ResponseMetadata"]["RequestId"])
@@ -344,19 +348,13 @@ class IntegrityAndAttackTest(S3TestCase):
                              Body=b"x")
         self.assert_s3_error("MetadataTooLarge", self.s3.put_object, Bucket=bucket, Key="m",
                              Body=b"x", Metadata={"big": "v" * 2100})
-        status, _, body = signed("POST", f"{base}?delete", b"<Delete><Object><Key>a",
-                                 {"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="})
-        self.assertEqual(status, 400)
-        self.assertIn(b"<Code>MalformedXML</Code>", body)
-        status, _, body = signed("PUT", f"{base}/md5", b"data",
-                                 {"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="})
-        self.assertEqual(status, 400)
-        self.assertIn(b"<Code>BadDigest</Code>", body)
-        status, _, body = signed("PUT", f"{base}/md5", b"data", {"Content-MD5": "nope"})
-        self.assertIn(b"<Code>InvalidDigest</Code>", body)
-        status, _, body = signed("GET", f"{base}?website")
-        self.assertEqual(status, 501)
-        self.assertIn(b"<Code>NotImplemented</Code>", body)
+        empty_md5 = {"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="}
+        self.assert_refused(400, "MalformedXML", "POST", f"{base}?delete",
+                            b"<Delete><Object><Key>a", empty_md5)
+        self.assert_refused(400, "BadDigest", "PUT", f"{base}/md5", b"data", empty_md5)
+        self.assert_refused(400, "InvalidDigest", "PUT", f"{base}/md5", b"data",
+                            {"Content-MD5": "nope"})
+        self.assert_refused(501, "NotImplemented", "GET", f"{base}?website")
         self.assert_s3_error("404", self.s3.head_object, Bucket=bucket, Key="md5")
 
     def test_signatures_are_checked_and_errors_are_s3_xml(self):
@@ -392,14 +390,11 @@ class IntegrityAndAttackTest(S3TestCase):
             self.assertEqual(head[f"Checksum{algorithm}"], expected)
             self.assertNotIn(f"Checksum{algorithm}", self.s3.head_object(Bucket=bucket, Key=algorithm))
         # A checksum that does not match the body: BadDigest, and nothing is stored.
-        status, _, answer = signed("PUT", f"{self.serval.endpoint}/{bucket}/bad", b"payload",
-                                   {"x-amz-checksum-crc32": "AAAAAA=="})
-        self.assertEqual(status, 400)
-        self.assertIn(b"<Code>BadDigest</Code>", answer)
-        status, _, answer = signed("PUT", f"{self.serval.endpoint}/{bucket}/bad", b"payload",
-                                   {"x-amz-checksum-crc32": "not base64!"})
-        self.assertEqual(status, 400)
-        self.assertIn(b"<Code>InvalidRequest</Code>", answer)
+        url = f"{self.serval.endpoint}/{bucket}/bad"
+        self.assert_refused(400, "BadDigest", "PUT", url, b"payload",
+                            {"x-amz-checksum-crc32": "AAAAAA=="})
+        self.assert_refused(400, "InvalidRequest", "PUT", url, b"payload",
+                            {"x-amz-checksum-crc32": "not base64!"})
         self.assert_s3_error("NoSuchKey", self.s3.get_object, Bucket=bucket, Key="bad")
 
     def test_oversized_put_is_refused_before_its_body(self):
