@@ -78,4 +78,26 @@ bool ParseDecimal(std::string_view text, T* out) {
   return error == std::errc() && stop == end;
 }
 
+// Whether `text` matches `pattern`, whose * matches any run of characters and ? any one (as IAM
+// matches actions, resources and ArnLike conditions).
+inline bool WildcardMatch(std::string_view pattern, std::string_view text) {
+  size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
 }  // namespace serval

@@ -155,13 +155,17 @@ class AsyncInvoker::Impl {
   }
 
   void EnqueueOrRecord(AsyncEvent event, std::string payload,
-                       std::function<void(const absl::Status&)> on_refused) {
-    auto record_if_refused = [this, event, on_refused](const absl::Status& status) {
-      if (status.ok()) return;
-      Record(event.function, {DroppedLine(event, "NotQueued", "", status.ToString())});
-      if (on_refused) on_refused(status);
+                       std::function<void(const absl::Status&)> settled) {
+    auto settle = [this, event, settled](const absl::Status& status) {
+      if (!status.ok()) {
+        Record(event.function, {DroppedLine(event, "NotQueued", "", status.ToString())});
+      }
+      if (settled) settled(status);
     };
-    record_if_refused(Enqueue(event, std::move(payload), record_if_refused));
+    // OK here means `settle` hears later, once the event is durable.
+    if (absl::Status queued = Enqueue(event, std::move(payload), settle); !queued.ok()) {
+      settle(queued);
+    }
   }
 
   void DropFunction(const std::string& function) {
@@ -419,8 +423,8 @@ absl::Status AsyncInvoker::Enqueue(AsyncEvent event, std::string payload,
 }
 
 void AsyncInvoker::EnqueueOrRecord(AsyncEvent event, std::string payload,
-                                   std::function<void(const absl::Status&)> on_refused) {
-  impl_->EnqueueOrRecord(std::move(event), std::move(payload), std::move(on_refused));
+                                   std::function<void(const absl::Status&)> settled) {
+  impl_->EnqueueOrRecord(std::move(event), std::move(payload), std::move(settled));
 }
 
 void AsyncInvoker::DropFunction(const std::string& function) { impl_->DropFunction(function); }

@@ -83,10 +83,10 @@ class AsyncInvoker {
   absl::Status Enqueue(AsyncEvent event, std::string payload,
                        std::function<void(absl::Status)> accepted);
   // Enqueue for callers that have nobody to answer (event sources, destinations): an event that
-  // cannot be queued is recorded as dropped instead (reason NotQueued), and `on_refused`, when
-  // set, is told why.
+  // cannot be queued is recorded as dropped instead (reason NotQueued). `settled`, when set, is
+  // told how it ended: OK once the event is durable, else why it was refused.
   void EnqueueOrRecord(AsyncEvent event, std::string payload,
-                       std::function<void(const absl::Status&)> on_refused = nullptr);
+                       std::function<void(const absl::Status&)> settled = nullptr);
   // The function was deleted: drops its waiting events now (recorded as dropped, reason
   // FunctionDeleted), including those whose attempt is running.
   void DropFunction(const std::string& function);

@@ -145,21 +145,27 @@ absl::Status Invoker::InvokeAsync(InvokeRequest request,
   return async_.Enqueue(std::move(event), std::move(request.payload), std::move(accepted));
 }
 
-void Invoker::Deliver(std::string_view source, InvokeRequest request) {
+void Invoker::Deliver(std::string_view source, InvokeRequest request,
+                      std::function<void(const absl::Status&)> settled) {
   absl::StatusOr<Target> target = Find(request);
-  if (!target.ok()) return ReportUndeliverable(source, request.function, target.status());
+  if (!target.ok()) {
+    ReportUndeliverable(source, request.function, target.status());
+    if (settled) settled(target.status());
+    return;
+  }
   const int64_t now = deps_.clock->NowMillis();
   // What cannot be queued is also recorded in the function's serval/async-dropped stream.
-  async_.EnqueueOrRecord(
-      {.request_id = request.request_id.empty() ? NewUuid() : request.request_id,
-       .function = target->name,
-       .qualifier = target->qualifier,
-       .enqueued_millis = now,
-       .next_attempt_millis = now},
-      std::move(request.payload),
-      [this, source = std::string(source), function = target->name](const absl::Status& status) {
-        ReportUndeliverable(source, function, status);
-      });
+  async_.EnqueueOrRecord({.request_id = request.request_id.empty() ? NewUuid() : request.request_id,
+                          .function = target->name,
+                          .qualifier = target->qualifier,
+                          .enqueued_millis = now,
+                          .next_attempt_millis = now},
+                         std::move(request.payload),
+                         [this, source = std::string(source), function = target->name,
+                          settled = std::move(settled)](const absl::Status& status) {
+                           if (!status.ok()) ReportUndeliverable(source, function, status);
+                           if (settled) settled(status);
+                         });
 }
 
 void Invoker::ReportUndeliverable(std::string_view source, std::string_view function,

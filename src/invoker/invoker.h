@@ -89,8 +89,11 @@ class Invoker {
   // the event is on disk (or the disk error).
   absl::Status InvokeAsync(InvokeRequest request, std::function<void(absl::Status)> accepted);
   // InvokeAsync for event sources, which have nobody to answer: `source` ("events:rule/r")
-  // names who delivered it in the record of an event that could not be queued.
-  void Deliver(std::string_view source, InvokeRequest request);
+  // names who delivered it in the record of an event that could not be queued. `settled`, when
+  // set, hears OK once the event is durable, or why it could not be queued (then it is already
+  // reported): a source that must not acknowledge before its event is safe (S3's 200) waits.
+  void Deliver(std::string_view source, InvokeRequest request,
+               std::function<void(const absl::Status&)> settled = nullptr);
   // An event source had an event for `function` that it could not even hand over (its input
   // could not be shaped, say): logged and counted like an event Deliver could not queue.
   void ReportUndeliverable(std::string_view source, std::string_view function,

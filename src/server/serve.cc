@@ -31,6 +31,7 @@
 #include "server/runtimes_dir.h"
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
+#include "services/object_reader.h"
 #include "services/registry.h"
 #include "storage/durable_queue.h"
 #include "storage/file_blob_store.h"
@@ -267,6 +268,7 @@ int Serve(const ServeConfig& config) {
       .logs = &log_store,
       .account_concurrency = config.concurrency_limit,
       .async_limits = {config.async_queue_function_limit, config.async_queue_limit}});
+  services::ObjectReaderSlot objects;
   auto services = services::CreateServices(services::Platform{.account = config.account,
                                                               .clock = clock,
                                                               .io = &io,
@@ -278,7 +280,8 @@ int Serve(const ServeConfig& config) {
                                                               .functions = registry->get(),
                                                               .code_store = &code_store,
                                                               .pool = &pool,
-                                                              .code_location = code_location});
+                                                              .code_location = code_location,
+                                                              .objects = &objects});
   if (!services.ok()) {
     fmt::print(stderr, "serval: {}\n", services.status().ToString());
     return 1;

@@ -26,6 +26,9 @@ namespace lambda {
 class FunctionRegistry;
 class CodeStore;
 }  // namespace lambda
+namespace services {
+struct ObjectReaderSlot;
+}  // namespace services
 }  // namespace serval
 
 namespace serval::services {
@@ -50,6 +53,8 @@ struct Platform {
   // A URL on Serval for `path`, presigned for `service` unless signatures are off (GetFunction's
   // Code.Location).
   std::function<std::string(const std::string& path)> code_location;
+  // Stored objects for front ends other than S3 (object_reader.h): S3 fills it in.
+  ObjectReaderSlot* objects = nullptr;
 };
 
 }  // namespace serval::services

@@ -235,16 +235,34 @@ absl::StatusOr<std::string> DecodeZip(const json::value* zip) {
   return decoded;
 }
 
-absl::StatusOr<std::string> ReadZip(const json::object& code) {
+absl::StatusOr<CodePackage> ReadCode(const json::object& code) {
+  CodePackage package;
   if (const json::value* zip = code.if_contains("ZipFile"); zip && !zip->is_null()) {
-    return DecodeZip(zip);
+    auto decoded = DecodeZip(zip);
+    if (!decoded.ok()) return decoded.status();
+    package.zip = *std::move(decoded);
+    return package;
   }
-  if (code.contains("S3Bucket") || code.contains("ImageUri")) {
+  if (code.contains("ImageUri")) {
     return InvalidParameter(
-        "Serval accepts function code as Code.ZipFile only; S3 and image sources are not "
-        "supported yet");
+        "Serval runs Zip packages only; container image sources are not supported");
   }
-  return InvalidParameter("Please provide a source for function code.");
+  for (auto [member, field] :
+       {std::pair{"S3Bucket", &package.s3_bucket}, std::pair{"S3Key", &package.s3_key}}) {
+    if (auto s = Read(code, member, *field); !s.ok()) return s;
+  }
+  // Without versioning every object's version is "null"; any other version does not exist.
+  std::string version;
+  if (auto s = Read(code, "S3ObjectVersion", version); !s.ok()) return s;
+  if (!version.empty() && version != "null") {
+    return InvalidParameter(
+        "Error occurred while GetObject. S3 Error Code: InvalidArgument. S3 Error Message: "
+        "Invalid version id specified");
+  }
+  if (package.s3_bucket.empty() || package.s3_key.empty()) {
+    return InvalidParameter("Please provide a source for function code.");
+  }
+  return package;
 }
 
 }  // namespace
@@ -301,7 +319,7 @@ absl::StatusOr<FunctionReference> ParseFunctionReference(std::string_view text) 
   return reference;
 }
 
-absl::StatusOr<FunctionConfig> ParseCreateFunction(const json::object& body, std::string* zip) {
+absl::StatusOr<FunctionConfig> ParseCreateFunction(const json::object& body, CodePackage* code) {
   FunctionConfig config;
   std::string name;
   bool has_name = false;
@@ -342,13 +360,13 @@ absl::StatusOr<FunctionConfig> ParseCreateFunction(const json::object& body, std
       config.tags[std::string(key)] = std::string(value.get_string());
     }
   }
-  const json::value* code = body.if_contains("Code");
-  if (!code || !code->is_object()) {
+  const json::value* code_member = body.if_contains("Code");
+  if (!code_member || !code_member->is_object()) {
     return protocol::MissingMember("code");
   }
-  auto decoded = ReadZip(code->get_object());
-  if (!decoded.ok()) return decoded.status();
-  *zip = std::move(*decoded);
+  auto package = ReadCode(code_member->get_object());
+  if (!package.ok()) return package.status();
+  *code = *std::move(package);
   return config;
 }
 
@@ -437,13 +455,13 @@ absl::Status ApplyAliasFields(const json::object& body, AliasConfig& alias) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ParseCodeUpdate(const json::object& body, FunctionConfig& config) {
+absl::StatusOr<CodePackage> ParseCodeUpdate(const json::object& body, FunctionConfig& config) {
   FunctionConfig updated = config;
   if (auto s = ReadArchitectures(body, updated); !s.ok()) return s;
-  auto zip = ReadZip(body);
-  if (!zip.ok()) return zip.status();
+  auto package = ReadCode(body);
+  if (!package.ok()) return package.status();
   config = std::move(updated);
-  return zip;
+  return package;
 }
 
 absl::StatusOr<CodeUpload> DecodeCodeUpload(std::string_view body, bool create,
@@ -456,18 +474,24 @@ absl::StatusOr<CodeUpload> DecodeCodeUpload(std::string_view body, bool create,
   };
   CodeUpload upload{.publish = flag("Publish"), .dry_run = !create && flag("DryRun")};
   if (create) {
-    auto config = ParseCreateFunction(*parsed, &upload.zip);
+    CodePackage code;
+    auto config = ParseCreateFunction(*parsed, &code);
     if (!config.ok()) return config.status();
     upload.config = *std::move(config);
+    upload.zip = std::move(code.zip);
+    upload.s3_bucket = std::move(code.s3_bucket);
+    upload.s3_key = std::move(code.s3_key);
     return upload;
   }
   if (const json::value* revision = parsed->if_contains("RevisionId");
       revision && revision->is_string()) {
     upload.revision_id = std::string(revision->get_string());
   }
-  auto zip = ParseCodeUpdate(*parsed, base);
-  if (!zip.ok()) return zip.status();
-  upload.zip = *std::move(zip);
+  auto code = ParseCodeUpdate(*parsed, base);
+  if (!code.ok()) return code.status();
+  upload.zip = std::move(code->zip);
+  upload.s3_bucket = std::move(code->s3_bucket);
+  upload.s3_key = std::move(code->s3_key);
   upload.config = std::move(base);
   return upload;
 }

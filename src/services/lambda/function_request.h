@@ -26,15 +26,23 @@ struct FunctionReference {
 };
 absl::StatusOr<FunctionReference> ParseFunctionReference(std::string_view text);
 
-// CreateFunction: the configuration plus the decoded zip (returned through `zip`).
+// A deployment package as a request gives it (its Code member): the zip itself (ZipFile), or the
+// S3 object holding it (S3Bucket, S3Key), which the service reads.
+struct CodePackage {
+  std::string zip;
+  std::string s3_bucket;  // empty: `zip` is the package
+  std::string s3_key;
+};
+
+// CreateFunction: the configuration plus the package (returned through `code`).
 absl::StatusOr<FunctionConfig> ParseCreateFunction(const boost::json::object& body,
-                                                   std::string* zip);
+                                                   CodePackage* code);
 
 // UpdateFunctionConfiguration: applies the fields present in `body` to `config`.
 absl::Status ApplyConfigurationUpdate(const boost::json::object& body, FunctionConfig& config);
 
-// UpdateFunctionCode: the decoded zip, and Architectures applied to `config`.
-absl::StatusOr<std::string> ParseCodeUpdate(const boost::json::object& body,
+// UpdateFunctionCode: the package, and Architectures applied to `config`.
+absl::StatusOr<CodePackage> ParseCodeUpdate(const boost::json::object& body,
                                             FunctionConfig& config);
 
 // A CreateFunction or UpdateFunctionCode request decoded: the JSON parsed and the zip
@@ -43,6 +51,9 @@ struct CodeUpload {
   // Create: the new function's configuration. Update: `base` with the update's fields applied.
   FunctionConfig config;
   std::string zip;
+  // Code.S3Bucket/S3Key: the object to read the zip from (empty: `zip` is the package).
+  std::string s3_bucket;
+  std::string s3_key;
   std::string revision_id;  // Update: the RevisionId the client expects, if it sent one
   bool publish = false;
   bool dry_run = false;  // Update only

@@ -51,13 +51,13 @@ TEST(ParseBody, RejectsMalformedJson) {
 }
 
 TEST(ParseCreateFunction, ReadsAValidRequest) {
-  std::string zip;
-  auto config = ParseCreateFunction(Body(kValid), &zip);
+  CodePackage code;
+  auto config = ParseCreateFunction(Body(kValid), &code);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->name, "f");
   EXPECT_EQ(config->memory_mb, 128);
   EXPECT_EQ(config->timeout_seconds, 3);
-  EXPECT_EQ(zip.size(), 22u);
+  EXPECT_EQ(code.zip.size(), 22u);
 }
 
 TEST(ParseCreateFunction, RejectsOutOfRangeAndWrongTypes) {
@@ -77,14 +77,26 @@ TEST(ParseCreateFunction, RejectsOutOfRangeAndWrongTypes) {
              "InvalidParameterValueException"},
         Case{"Environment", R"({"Variables":{"1BAD":"x"}})", "ValidationException"},
         Case{"Code", R"({"ZipFile":"***"})", "InvalidRequestContentException"},
-        Case{"Code", R"({"S3Bucket":"b","S3Key":"k"})", "InvalidParameterValueException"}}) {
+        Case{"Code", R"({"S3Bucket":"b"})", "InvalidParameterValueException"},
+        Case{"Code", R"({"ImageUri":"i"})", "InvalidParameterValueException"}}) {
     auto body = Body(kValid);
     body[c.field] = boost::json::parse(c.value);
-    std::string zip;
-    auto config = ParseCreateFunction(body, &zip);
+    CodePackage code;
+    auto config = ParseCreateFunction(body, &code);
     ASSERT_FALSE(config.ok()) << c.field << "=" << c.value;
     EXPECT_EQ(CodeOf(config.status()), c.code) << c.field << "=" << c.value;
   }
+}
+
+TEST(ParseCreateFunction, TakesCodeFromAnS3Object) {
+  auto body = Body(kValid);
+  body["Code"] = boost::json::parse(R"({"S3Bucket":"b","S3Key":"k/f.zip"})");
+  CodePackage code;
+  auto config = ParseCreateFunction(body, &code);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(code.s3_bucket, "b");
+  EXPECT_EQ(code.s3_key, "k/f.zip");
+  EXPECT_TRUE(code.zip.empty());
 }
 
 TEST(ApplyConfigurationUpdate, ChangesOnlyGivenFieldsAndIsAtomic) {

@@ -33,7 +33,8 @@ absl::StatusOr<std::unique_ptr<services::Service>> LambdaService::Create(
                                                       .clock = platform.clock,
                                                       .code_location = platform.code_location,
                                                       .io = platform.io,
-                                                      .invoker = platform.invoker});
+                                                      .invoker = platform.invoker,
+                                                      .objects = platform.objects});
 }
 
 LambdaService::LambdaService(Dependencies dependencies) : deps_(std::move(dependencies)) {}
@@ -432,10 +433,39 @@ void LambdaService::DecodeUpload(Call call, bool create, FunctionConfig base,
     absl::StatusOr<CodeUpload> upload =
         DecodeCodeUpload(call.request.body, create, std::move(base));
     call.request.body = std::string();  // the decoded zip is all that is needed now
-    boost::asio::post(*deps_.io,
-                      [call = std::move(call), upload = std::move(upload),
-                       next = std::move(next)]() mutable { next(call, std::move(upload)); });
+    boost::asio::post(*deps_.io, [this, call = std::move(call), upload = std::move(upload),
+                                  next = std::move(next)]() mutable {
+      if (!upload.ok() || upload->s3_bucket.empty()) return next(call, std::move(upload));
+      ReadS3Package(std::move(call), *std::move(upload), std::move(next));
+    });
   });
+}
+
+void LambdaService::ReadS3Package(Call call, CodeUpload upload,
+                                  std::function<void(Call&, absl::StatusOr<CodeUpload>)> next) {
+  services::ObjectReader* reader = deps_.objects ? deps_.objects->reader : nullptr;
+  if (!reader) {
+    return next(call, InvalidParameter("S3 is not available to read function code from"));
+  }
+  const std::string bucket = upload.s3_bucket, key = upload.s3_key;
+  reader->ReadObject(
+      bucket, key, kMaxZipBytes,
+      [call = std::move(call), upload = std::move(upload),
+       next = std::move(next)](absl::StatusOr<std::string> bytes) mutable {
+        if (AwsErrorCode(bytes.status()) == "EntityTooLarge") {
+          return next(call, RequestTooLarge("Zipped size must be smaller than 52428800 bytes"));
+        }
+        if (!bytes.ok()) {
+          // As Lambda reports S3's answer: "... S3 Error Code: NoSuchKey. S3 Error Message: ...".
+          return next(call,
+                      InvalidParameter(fmt::format(
+                          "Error occurred while GetObject. S3 Error Code: {}. S3 Error "
+                          "Message: {}",
+                          AwsErrorCode(bytes.status()), std::string(bytes.status().message()))));
+        }
+        upload.zip = *std::move(bytes);
+        next(call, std::move(upload));
+      });
 }
 
 void LambdaService::StoreCode(std::string zip,

@@ -15,6 +15,7 @@
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
 #include "services/lambda/function_request.h"
+#include "services/object_reader.h"
 #include "services/platform.h"
 #include "services/service.h"
 
@@ -46,6 +47,8 @@ class LambdaService : public services::Service {
     std::function<std::string(const std::string& path)> code_location;
     boost::asio::io_context* io = nullptr;
     invoker::Invoker* invoker = nullptr;
+    // Where Code.S3Bucket/S3Key packages are read from (null: not available).
+    services::ObjectReaderSlot* objects = nullptr;
   };
 
   static absl::StatusOr<std::unique_ptr<services::Service>> Create(
@@ -137,6 +140,9 @@ class LambdaService : public services::Service {
   // continues with `next` on the io thread.
   void DecodeUpload(Call call, bool create, FunctionConfig base,
                     std::function<void(Call&, absl::StatusOr<CodeUpload>)> next);
+  // Reads the package a Code.S3Bucket/S3Key upload names into upload.code.zip, then `next`.
+  void ReadS3Package(Call call, CodeUpload upload,
+                     std::function<void(Call&, absl::StatusOr<CodeUpload>)> next);
   // Unpacks `zip` on the code worker, installs it on the io thread and calls `done` there.
   void StoreCode(std::string zip, std::function<void(absl::StatusOr<CodeStore::StoredCode>)> done);
 

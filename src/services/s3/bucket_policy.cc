@@ -9,27 +9,6 @@ namespace serval::s3 {
 namespace json = boost::json;
 namespace {
 
-// `pattern` with * (any run) and ? (any one character), as IAM matches actions and resources.
-bool WildcardMatch(std::string_view pattern, std::string_view text) {
-  size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 // A policy element that is one string or a list of them.
 bool AnyMatches(const json::value* value, std::string_view text, bool case_insensitive) {
   if (value == nullptr) return false;

@@ -332,6 +332,7 @@ void S3Service::CompleteMultipartUpload(const CallPtr& call) {
   };
   const std::string etag = record.etag;
   replacement.record = std::move(record);
+  replacement.event = EventOf(*call, "ObjectCreated:CompleteMultipartUpload");
   const std::string location = fmt::format("http://{}/{}/{}", call->request().Header("Host"),
                                            call->address.bucket, call->address.key);
   ReplaceObject(call->address.bucket, call->address.key, std::move(replacement),

@@ -108,6 +108,13 @@ void S3Service::ReplaceObject(std::string bucket, std::string key, Replacement r
         RemoveBlobsLater(*blobs_, blob_worker_, std::move(old_blobs));
       }
       *attempt = nullptr;
+      if (status.ok() && state->event) {
+        ObjectEvent event = *std::move(state->event);
+        event.size = state->record.size;
+        event.etag = state->record.etag;
+        event.sequencer = state->record.sequencer;
+        return Notify({std::move(event)}, [done] { done(absl::OkStatus()); });
+      }
       done(status);
     });
   };
@@ -182,6 +189,7 @@ void S3Service::PutObject(const CallPtr& call) {
                 const std::string etag = record.etag;
                 const Pairs stored_checksums = record.checksums;
                 replacement.record = std::move(record);
+                replacement.event = EventOf(*call, "ObjectCreated:Put");
                 ReplaceObject(call->address.bucket, call->address.key, std::move(replacement),
                               [call, etag, stored_checksums](absl::Status status) {
                                 if (!status.ok()) return call->Fail(status);
@@ -264,7 +272,8 @@ void S3Service::CopyObject(const CallPtr& call) {
                              std::vector<std::string> new_blobs) {
     Replacement replacement{.record = std::move(record),
                             .inline_bytes = std::move(inline_bytes),
-                            .new_blobs = std::move(new_blobs)};
+                            .new_blobs = std::move(new_blobs),
+                            .event = EventOf(*call, "ObjectCreated:Copy")};
     const ObjectRecord copied = replacement.record;
     ReplaceObject(call->address.bucket, call->address.key, std::move(replacement),
                   [call, copied](absl::Status status) {
@@ -405,7 +414,9 @@ void S3Service::DeleteObject(const CallPtr& call) {
     if (absl::IsFailedPrecondition(status)) return call->ReplyEmpty(204);
     if (!status.ok()) return call->Fail(status);
     RemoveBlobsLater(*blobs_, blob_worker_, std::move(blobs));
-    call->ReplyEmpty(204);
+    ObjectEvent event = EventOf(*call, "ObjectRemoved:Delete");
+    event.sequencer = NextSequencer();
+    Notify({std::move(event)}, [call] { call->ReplyEmpty(204); });
   });
 }
 
@@ -421,6 +432,7 @@ void S3Service::DeleteObjects(const CallPtr& call) {
   const bool quiet = document->ChildText("Quiet").value_or("") == "true";
   storage::WriteBatch batch;
   std::vector<std::string> keys, blobs;
+  std::vector<ObjectEvent> events;  // of the keys that exist
   for (const protocol::XmlElement* object : objects) {
     std::optional<std::string_view> key = object->ChildText("Key");
     if (!key) return call->Fail(protocol::MalformedXml());
@@ -428,6 +440,8 @@ void S3Service::DeleteObjects(const CallPtr& call) {
     auto stored = catalog_.Object(call->address.bucket, *key);
     if (!stored.ok()) return call->Fail(stored.status());
     if (!stored->has_value()) continue;
+    events.push_back(EventOf(*call, "ObjectRemoved:Delete"));
+    events.back().key = std::string(*key);
     const std::string object_key = ObjectKey(call->address.bucket, *key);
     batch.Delete(std::string(kObjectsTable), object_key)
         .Delete(std::string(kBodiesTable), object_key);
@@ -436,8 +450,8 @@ void S3Service::DeleteObjects(const CallPtr& call) {
       blobs.push_back(segment.blob);
     }
   }
-  Commit(std::move(batch), [this, call, quiet, keys = std::move(keys),
-                            blobs = std::move(blobs)](absl::Status status) mutable {
+  Commit(std::move(batch), [this, call, quiet, keys = std::move(keys), blobs = std::move(blobs),
+                            events = std::move(events)](absl::Status status) mutable {
     protocol::XmlWriter xml;
     xml.Declaration().Open("DeleteResult", kS3Namespace);
     for (const std::string& key : keys) {
@@ -452,8 +466,11 @@ void S3Service::DeleteObjects(const CallPtr& call) {
       }
     }
     xml.Close("DeleteResult");
-    if (status.ok()) RemoveBlobsLater(*blobs_, blob_worker_, std::move(blobs));
-    call->ReplyXml(200, std::move(xml));
+    if (!status.ok()) return call->ReplyXml(200, std::move(xml));
+    RemoveBlobsLater(*blobs_, blob_worker_, std::move(blobs));
+    for (ObjectEvent& event : events) event.sequencer = NextSequencer();
+    Notify(std::move(events),
+           [call, xml = std::move(xml)]() mutable { call->ReplyXml(200, std::move(xml)); });
   });
 }
 

@@ -105,6 +105,8 @@ const std::vector<S3Service::Route>& S3Service::Routes() {
       {"DELETE", Level::kBucket, "cors", &S::DeleteBucketCors},
       {"GET", Level::kBucket, "versioning", &S::GetBucketVersioning},
       {"GET", Level::kBucket, "acl", &S::GetBucketAcl},
+      {"PUT", Level::kBucket, "notification", &S::PutBucketNotification},
+      {"GET", Level::kBucket, "notification", &S::GetBucketNotification},
       {"POST", Level::kBucket, "delete", &S::DeleteObjects},
       {"GET", Level::kBucket, "uploads", &S::ListMultipartUploads},
       {"OPTIONS", Level::kBucket, "", &S::Preflight},
@@ -162,6 +164,7 @@ absl::StatusOr<std::unique_ptr<services::Service>> S3Service::Create(
     const services::Platform& platform) {
   auto service = std::make_unique<S3Service>(platform);
   if (absl::Status swept = service->SweepOrphanBlobs(); !swept.ok()) return swept;
+  if (platform.objects) platform.objects->reader = service.get();
   return service;
 }
 
@@ -171,7 +174,9 @@ S3Service::S3Service(const services::Platform& platform)
       metadata_(platform.metadata),
       blobs_(platform.blobs),
       post_to_io_(platform.post_to_io),
-      catalog_(platform.metadata) {}
+      catalog_(platform.metadata),
+      invoker_(platform.invoker),
+      functions_(platform.functions) {}
 
 const services::ServiceInfo& S3Service::info() const {
   static const services::ServiceInfo kInfo{

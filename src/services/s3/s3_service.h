@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,8 +12,10 @@
 #include "common/clock.h"
 #include "common/worker.h"
 #include "protocol/xml.h"
+#include "services/object_reader.h"
 #include "services/platform.h"
 #include "services/s3/catalog.h"
+#include "services/s3/notifications.h"
 #include "services/s3/object_body.h"
 #include "services/s3/s3_address.h"
 #include "services/service.h"
@@ -21,9 +25,10 @@ namespace serval::s3 {
 
 // The S3 front end: the REST-XML API as the AWS CLI, boto3 and the JS SDK v3 send it, path-style
 // and virtual-host addressed (s3_address.h). Records live in the metadata store (catalog.h),
-// bytes in small records or blobs (object_body.h). Runs only on the io thread, apart from the
-// blob worker, which runs blob reads and writes and hands results back.
-class S3Service : public services::Service {
+// bytes in small records or blobs (object_body.h). Object changes are told to the functions a
+// bucket's notification configuration names (notification_operations.cc). Runs only on the io
+// thread, apart from the blob worker, which runs blob reads and writes and hands results back.
+class S3Service : public services::Service, public services::ObjectReader {
  public:
   static absl::StatusOr<std::unique_ptr<services::Service>> Create(
       const services::Platform& platform);
@@ -34,6 +39,13 @@ class S3Service : public services::Service {
   bool StreamsBody(const http::Request& headers) const override;
   void Handle(protocol::RequestContext context, http::Responder respond) override;
   void AddStats(boost::json::object& stats) const override;
+  void ReadObject(std::string bucket, std::string key, uint64_t max_bytes,
+                  std::function<void(absl::StatusOr<std::string>)> done) override;
+
+  // The lifecycle sweeper removed `record` (bucket/key): its LifecycleExpiration:Delete event
+  // goes out, and `then` runs once the event is durably queued (or could not be).
+  void NotifyLifecycleExpiration(const std::string& bucket, const std::string& key,
+                                 std::function<void()> then);
 
   // One request in progress. Answered exactly once, through Reply or Fail.
   struct Call {
@@ -128,6 +140,9 @@ class S3Service : public services::Service {
     // that no record names once it has.
     std::function<void(storage::WriteBatch&)> more_changes;
     std::vector<std::string> blobs_released;
+    // Told to the bucket's notification targets once it commits, before `done` hears OK (the
+    // name and who made it; the object's part is filled in from `record`). Unset: nothing.
+    std::optional<ObjectEvent> event;
   };
   void ReplaceObject(std::string bucket, std::string key, Replacement replacement,
                      std::function<void(absl::Status)> done);
@@ -150,6 +165,16 @@ class S3Service : public services::Service {
   // `done` with it; the upload must still exist when it commits.
   void StorePart(const CallPtr& call, PartRecord part, std::function<void(const PartRecord&)> done);
 
+  // Event notifications (notification_operations.cc).
+  void PutBucketNotification(const CallPtr& call);
+  void GetBucketNotification(const CallPtr& call);
+  // An event named `name` about the call's object, made by the call's caller (the object's part
+  // still to be filled in).
+  ObjectEvent EventOf(const Call& call, std::string_view name) const;
+  // Queues the records of `events` for each function their bucket's configuration sends them
+  // to, durably, then runs `then`: a change is answered only once its events cannot be lost.
+  void Notify(std::vector<ObjectEvent> events, std::function<void()> then);
+
   // At startup: removes blobs no record names (a crash came between a blob's commit and its
   // record's).
   absl::Status SweepOrphanBlobs();
@@ -160,6 +185,8 @@ class S3Service : public services::Service {
   storage::BlobStore* blobs_;
   storage::PostToIo post_to_io_;
   Catalog catalog_;
+  invoker::Invoker* invoker_;
+  const lambda::FunctionRegistry* functions_;
   uint64_t sequence_ = 0;
   uint64_t objects_written_ = 0;
   Worker blob_worker_;  // last: joined before what its jobs use goes

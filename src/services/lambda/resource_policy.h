@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string_view>
+
+#include "services/lambda/function_config.h"
+
+namespace serval::lambda {
+
+// What a service principal asks of a function's resource-based policy (the statements
+// AddPermission stored): may `service` ("s3.amazonaws.com") perform `action`
+// ("lambda:InvokeFunction") on the function as `qualifier` names it ("" for the unqualified
+// function), on behalf of `source_arn` ("arn:aws:s3:::bucket") in `source_account`?
+// Thread-safe (pure).
+struct ServiceInvocation {
+  std::string_view service;
+  std::string_view action;
+  std::string_view qualifier;
+  std::string_view source_arn;
+  std::string_view source_account;
+};
+
+// True when some Allow statement of `latest`'s policy for the qualifier grants it: its Principal
+// is "*" or {"Service": service}, its Action matches (wildcards, case-insensitively), and its
+// conditions (ArnLike/ArnEquals AWS:SourceArn, StringEquals AWS:SourceAccount) hold. Serval's
+// policies hold only Allow statements (AddPermission makes nothing else).
+bool PolicyAllows(const FunctionConfig& latest, const ServiceInvocation& invocation);
+
+}  // namespace serval::lambda
