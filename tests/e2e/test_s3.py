@@ -331,7 +331,7 @@ class IntegrityAndAttackTest(S3TestCase):
         self.assertIn(b"<Code>BadDigest</Code>", body)
         status, _, body = signed("PUT", f"{base}/md5", b"data", {"Content-MD5": "nope"})
         self.assertIn(b"<Code>InvalidDigest</Code>", body)
-        status, _, body = signed("GET", f"{base}?website")
+        status, _, body = signed("GET", f"{base}?replication")
         self.assertEqual(status, 501)
         self.assertIn(b"<Code>NotImplemented</Code>", body)
         self.assert_s3_error("404", self.s3.head_object, Bucket=bucket, Key="md5")
