@@ -354,7 +354,7 @@ class IntegrityAndAttackTest(S3TestCase):
         self.assert_refused(400, "BadDigest", "PUT", f"{base}/md5", b"data", empty_md5)
         self.assert_refused(400, "InvalidDigest", "PUT", f"{base}/md5", b"data",
                             {"Content-MD5": "nope"})
-        self.assert_refused(501, "NotImplemented", "GET", f"{base}?website")
+        self.assert_refused(501, "NotImplemented", "GET", f"{base}?replication")
         self.assert_s3_error("404", self.s3.head_object, Bucket=bucket, Key="md5")
 
     def test_signatures_are_checked_and_errors_are_s3_xml(self):

@@ -140,6 +140,31 @@ void S3Service::UpdateBucket(const CallPtr& call, std::function<absl::Status(Buc
   });
 }
 
+void S3Service::SetBucketConfiguration(const CallPtr& call, std::string BucketRecord::*field,
+                                       std::string xml, int status) {
+  UpdateBucket(
+      call,
+      [field, xml = std::move(xml)](BucketRecord& bucket) {
+        bucket.*field = xml;
+        return absl::OkStatus();
+      },
+      status);
+}
+
+void S3Service::GetBucketConfiguration(const CallPtr& call, std::string BucketRecord::*field,
+                                       std::string_view missing_code,
+                                       std::string_view missing_message) {
+  auto bucket = ExistingBucket(*call);
+  if (!bucket.ok()) return call->Fail(bucket.status());
+  if (((*bucket).*field).empty()) {
+    return call->Fail(NoSuchConfiguration(missing_code, missing_message, call->address.bucket));
+  }
+  http::Response response;
+  response.body = (*bucket).*field;
+  response.SetHeader("Content-Type", "application/xml");
+  call->Reply(std::move(response));
+}
+
 void S3Service::PutBucketTagging(const CallPtr& call) {
   auto tags = ParseTaggingXml(call->request().body, kMaxBucketTags);
   if (!tags.ok()) return call->Fail(tags.status());

@@ -354,8 +354,15 @@ void S3Service::AbortMultipartUpload(const CallPtr& call) {
   auto upload = ExistingUpload(*call);
   if (!upload.ok()) return call->Fail(upload.status());
   const std::string upload_id = call->request().QueryParam("uploadId").value_or("");
+  RemoveUpload(upload_id, [call](absl::Status status) {
+    if (!status.ok()) return call->Fail(status);
+    call->ReplyEmpty(204);
+  });
+}
+
+void S3Service::RemoveUpload(const std::string& upload_id, std::function<void(absl::Status)> done) {
   auto parts = catalog_.Parts(upload_id);
-  if (!parts.ok()) return call->Fail(parts.status());
+  if (!parts.ok()) return done(parts.status());
   storage::WriteBatch batch;
   std::vector<std::string> blobs;
   for (const PartRecord& part : *parts) {
@@ -364,11 +371,11 @@ void S3Service::AbortMultipartUpload(const CallPtr& call) {
   }
   batch.Delete(std::string(kUploadsTable), upload_id)
       .DeletePrefix(std::string(kPartsTable), upload_id + "/");
-  Commit(std::move(batch), [this, call, blobs = std::move(blobs)](absl::Status status) mutable {
-    if (!status.ok()) return call->Fail(status);
-    RemoveBlobsLater(*blobs_, blob_worker_, std::move(blobs));
-    call->ReplyEmpty(204);
-  });
+  Commit(std::move(batch),
+         [this, done = std::move(done), blobs = std::move(blobs)](absl::Status status) mutable {
+           if (status.ok()) RemoveBlobsLater(*blobs_, blob_worker_, std::move(blobs));
+           done(status);
+         });
 }
 
 void S3Service::ListParts(const CallPtr& call) {

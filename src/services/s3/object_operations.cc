@@ -11,6 +11,7 @@
 #include "common/time_format.h"
 #include "protocol/xml_reader.h"
 #include "services/s3/conditions.h"
+#include "services/s3/lifecycle.h"
 #include "services/s3/request_checksum.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/s3_namespace.h"
@@ -186,16 +187,22 @@ void S3Service::PutObject(const CallPtr& call) {
                   }
                   return absl::OkStatus();
                 };
-                const std::string etag = record.etag;
-                const Pairs stored_checksums = record.checksums;
+                const ObjectRecord written = record;
                 replacement.record = std::move(record);
                 replacement.event = EventOf(*call, "ObjectCreated:Put");
                 ReplaceObject(call->address.bucket, call->address.key, std::move(replacement),
-                              [call, etag, stored_checksums](absl::Status status) {
+                              [this, call, written](absl::Status status) {
                                 if (!status.ok()) return call->Fail(status);
                                 http::Response response;
-                                response.SetHeader("ETag", QuotedEtag(etag));
-                                AddChecksumHeaders(stored_checksums, response);
+                                response.SetHeader("ETag", QuotedEtag(written.etag));
+                                AddChecksumHeaders(written.checksums, response);
+                                auto bucket = catalog_.Bucket(call->address.bucket);
+                                if (bucket.ok() && bucket->has_value()) {
+                                  if (auto expiration = ExpirationHeaderFor(
+                                          (*bucket)->lifecycle, call->address.key, written)) {
+                                    response.SetHeader("x-amz-expiration", *expiration);
+                                  }
+                                }
                                 call->Reply(std::move(response));
                               });
               });
@@ -310,8 +317,9 @@ void S3Service::GetObject(const CallPtr& call) { ServeObject(call, /*with_body=*
 
 void S3Service::HeadObject(const CallPtr& call) { ServeObject(call, /*with_body=*/false, 0); }
 
-void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt) {
-  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt, int error_status) {
+  auto bucket = ExistingBucket(*call);
+  if (!bucket.ok()) return call->Fail(bucket.status());
   auto stored = catalog_.Object(call->address.bucket, call->address.key);
   if (!stored.ok()) return call->Fail(stored.status());
   if (!stored->has_value()) return call->Fail(NoSuchKey(call->address.key));
@@ -321,24 +329,29 @@ void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt) {
   http::Response response;
   response.SetHeader("ETag", QuotedEtag(record.etag));
   response.SetHeader("Last-Modified", FormatHttpDate(record.last_modified_millis));
-  auto condition = EvaluateReadConditions(request, record.etag, record.last_modified_millis);
+  auto condition = error_status != 0
+                       ? absl::StatusOr<Condition>(Condition::kProceed)
+                       : EvaluateReadConditions(request, record.etag, record.last_modified_millis);
   if (!condition.ok()) return call->Fail(condition.status());
   if (*condition == Condition::kNotModified) {
     response.status = 304;
     return call->Reply(std::move(response));
   }
-  auto range = RangeOf(request.Header("Range"), record.size);
+  auto range = RangeOf(error_status != 0 ? "" : request.Header("Range"), record.size);
   if (!range.ok()) return call->Fail(range.status());
   const ByteRange whole{0, record.size == 0 ? 0 : record.size - 1};
   const ByteRange served = range->value_or(whole);
   const uint64_t length = record.size == 0 ? 0 : served.size();
-  response.status = range->has_value() ? 206 : 200;
+  response.status = error_status != 0 ? error_status : range->has_value() ? 206 : 200;
   if (range->has_value()) {
     response.SetHeader("Content-Range",
                        fmt::format("bytes {}-{}/{}", served.first, served.last, record.size));
   }
   response.SetHeader("Accept-Ranges", "bytes");
   AddStoredHeaders(record.headers, response);
+  if (auto expiration = ExpirationHeaderFor(bucket->lifecycle, call->address.key, record)) {
+    response.SetHeader("x-amz-expiration", *expiration);
+  }
   if (!record.tags.empty()) {
     response.SetHeader("x-amz-tagging-count", std::to_string(record.tags.size()));
   }
@@ -381,11 +394,11 @@ void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt) {
   storage::Offload(
       blob_worker_, post_to_io_,
       [this, segments = record.segments] { return OpenObject::Open(*blobs_, segments); },
-      [this, call, with_body, attempt, served,
+      [this, call, with_body, attempt, error_status, served,
        response = std::move(response)](absl::StatusOr<std::shared_ptr<OpenObject>> opened) {
         // Replaced or deleted since its record was read: serve what is there now.
         if (absl::IsNotFound(opened.status()) && attempt + 1 < kMaxServeAttempts) {
-          return ServeObject(call, with_body, attempt + 1);
+          return ServeObject(call, with_body, attempt + 1, error_status);
         }
         if (!opened.ok()) return call->Fail(opened.status());
         http::Response streamed = response;
@@ -399,25 +412,35 @@ void S3Service::DeleteObject(const CallPtr& call) {
   auto stored = catalog_.Object(call->address.bucket, call->address.key);
   if (!stored.ok()) return call->Fail(stored.status());
   if (!stored->has_value()) return call->ReplyEmpty(204);  // S3 answers 204 for a missing key
-  const std::string object_key = ObjectKey(call->address.bucket, call->address.key);
+  RemoveObject(call->address.bucket, call->address.key, **stored,
+               [this, call](absl::Status status) {
+                 // Another change won the race: that change stands, and this delete came before it.
+                 if (absl::IsFailedPrecondition(status)) return call->ReplyEmpty(204);
+                 if (!status.ok()) return call->Fail(status);
+                 ObjectEvent event = EventOf(*call, "ObjectRemoved:Delete");
+                 event.sequencer = NextSequencer();
+                 Notify({std::move(event)}, [call] { call->ReplyEmpty(204); });
+               });
+}
+
+void S3Service::RemoveObject(const std::string& bucket, const std::string& key,
+                             const Catalog::StoredObject& stored,
+                             std::function<void(absl::Status)> done) {
+  const std::string object_key = ObjectKey(bucket, key);
   storage::WriteBatch batch;
-  batch.Expect(std::string(kObjectsTable), object_key, (*stored)->encoded)
+  batch.Expect(std::string(kObjectsTable), object_key, stored.encoded)
       .Delete(std::string(kObjectsTable), object_key)
       .Delete(std::string(kBodiesTable), object_key);
   std::vector<std::string> blobs;
-  for (const Segment& segment : (*stored)->record.segments) {
+  for (const Segment& segment : stored.record.segments) {
     batch.Delete(std::string(kBlobsTable), segment.blob);
     blobs.push_back(segment.blob);
   }
-  Commit(std::move(batch), [this, call, blobs = std::move(blobs)](absl::Status status) mutable {
-    // Another change won the race: that change stands, and this delete came before it.
-    if (absl::IsFailedPrecondition(status)) return call->ReplyEmpty(204);
-    if (!status.ok()) return call->Fail(status);
-    RemoveBlobsLater(*blobs_, blob_worker_, std::move(blobs));
-    ObjectEvent event = EventOf(*call, "ObjectRemoved:Delete");
-    event.sequencer = NextSequencer();
-    Notify({std::move(event)}, [call] { call->ReplyEmpty(204); });
-  });
+  Commit(std::move(batch),
+         [this, done = std::move(done), blobs = std::move(blobs)](absl::Status status) mutable {
+           if (status.ok()) RemoveBlobsLater(*blobs_, blob_worker_, std::move(blobs));
+           done(status);
+         });
 }
 
 void S3Service::DeleteObjects(const CallPtr& call) {

@@ -39,8 +39,16 @@ S3Address AddressOf(const http::Request& request) {
     }
   }
   if (!address.virtual_host) {
+    if (path.starts_with(kWebsitePathPrefix)) {
+      path.remove_prefix(kWebsitePathPrefix.size());
+      address.website = true;
+    }
     const size_t slash = path.find('/');
     address.bucket = PercentDecode(path.substr(0, slash));
+    if (address.website) {
+      address.website_root =
+          "/" + std::string(kWebsitePathPrefix) + std::string(path.substr(0, slash));
+    }
     path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
   }
   address.key = PercentDecode(path);

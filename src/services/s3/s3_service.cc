@@ -107,6 +107,12 @@ const std::vector<S3Service::Route>& S3Service::Routes() {
       {"GET", Level::kBucket, "acl", &S::GetBucketAcl},
       {"PUT", Level::kBucket, "notification", &S::PutBucketNotification},
       {"GET", Level::kBucket, "notification", &S::GetBucketNotification},
+      {"PUT", Level::kBucket, "website", &S::PutBucketWebsite},
+      {"GET", Level::kBucket, "website", &S::GetBucketWebsite},
+      {"DELETE", Level::kBucket, "website", &S::DeleteBucketWebsite},
+      {"PUT", Level::kBucket, "lifecycle", &S::PutBucketLifecycle},
+      {"GET", Level::kBucket, "lifecycle", &S::GetBucketLifecycle},
+      {"DELETE", Level::kBucket, "lifecycle", &S::DeleteBucketLifecycle},
       {"POST", Level::kBucket, "delete", &S::DeleteObjects},
       {"GET", Level::kBucket, "uploads", &S::ListMultipartUploads},
       {"OPTIONS", Level::kBucket, "", &S::Preflight},
@@ -176,7 +182,8 @@ S3Service::S3Service(const services::Platform& platform)
       post_to_io_(platform.post_to_io),
       catalog_(platform.metadata),
       invoker_(platform.invoker),
-      functions_(platform.functions) {}
+      functions_(platform.functions),
+      io_(platform.io) {}
 
 const services::ServiceInfo& S3Service::info() const {
   static const services::ServiceInfo kInfo{
@@ -191,7 +198,8 @@ const services::ServiceInfo& S3Service::info() const {
 
 services::Access S3Service::AccessFor(const http::Request& headers) const {
   // Reads may be public (a bucket policy decides, in Handle); a browser's CORS preflight never
-  // carries credentials.
+  // carries credentials. Website endpoints are anonymous for every method (others get 405).
+  if (AddressOf(headers).website) return services::Access::kAnonymousAllowed;
   const std::string& method = headers.method;
   if (method == "GET" || method == "HEAD" || method == "OPTIONS") {
     return services::Access::kAnonymousAllowed;
@@ -202,7 +210,7 @@ services::Access S3Service::AccessFor(const http::Request& headers) const {
 bool S3Service::StreamsBody(const http::Request& headers) const {
   if (headers.method != "PUT" || !headers.Header("x-amz-copy-source").empty()) return false;
   const S3Address address = AddressOf(headers);
-  if (LevelOf(address) != Level::kObject) return false;
+  if (address.website || LevelOf(address) != Level::kObject) return false;
   const std::string_view subresource = SubresourceOf(headers);
   return subresource.empty() || subresource == "uploadId";
 }
@@ -215,9 +223,7 @@ void S3Service::Handle(protocol::RequestContext context, http::Responder respond
   const http::Request& request = call->request();
   const Level level = LevelOf(call->address);
   const std::string_view subresource = SubresourceOf(request);
-  if (call->address.website) {
-    return call->Fail(NotImplemented("website endpoints"));
-  }
+  if (call->address.website) return ServeWebsite(call);
   for (const Route& route : Routes()) {
     if (route.method != request.method || route.level != level ||
         route.subresource != subresource) {
@@ -261,6 +267,8 @@ bool S3Service::AnonymousAllowed(const Call& call, std::string_view action) cons
 
 void S3Service::AddStats(boost::json::object& stats) const {
   stats["s3_objects_written"] = objects_written_;
+  stats["s3_objects_expired"] = objects_expired_;
+  stats["s3_uploads_aborted"] = uploads_aborted_;
 }
 
 absl::StatusOr<BucketRecord> S3Service::ExistingBucket(const Call& call) const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "services/s3/notifications.h"
 #include "services/s3/object_body.h"
 #include "services/s3/s3_address.h"
+#include "services/s3/website.h"
 #include "services/service.h"
 #include "storage/metadata_store.h"
 
@@ -46,6 +48,11 @@ class S3Service : public services::Service, public services::ObjectReader {
   // goes out, and `then` runs once the event is durably queued (or could not be).
   void NotifyLifecycleExpiration(const std::string& bucket, const std::string& key,
                                  std::function<void()> then);
+
+  // The lifecycle sweeper: Start runs it and arms its timer, OnClockAdvanced runs it at once.
+  void Start() override;
+  void Drain(std::function<void()> done) override;
+  void OnClockAdvanced() override;
 
   // One request in progress. Answered exactly once, through Reply or Fail.
   struct Call {
@@ -84,9 +91,11 @@ class S3Service : public services::Service, public services::ObjectReader {
   void Commit(storage::WriteBatch batch, std::function<void(absl::Status)> done);
   std::string NextSequencer();
   ReceiveOptions ReceiveOptionsFor(uint64_t max_bytes, bool allow_inline);
-  // The GET/HEAD answer for `record` (headers; the body when `with_body`), honouring Range,
-  // conditions and response-* overrides. Reads blobs off the io thread.
-  void ServeObject(const CallPtr& call, bool with_body, int attempt);
+  // The GET/HEAD answer for the object the call addresses (headers; the body when
+  // `with_body`), honouring Range, conditions and response-* overrides. Reads blobs off the io
+  // thread. With `error_status` (a website's error document), the whole object with that
+  // status, conditions and Range ignored.
+  void ServeObject(const CallPtr& call, bool with_body, int attempt, int error_status = 0);
 
   // Bucket operations (bucket_operations.cc).
   void ListBuckets(const CallPtr& call);
@@ -109,6 +118,12 @@ class S3Service : public services::Service, public services::ObjectReader {
   // Changes the stored bucket record through `change` (which may fail), then answers `status`.
   void UpdateBucket(const CallPtr& call, std::function<absl::Status(BucketRecord&)> change,
                     int status);
+  // A configuration kept as XML in `field` of the bucket record: stores `xml` (empty: removes
+  // it) and answers `status`; or answers it, `missing_code` when there is none.
+  void SetBucketConfiguration(const CallPtr& call, std::string BucketRecord::*field,
+                              std::string xml, int status);
+  void GetBucketConfiguration(const CallPtr& call, std::string BucketRecord::*field,
+                              std::string_view missing_code, std::string_view missing_message);
 
   // Object operations (object_operations.cc).
   void PutObject(const CallPtr& call);
@@ -116,6 +131,10 @@ class S3Service : public services::Service, public services::ObjectReader {
   void GetObject(const CallPtr& call);
   void HeadObject(const CallPtr& call);
   void DeleteObject(const CallPtr& call);
+  // Removes the object `stored` (if it is still what the key holds: FailedPrecondition
+  // otherwise), then its blobs; DeleteObject's and the lifecycle sweeper's one delete path.
+  void RemoveObject(const std::string& bucket, const std::string& key,
+                    const Catalog::StoredObject& stored, std::function<void(absl::Status)> done);
   void DeleteObjects(const CallPtr& call);
   void PutObjectTagging(const CallPtr& call);
   void GetObjectTagging(const CallPtr& call);
@@ -159,6 +178,8 @@ class S3Service : public services::Service, public services::ObjectReader {
   void AbortMultipartUpload(const CallPtr& call);
   void ListParts(const CallPtr& call);
   void ListMultipartUploads(const CallPtr& call);
+  // Removes an upload and its parts, then their blobs (AbortMultipartUpload, the sweeper).
+  void RemoveUpload(const std::string& upload_id, std::function<void(absl::Status)> done);
   // The upload a call names (its uploadId, for its bucket and key): NoSuchUpload otherwise.
   absl::StatusOr<UploadRecord> ExistingUpload(const Call& call) const;
   // Stores a received part of the call's upload (replacing a part of the same number), then
@@ -175,6 +196,31 @@ class S3Service : public services::Service, public services::ObjectReader {
   // to, durably, then runs `then`: a change is answered only once its events cannot be lost.
   void Notify(std::vector<ObjectEvent> events, std::function<void()> then);
 
+  // Website hosting (website_operations.cc).
+  void PutBucketWebsite(const CallPtr& call);
+  void GetBucketWebsite(const CallPtr& call);
+  void DeleteBucketWebsite(const CallPtr& call);
+  // A request to a website endpoint (any method; S3Address::website).
+  void ServeWebsite(const CallPtr& call);
+  struct WebsiteRequest;
+  // Serves `key` (the requested key, the index document appended for a directory) or the
+  // error that stands in its place.
+  void ServeWebsiteKey(const CallPtr& call, const WebsiteRequest& site, std::string key);
+  // An error on the website endpoint: a routing rule for it, the error document, or S3's page.
+  void FailWebsite(const CallPtr& call, const WebsiteRequest& site, const WebsiteError& error);
+
+  // Lifecycle (lifecycle_operations.cc).
+  void PutBucketLifecycle(const CallPtr& call);
+  void GetBucketLifecycle(const CallPtr& call);
+  void DeleteBucketLifecycle(const CallPtr& call);
+  // One pass over the buckets with a lifecycle configuration, in bounded batches (each batch a
+  // separate turn of the io thread): expired objects are removed and stale uploads aborted.
+  // A pass asked for while one runs follows it.
+  struct Sweep;
+  void SweepLifecycle();
+  void SweepStep();
+  void ArmSweep();
+
   // At startup: removes blobs no record names (a crash came between a blob's commit and its
   // record's).
   absl::Status SweepOrphanBlobs();
@@ -189,6 +235,13 @@ class S3Service : public services::Service, public services::ObjectReader {
   const lambda::FunctionRegistry* functions_;
   uint64_t sequence_ = 0;
   uint64_t objects_written_ = 0;
+  uint64_t objects_expired_ = 0;
+  uint64_t uploads_aborted_ = 0;
+  boost::asio::io_context* io_;
+  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
+  std::shared_ptr<Sweep> sweep_;  // the pass in progress, if any
+  bool sweep_again_ = false;
+  bool draining_ = false;
   Worker blob_worker_;  // last: joined before what its jobs use goes
 };
 
