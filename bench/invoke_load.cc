@@ -1,38 +1,56 @@
-// invoke_load: a small closed-loop load generator for the Lambda Invoke API.
+// invoke_load: a small closed-loop load generator for SigV4-signed HTTP APIs: the Lambda Invoke
+// API by default, S3 object PUT/GET with --service s3 --method PUT|GET, and a full
+// ListObjectsV2 walk with --list-v2.
 //
-// C keep-alive connections each send `POST /2015-03-31/functions/{name}/invocations` one after
-// another (the next request leaves when the previous response has arrived), until N measured
-// requests have completed across all connections. A warm-up of W requests runs first on the same
-// connections and is excluded from every number. A request counts as successful only if the
-// response is HTTP 200 without X-Amz-Function-Error; anything else (other status, function error,
-// connection failure, timeout) is an error and is left out of the latency percentiles.
+// C keep-alive connections each send their next request when the previous response has arrived
+// (to `POST /2015-03-31/functions/{name}/invocations` by default, or to the --path targets), until
+// N measured requests have completed across all connections. A warm-up of W requests runs first
+// on the same connections and is excluded from every number. A request counts as successful only
+// if the response has the expected status (200 unless --expect-status), no X-Amz-Function-Error
+// and, with --expect-bytes, a body of exactly that size; anything else (other status, function
+// error, connection failure, timeout) is an error and is left out of the latency percentiles.
 //
 // Prints one JSON object on stdout: count, ok, errors, duration_s, throughput_per_s (successful
-// responses per second of measured wall time) and latency_us {p50, p90, p99, max, mean}
-// (client-observed, from just before the request is written to when the whole response is read).
+// responses per second of measured wall time), bytes_per_s (request plus response body bytes of
+// the successful requests) and latency_us {p50, p90, p99, max, mean} (client-observed, from just
+// before the request is written to when the whole response is read).
 //
 // Everything runs on one thread (one asio io_context, one coroutine per connection), so the
-// generator costs at most one core.
+// generator costs at most one core. Response bodies are read through a 256 KiB scratch buffer and
+// dropped (only the first 200 bytes are kept, for error samples), so a 1 GiB GET costs no memory.
 //
-// Requests are signed with SigV4 (service lambda; access key, secret and region from --access-key,
-// --secret-key, --region, default test/test/us-east-1) by serval::http::SignRequest: signed
-// headers host;x-amz-content-sha256;x-amz-date, payload hash of the body. Every request of a run has
-// the same body, so the signature only changes with X-Amz-Date: it is computed again whenever the
-// second changes (the server still verifies every request). --no-sign sends none.
+// Requests are signed with SigV4 (service --service, default lambda; access key, secret and region
+// from --access-key, --secret-key, --region, default test/test/us-east-1) by
+// serval::http::SignRequest: signed headers host;x-amz-content-sha256;x-amz-date, with the
+// SHA-256 of the body declared in X-Amz-Content-SHA256 (what S3 wants for a signed payload). Every
+// request to a target has the same body, so a target's signature is reused for up to 60 s (the
+// servers accept 15 minutes of skew); the server still verifies every request. A body over 1 MiB
+// is signed for every target before the measured phase, so hashing it is not timed. --no-sign
+// sends none.
 //
 // Usage: invoke_load --port P [--host 127.0.0.1] (--function NAME | --functions PREFIX:COUNT |
-//                    --path /...)... [-n 10000] [-c 1] [--warmup 200] [--body '{"k":"v"}']
-//                    [--header 'Name: value']... [--expect-status 200] [--timeout-ms 30000]
-//                    [--no-sign] [--access-key K] [--secret-key S] [--region R]
+//                    --path /... | --paths PREFIX:COUNT)... [--method POST] [--service lambda]
+//                    [-n 10000] [-c 1] [--warmup 200] [--body '{"k":"v"}' | --body-size BYTES |
+//                    --body-file FILE] [--header 'Name: value']... [--expect-status 200]
+//                    [--expect-bytes N] [--timeout-ms 30000] [--no-sign] [--access-key K]
+//                    [--secret-key S] [--region R]
+//        invoke_load --port P --list-v2 BUCKET [--max-keys 1000] [--service s3] [...]
 //
 // With several functions (or paths) the requests go to them in turn: `--functions echo:100`
-// interleaves echo0..echo99. `--header 'X-Amz-Invocation-Type: Event' --expect-status 202`
+// interleaves echo0..echo99, `--paths /bucket/k:1000` /bucket/k0../bucket/k999. Warm-up requests
+// take the first targets, measured ones the next, so `--paths` with warmup + n targets never sends
+// two requests to the same one. `--header 'X-Amz-Invocation-Type: Event' --expect-status 202`
 // measures asynchronous ingest.
+//
+// --list-v2 BUCKET walks the bucket with ListObjectsV2 (`GET /BUCKET?list-type=2&max-keys=M`,
+// then `&continuation-token=...` while the answer carries a NextContinuationToken) on one
+// connection and prints pages, keys, duration_s, keys_per_s and the per-page latency.
 //
 // NAME and --path are sent as given: use names of unreserved characters ([A-Za-z0-9._~-]), whose
 // canonical (double-encoded) form is the same.
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -42,12 +60,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -67,13 +88,21 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// A target's signature is reused for this long (servers accept 15 minutes of clock skew).
+constexpr std::time_t kResignSeconds = 60;
+// Bodies larger than this are signed for every target before the measured phase.
+constexpr size_t kPrimeSignaturesAbove = size_t{1} << 20;
+constexpr size_t kErrorSampleBytes = 200;
 
 struct Options {
   std::string host = "127.0.0.1";
   std::string port;
   std::vector<std::string> paths;  // requests go to these in turn
+  http::verb method = http::verb::post;
+  std::string service = "lambda";
   int expect_status = 200;
-  std::string body = R"({"hello":"world","n":42})";
+  std::optional<uint64_t> expect_bytes;
+  std::string body = R"({"hello":"world","n":42})";  // for POST; other methods default to none
   std::vector<std::pair<std::string, std::string>> headers;
   int64_t requests = 10000;
   int concurrency = 1;
@@ -83,25 +112,33 @@ struct Options {
   std::string access_key = "test";
   std::string secret_key = "test";
   std::string region = "us-east-1";
+  std::string list_bucket;  // --list-v2
+  int max_keys = 1000;
 };
 
-// SigV4 (header form, as the AWS SDKs sign, through serval::http::SignRequest) for POSTs of the
-// fixed body to each path; a path's signature is computed again when the second changes.
+// SigV4 (header form, as the AWS SDKs sign, through serval::http::SignRequest) for requests of
+// `method` with a body to a target; a target's signature is cached for kResignSeconds.
 class Signer {
  public:
   Signer(const Options& options, std::string host_header)
       : options_(options), host_header_(std::move(host_header)) {}
 
-  // Sets the signature headers on `request` (whose target is `path`) for this second.
-  void Sign(http::request<http::string_body>& request, const std::string& path) {
+  // Sets the signature headers on `request`, whose target is `target` and whose body is `body`.
+  // With `cache`, the headers are kept for the next request to the same target.
+  template <class Body>
+  void Sign(http::request<Body>& request, const std::string& target, std::string_view body,
+            bool cache = true) {
     const std::time_t now = std::time(nullptr);
-    Cached& cached = cache_[path];
-    if (now != cached.signed_at) {
+    Cached scratch;
+    Cached& cached = cache ? cache_[target] : scratch;
+    if (now - cached.signed_at >= kResignSeconds) {
       cached.signed_at = now;
-      serval::http::Request model{.method = "POST", .target = path, .body = options_.body};
+      serval::http::Request model{.method = std::string(request.method_string()),
+                                  .target = target,
+                                  .body = std::string(body)};
       model.headers = {{"Host", host_header_}};
       serval::http::SignRequest(model, options_.access_key, options_.secret_key, options_.region,
-                                "lambda", int64_t{now} * 1000);
+                                options_.service, int64_t{now} * 1000);
       cached.headers.clear();
       for (auto& [name, value] : model.headers) {
         if (name != "Host") cached.headers.emplace_back(std::move(name), std::move(value));
@@ -125,6 +162,7 @@ struct Phase {
   int64_t total = 0;
   int64_t issued = 0;
   int64_t errors = 0;
+  uint64_t body_bytes = 0;  // request + response bodies of the successful requests
   std::vector<uint32_t> latencies_us;
   std::vector<std::string> error_samples;
   Clock::time_point end;
@@ -135,23 +173,37 @@ struct Phase {
   }
 };
 
+// The body is a view of Options::body: connections share it, nothing copies it.
+using OutgoingRequest = http::request<http::span_body<const char>>;
+
 struct Connection {
-  explicit Connection(asio::io_context& io) : stream(io) {}
+  explicit Connection(asio::io_context& io) : stream(io), scratch(256 * 1024) {}
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
+  std::vector<char> scratch;  // response bodies are read through this and dropped
   // Each connection writes its own copy: signing changes headers, and a write in progress
   // serializes straight from the message.
-  http::request<http::string_body> request;
+  OutgoingRequest request;
   bool open = false;
+};
+
+// What came back for one request.
+struct Reply {
+  int status = 0;
+  bool function_error = false;
+  uint64_t body_bytes = 0;
+  std::string body;  // the first `keep` bytes
 };
 
 [[noreturn]] void Usage(const std::string& message) {
   std::cerr << "invoke_load: " << message << "\n"
             << "usage: invoke_load --port P [--host H] (--function NAME | --functions P:N |\n"
-               "                   --path /...)... [-n N] [--expect-status S]\n"
-               "                   [-c C] [--warmup W] [--body JSON] [--header 'Name: value']\n"
-               "                   [--timeout-ms MS] [--no-sign] [--access-key K]\n"
-               "                   [--secret-key S] [--region R]\n";
+               "                   --path /... | --paths P:N)... [--method M] [--service S]\n"
+               "                   [-n N] [-c C] [--warmup W] [--body TEXT | --body-size B |\n"
+               "                   --body-file F] [--header 'Name: value'] [--expect-status S]\n"
+               "                   [--expect-bytes B] [--timeout-ms MS] [--no-sign]\n"
+               "                   [--access-key K] [--secret-key S] [--region R]\n"
+               "       invoke_load --port P --list-v2 BUCKET [--max-keys M] [...]\n";
   std::exit(2);
 }
 
@@ -162,8 +214,34 @@ int64_t ParseCount(const std::string& flag, const std::string& text, int64_t min
   return value;
 }
 
+// `PREFIX:COUNT` -> PREFIX0 .. PREFIX(COUNT-1).
+std::vector<std::string> Expand(const std::string& flag, const std::string& spec) {
+  const size_t colon = spec.rfind(':');
+  if (colon == std::string::npos) Usage(flag + " wants PREFIX:COUNT");
+  const int64_t count = ParseCount(flag, spec.substr(colon + 1), 1);
+  std::vector<std::string> names;
+  names.reserve(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) names.push_back(spec.substr(0, colon) + std::to_string(i));
+  return names;
+}
+
+// `size` bytes that do not compress (xorshift), the same in every run.
+std::string PatternBody(size_t size) {
+  std::string body(size, '\0');
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  for (size_t i = 0; i < size; i += 8) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    for (size_t j = 0; j < 8 && i + j < size; ++j)
+      body[i + j] = static_cast<char>(state >> (8 * j));
+  }
+  return body;
+}
+
 Options ParseOptions(int argc, char** argv) {
   Options options;
+  bool body_given = false;
   auto add_function = [&options](const std::string& name) {
     options.paths.push_back("/2015-03-31/functions/" + name + "/invocations");
   };
@@ -180,18 +258,37 @@ Options ParseOptions(int argc, char** argv) {
     } else if (flag == "--function" || flag == "-f") {
       add_function(value());
     } else if (flag == "--functions") {
-      // PREFIX:COUNT -> PREFIX0 .. PREFIX(COUNT-1), invoked in turn.
-      const std::string spec = value();
-      const size_t colon = spec.rfind(':');
-      if (colon == std::string::npos) Usage("--functions wants PREFIX:COUNT");
-      const int64_t count = ParseCount(flag, spec.substr(colon + 1), 1);
-      for (int64_t i = 0; i < count; ++i) add_function(spec.substr(0, colon) + std::to_string(i));
+      for (const std::string& name : Expand(flag, value())) add_function(name);
     } else if (flag == "--path") {
       options.paths.push_back(value());
+    } else if (flag == "--paths") {
+      for (std::string& path : Expand(flag, value())) options.paths.push_back(std::move(path));
+    } else if (flag == "--method" || flag == "-X") {
+      const std::string method = value();
+      options.method = http::string_to_verb(method);
+      if (options.method == http::verb::unknown) Usage("unknown method " + method);
+    } else if (flag == "--service") {
+      options.service = value();
     } else if (flag == "--expect-status") {
       options.expect_status = static_cast<int>(ParseCount(flag, value(), 100));
+    } else if (flag == "--expect-bytes") {
+      options.expect_bytes = static_cast<uint64_t>(ParseCount(flag, value(), 0));
     } else if (flag == "--body") {
+      body_given = true;
       options.body = value();
+    } else if (flag == "--body-size") {
+      body_given = true;
+      options.body = PatternBody(static_cast<size_t>(ParseCount(flag, value(), 0)));
+    } else if (flag == "--body-file") {
+      body_given = true;
+      const std::string file = value();
+      std::ifstream in(file, std::ios::binary | std::ios::ate);
+      if (!in) Usage("cannot read " + file);
+      options.body.resize(static_cast<size_t>(in.tellg()));
+      in.seekg(0);
+      if (!in.read(options.body.data(), static_cast<std::streamsize>(options.body.size()))) {
+        Usage("cannot read " + file);
+      }
     } else if (flag == "--header" || flag == "-H") {
       const std::string header = value();
       const size_t colon = header.find(':');
@@ -215,6 +312,10 @@ Options ParseOptions(int argc, char** argv) {
       options.secret_key = value();
     } else if (flag == "--region") {
       options.region = value();
+    } else if (flag == "--list-v2") {
+      options.list_bucket = value();
+    } else if (flag == "--max-keys") {
+      options.max_keys = static_cast<int>(ParseCount(flag, value(), 1));
     } else if (flag == "-h" || flag == "--help") {
       Usage("help");
     } else {
@@ -222,28 +323,73 @@ Options ParseOptions(int argc, char** argv) {
     }
   }
   if (options.port.empty()) Usage("--port is required");
-  if (options.paths.empty()) Usage("give --function, --functions or --path");
+  if (!body_given && options.method != http::verb::post) options.body.clear();
+  if (options.paths.empty() && options.list_bucket.empty()) {
+    Usage("give --function, --functions, --path, --paths or --list-v2");
+  }
   return options;
+}
+
+// Percent-encodes everything but SigV4's unreserved characters.
+std::string UriEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 15]);
+    }
+  }
+  return out;
+}
+
+// The text of the first <tag>...</tag> in `xml`, with XML's predefined entities decoded.
+std::optional<std::string> ElementText(std::string_view xml, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  const size_t start = xml.find(open);
+  if (start == std::string_view::npos) return std::nullopt;
+  const size_t end = xml.find(close, start + open.size());
+  if (end == std::string_view::npos) return std::nullopt;
+  std::string text(xml.substr(start + open.size(), end - start - open.size()));
+  static constexpr std::array<std::pair<std::string_view, char>, 5> kEntities = {
+      {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}}};
+  for (const auto& [entity, c] : kEntities) {
+    for (size_t at = text.find(entity); at != std::string::npos; at = text.find(entity, at + 1)) {
+      text.replace(at, entity.size(), 1, c);
+    }
+  }
+  return text;
+}
+
+size_t CountOccurrences(std::string_view text, std::string_view needle) {
+  size_t count = 0;
+  for (size_t at = text.find(needle); at != std::string_view::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++count;
+  }
+  return count;
 }
 
 class LoadGenerator {
  public:
   LoadGenerator(asio::io_context& io, const Options& options)
       : io_(io), options_(options), signer_(options, options.host + ":" + options.port) {
-    request_.method(http::verb::post);
-    request_.target(options_.paths.front());
-    request_.version(11);
-    request_.set(http::field::host, options_.host + ":" + options_.port);
-    request_.set(http::field::content_type, "application/json");
-    request_.set(http::field::user_agent, "serval-invoke-load");
-    for (const auto& [name, value] : options_.headers) request_.set(name, value);
-    request_.keep_alive(true);
-    request_.body() = options_.body;
-    request_.prepare_payload();
     for (int i = 0; i < options_.concurrency; ++i) {
       connections_.push_back(std::make_unique<Connection>(io_));
-      connections_.back()->request = request_;
     }
+  }
+
+  // Signs the body for every target now, so that a large body's hash is not timed.
+  void PrimeSignatures() {
+    if (!options_.sign || options_.body.size() <= kPrimeSignaturesAbove) return;
+    OutgoingRequest scratch;
+    scratch.method(options_.method);
+    for (const std::string& path : options_.paths) signer_.Sign(scratch, path, options_.body);
   }
 
   // Runs `total` requests over all connections; returns when all have completed.
@@ -261,25 +407,96 @@ class LoadGenerator {
     io_.run();
   }
 
+  struct ListResult {
+    int64_t pages = 0;
+    int64_t keys = 0;
+    double duration_s = 0;
+    std::vector<uint32_t> page_latencies_us;
+    std::optional<std::string> error;
+  };
+
+  // Walks options_.list_bucket with ListObjectsV2 pages on the first connection.
+  ListResult RunList() {
+    ListResult result;
+    asio::co_spawn(io_, List(*connections_.front(), result), [](std::exception_ptr error) {
+      if (error) std::rethrow_exception(error);
+    });
+    io_.restart();
+    io_.run();
+    return result;
+  }
+
  private:
   asio::awaitable<void> Worker(Connection& connection, Phase& phase) {
+    Reply reply;
     while (phase.issued < phase.total) {
       ++phase.issued;
+      const std::string& path = options_.paths[next_path_++ % options_.paths.size()];
       const Clock::time_point start = Clock::now();
-      std::optional<std::string> error = co_await RoundTrip(connection);
+      std::optional<std::string> error = co_await Exchange(
+          connection, options_.method, path, options_.body, kErrorSampleBytes, true, reply);
       const auto elapsed =
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+      if (!error) error = Check(reply);
       if (error) {
         phase.Error(std::move(*error));
       } else {
         phase.latencies_us.push_back(static_cast<uint32_t>(elapsed.count()));
+        phase.body_bytes += options_.body.size() + reply.body_bytes;
       }
     }
   }
 
-  // One request on `connection` (connecting first if needed). Returns an error description, or
-  // nothing for a 200 without a function error.
-  asio::awaitable<std::optional<std::string>> RoundTrip(Connection& connection) {
+  std::optional<std::string> Check(const Reply& reply) const {
+    if (reply.status != options_.expect_status) {
+      return "HTTP " + std::to_string(reply.status) + ": " + reply.body;
+    }
+    if (reply.function_error) return "function error: " + reply.body;
+    if (options_.expect_bytes && reply.body_bytes != *options_.expect_bytes) {
+      return "body of " + std::to_string(reply.body_bytes) + " bytes, expected " +
+             std::to_string(*options_.expect_bytes);
+    }
+    return std::nullopt;
+  }
+
+  asio::awaitable<void> List(Connection& connection, ListResult& result) {
+    const Clock::time_point start = Clock::now();
+    std::string token;
+    Reply reply;
+    while (true) {
+      std::string target =
+          "/" + options_.list_bucket + "?list-type=2&max-keys=" + std::to_string(options_.max_keys);
+      if (!token.empty()) target += "&continuation-token=" + UriEncode(token);
+      const Clock::time_point page_start = Clock::now();
+      std::optional<std::string> error =
+          co_await Exchange(connection, http::verb::get, target, {},
+                            std::numeric_limits<size_t>::max(), false, reply);
+      if (!error && reply.status != 200) {
+        error = "HTTP " + std::to_string(reply.status) + ": " + reply.body.substr(0, 200);
+      }
+      if (error) {
+        result.error = std::move(error);
+        break;
+      }
+      result.page_latencies_us.push_back(static_cast<uint32_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - page_start)
+              .count()));
+      ++result.pages;
+      result.keys += static_cast<int64_t>(CountOccurrences(reply.body, "<Key>"));
+      std::optional<std::string> next = ElementText(reply.body, "NextContinuationToken");
+      if (ElementText(reply.body, "IsTruncated") != "true" || !next || next->empty()) break;
+      token = std::move(*next);
+    }
+    result.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+
+  // One request on `connection` (connecting first if needed): `method` to `target` with `body`,
+  // signed (the signature cached per target when `cache_signature`). Fills `reply`, keeping the
+  // first `keep` bytes of the response body. Returns a transport error, if any.
+  asio::awaitable<std::optional<std::string>> Exchange(Connection& connection, http::verb method,
+                                                       const std::string& target,
+                                                       std::string_view body, size_t keep,
+                                                       bool cache_signature, Reply& reply) {
     const auto timeout = std::chrono::milliseconds(options_.timeout_ms);
     if (!connection.open) {
       if (endpoints_.empty()) {
@@ -293,33 +510,61 @@ class LoadGenerator {
       if (ec) co_return "connect: " + ec.message();
       connection.stream.socket().set_option(tcp::no_delay(true));
       connection.buffer.clear();
+      // Read the socket 64 KB at a time (the flat buffer's capacity bounds each read).
+      connection.buffer.reserve(64 * 1024);
       connection.open = true;
     }
-    const std::string& path = options_.paths[next_path_++ % options_.paths.size()];
-    connection.request.target(path);
-    if (options_.sign) signer_.Sign(connection.request, path);
+    OutgoingRequest& request = connection.request;
+    request = OutgoingRequest{};
+    request.method(method);
+    request.target(target);
+    request.version(11);
+    request.set(http::field::host, options_.host + ":" + options_.port);
+    if (!body.empty() || method == http::verb::post || method == http::verb::put) {
+      request.set(http::field::content_type, "application/json");
+    }
+    request.set(http::field::user_agent, "serval-invoke-load");
+    for (const auto& [name, value] : options_.headers) request.set(name, value);
+    request.keep_alive(true);
+    request.body() = http::span_body<const char>::value_type(body.data(), body.size());
+    request.prepare_payload();
+    if (options_.sign) signer_.Sign(request, target, body, cache_signature);
+
     connection.stream.expires_after(timeout);
-    auto [write_ec, written] =
-        co_await http::async_write(connection.stream, connection.request, kTuple);
+    auto [write_ec, written] = co_await http::async_write(connection.stream, request, kTuple);
     if (write_ec) {
       Close(connection);
       co_return "write: " + write_ec.message();
     }
-    http::response<http::string_body> response;
-    auto [read_ec, read] =
-        co_await http::async_read(connection.stream, connection.buffer, response, kTuple);
-    if (read_ec) {
+
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);
+    auto [header_ec, header_read] =
+        co_await http::async_read_header(connection.stream, connection.buffer, parser, kTuple);
+    if (header_ec) {
       Close(connection);
-      co_return "read: " + read_ec.message();
+      co_return "read: " + header_ec.message();
     }
-    if (!response.keep_alive()) Close(connection);
-    if (static_cast<int>(response.result_int()) != options_.expect_status) {
-      co_return "HTTP " + std::to_string(response.result_int()) + ": " +
-          response.body().substr(0, 200);
+    reply.status = static_cast<int>(parser.get().result_int());
+    reply.function_error = parser.get().find("X-Amz-Function-Error") != parser.get().end();
+    reply.body_bytes = 0;
+    reply.body.clear();
+    while (!parser.is_done()) {
+      parser.get().body().data = connection.scratch.data();
+      parser.get().body().size = connection.scratch.size();
+      auto [ec, read] =
+          co_await http::async_read(connection.stream, connection.buffer, parser, kTuple);
+      if (ec && ec != http::error::need_buffer) {
+        Close(connection);
+        co_return "read: " + ec.message();
+      }
+      const size_t got = connection.scratch.size() - parser.get().body().size;
+      reply.body_bytes += got;
+      if (reply.body.size() < keep) {
+        reply.body.append(connection.scratch.data(), std::min(got, keep - reply.body.size()));
+      }
     }
-    if (response.find("X-Amz-Function-Error") != response.end()) {
-      co_return "function error: " + response.body().substr(0, 200);
-    }
+    if (!parser.get().keep_alive()) Close(connection);
     co_return std::nullopt;
   }
 
@@ -333,7 +578,6 @@ class LoadGenerator {
   asio::io_context& io_;
   const Options& options_;
   Signer signer_;
-  http::request<http::string_body> request_;
   std::vector<tcp::endpoint> endpoints_;
   std::vector<std::unique_ptr<Connection>> connections_;
   size_t next_path_ = 0;
@@ -352,16 +596,44 @@ std::string JsonString(std::string_view text) {
       boost::json::value(boost::json::string_view(text.data(), text.size())));
 }
 
+std::string JsonStrings(const std::vector<std::string>& texts) {
+  std::string out = "[";
+  for (const auto& text : texts) {
+    if (out.size() > 1) out += ",";
+    out += JsonString(text);
+  }
+  return out + "]";
+}
+
+int ListMain(LoadGenerator& generator, const Options& options) {
+  LoadGenerator::ListResult result = generator.RunList();
+  std::vector<uint32_t> sorted = std::move(result.page_latencies_us);
+  std::sort(sorted.begin(), sorted.end());
+  std::printf(
+      "{\"target\":%s,\"mode\":\"list-v2\",\"max_keys\":%d,\"pages\":%lld,\"keys\":%lld,"
+      "\"duration_s\":%.4f,\"keys_per_s\":%.1f,\"page_latency_us\":{\"p50\":%u,\"p99\":%u,"
+      "\"max\":%u},\"error\":%s}\n",
+      JsonString(options.host + ":" + options.port + "/" + options.list_bucket).c_str(),
+      options.max_keys, static_cast<long long>(result.pages), static_cast<long long>(result.keys),
+      result.duration_s,
+      result.duration_s > 0 ? static_cast<double>(result.keys) / result.duration_s : 0.0,
+      Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted.empty() ? 0u : sorted.back(),
+      result.error ? JsonString(*result.error).c_str() : "null");
+  return result.error ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options options = ParseOptions(argc, argv);
   asio::io_context io(1);
   LoadGenerator generator(io, options);
+  if (!options.list_bucket.empty()) return ListMain(generator, options);
 
   Phase warmup{.total = options.warmup};
   if (warmup.total > 0) generator.RunPhase(warmup);
 
+  generator.PrimeSignatures();
   Phase measured{.total = options.requests};
   const Clock::time_point start = Clock::now();
   generator.RunPhase(measured);
@@ -373,34 +645,24 @@ int main(int argc, char** argv) {
   for (const uint32_t value : sorted) sum += value;
   const double mean = sorted.empty() ? 0.0 : sum / static_cast<double>(sorted.size());
 
-  std::string samples = "[";
-  for (const auto& sample : measured.error_samples) {
-    if (samples.size() > 1) samples += ",";
-    samples += JsonString(sample);
-  }
-  samples += "]";
-  std::string warmup_samples = "[";
-  for (const auto& sample : warmup.error_samples) {
-    if (warmup_samples.size() > 1) warmup_samples += ",";
-    warmup_samples += JsonString(sample);
-  }
-  warmup_samples += "]";
-
   std::printf(
-      "{\"target\":%s,\"concurrency\":%d,\"warmup\":%lld,\"warmup_errors\":%lld,"
+      "{\"target\":%s,\"method\":%s,\"concurrency\":%d,\"warmup\":%lld,\"warmup_errors\":%lld,"
       "\"count\":%lld,\"ok\":%zu,\"errors\":%lld,\"duration_s\":%.4f,"
-      "\"throughput_per_s\":%.1f,\"latency_us\":{\"p50\":%u,\"p90\":%u,\"p99\":%u,\"max\":%u,"
-      "\"mean\":%.1f},\"error_samples\":%s,\"warmup_error_samples\":%s}\n",
+      "\"throughput_per_s\":%.1f,\"bytes_per_s\":%.0f,\"latency_us\":{\"p50\":%u,\"p90\":%u,"
+      "\"p99\":%u,\"max\":%u,\"mean\":%.1f},\"error_samples\":%s,\"warmup_error_samples\":%s}\n",
       JsonString(options.host + ":" + options.port + options.paths.front() +
                  (options.paths.size() > 1
                       ? " (+" + std::to_string(options.paths.size() - 1) + " more)"
                       : ""))
           .c_str(),
-      options.concurrency, static_cast<long long>(options.warmup),
-      static_cast<long long>(warmup.errors), static_cast<long long>(options.requests),
-      sorted.size(), static_cast<long long>(measured.errors), duration_s,
+      JsonString(std::string(http::to_string(options.method))).c_str(), options.concurrency,
+      static_cast<long long>(options.warmup), static_cast<long long>(warmup.errors),
+      static_cast<long long>(options.requests), sorted.size(),
+      static_cast<long long>(measured.errors), duration_s,
       duration_s > 0 ? static_cast<double>(sorted.size()) / duration_s : 0.0,
+      duration_s > 0 ? static_cast<double>(measured.body_bytes) / duration_s : 0.0,
       Percentile(sorted, 0.50), Percentile(sorted, 0.90), Percentile(sorted, 0.99),
-      sorted.empty() ? 0u : sorted.back(), mean, samples.c_str(), warmup_samples.c_str());
+      sorted.empty() ? 0u : sorted.back(), mean, JsonStrings(measured.error_samples).c_str(),
+      JsonStrings(warmup.error_samples).c_str());
   return measured.errors == 0 ? 0 : 1;
 }
