@@ -26,16 +26,32 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path
   return db;
 }
 
-SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
+SqliteDb::~SqliteDb() {
+  for (const auto& [sql, statement] : statements_) sqlite3_finalize(statement);
+  sqlite3_close_v2(db_);
+}
 
 absl::Status SqliteDb::Run(std::string_view sql, const std::vector<std::string>& params,
                            const std::function<void(const Row&)>& on_row) {
   sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &statement, nullptr) !=
-      SQLITE_OK) {
+  auto cached = statements_.find(std::string(sql));
+  if (cached != statements_.end()) {
+    statement = cached->second;
+  } else if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &statement,
+                                nullptr) != SQLITE_OK) {
     return SqliteError(db_, "prepare failed");
+  } else if (statements_.size() < kMaxCachedStatements) {
+    statements_.emplace(std::string(sql), statement);
+    cached = statements_.find(std::string(sql));
   }
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(statement, sqlite3_finalize);
+  // A cached statement is reset for its next use; another one is finalized.
+  const bool keep = cached != statements_.end();
+  std::unique_ptr<sqlite3_stmt, void (*)(sqlite3_stmt*)> guard(
+      statement, keep ? +[](sqlite3_stmt* s) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+      }
+                      : +[](sqlite3_stmt* s) { sqlite3_finalize(s); });
   for (size_t i = 0; i < params.size(); ++i) {
     const int index = static_cast<int>(i + 1);
     const int size = static_cast<int>(params[i].size());

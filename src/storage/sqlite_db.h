@@ -6,10 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace serval::storage {
 
@@ -30,16 +32,20 @@ class SqliteDb {
   SqliteDb& operator=(const SqliteDb&) = delete;
 
   // Runs one statement binding `params` to ?1..?N (as the connection's Binding says), calling
-  // `on_row` for each result row.
+  // `on_row` for each result row. The first kMaxCachedStatements distinct statements stay
+  // prepared for the next call (parsing one costs about as much as a point lookup).
   absl::Status Run(std::string_view sql, const std::vector<std::string>& params = {},
                    const std::function<void(const Row&)>& on_row = {});
   // Runs several ';'-separated statements without parameters (schema setup).
   absl::Status ExecScript(const std::string& sql);
 
  private:
+  static constexpr size_t kMaxCachedStatements = 64;
+
   SqliteDb(sqlite3* db, Binding binding) : db_(db), binding_(binding) {}
   sqlite3* db_;
   const Binding binding_;
+  absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;  // by SQL text
 };
 
 }  // namespace serval::storage

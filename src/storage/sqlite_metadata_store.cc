@@ -93,10 +93,17 @@ absl::StatusOr<std::optional<std::string>> SqliteMetadataStore::Get(std::string_
 
 absl::StatusOr<std::vector<Record>> SqliteMetadataStore::Scan(std::string_view table,
                                                               const ScanRange& range) const {
-  std::string sql = "SELECT key, value FROM metadata WHERE tbl = ?1 AND key >= ?2 AND key > ?3";
-  std::vector<std::string> params{std::string(table), range.prefix, range.start_after};
+  // One lower bound, the larger of the two, so that SQLite seeks to it: with both, it seeks on one
+  // and filters by the other, and every later page of a listing rescans from the prefix.
+  const bool after_start =  // bytewise, as SQLite compares blobs
+      !range.start_after.empty() && range.start_after >= range.prefix;
+  std::string sql = after_start ? "SELECT key, value FROM metadata WHERE tbl = ?1 AND key > ?2"
+                                : "SELECT key, value FROM metadata WHERE tbl = ?1 AND key >= ?2";
+  std::vector<std::string> params{std::string(table),
+                                  after_start ? range.start_after : range.prefix};
+  // ?3: the prefix's end, when it has one.
   if (auto end = PrefixEnd(range.prefix)) {
-    sql += " AND key < ?4";
+    sql += " AND key < ?3";
     params.push_back(std::move(*end));
   }
   sql += " ORDER BY key";
