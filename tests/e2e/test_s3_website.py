@@ -5,6 +5,7 @@ bucket nobody may read, 304, 405, and S3's errors for bad configurations."""
 
 import http.client
 import json
+import subprocess
 
 from botocore.exceptions import ClientError
 
@@ -172,6 +173,32 @@ class WebsiteEndpointTest(WebsiteTestCase):
         self.assertEqual((status, headers["location"]), (302, "/docs/"))
         status, headers, _ = self.path_site(bucket, "/docs")
         self.assertEqual((status, headers["location"]), (302, f"/_website/{bucket}/docs/"))
+
+    def test_curl_reads_the_website_and_presigned_urls(self):
+        bucket = self.make_site()
+        self.put(bucket, "index.html", b"<h1>curl</h1>")
+        self.put(bucket, "old.html", b"", WebsiteRedirectLocation="/index.html")
+        port = self.serval.port
+
+        def curl(*args):
+            done = subprocess.run(["curl", "-sS", "--max-time", "30", *args], capture_output=True,
+                                  timeout=60)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            return done.stdout
+
+        site = f"http://{bucket}.s3-website.localhost:{port}"
+        resolve = ["--resolve", f"{bucket}.s3-website.localhost:{port}:127.0.0.1"]
+        self.assertEqual(curl(*resolve, f"{site}/"), b"<h1>curl</h1>")
+        self.assertEqual(curl(*resolve, "-L", f"{site}/old.html"), b"<h1>curl</h1>")
+        head = curl(*resolve, "-I", f"{site}/old.html").decode()
+        self.assertIn("301", head.splitlines()[0])
+        self.assertIn("location: /index.html", head.lower())
+        self.assertEqual(curl(f"http://127.0.0.1:{port}/_website/{bucket}/"), b"<h1>curl</h1>")
+        # Presigned PUT and GET through curl, on the REST endpoint.
+        put = self.s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "c.txt"})
+        curl("-X", "PUT", "-H", "Content-Type:", "--data-binary", "by curl", put)
+        get = self.s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "c.txt"})
+        self.assertEqual(curl(get), b"by curl")
 
     def test_error_document_and_html_404(self):
         bucket = self.make_site()

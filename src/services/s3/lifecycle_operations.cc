@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdio>
 
@@ -19,6 +20,11 @@
 #include "services/s3/s3_service.h"
 
 namespace serval::s3 {
+
+struct S3Service::SweepTimer {
+  boost::asio::steady_timer timer;
+};
+
 namespace {
 
 constexpr size_t kSweepBatch = 1000;
@@ -50,13 +56,14 @@ void S3Service::DeleteBucketLifecycle(const CallPtr& call) {
 }
 
 void S3Service::Start() {
-  sweep_timer_ = std::make_unique<boost::asio::steady_timer>(*io_);
+  sweep_timer_ = {new SweepTimer{boost::asio::steady_timer(*io_)},
+                  [](SweepTimer* timer) { delete timer; }};
   SweepLifecycle();
 }
 
 void S3Service::Drain(std::function<void()> done) {
   draining_ = true;
-  if (sweep_timer_) sweep_timer_->cancel();
+  if (sweep_timer_) sweep_timer_->timer.cancel();
   done();
 }
 
@@ -64,8 +71,8 @@ void S3Service::OnClockAdvanced() { SweepLifecycle(); }
 
 void S3Service::ArmSweep() {
   if (draining_ || !sweep_timer_) return;
-  sweep_timer_->expires_after(kSweepInterval);
-  sweep_timer_->async_wait([this](boost::system::error_code error) {
+  sweep_timer_->timer.expires_after(kSweepInterval);
+  sweep_timer_->timer.async_wait([this](boost::system::error_code error) {
     if (!error) SweepLifecycle();
   });
 }

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -22,6 +21,10 @@
 #include "services/s3/website.h"
 #include "services/service.h"
 #include "storage/metadata_store.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
 
 namespace serval::s3 {
 
@@ -238,7 +241,9 @@ class S3Service : public services::Service, public services::ObjectReader {
   uint64_t objects_expired_ = 0;
   uint64_t uploads_aborted_ = 0;
   boost::asio::io_context* io_;
-  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
+  // The sweeper's timer (an asio steady_timer, kept out of this header).
+  struct SweepTimer;
+  std::unique_ptr<SweepTimer, void (*)(SweepTimer*)> sweep_timer_{nullptr, nullptr};
   std::shared_ptr<Sweep> sweep_;  // the pass in progress, if any
   bool sweep_again_ = false;
   bool draining_ = false;
