@@ -39,9 +39,11 @@ bool ConditionHolds(const json::value* condition, const ServiceInvocation& invoc
       const std::string name = AsciiToLower(std::string_view(key));
       bool holds = false;
       if ((op == "ArnLike" || op == "ArnEquals") && name == "aws:sourcearn") {
+        // Not the binding itself: clang 14 cannot capture a structured binding in a lambda.
+        const bool like = op == "ArnLike";
         holds = AnyValue(values, [&](std::string_view pattern) {
-          return op == "ArnLike" ? WildcardMatch(pattern, invocation.source_arn)
-                                 : pattern == invocation.source_arn;
+          return like ? WildcardMatch(pattern, invocation.source_arn)
+                      : pattern == invocation.source_arn;
         });
       } else if (op == "StringEquals" && name == "aws:sourceaccount") {
         holds = AnyValue(
