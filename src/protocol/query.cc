@@ -3,16 +3,34 @@
 #include "absl/strings/str_split.h"
 #include "common/aws_error.h"
 #include "common/percent_encoding.h"
+#include "common/text.h"
 #include "protocol/protocol.h"
 #include "protocol/xml.h"
 
 namespace serval::protocol {
-namespace {}  // namespace
 
 std::optional<std::string> QueryRequest::Get(std::string_view name) const {
   auto found = parameters.find(std::string(name));
   if (found == parameters.end()) return std::nullopt;
   return found->second;
+}
+
+std::map<int, std::map<std::string, std::string>> QueryMembers(
+    const std::map<std::string, std::string>& parameters, std::string_view prefix) {
+  std::map<int, std::map<std::string, std::string>> members;
+  const std::string start = std::string(prefix) + ".";
+  for (auto it = parameters.lower_bound(start); it != parameters.end(); ++it) {
+    const std::string_view name = it->first;
+    if (!name.starts_with(start)) break;
+    const std::string_view rest = name.substr(start.size());
+    const size_t dot = rest.find('.');
+    const std::string_view digits = rest.substr(0, dot);
+    int index = 0;
+    if (digits.size() > 6 || !ParseDigits(digits, &index) || index == 0) continue;
+    const std::string_view field = dot == std::string_view::npos ? "" : rest.substr(dot + 1);
+    members[index][std::string(field)] = it->second;
+  }
+  return members;
 }
 
 absl::StatusOr<QueryRequest> DecodeQuery(const http::Request& request) {

@@ -21,6 +21,14 @@ struct QueryRequest {
   std::optional<std::string> Get(std::string_view name) const;
 };
 
+// The members of a query-protocol list or map named `prefix`, in index order: for parameters
+// "Tags.member.1.Key", "Tags.member.1.Value", "Tags.member.2.Key" and prefix "Tags.member",
+// {1: {"Key": .., "Value": ..}, 2: {"Key": ..}}; a scalar member ("TagKeys.member.1") is under
+// "". A map's entries are the same with "entry" ("Attributes.entry.1.key"). Parameters whose
+// index is not a positive number are not members.
+std::map<int, std::map<std::string, std::string>> QueryMembers(
+    const std::map<std::string, std::string>& parameters, std::string_view prefix);
+
 // A request without Action is a MissingAction error (400), in the query shape.
 absl::StatusOr<QueryRequest> DecodeQuery(const http::Request& request);
 

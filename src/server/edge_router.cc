@@ -98,6 +98,9 @@ services::Service* EdgeRouter::RouteOf(const http::Request& headers) const {
     auto signed_for = by_signing_name_.find(scope->service);
     if (signed_for != by_signing_name_.end()) {
       if (services::Service* service = Match(signed_for->second, headers)) return service;
+      for (services::Service* service : signed_for->second) {
+        if (service->info().claims_signed_requests) return service;
+      }
     }
   }
   return Match(services_, headers);

@@ -33,6 +33,7 @@
 #include "services/lambda/function_registry.h"
 #include "services/object_reader.h"
 #include "services/registry.h"
+#include "services/topic_publisher.h"
 #include "storage/durable_queue.h"
 #include "storage/file_blob_store.h"
 #include "storage/log_store.h"
@@ -269,6 +270,7 @@ int Serve(const ServeConfig& config) {
       .account_concurrency = config.concurrency_limit,
       .async_limits = {config.async_queue_function_limit, config.async_queue_limit}});
   services::ObjectReaderSlot objects;
+  services::TopicPublisherSlot topics;
   auto services = services::CreateServices(services::Platform{.account = config.account,
                                                               .clock = clock,
                                                               .io = &io,
@@ -281,7 +283,10 @@ int Serve(const ServeConfig& config) {
                                                               .code_store = &code_store,
                                                               .pool = &pool,
                                                               .code_location = code_location,
-                                                              .objects = &objects});
+                                                              .endpoint = endpoint,
+                                                              .data_dir = data_dir.string(),
+                                                              .objects = &objects,
+                                                              .topics = &topics});
   if (!services.ok()) {
     fmt::print(stderr, "serval: {}\n", services.status().ToString());
     return 1;

@@ -28,6 +28,7 @@ class CodeStore;
 }  // namespace lambda
 namespace services {
 struct ObjectReaderSlot;
+struct TopicPublisherSlot;
 }  // namespace services
 }  // namespace serval
 
@@ -53,8 +54,15 @@ struct Platform {
   // A URL on Serval for `path`, presigned for `service` unless signatures are off (GetFunction's
   // Code.Location).
   std::function<std::string(const std::string& path)> code_location;
+  // Serval's own URL ("http://127.0.0.1:4566"), for links in what services send out.
+  std::string endpoint;
+  // The data directory: a service that keeps files of its own keeps them under
+  // <data_dir>/<service name>.
+  std::string data_dir;
   // Stored objects for front ends other than S3 (object_reader.h): S3 fills it in.
   ObjectReaderSlot* objects = nullptr;
+  // Publishing to topics for front ends other than SNS (topic_publisher.h): SNS fills it in.
+  TopicPublisherSlot* topics = nullptr;
 };
 
 }  // namespace serval::services

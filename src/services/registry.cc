@@ -3,6 +3,7 @@
 #include "services/events/events_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/s3/s3_service.h"
+#include "services/sns/sns_service.h"
 
 namespace serval::services {
 namespace {
@@ -16,6 +17,7 @@ constexpr Factory kServices[] = {
     &lambda::LambdaService::Create,
     &events::EventsService::Create,
     &s3::S3Service::Create,
+    &sns::SnsService::Create,
 };
 
 }  // namespace

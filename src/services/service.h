@@ -30,6 +30,10 @@ struct ServiceInfo {
   std::vector<std::string_view> target_prefixes;
   std::vector<std::string_view> path_prefixes;
   std::vector<std::string_view> host_suffixes;
+  // Whether every request signed for `signing_name` that its routes above do not claim is still
+  // this service's: the query-protocol front ends, whose requests are all POST / with an Action
+  // (SNS, IAM, STS, EC2) and would otherwise fall to S3's catch-all path.
+  bool claims_signed_requests = false;
 };
 
 // Who may make a request.

@@ -19,10 +19,9 @@ struct ServiceInvocation {
   std::string_view source_account;
 };
 
-// True when some Allow statement of `latest`'s policy for the qualifier grants it: its Principal
-// is "*" or {"Service": service}, its Action matches (wildcards, case-insensitively), and its
-// conditions (ArnLike/ArnEquals AWS:SourceArn, StringEquals AWS:SourceAccount) hold. Serval's
-// policies hold only Allow statements (AddPermission makes nothing else).
+// True when some statement of `latest`'s policy for the qualifier grants it (StatementAllows in
+// common/service_grant.h). Serval's function policies hold only Allow statements (AddPermission
+// makes nothing else).
 bool PolicyAllows(const FunctionConfig& latest, const ServiceInvocation& invocation);
 
 }  // namespace serval::lambda

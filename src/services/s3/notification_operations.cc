@@ -68,7 +68,43 @@ std::optional<Refusal> FunctionRefusal(const lambda::FunctionRegistry& functions
                  fmt::format("Not authorized to invoke function [{}]", arn)};
 }
 
+// Whether S3 may publish to the topic `arn` names for `bucket`: it exists and its policy lets
+// s3.amazonaws.com call SNS:Publish for the bucket (SNS's default policy does not).
+std::optional<Refusal> TopicRefusal(const services::TopicPublisherSlot* topics,
+                                    const AccountContext& account, std::string_view arn,
+                                    std::string_view bucket) {
+  const std::string source_arn = fmt::format("arn:aws:s3:::{}", bucket);
+  if (topics != nullptr && topics->publisher != nullptr &&
+      topics->publisher->MayPublish(arn, {.service = kS3Principal,
+                                          .action = "SNS:Publish",
+                                          .source_arn = source_arn,
+                                          .source_account = account.account_id})) {
+    return std::nullopt;
+  }
+  return Refusal{std::string(arn),
+                 "Permissions on the destination topic do not allow S3 to publish notifications "
+                 "from this bucket"};
+}
+
 }  // namespace
+
+void S3Service::SendTestEvents(const NotificationConfig& config, const std::string& bucket,
+                               const std::string& request_id) {
+  for (const NotificationTarget& target : config.targets) {
+    if (target.kind != DestinationKind::kTopic || topics_ == nullptr || !topics_->publisher) {
+      continue;
+    }
+    topics_->publisher->PublishForService(
+        target.arn, std::string(kS3NotificationSubject),
+        TestEventJson(bucket, request_id, clock_->NowMillis()),
+        [arn = target.arn](absl::Status status) {
+          if (!status.ok()) {
+            fmt::print(stderr, "serval: s3: the s3:TestEvent to {} was not sent: {}\n", arn,
+                       status.ToString());
+          }
+        });
+  }
+}
 
 void S3Service::PutBucketNotification(const CallPtr& call) {
   auto bucket = ExistingBucket(*call);
@@ -87,10 +123,13 @@ void S3Service::PutBucketNotification(const CallPtr& call) {
           refusals.push_back(*std::move(refusal));
         }
         break;
-      // Serval has no SNS or SQS yet: nothing could deliver to these.
       case DestinationKind::kTopic:
-        refusals.emplace_back(target.arn, "The destination topic does not exist");
+        if (skip_validation) break;
+        if (auto refusal = TopicRefusal(topics_, account_, target.arn, call->address.bucket)) {
+          refusals.push_back(*std::move(refusal));
+        }
         break;
+      // Serval has no SQS yet: nothing could deliver to these.
       case DestinationKind::kQueue:
         refusals.emplace_back(target.arn,
                               "The destination queue does not exist (Serval has no SQS; "
@@ -99,6 +138,7 @@ void S3Service::PutBucketNotification(const CallPtr& call) {
     }
   }
   if (!refusals.empty()) return call->Fail(UnableToValidate(refusals));
+  SendTestEvents(*config, call->address.bucket, call->context.request_id);
   const bool empty = config->targets.empty() && !config->event_bridge;
   UpdateBucket(
       call,
@@ -161,12 +201,28 @@ void S3Service::Notify(std::vector<ObjectEvent> events, std::function<void()> th
     event.time_millis = clock_->NowMillis();
     if (!region.empty()) event.region = region;
     for (const NotificationTarget& target : config->targets) {
-      if (target.kind != DestinationKind::kFunction) continue;
       if (!Matches(target, event.name, event.key)) continue;
-      ++*pending;
-      invoker_->Deliver(fmt::format("s3:{}/{}", event.bucket, target.id),
-                        {.function = target.arn, .payload = EventRecordJson(event, target.id)},
-                        [settle](const absl::Status&) { settle(); });
+      const std::string source = fmt::format("s3:{}/{}", event.bucket, target.id);
+      switch (target.kind) {
+        case DestinationKind::kFunction:
+          ++*pending;
+          invoker_->Deliver(source,
+                            {.function = target.arn, .payload = EventRecordJson(event, target.id)},
+                            [settle](const absl::Status&) { settle(); });
+          break;
+        case DestinationKind::kTopic:
+          if (topics_ == nullptr || topics_->publisher == nullptr) break;
+          ++*pending;
+          topics_->publisher->PublishForService(
+              target.arn, std::string(kS3NotificationSubject), EventRecordJson(event, target.id),
+              [this, source, settle](absl::Status status) {
+                if (!status.ok()) invoker_->ReportUndeliverable(source, "", status);
+                settle();
+              });
+          break;
+        case DestinationKind::kQueue:
+          break;  // refused when configured
+      }
     }
   }
   settle();

@@ -241,4 +241,14 @@ std::string EventRecordJson(const ObjectEvent& event, std::string_view configura
   return json::serialize(json::object{{"Records", json::array{std::move(record)}}});
 }
 
+std::string TestEventJson(std::string_view bucket, std::string_view request_id,
+                          int64_t time_millis) {
+  return json::serialize(json::object{{"Service", "Amazon S3"},
+                                      {"Event", "s3:TestEvent"},
+                                      {"Time", FormatIso8601Millis(time_millis)},
+                                      {"Bucket", bucket},
+                                      {"RequestId", request_id},
+                                      {"HostId", request_id}});
+}
+
 }  // namespace serval::s3

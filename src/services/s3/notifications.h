@@ -69,4 +69,12 @@ struct ObjectEvent {
 // {"Records":[...]} for `target`, as S3 sends it (eventVersion 2.1).
 std::string EventRecordJson(const ObjectEvent& event, std::string_view configuration_id);
 
+// The Subject of what S3 publishes to a topic.
+inline constexpr std::string_view kS3NotificationSubject = "Amazon S3 Notification";
+// The s3:TestEvent S3 sends a topic when a configuration naming it is put:
+// {"Service":"Amazon S3","Event":"s3:TestEvent","Time":..,"Bucket":..,"RequestId":..,
+// "HostId":..}.
+std::string TestEventJson(std::string_view bucket, std::string_view request_id,
+                          int64_t time_millis);
+
 }  // namespace serval::s3

@@ -183,6 +183,7 @@ S3Service::S3Service(const services::Platform& platform)
       catalog_(platform.metadata),
       invoker_(platform.invoker),
       functions_(platform.functions),
+      topics_(platform.topics),
       io_(platform.io) {}
 
 const services::ServiceInfo& S3Service::info() const {

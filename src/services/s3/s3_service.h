@@ -14,6 +14,7 @@
 #include "protocol/xml.h"
 #include "services/object_reader.h"
 #include "services/platform.h"
+#include "services/topic_publisher.h"
 #include "services/s3/catalog.h"
 #include "services/s3/notifications.h"
 #include "services/s3/object_body.h"
@@ -198,6 +199,9 @@ class S3Service : public services::Service, public services::ObjectReader {
   // Queues the records of `events` for each function their bucket's configuration sends them
   // to, durably, then runs `then`: a change is answered only once its events cannot be lost.
   void Notify(std::vector<ObjectEvent> events, std::function<void()> then);
+  // Sends s3:TestEvent to every topic `config` names (after PutBucketNotification).
+  void SendTestEvents(const NotificationConfig& config, const std::string& bucket,
+                      const std::string& request_id);
 
   // Website hosting (website_operations.cc).
   void PutBucketWebsite(const CallPtr& call);
@@ -236,6 +240,8 @@ class S3Service : public services::Service, public services::ObjectReader {
   Catalog catalog_;
   invoker::Invoker* invoker_;
   const lambda::FunctionRegistry* functions_;
+  // SNS, for TopicConfigurations (filled in once every front end exists).
+  const services::TopicPublisherSlot* topics_;
   uint64_t sequence_ = 0;
   uint64_t objects_written_ = 0;
   uint64_t objects_expired_ = 0;

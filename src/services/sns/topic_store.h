@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "storage/metadata_store.h"
+
+namespace serval::sns {
+
+// Attribute name -> value, as SNS's Get*Attributes answer them.
+using Attributes = std::map<std::string, std::string>;
+
+// A topic. Thread-compatible value type.
+struct Topic {
+  std::string name;
+  std::string arn;
+  Attributes attributes;  // only those set by CreateTopic/SetTopicAttributes
+  std::map<std::string, std::string> tags;
+  bool fifo() const { return name.ends_with(".fifo"); }
+};
+
+// A subscription of an endpoint to a topic. Thread-compatible value type.
+struct Subscription {
+  std::string arn;
+  std::string topic_arn;
+  std::string protocol;  // "lambda", "http", "https"
+  std::string endpoint;
+  std::string owner;     // account id
+  Attributes attributes;  // those set by Subscribe/SetSubscriptionAttributes
+  bool pending_confirmation = false;
+  bool confirmation_authenticated = false;
+  // ConfirmSubscription's AuthenticateOnUnsubscribe: only a signed request may unsubscribe.
+  bool authenticate_on_unsubscribe = false;
+  std::string token;  // the confirmation token of a pending http/https subscription
+};
+
+// Topics and subscriptions, in memory and written through to the metadata store (tables
+// "sns.topics" by ARN and "sns.subscriptions" by ARN; docs/formats.md, "SNS"). A change is
+// visible at once and acknowledged (`done`) once it is on disk; a change the disk refused is
+// undone before `done` hears the error. Runs only on the io thread.
+class TopicStore {
+ public:
+  using Done = std::function<void(absl::Status)>;
+
+  // Loads every stored topic and subscription. `store` must outlive the topic store.
+  static absl::StatusOr<std::unique_ptr<TopicStore>> Open(storage::MetadataStore* store);
+
+  const Topic* FindTopic(std::string_view arn) const;
+  const Subscription* FindSubscription(std::string_view arn) const;
+  const std::map<std::string, Topic, std::less<>>& topics() const { return topics_; }
+  const std::map<std::string, Subscription, std::less<>>& subscriptions() const {
+    return subscriptions_;
+  }
+  // The subscriptions of `topic_arn`, by ARN (a subscription's ARN is its topic's, ":", an id).
+  std::vector<const Subscription*> SubscriptionsOf(std::string_view topic_arn) const;
+
+  void PutTopic(Topic topic, Done done);
+  // Removes the topic and its subscriptions.
+  void RemoveTopic(const std::string& arn, Done done);
+  void PutSubscription(Subscription subscription, Done done);
+  void RemoveSubscription(const std::string& arn, Done done);
+
+ private:
+  explicit TopicStore(storage::MetadataStore* store) : store_(store) {}
+  // Writes `batch`; when the disk refuses it, puts back what `undo` restores, then calls `done`.
+  void Commit(storage::WriteBatch batch, std::function<void()> undo, Done done);
+
+  storage::MetadataStore* store_;
+  std::map<std::string, Topic, std::less<>> topics_;
+  // By ARN, so one topic's subscriptions are one range.
+  std::map<std::string, Subscription, std::less<>> subscriptions_;
+};
+
+}  // namespace serval::sns

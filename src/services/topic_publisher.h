@@ -1,0 +1,34 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "common/service_grant.h"
+
+namespace serval::services {
+
+// Publishes to SNS topics for another front end (S3's TopicConfigurations), so that it needs
+// nothing of SNS's internals. The SNS front end implements it. Runs only on the io thread.
+class TopicPublisher {
+ public:
+  virtual ~TopicPublisher() = default;
+  // Whether `request.service` may publish to `topic_arn`: the topic exists in this account and
+  // region, and its Policy (or SNS's default policy, which admits no service) allows the request.
+  virtual bool MayPublish(std::string_view topic_arn, const ServiceRequest& request) const = 0;
+  // Publishes `message` with `subject` to `topic_arn` as a service does. `settled` hears OK once
+  // every delivery it makes is durable, or NotFound when there is no such topic.
+  virtual void PublishForService(const std::string& topic_arn, std::string subject,
+                                 std::string message,
+                                 std::function<void(absl::Status)> settled) = 0;
+};
+
+// Where the SNS front end leaves its publisher when it is created. Front ends are created one
+// after another, and requests come only once all exist, so a user reads `publisher` when it
+// serves one.
+struct TopicPublisherSlot {
+  TopicPublisher* publisher = nullptr;
+};
+
+}  // namespace serval::services
