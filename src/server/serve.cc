@@ -29,6 +29,7 @@
 #include "server/config.h"
 #include "server/edge_router.h"
 #include "server/runtimes_dir.h"
+#include "services/event_bus.h"
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
 #include "services/object_reader.h"
@@ -269,6 +270,7 @@ int Serve(const ServeConfig& config) {
       .account_concurrency = config.concurrency_limit,
       .async_limits = {config.async_queue_function_limit, config.async_queue_limit}});
   services::ObjectReaderSlot objects;
+  services::EventPublisherSlot events;
   auto services = services::CreateServices(services::Platform{.account = config.account,
                                                               .clock = clock,
                                                               .io = &io,
@@ -281,7 +283,8 @@ int Serve(const ServeConfig& config) {
                                                               .code_store = &code_store,
                                                               .pool = &pool,
                                                               .code_location = code_location,
-                                                              .objects = &objects});
+                                                              .objects = &objects,
+                                                              .events = &events});
   if (!services.ok()) {
     fmt::print(stderr, "serval: {}\n", services.status().ToString());
     return 1;

@@ -28,6 +28,7 @@ class CodeStore;
 }  // namespace lambda
 namespace services {
 struct ObjectReaderSlot;
+struct EventPublisherSlot;
 }  // namespace services
 }  // namespace serval
 
@@ -55,6 +56,9 @@ struct Platform {
   std::function<std::string(const std::string& path)> code_location;
   // Stored objects for front ends other than S3 (object_reader.h): S3 fills it in.
   ObjectReaderSlot* objects = nullptr;
+  // Events on EventBridge's default bus for front ends other than events (event_bus.h): the
+  // events front end fills it in.
+  EventPublisherSlot* events = nullptr;
 };
 
 }  // namespace serval::services

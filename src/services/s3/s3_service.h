@@ -235,6 +235,7 @@ class S3Service : public services::Service, public services::ObjectReader {
   storage::PostToIo post_to_io_;
   Catalog catalog_;
   invoker::Invoker* invoker_;
+  services::EventPublisherSlot* events_;  // EventBridgeConfiguration deliveries; may be null
   const lambda::FunctionRegistry* functions_;
   uint64_t sequence_ = 0;
   uint64_t objects_written_ = 0;
