@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -27,26 +28,46 @@ absl::StatusOr<JsonRpcRequest> DecodeJsonRpc(Protocol protocol, const http::Requ
 std::string SerializeJson(const boost::json::object& object);
 
 // An awsJson service's operation table: operation name -> member function taking the input and
-// returning the output document. The table is the service's whole dispatch.
+// producing the output document. The table is the service's whole dispatch. An operation either
+// returns its output (most), or hands it to `done` later, on the io thread (one that must wait
+// for something before it answers: PutEvents waits until its events are durable).
 template <typename Service>
 using JsonOperation = absl::StatusOr<boost::json::object> (Service::*)(const boost::json::object&);
+using JsonOperationDone = std::function<void(absl::StatusOr<boost::json::object>)>;
 template <typename Service>
-using JsonOperationTable = absl::flat_hash_map<std::string, JsonOperation<Service>>;
+using AsyncJsonOperation = void (Service::*)(const boost::json::object&, JsonOperationDone done);
 
-// Decodes `context`'s request, runs its operation from `table` on `service` and returns the
-// response: the output document, or the error in `protocol`'s shape.
+// One entry of the table: exactly one of the two kinds (converts from either member pointer).
 template <typename Service>
-http::Response ServeJsonRpc(Protocol protocol, std::string_view target_prefix,
-                            const JsonOperationTable<Service>& table, Service& service,
-                            const RequestContext& context) {
+struct JsonOperationEntry {
+  JsonOperationEntry(JsonOperation<Service> operation) : sync(operation) {}        // NOLINT
+  JsonOperationEntry(AsyncJsonOperation<Service> operation) : async(operation) {}  // NOLINT
+  JsonOperation<Service> sync = nullptr;
+  AsyncJsonOperation<Service> async = nullptr;
+};
+template <typename Service>
+using JsonOperationTable = absl::flat_hash_map<std::string, JsonOperationEntry<Service>>;
+
+// Decodes `context`'s request, runs its operation from `table` on `service` and answers
+// `respond` (now, or when an asynchronous operation finishes) with the output document or the
+// error in `protocol`'s shape.
+template <typename Service>
+void ServeJsonRpc(Protocol protocol, std::string_view target_prefix,
+                  const JsonOperationTable<Service>& table, Service& service,
+                  const RequestContext& context, http::Responder respond) {
+  auto answer = [protocol, request_id = context.request_id,
+                 respond = std::move(respond)](absl::StatusOr<boost::json::object> output) {
+    if (!output.ok()) return respond(ErrorResponse(protocol, output.status(), request_id));
+    respond(JsonResponse(protocol, 200, SerializeJson(*output), request_id));
+  };
   absl::StatusOr<JsonRpcRequest> decoded = DecodeJsonRpc(protocol, context.request, target_prefix);
-  if (!decoded.ok()) return ErrorResponse(protocol, decoded.status(), context.request_id);
+  if (!decoded.ok()) return answer(decoded.status());
   auto operation = table.find(decoded->operation);
-  absl::StatusOr<boost::json::object> output = operation == table.end()
-                                                   ? UnknownOperation(protocol, decoded->operation)
-                                                   : (service.*(operation->second))(decoded->input);
-  if (!output.ok()) return ErrorResponse(protocol, output.status(), context.request_id);
-  return JsonResponse(protocol, 200, SerializeJson(*output), context.request_id);
+  if (operation == table.end()) return answer(UnknownOperation(protocol, decoded->operation));
+  if (operation->second.async) {
+    return (service.*(operation->second.async))(decoded->input, std::move(answer));
+  }
+  answer((service.*(operation->second.sync))(decoded->input));
 }
 
 }  // namespace serval::protocol

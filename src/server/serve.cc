@@ -29,6 +29,7 @@
 #include "server/config.h"
 #include "server/edge_router.h"
 #include "server/runtimes_dir.h"
+#include "services/event_bus.h"
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
 #include "services/object_reader.h"
@@ -271,6 +272,7 @@ int Serve(const ServeConfig& config) {
       .async_limits = {config.async_queue_function_limit, config.async_queue_limit}});
   services::ObjectReaderSlot objects;
   services::TopicPublisherSlot topics;
+  services::EventPublisherSlot events;
   auto services = services::CreateServices(services::Platform{.account = config.account,
                                                               .clock = clock,
                                                               .io = &io,
@@ -286,7 +288,8 @@ int Serve(const ServeConfig& config) {
                                                               .endpoint = endpoint,
                                                               .data_dir = data_dir.string(),
                                                               .objects = &objects,
-                                                              .topics = &topics});
+                                                              .topics = &topics,
+                                                              .events = &events});
   if (!services.ok()) {
     fmt::print(stderr, "serval: {}\n", services.status().ToString());
     return 1;

@@ -29,6 +29,7 @@ class CodeStore;
 namespace services {
 struct ObjectReaderSlot;
 struct TopicPublisherSlot;
+struct EventPublisherSlot;
 }  // namespace services
 }  // namespace serval
 
@@ -63,6 +64,9 @@ struct Platform {
   ObjectReaderSlot* objects = nullptr;
   // Publishing to topics for front ends other than SNS (topic_publisher.h): SNS fills it in.
   TopicPublisherSlot* topics = nullptr;
+  // Events on EventBridge's default bus for front ends other than events (event_bus.h): the
+  // events front end fills it in.
+  EventPublisherSlot* events = nullptr;
 };
 
 }  // namespace serval::services

@@ -8,9 +8,10 @@
 
 #include "common/aws_error.h"
 #include "common/ids.h"
-#include "common/json_validate.h"
 #include "protocol/protocol.h"
 #include "protocol/validation.h"
+#include "services/events/event_pattern.h"
+#include "services/events/request_fields.h"
 #include "services/events/schedule_expression.h"
 #include "services/events/target_input.h"
 
@@ -20,48 +21,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr size_t kMaxTargetsPerRule = 5;
-constexpr int kMaxListLimit = 100;
-
-absl::Status Validation(std::string_view message) {
-  return AwsError(absl::StatusCode::kInvalidArgument, "ValidationException", message);
-}
-
-absl::Status NotFound(std::string_view message) {
-  return AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException", message);
-}
-
-bool IsNameChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
-}
-
-absl::Status CheckName(std::string_view value, std::string_view field) {
-  if (value.empty() || value.size() > 64 || !std::all_of(value.begin(), value.end(), IsNameChar)) {
-    return protocol::ValidationFailed(
-        value, field,
-        "Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length "
-        "between 1 and 64");
-  }
-  return absl::OkStatus();
-}
-
-// Reads an optional string member; a member of another type is a SerializationException.
-absl::StatusOr<std::string> OptionalString(const json::object& body, const char* key) {
-  const json::value* value = body.if_contains(key);
-  if (!value || value->is_null()) return std::string();
-  if (!value->is_string()) {
-    return AwsError(absl::StatusCode::kInvalidArgument, "SerializationException",
-                    fmt::format("Start of structure or map found where not expected ({})", key));
-  }
-  return std::string(value->get_string());
-}
-
-absl::StatusOr<std::string> RequiredString(const json::object& body, const char* key) {
-  auto value = OptionalString(body, key);
-  if (value.ok() && value->empty()) {
-    return protocol::MissingMember(key);
-  }
-  return value;
-}
+constexpr size_t kMaxEventPatternLength = 4096;
 
 absl::StatusOr<std::map<std::string, std::string>> ReadTags(const json::object& body) {
   std::map<std::string, std::string> tags;
@@ -85,17 +45,6 @@ json::array TagList(const std::map<std::string, std::string>& tags) {
   for (const auto& [key, value] : tags)
     list.push_back(json::object{{"Key", key}, {"Value", value}});
   return list;
-}
-
-TargetInputSpec InputSpecOf(const Target& target) {
-  TargetInputSpec spec;
-  if (!target.input.empty()) spec.input = target.input;
-  if (!target.input_path.empty()) spec.input_path = target.input_path;
-  if (target.has_transformer) {
-    spec.input_transformer = InputTransformer{.input_paths_map = target.transformer.input_paths_map,
-                                              .input_template = target.transformer.input_template};
-  }
-  return spec;
 }
 
 // Checks one PutTargets entry; the error becomes that entry's FailedEntries record.
@@ -151,11 +100,13 @@ absl::StatusOr<std::unique_ptr<services::Service>> EventsService::Create(
     const services::Platform& platform) {
   auto rules = RuleStore::Open(platform.metadata);
   if (!rules.ok()) return rules.status();
-  return std::make_unique<EventsService>(Dependencies{.account = platform.account,
-                                                      .clock = platform.clock,
-                                                      .io = platform.io,
-                                                      .invoker = platform.invoker},
-                                         *std::move(rules));
+  auto service = std::make_unique<EventsService>(Dependencies{.account = platform.account,
+                                                              .clock = platform.clock,
+                                                              .io = platform.io,
+                                                              .invoker = platform.invoker},
+                                                 *std::move(rules));
+  if (platform.events) platform.events->publisher = service.get();
+  return service;
 }
 
 EventsService::EventsService(Dependencies dependencies, std::unique_ptr<RuleStore> rules)
@@ -164,8 +115,9 @@ EventsService::EventsService(Dependencies dependencies, std::unique_ptr<RuleStor
       scheduler_(*deps_.io, deps_.clock, [this](const std::string& rule, int64_t scheduled_millis) {
         Fire(rule, scheduled_millis);
       }) {
-  for (const auto& [name, rule] : rules_->rules()) {
-    scheduler_.Set(name, rule.schedule_expression, rule.created_millis, rule.enabled);
+  for (const auto& [key, rule] : rules_->rules()) {
+    if (rule.bus != kDefaultBus) continue;
+    scheduler_.Set(rule.name, rule.schedule_expression, rule.created_millis, rule.enabled);
   }
 }
 
@@ -192,17 +144,31 @@ const protocol::JsonOperationTable<EventsService>& EventsService::Operations() {
       {"TagResource", &EventsService::TagResource},
       {"UntagResource", &EventsService::UntagResource},
       {"ListTagsForResource", &EventsService::ListTagsForResource},
+      {"CreateEventBus", &EventsService::CreateEventBus},
+      {"DescribeEventBus", &EventsService::DescribeEventBus},
+      {"ListEventBuses", &EventsService::ListEventBuses},
+      {"DeleteEventBus", &EventsService::DeleteEventBus},
+      {"PutEvents", &EventsService::PutEvents},
+      {"TestEventPattern", &EventsService::TestEventPattern},
   };
   return kOperations;
 }
 
-std::string EventsService::RuleArn(const std::string& name) const {
-  return fmt::format("arn:aws:events:{}:{}:rule/{}", deps_.account.region, deps_.account.account_id,
-                     name);
+std::string EventsService::RuleArn(const Rule& rule) const {
+  // arn:aws:events:REGION:ACCOUNT:rule/NAME on the default bus, rule/BUS/NAME on others.
+  return rule.bus == kDefaultBus
+             ? EventsRuleArn(deps_.account.region, deps_.account.account_id, rule.name)
+             : fmt::format("arn:aws:events:{}:{}:rule/{}/{}", deps_.account.region,
+                           deps_.account.account_id, rule.bus, rule.name);
+}
+
+std::string EventsService::BusArn(std::string_view bus) const {
+  return fmt::format("arn:aws:events:{}:{}:event-bus/{}", deps_.account.region,
+                     deps_.account.account_id, bus);
 }
 
 void EventsService::Handle(protocol::RequestContext context, http::Responder respond) {
-  respond(protocol::ServeJsonRpc(kProtocol, "AWSEvents.", Operations(), *this, context));
+  protocol::ServeJsonRpc(kProtocol, "AWSEvents.", Operations(), *this, context, std::move(respond));
 }
 
 void EventsService::Drain(std::function<void()> done) {
@@ -228,24 +194,47 @@ absl::StatusOr<json::object> EventsService::DisableRule(const json::object& body
   return SetRuleState(body, false);
 }
 
+absl::StatusOr<std::string> EventsService::ExistingBus(const json::object& body,
+                                                       const char* member) const {
+  auto bus = OptionalString(body, member);
+  if (!bus.ok()) return bus.status();
+  if (bus->empty()) return std::string(kDefaultBus);
+  std::string name = *bus;
+  if (name.starts_with("arn:")) {
+    const std::string prefix = BusArn("");
+    if (!name.starts_with(prefix)) {
+      return Validation(
+          fmt::format("Parameter {} is not valid. Reason: {} is not a valid ARN.", member, name));
+    }
+    name = name.substr(prefix.size());
+  }
+  if (!rules_->HasBus(name)) return NotFound(fmt::format("Event bus {} does not exist.", name));
+  return name;
+}
+
 absl::StatusOr<const Rule*> EventsService::FindRule(const json::object& body) const {
   auto name = RequiredString(body, "Rule");
   if (!name.ok()) {
     name = RequiredString(body, "Name");
     if (!name.ok()) return name.status();
   }
-  if (auto bus = OptionalString(body, "EventBusName");
-      bus.ok() && !bus->empty() && *bus != "default") {
-    return NotFound(fmt::format("Event bus {} does not exist.", *bus));
-  }
-  const Rule* rule = rules_->Find(*name);
-  if (!rule) return NotFound(fmt::format("Rule {} does not exist on EventBus default.", *name));
+  auto bus = ExistingBus(body);
+  if (!bus.ok()) return bus.status();
+  const Rule* rule = rules_->Find(*bus, *name);
+  if (!rule) return NotFound(fmt::format("Rule {} does not exist on EventBus {}.", *name, *bus));
   return rule;
 }
 
 absl::StatusOr<const Rule*> EventsService::FindRuleByArn(const std::string& arn) const {
-  const std::string prefix = RuleArn("");
-  const Rule* rule = arn.starts_with(prefix) ? rules_->Find(arn.substr(prefix.size())) : nullptr;
+  const std::string prefix =
+      fmt::format("arn:aws:events:{}:{}:rule/", deps_.account.region, deps_.account.account_id);
+  const Rule* rule = nullptr;
+  if (arn.starts_with(prefix)) {
+    const std::string rest = arn.substr(prefix.size());
+    const size_t slash = rest.rfind('/');
+    rule = slash == std::string::npos ? rules_->Find(kDefaultBus, rest)
+                                      : rules_->Find(rest.substr(0, slash), rest.substr(slash + 1));
+  }
   if (!rule) return NotFound("Rule " + arn + " does not exist.");
   return rule;
 }
@@ -273,23 +262,30 @@ absl::StatusOr<json::object> EventsService::PutRule(const json::object& body) {
                         std::string(parsed.status().message()));
     }
   }
-  if (!pattern->empty() && !IsValidJson(*pattern)) {
-    return AwsError(absl::StatusCode::kInvalidArgument, "InvalidEventPatternException",
-                    "Event pattern is not valid JSON");
+  if (!pattern->empty()) {
+    if (pattern->size() > kMaxEventPatternLength) {
+      return protocol::ValidationFailed(*pattern, "eventPattern",
+                                        "Member must have length less than or equal to 4096");
+    }
+    if (auto parsed = EventPattern::Parse(*pattern, PatternDialect::kEventBridge); !parsed.ok()) {
+      return parsed.status();
+    }
   }
   if (!state->empty() && *state != "ENABLED" && *state != "DISABLED") {
     return protocol::ValidationFailed(*state, "state",
                                       "Member must satisfy enum value set: [ENABLED, DISABLED]");
   }
   if (description->size() > 512) return Validation("Description is longer than 512 characters");
-  if (auto bus = OptionalString(body, "EventBusName");
-      bus.ok() && !bus->empty() && *bus != "default") {
-    return NotFound(fmt::format("Event bus {} does not exist.", *bus));
+  auto bus = ExistingBus(body);
+  if (!bus.ok()) return bus.status();
+  if (*bus != kDefaultBus && !schedule->empty()) {
+    return Validation("ScheduleExpression is supported only on the default event bus.");
   }
   // PutRule on an existing rule updates it and keeps its targets (and creation time).
   Rule rule;
-  if (const Rule* existing = rules_->Find(*name)) rule = *existing;
+  if (const Rule* existing = rules_->Find(*bus, *name)) rule = *existing;
   const bool schedule_changed = rule.schedule_expression != *schedule;
+  rule.bus = *bus;
   rule.name = *name;
   rule.schedule_expression = *schedule;
   rule.event_pattern = *pattern;
@@ -299,8 +295,10 @@ absl::StatusOr<json::object> EventsService::PutRule(const json::object& body) {
   for (auto& [key, value] : *tags) rule.tags[key] = value;
   if (rule.created_millis == 0 || schedule_changed) rule.created_millis = deps_.clock->NowMillis();
   if (auto s = rules_->Put(rule); !s.ok()) return s;
-  scheduler_.Set(rule.name, rule.schedule_expression, rule.created_millis, rule.enabled);
-  return json::object{{"RuleArn", RuleArn(rule.name)}};
+  if (rule.bus == kDefaultBus) {
+    scheduler_.Set(rule.name, rule.schedule_expression, rule.created_millis, rule.enabled);
+  }
+  return json::object{{"RuleArn", RuleArn(rule)}};
 }
 
 absl::StatusOr<json::object> EventsService::DescribeRule(const json::object& body) {
@@ -308,9 +306,9 @@ absl::StatusOr<json::object> EventsService::DescribeRule(const json::object& bod
   if (!rule.ok()) return rule.status();
   const Rule& r = **rule;
   json::object out{{"Name", r.name},
-                   {"Arn", RuleArn(r.name)},
+                   {"Arn", RuleArn(r)},
                    {"State", r.enabled ? "ENABLED" : "DISABLED"},
-                   {"EventBusName", "default"},
+                   {"EventBusName", r.bus},
                    {"CreatedBy", deps_.account.account_id}};
   if (!r.schedule_expression.empty()) out["ScheduleExpression"] = r.schedule_expression;
   if (!r.event_pattern.empty()) out["EventPattern"] = r.event_pattern;
@@ -320,29 +318,27 @@ absl::StatusOr<json::object> EventsService::DescribeRule(const json::object& bod
 }
 
 absl::StatusOr<json::object> EventsService::ListRules(const json::object& body) {
-  auto prefix = OptionalString(body, "NamePrefix");
-  auto token = OptionalString(body, "NextToken");
-  if (!prefix.ok()) return prefix.status();
-  if (!token.ok()) return token.status();
-  int limit = kMaxListLimit;
-  if (const json::value* value = body.if_contains("Limit"); value && !value->is_null()) {
-    if (!value->is_int64() || value->get_int64() < 1 || value->get_int64() > kMaxListLimit) {
-      return Validation("Limit must be between 1 and 100");
-    }
-    limit = static_cast<int>(value->get_int64());
-  }
+  auto page = ReadListRequest(body);
+  if (!page.ok()) return page.status();
+  auto bus = ExistingBus(body);
+  if (!bus.ok()) return bus.status();
   // The token is the last rule name of the previous page.
   const auto& rules = rules_->rules();
-  auto it = token->empty() ? rules.lower_bound(*prefix) : rules.upper_bound(*token);
+  auto in_page = [&rules, &page, &bus](std::map<RuleKey, Rule>::const_iterator at) {
+    return at != rules.end() && at->first.first == *bus &&
+           at->first.second.starts_with(page->prefix);
+  };
+  auto it = page->token.empty() ? rules.lower_bound(RuleKey(*bus, page->prefix))
+                                : rules.upper_bound(RuleKey(*bus, page->token));
   json::array listed;
   std::string last;
-  for (; it != rules.end() && it->first.starts_with(*prefix); ++it) {
-    if (static_cast<int>(listed.size()) == limit) break;
+  for (; in_page(it); ++it) {
+    if (static_cast<int>(listed.size()) == page->limit) break;
     const Rule& r = it->second;
     json::object entry{{"Name", r.name},
-                       {"Arn", RuleArn(r.name)},
+                       {"Arn", RuleArn(r)},
                        {"State", r.enabled ? "ENABLED" : "DISABLED"},
-                       {"EventBusName", "default"}};
+                       {"EventBusName", r.bus}};
     if (!r.schedule_expression.empty()) entry["ScheduleExpression"] = r.schedule_expression;
     if (!r.event_pattern.empty()) entry["EventPattern"] = r.event_pattern;
     if (!r.description.empty()) entry["Description"] = r.description;
@@ -350,7 +346,7 @@ absl::StatusOr<json::object> EventsService::ListRules(const json::object& body) 
     last = r.name;
   }
   json::object out{{"Rules", std::move(listed)}};
-  if (it != rules.end() && it->first.starts_with(*prefix)) out["NextToken"] = last;
+  if (in_page(it)) out["NextToken"] = last;
   return out;
 }
 
@@ -363,8 +359,9 @@ absl::StatusOr<json::object> EventsService::DeleteRule(const json::object& body)
   }
   if (!(*rule)->targets.empty()) return Validation("Rule can't be deleted since it has targets.");
   const std::string name = (*rule)->name;
-  if (auto s = rules_->Remove(name); !s.ok()) return s;
-  scheduler_.Remove(name);
+  const std::string bus = (*rule)->bus;
+  if (auto s = rules_->Remove(bus, name); !s.ok()) return s;
+  if (bus == kDefaultBus) scheduler_.Remove(name);
   return json::object{};
 }
 
@@ -374,7 +371,9 @@ absl::StatusOr<json::object> EventsService::SetRuleState(const json::object& bod
   Rule updated = **rule;
   updated.enabled = enabled;
   if (auto s = rules_->Put(updated); !s.ok()) return s;
-  scheduler_.Set(updated.name, updated.schedule_expression, updated.created_millis, enabled);
+  if (updated.bus == kDefaultBus) {
+    scheduler_.Set(updated.name, updated.schedule_expression, updated.created_millis, enabled);
+  }
   return json::object{};
 }
 
@@ -457,11 +456,14 @@ absl::StatusOr<json::object> EventsService::RemoveTargets(const json::object& bo
 absl::StatusOr<json::object> EventsService::ListRuleNamesByTarget(const json::object& body) {
   auto arn = RequiredString(body, "TargetArn");
   if (!arn.ok()) return arn.status();
+  auto bus = ExistingBus(body);
+  if (!bus.ok()) return bus.status();
   json::array names;
-  for (const auto& [name, rule] : rules_->rules()) {
+  for (const auto& [key, rule] : rules_->rules()) {
+    if (rule.bus != *bus) continue;
     for (const auto& [id, target] : rule.targets) {
       if (target.arn == *arn) {
-        names.push_back(json::value(name));
+        names.push_back(json::value(rule.name));
         break;
       }
     }
@@ -506,30 +508,37 @@ absl::StatusOr<json::object> EventsService::ListTagsForResource(const json::obje
 }
 
 void EventsService::Fire(const std::string& rule_name, int64_t scheduled_millis) {
-  const Rule* rule = rules_->Find(rule_name);
+  const Rule* rule = rules_->Find(kDefaultBus, rule_name);
   if (!rule || !rule->enabled || rule->targets.empty()) return;
-  const TargetInputContext context{.rule_arn = RuleArn(rule->name),
-                                   .rule_name = rule->name,
-                                   .ingestion_time_millis = scheduled_millis};
   const std::string event = ScheduledEventJson({.id = NewUuid(),
                                                 .account = deps_.account.account_id,
                                                 .region = deps_.account.region,
                                                 .time_millis = scheduled_millis,
-                                                .rule_arn = context.rule_arn});
-  const std::string source = "events:rule/" + rule->name;
-  for (const auto& [id, target] : rule->targets) {
+                                                .rule_arn = RuleArn(*rule)});
+  DeliverToTargets(*rule, event, scheduled_millis, "events:rule/" + rule->name, nullptr);
+}
+
+size_t EventsService::DeliverToTargets(const Rule& rule, const std::string& event_json,
+                                       int64_t ingestion_millis, const std::string& source,
+                                       const std::function<void(const absl::Status&)>& settled) {
+  const TargetInputContext context{
+      .rule_arn = RuleArn(rule), .rule_name = rule.name, .ingestion_time_millis = ingestion_millis};
+  size_t delivered = 0;
+  for (const auto& [id, target] : rule.targets) {
     // The common cases need no shaping: the event itself, or a constant Input.
-    absl::StatusOr<std::string> input = target.input.empty() ? event : target.input;
+    absl::StatusOr<std::string> input = target.input.empty() ? event_json : target.input;
     if (!target.input_path.empty() || target.has_transformer) {
       // Validated at PutTargets; a path may still select nothing.
-      input = ShapeTargetInput(InputSpecOf(target), event, context);
+      input = ShapeTargetInput(InputSpecOf(target), event_json, context);
     }
     if (!input.ok()) {
       deps_.invoker->ReportUndeliverable(source, target.arn, input.status());
       continue;
     }
-    deps_.invoker->Deliver(source, {.function = target.arn, .payload = *std::move(input)});
+    ++delivered;
+    deps_.invoker->Deliver(source, {.function = target.arn, .payload = *std::move(input)}, settled);
   }
+  return delivered;
 }
 
 }  // namespace serval::events

@@ -8,6 +8,8 @@
 #include "common/clock.h"
 #include "invoker/invoker.h"
 #include "protocol/json_rpc.h"
+#include "services/event_bus.h"
+#include "services/events/event_pattern.h"
 #include "services/events/rule_store.h"
 #include "services/events/scheduler.h"
 #include "services/platform.h"
@@ -20,9 +22,10 @@ class object;
 namespace serval::events {
 
 // The EventBridge (CloudWatch Events) front end: the JSON 1.1 API (X-Amz-Target: AWSEvents.*)
-// for rules and targets, with schedule rules fired by its Scheduler through the invoker. Runs
-// only on the io thread.
-class EventsService : public services::Service {
+// for event buses, rules and targets; schedule rules fired by its Scheduler and events put on a
+// bus (PutEvents, and other front ends through services::EventPublisher) matched against the
+// bus's rules and delivered through the invoker. Runs only on the io thread.
+class EventsService : public services::Service, public services::EventPublisher {
  public:
   struct Dependencies {
     AccountContext account;
@@ -45,7 +48,17 @@ class EventsService : public services::Service {
   // Fires every enabled target of the rule for the schedule time `scheduled_millis`.
   void Fire(const std::string& rule_name, int64_t scheduled_millis);
 
+  void PublishEvent(Event event, std::function<void(const absl::Status&)> settled) override;
+
  private:
+  // One event on a bus, ready to match and deliver.
+  struct BusEvent {
+    std::string bus;
+    std::string id;
+    std::string json;          // the envelope as targets receive it
+    boost::json::value value;  // the same, parsed, for matching
+    int64_t time_millis = 0;
+  };
   absl::StatusOr<boost::json::object> PutRule(const boost::json::object& body);
   absl::StatusOr<boost::json::object> DescribeRule(const boost::json::object& body);
   absl::StatusOr<boost::json::object> ListRules(const boost::json::object& body);
@@ -60,16 +73,43 @@ class EventsService : public services::Service {
   absl::StatusOr<boost::json::object> TagResource(const boost::json::object& body);
   absl::StatusOr<boost::json::object> UntagResource(const boost::json::object& body);
   absl::StatusOr<boost::json::object> ListTagsForResource(const boost::json::object& body);
+  // Buses (bus_operations.cc).
+  absl::StatusOr<boost::json::object> CreateEventBus(const boost::json::object& body);
+  absl::StatusOr<boost::json::object> DescribeEventBus(const boost::json::object& body);
+  absl::StatusOr<boost::json::object> ListEventBuses(const boost::json::object& body);
+  absl::StatusOr<boost::json::object> DeleteEventBus(const boost::json::object& body);
+  // Events (put_events.cc).
+  void PutEvents(const boost::json::object& body, protocol::JsonOperationDone done);
+  absl::StatusOr<boost::json::object> TestEventPattern(const boost::json::object& body);
 
+  // The bus `body`'s `member` names (a name or an ARN; empty: default), which must exist.
+  absl::StatusOr<std::string> ExistingBus(const boost::json::object& body,
+                                          const char* member = "EventBusName") const;
   absl::StatusOr<const Rule*> FindRule(const boost::json::object& body) const;
   absl::StatusOr<const Rule*> FindRuleByArn(const std::string& arn) const;
-  std::string RuleArn(const std::string& name) const;
+  std::string RuleArn(const Rule& rule) const;
+  std::string BusArn(std::string_view bus) const;
+  // The envelope of one event, as every target of every matching rule receives it.
+  BusEvent Envelope(std::string bus, const services::EventPublisher::Event& fields) const;
+  // Matches `event` against its bus's enabled rules and delivers it to their targets; `settled`
+  // hears once every delivery settled: OK, or the first error other than a missing function
+  // (which the invoker records as undeliverable, as AWS counts a failed invocation).
+  void Dispatch(const BusEvent& event, std::function<void(const absl::Status&)> settled);
+  // Hands `event_json` to every target of `rule`, shaped as the target asks; returns how many
+  // deliveries were made, each of which calls `settled` (when set) once it settles. A target
+  // whose input cannot be shaped is reported as undeliverable.
+  size_t DeliverToTargets(const Rule& rule, const std::string& event_json, int64_t ingestion_millis,
+                          const std::string& source,
+                          const std::function<void(const absl::Status&)>& settled);
+  // `rule`'s pattern, compiled once per pattern text; null if it does not parse.
+  const EventPattern* CompiledPattern(const Rule& rule);
 
   static const protocol::JsonOperationTable<EventsService>& Operations();
 
   Dependencies deps_;
   std::unique_ptr<RuleStore> rules_;
   Scheduler scheduler_;
+  std::map<RuleKey, std::pair<std::string, std::shared_ptr<const EventPattern>>> compiled_patterns_;
 };
 
 }  // namespace serval::events

@@ -1,5 +1,7 @@
 #include "services/events/rule_store.h"
 
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 
 #include "common/json_fields.h"
@@ -9,7 +11,12 @@ namespace serval::events {
 namespace json = boost::json;
 
 namespace {
-constexpr char kRules[] = "events.rules";  // the metadata table, by rule name
+constexpr char kRules[] = "events.rules";  // by rule name, "BUS/NAME" off the default bus
+constexpr char kBuses[] = "events.buses";  // custom buses by name
+
+std::string StoredKey(std::string_view bus, std::string_view name) {
+  return bus == kDefaultBus ? std::string(name) : fmt::format("{}/{}", bus, name);
+}
 }  // namespace
 
 std::string RuleToJson(const Rule& rule) {
@@ -26,7 +33,8 @@ std::string RuleToJson(const Rule& rule) {
     }
     targets.push_back(std::move(entry));
   }
-  return json::serialize(json::object{{"name", rule.name},
+  return json::serialize(json::object{{"bus", rule.bus},
+                                      {"name", rule.name},
                                       {"schedule_expression", rule.schedule_expression},
                                       {"event_pattern", rule.event_pattern},
                                       {"enabled", rule.enabled},
@@ -42,6 +50,7 @@ absl::StatusOr<Rule> RuleFromJson(std::string_view text) {
   if (!parsed.ok()) return parsed.status();
   const json::object& in = *parsed;
   Rule rule;
+  if (const std::string bus = StringMember(in, "bus"); !bus.empty()) rule.bus = bus;
   rule.name = StringMember(in, "name");
   rule.schedule_expression = StringMember(in, "schedule_expression");
   rule.event_pattern = StringMember(in, "event_pattern");
@@ -76,37 +85,79 @@ absl::StatusOr<Rule> RuleFromJson(std::string_view text) {
 
 absl::StatusOr<std::unique_ptr<RuleStore>> RuleStore::Open(storage::MetadataStore* store) {
   std::unique_ptr<RuleStore> rules(new RuleStore(store));
+  auto buses = store->Scan(kBuses, {});
+  if (!buses.ok()) return buses.status();
+  for (const storage::Record& record : *buses) {
+    auto parsed = ParseStoredObject(record.value);
+    if (!parsed.ok()) return parsed.status();
+    EventBus bus{.name = StringMember(*parsed, "name"),
+                 .description = StringMember(*parsed, "description"),
+                 .created_millis = IntMember(*parsed, "created_millis", 0)};
+    const std::string name = bus.name;
+    rules->buses_[name] = std::move(bus);
+  }
   auto records = store->Scan(kRules, {});
   if (!records.ok()) return records.status();
   for (const storage::Record& record : *records) {
     auto rule = RuleFromJson(record.value);
     if (!rule.ok()) return rule.status();
-    const std::string name = rule->name;
-    rules->rules_[name] = std::move(*rule);
+    RuleKey key{rule->bus, rule->name};
+    rules->rules_[std::move(key)] = std::move(*rule);
   }
   return rules;
 }
 
-const Rule* RuleStore::Find(std::string_view name) const {
-  auto found = rules_.find(name);
+const Rule* RuleStore::Find(std::string_view bus, std::string_view name) const {
+  auto found = rules_.find(RuleKey(bus, name));
   return found == rules_.end() ? nullptr : &found->second;
 }
 
 absl::Status RuleStore::Put(Rule rule) {
-  if (auto status = store_->Write(storage::WriteBatch().Put(kRules, rule.name, RuleToJson(rule)));
+  if (auto status = store_->Write(
+          storage::WriteBatch().Put(kRules, StoredKey(rule.bus, rule.name), RuleToJson(rule)));
       !status.ok()) {
     return status;
   }
-  const std::string name = rule.name;
-  rules_[name] = std::move(rule);
+  RuleKey key{rule.bus, rule.name};
+  rules_[std::move(key)] = std::move(rule);
   return absl::OkStatus();
 }
 
-absl::Status RuleStore::Remove(const std::string& name) {
-  if (auto status = store_->Write(storage::WriteBatch().Delete(kRules, name)); !status.ok()) {
+absl::Status RuleStore::Remove(const std::string& bus, const std::string& name) {
+  if (auto status = store_->Write(storage::WriteBatch().Delete(kRules, StoredKey(bus, name)));
+      !status.ok()) {
     return status;
   }
-  rules_.erase(name);
+  rules_.erase(RuleKey(bus, name));
+  return absl::OkStatus();
+}
+
+bool RuleStore::HasBus(std::string_view name) const {
+  return name == kDefaultBus || buses_.find(name) != buses_.end();
+}
+
+absl::Status RuleStore::PutBus(EventBus bus) {
+  const std::string value = json::serialize(json::object{{"name", bus.name},
+                                                         {"description", bus.description},
+                                                         {"created_millis", bus.created_millis}});
+  if (auto status = store_->Write(storage::WriteBatch().Put(kBuses, bus.name, value));
+      !status.ok()) {
+    return status;
+  }
+  const std::string name = bus.name;
+  buses_[name] = std::move(bus);
+  return absl::OkStatus();
+}
+
+absl::Status RuleStore::RemoveBus(const std::string& name) {
+  storage::WriteBatch batch;
+  batch.Delete(kBuses, name).DeletePrefix(kRules, name + "/");
+  if (auto status = store_->Write(std::move(batch)); !status.ok()) return status;
+  buses_.erase(name);
+  for (auto it = rules_.lower_bound(RuleKey(name, ""));
+       it != rules_.end() && it->first.first == name;) {
+    it = rules_.erase(it);
+  }
   return absl::OkStatus();
 }
 

@@ -28,11 +28,14 @@ struct Target {
   InputTransformerConfig transformer;
 };
 
-// A rule on the default event bus. Thread-compatible value type.
+constexpr std::string_view kDefaultBus = "default";
+
+// A rule on an event bus. Thread-compatible value type.
 struct Rule {
+  std::string bus = std::string(kDefaultBus);
   std::string name;
   std::string schedule_expression;  // rate(...) / cron(...), or empty
-  std::string event_pattern;        // JSON text, or empty (stored; matched once events flow)
+  std::string event_pattern;        // JSON text, or empty (validated by PutRule)
   bool enabled = true;
   std::string description;
   std::string role_arn;
@@ -41,23 +44,42 @@ struct Rule {
   std::map<std::string, Target> targets;  // by id
 };
 
-// Rules and their targets, in memory and written through to the metadata store (table
-// "events.rules" by name) before a change is acknowledged. Runs only on the io thread.
+// A custom event bus (the default bus always exists and is not stored). Thread-compatible.
+struct EventBus {
+  std::string name;
+  std::string description;
+  int64_t created_millis = 0;
+};
+
+// Rules by (bus, name).
+using RuleKey = std::pair<std::string, std::string>;
+
+// Event buses, rules and their targets, in memory and written through to the metadata store
+// (tables "events.buses" by name and "events.rules" by name on the default bus, "BUS/NAME" on
+// others) before a change is acknowledged. Runs only on the io thread.
 class RuleStore {
  public:
-  // Loads every stored rule. `store` must outlive the rule store.
+  // Loads every stored bus and rule. `store` must outlive the rule store.
   static absl::StatusOr<std::unique_ptr<RuleStore>> Open(storage::MetadataStore* store);
 
-  const Rule* Find(std::string_view name) const;
+  const Rule* Find(std::string_view bus, std::string_view name) const;
   absl::Status Put(Rule rule);
-  absl::Status Remove(const std::string& name);
-  const std::map<std::string, Rule, std::less<>>& rules() const { return rules_; }
+  absl::Status Remove(const std::string& bus, const std::string& name);
+  const std::map<RuleKey, Rule>& rules() const { return rules_; }
+
+  // Whether `name` is the default bus or a stored one.
+  bool HasBus(std::string_view name) const;
+  absl::Status PutBus(EventBus bus);
+  // Removes the bus and its rules.
+  absl::Status RemoveBus(const std::string& name);
+  const std::map<std::string, EventBus, std::less<>>& buses() const { return buses_; }
 
  private:
   explicit RuleStore(storage::MetadataStore* store) : store_(store) {}
 
   storage::MetadataStore* store_;
-  std::map<std::string, Rule, std::less<>> rules_;
+  std::map<RuleKey, Rule> rules_;
+  std::map<std::string, EventBus, std::less<>> buses_;
 };
 
 std::string RuleToJson(const Rule& rule);

@@ -14,6 +14,7 @@
 #include "invoker/invoker.h"
 #include "services/lambda/function_registry.h"
 #include "services/lambda/resource_policy.h"
+#include "services/s3/eventbridge_events.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/s3_service.h"
 #include "storage/offload.h"
@@ -200,6 +201,11 @@ void S3Service::Notify(std::vector<ObjectEvent> events, std::function<void()> th
     if (!config.ok()) continue;
     event.time_millis = clock_->NowMillis();
     if (!region.empty()) event.region = region;
+    if (config->event_bridge && events_ && events_->publisher) {
+      ++*pending;
+      events_->publisher->PublishEvent(EventBridgeEvent(event, account_.account_id),
+                                       [settle](const absl::Status&) { settle(); });
+    }
     for (const NotificationTarget& target : config->targets) {
       if (!Matches(target, event.name, event.key)) continue;
       const std::string source = fmt::format("s3:{}/{}", event.bucket, target.id);

@@ -29,7 +29,7 @@ struct NotificationTarget {
 
 struct NotificationConfig {
   std::vector<NotificationTarget> targets;
-  bool event_bridge = false;  // <EventBridgeConfiguration/>: kept and returned, nothing sent
+  bool event_bridge = false;  // <EventBridgeConfiguration/>: every change goes to EventBridge
 };
 
 // A `PUT ?notification` body, in botocore's wire names (CloudFunctionConfiguration/CloudFunction,

@@ -182,6 +182,7 @@ S3Service::S3Service(const services::Platform& platform)
       post_to_io_(platform.post_to_io),
       catalog_(platform.metadata),
       invoker_(platform.invoker),
+      events_(platform.events),
       functions_(platform.functions),
       topics_(platform.topics),
       io_(platform.io) {}

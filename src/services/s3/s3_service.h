@@ -239,6 +239,7 @@ class S3Service : public services::Service, public services::ObjectReader {
   storage::PostToIo post_to_io_;
   Catalog catalog_;
   invoker::Invoker* invoker_;
+  services::EventPublisherSlot* events_;  // EventBridgeConfiguration deliveries; may be null
   const lambda::FunctionRegistry* functions_;
   // SNS, for TopicConfigurations (filled in once every front end exists).
   const services::TopicPublisherSlot* topics_;
