@@ -317,8 +317,8 @@ int64_t RetryDelayMillis(const RetryPolicy& policy, int retry) {
       return millis(low + (high - low) * p);
     case BackoffFunction::kArithmetic:
       return millis(low + (high - low) * p * p);
-    case BackoffFunction::kGeometric:
-      return millis(low * std::pow(high / low, p));
+    case BackoffFunction::kGeometric:  // a policy that passed parsing has low >= 1
+      return millis(low > 0 ? low * std::pow(high / low, p) : high * p);
     case BackoffFunction::kExponential:
       if (n > 1 && k == n) return millis(high);
       return millis(k > 32 ? high : std::min(high, std::ldexp(low, k - 1)));
