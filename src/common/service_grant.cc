@@ -25,6 +25,9 @@ bool PrincipalMatches(const json::value* principal, std::string_view service) {
   if (principal == nullptr) return false;
   if (principal->is_string()) return principal->get_string() == "*";
   if (!principal->is_object()) return false;
+  if (const json::value* anyone = principal->get_object().if_contains("AWS")) {
+    if (AnyValue(*anyone, [](std::string_view value) { return value == "*"; })) return true;
+  }
   const json::value* named = principal->get_object().if_contains("Service");
   return named && AnyValue(*named, [&](std::string_view value) { return value == service; });
 }
@@ -43,11 +46,14 @@ bool ConditionHolds(const json::value* condition, const ServiceRequest& request)
       std::string_view actual;
       if (name == "aws:sourcearn") {
         actual = request.source_arn;
-      } else if (!arn_operator && (name == "aws:sourceaccount" || name == "aws:sourceowner")) {
+      } else if (!arn_operator && name == "aws:sourceaccount") {
         actual = request.source_account;
+      } else if (!arn_operator && name == "aws:sourceowner") {
+        actual = request.source_owner;
       } else {
         return false;
       }
+      if (actual.empty()) return false;
       if (!like && !equals) return false;
       const bool holds = AnyValue(values, [&](std::string_view pattern) {
         return like ? WildcardMatch(pattern, actual) : pattern == actual;

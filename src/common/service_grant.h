@@ -14,14 +14,17 @@ struct ServiceRequest {
   std::string_view action;
   std::string_view source_arn;
   std::string_view source_account;
+  // SNS's AWS:SourceOwner key, where the service sets it; S3 does not, which is why SNS's
+  // default topic policy (conditioned on it) does not let S3 publish.
+  std::string_view source_owner;
 };
 
 // Whether one policy statement (a JSON object) allows the request: Effect "Allow", a Principal of
-// "*" or {"Service": service} ({"AWS": "*"} names accounts, not services), an Action that matches
-// (wildcards, case-insensitively), and conditions that hold. The condition keys understood are
-// aws:SourceArn (ArnLike, ArnEquals, StringLike, StringEquals) and aws:SourceAccount /
-// AWS:SourceOwner (StringEquals, StringLike); any other key or operator is a condition the
-// service cannot satisfy. Thread-safe (pure).
+// "*", {"AWS": "*"} or {"Service": service}, an Action that matches (wildcards,
+// case-insensitively), and conditions that hold. The condition keys understood are aws:SourceArn
+// (ArnLike, ArnEquals, StringLike, StringEquals), aws:SourceAccount and AWS:SourceOwner
+// (StringEquals, StringLike); any other key or operator, or a key the request does not carry, is
+// a condition the service cannot satisfy. Thread-safe (pure).
 bool StatementAllows(const boost::json::object& statement, const ServiceRequest& request);
 
 // Whether the policy document `policy` (JSON text with a Statement list, or one statement) allows

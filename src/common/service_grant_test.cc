@@ -28,9 +28,12 @@ TEST(PolicyAllowsService, Table) {
       // A single statement without a Statement list.
       {R"({"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sns:publish"})",
        true},
-      // {"AWS": "*"} names accounts, not services (SNS's default policy).
+      // SNS's default policy: S3 does not carry AWS:SourceOwner, so its condition fails.
       {R"({"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"SNS:Publish","Condition":{"StringEquals":{"AWS:SourceOwner":"000000000000"}}}]})",
        false},
+      // The content replication post's policy: anyone, for the bucket.
+      {R"({"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["SNS:Publish"],"Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:s3:*:*:photos"}}}]})",
+       true},
       // Another service, another action.
       {R"({"Statement":[{"Effect":"Allow","Principal":{"Service":"sqs.amazonaws.com"},"Action":"SNS:Publish"}]})",
        false},
