@@ -23,13 +23,20 @@ std::pair<std::string, std::string> SnsService::Sign(const MessageFields& fields
     auto set = topic->attributes.find("SignatureVersion");
     if (set != topic->attributes.end()) version = set->second;
   }
-  absl::StatusOr<std::string> signature = delivery_.signer->Sign(fields, version);
+  const MessageSigner* signer = Signer();
+  if (signer == nullptr) return {version, ""};
+  absl::StatusOr<std::string> signature = signer->Sign(fields, version);
   if (!signature.ok()) {
     fmt::print(stderr, "serval: sns: could not sign message {}: {}\n", fields.message_id,
                signature.status().ToString());
     return {version, ""};
   }
   return {version, *std::move(signature)};
+}
+
+std::string SnsService::CertificateUrl() const {
+  const MessageSigner* signer = Signer();
+  return deps_.endpoint + "/" + (signer ? signer->CertificateFileName() : "");
 }
 
 Stamp SnsService::MakeStamp(const Message& message, const std::string& body,
@@ -43,7 +50,7 @@ Stamp SnsService::MakeStamp(const Message& message, const std::string& body,
                                    message.topic_arn);
   return Stamp{.signature_version = std::move(version),
                .signature = std::move(signature),
-               .signing_cert_url = deps_.endpoint + "/" + delivery_.signer->CertificateFileName(),
+               .signing_cert_url = CertificateUrl(),
                .unsubscribe_url = deps_.endpoint +
                                   "/SimpleNotificationService/?Action=Unsubscribe&SubscriptionArn=" +
                                   subscription.arn};
@@ -94,8 +101,7 @@ void SnsService::RequestConfirmation(const Subscription& subscription,
                     {"Timestamp", timestamp},
                     {"SignatureVersion", version},
                     {"Signature", signature},
-                    {"SigningCertURL",
-                     deps_.endpoint + "/" + delivery_.signer->CertificateFileName()}};
+                    {"SigningCertURL", CertificateUrl()}};
   DeliveryPolicy policy = PolicyOf(subscription);
   delivery_.http->Deliver(
       HttpDelivery{.endpoint = subscription.endpoint,
@@ -141,12 +147,13 @@ void SnsService::DeliverHttp(const Message& message, const Subscription& subscri
 http::Response SnsService::Certificate(const http::Request& request,
                                        const std::string& request_id) const {
   const std::string_view name = request.RawPath().substr(1);
-  if (request.method != "GET" || name != delivery_.signer->CertificateFileName()) {
+  const MessageSigner* signer = Signer();
+  if (request.method != "GET" || signer == nullptr || name != signer->CertificateFileName()) {
     return protocol::ErrorResponse(
         protocol::Protocol::kQuery,
         AwsError(absl::StatusCode::kNotFound, "NotFound", "No such certificate"), request_id);
   }
-  http::Response response{.status = 200, .body = delivery_.signer->CertificatePem()};
+  http::Response response{.status = 200, .body = signer->CertificatePem()};
   response.SetHeader("Content-Type", "application/x-x509-ca-cert");
   return response;
 }

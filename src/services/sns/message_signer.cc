@@ -89,6 +89,11 @@ absl::StatusOr<std::string> CanonicalString(const MessageFields& fields) {
   return absl::InvalidArgumentError("no SNS signature for message type '" + fields.type + "'");
 }
 
+bool MessageSigner::Exists(const fs::path& dir) {
+  std::error_code error;
+  return fs::exists(dir / kKeyFile, error);
+}
+
 absl::StatusOr<std::unique_ptr<MessageSigner>> MessageSigner::Open(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);

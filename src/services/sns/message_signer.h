@@ -39,6 +39,8 @@ class MessageSigner {
   // rename). Blocking: for startup. FailedPrecondition if the files exist but do not load or do
   // not belong together.
   static absl::StatusOr<std::unique_ptr<MessageSigner>> Open(const std::filesystem::path& dir);
+  // Whether `dir` holds a key (Open then loads rather than makes one).
+  static bool Exists(const std::filesystem::path& dir);
   ~MessageSigner();
   MessageSigner(const MessageSigner&) = delete;
   MessageSigner& operator=(const MessageSigner&) = delete;

@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <filesystem>
+#include <future>
 #include <utility>
 
 #include "common/text.h"
@@ -25,6 +26,26 @@ bool AnonymousMayCall(std::string_view action) {
   return action == "ConfirmSubscription" || action == "Unsubscribe";
 }
 
+// Loads the signer when its files exist (a failure to is a startup error); makes a new one on a
+// thread of its own when they do not.
+absl::StatusOr<SnsService::SignerFuture> OpenSigner(const std::filesystem::path& dir) {
+  using Opened = absl::StatusOr<std::shared_ptr<const MessageSigner>>;
+  auto open = [dir]() -> Opened {
+    absl::StatusOr<std::unique_ptr<MessageSigner>> signer = MessageSigner::Open(dir);
+    if (!signer.ok()) {
+      fmt::print(stderr, "serval: sns: messages go unsigned: {}\n", signer.status().ToString());
+      return signer.status();
+    }
+    return std::shared_ptr<const MessageSigner>(*std::move(signer));
+  };
+  if (!MessageSigner::Exists(dir)) return std::async(std::launch::async, open).share();
+  Opened opened = open();
+  if (!opened.ok()) return opened.status();
+  std::promise<Opened> ready;
+  ready.set_value(std::move(opened));
+  return ready.get_future().share();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<services::Service>> SnsService::Create(
@@ -32,7 +53,7 @@ absl::StatusOr<std::unique_ptr<services::Service>> SnsService::Create(
   absl::StatusOr<std::unique_ptr<TopicStore>> topics = TopicStore::Open(platform.metadata);
   if (!topics.ok()) return topics.status();
   const std::filesystem::path dir = std::filesystem::path(platform.data_dir) / "sns";
-  absl::StatusOr<std::unique_ptr<MessageSigner>> signer = MessageSigner::Open(dir / "signing");
+  absl::StatusOr<SignerFuture> signer = OpenSigner(dir / "signing");
   if (!signer.ok()) return signer.status();
   absl::StatusOr<std::unique_ptr<HttpDeliverer>> http =
       HttpDeliverer::Open({.dir = dir / "http-deliveries",
@@ -49,6 +70,11 @@ absl::StatusOr<std::unique_ptr<services::Service>> SnsService::Create(
       *std::move(topics), Delivery{.signer = *std::move(signer), .http = *std::move(http)});
   if (platform.topics) platform.topics->publisher = service.get();
   return service;
+}
+
+const MessageSigner* SnsService::Signer() const {
+  const absl::StatusOr<std::shared_ptr<const MessageSigner>>& signer = delivery_.signer.get();
+  return signer.ok() ? signer->get() : nullptr;
 }
 
 SnsService::SnsService(Dependencies dependencies, std::unique_ptr<TopicStore> topics,

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <future>
 #include <optional>
 #include <functional>
 #include <memory>
@@ -48,9 +49,12 @@ class SnsService : public services::Service, public services::TopicPublisher {
     // and the unsubscribe URLs point.
     std::string endpoint;
   };
+  // What signs every message: ready at once, or (on a fresh data dir, where making the key
+  // takes ~100 ms that startup should not wait for) being made on a thread of its own.
+  using SignerFuture = std::shared_future<absl::StatusOr<std::shared_ptr<const MessageSigner>>>;
   // What delivers to HTTP/HTTPS subscriptions and signs every message.
   struct Delivery {
-    std::unique_ptr<MessageSigner> signer;
+    SignerFuture signer;
     std::unique_ptr<HttpDeliverer> http;
   };
 
@@ -148,6 +152,11 @@ class SnsService : public services::Service, public services::TopicPublisher {
   DeliveryPolicy PolicyOf(const Subscription& subscription) const;
   // GET /SimpleNotificationService-<digest>.pem: the certificate messages are signed with.
   http::Response Certificate(const http::Request& request, const std::string& request_id) const;
+  // The signer, once made (waiting for it if it is still being made); null if it could not be
+  // (logged when that was found).
+  const MessageSigner* Signer() const;
+  // SigningCertURL: where Serval serves the signer's certificate.
+  std::string CertificateUrl() const;
   // The SignatureVersion of the topic ("1" unless set) and the signature of `fields` in it
   // (empty when signing failed, which is logged).
   std::pair<std::string, std::string> Sign(const MessageFields& fields,
