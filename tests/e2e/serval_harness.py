@@ -552,6 +552,25 @@ class ServalTestCase(unittest.TestCase):
 
     # -- helpers ---------------------------------------------------------------------------------
 
+    def recorded_events(self, s3, bucket, count, timeout=60, settle=1.0):
+        """The events a recorder function (fixtures/python/s3_recorder.py) wrote into `bucket`,
+        once there are `count` of them (then `settle` seconds more, so that extra ones would
+        show)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+            if len(listed) >= count:
+                break
+            if time.monotonic() > deadline:
+                self.fail(f"{len(listed)} of {count} events recorded after {timeout}s\n"
+                          + self.serval.log_tail(3000))
+            time.sleep(0.1)
+        time.sleep(settle)
+        events = []
+        for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+            events.append(json.loads(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()))
+        return events
+
     def create_function(self, name=None, zip_bytes=None, runtime="python3.12",
                         handler="echo.lambda_handler", cleanup=True, client=None, **kw):
         name = name or unique_name()

@@ -35,24 +35,9 @@ class NotificationCase(S3TestCase):
         return name
 
     def recorded(self, record_bucket, count, timeout=60):
-        """The records the recorder wrote, once there are `count` (then a moment more, so extra
-        ones would show)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            listed = self.s3.list_objects_v2(Bucket=record_bucket).get("Contents", [])
-            if len(listed) >= count:
-                break
-            if time.monotonic() > deadline:
-                self.fail(f"{len(listed)} of {count} events recorded after {timeout}s\n"
-                          + self.serval.log_tail(3000))
-            time.sleep(0.1)
-        time.sleep(1.0)
-        listed = self.s3.list_objects_v2(Bucket=record_bucket).get("Contents", [])
-        records = []
-        for item in listed:
-            body = self.s3.get_object(Bucket=record_bucket, Key=item["Key"])["Body"].read()
-            records.extend(json.loads(body)["Records"])
-        return records
+        """The S3 records the recorder wrote, once there are `count`."""
+        return [record for event in self.recorded_events(self.s3, record_bucket, count, timeout)
+                for record in event["Records"]]
 
     def error_of(self, call, **kw):
         with self.assertRaises(ClientError) as ctx:

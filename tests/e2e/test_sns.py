@@ -54,24 +54,9 @@ class SnsCase(ServalTestCase):
                                     SourceArn=allow_topic)
         return name, bucket
 
-    def recorded(self, bucket, count, timeout=60, settle=1.0):
-        """The events the recorder wrote into `bucket`, once there are `count` (then `settle`
-        seconds more, so that extra ones would show)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            listed = self.s3.list_objects_v2(Bucket=bucket).get("Contents", [])
-            if len(listed) >= count:
-                break
-            if time.monotonic() > deadline:
-                self.fail(f"{len(listed)} of {count} events recorded after {timeout}s\n"
-                          + self.serval.log_tail(3000))
-            time.sleep(0.1)
-        time.sleep(settle)
-        events = []
-        for item in self.s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-            body = self.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            events.append(json.loads(body))
-        return events
+    def recorded(self, bucket, count, timeout=60):
+        """The events the recorder wrote into `bucket`, once there are `count`."""
+        return self.recorded_events(self.s3, bucket, count, timeout)
 
     def subscribed_recorder(self, topic, **attributes):
         name, bucket = self.recorder(allow_topic=topic)

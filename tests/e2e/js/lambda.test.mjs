@@ -6,10 +6,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -24,11 +22,10 @@ import {
   EventBridgeClient, PutRuleCommand, DescribeRuleCommand, ListRulesCommand, PutTargetsCommand,
   ListTargetsByRuleCommand, RemoveTargetsCommand, DeleteRuleCommand,
 } from '@aws-sdk/client-eventbridge';
+import { startServal } from './serval_process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..', '..');
 const fixtures = path.resolve(here, '..', 'fixtures');
-const servalBin = process.env.SERVAL_BIN || path.join(repoRoot, 'build', 'serval');
 const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
 
 // ---- a minimal zip writer (stored entries, unix modes) ------------------------------------------
@@ -100,32 +97,11 @@ function makeZip(files) { // files: [{name, data: Buffer|string, mode}]
 const fixture = (...p) => fs.readFileSync(path.join(fixtures, ...p));
 
 // ---- serval process ------------------------------------------------------------------------------
-// Serval's last line of start-up (src/server/serve.cc).
-const readyLine = /^Serval ready on (http:\/\/[^\s:]+:\d+) in /m;
-
-let serval; let endpoint; let tmpRoot; let dataDir; let client; let servalOutput = '';
+let serval; let endpoint; let client;
 
 before(async () => {
-  assert.ok(fs.existsSync(servalBin), `serval binary not found at ${servalBin} (set SERVAL_BIN)`);
-  tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'serval-e2e-js-'));
-  dataDir = path.join(tmpRoot, 'data');
-  serval = spawn(servalBin, ['up', '--host', '127.0.0.1', '--port', '0',
-    '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  serval.stdout.on('data', (d) => { servalOutput += d; });
-  serval.stderr.on('data', (d) => { servalOutput += d; });
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    if (serval.exitCode !== null) throw new Error(`serval exited early:\n${servalOutput}`);
-    endpoint ??= servalOutput.match(readyLine)?.[1];
-    if (endpoint) {
-      try {
-        const r = await fetch(`${endpoint}/_serval/health`);
-        if (r.status === 200) break;
-      } catch { /* not answering yet */ }
-    }
-    if (Date.now() > deadline) throw new Error(`serval not healthy:\n${servalOutput}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  serval = await startServal('js');
+  ({ endpoint } = serval);
   client = new LambdaClient({
     endpoint, region: 'us-east-1', maxAttempts: 1,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
@@ -134,18 +110,7 @@ before(async () => {
 
 after(async () => {
   client?.destroy();
-  if (serval && serval.exitCode === null) {
-    const exited = new Promise((resolve) => serval.once('exit', (code, sig) => resolve({ code, sig })));
-    serval.kill('SIGTERM');
-    const res = await Promise.race([exited,
-      new Promise((resolve) => setTimeout(() => resolve(null), 5000))]);
-    if (res === null) {
-      serval.kill('SIGKILL');
-      assert.fail(`serval did not exit within 5 s of SIGTERM\n${servalOutput.slice(-3000)}`);
-    }
-    assert.equal(res.code, 0, `serval exit code ${res.code} signal ${res.sig}\n${servalOutput.slice(-3000)}`);
-  }
-  if (tmpRoot && !process.env.SERVAL_E2E_KEEP) fs.rmSync(tmpRoot, { recursive: true, force: true });
+  await serval?.stop();
 });
 
 // ---- helpers -----------------------------------------------------------------------------------

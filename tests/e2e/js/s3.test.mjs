@@ -4,14 +4,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { startServal } from './serval_process.mjs';
 import {
   S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand,
   ListObjectsV2Command, DeleteObjectCommand, CopyObjectCommand, DeleteBucketCommand,
@@ -20,24 +16,11 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..', '..');
-const servalBin = process.env.SERVAL_BIN || path.join(repoRoot, 'build', 'serval');
-const readyLine = /^Serval ready on (http:\/\/[^\s:]+:\d+) in /m;
-
-let serval; let endpoint; let tmpRoot; let s3; let output = '';
+let serval; let endpoint; let s3;
 
 before(async () => {
-  tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'serval-e2e-s3js-'));
-  serval = spawn(servalBin, ['up', '--host', '127.0.0.1', '--port', '0',
-    '--data-dir', path.join(tmpRoot, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  serval.stdout.on('data', (d) => { output += d; });
-  serval.stderr.on('data', (d) => { output += d; });
-  const deadline = Date.now() + 15000;
-  while (!(endpoint ??= output.match(readyLine)?.[1])) {
-    if (serval.exitCode !== null || Date.now() > deadline) throw new Error(`no serval:\n${output}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  serval = await startServal('s3js');
+  ({ endpoint } = serval);
   // Path style: virtual-host names (bucket.localhost) need a resolver that knows them; the
   // Python suite checks virtual-host addressing with the Host header.
   s3 = new S3Client({
@@ -48,12 +31,7 @@ before(async () => {
 
 after(async () => {
   s3?.destroy();
-  if (serval && serval.exitCode === null) {
-    const exited = new Promise((resolve) => serval.once('exit', (code) => resolve(code)));
-    serval.kill('SIGTERM');
-    assert.equal(await exited, 0, output.slice(-3000));
-  }
-  if (tmpRoot && !process.env.SERVAL_E2E_KEEP) fs.rmSync(tmpRoot, { recursive: true, force: true });
+  await serval?.stop();
 });
 
 const md5 = (b) => createHash('md5').update(b).digest('hex');

@@ -5,39 +5,22 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startServal } from './serval_process.mjs';
 import {
-  SNSClient, CreateTopicCommand, ListTopicsCommand, GetTopicAttributesCommand,
+  SNSClient, CreateTopicCommand, GetTopicAttributesCommand,
   SubscribeCommand, ConfirmSubscriptionCommand, ListSubscriptionsByTopicCommand,
   PublishCommand, PublishBatchCommand, DeleteTopicCommand, ListTagsForResourceCommand,
   NotFoundException, InvalidParameterException, paginateListTopics,
 } from '@aws-sdk/client-sns';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..', '..');
-const servalBin = process.env.SERVAL_BIN || path.join(repoRoot, 'build', 'serval');
-const readyLine = /^Serval ready on (http:\/\/[^\s:]+:\d+) in /m;
-
-let serval; let endpoint; let tmpRoot; let sns; let output = '';
+let serval; let endpoint; let sns;
 let hook; let hookUrl; const posts = [];
 
 before(async () => {
-  tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'serval-e2e-snsjs-'));
-  serval = spawn(servalBin, ['up', '--host', '127.0.0.1', '--port', '0',
-    '--data-dir', path.join(tmpRoot, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  serval.stdout.on('data', (d) => { output += d; });
-  serval.stderr.on('data', (d) => { output += d; });
-  const deadline = Date.now() + 15000;
-  while (!(endpoint ??= output.match(readyLine)?.[1])) {
-    if (serval.exitCode !== null || Date.now() > deadline) throw new Error(`no serval:\n${output}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  serval = await startServal('snsjs');
+  ({ endpoint } = serval);
   sns = new SNSClient({
     endpoint, region: 'us-east-1', maxAttempts: 1,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
@@ -58,12 +41,7 @@ before(async () => {
 after(async () => {
   sns?.destroy();
   hook?.close();
-  if (serval && serval.exitCode === null) {
-    const exited = new Promise((resolve) => serval.once('exit', (code) => resolve(code)));
-    serval.kill('SIGTERM');
-    assert.equal(await exited, 0, output.slice(-3000));
-  }
-  if (tmpRoot && !process.env.SERVAL_E2E_KEEP) fs.rmSync(tmpRoot, { recursive: true, force: true });
+  await serval?.stop();
 });
 
 const topicName = () => `js-${randomUUID().slice(0, 8)}`;
@@ -71,7 +49,7 @@ const topicName = () => `js-${randomUUID().slice(0, 8)}`;
 async function waitForPosts(count, ms = 15000) {
   const deadline = Date.now() + ms;
   while (posts.length < count) {
-    if (Date.now() > deadline) throw new Error(`${posts.length} of ${count} posts\n${output}`);
+    if (Date.now() > deadline) throw new Error(`${posts.length} of ${count} posts\n${serval.output()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
   return posts.slice();
