@@ -39,17 +39,24 @@ std::string SnsService::CertificateUrl() const {
   return deps_.endpoint + "/" + (signer ? signer->CertificateFileName() : "");
 }
 
-Stamp SnsService::MakeStamp(const Message& message, const std::string& body,
-                            const Subscription& subscription) const {
-  auto [version, signature] = Sign(MessageFields{.type = "Notification",
-                                                 .message = body,
-                                                 .message_id = message.id,
-                                                 .subject = message.subject,
-                                                 .timestamp = SnsTimestamp(message.timestamp_millis),
-                                                 .topic_arn = message.topic_arn},
-                                   message.topic_arn);
-  return Stamp{.signature_version = std::move(version),
-               .signature = std::move(signature),
+Stamp SnsService::MakeStamp(const Message& message, std::string_view protocol,
+                            const Subscription& subscription, Signatures& signatures) const {
+  auto signed_body = signatures.find(protocol);
+  if (signed_body == signatures.end()) {
+    signed_body =
+        signatures
+            .emplace(std::string(protocol),
+                     Sign(MessageFields{.type = "Notification",
+                                        .message = message.BodyFor(protocol),
+                                        .message_id = message.id,
+                                        .subject = message.subject,
+                                        .timestamp = SnsTimestamp(message.timestamp_millis),
+                                        .topic_arn = message.topic_arn},
+                          message.topic_arn))
+            .first;
+  }
+  return Stamp{.signature_version = signed_body->second.first,
+               .signature = signed_body->second.second,
                .signing_cert_url = CertificateUrl(),
                .unsubscribe_url = deps_.endpoint +
                                   "/SimpleNotificationService/?Action=Unsubscribe&SubscriptionArn=" +
@@ -117,7 +124,7 @@ void SnsService::RequestConfirmation(const Subscription& subscription,
 }
 
 void SnsService::DeliverHttp(const Message& message, const Subscription& subscription,
-                             std::function<void(absl::Status)> settled) {
+                             Signatures& signatures, std::function<void(absl::Status)> settled) {
   const bool raw = [&] {
     auto found = subscription.attributes.find("RawMessageDelivery");
     return found != subscription.attributes.end() && found->second == "true";
@@ -130,9 +137,8 @@ void SnsService::DeliverHttp(const Message& message, const Subscription& subscri
     headers.emplace_back("x-amz-sns-rawdelivery", "true");
     body = message.BodyFor(subscription.protocol);
   } else {
-    body = HttpNotification(
-        message, subscription,
-        MakeStamp(message, message.BodyFor(subscription.protocol), subscription));
+    body = HttpNotification(message, subscription,
+                            MakeStamp(message, subscription.protocol, subscription, signatures));
   }
   delivery_.http->Deliver(HttpDelivery{.endpoint = subscription.endpoint,
                                        .headers = std::move(headers),

@@ -233,6 +233,7 @@ void SnsService::FanOut(const Message& message, std::function<void()> settled) {
     if (--*pending == 0) settled();
   };
   FilterInput input(message);
+  Signatures signatures;
   const std::string source = "sns:" + message.topic_arn;
   for (const Subscription* subscription : topics_->SubscriptionsOf(message.topic_arn)) {
     if (subscription->pending_confirmation) continue;
@@ -243,19 +244,20 @@ void SnsService::FanOut(const Message& message, std::function<void()> settled) {
     ++deliveries_;
     if (subscription->protocol != "lambda") {
       ++*pending;
-      DeliverHttp(message, *subscription, [settle](const absl::Status&) { settle(); });
+      DeliverHttp(message, *subscription, signatures,
+                  [settle](const absl::Status&) { settle(); });
       continue;
     }
     if (absl::Status allowed = MayInvoke(*subscription); !allowed.ok()) {
       deps_.invoker->ReportUndeliverable(source, subscription->endpoint, allowed);
       continue;
     }
-    const std::string body = message.BodyFor("lambda");
     ++*pending;
     deps_.invoker->Deliver(
         source,
         {.function = subscription->endpoint,
-         .payload = LambdaEvent(message, *subscription, MakeStamp(message, body, *subscription))},
+         .payload = LambdaEvent(message, *subscription,
+                                MakeStamp(message, "lambda", *subscription, signatures))},
         [settle](const absl::Status&) { settle(); });
   }
   settle();

@@ -137,8 +137,12 @@ class SnsService : public services::Service, public services::TopicPublisher {
   // Compiles (or forgets) the filter policy of `subscription` after it changed.
   void UpdateFilter(const Subscription& subscription);
   // The Stamp (signature and URLs) of `body` delivered as `message` to `subscription`.
-  Stamp MakeStamp(const Message& message, const std::string& body,
-                  const Subscription& subscription) const;
+  // `signatures` holds the signatures made so far for `message`, by protocol (each protocol may
+  // get its own body): RSA signing costs ~0.7 ms, so a message is signed once per body however
+  // many subscriptions get it.
+  using Signatures = std::map<std::string, std::pair<std::string, std::string>, std::less<>>;
+  Stamp MakeStamp(const Message& message, std::string_view protocol,
+                  const Subscription& subscription, Signatures& signatures) const;
 
   // http_subscriptions.cc
   // Sends a pending HTTP/HTTPS subscription its SubscriptionConfirmation (with the token);
@@ -147,7 +151,7 @@ class SnsService : public services::Service, public services::TopicPublisher {
                            std::function<void(absl::Status)> queued);
   // Queues `message` for an HTTP/HTTPS subscription; `settled` once durable.
   void DeliverHttp(const Message& message, const Subscription& subscription,
-                   std::function<void(absl::Status)> settled);
+                   Signatures& signatures, std::function<void(absl::Status)> settled);
   // The delivery policy of `subscription`'s deliveries: its topic's and its own.
   DeliveryPolicy PolicyOf(const Subscription& subscription) const;
   // GET /SimpleNotificationService-<digest>.pem: the certificate messages are signed with.
