@@ -1,6 +1,6 @@
 // invoke_load: a small closed-loop load generator for SigV4-signed HTTP APIs: the Lambda Invoke
-// API by default, S3 object PUT/GET with --service s3 --method PUT|GET, and a full
-// ListObjectsV2 walk with --list-v2.
+// API by default, S3 object PUT/GET with --service s3 --method PUT|GET, SNS Publish (a form body
+// to / with --service sns), and a full ListObjectsV2 walk with --list-v2.
 //
 // C keep-alive connections each send their next request when the previous response has arrived
 // (to `POST /2015-03-31/functions/{name}/invocations` by default, or to the --path targets), until
@@ -33,7 +33,8 @@
 //                    [-n 10000] [-c 1] [--warmup 200] [--body '{"k":"v"}' | --body-size BYTES |
 //                    --body-file FILE] [--header 'Name: value']... [--expect-status 200]
 //                    [--expect-bytes N] [--timeout-ms 30000] [--no-sign] [--access-key K]
-//                    [--secret-key S] [--region R]
+//                    [--secret-key S] [--region R] [--pause-ms MS] [--trace FILE
+//                    [--trace-element TAG]]
 //        invoke_load --port P --list-v2 BUCKET [--max-keys 1000] [--service s3] [...]
 //
 // With several functions (or paths) the requests go to them in turn: `--functions echo:100`
@@ -41,6 +42,17 @@
 // take the first targets, measured ones the next, so `--paths` with warmup + n targets never sends
 // two requests to the same one. `--header 'X-Amz-Invocation-Type: Event' --expect-status 202`
 // measures asynchronous ingest.
+//
+// --pause-ms MS makes each connection wait MS milliseconds after each response before it sends
+// its next request (a paced load instead of back to back; the pause is not in any latency).
+//
+// --trace FILE writes one line per measured request to FILE, in completion order:
+// `start_ns end_ns status latency_us [text]`, where start_ns and end_ns are CLOCK_REALTIME
+// (std::chrono::system_clock) nanoseconds since the epoch just before the request is written and
+// once the whole response is read, and text is the first <TAG>...</TAG> of the response body with
+// --trace-element TAG ("-" if absent; the first 4 KiB of the body are searched). Other processes
+// on the host can compare their own CLOCK_REALTIME with these, e.g. a function that records when
+// it started (bench/sns.sh matches SNS Publish's MessageId this way).
 //
 // --list-v2 BUCKET walks the bucket with ListObjectsV2 (`GET /BUCKET?list-type=2&max-keys=M`,
 // then `&continuation-token=...` while the answer carries a NextContinuationToken) on one
@@ -56,6 +68,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -93,6 +106,8 @@ constexpr std::time_t kResignSeconds = 60;
 // Bodies larger than this are signed for every target before the measured phase.
 constexpr size_t kPrimeSignaturesAbove = size_t{1} << 20;
 constexpr size_t kErrorSampleBytes = 200;
+// With --trace-element, this much of each response body is kept to search for the element.
+constexpr size_t kTraceBodyBytes = 4096;
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -114,6 +129,9 @@ struct Options {
   std::string region = "us-east-1";
   std::string list_bucket;  // --list-v2
   int max_keys = 1000;
+  int pause_ms = 0;
+  std::string trace_file;     // --trace
+  std::string trace_element;  // --trace-element
 };
 
 // SigV4 (header form, as the AWS SDKs sign, through serval::http::SignRequest) for requests of
@@ -160,6 +178,7 @@ class Signer {
 // One phase (warm-up or measured): hands out request tickets and collects outcomes.
 struct Phase {
   int64_t total = 0;
+  std::FILE* trace = nullptr;  // --trace, measured phase only
   int64_t issued = 0;
   int64_t errors = 0;
   uint64_t body_bytes = 0;  // request + response bodies of the successful requests
@@ -203,6 +222,7 @@ struct Reply {
                "                   --body-file F] [--header 'Name: value'] [--expect-status S]\n"
                "                   [--expect-bytes B] [--timeout-ms MS] [--no-sign]\n"
                "                   [--access-key K] [--secret-key S] [--region R]\n"
+               "                   [--pause-ms MS] [--trace FILE [--trace-element TAG]]\n"
                "       invoke_load --port P --list-v2 BUCKET [--max-keys M] [...]\n";
   std::exit(2);
 }
@@ -316,6 +336,12 @@ Options ParseOptions(int argc, char** argv) {
       options.list_bucket = value();
     } else if (flag == "--max-keys") {
       options.max_keys = static_cast<int>(ParseCount(flag, value(), 1));
+    } else if (flag == "--pause-ms") {
+      options.pause_ms = static_cast<int>(ParseCount(flag, value(), 0));
+    } else if (flag == "--trace") {
+      options.trace_file = value();
+    } else if (flag == "--trace-element") {
+      options.trace_element = value();
     } else if (flag == "-h" || flag == "--help") {
       Usage("help");
     } else {
@@ -429,14 +455,18 @@ class LoadGenerator {
  private:
   asio::awaitable<void> Worker(Connection& connection, Phase& phase) {
     Reply reply;
+    asio::steady_timer pause(io_);
+    const size_t keep = options_.trace_element.empty() ? kErrorSampleBytes : kTraceBodyBytes;
     while (phase.issued < phase.total) {
       ++phase.issued;
       const std::string& path = options_.paths[next_path_++ % options_.paths.size()];
+      const auto start_real = std::chrono::system_clock::now();
       const Clock::time_point start = Clock::now();
       std::optional<std::string> error = co_await Exchange(
-          connection, options_.method, path, options_.body, kErrorSampleBytes, true, reply);
-      const auto elapsed =
-          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+          connection, options_.method, path, options_.body, keep, true, reply);
+      const Clock::time_point end = Clock::now();
+      const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(end - start);
+      if (phase.trace != nullptr) Trace(phase.trace, start_real, reply, error, elapsed);
       if (!error) error = Check(reply);
       if (error) {
         phase.Error(std::move(*error));
@@ -444,7 +474,30 @@ class LoadGenerator {
         phase.latencies_us.push_back(static_cast<uint32_t>(elapsed.count()));
         phase.body_bytes += options_.body.size() + reply.body_bytes;
       }
+      if (options_.pause_ms > 0 && phase.issued < phase.total) {
+        pause.expires_after(std::chrono::milliseconds(options_.pause_ms));
+        co_await pause.async_wait(kTuple);
+      }
     }
+  }
+
+  // One --trace line: CLOCK_REALTIME at the start (taken just before the request was written)
+  // and at the end (now: the response has just been read completely).
+  void Trace(std::FILE* file, std::chrono::system_clock::time_point start_real,
+             const Reply& reply, const std::optional<std::string>& transport_error,
+             std::chrono::microseconds elapsed) const {
+    const auto end_real = std::chrono::system_clock::now();
+    auto ns = [](std::chrono::system_clock::time_point t) {
+      return static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+    };
+    std::string text = "-";
+    if (!options_.trace_element.empty() && !transport_error) {
+      text = ElementText(reply.body, options_.trace_element).value_or("-");
+    }
+    std::fprintf(file, "%lld %lld %d %lld %s\n", ns(start_real), ns(end_real),
+                 transport_error ? 0 : reply.status, static_cast<long long>(elapsed.count()),
+                 text.c_str());
   }
 
   std::optional<std::string> Check(const Reply& reply) const {
@@ -635,8 +688,16 @@ int main(int argc, char** argv) {
 
   generator.PrimeSignatures();
   Phase measured{.total = options.requests};
+  if (!options.trace_file.empty()) {
+    measured.trace = std::fopen(options.trace_file.c_str(), "w");
+    if (measured.trace == nullptr) Usage("cannot write " + options.trace_file);
+  }
   const Clock::time_point start = Clock::now();
   generator.RunPhase(measured);
+  if (measured.trace != nullptr && std::fclose(measured.trace) != 0) {
+    std::cerr << "invoke_load: writing " << options.trace_file << " failed\n";
+    return 1;
+  }
   const double duration_s = std::chrono::duration<double>(measured.end - start).count();
 
   std::vector<uint32_t> sorted = std::move(measured.latencies_us);
