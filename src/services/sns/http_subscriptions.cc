@@ -16,22 +16,39 @@ namespace json = boost::json;
 
 // The links in messages carry ARNs unencoded, as AWS's do (':' is allowed in a query).
 
-std::pair<std::string, std::string> SnsService::Sign(const MessageFields& fields,
-                                                     std::string_view topic_arn) const {
-  std::string version = "1";
+std::string SnsService::SignatureVersionOf(std::string_view topic_arn) const {
   if (const Topic* topic = topics_->FindTopic(topic_arn)) {
     auto set = topic->attributes.find("SignatureVersion");
-    if (set != topic->attributes.end()) version = set->second;
+    if (set != topic->attributes.end()) return set->second;
   }
-  const MessageSigner* signer = Signer();
-  if (signer == nullptr) return {version, ""};
-  absl::StatusOr<std::string> signature = signer->Sign(fields, version);
+  return "1";
+}
+
+std::string SnsService::SignMessage(const SignerFuture& signer, const MessageFields& fields,
+                                    const std::string& version) {
+  const absl::StatusOr<std::shared_ptr<const MessageSigner>>& made = signer.get();
+  if (!made.ok()) return "";  // reported when it was found
+  absl::StatusOr<std::string> signature = (*made)->Sign(fields, version);
   if (!signature.ok()) {
     fmt::print(stderr, "serval: sns: could not sign message {}: {}\n", fields.message_id,
                signature.status().ToString());
-    return {version, ""};
+    return "";
   }
-  return {version, *std::move(signature)};
+  return *std::move(signature);
+}
+
+MessageFields SnsService::NotificationFields(const Message& message, std::string_view protocol) {
+  return MessageFields{.type = "Notification",
+                       .message = message.BodyFor(protocol),
+                       .message_id = message.id,
+                       .subject = message.subject,
+                       .timestamp = SnsTimestamp(message.timestamp_millis),
+                       .topic_arn = message.topic_arn};
+}
+
+bool SnsService::IsRawDelivery(const Subscription& subscription) {
+  auto found = subscription.attributes.find("RawMessageDelivery");
+  return found != subscription.attributes.end() && found->second == "true";
 }
 
 std::string SnsService::CertificateUrl() const {
@@ -39,24 +56,12 @@ std::string SnsService::CertificateUrl() const {
   return deps_.endpoint + "/" + (signer ? signer->CertificateFileName() : "");
 }
 
-Stamp SnsService::MakeStamp(const Message& message, std::string_view protocol,
-                            const Subscription& subscription, Signatures& signatures) const {
-  auto signed_body = signatures.find(protocol);
-  if (signed_body == signatures.end()) {
-    signed_body =
-        signatures
-            .emplace(std::string(protocol),
-                     Sign(MessageFields{.type = "Notification",
-                                        .message = message.BodyFor(protocol),
-                                        .message_id = message.id,
-                                        .subject = message.subject,
-                                        .timestamp = SnsTimestamp(message.timestamp_millis),
-                                        .topic_arn = message.topic_arn},
-                          message.topic_arn))
-            .first;
-  }
-  return Stamp{.signature_version = signed_body->second.first,
-               .signature = signed_body->second.second,
+Stamp SnsService::MakeStamp(std::string_view protocol, const Subscription& subscription,
+                            const Signatures& signatures) const {
+  auto signature = signatures.find(protocol);
+  return Stamp{.signature_version =
+                   signature == signatures.end() ? std::string("1") : signature->second.first,
+               .signature = signature == signatures.end() ? std::string() : signature->second.second,
                .signing_cert_url = CertificateUrl(),
                .unsubscribe_url = deps_.endpoint +
                                   "/SimpleNotificationService/?Action=Unsubscribe&SubscriptionArn=" +
@@ -91,14 +96,17 @@ void SnsService::RequestConfirmation(const Subscription& subscription,
   const std::string subscribe_url =
       fmt::format("{}/SimpleNotificationService/?Action=ConfirmSubscription&TopicArn={}&Token={}",
                   deps_.endpoint, subscription.topic_arn, subscription.token);
-  auto [version, signature] = Sign(MessageFields{.type = "SubscriptionConfirmation",
-                                                 .message = text,
-                                                 .message_id = id,
-                                                 .subscribe_url = subscribe_url,
-                                                 .timestamp = timestamp,
-                                                 .token = subscription.token,
-                                                 .topic_arn = subscription.topic_arn},
-                                   subscription.topic_arn);
+  // Confirmations are rare: signed here, on the io thread.
+  const std::string version = SignatureVersionOf(subscription.topic_arn);
+  const std::string signature = SignMessage(delivery_.signer,
+                                            MessageFields{.type = "SubscriptionConfirmation",
+                                                          .message = text,
+                                                          .message_id = id,
+                                                          .subscribe_url = subscribe_url,
+                                                          .timestamp = timestamp,
+                                                          .token = subscription.token,
+                                                          .topic_arn = subscription.topic_arn},
+                                            version);
   json::object body{{"Type", "SubscriptionConfirmation"},
                     {"MessageId", id},
                     {"Token", subscription.token},
@@ -124,11 +132,9 @@ void SnsService::RequestConfirmation(const Subscription& subscription,
 }
 
 void SnsService::DeliverHttp(const Message& message, const Subscription& subscription,
-                             Signatures& signatures, std::function<void(absl::Status)> settled) {
-  const bool raw = [&] {
-    auto found = subscription.attributes.find("RawMessageDelivery");
-    return found != subscription.attributes.end() && found->second == "true";
-  }();
+                             const Signatures& signatures,
+                             std::function<void(absl::Status)> settled) {
+  const bool raw = IsRawDelivery(subscription);
   DeliveryPolicy policy = PolicyOf(subscription);
   auto headers = SnsHttpHeaders("Notification", message.id, message.topic_arn, subscription.arn,
                                 policy.header_content_type);
@@ -138,7 +144,7 @@ void SnsService::DeliverHttp(const Message& message, const Subscription& subscri
     body = message.BodyFor(subscription.protocol);
   } else {
     body = HttpNotification(message, subscription,
-                            MakeStamp(message, subscription.protocol, subscription, signatures));
+                            MakeStamp(subscription.protocol, subscription, signatures));
   }
   delivery_.http->Deliver(HttpDelivery{.endpoint = subscription.endpoint,
                                        .headers = std::move(headers),

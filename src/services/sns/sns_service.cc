@@ -66,6 +66,7 @@ absl::StatusOr<std::unique_ptr<services::Service>> SnsService::Create(
                    .clock = platform.clock,
                    .invoker = platform.invoker,
                    .functions = platform.functions,
+                   .post_to_io = platform.post_to_io,
                    .endpoint = platform.endpoint},
       *std::move(topics), Delivery{.signer = *std::move(signer), .http = *std::move(http)});
   if (platform.topics) platform.topics->publisher = service.get();

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "common/arn.h"
 #include "common/clock.h"
+#include "common/worker.h"
 #include "protocol/query.h"
 #include "protocol/request_context.h"
 #include "services/platform.h"
@@ -45,6 +46,8 @@ class SnsService : public services::Service, public services::TopicPublisher {
     const Clock* clock = nullptr;
     invoker::Invoker* invoker = nullptr;
     const lambda::FunctionRegistry* functions = nullptr;
+    // Runs a closure on the io thread: how the signing thread hands signatures back.
+    std::function<void(std::function<void()>)> post_to_io;
     // Serval's own URL ("http://127.0.0.1:4566"): where the signing certificate, the subscribe
     // and the unsubscribe URLs point.
     std::string endpoint;
@@ -137,12 +140,17 @@ class SnsService : public services::Service, public services::TopicPublisher {
   // Compiles (or forgets) the filter policy of `subscription` after it changed.
   void UpdateFilter(const Subscription& subscription);
   // The Stamp (signature and URLs) of `body` delivered as `message` to `subscription`.
-  // `signatures` holds the signatures made so far for `message`, by protocol (each protocol may
-  // get its own body): RSA signing costs ~0.7 ms, so a message is signed once per body however
-  // many subscriptions get it.
+  // The signatures of one message, by protocol (each protocol may get its own body): the
+  // SignatureVersion and the signature. RSA signing costs ~0.7 ms, so a message is signed once
+  // per body however many subscriptions get it, on the signing thread.
   using Signatures = std::map<std::string, std::pair<std::string, std::string>, std::less<>>;
-  Stamp MakeStamp(const Message& message, std::string_view protocol,
-                  const Subscription& subscription, Signatures& signatures) const;
+  // Hands `message` to `recipients` with `signatures` made; `settled` once every delivery is
+  // durable (or refused and recorded).
+  void Deliver(const Message& message, const std::vector<Subscription>& recipients,
+               const Signatures& signatures, const std::function<void()>& settled);
+  // The Stamp (signature and URLs) of a message as `protocol` gets it, for `subscription`.
+  Stamp MakeStamp(std::string_view protocol, const Subscription& subscription,
+                  const Signatures& signatures) const;
 
   // http_subscriptions.cc
   // Sends a pending HTTP/HTTPS subscription its SubscriptionConfirmation (with the token);
@@ -151,7 +159,7 @@ class SnsService : public services::Service, public services::TopicPublisher {
                            std::function<void(absl::Status)> queued);
   // Queues `message` for an HTTP/HTTPS subscription; `settled` once durable.
   void DeliverHttp(const Message& message, const Subscription& subscription,
-                   Signatures& signatures, std::function<void(absl::Status)> settled);
+                   const Signatures& signatures, std::function<void(absl::Status)> settled);
   // The delivery policy of `subscription`'s deliveries: its topic's and its own.
   DeliveryPolicy PolicyOf(const Subscription& subscription) const;
   // GET /SimpleNotificationService-<digest>.pem: the certificate messages are signed with.
@@ -161,10 +169,15 @@ class SnsService : public services::Service, public services::TopicPublisher {
   const MessageSigner* Signer() const;
   // SigningCertURL: where Serval serves the signer's certificate.
   std::string CertificateUrl() const;
-  // The SignatureVersion of the topic ("1" unless set) and the signature of `fields` in it
-  // (empty when signing failed, which is logged).
-  std::pair<std::string, std::string> Sign(const MessageFields& fields,
-                                           std::string_view topic_arn) const;
+  // The SignatureVersion of the topic: "1" unless set.
+  std::string SignatureVersionOf(std::string_view topic_arn) const;
+  // The signature of `fields` in `version`, or empty when there is no signer or signing failed
+  // (both logged). Thread-safe (runs on the signing thread).
+  static std::string SignMessage(const SignerFuture& signer, const MessageFields& fields,
+                                 const std::string& version);
+  // What a Notification's signature covers, as `protocol` gets it.
+  static MessageFields NotificationFields(const Message& message, std::string_view protocol);
+  static bool IsRawDelivery(const Subscription& subscription);
 
   // The topic a TopicArn parameter names: InvalidParameter for a malformed ARN, NotFound for one
   // that does not exist.
@@ -188,6 +201,9 @@ class SnsService : public services::Service, public services::TopicPublisher {
   uint64_t sequence_ = 0;
   uint64_t published_ = 0;
   uint64_t deliveries_ = 0;
+  // Signs messages; last, so that it stops (finishing its job) before the state its jobs'
+  // completions use goes.
+  Worker sign_worker_;
 };
 
 }  // namespace serval::sns
