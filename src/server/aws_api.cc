@@ -2,11 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 
-#include "absl/strings/match.h"
 #include "common/clock.h"
 #include "common/percent_encoding.h"
 #include "http/client.h"
@@ -25,7 +26,12 @@ std::string Env(const char* name, const std::string& fallback) {
 
 std::string_view HeaderOf(const http::Response& response, std::string_view name) {
   for (const auto& [key, value] : response.headers) {
-    if (absl::EqualsIgnoreCase(key, name)) return value;
+    if (std::equal(key.begin(), key.end(), name.begin(), name.end(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return value;
+    }
   }
   return {};
 }

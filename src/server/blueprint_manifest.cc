@@ -1,6 +1,7 @@
 #include "server/blueprint_manifest.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -8,9 +9,6 @@
 #include <regex>
 #include <set>
 
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "server/template_string.h"
 
 namespace serval::server {
@@ -75,12 +73,21 @@ std::string StringOr(const json::object& object, std::string_view key, std::stri
 
 absl::StatusOr<std::vector<std::string>> ListItems(std::string_view text, std::string_view where) {
   std::vector<std::string> items;
-  for (std::string_view item : absl::StrSplit(text, ',')) {
-    item = absl::StripAsciiWhitespace(item);
+  size_t start = 0;
+  while (true) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    std::string_view item = text.substr(start, comma - start);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) {
+      item.remove_prefix(1);
+    }
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) {
+      item.remove_suffix(1);
+    }
     if (item.empty()) return Invalid(where, fmt::format("\"{}\" has an empty item", text));
     items.emplace_back(item);
+    if (comma == text.size()) return items;
+    start = comma + 1;
   }
-  return items;
 }
 
 absl::StatusOr<Parameter> ParseParameter(std::string_view name, const json::value& value) {
@@ -271,8 +278,8 @@ class Planner {
     if (!schema) {
       std::vector<std::string_view> names;
       for (const TypeSchema& known : Schemas()) names.push_back(known.name);
-      return Invalid(where, fmt::format("Type \"{}\" is not one of {}", type_name,
-                                        absl::StrJoin(names, ", ")));
+      return Invalid(
+          where, fmt::format("Type \"{}\" is not one of {}", type_name, fmt::join(names, ", ")));
     }
     const std::string id = StringOr(item, "Id");
     if (item.contains("Id") && !IsIdentifier(id)) {
@@ -300,14 +307,14 @@ class Planner {
     CollectStrings(*properties, &strings);
     for (std::string_view text : strings) {
       auto names = TemplateReferences(text);
-      if (!names.ok()) return Invalid(where, names.status().message());
+      if (!names.ok()) return Invalid(where, std::string(names.status().message()));
       for (const std::string& name : *names) {
         if (variables.count(name)) continue;
         if (name.ends_with(".Arn")) {
           const std::string target = name.substr(0, name.size() - 4);
           if (ids.count(target) || target == id) continue;
           return Invalid(where, fmt::format("'${{{}}}' names no resource before it (Ids: {})", name,
-                                            absl::StrJoin(ids, ", ")));
+                                            fmt::join(ids, ", ")));
         }
         if (IsListParameter(name)) {
           return Invalid(where,
@@ -405,7 +412,7 @@ absl::StatusOr<ParameterValues> ResolveParameters(const Manifest& manifest,
     for (const Parameter& parameter : manifest.parameters) names.push_back(parameter.name);
     return absl::InvalidArgumentError(
         fmt::format("unknown parameter {} (this blueprint has: {})", given.begin()->first,
-                    names.empty() ? "none" : absl::StrJoin(names, ", ")));
+                    names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
   }
   return values;
 }

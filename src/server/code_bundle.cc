@@ -24,14 +24,6 @@ struct Entry {
   bool executable = false;
 };
 
-absl::StatusOr<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError("cannot read " + path.string());
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 bool IsExecutable(const fs::path& path) {
   std::error_code ec;
   return (fs::status(path, ec).permissions() & fs::perms::owner_exec) != fs::perms::none;
@@ -98,7 +90,7 @@ absl::StatusOr<std::vector<Entry>> FileEntries(const json::value& files, const f
       return absl::InvalidArgumentError(fmt::format(
           "Code.Files: \"{}\" must be a path inside the blueprint directory", relative.string()));
     }
-    auto bytes = ReadFile(dir / normal);
+    auto bytes = ReadBlueprintFile(dir / normal);
     if (!bytes.ok()) return bytes.status();
     entries.push_back({.name = normal.string(),
                        .bytes = *std::move(bytes),
@@ -119,12 +111,20 @@ absl::StatusOr<std::vector<Entry>> BootstrapEntry(const json::value& target, con
     return absl::NotFoundError(fmt::format("{} is not built (cmake --build {} --target {})",
                                            binary.string(), build_dir.string(), name));
   }
-  auto bytes = ReadFile(binary);
+  auto bytes = ReadBlueprintFile(binary);
   if (!bytes.ok()) return bytes.status();
   return std::vector<Entry>{{.name = "bootstrap", .bytes = *std::move(bytes), .executable = true}};
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> ReadBlueprintFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read " + path.string());
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
 
 absl::StatusOr<std::string> BuildCodeZip(const json::value& code, const fs::path& blueprint_dir,
                                          const fs::path& build_dir) {

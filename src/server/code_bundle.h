@@ -15,6 +15,9 @@ namespace serval::server {
 //                                           an executable `bootstrap` (provided runtimes).
 // Entries carry a fixed time, so the same files give the same bytes and the same CodeSha256:
 // a redeploy of unchanged code changes nothing. Thread-safe.
+// The whole content of a file (the manifest, a code file); NotFound "cannot read PATH".
+absl::StatusOr<std::string> ReadBlueprintFile(const std::filesystem::path& path);
+
 absl::StatusOr<std::string> BuildCodeZip(const boost::json::value& code,
                                          const std::filesystem::path& blueprint_dir,
                                          const std::filesystem::path& build_dir);

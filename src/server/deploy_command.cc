@@ -4,9 +4,7 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "server/aws_api.h"
 #include "server/blueprint_manifest.h"
@@ -39,14 +37,6 @@ Applier ApplierFor(ResourceType type) {
   return nullptr;
 }
 
-absl::StatusOr<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError("cannot read " + path.string());
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 // Every Function's package, by its serialized Code property, built before any call so that a
 // missing file or build target stops the deploy before it changes anything.
 absl::StatusOr<std::map<std::string, std::string>> BuildPackages(
@@ -63,8 +53,8 @@ absl::StatusOr<std::map<std::string, std::string>> BuildPackages(
     if (zips.count(key)) continue;
     auto zip = BuildCodeZip(**code, dir, build_dir);
     if (!zip.ok()) {
-      return absl::Status(zip.status().code(),
-                          fmt::format("{}: Code: {}", resource.where, zip.status().message()));
+      return absl::Status(zip.status().code(), fmt::format("{}: Code: {}", resource.where,
+                                                           std::string(zip.status().message())));
     }
     zips[key] = *std::move(zip);
   }
@@ -74,12 +64,12 @@ absl::StatusOr<std::map<std::string, std::string>> BuildPackages(
 absl::Status DeployBlueprint(const DeployOptions& options) {
   const fs::path dir = options.blueprint_dir;
   const std::string manifest_path = (dir / kManifestName).string();
-  auto text = ReadFile(dir / kManifestName);
+  auto text = ReadBlueprintFile(dir / kManifestName);
   if (!text.ok()) return text.status();
   auto manifest = ParseManifest(*text);
   if (!manifest.ok()) {
     return absl::InvalidArgumentError(
-        fmt::format("{}: {}", manifest_path, manifest.status().message()));
+        fmt::format("{}: {}", manifest_path, std::string(manifest.status().message())));
   }
   auto values = ResolveParameters(*manifest, options.parameters);
   if (!values.ok()) return values.status();
@@ -88,7 +78,7 @@ absl::Status DeployBlueprint(const DeployOptions& options) {
   auto plan = PlanResources(*manifest, *values, api->region());
   if (!plan.ok()) {
     return absl::InvalidArgumentError(
-        fmt::format("{}: {}", manifest_path, plan.status().message()));
+        fmt::format("{}: {}", manifest_path, std::string(plan.status().message())));
   }
   auto zips = BuildPackages(*plan, dir);
   if (!zips.ok()) return zips.status();
@@ -101,8 +91,9 @@ absl::Status DeployBlueprint(const DeployOptions& options) {
     if (!apply) return absl::InternalError(fmt::format("{}: no applier", resource.where));
     auto applied = apply(properties, context);
     if (!applied.ok()) {
-      return absl::Status(applied.status().code(),
-                          fmt::format("{}: {}", resource.where, applied.status().message()));
+      return absl::Status(
+          applied.status().code(),
+          fmt::format("{}: {}", resource.where, std::string(applied.status().message())));
     }
     if (!resource.id.empty()) arns[resource.id] = applied->arn;
     ++outcomes[applied->outcome];

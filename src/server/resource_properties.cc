@@ -26,7 +26,7 @@ absl::StatusOr<std::optional<boost::json::value>> ResourceProperties::Get(
   auto value = SubstituteJson(*raw, lookup);
   if (!value.ok()) {
     return absl::InvalidArgumentError(
-        fmt::format("{}: {}: {}", resource_.where, key, value.status().message()));
+        fmt::format("{}: {}: {}", resource_.where, key, std::string(value.status().message())));
   }
   return *std::move(value);
 }

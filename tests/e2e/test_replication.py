@@ -173,6 +173,22 @@ class ReplicationCase(ServalTestCase):
                 copy = self.s3.get_object(Bucket=bucket, Key=key)
                 self.assertEqual(copy["Body"].read(), body, f"{bucket}/{key}")
 
+    def blueprint_copy(self):
+        """A copy of the blueprint to edit: (its directory, write(manifest object or text), the
+        manifest as an object)."""
+        work = tempfile.mkdtemp(prefix="blueprint-")
+        self.addCleanup(shutil.rmtree, work, True)
+        blueprint = os.path.join(work, "replication")
+        shutil.copytree(BLUEPRINT, blueprint)
+        manifest_path = os.path.join(blueprint, "serval-blueprint.json")
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+
+        def write(document):
+            with open(manifest_path, "w") as f:
+                f.write(document if isinstance(document, str) else json.dumps(document))
+        return blueprint, write, manifest
+
     def assert_delivered_everything(self):
         stats = self.stats()
         self.assertEqual(stats.get("events_undeliverable", 0), 0, stats)
@@ -251,16 +267,9 @@ class ReplicationToThreeBucketsTest(ReplicationCase):
                          len(self.destinations))
         # A changed manifest is applied in place: a new timeout updates each function's
         # configuration and nothing else.
-        work = tempfile.mkdtemp(prefix="changed-blueprint-")
-        self.addCleanup(shutil.rmtree, work, True)
-        changed_blueprint = os.path.join(work, "replication")
-        shutil.copytree(BLUEPRINT, changed_blueprint)
-        manifest_path = os.path.join(changed_blueprint, "serval-blueprint.json")
-        with open(manifest_path) as f:
-            manifest = json.load(f)
+        changed_blueprint, write, manifest = self.blueprint_copy()
         manifest["Resources"][2]["Resources"][1]["Properties"]["Timeout"] = 120
-        with open(manifest_path, "w") as f:
-            json.dump(manifest, f)
+        write(manifest)
         changed = self.deploy_blueprint(self.source, self.destinations, blueprint=changed_blueprint)
         self.assertEqual(changed.returncode, 0, changed.stderr)
         self.assertIn(f"0 created, {len(self.destinations)} updated", changed.stdout)
@@ -294,17 +303,7 @@ class ReplicationToThreeBucketsTest(ReplicationCase):
         self.assertEqual(self.s3.list_buckets()["Buckets"], buckets_before)
 
     def test_bad_manifests_and_refused_calls_fail_clearly(self):
-        work = tempfile.mkdtemp(prefix="bad-blueprint-")
-        self.addCleanup(shutil.rmtree, work, True)
-        blueprint = os.path.join(work, "replication")
-        shutil.copytree(BLUEPRINT, blueprint)
-        manifest_path = os.path.join(blueprint, "serval-blueprint.json")
-        with open(manifest_path) as f:
-            manifest = json.load(f)
-
-        def write(document):
-            with open(manifest_path, "w") as f:
-                f.write(document if isinstance(document, str) else json.dumps(document))
+        blueprint, write, manifest = self.blueprint_copy()
 
         def deploy_fails(message):
             result = self.deploy_blueprint(unique_name("s").lower(), ["bad-dst-x"],
