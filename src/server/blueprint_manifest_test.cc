@@ -219,7 +219,7 @@ TEST(BlueprintManifest, ShippedBlueprintsPlan) {
   ASSERT_TRUE(survival.ok()) << survival.status();
   EXPECT_EQ(survival->size(), 1u);
   auto replication = PlanText(ReadSource("blueprints/replication/serval-blueprint.json"),
-                              {"SourceBucket=in", "DestinationBuckets=a,b,c"});
+                              {"SourceBucket=photos", "DestinationBuckets=copy-a,copy-b,copy-c"});
   ASSERT_TRUE(replication.ok()) << replication.status();
   // Source bucket, topic, 3 x (bucket, function, permission, subscription), notification.
   EXPECT_EQ(replication->size(), 15u);

@@ -124,6 +124,7 @@ int main(int argc, char** argv) {
       ->add_option("--parameter", deploy_options.parameters,
                    "NAME=VALUE for one of the blueprint's Parameters (a list: comma-separated); "
                    "repeat for more")
+      ->allow_extra_args(false)
       ->take_all();
 
   CLI11_PARSE(app, argc, argv);

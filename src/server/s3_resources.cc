@@ -207,10 +207,14 @@ absl::StatusOr<Applied> ApplyBucket(ResourceProperties& properties, const Deploy
   if (!name.ok()) return name.status();
   const std::string path = "/" + PercentEncode(*name);
   Applied applied{.name = *name, .outcome = "unchanged", .arn = "arn:aws:s3:::" + *name};
-  auto head = api.Call("s3", "HEAD", path);
-  if (!head.ok()) return head.status();
-  if (head->status == 200) return applied;
-  if (head->status != 404) return CallRefused("HeadBucket " + *name, *head);
+  // GetBucketLocation rather than HeadBucket: it says why in its body (and http::Fetch reads
+  // a response as having one).
+  auto location = api.Call("s3", "GET", path + "?location");
+  if (!location.ok()) return location.status();
+  if (location->status == 200) return applied;
+  if (AwsErrorCode(*location) != "NoSuchBucket") {
+    return CallRefused("GetBucketLocation " + *name, *location);
+  }
   std::string body;
   if (api.region() != "us-east-1") {
     protocol::XmlWriter xml;

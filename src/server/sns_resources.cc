@@ -164,7 +164,9 @@ absl::StatusOr<Applied> ApplySubscription(ResourceProperties& properties,
     subscription[std::string(key)] = *value;
   }
   const std::string& topic = subscription["TopicArn"];
-  const std::string what = fmt::format("{} -> {}", topic, subscription["Endpoint"]);
+  // "topic -> function" (names, the ends of the ARNs) for the lines deploy prints.
+  const auto last = [](const std::string& arn) { return arn.substr(arn.rfind(':') + 1); };
+  const std::string what = fmt::format("{} -> {}", last(topic), last(subscription["Endpoint"]));
   auto existing =
       ListAll(api, "ListSubscriptionsByTopic", {{"TopicArn", topic}}, "Subscriptions", topic);
   if (!existing.ok()) return existing.status();
