@@ -317,7 +317,8 @@ class ReplicationToThreeBucketsTest(ReplicationCase):
         broken = json.loads(json.dumps(manifest))
         broken["Resources"][2]["Resources"][3]["Properties"]["Endpoint"] = "${Nobody.Arn}"
         write(broken)
-        deploy_fails("Resources[2].Resources[3]: '${Nobody.Arn}' names no resource before it")
+        deploy_fails("Resources[2].Resources[3] (Destination=bad-dst-x): '${Nobody.Arn}' names no "
+                     "resource before it (Ids: Fanout, Replicator)")
         broken = json.loads(json.dumps(manifest))
         broken["Resources"][2]["Resources"][1]["Properties"]["Code"]["Files"] = ["missing.py"]
         write(broken)
@@ -367,6 +368,7 @@ class ReplicationAcrossKillTest(ReplicationCase):
         self.serval.kill()  # environments the dead Serval left behind
         acked, failed = result["acked"], result["failed"]
         self.assertGreater(len(acked), UPLOADS // 4)
+        self.assertLess(len(acked), UPLOADS)  # the kill came in the middle of the uploads
         self.serval.start()
         type(self).s3 = self.serval.client("s3")
         # Uploads that got no answer are retried, as a client would.
