@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 import boto3
 from botocore.config import Config
@@ -138,7 +139,8 @@ class ReplicationCase(ServalTestCase):
             time.sleep(0.5)
 
     def stats(self):
-        with urllib_open(self.serval.endpoint + "/_serval/stats") as response:
+        url = self.serval.endpoint + "/_serval/stats"
+        with urllib.request.urlopen(url, timeout=10) as response:
             return json.loads(response.read())
 
     def assert_identical(self, indices, listings, full_heads=True):
@@ -192,11 +194,6 @@ class ReplicationCase(ServalTestCase):
     def assert_delivered_everything(self):
         stats = self.stats()
         self.assertEqual(stats.get("events_undeliverable", 0), 0, stats)
-
-
-def urllib_open(url):
-    import urllib.request
-    return urllib.request.urlopen(url, timeout=10)
 
 
 class ReplicationToThreeBucketsTest(ReplicationCase):
