@@ -35,8 +35,9 @@ CONTENT_TYPES = ["text/plain", "image/jpeg", "application/json", "application/oc
                  "text/csv; charset=utf-8"]
 # Keys S3 URL-encodes in the event (space as '+', '+' as %2B, UTF-8 bytes), which the function
 # must decode exactly as the post does (unquote_plus).
-ODD_KEYS = ["with space/and+plus.txt", "unicode/caf\u00e9 \u65e5\u672c.txt", "percent%20not-escaped",
-            "a=b&c=d?.txt", "deep/ly/nested/pre/fix/object", "~tilde's (1).bin"]
+ODD_KEYS = ["with space/and+plus.txt", "unicode/caf\u00e9 \u65e5\u672c.txt",
+            "percent%20not-escaped", "a=b&c=d?.txt", "deep/ly/nested/pre/fix/object",
+            "~tilde's (1).bin"]
 
 
 def object_spec(i):
