@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-stop setup for a Debian 12 machine (run as root):
 #   scripts/setup.sh up     install what is missing, build, start Serval on 127.0.0.1:4566 in the
-#                           background with its data in ./.serval and the demo function `hello`
+#                           background with its data in ./.serval, the demo function `hello` and
+#                           the blueprints survival and replication (3 destinations)
 #   scripts/setup.sh test   install what is missing, build, run every test: unit and end-to-end
 #                           tests on build/, the unit tests again under ASan + UBSan (build-asan/),
 #                           and clang's lock-annotation check (scripts/thread_safety_check.sh)
@@ -95,11 +96,14 @@ start_and_deploy_demo() {
       --role arn:aws:iam::000000000000:role/serval-demo --zip-file "fileb://$zip" >/dev/null
   fi
   build/serval deploy blueprints/survival --endpoint-url "$endpoint"
-  log "Demo functions 'hello' and 'survival' deployed. Try:"
+  build/serval deploy blueprints/replication --endpoint-url "$endpoint"
+  log "Demo functions 'hello' and 'survival' and the replication blueprint deployed. Try:"
   echo "  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1"
   echo "  aws --endpoint-url $endpoint lambda invoke --function-name hello out.json && cat out.json"
   echo "  aws --endpoint-url $endpoint lambda invoke --function-name survival \\"
   echo "    --payload fileb://blueprints/survival/fixtures/seed_tcga_request.json out.json && cat out.json"
+  echo "  aws --endpoint-url $endpoint s3 cp README.md s3://replication-source/ && sleep 1 \\"
+  echo "    && aws --endpoint-url $endpoint s3 ls s3://replication-destination-3/"
   echo "  Stop Serval with: kill \$(cat .serval/serval.pid)"
 }
 

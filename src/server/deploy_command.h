@@ -1,16 +1,23 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace serval::server {
 
-// `serval deploy BLUEPRINT_DIR [--endpoint-url URL]`: deploys a blueprint's function to a
-// running Serval. BLUEPRINT_DIR/serval-blueprint.json names the function and its configuration
-// (FunctionName, Runtime, Handler, MemorySize, Timeout, Description) and the build target whose
-// binary becomes the zip's `bootstrap` (Bootstrap; found as BUILD_DIR/blueprints/NAME/TARGET,
-// BUILD_DIR being where the serval binary is). Creates the function, or updates its code and
-// configuration if it exists. Signs with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default
-// test/test). Returns the exit code.
-int Deploy(const std::string& blueprint_dir, const std::string& endpoint_url);
+// `serval deploy BLUEPRINT_DIR [--endpoint-url URL] [--parameter NAME=VALUE ...]`: makes a
+// running Serval hold what BLUEPRINT_DIR/serval-blueprint.json declares (docs/blueprints.md):
+// its resources (buckets, topics, functions, permissions, subscriptions, bucket notifications)
+// in order, created where missing, updated where they differ, left alone where they match, so
+// a redeploy is safe. Only Serval's public APIs are used, signed with AWS_ACCESS_KEY_ID/
+// AWS_SECRET_ACCESS_KEY (default test/test). The manifest and the parameters are checked, and
+// every package built, before the first call. Prints one line per resource; returns the exit
+// code (1, with the reason on stderr, for a bad manifest or parameter or a refused call).
+struct DeployOptions {
+  std::string blueprint_dir;
+  std::string endpoint_url = "http://127.0.0.1:4566";
+  std::vector<std::string> parameters;  // NAME=VALUE
+};
+int Deploy(const DeployOptions& options);
 
 }  // namespace serval::server

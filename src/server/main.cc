@@ -2,7 +2,7 @@
 //   serval up [--host H] [--port P] [--data-dir D] ...   run the server
 //   serval logs NAME [--follow] [--data-dir D]            print a function's logs
 //   serval schedule next 'cron(...)' [--count N]          check a schedule expression
-//   serval deploy blueprints/survival [--endpoint-url U]  deploy a blueprint's function
+//   serval deploy blueprints/NAME [--endpoint-url U] [--parameter N=V ...]  deploy a blueprint
 
 #include <CLI/CLI.hpp>
 
@@ -110,18 +110,26 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
 
-  std::string blueprint;
-  std::string endpoint_url = "http://127.0.0.1:4566";
-  CLI::App* deploy =
-      app.add_subcommand("deploy", "Deploy a blueprint's function to a running Serval");
-  deploy->add_option("blueprint", blueprint, "Blueprint directory, e.g. blueprints/survival")
+  serval::server::DeployOptions deploy_options;
+  CLI::App* deploy = app.add_subcommand(
+      "deploy", "Deploy a blueprint (its serval-blueprint.json) to a running Serval");
+  deploy
+      ->add_option("blueprint", deploy_options.blueprint_dir,
+                   "Blueprint directory, e.g. blueprints/replication")
       ->required()
       ->check(CLI::ExistingDirectory);
-  deploy->add_option("--endpoint-url", endpoint_url, "Serval to deploy to")->capture_default_str();
+  deploy->add_option("--endpoint-url", deploy_options.endpoint_url, "Serval to deploy to")
+      ->capture_default_str();
+  deploy
+      ->add_option("--parameter", deploy_options.parameters,
+                   "NAME=VALUE for one of the blueprint's Parameters (a list: comma-separated); "
+                   "repeat for more")
+      ->allow_extra_args(false)
+      ->take_all();
 
   CLI11_PARSE(app, argc, argv);
 
-  if (*deploy) return serval::server::Deploy(blueprint, endpoint_url);
+  if (*deploy) return serval::server::Deploy(deploy_options);
 
   if (*next) return serval::server::PrintNextFireTimes(expression, count);
 

@@ -1,0 +1,230 @@
+#include "server/blueprint_manifest.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "server/template_string.h"
+
+namespace serval::server {
+namespace {
+
+namespace json = boost::json;
+using Strings = std::vector<std::string>;
+
+// EXPECT_CONTAINS(text, part) without gmock.
+#define EXPECT_CONTAINS(text, part) \
+  EXPECT_NE(std::string(text).find(part), std::string::npos) << "in: " << (text)
+
+std::optional<std::string> Vars(std::string_view name) {
+  if (name == "Source") return "src";
+  if (name == "Fanout.Arn") return "arn:aws:sns:us-east-1:000000000000:src-fanout";
+  return std::nullopt;
+}
+
+TEST(TemplateString, SubstitutesVariablesAndKeepsEscapes) {
+  EXPECT_EQ(*SubstituteTemplate("${Source}-fanout", Vars), "src-fanout");
+  EXPECT_EQ(*SubstituteTemplate("to ${Fanout.Arn}!", Vars),
+            "to arn:aws:sns:us-east-1:000000000000:src-fanout!");
+  EXPECT_EQ(*SubstituteTemplate("no variables $ here {}", Vars), "no variables $ here {}");
+  EXPECT_EQ(*SubstituteTemplate("${!aws:username} ${Source}", Vars), "${aws:username} src");
+  EXPECT_EQ(*TemplateReferences("${A}/${B.Arn}/${!C}/${AWS::Region}"),
+            (Strings{"A", "B.Arn", "AWS::Region"}));
+}
+
+TEST(TemplateString, RefusesMalformedAndUnknownReferences) {
+  EXPECT_CONTAINS(SubstituteTemplate("${Source", Vars).status().message(), "unclosed");
+  EXPECT_CONTAINS(SubstituteTemplate("${}", Vars).status().message(), "not a variable");
+  EXPECT_CONTAINS(SubstituteTemplate("${a b}", Vars).status().message(), "not a variable");
+  EXPECT_CONTAINS(SubstituteTemplate("${Missing}", Vars).status().message(),
+                  "unknown '${Missing}'");
+}
+
+constexpr std::string_view kManifest = R"({
+  "Description": "test",
+  "Parameters": {
+    "SourceBucket": {"Type": "String", "Default": "src", "AllowedPattern": "[a-z0-9-]{3,63}",
+                     "ConstraintDescription": "must be a bucket name"},
+    "Destinations": {"Type": "CommaDelimitedList", "Default": ["d1", "d2"]}
+  },
+  "Resources": [
+    {"Type": "Bucket", "Properties": {"BucketName": "${SourceBucket}"}},
+    {"Id": "Fanout", "Type": "Topic",
+     "Properties": {"Name": "${SourceBucket}-fanout",
+                    "Policy": {"Resource": "${Fanout.Arn}", "Where": "${AWS::Region}"}}},
+    {"ForEach": "Destinations", "As": "Destination", "Resources": [
+      {"Id": "Copier", "Type": "Function",
+       "Properties": {"FunctionName": "${Destination}", "Timeout": 300,
+                      "Code": {"Files": ["lambda_function.py"]}}},
+      {"Type": "Subscription",
+       "Properties": {"TopicArn": "${Fanout.Arn}", "Protocol": "lambda",
+                      "Endpoint": "${Copier.Arn}"}}
+    ]},
+    {"Type": "BucketNotification",
+     "Properties": {"Bucket": "${SourceBucket}", "NotificationConfiguration": {}}}
+  ]
+})";
+
+absl::StatusOr<std::vector<PlannedResource>> PlanText(std::string_view text,
+                                                      std::vector<std::string> overrides = {}) {
+  auto manifest = ParseManifest(text);
+  if (!manifest.ok()) return manifest.status();
+  auto values = ResolveParameters(*manifest, overrides);
+  if (!values.ok()) return values.status();
+  return PlanResources(*manifest, *values, "us-east-1");
+}
+
+// A manifest with one resource list, for the error cases.
+std::string WithResources(std::string_view resources) {
+  return fmt::format(R"({{"Parameters": {{"P": {{"Default": "p"}},
+                         "L": {{"Type": "CommaDelimitedList", "Default": "a,b"}}}},
+                         "Resources": {}}})",
+                     resources);
+}
+
+TEST(BlueprintManifest, ParsesParametersInOrderWithDefaults) {
+  auto manifest = ParseManifest(kManifest);
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  ASSERT_EQ(manifest->parameters.size(), 2u);
+  EXPECT_EQ(manifest->parameters[0].name, "SourceBucket");
+  EXPECT_FALSE(manifest->parameters[0].is_list);
+  EXPECT_TRUE(manifest->parameters[1].is_list);
+  EXPECT_EQ(*manifest->parameters[1].default_value, (Strings{"d1", "d2"}));
+  auto values = ResolveParameters(*manifest, {});
+  ASSERT_TRUE(values.ok());
+  EXPECT_EQ(values->at("SourceBucket"), (Strings{"src"}));
+}
+
+TEST(BlueprintManifest, ExpandsForEachWithTheLoopVariable) {
+  auto plan = PlanText(kManifest, {"Destinations=x1, x2,x3"});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->size(), 9u);  // bucket, topic, 3 x (function, subscription), notification
+  EXPECT_EQ((*plan)[0].type, ResourceType::kBucket);
+  EXPECT_EQ((*plan)[1].id, "Fanout");
+  EXPECT_EQ((*plan)[4].type, ResourceType::kFunction);
+  EXPECT_EQ((*plan)[4].variables.at("Destination"), "x2");
+  EXPECT_EQ((*plan)[4].variables.at("SourceBucket"), "src");
+  EXPECT_EQ((*plan)[4].variables.at("AWS::Region"), "us-east-1");
+  EXPECT_EQ((*plan)[4].where, "Resources[2].Resources[0] (Destination=x2) (Function)");
+  EXPECT_EQ((*plan)[8].type, ResourceType::kBucketNotification);
+}
+
+TEST(BlueprintManifest, SubstitutesJsonStringsOnly) {
+  json::value input = json::parse(R"({"a": "${Source}", "n": 300, "l": ["${Fanout.Arn}", true],
+                                      "${Source}": "key untouched"})");
+  auto out = SubstituteJson(input, Vars);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, json::parse(R"({"a": "src", "n": 300,
+                                  "l": ["arn:aws:sns:us-east-1:000000000000:src-fanout", true],
+                                  "${Source}": "key untouched"})"));
+  EXPECT_FALSE(SubstituteJson(json::parse(R"({"a": ["${Nope}"]})"), Vars).ok());
+}
+
+TEST(BlueprintManifest, RefusesBadParameters) {
+  EXPECT_CONTAINS(PlanText(kManifest, {"Nope=1"}).status().message(),
+                  "unknown parameter Nope (this blueprint has: SourceBucket, Destinations)");
+  EXPECT_CONTAINS(PlanText(kManifest, {"SourceBucket"}).status().message(), "NAME=VALUE");
+  EXPECT_CONTAINS(PlanText(kManifest, {"SourceBucket=Bad_Name"}).status().message(),
+                  "parameter SourceBucket: \"Bad_Name\" must be a bucket name");
+  EXPECT_CONTAINS(PlanText(kManifest, {"Destinations=a,,b"}).status().message(), "empty item");
+  EXPECT_CONTAINS(PlanText(kManifest, {"Destinations="}).status().message(), "empty item");
+  EXPECT_CONTAINS(PlanText(R"({"Parameters": {"X": {}}, "Resources": [
+                            {"Type": "Bucket", "Properties": {"BucketName": "${X}"}}]})")
+                      .status()
+                      .message(),
+                  "parameter X has no default: pass --parameter X=VALUE");
+  EXPECT_CONTAINS(ParseManifest(R"({"Parameters": {"X": {"Type": "Number"}}, "Resources": [{}]})")
+                      .status()
+                      .message(),
+                  "Parameters.X: Type Number is not String or CommaDelimitedList");
+}
+
+TEST(BlueprintManifest, RefusesBadDocuments) {
+  EXPECT_CONTAINS(ParseManifest("{").status().message(), "not JSON");
+  EXPECT_CONTAINS(ParseManifest("[]").status().message(), "not a JSON object");
+  EXPECT_CONTAINS(ParseManifest(R"({"Resources": []})").status().message(),
+                  "Resources: a non-empty list is required");
+  EXPECT_CONTAINS(ParseManifest(R"({"Resource": [{}]})").status().message(),
+                  "unknown field Resource");
+}
+
+TEST(BlueprintManifest, RefusesBadResources) {
+  auto error = [](std::string_view resources) {
+    return std::string(PlanText(WithResources(resources)).status().message());
+  };
+  EXPECT_CONTAINS(error(R"([{"Type": "Queue", "Properties": {}}])"),
+                  "Resources[0]: Type \"Queue\" is not one of Bucket, Topic, Function");
+  EXPECT_CONTAINS(error(R"([{"Type": "Bucket", "Properties": {}}])"),
+                  "Resources[0]: a Bucket needs BucketName");
+  EXPECT_CONTAINS(error(R"([{"Type": "Bucket", "Properties": {"BucketName": "b", "Acl": "x"}}])"),
+                  "a Bucket has no property Acl");
+  EXPECT_CONTAINS(error(R"([{"Type": "Bucket"}])"), "a Bucket needs Properties");
+  EXPECT_CONTAINS(error(R"([{"Type": "Bucket", "Name": "b", "Properties": {"BucketName": "b"}}])"),
+                  "unknown field Name");
+  EXPECT_CONTAINS(error(R"([{"Type": "Bucket", "Properties": {"BucketName": "${Q}"}}])"),
+                  "Resources[0]: unknown '${Q}'");
+  EXPECT_CONTAINS(error(R"([{"Type": "Bucket", "Properties": {"BucketName": "${L}"}}])"),
+                  "'${L}' is a list parameter: use it in a ForEach");
+  EXPECT_CONTAINS(error(R"([{"Type": "Bucket", "Properties": {"BucketName": "${P"}}])"),
+                  "unclosed");
+  EXPECT_CONTAINS(error(R"([{"ForEach": "P", "As": "X", "Resources": [
+                         {"Type": "Bucket", "Properties": {"BucketName": "${X}"}}]}])"),
+                  "ForEach must name a CommaDelimitedList parameter, not \"P\"");
+  EXPECT_CONTAINS(error(R"([{"ForEach": "L", "As": "P", "Resources": [
+                         {"Type": "Bucket", "Properties": {"BucketName": "${P}"}}]}])"),
+                  "As P hides a variable");
+  EXPECT_CONTAINS(error(R"([{"ForEach": "L", "As": "X", "Resources": []}])"),
+                  "a ForEach needs a non-empty Resources list");
+}
+
+TEST(BlueprintManifest, ArnReferencesFollowOrderAndScope) {
+  auto error = [](std::string_view resources) {
+    return std::string(PlanText(WithResources(resources)).status().message());
+  };
+  // A later resource's ARN is not known yet.
+  EXPECT_CONTAINS(error(R"([{"Type": "Bucket", "Properties": {"BucketName": "${T.Arn}"}},
+                        {"Id": "T", "Type": "Topic", "Properties": {"Name": "t"}}])"),
+                  "Resources[0]: '${T.Arn}' names no resource before it");
+  // Ids inside a ForEach iteration are not visible after it.
+  EXPECT_CONTAINS(error(R"([{"ForEach": "L", "As": "X", "Resources": [
+                          {"Id": "T", "Type": "Topic", "Properties": {"Name": "${X}"}}]},
+                        {"Type": "Bucket", "Properties": {"BucketName": "${T.Arn}"}}])"),
+                  "Resources[1]: '${T.Arn}' names no resource before it");
+  EXPECT_CONTAINS(error(R"([{"Id": "T", "Type": "Topic", "Properties": {"Name": "a"}},
+                        {"Id": "T", "Type": "Topic", "Properties": {"Name": "b"}}])"),
+                  "Resources[1]: Id T is used twice");
+  // Within an iteration, and from the resource itself, they are.
+  EXPECT_TRUE(PlanText(WithResources(R"([
+      {"Id": "T", "Type": "Topic", "Properties": {"Name": "t", "Policy": "${T.Arn}"}},
+      {"ForEach": "L", "As": "X", "Resources": [
+        {"Id": "F", "Type": "Function", "Properties": {"FunctionName": "${X}", "Code": {}}},
+        {"Type": "Subscription", "Properties": {"TopicArn": "${T.Arn}", "Protocol": "lambda",
+                                                "Endpoint": "${F.Arn}"}}]}])"))
+                  .ok());
+}
+
+// The blueprints the repository ships plan as their READMEs say.
+std::string ReadSource(const std::string& relative) {
+  std::ifstream in(std::string(SERVAL_SOURCE_DIR) + "/" + relative);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(BlueprintManifest, ShippedBlueprintsPlan) {
+  auto survival = PlanText(ReadSource("blueprints/survival/serval-blueprint.json"));
+  ASSERT_TRUE(survival.ok()) << survival.status();
+  EXPECT_EQ(survival->size(), 1u);
+  auto replication = PlanText(ReadSource("blueprints/replication/serval-blueprint.json"),
+                              {"SourceBucket=photos", "DestinationBuckets=copy-a,copy-b,copy-c"});
+  ASSERT_TRUE(replication.ok()) << replication.status();
+  // Source bucket, topic, 3 x (bucket, function, permission, subscription), notification.
+  EXPECT_EQ(replication->size(), 15u);
+  EXPECT_EQ(replication->back().type, ResourceType::kBucketNotification);
+}
+
+}  // namespace
+}  // namespace serval::server
