@@ -462,8 +462,8 @@ class LoadGenerator {
       const std::string& path = options_.paths[next_path_++ % options_.paths.size()];
       const auto start_real = std::chrono::system_clock::now();
       const Clock::time_point start = Clock::now();
-      std::optional<std::string> error = co_await Exchange(
-          connection, options_.method, path, options_.body, keep, true, reply);
+      std::optional<std::string> error =
+          co_await Exchange(connection, options_.method, path, options_.body, keep, true, reply);
       const Clock::time_point end = Clock::now();
       const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(end - start);
       if (phase.trace != nullptr) Trace(phase.trace, start_real, reply, error, elapsed);
@@ -483,8 +483,8 @@ class LoadGenerator {
 
   // One --trace line: CLOCK_REALTIME at the start (taken just before the request was written)
   // and at the end (now: the response has just been read completely).
-  void Trace(std::FILE* file, std::chrono::system_clock::time_point start_real,
-             const Reply& reply, const std::optional<std::string>& transport_error,
+  void Trace(std::FILE* file, std::chrono::system_clock::time_point start_real, const Reply& reply,
+             const std::optional<std::string>& transport_error,
              std::chrono::microseconds elapsed) const {
     const auto end_real = std::chrono::system_clock::now();
     auto ns = [](std::chrono::system_clock::time_point t) {

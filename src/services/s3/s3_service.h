@@ -14,13 +14,13 @@
 #include "protocol/xml.h"
 #include "services/object_reader.h"
 #include "services/platform.h"
-#include "services/topic_publisher.h"
 #include "services/s3/catalog.h"
 #include "services/s3/notifications.h"
 #include "services/s3/object_body.h"
 #include "services/s3/s3_address.h"
 #include "services/s3/website.h"
 #include "services/service.h"
+#include "services/topic_publisher.h"
 #include "storage/metadata_store.h"
 
 namespace boost::asio {

@@ -15,8 +15,8 @@ namespace json = boost::json;
 // Topic attributes a client may set, besides those with rules of their own below.
 const std::set<std::string_view>& FreeTopicAttributes() {
   static const auto* kNames = new std::set<std::string_view>{
-      "DisplayName", "KmsMasterKeyId", "ArchivePolicy", "DataProtectionPolicy",
-      "FifoThroughputScope",
+      "DisplayName",          "KmsMasterKeyId",      "ArchivePolicy",
+      "DataProtectionPolicy", "FifoThroughputScope",
   };
   return *kNames;
 }
@@ -145,10 +145,10 @@ absl::Status CheckSubscriptionAttribute(std::string_view name, std::string_view 
   }
   if (name == "FilterPolicyScope") {
     if (value != "MessageAttributes" && value != "MessageBody") {
-      return InvalidParameter(fmt::format(
-          "FilterPolicyScope: Invalid value [{}]. Please use either MessageBody or "
-          "MessageAttributes",
-          value));
+      return InvalidParameter(
+          fmt::format("FilterPolicyScope: Invalid value [{}]. Please use either MessageBody or "
+                      "MessageAttributes",
+                      value));
     }
     return absl::OkStatus();
   }
@@ -175,8 +175,7 @@ Attributes SubscriptionAttributesView(const Subscription& subscription) {
   view["Protocol"] = subscription.protocol;
   view["Endpoint"] = subscription.endpoint;
   view["PendingConfirmation"] = subscription.pending_confirmation ? "true" : "false";
-  view["ConfirmationWasAuthenticated"] =
-      subscription.confirmation_authenticated ? "true" : "false";
+  view["ConfirmationWasAuthenticated"] = subscription.confirmation_authenticated ? "true" : "false";
   view.try_emplace("RawMessageDelivery", "false");
   if (view.contains("FilterPolicy")) view.try_emplace("FilterPolicyScope", "MessageAttributes");
   return view;

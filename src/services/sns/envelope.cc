@@ -41,9 +41,8 @@ std::string LambdaEvent(const Message& message, const Subscription& subscription
 
 std::string HttpNotification(const Message& message, const Subscription& subscription,
                              const Stamp& stamp) {
-  json::object body{{"Type", "Notification"},
-                    {"MessageId", message.id},
-                    {"TopicArn", message.topic_arn}};
+  json::object body{
+      {"Type", "Notification"}, {"MessageId", message.id}, {"TopicArn", message.topic_arn}};
   if (message.subject) body["Subject"] = *message.subject;
   body["Message"] = message.BodyFor(subscription.protocol);
   body["Timestamp"] = SnsTimestamp(message.timestamp_millis);

@@ -42,10 +42,10 @@ absl::StatusOr<SubscriptionFilter> ParseFilterPolicy(std::string_view policy,
                                                      std::string_view scope,
                                                      std::string_view reason_prefix) {
   const bool message_body = scope == "MessageBody";
-  absl::StatusOr<events::EventPattern> pattern = events::EventPattern::Parse(
-      policy, events::PatternDialect::kSnsFilterPolicy,
-      message_body ? events::FilterPolicyScope::kMessageBody
-                   : events::FilterPolicyScope::kMessageAttributes);
+  absl::StatusOr<events::EventPattern> pattern =
+      events::EventPattern::Parse(policy, events::PatternDialect::kSnsFilterPolicy,
+                                  message_body ? events::FilterPolicyScope::kMessageBody
+                                               : events::FilterPolicyScope::kMessageAttributes);
   if (!pattern.ok()) {
     return InvalidParameter(std::string(reason_prefix) + std::string(pattern.status().message()));
   }

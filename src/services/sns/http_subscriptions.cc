@@ -59,13 +59,14 @@ std::string SnsService::CertificateUrl() const {
 Stamp SnsService::MakeStamp(std::string_view protocol, const Subscription& subscription,
                             const Signatures& signatures) const {
   auto signature = signatures.find(protocol);
-  return Stamp{.signature_version =
-                   signature == signatures.end() ? std::string("1") : signature->second.first,
-               .signature = signature == signatures.end() ? std::string() : signature->second.second,
-               .signing_cert_url = CertificateUrl(),
-               .unsubscribe_url = deps_.endpoint +
-                                  "/SimpleNotificationService/?Action=Unsubscribe&SubscriptionArn=" +
-                                  subscription.arn};
+  return Stamp{
+      .signature_version =
+          signature == signatures.end() ? std::string("1") : signature->second.first,
+      .signature = signature == signatures.end() ? std::string() : signature->second.second,
+      .signing_cert_url = CertificateUrl(),
+      .unsubscribe_url =
+          deps_.endpoint +
+          "/SimpleNotificationService/?Action=Unsubscribe&SubscriptionArn=" + subscription.arn};
 }
 
 DeliveryPolicy SnsService::PolicyOf(const Subscription& subscription) const {
@@ -120,9 +121,8 @@ void SnsService::RequestConfirmation(const Subscription& subscription,
   DeliveryPolicy policy = PolicyOf(subscription);
   delivery_.http->Deliver(
       HttpDelivery{.endpoint = subscription.endpoint,
-                   .headers = SnsHttpHeaders("SubscriptionConfirmation", id,
-                                             subscription.topic_arn, "",
-                                             policy.header_content_type),
+                   .headers = SnsHttpHeaders("SubscriptionConfirmation", id, subscription.topic_arn,
+                                             "", policy.header_content_type),
                    .body = json::serialize(body),
                    .policy = std::move(policy),
                    .topic_arn = subscription.topic_arn,

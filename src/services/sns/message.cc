@@ -88,9 +88,9 @@ absl::StatusOr<MessageAttributes> ParseMessageAttributes(
     if (absl::Status status = CheckAttributeName(name); !status.ok()) return status;
     const bool has_string = fields.contains("Value.StringValue");
     const bool has_binary = fields.contains("Value.BinaryValue");
-    MessageAttribute attribute{.data_type = fields["Value.DataType"],
-                               .value = has_binary ? fields["Value.BinaryValue"]
-                                                   : fields["Value.StringValue"]};
+    MessageAttribute attribute{
+        .data_type = fields["Value.DataType"],
+        .value = has_binary ? fields["Value.BinaryValue"] : fields["Value.StringValue"]};
     if (attribute.data_type.empty()) {
       return ParameterValueInvalid(fmt::format(
           "The message attribute '{}' must contain non-empty message attribute type.", name));

@@ -15,8 +15,8 @@
 #include "services/sns/attributes.h"
 #include "services/sns/filter_policy.h"
 #include "services/sns/sns_errors.h"
-#include "storage/offload.h"
 #include "services/sns/sns_service.h"
+#include "storage/offload.h"
 
 namespace serval::sns {
 namespace {
@@ -39,8 +39,7 @@ std::optional<std::string> Field(const std::map<std::string, std::string>& field
 // A Subject SNS accepts: 1 to 100 printable ASCII characters, no line breaks.
 bool IsValidSubject(std::string_view subject) {
   return !subject.empty() && subject.size() <= 100 &&
-         std::all_of(subject.begin(), subject.end(),
-                     [](char c) { return c >= 0x20 && c < 0x7f; });
+         std::all_of(subject.begin(), subject.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
 
 bool IsBatchEntryId(std::string_view id) {
@@ -72,7 +71,8 @@ absl::StatusOr<Message> SnsService::ReadMessage(const std::map<std::string, std:
   } else {
     message.body = text;
   }
-  absl::StatusOr<MessageAttributes> attributes = ParseMessageAttributes(fields, "MessageAttributes");
+  absl::StatusOr<MessageAttributes> attributes =
+      ParseMessageAttributes(fields, "MessageAttributes");
   if (!attributes.ok()) return attributes.status();
   message.attributes = *std::move(attributes);
   if (text.size() + AttributesSize(message.attributes) > kMaxMessageBytes) {
@@ -215,8 +215,7 @@ bool SnsService::MayPublish(std::string_view topic_arn, const ServiceRequest& re
 }
 
 void SnsService::PublishForService(const std::string& topic_arn, std::string subject,
-                                   std::string message,
-                                   std::function<void(absl::Status)> settled) {
+                                   std::string message, std::function<void(absl::Status)> settled) {
   if (topics_->FindTopic(topic_arn) == nullptr) return settled(TopicNotFound());
   FanOut(Message{.id = NewUuid(),
                  .topic_arn = topic_arn,
@@ -284,12 +283,11 @@ void SnsService::Deliver(const Message& message, const std::vector<Subscription>
       DeliverHttp(message, subscription, signatures, [settle](const absl::Status&) { settle(); });
       continue;
     }
-    deps_.invoker->Deliver(
-        source,
-        {.function = subscription.endpoint,
-         .payload = LambdaEvent(message, subscription,
-                                MakeStamp("lambda", subscription, signatures))},
-        [settle](const absl::Status&) { settle(); });
+    deps_.invoker->Deliver(source,
+                           {.function = subscription.endpoint,
+                            .payload = LambdaEvent(message, subscription,
+                                                   MakeStamp("lambda", subscription, signatures))},
+                           [settle](const absl::Status&) { settle(); });
   }
   settle();
 }
@@ -303,12 +301,11 @@ absl::Status SnsService::MayInvoke(const Subscription& subscription) const {
     return absl::NotFoundError(fmt::format("function {} does not exist", subscription.endpoint));
   }
   const bool allowed = lambda::PolicyAllows(
-      *function->latest.config,
-      {.service = kSnsPrincipal,
-       .action = "lambda:InvokeFunction",
-       .qualifier = parts.size() > 7 ? parts[7] : std::string_view(),
-       .source_arn = subscription.topic_arn,
-       .source_account = deps_.account.account_id});
+      *function->latest.config, {.service = kSnsPrincipal,
+                                 .action = "lambda:InvokeFunction",
+                                 .qualifier = parts.size() > 7 ? parts[7] : std::string_view(),
+                                 .source_arn = subscription.topic_arn,
+                                 .source_account = deps_.account.account_id});
   if (allowed) return absl::OkStatus();
   return absl::PermissionDeniedError(fmt::format(
       "SNS is not authorized to invoke {}: its resource policy does not allow sns.amazonaws.com "
@@ -322,8 +319,8 @@ void SnsService::UpdateFilter(const Subscription& subscription) {
   if (policy == subscription.attributes.end() || policy->second.empty()) return;
   auto scope = subscription.attributes.find("FilterPolicyScope");
   absl::StatusOr<SubscriptionFilter> filter = ParseFilterPolicy(
-      policy->second,
-      scope == subscription.attributes.end() ? "MessageAttributes" : scope->second, "");
+      policy->second, scope == subscription.attributes.end() ? "MessageAttributes" : scope->second,
+      "");
   if (filter.ok()) {
     filters_.insert_or_assign(subscription.arn, *std::move(filter));
     return;

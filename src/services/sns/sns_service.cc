@@ -152,7 +152,8 @@ void SnsService::Handle(protocol::RequestContext context, http::Responder respon
   }
   Reply reply = [respond = std::move(respond), action = request->action,
                  request_id](absl::StatusOr<std::string> result) {
-    if (!result.ok()) return respond(protocol::ErrorResponse(kProtocol, result.status(), request_id));
+    if (!result.ok())
+      return respond(protocol::ErrorResponse(kProtocol, result.status(), request_id));
     respond(protocol::QueryResponse(action, kNamespace, *result, request_id));
   };
   (this->*(operation->second))(*request, context.caller, std::move(reply));
@@ -175,13 +176,12 @@ absl::StatusOr<const Topic*> SnsService::TopicNamed(const protocol::QueryRequest
                                                     std::string_view parameter) const {
   const std::string arn = request.Get(parameter).value_or("");
   if (arn.empty()) {
-    return InvalidParameter(std::string(parameter) +
-                            " Reason: no value for required parameter");
+    return InvalidParameter(std::string(parameter) + " Reason: no value for required parameter");
   }
   const size_t elements = SplitOn(arn, ':').size();
   if (elements < 6) {
-    return InvalidParameter(
-        fmt::format("{} Reason: An ARN must have at least 6 elements, not {}", parameter, elements));
+    return InvalidParameter(fmt::format("{} Reason: An ARN must have at least 6 elements, not {}",
+                                        parameter, elements));
   }
   const Topic* topic = topics_->FindTopic(arn);
   if (topic == nullptr) return TopicNotFound();

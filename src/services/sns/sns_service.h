@@ -2,10 +2,10 @@
 
 #include <cstdint>
 #include <deque>
-#include <future>
-#include <optional>
 #include <functional>
+#include <future>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -17,14 +17,14 @@
 #include "protocol/request_context.h"
 #include "services/platform.h"
 #include "services/service.h"
-#include "services/topic_publisher.h"
-#include "services/sns/envelope.h"
 #include "services/sns/delivery_policy.h"
+#include "services/sns/envelope.h"
 #include "services/sns/filter_policy.h"
 #include "services/sns/http_delivery.h"
-#include "services/sns/message_signer.h"
 #include "services/sns/message.h"
+#include "services/sns/message_signer.h"
 #include "services/sns/topic_store.h"
+#include "services/topic_publisher.h"
 
 namespace serval::invoker {
 class Invoker;
@@ -82,8 +82,8 @@ class SnsService : public services::Service, public services::TopicPublisher {
   using Reply = std::function<void(absl::StatusOr<std::string>)>;
 
  private:
-  using Operation = void (SnsService::*)(const protocol::QueryRequest&,
-                                         const protocol::Caller&, Reply);
+  using Operation = void (SnsService::*)(const protocol::QueryRequest&, const protocol::Caller&,
+                                         Reply);
   static const absl::flat_hash_map<std::string, Operation>& Operations();
 
   // topic_operations.cc
@@ -121,8 +121,7 @@ class SnsService : public services::Service, public services::TopicPublisher {
                                  const protocol::Caller& caller, Reply reply);
 
   // publish_operations.cc
-  void Publish(const protocol::QueryRequest& request, const protocol::Caller& caller,
-               Reply reply);
+  void Publish(const protocol::QueryRequest& request, const protocol::Caller& caller, Reply reply);
   void PublishBatch(const protocol::QueryRequest& request, const protocol::Caller& caller,
                     Reply reply);
   // Reads one message (Publish's parameters, or a PublishBatch entry's) for `topic`.

@@ -27,8 +27,7 @@ bool IsHttp(std::string_view protocol) { return protocol == "http" || protocol =
 
 // Protocols SNS has that Serval cannot deliver to yet.
 bool IsKnownUndeliverable(std::string_view protocol) {
-  for (std::string_view known :
-       {"sqs", "email", "email-json", "sms", "application", "firehose"}) {
+  for (std::string_view known : {"sqs", "email", "email-json", "sms", "application", "firehose"}) {
     if (protocol == known) return true;
   }
   return false;
@@ -77,15 +76,15 @@ void SnsService::Subscribe(const QueryRequest& request, const Caller& caller, Re
   const std::string protocol = request.Get("Protocol").value_or("");
   const std::string endpoint = request.Get("Endpoint").value_or("");
   if (IsKnownUndeliverable(protocol)) {
-    return reply(InvalidParameter(fmt::format(
-        "Protocol Reason: Serval does not deliver to {} endpoints yet",
-        protocol)));
+    return reply(InvalidParameter(
+        fmt::format("Protocol Reason: Serval does not deliver to {} endpoints yet", protocol)));
   }
   if (protocol != "lambda" && !IsHttp(protocol)) {
     return reply(InvalidParameter(
         fmt::format("Amazon SNS does not support this protocol string: {}", protocol)));
   }
-  if (endpoint.empty()) return reply(InvalidParameter("Endpoint Reason: no value for required parameter"));
+  if (endpoint.empty())
+    return reply(InvalidParameter("Endpoint Reason: no value for required parameter"));
   if (IsHttp(protocol) && !endpoint.starts_with(protocol + "://")) {
     return reply(InvalidParameter("Endpoint must match the specified protocol"));
   }
@@ -103,8 +102,8 @@ void SnsService::Subscribe(const QueryRequest& request, const Caller& caller, Re
     }
     if (parts[3] != deps_.account.region || parts[4] != deps_.account.account_id ||
         deps_.functions->Find(parts[6]) == nullptr) {
-      return reply(InvalidParameter(
-          fmt::format("Endpoint Reason: Function not found: {}", endpoint)));
+      return reply(
+          InvalidParameter(fmt::format("Endpoint Reason: Function not found: {}", endpoint)));
     }
   }
   const std::map<std::string, std::string> attributes =
@@ -116,9 +115,9 @@ void SnsService::Subscribe(const QueryRequest& request, const Caller& caller, Re
   }
   if (auto filter = attributes.find("FilterPolicy"); filter != attributes.end()) {
     auto scope = attributes.find("FilterPolicyScope");
-    auto parsed = ParseFilterPolicy(
-        filter->second, scope == attributes.end() ? "MessageAttributes" : scope->second,
-        "Attributes Reason: ");
+    auto parsed = ParseFilterPolicy(filter->second,
+                                    scope == attributes.end() ? "MessageAttributes" : scope->second,
+                                    "Attributes Reason: ");
     if (!parsed.ok()) return reply(parsed.status());
   }
   const bool return_arn = request.Get("ReturnSubscriptionArn").value_or("") == "true";
@@ -126,20 +125,20 @@ void SnsService::Subscribe(const QueryRequest& request, const Caller& caller, Re
   for (const Subscription* existing : topics_->SubscriptionsOf((*topic)->arn)) {
     if (existing->protocol != protocol || existing->endpoint != endpoint) continue;
     if (!attributes.empty() && existing->attributes != attributes) {
-      return reply(
-          InvalidParameter("Attributes Reason: Subscription already exists with different attributes"));
+      return reply(InvalidParameter(
+          "Attributes Reason: Subscription already exists with different attributes"));
     }
     return reply(SubscriptionArnXml(existing->pending_confirmation && !return_arn
                                         ? kPendingArn
                                         : std::string_view(existing->arn)));
   }
-  Subscription subscription{.arn = (*topic)->arn + ":" + NewUuid(),
-                            .topic_arn = (*topic)->arn,
-                            .protocol = protocol,
-                            .endpoint = endpoint,
-                            .owner = caller.account_id.empty() ? deps_.account.account_id
-                                                               : caller.account_id,
-                            .attributes = attributes};
+  Subscription subscription{
+      .arn = (*topic)->arn + ":" + NewUuid(),
+      .topic_arn = (*topic)->arn,
+      .protocol = protocol,
+      .endpoint = endpoint,
+      .owner = caller.account_id.empty() ? deps_.account.account_id : caller.account_id,
+      .attributes = attributes};
   if (IsHttp(protocol)) {
     // An HTTP endpoint must confirm with the token SNS sends it.
     subscription.pending_confirmation = true;
@@ -151,17 +150,16 @@ void SnsService::Subscribe(const QueryRequest& request, const Caller& caller, Re
       SubscriptionArnXml(subscription.pending_confirmation && !return_arn ? std::string(kPendingArn)
                                                                           : subscription.arn);
   const Subscription stored = subscription;
-  topics_->PutSubscription(
-      std::move(subscription),
-      [this, stored, reply = std::move(reply), answer](absl::Status status) {
-        if (!status.ok()) return reply(status);
-        UpdateFilter(stored);
-        if (!stored.pending_confirmation) return reply(answer);
-        RequestConfirmation(stored, [reply, answer](absl::Status queued) {
-          if (!queued.ok()) return reply(queued);
-          reply(answer);
-        });
-      });
+  topics_->PutSubscription(std::move(subscription),
+                           [this, stored, reply = std::move(reply), answer](absl::Status status) {
+                             if (!status.ok()) return reply(status);
+                             UpdateFilter(stored);
+                             if (!stored.pending_confirmation) return reply(answer);
+                             RequestConfirmation(stored, [reply, answer](absl::Status queued) {
+                               if (!queued.ok()) return reply(queued);
+                               reply(answer);
+                             });
+                           });
 }
 
 void SnsService::ConfirmSubscription(const QueryRequest& request, const Caller& caller,
@@ -205,8 +203,7 @@ void SnsService::ListSubscriptions(const QueryRequest& request, const Caller&, R
   reply(SubscriptionListXml(all, request.Get("NextToken").value_or("")));
 }
 
-void SnsService::ListSubscriptionsByTopic(const QueryRequest& request, const Caller&,
-                                          Reply reply) {
+void SnsService::ListSubscriptionsByTopic(const QueryRequest& request, const Caller&, Reply reply) {
   absl::StatusOr<const Topic*> topic = TopicNamed(request, "TopicArn");
   if (!topic.ok()) return reply(topic.status());
   reply(SubscriptionListXml(topics_->SubscriptionsOf((*topic)->arn),

@@ -73,11 +73,13 @@ void SnsService::CreateTopic(const QueryRequest& request, const Caller&, Reply r
   if (const Topic* existing = topics_->FindTopic(arn)) {
     for (const auto& [key, value] : attributes) {
       auto found = existing->attributes.find(key);
-      const bool same = found != existing->attributes.end()
-                            ? found->second == value
-                            : (key == "FifoTopic" && value == (existing->fifo() ? "true" : "false"));
+      const bool same =
+          found != existing->attributes.end()
+              ? found->second == value
+              : (key == "FifoTopic" && value == (existing->fifo() ? "true" : "false"));
       if (!same) {
-        return reply(InvalidParameter("Attributes Reason: Topic already exists with different attributes"));
+        return reply(
+            InvalidParameter("Attributes Reason: Topic already exists with different attributes"));
       }
     }
     for (const auto& [key, value] : *tags) {

@@ -30,16 +30,16 @@ absl::StatusOr<Topic> DecodeTopic(std::string_view arn, std::string_view text) {
 }
 
 std::string EncodeSubscription(const Subscription& subscription) {
-  return json::serialize(json::object{{"topic_arn", subscription.topic_arn},
-                                      {"protocol", subscription.protocol},
-                                      {"endpoint", subscription.endpoint},
-                                      {"owner", subscription.owner},
-                                      {"attributes", StringMapToJson(subscription.attributes)},
-                                      {"pending", subscription.pending_confirmation},
-                                      {"authenticated", subscription.confirmation_authenticated},
-                                      {"authenticate_on_unsubscribe",
-                                       subscription.authenticate_on_unsubscribe},
-                                      {"token", subscription.token}});
+  return json::serialize(
+      json::object{{"topic_arn", subscription.topic_arn},
+                   {"protocol", subscription.protocol},
+                   {"endpoint", subscription.endpoint},
+                   {"owner", subscription.owner},
+                   {"attributes", StringMapToJson(subscription.attributes)},
+                   {"pending", subscription.pending_confirmation},
+                   {"authenticated", subscription.confirmation_authenticated},
+                   {"authenticate_on_unsubscribe", subscription.authenticate_on_unsubscribe},
+                   {"token", subscription.token}});
 }
 
 absl::StatusOr<Subscription> DecodeSubscription(std::string_view arn, std::string_view text) {

@@ -31,7 +31,7 @@ struct Subscription {
   std::string topic_arn;
   std::string protocol;  // "lambda", "http", "https"
   std::string endpoint;
-  std::string owner;     // account id
+  std::string owner;      // account id
   Attributes attributes;  // those set by Subscribe/SetSubscriptionAttributes
   bool pending_confirmation = false;
   bool confirmation_authenticated = false;
