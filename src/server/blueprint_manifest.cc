@@ -295,8 +295,9 @@ class Planner {
         return Invalid(where, fmt::format("a {} needs {}", type_name, required));
       }
     }
-    for (const auto& [key, ignored] : props) {
-      const auto known = [&](const std::vector<std::string_view>& names) {
+    for (const auto& property : props) {
+      const std::string_view key = property.key();
+      const auto known = [key](const std::vector<std::string_view>& names) {
         return std::find(names.begin(), names.end(), key) != names.end();
       };
       if (!known(schema->required) && !known(schema->optional)) {
