@@ -44,3 +44,11 @@ ready_port() {
   log "serval did not report ready"
   return 1
 }
+
+# For scripts that keep their servers' pids in the associative array PID and their scratch files
+# in TMP: kills every server and removes TMP. `trap stop_servers_and_clean EXIT` once both exist.
+stop_servers_and_clean() {
+  for server in "${!PID[@]}"; do kill "${PID[$server]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$TMP"
+}

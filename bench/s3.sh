@@ -51,12 +51,7 @@ mkdir -p "$OUT"
 # Data dirs, the big file and the baselines' copies share one disk (the one /tmp is on).
 TMP="$(mktemp -d /tmp/serval-s3bench.XXXXXX)"
 declare -A PID PORT KEY
-cleanup() {
-  for server in "${!PID[@]}"; do kill "${PID[$server]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap stop_servers_and_clean EXIT
 
 wait_for_quiet
 log "building serval and invoke_load"

@@ -69,12 +69,7 @@ source "$BENCH_DIR/lib.sh"
 mkdir -p "$OUT"
 TMP="$(mktemp -d /tmp/serval-snsbench.XXXXXX)"
 declare -A PID PORT
-cleanup() {
-  for server in "${!PID[@]}"; do kill "${PID[$server]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap stop_servers_and_clean EXIT
 
 wait_for_quiet
 log "building serval, invoke_load, echo_function and stamp_function in $BUILD"

@@ -552,6 +552,19 @@ class ServalTestCase(unittest.TestCase):
 
     # -- helpers ---------------------------------------------------------------------------------
 
+    def recorder_function(self, record_bucket, **permission):
+        """A function (fixtures/python/s3_recorder.py) that writes each event it gets into
+        `record_bucket`; with `permission` (add_permission's Principal, SourceArn, ...), the
+        service it names may invoke it."""
+        name = unique_name("rec")
+        self.create_function(name=name, zip_bytes=python_zip("s3_recorder"),
+                             handler="s3_recorder.lambda_handler", Timeout=30,
+                             Environment={"Variables": {"RECORD_BUCKET": record_bucket}})
+        if permission:
+            self.lam.add_permission(FunctionName=name, StatementId="recorder",
+                                    Action="lambda:InvokeFunction", **permission)
+        return name
+
     def recorded_events(self, s3, bucket, count, timeout=60, settle=1.0):
         """The events a recorder function (fixtures/python/s3_recorder.py) wrote into `bucket`,
         once there are `count` of them (then `settle` seconds more, so that extra ones would

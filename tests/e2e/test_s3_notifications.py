@@ -23,16 +23,11 @@ class NotificationCase(S3TestCase):
     def recorder(self, record_bucket, allow_bucket=None):
         """A function that writes each event it gets into `record_bucket`; S3 may invoke it for
         `allow_bucket` when given."""
-        name = unique_name("rec")
-        self.create_function(name=name, zip_bytes=python_zip("s3_recorder"),
-                             handler="s3_recorder.lambda_handler", Timeout=30,
-                             Environment={"Variables": {"RECORD_BUCKET": record_bucket}})
-        if allow_bucket:
-            self.lam.add_permission(FunctionName=name, StatementId="s3",
-                                    Action="lambda:InvokeFunction", Principal="s3.amazonaws.com",
-                                    SourceAccount=ACCOUNT,
-                                    SourceArn=f"arn:aws:s3:::{allow_bucket}")
-        return name
+        if not allow_bucket:
+            return self.recorder_function(record_bucket)
+        return self.recorder_function(record_bucket, Principal="s3.amazonaws.com",
+                                      SourceAccount=ACCOUNT,
+                                      SourceArn=f"arn:aws:s3:::{allow_bucket}")
 
     def recorded(self, record_bucket, count, timeout=60):
         """The S3 records the recorder wrote, once there are `count`."""

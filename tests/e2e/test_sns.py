@@ -44,15 +44,9 @@ class SnsCase(ServalTestCase):
         bucket). SNS may invoke it for `allow_topic` when given."""
         bucket = unique_name("rec").lower()
         self.s3.create_bucket(Bucket=bucket)
-        name = unique_name("rec")
-        self.create_function(name=name, zip_bytes=python_zip("s3_recorder"),
-                             handler="s3_recorder.lambda_handler", Timeout=30,
-                             Environment={"Variables": {"RECORD_BUCKET": bucket}})
-        if allow_topic:
-            self.lam.add_permission(FunctionName=name, StatementId="sns",
-                                    Action="lambda:InvokeFunction", Principal="sns.amazonaws.com",
-                                    SourceArn=allow_topic)
-        return name, bucket
+        permission = ({"Principal": "sns.amazonaws.com", "SourceArn": allow_topic}
+                      if allow_topic else {})
+        return self.recorder_function(bucket, **permission), bucket
 
     def recorded(self, bucket, count, timeout=60):
         """The events the recorder wrote into `bucket`, once there are `count`."""
@@ -155,6 +149,27 @@ class TopicTest(SnsCase):
         self.assert_error(self.error_of(self.sns.publish, TopicArn=topic_arn("missing"),
                                         Message="x"),
                           "NotFound", 404, "Topic does not exist")
+
+    def test_other_accounts_and_regions_are_not_reachable(self):
+        name = unique_name("t")
+        arn = self.sns.create_topic(Name=name)["TopicArn"]
+        fn, _ = self.recorder(allow_topic=arn)
+        for other in [f"arn:aws:sns:{REGION}:111122223333:{name}",
+                      f"arn:aws:sns:eu-west-1:{ACCOUNT}:{name}"]:
+            with self.subTest(other=other):
+                self.assert_error(self.error_of(self.sns.publish, TopicArn=other, Message="x"),
+                                  "NotFound", 404, "Topic does not exist")
+                self.assert_error(self.error_of(self.sns.get_topic_attributes, TopicArn=other),
+                                  "NotFound", 404)
+                self.assert_error(self.error_of(self.sns.subscribe, TopicArn=other,
+                                                Protocol="lambda",
+                                                Endpoint=function_arn(fn)),
+                                  "NotFound", 404)
+        # A function in another account is not a subscription endpoint here.
+        foreign = f"arn:aws:lambda:{REGION}:111122223333:function:{fn}"
+        self.assert_error(self.error_of(self.sns.subscribe, TopicArn=arn, Protocol="lambda",
+                                        Endpoint=foreign), "InvalidParameter", 400)
+        self.assertEqual(self.sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"], [])
 
     def test_state_survives_restart(self):
         arn = self.sns.create_topic(Name=unique_name("t"),

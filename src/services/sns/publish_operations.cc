@@ -132,30 +132,32 @@ void SnsService::PublishBatch(const QueryRequest& request, const Caller&, Reply 
   if (!topic.ok()) return reply(topic.status());
   auto entries = protocol::QueryMembers(request.parameters, "PublishBatchRequestEntries.member");
   if (entries.empty()) {
-    return reply(BatchError("EmptyBatchRequest", "The batch request doesn't contain any entries."));
+    return reply(
+        ClientError("EmptyBatchRequest", "The batch request doesn't contain any entries."));
   }
   if (entries.size() > kMaxBatchEntries) {
-    return reply(BatchError("TooManyEntriesInBatchRequest",
-                            "The batch request contains more entries than permissible."));
+    return reply(ClientError("TooManyEntriesInBatchRequest",
+                             "The batch request contains more entries than permissible."));
   }
   std::set<std::string> ids;
   size_t total_bytes = 0;
   for (auto& [index, fields] : entries) {
     const std::string& id = fields["Id"];
     if (!IsBatchEntryId(id)) {
-      return reply(BatchError("InvalidBatchEntryId",
-                              "A batch entry id can only contain alphanumeric characters, "
-                              "hyphens and underscores. It can be at most 80 letters long."));
+      return reply(ClientError("InvalidBatchEntryId",
+                               "A batch entry id can only contain alphanumeric characters, "
+                               "hyphens and underscores. It can be at most 80 letters long."));
     }
     if (!ids.insert(id).second) {
-      return reply(BatchError("BatchEntryIdsNotDistinct",
-                              "Two or more batch entries in the request have the same Id."));
+      return reply(ClientError("BatchEntryIdsNotDistinct",
+                               "Two or more batch entries in the request have the same Id."));
     }
     total_bytes += fields["Message"].size();
   }
   if (total_bytes > kMaxMessageBytes) {
-    return reply(BatchError("BatchRequestTooLong",
-                            "The length of all the messages put together is more than the limit."));
+    return reply(
+        ClientError("BatchRequestTooLong",
+                    "The length of all the messages put together is more than the limit."));
   }
   // Every entry is checked before any is sent: one malformed entry fails the whole request.
   std::vector<std::pair<std::string, Message>> messages;

@@ -31,7 +31,7 @@ absl::Status AuthorizationError(std::string_view message) {
   return AwsError(absl::StatusCode::kPermissionDenied, "AuthorizationError", message);
 }
 
-absl::Status BatchError(std::string_view code, std::string_view message) {
+absl::Status ClientError(std::string_view code, std::string_view message) {
   return AwsError(absl::StatusCode::kInvalidArgument, code, message);
 }
 

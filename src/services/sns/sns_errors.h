@@ -19,7 +19,8 @@ absl::Status SubscriptionNotFound();
 absl::Status ResourceNotFound();
 // 403 AuthorizationError.
 absl::Status AuthorizationError(std::string_view message);
-// 400 with a batch-specific code (TooManyEntriesInBatchRequest, BatchEntryIdsNotDistinct, ...).
-absl::Status BatchError(std::string_view code, std::string_view message);
+// 400 with a code of its own: the batch codes (TooManyEntriesInBatchRequest,
+// BatchEntryIdsNotDistinct, ...) and TagLimitExceeded.
+absl::Status ClientError(std::string_view code, std::string_view message);
 
 }  // namespace serval::sns

@@ -64,8 +64,8 @@ void SnsService::CreateTopic(const QueryRequest& request, const Caller&, Reply r
   absl::StatusOr<std::map<std::string, std::string>> tags = ReadTags(request.parameters);
   if (!tags.ok()) return reply(tags.status());
   if (tags->size() > kMaxTags) {
-    return reply(BatchError("TagLimitExceeded",
-                            "Could not complete request: tag quota of per resource exceeded"));
+    return reply(ClientError("TagLimitExceeded",
+                             "Could not complete request: tag quota of per resource exceeded"));
   }
   const std::string arn = TopicArn(name);
   // CreateTopic is idempotent: the same name answers the existing topic, unless what the
@@ -158,8 +158,8 @@ void SnsService::TagResource(const QueryRequest& request, const Caller&, Reply r
   Topic changed = *topic;
   for (const auto& [key, value] : *tags) changed.tags[key] = value;
   if (changed.tags.size() > kMaxTags) {
-    return reply(BatchError("TagLimitExceeded",
-                            "Could not complete request: tag quota of per resource exceeded"));
+    return reply(ClientError("TagLimitExceeded",
+                             "Could not complete request: tag quota of per resource exceeded"));
   }
   topics_->PutTopic(std::move(changed), AnswerOnceStored(std::move(reply)));
 }
