@@ -20,6 +20,25 @@ std::string_view HostWithoutPort(std::string_view host) {
   return host.substr(0, host.rfind(':'));
 }
 
+// Whether `path` starts with `prefix`, where a "*" segment of the prefix stands for any one
+// non-empty segment ("/restapis/*/*/_user_request_/").
+bool PathHasPrefix(std::string_view path, std::string_view prefix) {
+  while (!prefix.empty()) {
+    if (prefix.starts_with('*')) {
+      const size_t segment = path.find('/');
+      if (segment == 0 || path.empty()) return false;
+      path.remove_prefix(segment == std::string_view::npos ? path.size() : segment);
+      prefix.remove_prefix(1);
+      continue;
+    }
+    const size_t literal = std::min(prefix.find('*'), prefix.size());
+    if (!path.starts_with(prefix.substr(0, literal))) return false;
+    path.remove_prefix(literal);
+    prefix.remove_prefix(literal);
+  }
+  return true;
+}
+
 // `source` held to the SHA-256 its signature declared: the piece marked last becomes the
 // mismatch error instead, so a consumer never completes a body that was not the one signed.
 http::BodySource HashCheckedBody(http::BodySource source, std::string_view declared_hex) {
@@ -66,26 +85,34 @@ services::Service* EdgeRouter::Match(const std::vector<services::Service*>& cand
       }
     }
   }
+  // A host names its front end more surely than a path does (an S3 key or an API Gateway route
+  // may look like any service's path), and the longest suffix wins: "a.execute-api.localhost"
+  // is API Gateway's although S3 serves "BUCKET.localhost".
+  const std::string_view host = HostWithoutPort(headers.Header("Host"));
+  services::Service* by_host = nullptr;
+  size_t longest = 0;
+  for (services::Service* service : candidates) {
+    for (std::string_view suffix : service->info().host_suffixes) {
+      if (suffix.size() > longest && host.ends_with(suffix)) {
+        by_host = service;
+        longest = suffix.size();
+      }
+    }
+  }
+  if (by_host) return by_host;
   // The longest matching path prefix wins, so that no service's routes depend on list order.
   const std::string_view path = headers.RawPath();
   services::Service* by_path = nullptr;
-  size_t longest = 0;
+  longest = 0;
   for (services::Service* service : candidates) {
     for (std::string_view prefix : service->info().path_prefixes) {
-      if (prefix.size() > longest && path.starts_with(prefix)) {
+      if (prefix.size() > longest && PathHasPrefix(path, prefix)) {
         by_path = service;
         longest = prefix.size();
       }
     }
   }
-  if (by_path) return by_path;
-  const std::string_view host = HostWithoutPort(headers.Header("Host"));
-  for (services::Service* service : candidates) {
-    for (std::string_view suffix : service->info().host_suffixes) {
-      if (host.ends_with(suffix)) return service;
-    }
-  }
-  return nullptr;
+  return by_path;
 }
 
 services::Service* EdgeRouter::RouteOf(const http::Request& headers) const {

@@ -21,7 +21,7 @@ namespace serval::server {
 
 // The one entry point of the edge port. Finds the front end of each request from a table built
 // from the services' ServiceInfo — the services of the credential scope's signing name first,
-// then all; within them X-Amz-Target, then the longest path prefix, then Host
+// then all; within them X-Amz-Target, then the longest Host suffix, then the longest path prefix
 // (docs/architecture.md) — and authenticates it as the service's Access says:
 // a SigV4 signature scoped to Serval's region and the service's signing name (unless
 // `credentials` is null: --no-auth), anonymous access only where the service allows it. What the

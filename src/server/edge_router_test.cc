@@ -86,7 +86,7 @@ class EdgeRouterTest : public testing::Test {
   EdgeRouter router_;
 };
 
-TEST_F(EdgeRouterTest, RoutesByScopeThenTargetThenLongestPathThenHost) {
+TEST_F(EdgeRouterTest, RoutesByScopeThenTargetThenHostThenLongestPath) {
   EXPECT_EQ(router_.RouteOf(Make("POST", "/", "localhost", "AWSEvents.PutRule")), &events_);
   EXPECT_EQ(router_.RouteOf(Make("GET", "/2015-03-31/functions/f")), &lambda_);
   EXPECT_EQ(router_.RouteOf(Make("GET", "/bucket/key")), &s3_);
@@ -95,7 +95,33 @@ TEST_F(EdgeRouterTest, RoutesByScopeThenTargetThenLongestPathThenHost) {
   EXPECT_EQ(router_.RouteOf(Signed(Make("GET", "/2015-03-31/functions/f"), "s3")), &s3_);
   // A scope whose service does not claim the request routes as if unsigned.
   EXPECT_EQ(router_.RouteOf(Signed(Make("GET", "/2015-03-31/functions/f"), "events")), &lambda_);
-  EXPECT_EQ(router_.RouteOf(Make("GET", "/2015-03-31/functions", "b.s3.localhost:4566")), &lambda_);
+  // A virtual-host addressed key that looks like Lambda's path is still the bucket's.
+  EXPECT_EQ(router_.RouteOf(Make("GET", "/2015-03-31/functions", "b.s3.localhost:4566")), &s3_);
+}
+
+TEST_F(EdgeRouterTest, LongestHostSuffixAndWildcardPathSegments) {
+  FakeService gateway({.name = "execute-api",
+                       .signing_name = "execute-api",
+                       .protocol = protocol::Protocol::kRestJson1,
+                       .path_prefixes = {"/restapis/*/*/_user_request_/"},
+                       .host_suffixes = {".execute-api.localhost"}});
+  FakeService control({.name = "apigateway",
+                       .signing_name = "apigateway",
+                       .protocol = protocol::Protocol::kRestJson1,
+                       .path_prefixes = {"/restapis"}});
+  FakeService s3({.name = "s3",
+                  .signing_name = "s3",
+                  .protocol = protocol::Protocol::kRestXml,
+                  .path_prefixes = {"/"},
+                  .host_suffixes = {".localhost"}});
+  EdgeRouter router({&s3, &control, &gateway}, {.region = "us-east-1"});
+  EXPECT_EQ(router.RouteOf(Make("GET", "/prod/pets", "a1.execute-api.localhost:4566")), &gateway);
+  EXPECT_EQ(router.RouteOf(Make("GET", "/key", "bucket.localhost:4566")), &s3);
+  EXPECT_EQ(router.RouteOf(Make("GET", "/restapis/a1/prod/_user_request_/pets")), &gateway);
+  EXPECT_EQ(router.RouteOf(Make("GET", "/restapis/a1/prod/_user_request_/")), &gateway);
+  EXPECT_EQ(router.RouteOf(Make("GET", "/restapis/a1/resources")), &control);
+  EXPECT_EQ(router.RouteOf(Make("GET", "/restapis//prod/_user_request_/x")), &control);
+  EXPECT_EQ(router.RouteOf(Make("GET", "/restapis")), &control);
 }
 
 TEST_F(EdgeRouterTest, RoutesByHostWhenNothingElseClaimsTheRequest) {

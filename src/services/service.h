@@ -16,7 +16,7 @@ namespace serval::services {
 
 // What the edge router needs to know of a front end: how its requests are recognised and how
 // they are signed. docs/architecture.md explains the routing order:
-// credential-scope service, then X-Amz-Target, then path, then Host.
+// credential-scope service, then X-Amz-Target, then Host, then path.
 struct ServiceInfo {
   // The service's name in logs and /_serval/stats ("lambda").
   std::string_view name;
@@ -25,8 +25,9 @@ struct ServiceInfo {
   std::string_view signing_name;
   // The protocol its requests, answers and errors (authentication failures included) speak.
   protocol::Protocol protocol;
-  // X-Amz-Target prefixes ("AWSEvents."), path prefixes ("/2015-03-31/functions") and Host
-  // suffixes (".s3.localhost", for virtual-host addressing) that identify its requests.
+  // X-Amz-Target prefixes ("AWSEvents."), path prefixes ("/2015-03-31/functions"; a "*"
+  // segment stands for any one segment) and Host suffixes (".s3.localhost", for virtual-host
+  // addressing) that identify its requests.
   std::vector<std::string_view> target_prefixes;
   std::vector<std::string_view> path_prefixes;
   std::vector<std::string_view> host_suffixes;
