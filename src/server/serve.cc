@@ -30,6 +30,7 @@
 #include "server/edge_router.h"
 #include "server/runtimes_dir.h"
 #include "services/event_bus.h"
+#include "services/http_api_endpoint.h"
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
 #include "services/object_reader.h"
@@ -273,6 +274,7 @@ int Serve(const ServeConfig& config) {
   services::ObjectReaderSlot objects;
   services::TopicPublisherSlot topics;
   services::EventPublisherSlot events;
+  services::HttpApiEndpointSlot http_apis;
   auto services = services::CreateServices(services::Platform{.account = config.account,
                                                               .clock = clock,
                                                               .io = &io,
@@ -289,7 +291,8 @@ int Serve(const ServeConfig& config) {
                                                               .data_dir = data_dir.string(),
                                                               .objects = &objects,
                                                               .topics = &topics,
-                                                              .events = &events});
+                                                              .events = &events,
+                                                              .http_apis = &http_apis});
   if (!services.ok()) {
     fmt::print(stderr, "serval: {}\n", services.status().ToString());
     return 1;

@@ -30,6 +30,7 @@ namespace services {
 struct ObjectReaderSlot;
 struct TopicPublisherSlot;
 struct EventPublisherSlot;
+struct HttpApiEndpointSlot;
 }  // namespace services
 }  // namespace serval
 
@@ -67,6 +68,9 @@ struct Platform {
   // Events on EventBridge's default bus for front ends other than events (event_bus.h): the
   // events front end fills it in.
   EventPublisherSlot* events = nullptr;
+  // HTTP APIs for the front end that serves execute-api URLs (http_api_endpoint.h): the
+  // apigatewayv2 front end fills it in.
+  HttpApiEndpointSlot* http_apis = nullptr;
 };
 
 }  // namespace serval::services
