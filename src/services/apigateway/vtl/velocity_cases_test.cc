@@ -36,9 +36,9 @@ TEST(VelocityCasesTest, MatchRecordedExpectations) {
     const json::value* serval = c.if_contains("serval_expected");
     if (serval != nullptr) {
       EXPECT_TRUE(c.contains("why"));
-      EXPECT_EQ(*rendered, serval->as_string());
+      EXPECT_EQ(*rendered, std::string(serval->as_string()));
     } else {
-      EXPECT_EQ(*rendered, c.at("expected").as_string());
+      EXPECT_EQ(*rendered, std::string(c.at("expected").as_string()));
     }
   }
 }
