@@ -277,16 +277,7 @@ absl::Status TemplateParser::ParseForeach(Block& block, size_t hash_at) {
   node.value = *std::move(value);
   SkipBlanks();
   if (absl::Status s = Expect(')', "')' to close #foreach"); !s.ok()) return s;
-  GobbleLineEnd();
-  absl::StatusOr<BlockResult> body = ParseNestedBlock();
-  if (!body.ok()) return body.status();
-  if (body->terminator != Terminator::kEnd) {
-    return Error(body->terminator == Terminator::kEof ? hash_at : body->terminator_at,
-                 "#foreach without #end");
-  }
-  node.body = std::move(body->block);
-  block.push_back(std::move(node));
-  return absl::OkStatus();
+  return ParseBodyToEnd(node, hash_at, "#foreach without #end", block);
 }
 
 absl::Status TemplateParser::ParseDefine(Block& block, size_t hash_at) {
@@ -299,12 +290,16 @@ absl::Status TemplateParser::ParseDefine(Block& block, size_t hash_at) {
   node.variable = *std::move(variable);
   SkipBlanks();
   if (absl::Status s = Expect(')', "')' to close #define"); !s.ok()) return s;
+  return ParseBodyToEnd(node, hash_at, "#define without #end", block);
+}
+
+absl::Status TemplateParser::ParseBodyToEnd(Node& node, size_t hash_at,
+                                            std::string_view missing_end, Block& block) {
   GobbleLineEnd();
   absl::StatusOr<BlockResult> body = ParseNestedBlock();
   if (!body.ok()) return body.status();
   if (body->terminator != Terminator::kEnd) {
-    return Error(body->terminator == Terminator::kEof ? hash_at : body->terminator_at,
-                 "#define without #end");
+    return Error(body->terminator == Terminator::kEof ? hash_at : body->terminator_at, missing_end);
   }
   node.body = std::move(body->block);
   block.push_back(std::move(node));

@@ -43,6 +43,9 @@ class TemplateParser {
   absl::Status ParseForeach(Block& block, size_t hash_at);
   absl::Status ParseDefine(Block& block, size_t hash_at);
   absl::StatusOr<BlockResult> ParseNestedBlock();
+  // After a #foreach or #define header: its body up to #end, then `node` is added to `block`.
+  absl::Status ParseBodyToEnd(Node& node, size_t hash_at, std::string_view missing_end,
+                              Block& block);
   // At `\`: escapes of a following reference or directive, or literal backslashes.
   absl::Status ParseBackslashes(Block& block, std::string& text);
   // After a directive: drops the rest of the line when it is only blanks and a newline.

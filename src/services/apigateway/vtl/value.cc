@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 #include "fmt/format.h"
@@ -66,64 +65,13 @@ std::string JavaDouble(double value) {
   return out;
 }
 
-void AppendText(const json::value& value, ListStyle lists, std::string& out) {
-  switch (value.kind()) {
-    case json::kind::null:
-      out += "null";
-      return;
-    case json::kind::bool_:
-      out += value.get_bool() ? "true" : "false";
-      return;
-    case json::kind::int64:
-      out += std::to_string(value.get_int64());
-      return;
-    case json::kind::uint64:
-      out += std::to_string(value.get_uint64());
-      return;
-    case json::kind::double_:
-      out += JavaDouble(value.get_double());
-      return;
-    case json::kind::string:
-      out.append(value.get_string().data(), value.get_string().size());
-      return;
-    case json::kind::array: {
-      if (lists == ListStyle::kJson) {
-        AppendJson(value, out);
-        return;
-      }
-      out += '[';
-      const char* separator = "";
-      for (const json::value& item : value.get_array()) {
-        out += separator;
-        AppendText(item, lists, out);
-        separator = ", ";
-      }
-      out += ']';
-      return;
-    }
-    case json::kind::object: {
-      out += '{';
-      const char* separator = "";
-      for (const json::key_value_pair& member : value.get_object()) {
-        out += separator;
-        out.append(member.key().data(), member.key().size());
-        out += '=';
-        AppendText(member.value(), lists, out);
-        separator = ", ";
-      }
-      out += '}';
-      return;
-    }
-  }
-}
-
-std::string ToText(const json::value& value, ListStyle lists) {
-  std::string out;
-  AppendText(value, lists, out);
-  return out;
-}
-
 namespace {
+
+// How lists, maps and strings are written: Java's toString ([a, b], {k=v}, text as is) or JSON.
+struct Notation {
+  bool json;
+  ListStyle lists;  // when !json: how lists inside are written
+};
 
 void AppendJsonString(std::string_view text, std::string& out) {
   out += '"';
@@ -152,9 +100,7 @@ void AppendJsonString(std::string_view text, std::string& out) {
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
-          char escape[8];
-          std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
-          out += escape;
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
         } else {
           out += c;
         }
@@ -163,20 +109,38 @@ void AppendJsonString(std::string_view text, std::string& out) {
   out += '"';
 }
 
-}  // namespace
-
-void AppendJson(const json::value& value, std::string& out) {
+void AppendValue(const json::value& value, Notation notation, std::string& out) {
   switch (value.kind()) {
+    case json::kind::null:
+      out += "null";
+      return;
+    case json::kind::bool_:
+      out += value.get_bool() ? "true" : "false";
+      return;
+    case json::kind::int64:
+      out += std::to_string(value.get_int64());
+      return;
+    case json::kind::uint64:
+      out += std::to_string(value.get_uint64());
+      return;
+    case json::kind::double_:
+      out += JavaDouble(value.get_double());
+      return;
     case json::kind::string:
-      AppendJsonString(value.get_string(), out);
+      if (notation.json) {
+        AppendJsonString(value.get_string(), out);
+      } else {
+        out.append(value.get_string().data(), value.get_string().size());
+      }
       return;
     case json::kind::array: {
+      if (notation.lists == ListStyle::kJson) notation.json = true;
       out += '[';
       const char* separator = "";
       for (const json::value& item : value.get_array()) {
         out += separator;
-        AppendJson(item, out);
-        separator = ",";
+        AppendValue(item, notation, out);
+        separator = notation.json ? "," : ", ";
       }
       out += ']';
       return;
@@ -186,17 +150,36 @@ void AppendJson(const json::value& value, std::string& out) {
       const char* separator = "";
       for (const json::key_value_pair& member : value.get_object()) {
         out += separator;
-        AppendJsonString(member.key(), out);
-        out += ':';
-        AppendJson(member.value(), out);
-        separator = ",";
+        if (notation.json) {
+          AppendJsonString(member.key(), out);
+          out += ':';
+        } else {
+          out.append(member.key().data(), member.key().size());
+          out += '=';
+        }
+        AppendValue(member.value(), notation, out);
+        separator = notation.json ? "," : ", ";
       }
       out += '}';
       return;
     }
-    default:
-      AppendText(value, ListStyle::kJson, out);
   }
+}
+
+}  // namespace
+
+void AppendText(const json::value& value, ListStyle lists, std::string& out) {
+  AppendValue(value, Notation{false, lists}, out);
+}
+
+std::string ToText(const json::value& value, ListStyle lists) {
+  std::string out;
+  AppendText(value, lists, out);
+  return out;
+}
+
+void AppendJson(const json::value& value, std::string& out) {
+  AppendValue(value, Notation{true, ListStyle::kJson}, out);
 }
 
 std::string ToJson(const json::value& value) {
