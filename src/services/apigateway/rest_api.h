@@ -9,9 +9,10 @@
 namespace serval::apigateway {
 
 // A REST API (API Gateway v1) as its control plane describes it: the resource tree, the methods
-// on each resource and what each method integrates with. These are thread-compatible values;
-// rest_api_json.h reads and writes them in the shape API Gateway's own JSON uses, which is also
-// how they are stored (docs/apigateway.md). Field names follow the API's member names.
+// on each resource and what each method integrates with. These are thread-compatible values
+// with field-wise ==; rest_api_json.h reads and writes them in the shape API Gateway's own JSON
+// uses, which is also how they are stored (docs/apigateway.md). Field names follow the API's
+// member names.
 
 using StringMap = std::map<std::string, std::string>;
 // Parameter name -> whether it is required ("method.request.querystring.status": true).
@@ -26,6 +27,8 @@ struct IntegrationResponse {
   StringMap response_parameters;  // "method.response.header.X" -> "integration.response.body.y"
   StringMap response_templates;   // content type -> VTL
   std::string content_handling;   // "", CONVERT_TO_TEXT, CONVERT_TO_BINARY
+
+  friend bool operator==(const IntegrationResponse&, const IntegrationResponse&) = default;
 };
 
 struct Integration {
@@ -34,6 +37,7 @@ struct Integration {
   std::string uri;          // arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/...
   std::string credentials;
   std::string connection_type = "INTERNET";
+  std::string connection_id;                           // the VPC link, for connection_type VPC_LINK
   std::string passthrough_behavior = "WHEN_NO_MATCH";  // WHEN_NO_TEMPLATES, NEVER
   StringMap request_parameters;  // "integration.request.header.X" -> "method.request.path.y"
   StringMap request_templates;   // content type -> VTL
@@ -42,12 +46,16 @@ struct Integration {
   std::string cache_namespace;
   std::vector<std::string> cache_key_parameters;
   std::map<std::string, IntegrationResponse> integration_responses;  // by status code
+
+  friend bool operator==(const Integration&, const Integration&) = default;
 };
 
 struct MethodResponse {
   std::string status_code;
   RequiredMap response_parameters;  // "method.response.header.X" -> required
   StringMap response_models;        // content type -> model name
+
+  friend bool operator==(const MethodResponse&, const MethodResponse&) = default;
 };
 
 struct Method {
@@ -62,14 +70,18 @@ struct Method {
   std::vector<std::string> authorization_scopes;
   std::map<std::string, MethodResponse> method_responses;  // by status code
   std::optional<Integration> integration;
+
+  friend bool operator==(const Method&, const Method&) = default;
 };
 
 struct Resource {
   std::string id;
-  std::string parent_id;  // empty for the root
-  std::string path_part;  // "{proxy+}"; empty for the root
-  std::string path;       // "/pets/{id}"
+  std::string parent_id;                  // empty for the root
+  std::string path_part;                  // "{proxy+}"; empty for the root
+  std::string path;                       // "/pets/{id}"
   std::map<std::string, Method> methods;  // by HTTP method
+
+  friend bool operator==(const Resource&, const Resource&) = default;
 };
 
 struct Authorizer {
@@ -83,6 +95,8 @@ struct Authorizer {
   std::vector<std::string> provider_arns;
   std::string auth_type;
   std::optional<int64_t> authorizer_result_ttl_in_seconds;  // nullopt: 300
+
+  friend bool operator==(const Authorizer&, const Authorizer&) = default;
 };
 
 struct RequestValidator {
@@ -90,6 +104,8 @@ struct RequestValidator {
   std::string name;
   bool validate_request_body = false;
   bool validate_request_parameters = false;
+
+  friend bool operator==(const RequestValidator&, const RequestValidator&) = default;
 };
 
 struct Model {
@@ -98,6 +114,8 @@ struct Model {
   std::string description;
   std::string schema;  // JSON Schema draft 4, as text
   std::string content_type = "application/json";
+
+  friend bool operator==(const Model&, const Model&) = default;
 };
 
 struct RestApi {
@@ -105,7 +123,7 @@ struct RestApi {
   std::string name;
   std::string description;
   std::string version;
-  int64_t created_date = 0;         // epoch seconds
+  int64_t created_date = 0;               // epoch seconds
   std::string api_key_source = "HEADER";  // or AUTHORIZER
   std::vector<std::string> binary_media_types;
   std::vector<std::string> endpoint_types = {"EDGE"};
@@ -119,6 +137,8 @@ struct RestApi {
   std::map<std::string, Authorizer> authorizers;
   std::map<std::string, RequestValidator> request_validators;
   std::map<std::string, Model> models;  // by name
+
+  friend bool operator==(const RestApi&, const RestApi&) = default;
 };
 
 // A deployment: a frozen copy of the API that stages point at.
