@@ -176,10 +176,11 @@ std::string NumberOrNull(bool estimate, double number) {
 }  // namespace
 
 std::string StatisticsError(std::string_view request_id, std::string_view message) {
-  return json::serialize(json::object{{"errorType", "StatisticsError"},
-                                      {"httpStatus", 400},
-                                      {"request_id", request_id},
-                                      {"message", message}});
+  // Written as the seed's Python handler's json.dumps writes it (", " and ": " separators, keys
+  // in its order), because the post's selection pattern .*"httpStatus": 400,.* depends on that.
+  return fmt::format(
+      R"({{"errorType": "StatisticsError", "httpStatus": 400, "request_id": {}, "message": {}}})",
+      json::serialize(json::string(request_id)), json::serialize(json::string(message)));
 }
 
 absl::StatusOr<std::string> ComputeSurvivalStatistics(std::string_view request_json, int threads,

@@ -98,6 +98,8 @@ TEST(SurvivalRequest, StatisticsErrorIsTheSeedsErrorObject) {
   EXPECT_EQ(error.at("httpStatus").as_int64(), 400);
   EXPECT_EQ(error.at("request_id").as_string(), "req-1");
   EXPECT_EQ(error.at("message").as_string(), "times must be an array");
+  // The post's selection pattern, as its console step writes it (with straight quotes).
+  EXPECT_NE(StatisticsError("req-1", "m").find(R"("httpStatus": 400,)"), std::string::npos);
 }
 
 }  // namespace

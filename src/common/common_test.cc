@@ -18,6 +18,7 @@ TEST(TimeFormat, LambdaTimestampHasMillisAndOffset) {
   EXPECT_EQ(FormatLambdaTimestamp(1586545592563), "2020-04-10T19:06:32.563+0000");
   EXPECT_EQ(FormatIso8601Millis(1586545592005), "2020-04-10T19:06:32.005Z");
   EXPECT_EQ(FormatLogStreamDate(1586545592563), "2020/04/10");
+  EXPECT_EQ(FormatClfTime(1583349317135), "04/Mar/2020:19:15:17 +0000");
 }
 
 TEST(TimeFormat, HttpDateRoundTrips) {

@@ -1,5 +1,6 @@
 #include "services/registry.h"
 
+#include "services/apigateway/apigateway_service.h"
 #include "services/events/events_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/s3/s3_service.h"
@@ -8,26 +9,37 @@
 namespace serval::services {
 namespace {
 
-using Factory = absl::StatusOr<std::unique_ptr<Service>> (*)(const Platform&);
+using Services = std::vector<std::unique_ptr<Service>>;
+using Factory = absl::StatusOr<Services> (*)(const Platform&);
+
+// The factory of a service that is one front end: its static Create.
+template <absl::StatusOr<std::unique_ptr<Service>> (*kCreate)(const Platform&)>
+absl::StatusOr<Services> One(const Platform& platform) {
+  auto service = kCreate(platform);
+  if (!service.ok()) return service.status();
+  Services services;
+  services.push_back(*std::move(service));
+  return services;
+}
 
 // Every front end, one line each. A new service is a folder under services/ whose class
 // implements Service (service.h) with a static Create, plus one line here and its library in
-// services/CMakeLists.txt (docs/architecture.md has the checklist).
+// services/CMakeLists.txt (docs/architecture.md has the checklist). Front ends that share state
+// (API Gateway's control plane and its execute-api endpoint) come from one factory.
 constexpr Factory kServices[] = {
-    &lambda::LambdaService::Create,
-    &events::EventsService::Create,
-    &s3::S3Service::Create,
-    &sns::SnsService::Create,
+    &One<&lambda::LambdaService::Create>, &One<&events::EventsService::Create>,
+    &One<&s3::S3Service::Create>,         &One<&sns::SnsService::Create>,
+    &apigateway::CreateFrontEnds,
 };
 
 }  // namespace
 
 absl::StatusOr<std::vector<std::unique_ptr<Service>>> CreateServices(const Platform& platform) {
-  std::vector<std::unique_ptr<Service>> services;
+  Services services;
   for (Factory create : kServices) {
-    auto service = create(platform);
-    if (!service.ok()) return service.status();
-    services.push_back(*std::move(service));
+    auto created = create(platform);
+    if (!created.ok()) return created.status();
+    for (auto& service : *created) services.push_back(std::move(service));
   }
   return services;
 }

@@ -644,6 +644,12 @@ class ServalTestCase(unittest.TestCase):
             if not marker:
                 return sorted(names)
 
+    def error_of(self, call, **kw):
+        """The error response (botocore's dict) of a call that must fail with a ClientError."""
+        with self.assertRaises(ClientError) as ctx:
+            call(**kw)
+        return ctx.exception.response
+
     def assert_aws_error(self, ctx_exc, codes, statuses):
         """Assert a botocore ClientError is AWS-shaped: HTTP status in `statuses`, error code in
         `codes`, and the code also sent in the x-amzn-ErrorType header."""

@@ -9,7 +9,6 @@ import re
 import shutil
 import time
 
-from botocore.exceptions import ClientError
 
 from serval_harness import (ACCOUNT, REGION, ROLE, ServalProcess, ServalTestCase, function_arn,
                             python_zip, unique_name)
@@ -33,11 +32,6 @@ class NotificationCase(S3TestCase):
         """The S3 records the recorder wrote, once there are `count`."""
         return [record for event in self.recorded_events(self.s3, record_bucket, count, timeout)
                 for record in event["Records"]]
-
-    def error_of(self, call, **kw):
-        with self.assertRaises(ClientError) as ctx:
-            call(**kw)
-        return ctx.exception.response
 
     def lambda_config(self, function, events, rules=None, config_id="cfg"):
         config = {"Id": config_id, "LambdaFunctionArn": function_arn(function), "Events": events}

@@ -27,11 +27,6 @@ class SnsCase(ServalTestCase):
         cls.sns = cls.serval.client("sns")
         cls.s3 = cls.serval.client("s3")
 
-    def error_of(self, call, **kw):
-        with self.assertRaises(ClientError) as ctx:
-            call(**kw)
-        return ctx.exception.response
-
     def assert_error(self, response, code, status, message=None):
         self.assertEqual(response["Error"]["Code"], code, response)
         self.assertEqual(response["ResponseMetadata"]["HTTPStatusCode"], status, response)

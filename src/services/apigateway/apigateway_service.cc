@@ -1,0 +1,181 @@
+#include "services/apigateway/apigateway_service.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "common/ids.h"
+#include "protocol/protocol.h"
+#include "services/apigateway/apigateway_errors.h"
+#include "services/apigateway/execute_api_service.h"
+
+namespace serval::apigateway {
+namespace {
+
+namespace json = boost::json;
+
+constexpr protocol::Protocol kProtocol = protocol::Protocol::kRestJson1;
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::unique_ptr<services::Service>>> CreateFrontEnds(
+    const services::Platform& platform) {
+  absl::StatusOr<std::unique_ptr<ApiStore>> opened = ApiStore::Open(platform.metadata);
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<ApiStore> store = *std::move(opened);
+  std::vector<std::unique_ptr<services::Service>> services;
+  services.push_back(std::make_unique<ApiGatewayService>(platform.account, platform.clock, store));
+  services.push_back(std::make_unique<ExecuteApiService>(platform, store));
+  return services;
+}
+
+ApiGatewayService::ApiGatewayService(AccountContext account, const Clock* clock,
+                                     std::shared_ptr<ApiStore> store)
+    : account_(std::move(account)), clock_(clock), store_(std::move(store)) {}
+
+const services::ServiceInfo& ApiGatewayService::info() const {
+  static const services::ServiceInfo kInfo{.name = "apigateway",
+                                           .signing_name = "apigateway",
+                                           .protocol = kProtocol,
+                                           .path_prefixes = {"/restapis"}};
+  return kInfo;
+}
+
+const protocol::RestRouter<ApiGatewayService::Operation>& ApiGatewayService::Operations() {
+  using S = ApiGatewayService;
+  static const protocol::RestRouter<Operation> kOperations({
+      {"POST", "/restapis", [](S& s, Call& c) { s.CreateRestApi(c); }},
+      {"POST", "/restapis?mode=import", [](S& s, Call& c) { s.ImportRestApi(c); }},
+      {"GET", "/restapis", [](S& s, Call& c) { s.GetRestApis(c); }},
+      {"GET", "/restapis/{restapi_id}", [](S& s, Call& c) { s.GetRestApi(c); }},
+      {"PUT", "/restapis/{restapi_id}", [](S& s, Call& c) { s.PutRestApi(c); }},
+      {"PATCH", "/restapis/{restapi_id}", [](S& s, Call& c) { s.UpdateRestApi(c); }},
+      {"DELETE", "/restapis/{restapi_id}", [](S& s, Call& c) { s.DeleteRestApi(c); }},
+      {"GET", "/restapis/{restapi_id}/resources", [](S& s, Call& c) { s.GetResources(c); }},
+      {"POST", "/restapis/{restapi_id}/resources/{resource_id}",
+       [](S& s, Call& c) { s.CreateResource(c); }},
+      {"GET", "/restapis/{restapi_id}/resources/{resource_id}",
+       [](S& s, Call& c) { s.GetResource(c); }},
+      {"DELETE", "/restapis/{restapi_id}/resources/{resource_id}",
+       [](S& s, Call& c) { s.DeleteResource(c); }},
+      {"PUT", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}",
+       [](S& s, Call& c) { s.PutMethod(c); }},
+      {"GET", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}",
+       [](S& s, Call& c) { s.GetMethod(c); }},
+      {"DELETE", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}",
+       [](S& s, Call& c) { s.DeleteMethod(c); }},
+      {"PUT",
+       "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/"
+       "{status_code}",
+       [](S& s, Call& c) { s.PutMethodResponse(c); }},
+      {"GET",
+       "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/"
+       "{status_code}",
+       [](S& s, Call& c) { s.GetMethodResponse(c); }},
+      {"DELETE",
+       "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/"
+       "{status_code}",
+       [](S& s, Call& c) { s.DeleteMethodResponse(c); }},
+      {"PUT", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration",
+       [](S& s, Call& c) { s.PutIntegration(c); }},
+      {"GET", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration",
+       [](S& s, Call& c) { s.GetIntegration(c); }},
+      {"DELETE", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration",
+       [](S& s, Call& c) { s.DeleteIntegration(c); }},
+      {"PUT",
+       "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/"
+       "responses/{status_code}",
+       [](S& s, Call& c) { s.PutIntegrationResponse(c); }},
+      {"GET",
+       "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/"
+       "responses/{status_code}",
+       [](S& s, Call& c) { s.GetIntegrationResponse(c); }},
+      {"DELETE",
+       "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/"
+       "responses/{status_code}",
+       [](S& s, Call& c) { s.DeleteIntegrationResponse(c); }},
+      {"POST", "/restapis/{restapi_id}/deployments", [](S& s, Call& c) { s.CreateDeployment(c); }},
+      {"GET", "/restapis/{restapi_id}/deployments", [](S& s, Call& c) { s.GetDeployments(c); }},
+      {"GET", "/restapis/{restapi_id}/deployments/{deployment_id}",
+       [](S& s, Call& c) { s.GetDeployment(c); }},
+      {"DELETE", "/restapis/{restapi_id}/deployments/{deployment_id}",
+       [](S& s, Call& c) { s.DeleteDeployment(c); }},
+      {"POST", "/restapis/{restapi_id}/stages", [](S& s, Call& c) { s.CreateStage(c); }},
+      {"GET", "/restapis/{restapi_id}/stages", [](S& s, Call& c) { s.GetStages(c); }},
+      {"GET", "/restapis/{restapi_id}/stages/{stage_name}", [](S& s, Call& c) { s.GetStage(c); }},
+      {"PATCH", "/restapis/{restapi_id}/stages/{stage_name}",
+       [](S& s, Call& c) { s.UpdateStage(c); }},
+      {"DELETE", "/restapis/{restapi_id}/stages/{stage_name}",
+       [](S& s, Call& c) { s.DeleteStage(c); }},
+      {"GET", "/restapis/{restapi_id}/stages/{stage_name}/exports/{export_type}",
+       [](S& s, Call& c) { s.GetExport(c); }},
+  });
+  return kOperations;
+}
+
+const std::string& ApiGatewayService::Call::Label(const std::string& name) const {
+  static const std::string kNone;
+  auto found = labels.find(name);
+  return found == labels.end() ? kNone : found->second;
+}
+
+void ApiGatewayService::Call::Fail(const absl::Status& status) {
+  respond(protocol::ErrorResponse(kProtocol, status, context.request_id));
+}
+
+void ApiGatewayService::Call::Reply(int status, const json::object& body) {
+  respond(protocol::JsonResponse(kProtocol, status, json::serialize(body), context.request_id));
+}
+
+void ApiGatewayService::Call::ReplyEmpty(int status) {
+  http::Response response{.status = status};
+  protocol::SetRequestId(kProtocol, context.request_id, response);
+  respond(std::move(response));
+}
+
+void ApiGatewayService::Handle(protocol::RequestContext context, http::Responder respond) {
+  Call call{.context = std::move(context), .respond = std::move(respond)};
+  auto match = Operations().Find(call.context.request);
+  if (!match) {
+    return call.Fail(protocol::UnknownOperation(
+        kProtocol,
+        call.context.request.method + " " + std::string(call.context.request.RawPath())));
+  }
+  call.labels = std::move(match->labels);
+  (*match->operation)(*this, call);
+}
+
+absl::StatusOr<const ApiStore::Entry*> ApiGatewayService::FindApi(const Call& call) const {
+  const std::string& id = call.Label("restapi_id");
+  const ApiStore::Entry* entry = store_->Find(id);
+  if (entry == nullptr) {
+    return NotFound(fmt::format("Invalid API identifier specified {}:{}", account_.account_id, id));
+  }
+  return entry;
+}
+
+void ApiGatewayService::EditApi(Call& call, int status,
+                                std::function<absl::StatusOr<json::object>(RestApi& api)> edit) {
+  absl::StatusOr<const ApiStore::Entry*> entry = FindApi(call);
+  if (!entry.ok()) return call.Fail(entry.status());
+  RestApi api = (*entry)->api;
+  absl::StatusOr<json::object> answer = edit(api);
+  if (!answer.ok()) return call.Fail(answer.status());
+  store_->PutApi(std::move(api), [call = std::move(call), status,
+                                  answer = *std::move(answer)](absl::Status stored) mutable {
+    if (!stored.ok()) return call.Fail(stored);
+    if (answer.empty()) return call.ReplyEmpty(status);
+    call.Reply(status, answer);
+  });
+}
+
+std::string ApiGatewayService::NewId() {
+  constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string id;
+  for (int i = 0; i < 10; ++i) {
+    id += kAlphabet[static_cast<size_t>(RandomUnit() * kAlphabet.size()) % kAlphabet.size()];
+  }
+  return id;
+}
+
+}  // namespace serval::apigateway
