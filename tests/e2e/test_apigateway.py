@@ -500,6 +500,38 @@ class ProxyIntegrationTest(GatewayCase):
         self.assertEqual(code, 403)
 
 
+class CustomIntegrationTest(GatewayCase):
+    def test_binary_payloads_convert_to_text_and_back(self):
+        function = unique_name("echo")
+        self.create_function(name=function)
+        api = self.apigw.create_rest_api(name="binary", binaryMediaTypes=["image/png"])
+        self.addCleanup(self.apigw.delete_rest_api, restApiId=api["id"])
+        root = api["rootResourceId"]
+        self.apigw.put_method(restApiId=api["id"], resourceId=root, httpMethod="POST",
+                              authorizationType="NONE")
+        self.apigw.put_integration(
+            restApiId=api["id"], resourceId=root, httpMethod="POST", type="AWS",
+            integrationHttpMethod="POST", uri=lambda_uri(function),
+            contentHandling="CONVERT_TO_TEXT", passthroughBehavior="NEVER",
+            requestTemplates={"image/png": '{"data": "$input.body", "len": $input.body.length()}'})
+        self.apigw.put_method_response(restApiId=api["id"], resourceId=root, httpMethod="POST",
+                                       statusCode="200")
+        self.apigw.put_integration_response(
+            restApiId=api["id"], resourceId=root, httpMethod="POST", statusCode="200",
+            contentHandling="CONVERT_TO_BINARY",
+            responseTemplates={"application/json": "$input.path('$.data')"})
+        self.apigw.create_deployment(restApiId=api["id"], stageName="test")
+        self.allow_gateway(function, api["id"])
+        image = bytes(range(256)) * 4
+        code, _, body = self.call("POST", self.invoke_url(api["id"], "test", "/"), body=image,
+                                  headers={"Content-Type": "image/png"})
+        self.assertEqual((code, body), (200, image))
+        # No template for this type and passthrough NEVER: 415.
+        code, _, body = self.call("POST", self.invoke_url(api["id"], "test", "/"), body=b"{}",
+                                  headers={"Content-Type": "application/xml"})
+        self.assertEqual((code, json.loads(body)), (415, {"message": "Unsupported Media Type"}))
+
+
 class MockAndHttpIntegrationTest(GatewayCase):
     def test_mock_answers_cors_preflight(self):
         api = self.apigw.create_rest_api(name="cors")

@@ -92,6 +92,7 @@ absl::StatusOr<std::shared_ptr<const CompiledApi>> CompiledApi::Build(RestApi sn
     for (const auto& [verb, method] : resource.methods) {
       absl::StatusOr<CompiledMethod> method_compiled = CompileMethod(resource, method);
       if (!method_compiled.ok()) return method_compiled.status();
+      method_compiled->binary_media_types = &api.binary_media_types;
       node.methods.emplace(verb, *std::move(method_compiled));
       any_method = true;
     }

@@ -27,7 +27,8 @@ struct CompiledMethod {
   const Resource* resource = nullptr;
   const Method* method = nullptr;
   const Integration* integration = nullptr;
-  std::map<std::string, vtl::Template> request_templates;  // by content type
+  const std::vector<std::string>* binary_media_types = nullptr;  // the API's
+  std::map<std::string, vtl::Template> request_templates;        // by content type
   // Patterned responses in status-code order (the first match wins), then the default.
   std::vector<CompiledResponse> responses;
   const CompiledResponse* default_response = nullptr;

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/crypto.h"
 #include "common/percent_encoding.h"
 #include "common/text.h"
 #include "services/apigateway/gateway_response.h"
@@ -57,6 +58,18 @@ const vtl::Template* ResponseTemplate(const std::map<std::string, vtl::Template>
   return &found->second;
 }
 
+// `body` as `content_handling` asks: CONVERT_TO_TEXT base64-encodes a binary payload,
+// CONVERT_TO_BINARY decodes a text one (left as it is when it is not base64); without it a
+// payload passes as it is.
+std::string Convert(std::string body, std::string_view content_handling, bool binary) {
+  if (content_handling == "CONVERT_TO_TEXT" && binary) return Base64Encode(body);
+  if (content_handling == "CONVERT_TO_BINARY" && !binary) {
+    absl::StatusOr<std::string> decoded = Base64Decode(body);
+    if (decoded.ok()) return *std::move(decoded);
+  }
+  return body;
+}
+
 }  // namespace
 
 vtl::Bindings RequestBindings(const http::Request& request, const RequestFacts& facts) {
@@ -81,6 +94,8 @@ absl::StatusOr<std::optional<std::string>> IntegrationRequestBody(const Compiled
                                                                   const vtl::Bindings& bindings) {
   const std::string_view content_type = request.Header("Content-Type");
   const std::string type = content_type.empty() ? "application/json" : MediaType(content_type);
+  const std::string payload = Convert(request.body, method.integration->content_handling,
+                                      IsBinaryMediaType(content_type, *method.binary_media_types));
   const auto& templates = method.request_templates;
   auto chosen = templates.find(type);
   if (chosen == templates.end()) {
@@ -88,10 +103,10 @@ absl::StatusOr<std::optional<std::string>> IntegrationRequestBody(const Compiled
     if (passthrough == "NEVER" || (passthrough == "WHEN_NO_TEMPLATES" && !templates.empty())) {
       return std::optional<std::string>();
     }
-    return std::optional<std::string>(request.body);
+    return std::optional<std::string>(payload);
   }
   vtl::Bindings with_body = bindings;
-  with_body.body = request.body;
+  with_body.body = payload;
   absl::StatusOr<vtl::Rendered> rendered = chosen->second.Render(with_body);
   if (!rendered.ok()) return rendered.status();
   return std::optional<std::string>(std::move(rendered->text));
@@ -146,6 +161,8 @@ http::Response MapIntegrationResponse(const CompiledMethod& method, const Integr
   } else {
     response.body = output.body;
   }
+  response.body = Convert(std::move(response.body), chosen->response->content_handling,
+                          IsBinaryMediaType(content_type, *method.binary_media_types));
   response.SetHeader("Content-Type", content_type);
   constexpr std::string_view kHeaderTarget = "method.response.header.";
   for (const auto& [target, source] : chosen->response->response_parameters) {
