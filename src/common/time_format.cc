@@ -69,6 +69,10 @@ std::string FormatHttpDate(int64_t epoch_millis) {
   return FormatUtc(epoch_millis / 1000, "%a, %d %b %Y %H:%M:%S GMT");
 }
 
+std::string FormatClfTime(int64_t epoch_millis) {
+  return FormatUtc(epoch_millis / 1000, "%d/%b/%Y:%H:%M:%S +0000");
+}
+
 std::string FormatAmzDate(int64_t epoch_seconds) {
   return FormatUtc(epoch_seconds, "%Y%m%dT%H%M%SZ");
 }

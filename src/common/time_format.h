@@ -20,6 +20,9 @@ std::string FormatLogStreamDate(int64_t epoch_millis);
 // "Wed, 12 Oct 2009 17:50:00 GMT": an HTTP date (RFC 9110 IMF-fixdate), as Last-Modified and
 // Expires carry it. Sub-second parts are dropped.
 std::string FormatHttpDate(int64_t epoch_millis);
+// "12/Mar/2020:19:03:58 +0000": the Common Log Format time API Gateway's proxy events carry
+// (requestContext.time, requestTime).
+std::string FormatClfTime(int64_t epoch_millis);
 // "20150830T123600Z": SigV4's X-Amz-Date.
 std::string FormatAmzDate(int64_t epoch_seconds);
 // "2015-08-30T12:36:00Z": ISO 8601 UTC to the second.

@@ -1,7 +1,9 @@
 #include "services/registry.h"
 
+#include "services/apigatewayv2/apigatewayv2_service.h"
 #include "services/events/events_service.h"
 #include "services/lambda/lambda_service.h"
+#include "services/lambda_url/lambda_url_service.h"
 #include "services/s3/s3_service.h"
 #include "services/sns/sns_service.h"
 
@@ -14,10 +16,9 @@ using Factory = absl::StatusOr<std::unique_ptr<Service>> (*)(const Platform&);
 // implements Service (service.h) with a static Create, plus one line here and its library in
 // services/CMakeLists.txt (docs/architecture.md has the checklist).
 constexpr Factory kServices[] = {
-    &lambda::LambdaService::Create,
-    &events::EventsService::Create,
-    &s3::S3Service::Create,
-    &sns::SnsService::Create,
+    &lambda::LambdaService::Create, &lambda_url::LambdaUrlService::Create,
+    &events::EventsService::Create, &s3::S3Service::Create,
+    &sns::SnsService::Create,       &apigatewayv2::Apigatewayv2Service::Create,
 };
 
 }  // namespace
