@@ -50,6 +50,8 @@ bool ConditionHolds(const json::value* condition, const ServiceRequest& request)
         actual = request.source_account;
       } else if (!arn_operator && name == "aws:sourceowner") {
         actual = request.source_owner;
+      } else if (!arn_operator && name == "lambda:functionurlauthtype") {
+        actual = request.function_url_auth_type;
       } else {
         return false;
       }

@@ -17,14 +17,17 @@ struct ServiceRequest {
   // SNS's AWS:SourceOwner key, where the service sets it; S3 does not, which is why SNS's
   // default topic policy (conditioned on it) does not let S3 publish.
   std::string_view source_owner;
+  // Lambda's lambda:FunctionUrlAuthType key: the AuthType of the function URL a request came
+  // through (empty for other invocations).
+  std::string_view function_url_auth_type;
 };
 
 // Whether one policy statement (a JSON object) allows the request: Effect "Allow", a Principal of
 // "*", {"AWS": "*"} or {"Service": service}, an Action that matches (wildcards,
 // case-insensitively), and conditions that hold. The condition keys understood are aws:SourceArn
-// (ArnLike, ArnEquals, StringLike, StringEquals), aws:SourceAccount and AWS:SourceOwner
-// (StringEquals, StringLike); any other key or operator, or a key the request does not carry, is
-// a condition the service cannot satisfy. Thread-safe (pure).
+// (ArnLike, ArnEquals, StringLike, StringEquals), aws:SourceAccount, AWS:SourceOwner and
+// lambda:FunctionUrlAuthType (StringEquals, StringLike); any other key or operator, or a key the
+// request does not carry, is a condition the service cannot satisfy. Thread-safe (pure).
 bool StatementAllows(const boost::json::object& statement, const ServiceRequest& request);
 
 // Whether the policy document `policy` (JSON text with a Statement list, or one statement) allows

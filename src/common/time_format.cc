@@ -32,14 +32,6 @@ std::string FormatIso8601Millis(int64_t epoch_millis) {
   return FormatWithSuffix(epoch_millis, "Z");
 }
 
-std::string FormatClfTime(int64_t epoch_millis) {
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::tm t = UtcParts(epoch_millis);
-  return fmt::format("{:02}/{}/{:04}:{:02}:{:02}:{:02} +0000", t.tm_mday, kMonths[t.tm_mon],
-                     t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec);
-}
-
 std::string FormatLogStreamDate(int64_t epoch_millis) {
   const std::tm t = UtcParts(epoch_millis);
   return fmt::format("{:04}/{:02}/{:02}", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday);
@@ -75,6 +67,10 @@ std::string FormatUtc(int64_t epoch_seconds, const char* format) {
 
 std::string FormatHttpDate(int64_t epoch_millis) {
   return FormatUtc(epoch_millis / 1000, "%a, %d %b %Y %H:%M:%S GMT");
+}
+
+std::string FormatClfTime(int64_t epoch_millis) {
+  return FormatUtc(epoch_millis / 1000, "%d/%b/%Y:%H:%M:%S +0000");
 }
 
 std::string FormatAmzDate(int64_t epoch_seconds) {

@@ -1,8 +1,10 @@
 #include "services/registry.h"
 
 #include "services/apigateway/apigateway_service.h"
+#include "services/apigatewayv2/apigatewayv2_service.h"
 #include "services/events/events_service.h"
 #include "services/lambda/lambda_service.h"
+#include "services/lambda_url/lambda_url_service.h"
 #include "services/s3/s3_service.h"
 #include "services/sns/sns_service.h"
 
@@ -26,11 +28,17 @@ absl::StatusOr<Services> One(const Platform& platform) {
 // implements Service (service.h) with a static Create, plus one line here and its library in
 // services/CMakeLists.txt (docs/architecture.md has the checklist). Front ends that share state
 // (API Gateway's control plane and its execute-api endpoint) come from one factory.
+// clang-format off
 constexpr Factory kServices[] = {
-    &One<&lambda::LambdaService::Create>, &One<&events::EventsService::Create>,
-    &One<&s3::S3Service::Create>,         &One<&sns::SnsService::Create>,
+    &One<&lambda::LambdaService::Create>,
+    &One<&lambda_url::LambdaUrlService::Create>,
+    &One<&events::EventsService::Create>,
+    &One<&s3::S3Service::Create>,
+    &One<&sns::SnsService::Create>,
     &apigateway::CreateFrontEnds,
+    &One<&apigatewayv2::Apigatewayv2Service::Create>,
 };
+// clang-format on
 
 }  // namespace
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import http.client
 import io
 import json
 import os
@@ -472,6 +473,29 @@ class ServalProcess:
                 return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
         except urllib.error.HTTPError as e:
             return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+    def host_request(self, method: str, host: str, path: str = "/", body: bytes = b"",
+                     headers: dict | None = None, sign_service: str | None = None,
+                     sign_region: str = REGION, timeout: float = 60):
+        """A request to serval's port with `Host: {host}:{port}` (function URLs and execute-api
+        names under .localhost), SigV4-signed for `sign_service` when given. Returns (status,
+        [(lower-case name, value)...] so that repeated headers show, body bytes)."""
+        hdrs = dict(headers or {})
+        hdrs["Host"] = f"{host}:{self.port}"
+        if sign_service:
+            req = botocore.awsrequest.AWSRequest(
+                method=method, url=f"http://{host}:{self.port}{path}", data=body, headers=hdrs)
+            botocore.auth.SigV4Auth(
+                botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY), sign_service,
+                sign_region).add_auth(req)
+            hdrs = dict(req.headers.items())
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body or None, headers=hdrs)
+            resp = conn.getresponse()
+            return resp.status, [(k.lower(), v) for k, v in resp.getheaders()], resp.read()
+        finally:
+            conn.close()
 
 
 # ------------------------------------------------------------------------------------------------

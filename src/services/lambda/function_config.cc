@@ -76,6 +76,18 @@ std::string ToStorageJson(const FunctionConfig& config) {
                      {"last_modified_millis", event.last_modified_millis}};
   }
   out["event_invoke_configs"] = std::move(event_configs);
+  json::object urls;
+  for (const auto& [qualifier, url] : config.function_urls) {
+    json::object stored{{"url_id", url.url_id},
+                        {"auth_type", url.auth_type},
+                        {"invoke_mode", url.invoke_mode},
+                        {"creation_millis", url.creation_millis},
+                        {"last_modified_millis", url.last_modified_millis}};
+    if (url.cors)
+      stored["cors"] = apigatewayv2::CorsToJson(*url.cors, apigatewayv2::CorsNaming::kPascal);
+    urls[qualifier] = std::move(stored);
+  }
+  out["function_urls"] = std::move(urls);
   out["code_sha256"] = config.code_sha256;
   out["code_id"] = config.code_id;
   out["code_size"] = config.code_size;
@@ -127,6 +139,23 @@ absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text) {
       event.on_success_destination = StringMember(stored, "on_success");
       event.on_failure_destination = StringMember(stored, "on_failure");
       event.last_modified_millis = IntMember(stored, "last_modified_millis", 0);
+    }
+  }
+  if (const json::value* urls = in.if_contains("function_urls"); urls && urls->is_object()) {
+    for (const auto& [qualifier, value] : urls->get_object()) {
+      if (!value.is_object()) continue;
+      const json::object& stored = value.get_object();
+      FunctionUrlConfig& url = config.function_urls[std::string(qualifier)];
+      url.url_id = StringMember(stored, "url_id");
+      url.auth_type = StringMember(stored, "auth_type");
+      url.invoke_mode = StringMember(stored, "invoke_mode");
+      url.creation_millis = IntMember(stored, "creation_millis", 0);
+      url.last_modified_millis = IntMember(stored, "last_modified_millis", 0);
+      if (const json::value* cors = stored.if_contains("cors")) {
+        auto parsed = apigatewayv2::ParseCors(*cors, apigatewayv2::CorsNaming::kPascal, 0);
+        if (!parsed.ok()) return absl::DataLossError("stored function URL has a bad Cors");
+        url.cors = *std::move(parsed);
+      }
     }
   }
   if (const json::value* reserved = in.if_contains("reserved_concurrency");

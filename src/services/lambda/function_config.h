@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/arn.h"
+#include "services/apigatewayv2/cors.h"
 
 namespace boost::json {
 class object;
@@ -25,6 +26,17 @@ struct EventInvokeConfig {
   int maximum_event_age_seconds = 21600;  // 60..21600
   std::string on_success_destination;     // a function ARN, or empty
   std::string on_failure_destination;
+  int64_t last_modified_millis = 0;
+};
+
+// A function URL (CreateFunctionUrlConfig): an HTTP endpoint invoking the unqualified function
+// or an alias. Thread-compatible value type.
+struct FunctionUrlConfig {
+  std::string url_id;     // 32 lower-case letters and digits: the URL's first host label
+  std::string auth_type;  // NONE or AWS_IAM
+  std::optional<apigatewayv2::CorsConfig> cors;
+  std::string invoke_mode;  // BUFFERED or RESPONSE_STREAM; empty: never set (BUFFERED)
+  int64_t creation_millis = 0;
   int64_t last_modified_millis = 0;
 };
 
@@ -49,6 +61,8 @@ struct FunctionConfig {
   std::optional<int> reserved_concurrency;  // $LATEST only
   // $LATEST only: by qualifier ("$LATEST", a version or an alias).
   std::map<std::string, EventInvokeConfig> event_invoke_configs;
+  // $LATEST only: function URLs by qualifier ("" for the unqualified function, or an alias).
+  std::map<std::string, FunctionUrlConfig> function_urls;
   std::string code_sha256;  // base64 of the zip's SHA-256, as AWS reports it
   std::string code_id;      // hex of the same digest; names the unpacked code directory
   int64_t code_size = 0;

@@ -53,6 +53,7 @@ absl::Status FunctionRegistry::Load() {
     auto config = FromStorageJson(record.value);
     if (!config.ok()) return config.status();
     const std::string name = config->name;
+    IndexUrls(name, &*config);
     functions_[name].latest = MakeEntry(std::move(*config));
   }
   auto versions = store_->Scan(kVersions, {});
@@ -97,8 +98,30 @@ absl::Status FunctionRegistry::PutLatest(FunctionConfig config) {
     return status;
   }
   const std::string name = config.name;
+  IndexUrls(name, &config);
   functions_[name].latest = MakeEntry(std::move(config));
   return absl::OkStatus();
+}
+
+void FunctionRegistry::IndexUrls(const std::string& name, const FunctionConfig* now) {
+  if (const Function* before = Find(name); before && before->latest.config) {
+    for (const auto& [qualifier, url] : before->latest.config->function_urls) {
+      urls_.erase(url.url_id);
+    }
+  }
+  if (!now) return;
+  for (const auto& [qualifier, url] : now->function_urls) {
+    urls_[url.url_id] = {name, qualifier};
+  }
+}
+
+std::optional<FunctionRegistry::Url> FunctionRegistry::FindUrl(std::string_view url_id) const {
+  auto found = urls_.find(url_id);
+  if (found == urls_.end()) return std::nullopt;
+  const Function* function = Find(found->second.first);
+  const auto& urls = function->latest.config->function_urls;
+  auto url = urls.find(found->second.second);
+  return Url{function, url->first, &url->second};
 }
 
 absl::Status FunctionRegistry::Remove(const std::string& name) {
@@ -106,7 +129,10 @@ absl::Status FunctionRegistry::Remove(const std::string& name) {
                                   .Delete(kFunctions, name)
                                   .DeletePrefix(kVersions, name + "/")
                                   .DeletePrefix(kAliases, name + "/"));
-  if (status.ok()) functions_.erase(name);
+  if (status.ok()) {
+    IndexUrls(name, nullptr);
+    functions_.erase(name);
+  }
   return status;
 }
 

@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,14 @@ class FunctionRegistry {
   absl::Status PutAlias(const std::string& name, AliasConfig alias);
   absl::Status RemoveAlias(const std::string& name, const std::string& alias);
 
+  // The function URL whose id is `url_id`, with the function and qualifier it invokes.
+  struct Url {
+    const Function* function;
+    std::string_view qualifier;  // "" or an alias
+    const FunctionUrlConfig* config;
+  };
+  std::optional<Url> FindUrl(std::string_view url_id) const;
+
   // Up to `max` functions in name order, starting after `after` (empty: from the start).
   std::vector<const Function*> List(std::string_view after, size_t max, bool* more) const;
   // Whether any version of any function runs this code package.
@@ -62,10 +71,15 @@ class FunctionRegistry {
       : store_(store), make_spec_(std::move(make_spec)) {}
   Entry MakeEntry(FunctionConfig config) const;
   absl::Status Load();
+  // Keeps urls_ in step with the function URLs of `name`'s $LATEST, replaced by `now` (null: the
+  // function is gone).
+  void IndexUrls(const std::string& name, const FunctionConfig* now);
 
   storage::MetadataStore* store_;
   SpecFactory make_spec_;
   std::map<std::string, Function, std::less<>> functions_;
+  // Function URL id -> (function name, qualifier), for the function URL front end.
+  std::map<std::string, std::pair<std::string, std::string>, std::less<>> urls_;
 };
 
 }  // namespace serval::lambda

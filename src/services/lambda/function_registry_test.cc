@@ -31,6 +31,36 @@ FunctionConfig Config(const std::string& name, const std::string& revision) {
   return config;
 }
 
+TEST(FunctionRegistry, FindsFunctionUrlsByIdAcrossChangesAndReopens) {
+  storage::MemoryMetadataStore store;
+  {
+    auto registry = OpenRegistry(&store);
+    FunctionConfig config = Config("f", "r1");
+    config.function_urls[""] = FunctionUrlConfig{
+        .url_id = "aaaa", .auth_type = "NONE", .cors = apigatewayv2::CorsConfig{.max_age = 5}};
+    config.function_urls["live"] = FunctionUrlConfig{.url_id = "bbbb", .auth_type = "AWS_IAM"};
+    ASSERT_TRUE(registry->PutLatest(config).ok());
+    ASSERT_TRUE(registry->PutLatest(Config("g", "r1")).ok());
+    auto live = registry->FindUrl("bbbb");
+    ASSERT_TRUE(live);
+    EXPECT_EQ(live->function, registry->Find("f"));
+    EXPECT_EQ(live->qualifier, "live");
+    EXPECT_EQ(live->config->auth_type, "AWS_IAM");
+    config.function_urls.erase("live");  // DeleteFunctionUrlConfig
+    ASSERT_TRUE(registry->PutLatest(config).ok());
+    EXPECT_FALSE(registry->FindUrl("bbbb"));
+  }
+  auto registry = OpenRegistry(&store);
+  auto url = registry->FindUrl("aaaa");
+  ASSERT_TRUE(url);
+  EXPECT_EQ(url->qualifier, "");
+  ASSERT_TRUE(url->config->cors);
+  EXPECT_EQ(url->config->cors->max_age, 5);
+  ASSERT_TRUE(registry->Remove("f").ok());
+  EXPECT_FALSE(registry->FindUrl("aaaa"));
+  EXPECT_FALSE(registry->FindUrl(""));
+}
+
 TEST(FunctionRegistry, WritesThroughSoAReopenSeesEveryChange) {
   storage::MemoryMetadataStore store;
   {

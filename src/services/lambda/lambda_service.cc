@@ -34,7 +34,8 @@ absl::StatusOr<std::unique_ptr<services::Service>> LambdaService::Create(
                                                       .code_location = platform.code_location,
                                                       .io = platform.io,
                                                       .invoker = platform.invoker,
-                                                      .objects = platform.objects});
+                                                      .objects = platform.objects,
+                                                      .endpoint = platform.endpoint});
 }
 
 LambdaService::LambdaService(Dependencies dependencies) : deps_(std::move(dependencies)) {}
@@ -46,7 +47,8 @@ const services::ServiceInfo& LambdaService::info() const {
       .protocol = kProtocol,
       // Operations added after 2015 live under the API version they were introduced with.
       .path_prefixes = {"/2015-03-31/functions", "/2017-03-31/tags/", "/2017-10-31/functions/",
-                        "/2019-09-30/functions/", "/2019-09-25/functions/", "/_serval/code/"}};
+                        "/2019-09-30/functions/", "/2019-09-25/functions/",
+                        "/2021-10-31/functions/", "/_serval/code/"}};
   return kInfo;
 }
 
@@ -130,6 +132,21 @@ const protocol::RestRouter<LambdaService::Operation>& LambdaService::Operations(
       {"GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config/list", {[](S& s, Call& c) {
          s.ListEventInvokeConfigs(c);
        }}},
+      {"POST",
+       "/2021-10-31/functions/{FunctionName}/url",
+       {[](S& s, Call& c) { s.CreateFunctionUrl(c); }, false}},
+      {"GET",
+       "/2021-10-31/functions/{FunctionName}/url",
+       {[](S& s, Call& c) { s.GetFunctionUrl(c); }, false}},
+      {"PUT",
+       "/2021-10-31/functions/{FunctionName}/url",
+       {[](S& s, Call& c) { s.UpdateFunctionUrl(c); }, false}},
+      {"DELETE",
+       "/2021-10-31/functions/{FunctionName}/url",
+       {[](S& s, Call& c) { s.DeleteFunctionUrl(c); }, false}},
+      {"GET",
+       "/2021-10-31/functions/{FunctionName}/urls",
+       {[](S& s, Call& c) { s.ListFunctionUrls(c); }, false}},
       {"GET", "/_serval/code/{File}", {[](S& s, Call& c) { s.ServeCode(c); }, false}},
   });
   return kOperations;

@@ -49,6 +49,8 @@ class LambdaService : public services::Service {
     invoker::Invoker* invoker = nullptr;
     // Where Code.S3Bucket/S3Key packages are read from (null: not available).
     services::ObjectReaderSlot* objects = nullptr;
+    // Serval's own URL ("http://127.0.0.1:4566"): function URLs are on its port.
+    std::string endpoint;
   };
 
   static absl::StatusOr<std::unique_ptr<services::Service>> Create(
@@ -114,6 +116,17 @@ class LambdaService : public services::Service {
   // Stores a $LATEST whose change does not affect what environments run (tags, policy,
   // concurrency): no new revision, no environment restarts.
   absl::Status UpdateMetadata(const Call& call, const std::function<void(FunctionConfig&)>& change);
+  // lambda_function_urls.cc: /2021-10-31/functions/{name}/url[s]
+  void CreateFunctionUrl(Call& call);
+  void GetFunctionUrl(Call& call);
+  void UpdateFunctionUrl(Call& call);
+  void DeleteFunctionUrl(Call& call);
+  void ListFunctionUrls(Call& call);
+  // Resolves the call's function and qualifier for a function URL operation, with the checks and
+  // messages AWS gives them (`not_found` for a function or alias that does not exist).
+  absl::Status FindUrlTarget(Call& call, std::string_view not_found);
+  // "http://{url_id}.lambda-url.{region}.localhost:{port}/".
+  std::string FunctionUrlOf(std::string_view url_id) const;
   // lambda_event_config.cc: /2019-09-25/functions/{name}/event-invoke-config[/list]
   void HandleEventInvokeConfig(Call& call);
   void ListEventInvokeConfigs(Call& call);

@@ -203,6 +203,12 @@ void LambdaService::DeleteAlias(Call& call) {
   if (auto status = deps_.registry->RemoveAlias(call.name, call.Label("Name")); !status.ok()) {
     return call.Fail(status);
   }
+  // The alias's function URL goes with it (a new alias of the same name has none).
+  if (call.function->latest.config->function_urls.contains(call.Label("Name"))) {
+    auto status = UpdateMetadata(
+        call, [&](FunctionConfig& config) { config.function_urls.erase(call.Label("Name")); });
+    if (!status.ok()) return call.Fail(status);
+  }
   call.ReplyEmpty(204);
 }
 

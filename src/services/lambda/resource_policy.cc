@@ -14,7 +14,8 @@ bool PolicyAllows(const FunctionConfig& latest, const ServiceInvocation& invocat
   const ServiceRequest request{.service = invocation.service,
                                .action = invocation.action,
                                .source_arn = invocation.source_arn,
-                               .source_account = invocation.source_account};
+                               .source_account = invocation.source_account,
+                               .function_url_auth_type = invocation.function_url_auth_type};
   for (const auto& [sid, text] : statements->second) {
     json::error_code ec;
     json::value parsed = json::parse(text, ec);

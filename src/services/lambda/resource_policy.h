@@ -17,6 +17,7 @@ struct ServiceInvocation {
   std::string_view qualifier;
   std::string_view source_arn;
   std::string_view source_account;
+  std::string_view function_url_auth_type;  // for lambda:InvokeFunctionUrl
 };
 
 // True when some statement of `latest`'s policy for the qualifier grants it (StatementAllows in
