@@ -23,21 +23,30 @@ absl::StatusOr<std::vector<std::unique_ptr<services::Service>>> CreateFrontEnds(
   absl::StatusOr<std::unique_ptr<ApiStore>> opened = ApiStore::Open(platform.metadata);
   if (!opened.ok()) return opened.status();
   std::shared_ptr<ApiStore> store = *std::move(opened);
+  absl::StatusOr<std::unique_ptr<UsageStore>> usage_opened = UsageStore::Open(platform.metadata);
+  if (!usage_opened.ok()) return usage_opened.status();
+  std::shared_ptr<UsageStore> usage = *std::move(usage_opened);
   std::vector<std::unique_ptr<services::Service>> services;
-  services.push_back(std::make_unique<ApiGatewayService>(platform.account, platform.clock, store));
-  services.push_back(std::make_unique<ExecuteApiService>(platform, store));
+  services.push_back(
+      std::make_unique<ApiGatewayService>(platform.account, platform.clock, store, usage));
+  services.push_back(std::make_unique<ExecuteApiService>(platform, store, usage));
   return services;
 }
 
 ApiGatewayService::ApiGatewayService(AccountContext account, const Clock* clock,
-                                     std::shared_ptr<ApiStore> store)
-    : account_(std::move(account)), clock_(clock), store_(std::move(store)) {}
+                                     std::shared_ptr<ApiStore> store,
+                                     std::shared_ptr<UsageStore> usage)
+    : account_(std::move(account)),
+      clock_(clock),
+      store_(std::move(store)),
+      usage_(std::move(usage)) {}
 
 const services::ServiceInfo& ApiGatewayService::info() const {
-  static const services::ServiceInfo kInfo{.name = "apigateway",
-                                           .signing_name = "apigateway",
-                                           .protocol = kProtocol,
-                                           .path_prefixes = {"/restapis"}};
+  static const services::ServiceInfo kInfo{
+      .name = "apigateway",
+      .signing_name = "apigateway",
+      .protocol = kProtocol,
+      .path_prefixes = {"/restapis", "/apikeys", "/usageplans"}};
   return kInfo;
 }
 
@@ -109,6 +118,47 @@ const protocol::RestRouter<ApiGatewayService::Operation>& ApiGatewayService::Ope
        [](S& s, Call& c) { s.DeleteStage(c); }},
       {"GET", "/restapis/{restapi_id}/stages/{stage_name}/exports/{export_type}",
        [](S& s, Call& c) { s.GetExport(c); }},
+      {"POST", "/restapis/{restapi_id}/authorizers", [](S& s, Call& c) { s.CreateAuthorizer(c); }},
+      {"GET", "/restapis/{restapi_id}/authorizers", [](S& s, Call& c) { s.GetAuthorizers(c); }},
+      {"GET", "/restapis/{restapi_id}/authorizers/{authorizer_id}",
+       [](S& s, Call& c) { s.GetAuthorizer(c); }},
+      {"PATCH", "/restapis/{restapi_id}/authorizers/{authorizer_id}",
+       [](S& s, Call& c) { s.UpdateAuthorizer(c); }},
+      {"DELETE", "/restapis/{restapi_id}/authorizers/{authorizer_id}",
+       [](S& s, Call& c) { s.DeleteAuthorizer(c); }},
+      {"POST", "/restapis/{restapi_id}/requestvalidators",
+       [](S& s, Call& c) { s.CreateRequestValidator(c); }},
+      {"GET", "/restapis/{restapi_id}/requestvalidators",
+       [](S& s, Call& c) { s.GetRequestValidators(c); }},
+      {"GET", "/restapis/{restapi_id}/requestvalidators/{requestvalidator_id}",
+       [](S& s, Call& c) { s.GetRequestValidator(c); }},
+      {"PATCH", "/restapis/{restapi_id}/requestvalidators/{requestvalidator_id}",
+       [](S& s, Call& c) { s.UpdateRequestValidator(c); }},
+      {"DELETE", "/restapis/{restapi_id}/requestvalidators/{requestvalidator_id}",
+       [](S& s, Call& c) { s.DeleteRequestValidator(c); }},
+      {"POST", "/restapis/{restapi_id}/models", [](S& s, Call& c) { s.CreateModel(c); }},
+      {"GET", "/restapis/{restapi_id}/models", [](S& s, Call& c) { s.GetModels(c); }},
+      {"GET", "/restapis/{restapi_id}/models/{model_name}", [](S& s, Call& c) { s.GetModel(c); }},
+      {"PATCH", "/restapis/{restapi_id}/models/{model_name}",
+       [](S& s, Call& c) { s.UpdateModel(c); }},
+      {"DELETE", "/restapis/{restapi_id}/models/{model_name}",
+       [](S& s, Call& c) { s.DeleteModel(c); }},
+      {"POST", "/apikeys", [](S& s, Call& c) { s.CreateApiKey(c); }},
+      {"GET", "/apikeys", [](S& s, Call& c) { s.GetApiKeys(c); }},
+      {"GET", "/apikeys/{api_key}", [](S& s, Call& c) { s.GetApiKey(c); }},
+      {"PATCH", "/apikeys/{api_key}", [](S& s, Call& c) { s.UpdateApiKey(c); }},
+      {"DELETE", "/apikeys/{api_key}", [](S& s, Call& c) { s.DeleteApiKey(c); }},
+      {"POST", "/usageplans", [](S& s, Call& c) { s.CreateUsagePlan(c); }},
+      {"GET", "/usageplans", [](S& s, Call& c) { s.GetUsagePlans(c); }},
+      {"GET", "/usageplans/{usageplan_id}", [](S& s, Call& c) { s.GetUsagePlan(c); }},
+      {"PATCH", "/usageplans/{usageplan_id}", [](S& s, Call& c) { s.UpdateUsagePlan(c); }},
+      {"DELETE", "/usageplans/{usageplan_id}", [](S& s, Call& c) { s.DeleteUsagePlan(c); }},
+      {"POST", "/usageplans/{usageplan_id}/keys", [](S& s, Call& c) { s.CreateUsagePlanKey(c); }},
+      {"GET", "/usageplans/{usageplan_id}/keys", [](S& s, Call& c) { s.GetUsagePlanKeys(c); }},
+      {"GET", "/usageplans/{usageplan_id}/keys/{key_id}",
+       [](S& s, Call& c) { s.GetUsagePlanKey(c); }},
+      {"DELETE", "/usageplans/{usageplan_id}/keys/{key_id}",
+       [](S& s, Call& c) { s.DeleteUsagePlanKey(c); }},
   });
   return kOperations;
 }
@@ -131,6 +181,16 @@ void ApiGatewayService::Call::ReplyEmpty(int status) {
   http::Response response{.status = status};
   protocol::SetRequestId(kProtocol, context.request_id, response);
   respond(std::move(response));
+}
+
+std::function<void(absl::Status)> ApiGatewayService::Call::WhenStored(int status,
+                                                                      json::object answer) {
+  return
+      [call = std::move(*this), status, answer = std::move(answer)](absl::Status stored) mutable {
+        if (!stored.ok()) return call.Fail(stored);
+        if (answer.empty()) return call.ReplyEmpty(status);
+        call.Reply(status, answer);
+      };
 }
 
 void ApiGatewayService::Handle(protocol::RequestContext context, http::Responder respond) {
@@ -161,12 +221,7 @@ void ApiGatewayService::EditApi(Call& call, int status,
   RestApi api = (*entry)->api;
   absl::StatusOr<json::object> answer = edit(api);
   if (!answer.ok()) return call.Fail(answer.status());
-  store_->PutApi(std::move(api), [call = std::move(call), status,
-                                  answer = *std::move(answer)](absl::Status stored) mutable {
-    if (!stored.ok()) return call.Fail(stored);
-    if (answer.empty()) return call.ReplyEmpty(status);
-    call.Reply(status, answer);
-  });
+  store_->PutApi(std::move(api), call.WhenStored(status, *std::move(answer)));
 }
 
 std::string ApiGatewayService::NewId() {

@@ -11,6 +11,8 @@
 #include "common/clock.h"
 #include "protocol/rest_router.h"
 #include "services/apigateway/api_store.h"
+#include "services/apigateway/request_body.h"
+#include "services/apigateway/usage_store.h"
 #include "services/platform.h"
 #include "services/service.h"
 
@@ -25,12 +27,14 @@ namespace serval::apigateway {
 absl::StatusOr<std::vector<std::unique_ptr<services::Service>>> CreateFrontEnds(
     const services::Platform& platform);
 
-// The REST API control plane (API Gateway v1, restJson1 under /restapis): APIs, resources,
-// methods, integrations and their responses, deployments, stages, import and export.
-// docs/apigateway.md has what it supports. Runs only on the io thread.
+// The REST API control plane (API Gateway v1, restJson1 under /restapis, /apikeys and
+// /usageplans): APIs, resources, methods, integrations and their responses, deployments,
+// stages, import and export; authorizers, request validators and models; API keys and usage
+// plans. docs/apigateway.md has what it supports. Runs only on the io thread.
 class ApiGatewayService : public services::Service {
  public:
-  ApiGatewayService(AccountContext account, const Clock* clock, std::shared_ptr<ApiStore> store);
+  ApiGatewayService(AccountContext account, const Clock* clock, std::shared_ptr<ApiStore> store,
+                    std::shared_ptr<UsageStore> usage);
 
   const services::ServiceInfo& info() const override;
   void Handle(protocol::RequestContext context, http::Responder respond) override;
@@ -46,6 +50,9 @@ class ApiGatewayService : public services::Service {
     void Fail(const absl::Status& status);
     void Reply(int status, const boost::json::object& body);
     void ReplyEmpty(int status);
+    // Takes the call over: what to run once a store has a change, answering `status` with
+    // `answer` (an empty answer: no body) or the store's error.
+    std::function<void(absl::Status)> WhenStored(int status, boost::json::object answer);
   };
 
  private:
@@ -105,10 +112,49 @@ class ApiGatewayService : public services::Service {
   void UpdateStage(Call& call);
   void DeleteStage(Call& call);
   void GetExport(Call& call);
+  // authorizer_operations.cc
+  void CreateAuthorizer(Call& call);
+  void GetAuthorizer(Call& call);
+  void GetAuthorizers(Call& call);
+  void UpdateAuthorizer(Call& call);
+  void DeleteAuthorizer(Call& call);
+  // validator_operations.cc: request validators and models.
+  void CreateRequestValidator(Call& call);
+  void GetRequestValidator(Call& call);
+  void GetRequestValidators(Call& call);
+  void UpdateRequestValidator(Call& call);
+  void DeleteRequestValidator(Call& call);
+  void CreateModel(Call& call);
+  void GetModel(Call& call);
+  void GetModels(Call& call);
+  void UpdateModel(Call& call);
+  void DeleteModel(Call& call);
+  // api_key_operations.cc
+  absl::StatusOr<const ApiKey*> FindKey(const std::string& id) const;
+  void CreateApiKey(Call& call);
+  void GetApiKey(Call& call);
+  void GetApiKeys(Call& call);
+  void UpdateApiKey(Call& call);
+  void DeleteApiKey(Call& call);
+  // usage_plan_operations.cc: usage plans and their keys.
+  absl::StatusOr<const UsagePlan*> FindPlan(const Call& call) const;
+  // The plan's API stages exist and its quota is one API Gateway takes.
+  absl::Status CheckApiStages(const UsagePlan& plan) const;
+  absl::Status PatchUsagePlan(const std::vector<PatchOperation>& patch, UsagePlan& plan) const;
+  void CreateUsagePlan(Call& call);
+  void GetUsagePlan(Call& call);
+  void GetUsagePlans(Call& call);
+  void UpdateUsagePlan(Call& call);
+  void DeleteUsagePlan(Call& call);
+  void CreateUsagePlanKey(Call& call);
+  void GetUsagePlanKey(Call& call);
+  void GetUsagePlanKeys(Call& call);
+  void DeleteUsagePlanKey(Call& call);
 
   AccountContext account_;
   const Clock* clock_;
   std::shared_ptr<ApiStore> store_;
+  std::shared_ptr<UsageStore> usage_;
 };
 
 }  // namespace serval::apigateway

@@ -9,16 +9,9 @@
 namespace serval::apigateway {
 namespace {
 
-// The function a Lambda integration URI names:
-// arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION/invocations.
 std::string FunctionOf(const Integration& integration) {
   if (integration.type != "AWS" && integration.type != "AWS_PROXY") return "";
-  constexpr std::string_view kStart = ":lambda:path/2015-03-31/functions/";
-  constexpr std::string_view kEnd = "/invocations";
-  const size_t start = integration.uri.find(kStart);
-  if (start == std::string::npos || !integration.uri.ends_with(kEnd)) return "";
-  const size_t begin = start + kStart.size();
-  return integration.uri.substr(begin, integration.uri.size() - kEnd.size() - begin);
+  return LambdaFunctionOfUri(integration.uri);
 }
 
 absl::StatusOr<std::map<std::string, vtl::Template>> ParseTemplates(const StringMap& sources,
@@ -81,6 +74,15 @@ absl::StatusOr<CompiledMethod> CompileMethod(const Resource& resource, const Met
 }
 
 }  // namespace
+
+std::string LambdaFunctionOfUri(std::string_view uri) {
+  constexpr std::string_view kStart = ":lambda:path/2015-03-31/functions/";
+  constexpr std::string_view kEnd = "/invocations";
+  const size_t start = uri.find(kStart);
+  if (start == std::string::npos || !uri.ends_with(kEnd)) return "";
+  const size_t begin = start + kStart.size();
+  return std::string(uri.substr(begin, uri.size() - kEnd.size() - begin));
+}
 
 absl::StatusOr<std::shared_ptr<const CompiledApi>> CompiledApi::Build(RestApi snapshot) {
   std::shared_ptr<CompiledApi> compiled(new CompiledApi());

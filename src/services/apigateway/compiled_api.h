@@ -14,6 +14,10 @@
 
 namespace serval::apigateway {
 
+// The function a Lambda invocation URI (an integration's or an authorizer's) names, or "":
+// arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION/invocations. Thread-safe.
+std::string LambdaFunctionOfUri(std::string_view uri);
+
 // One integration response, ready to use: its selection pattern compiled and its templates
 // parsed.
 struct CompiledResponse {

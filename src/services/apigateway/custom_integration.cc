@@ -13,12 +13,6 @@ namespace {
 
 namespace json = boost::json;
 
-// The media type of a Content-Type or Accept value, without parameters, lower case.
-std::string MediaType(std::string_view value) {
-  value = value.substr(0, value.find(','));
-  return AsciiToLower(TrimBlanks(value.substr(0, value.find(';'))));
-}
-
 // The value of a responseParameters source: 'static', integration.response.body[.JSONPATH],
 // integration.response.header.NAME. nullopt when it names nothing that exists.
 std::optional<std::string> ParameterValue(std::string_view source,
@@ -71,6 +65,11 @@ std::string Convert(std::string body, std::string_view content_handling, bool bi
 }
 
 }  // namespace
+
+std::string MediaType(std::string_view value) {
+  value = value.substr(0, value.find(','));
+  return AsciiToLower(TrimBlanks(value.substr(0, value.find(';'))));
+}
 
 vtl::Bindings RequestBindings(const http::Request& request, const RequestFacts& facts) {
   vtl::Bindings bindings;

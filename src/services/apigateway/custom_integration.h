@@ -17,6 +17,10 @@ namespace serval::apigateway {
 // shapes what the backend gets, and the integration response that shapes what the client gets.
 // Thread-safe (pure functions).
 
+// The media type of a Content-Type or Accept value, without parameters, lower case
+// ("Application/JSON; charset=utf-8" is "application/json"; of a list, the first).
+std::string MediaType(std::string_view value);
+
 // What templates see of the request: $input.params() and $context, $stageVariables.
 vtl::Bindings RequestBindings(const http::Request& request, const RequestFacts& facts);
 

@@ -45,8 +45,9 @@ void Exchange::Answer(http::Response response) {
 }
 
 ExecuteApiService::ExecuteApiService(const services::Platform& platform,
-                                     std::shared_ptr<ApiStore> store)
-    : platform_(platform), store_(std::move(store)) {}
+                                     std::shared_ptr<ApiStore> store,
+                                     std::shared_ptr<UsageStore> usage)
+    : platform_(platform), store_(std::move(store)), usage_(std::move(usage)) {}
 
 const services::ServiceInfo& ExecuteApiService::info() const {
   static const services::ServiceInfo kInfo{
@@ -160,7 +161,9 @@ void ExecuteApiService::Handle(protocol::RequestContext context, http::Responder
     facts.caller_access_key = caller.access_key;
     facts.caller_account_id = caller.account_id;
   }
-  Integrate(std::move(exchange));
+  // Access control (API keys, authorizers, validators, throttling) runs Integrate when the
+  // request passes: access_control.cc.
+  Admit(std::move(exchange));
 }
 
 absl::StatusOr<std::shared_ptr<const CompiledApi>> ExecuteApiService::Compiled(

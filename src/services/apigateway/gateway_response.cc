@@ -4,12 +4,22 @@
 
 namespace serval::apigateway {
 
-http::Response GatewayResponse(int status, std::string_view message, std::string_view error_type) {
+namespace {
+
+// `message` is a string, or null where AWS gives none.
+http::Response Answer(int status, boost::json::value message, std::string_view error_type) {
   http::Response response{
-      .status = status, .body = boost::json::serialize(boost::json::object{{"message", message}})};
+      .status = status,
+      .body = boost::json::serialize(boost::json::object{{"message", std::move(message)}})};
   response.SetHeader("Content-Type", "application/json");
   response.SetHeader("x-amzn-ErrorType", std::string(error_type));
   return response;
+}
+
+}  // namespace
+
+http::Response GatewayResponse(int status, std::string_view message, std::string_view error_type) {
+  return Answer(status, boost::json::string(message), error_type);
 }
 
 http::Response MissingAuthenticationToken() {
@@ -39,6 +49,28 @@ http::Response RequestTooLarge() {
 
 http::Response UnsupportedMediaType() {
   return GatewayResponse(415, "Unsupported Media Type", "UnsupportedMediaTypeException");
+}
+
+http::Response Unauthorized() {
+  return GatewayResponse(401, "Unauthorized", "UnauthorizedException");
+}
+
+http::Response AccessDenied(bool explicit_deny) {
+  return GatewayResponse(
+      403,
+      explicit_deny ? "User is not authorized to access this resource with an explicit deny"
+                    : "User is not authorized to access this resource",
+      "AccessDeniedException");
+}
+
+http::Response AuthorizerConfigurationError() {
+  return Answer(500, nullptr, "AuthorizerConfigurationException");
+}
+
+http::Response InvalidApiKey() { return GatewayResponse(403, "Forbidden", "ForbiddenException"); }
+
+http::Response QuotaExceeded() {
+  return GatewayResponse(429, "Limit Exceeded", "LimitExceededException");
 }
 
 }  // namespace serval::apigateway

@@ -19,4 +19,13 @@ http::Response TooManyRequests();             // 429: stage throttling
 http::Response RequestTooLarge();             // 413: above 10 MB
 http::Response UnsupportedMediaType();        // 415: no template and passthrough NEVER
 
+// Access control (docs/apigateway.md, "Access control").
+http::Response Unauthorized();  // 401: no identity, or the authorizer raised "Unauthorized"
+// 403: the authorizer's policy denies the method, explicitly or by allowing it nowhere.
+http::Response AccessDenied(bool explicit_deny);
+// 500 {"message": null}: the authorizer failed, timed out or answered a malformed policy.
+http::Response AuthorizerConfigurationError();
+http::Response InvalidApiKey();  // 403 "Forbidden": no key, an unknown or disabled one
+http::Response QuotaExceeded();  // 429 "Limit Exceeded": the usage plan's quota is used up
+
 }  // namespace serval::apigateway

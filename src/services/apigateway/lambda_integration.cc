@@ -35,63 +35,77 @@ std::string ErrorMessageOf(std::string_view payload) {
 
 }  // namespace
 
-void ExecuteApiService::InvokeFunction(
-    std::shared_ptr<Exchange> exchange, std::string payload,
+void ExecuteApiService::CallFunction(
+    std::shared_ptr<Exchange> exchange, FunctionCall call,
     std::function<void(std::shared_ptr<Exchange>, sandbox::InvocationOutcome)> on_outcome) {
   const RequestFacts& facts = exchange->facts;
   absl::StatusOr<lambda::FunctionReference> reference = lambda::ParseFunctionReference(
-      SubstituteStageVariables(exchange->method->function, facts.stage_variables));
+      SubstituteStageVariables(call.function, facts.stage_variables));
   const lambda::FunctionRegistry::Function* function =
       reference.ok() ? platform_.functions->Find(reference->name) : nullptr;
   if (function == nullptr) {
-    fmt::print(stderr, "serval: execute-api {}: the integration's function {} does not exist\n",
-               facts.request_id, exchange->method->function);
-    return exchange->Answer(InternalServerError());
+    fmt::print(stderr, "serval: execute-api {}: the function {} does not exist\n", facts.request_id,
+               call.function);
+    return exchange->Answer(call.failure());
   }
-  // As on AWS, the function's resource policy must let API Gateway invoke it for this method.
-  const std::string source_arn = fmt::format(
-      "arn:aws:execute-api:{}:{}:{}/{}/{}{}", platform_.account.region, facts.account_id,
-      facts.api_id, facts.stage, facts.http_method, facts.resource_path);
+  // As on AWS, the function's resource policy must let API Gateway invoke it for this source.
   if (!lambda::PolicyAllows(*function->latest.config, {.service = kPrincipal,
                                                        .action = "lambda:InvokeFunction",
                                                        .qualifier = reference->qualifier,
-                                                       .source_arn = source_arn,
+                                                       .source_arn = call.source_arn,
                                                        .source_account = facts.account_id})) {
     fmt::print(stderr,
                "serval: execute-api {}: Execution failed due to configuration error: Invalid "
                "permissions on Lambda function {} (its resource policy does not allow {} for "
                "{}; lambda add-permission)\n",
-               facts.request_id, reference->name, kPrincipal, source_arn);
-    return exchange->Answer(InternalServerError());
+               facts.request_id, reference->name, kPrincipal, call.source_arn);
+    return exchange->Answer(call.failure());
   }
   // Lambda's Invoke refuses a payload that is not JSON (InvalidRequestContentException) before
   // the function runs: a request template that renders none ends in API Gateway's 500.
-  if (std::string why; !payload.empty() && !IsValidJson(payload, &why)) {
+  if (std::string why; !call.payload.empty() && !IsValidJson(call.payload, &why)) {
     fmt::print(stderr,
                "serval: execute-api {}: Execution failed: the integration request is not JSON "
                "({}), which Lambda refuses\n",
                facts.request_id, why);
-    return exchange->Answer(InternalServerError());
+    return exchange->Answer(call.failure());
   }
   auto timer = std::make_shared<boost::asio::steady_timer>(
-      *platform_.io, std::chrono::milliseconds(exchange->method->integration->timeout_in_millis));
-  timer->async_wait([exchange](const boost::system::error_code& error) {
+      *platform_.io, std::chrono::milliseconds(call.timeout_ms));
+  timer->async_wait([exchange, timeout = call.timeout](const boost::system::error_code& error) {
     // The function keeps running, as on AWS; its answer is then dropped.
-    if (!error) exchange->Answer(EndpointTimeout());
+    if (!error) exchange->Answer(timeout());
   });
-  platform_.invoker->InvokeSync(invoker::InvokeRequest{.function = reference->name,
-                                                       .qualifier = reference->qualifier,
-                                                       .payload = std::move(payload),
-                                                       .request_id = facts.request_id},
-                                [exchange, timer, on_outcome = std::move(on_outcome)](
-                                    absl::StatusOr<invoker::InvokeResult> result) {
-                                  timer->cancel();
-                                  if (exchange->answered) return;
-                                  // A throttled, missing or unstartable function: API Gateway's 500
-                                  // (the client never sees Lambda's 429).
-                                  if (!result.ok()) return exchange->Answer(InternalServerError());
-                                  on_outcome(exchange, std::move(result->outcome));
-                                });
+  platform_.invoker->InvokeSync(
+      invoker::InvokeRequest{.function = reference->name,
+                             .qualifier = reference->qualifier,
+                             .payload = std::move(call.payload),
+                             .request_id = facts.request_id},
+      [exchange, timer, failure = call.failure,
+       on_outcome = std::move(on_outcome)](absl::StatusOr<invoker::InvokeResult> result) {
+        timer->cancel();
+        if (exchange->answered) return;
+        // A throttled, missing or unstartable function: API Gateway's 500 (the client never
+        // sees Lambda's 429).
+        if (!result.ok()) return exchange->Answer(failure());
+        on_outcome(exchange, std::move(result->outcome));
+      });
+}
+
+void ExecuteApiService::InvokeFunction(
+    std::shared_ptr<Exchange> exchange, std::string payload,
+    std::function<void(std::shared_ptr<Exchange>, sandbox::InvocationOutcome)> on_outcome) {
+  const RequestFacts& facts = exchange->facts;
+  FunctionCall call{
+      .function = exchange->method->function,
+      .source_arn = fmt::format("arn:aws:execute-api:{}:{}:{}/{}/{}{}", platform_.account.region,
+                                facts.account_id, facts.api_id, facts.stage, facts.http_method,
+                                facts.resource_path),
+      .payload = std::move(payload),
+      .timeout_ms = exchange->method->integration->timeout_in_millis,
+      .failure = &InternalServerError,
+      .timeout = &EndpointTimeout};
+  CallFunction(std::move(exchange), std::move(call), std::move(on_outcome));
 }
 
 void ExecuteApiService::LambdaProxy(std::shared_ptr<Exchange> exchange) {

@@ -98,6 +98,10 @@ json::object RequestContextJson(const RequestFacts& facts) {
     identity["user"] = facts.caller_access_key;
     identity["userArn"] = "arn:aws:iam::" + facts.caller_account_id + ":root";
   }
+  if (!facts.api_key.empty()) {
+    identity["apiKey"] = facts.api_key;
+    identity["apiKeyId"] = facts.api_key_id;
+  }
   const std::string_view domain_prefix =
       std::string_view(facts.domain_name).substr(0, facts.domain_name.find('.'));
   json::object context{{"accountId", facts.account_id},
@@ -136,6 +140,11 @@ bool IsBinaryMediaType(std::string_view content_type,
 
 std::string ProxyEvent(const http::Request& request, const RequestFacts& facts,
                        const std::vector<std::string>& binary_media_types) {
+  return json::serialize(ProxyEventObject(request, facts, binary_media_types));
+}
+
+json::object ProxyEventObject(const http::Request& request, const RequestFacts& facts,
+                              const std::vector<std::string>& binary_media_types) {
   json::object event{
       {"resource", facts.resource_path}, {"path", facts.path}, {"httpMethod", request.method}};
   AddPairs(event, "headers", "multiValueHeaders", request.headers);
@@ -152,7 +161,7 @@ std::string ProxyEvent(const http::Request& request, const RequestFacts& facts,
     event["body"] = binary ? Base64Encode(request.body) : request.body;
   }
   event["isBase64Encoded"] = binary;
-  return json::serialize(event);
+  return event;
 }
 
 absl::StatusOr<http::Response> ParseProxyResponse(

@@ -31,6 +31,9 @@ struct RequestFacts {
   std::map<std::string, std::string> stage_variables;
   // What a Lambda authorizer returned: principalId and its context's members (strings).
   boost::json::object authorizer;
+  // The API key the request was admitted with (its value and id), else empty.
+  std::string api_key;
+  std::string api_key_id;
   // The verified caller of an AWS_IAM method (access key, account), else empty.
   std::string caller_access_key;
   std::string caller_account_id;
@@ -45,6 +48,9 @@ boost::json::object RequestContextJson(const RequestFacts& facts);
 // Content-Type is one of `binary_media_types`, base64 with isBase64Encoded.
 std::string ProxyEvent(const http::Request& request, const RequestFacts& facts,
                        const std::vector<std::string>& binary_media_types);
+// The same event as an object (a REQUEST authorizer's event is built from it).
+boost::json::object ProxyEventObject(const http::Request& request, const RequestFacts& facts,
+                                     const std::vector<std::string>& binary_media_types);
 
 // Whether `content_type` ("image/png; q=1") is one of `binary_media_types` ("image/*" and "*/*"
 // match by wildcard).

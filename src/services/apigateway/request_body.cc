@@ -51,6 +51,15 @@ absl::StatusOr<std::vector<PatchOperation>> ParsePatch(const http::Request& requ
   return operations;
 }
 
+absl::Status UnsupportedPatch(const PatchOperation& operation, std::string_view replaceable) {
+  const std::string start =
+      "Invalid patch path  '" + operation.path + "' specified for op '" + operation.op + "'. ";
+  if (operation.op == "replace") {
+    return BadRequest(start + "Must be one of: [" + std::string(replaceable) + "]");
+  }
+  return BadRequest(start + "Please choose supported operations");
+}
+
 std::string UnescapePointer(std::string_view segment) {
   std::string out;
   for (size_t i = 0; i < segment.size(); ++i) {

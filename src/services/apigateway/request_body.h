@@ -25,6 +25,10 @@ struct PatchOperation {
 };
 // The patch operations of an Update* request body; BadRequestException when malformed.
 absl::StatusOr<std::vector<PatchOperation>> ParsePatch(const http::Request& request);
+// The error API Gateway gives for a patch operation it does not take: for op "replace" it lists
+// the paths it does take (`replaceable`, "/name, /description"); for the others it asks for a
+// supported operation.
+absl::Status UnsupportedPatch(const PatchOperation& operation, std::string_view replaceable);
 // A patch path segment with JSON Pointer escapes undone ("~1" is "/", "~0" is "~").
 std::string UnescapePointer(std::string_view segment);
 
