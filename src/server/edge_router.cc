@@ -148,6 +148,12 @@ std::optional<http::SigV4Options> EdgeRouter::SignatureRule(const services::Serv
         return std::nullopt;
       }
       break;
+    case services::Access::kAnonymousUnlessSigV4:
+      if (!headers.Header("Authorization").starts_with("AWS4-HMAC-SHA256") &&
+          !headers.QueryParam("X-Amz-Signature")) {
+        return std::nullopt;
+      }
+      break;
     case services::Access::kSigned:
       break;
   }

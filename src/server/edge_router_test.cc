@@ -174,6 +174,46 @@ TEST_F(EdgeRouterTest, AnonymousOnlyWhereTheServiceAllowsIt) {
   EXPECT_EQ(Send(Make("GET", "/_serval/health")).status, 200);
 }
 
+TEST_F(EdgeRouterTest, ApplicationTokensPassWhereTheServiceOwnsTheAuthorizationHeader) {
+  // An execute-api-like front end: anonymous callers, bearer tokens for the application.
+  class Gateway : public FakeService {
+   public:
+    using FakeService::FakeService;
+    services::Access AccessFor(const http::Request&) const override {
+      return services::Access::kAnonymousUnlessSigV4;
+    }
+  } gateway({.name = "execute-api",
+             .signing_name = "execute-api",
+             .protocol = protocol::Protocol::kRestJson1,
+             .host_suffixes = {".execute-api.localhost"}});
+  EdgeRouter router({&gateway, &s3_}, {.credentials = &credentials_,
+                                       .signature_clock = &RealClock::Instance(),
+                                       .region = "us-east-1",
+                                       .account_id = "123456789012"});
+  auto send = [&](http::Request request) {
+    http::Response answer;
+    router.Handle(std::move(request), [&](http::Response response) { answer = response; });
+    return answer;
+  };
+  http::Request bearer = Make("GET", "/prod/pets", "a1.execute-api.localhost:4566");
+  bearer.headers.emplace_back("Authorization", "Bearer allow-1");
+  ASSERT_EQ(send(bearer).status, 200);
+  ASSERT_EQ(gateway.received.size(), 1u);
+  EXPECT_TRUE(gateway.received[0].caller.anonymous);
+  // A SigV4 signature is still verified there.
+  http::Request forged =
+      Signed(Make("GET", "/prod/pets", "a1.execute-api.localhost:4566"), "execute-api");
+  for (auto& [name, value] : forged.headers) {
+    if (name == "Authorization") value.back() = value.back() == '0' ? '1' : '0';
+  }
+  EXPECT_EQ(send(forged).status, 403);
+  EXPECT_EQ(gateway.received.size(), 1u);
+  // S3's anonymous reads do not take foreign authorization schemes.
+  http::Request s3_bearer = Make("GET", "/bucket/key");
+  s3_bearer.headers.emplace_back("Authorization", "Bearer token");
+  EXPECT_NE(send(s3_bearer).status, 200);
+}
+
 TEST_F(EdgeRouterTest, OversizedBodiesAndUnclaimedRequestsAreRefused) {
   http::Request large = Make("PUT", "/bucket/key");
   large.body_too_large = true;

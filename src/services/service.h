@@ -43,7 +43,11 @@ enum class Access {
   kAnonymousAllowed,  // no SigV4 data at all is admitted as an anonymous caller; a signature
                       // that is present must still be valid (public S3 reads, website
                       // endpoints, API Gateway invoke URLs)
-  kOpen,              // never authenticated: Serval's own health and stats endpoints
+  // As kAnonymousAllowed, but an Authorization header that is not SigV4 belongs to the
+  // application, not to Serval: API Gateway's invoke URLs and function URLs pass bearer tokens
+  // on to authorizers and functions unchecked. A SigV4 signature that is present is verified.
+  kAnonymousUnlessSigV4,
+  kOpen,  // never authenticated: Serval's own health and stats endpoints
 };
 
 // A front end: one folder under services/ and one line in services/registry.cc. Runs only on

@@ -61,7 +61,7 @@ const services::ServiceInfo& ExecuteApiService::info() const {
 
 services::Access ExecuteApiService::AccessFor(const http::Request& headers) const {
   (void)headers;
-  return services::Access::kAnonymousAllowed;
+  return services::Access::kAnonymousUnlessSigV4;
 }
 
 std::optional<ExecuteApiService::Address> ExecuteApiService::AddressOf(

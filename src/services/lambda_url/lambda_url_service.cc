@@ -66,7 +66,7 @@ LambdaUrlService::LambdaUrlService(Dependencies dependencies)
 
 services::Access LambdaUrlService::AccessFor(const http::Request& headers) const {
   (void)headers;
-  return services::Access::kAnonymousAllowed;
+  return services::Access::kAnonymousUnlessSigV4;
 }
 
 void LambdaUrlService::Handle(protocol::RequestContext context, http::Responder respond) {
