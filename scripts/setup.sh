@@ -2,7 +2,8 @@
 # One-stop setup for a Debian 12 machine (run as root):
 #   scripts/setup.sh up     install what is missing, build, start Serval on 127.0.0.1:4566 in the
 #                           background with its data in ./.serval, the demo function `hello` and
-#                           the blueprints survival and replication (3 destinations)
+#                           the blueprints survival (function and API), replication (3
+#                           destinations) and error-handling (the post's API)
 #   scripts/setup.sh test   install what is missing, build, run every test: unit and end-to-end
 #                           tests on build/, the unit tests again under ASan + UBSan (build-asan/),
 #                           and clang's lock-annotation check (scripts/thread_safety_check.sh)
@@ -71,6 +72,12 @@ wait_healthy() {
   return 1
 }
 
+# The {api}.execute-api.localhost invoke URL `serval deploy` printed for blueprint $1's API.
+api_url() {
+  sed -n 's|^  invoke URL: \(http://[^ ]*\.execute-api\.localhost:[^ ]*\)$|\1|p' \
+    ".serval/deploy-$1.log"
+}
+
 start_and_deploy_demo() {
   local endpoint="http://127.0.0.1:4566"
   if curl -fsS "$endpoint/_serval/health" >/dev/null 2>&1; then
@@ -96,13 +103,19 @@ start_and_deploy_demo() {
       --runtime python3.12 --handler app.lambda_handler \
       --role arn:aws:iam::000000000000:role/serval-demo --zip-file "fileb://$zip" >/dev/null
   fi
-  build/serval deploy blueprints/survival --endpoint-url "$endpoint"
-  build/serval deploy blueprints/replication --endpoint-url "$endpoint"
-  log "Demo functions 'hello' and 'survival' and the replication blueprint deployed. Try:"
+  local blueprint
+  for blueprint in survival replication error-handling; do
+    build/serval deploy "blueprints/$blueprint" --endpoint-url "$endpoint" |
+      tee ".serval/deploy-$blueprint.log"
+  done
+  log "Demo function 'hello' and the blueprints survival, replication and error-handling deployed. Try:"
   echo "  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1"
   echo "  aws --endpoint-url $endpoint lambda invoke --function-name hello out.json && cat out.json"
   echo "  aws --endpoint-url $endpoint lambda invoke --function-name survival \\"
   echo "    --payload fileb://blueprints/survival/fixtures/seed_tcga_request.json out.json && cat out.json"
+  echo "  curl -H 'Content-Type: application/json' -X POST \\"
+  echo "    -d @blueprints/survival/fixtures/seed_tcga_request.json $(api_url survival)/survival"
+  echo "  curl -i '$(api_url error-handling)/lambda?status=404'"
   echo "  aws --endpoint-url $endpoint s3 cp README.md s3://replication-source/ && sleep 1 \\"
   echo "    && aws --endpoint-url $endpoint s3 ls s3://replication-destination-3/"
   echo "  Stop Serval with: kill \$(cat .serval/serval.pid)"

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "common/clock.h"
+#include "common/json_fields.h"
 #include "common/percent_encoding.h"
 #include "http/client.h"
 #include "http/sigv4.h"
@@ -140,6 +141,15 @@ absl::Status Expect2xx(std::string_view operation, const absl::StatusOr<http::Re
   if (!response.ok()) return response.status();
   if (response->status / 100 != 2) return CallRefused(operation, *response);
   return absl::OkStatus();
+}
+
+absl::StatusOr<json::object> JsonObjectOf(const http::Response& response,
+                                          std::string_view operation) {
+  auto object = ParseStoredObject(response.body);
+  if (!object.ok()) {
+    return absl::InternalError(fmt::format("{}: the answer is not JSON", operation));
+  }
+  return object;
 }
 
 }  // namespace serval::server

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -31,6 +32,8 @@ class AwsApi {
       const std::vector<std::pair<std::string, std::string>>& parameters) const;
 
   const std::string& region() const { return region_; }
+  const std::string& host() const { return host_; }
+  uint16_t port() const { return port_; }
 
  private:
   AwsApi(std::string host, uint16_t port, std::string region)
@@ -52,5 +55,9 @@ absl::Status CallRefused(std::string_view operation, const http::Response& respo
 
 // OK for a 2xx response, else CallRefused; a transport error as it is.
 absl::Status Expect2xx(std::string_view operation, const absl::StatusOr<http::Response>& response);
+
+// The JSON object a response carries; Internal "OPERATION: the answer is not JSON" otherwise.
+absl::StatusOr<boost::json::object> JsonObjectOf(const http::Response& response,
+                                                 std::string_view operation);
 
 }  // namespace serval::server

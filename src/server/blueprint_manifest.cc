@@ -27,6 +27,7 @@ struct TypeSchema {
   std::string_view name;
   std::vector<std::string_view> required;
   std::vector<std::string_view> optional;
+  std::vector<std::string_view> one_of;  // exactly one of these is given
 };
 
 const std::vector<TypeSchema>& Schemas() {
@@ -49,6 +50,11 @@ const std::vector<TypeSchema>& Schemas() {
        "BucketNotification",
        {"Bucket", "NotificationConfiguration"},
        {}},
+      {ResourceType::kRestApi,
+       "RestApi",
+       {"Name", "StageName"},
+       {"StageVariables", "FailOnWarnings", "Placeholders"},
+       {"Body", "BodyFile"}},
   };
   return *schemas;
 }
@@ -295,12 +301,18 @@ class Planner {
         return Invalid(where, fmt::format("a {} needs {}", type_name, required));
       }
     }
+    if (!schema->one_of.empty() &&
+        std::count_if(schema->one_of.begin(), schema->one_of.end(),
+                      [&](std::string_view name) { return props.contains(name); }) != 1) {
+      return Invalid(where, fmt::format("a {} takes exactly one of {}", type_name,
+                                        fmt::join(schema->one_of, ", ")));
+    }
     for (const auto& property : props) {
       const std::string_view key = property.key();
       const auto known = [key](const std::vector<std::string_view>& names) {
         return std::find(names.begin(), names.end(), key) != names.end();
       };
-      if (!known(schema->required) && !known(schema->optional)) {
+      if (!known(schema->required) && !known(schema->optional) && !known(schema->one_of)) {
         return Invalid(where, fmt::format("a {} has no property {}", type_name, key));
       }
     }
@@ -429,33 +441,40 @@ absl::StatusOr<std::vector<PlannedResource>> PlanResources(const Manifest& manif
   return Planner(manifest, values, region).Plan();
 }
 
-absl::StatusOr<json::value> SubstituteJson(
+absl::StatusOr<json::value> MapJsonStrings(
     const json::value& value,
-    const std::function<std::optional<std::string>(std::string_view name)>& lookup) {
+    const std::function<absl::StatusOr<std::string>(std::string_view text)>& edit) {
   if (value.is_string()) {
-    auto text = SubstituteTemplate(value.get_string(), lookup);
+    auto text = edit(value.get_string());
     if (!text.ok()) return text.status();
-    return json::value(*text);
+    return json::value(*std::move(text));
   }
   if (value.is_array()) {
     json::array out;
     for (const json::value& item : value.get_array()) {
-      auto substituted = SubstituteJson(item, lookup);
-      if (!substituted.ok()) return substituted.status();
-      out.push_back(*std::move(substituted));
+      auto edited = MapJsonStrings(item, edit);
+      if (!edited.ok()) return edited.status();
+      out.push_back(*std::move(edited));
     }
     return json::value(std::move(out));
   }
   if (value.is_object()) {
     json::object out;
     for (const auto& [key, item] : value.get_object()) {
-      auto substituted = SubstituteJson(item, lookup);
-      if (!substituted.ok()) return substituted.status();
-      out[key] = *std::move(substituted);
+      auto edited = MapJsonStrings(item, edit);
+      if (!edited.ok()) return edited.status();
+      out[key] = *std::move(edited);
     }
     return json::value(std::move(out));
   }
   return value;
+}
+
+absl::StatusOr<json::value> SubstituteJson(
+    const json::value& value,
+    const std::function<std::optional<std::string>(std::string_view name)>& lookup) {
+  return MapJsonStrings(value,
+                        [&](std::string_view text) { return SubstituteTemplate(text, lookup); });
 }
 
 }  // namespace serval::server

@@ -26,7 +26,8 @@ enum class ResourceType {
   kFunction,
   kPermission,
   kSubscription,
-  kBucketNotification
+  kBucketNotification,
+  kRestApi
 };
 
 // "Bucket", "Topic", ...: the Type names a manifest uses.
@@ -77,6 +78,11 @@ struct PlannedResource {
 absl::StatusOr<std::vector<PlannedResource>> PlanResources(const Manifest& manifest,
                                                            const ParameterValues& values,
                                                            std::string_view region);
+
+// `value` with every string inside it (not object keys) replaced by edit(string).
+absl::StatusOr<boost::json::value> MapJsonStrings(
+    const boost::json::value& value,
+    const std::function<absl::StatusOr<std::string>(std::string_view text)>& edit);
 
 // `value` with `${...}` substituted in every string inside it (object keys are left alone).
 absl::StatusOr<boost::json::value> SubstituteJson(

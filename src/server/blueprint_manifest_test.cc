@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "server/manifest_files.h"
 #include "server/template_string.h"
 
 namespace serval::server {
@@ -180,6 +182,77 @@ TEST(BlueprintManifest, RefusesBadResources) {
                   "a ForEach needs a non-empty Resources list");
 }
 
+TEST(BlueprintManifest, RestApiTakesBodyOrBodyFile) {
+  auto error = [](std::string_view resources) {
+    return std::string(PlanText(WithResources(resources)).status().message());
+  };
+  EXPECT_CONTAINS(error(R"([{"Type": "RestApi", "Properties": {"Name": "a", "StageName": "s"}}])"),
+                  "a RestApi takes exactly one of Body, BodyFile");
+  EXPECT_CONTAINS(error(R"([{"Type": "RestApi", "Properties": {"Name": "a", "StageName": "s",
+                                                 "Body": {}, "BodyFile": "b.json"}}])"),
+                  "a RestApi takes exactly one of Body, BodyFile");
+  // `${...}` inside the document is checked like any property's.
+  EXPECT_CONTAINS(error(R"([{"Type": "RestApi", "Properties": {"Name": "a", "StageName": "s",
+                                "Body": {"paths": {"/x": {"get": {"uri": "${F.Arn}"}}}}}}])"),
+                  "'${F.Arn}' names no resource before it");
+}
+
+// A blueprint directory of its own, removed when the test ends.
+class ManifestFilesTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(testing::TempDir()) /
+           testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void Write(const std::string& name, std::string_view text) { std::ofstream(dir_ / name) << text; }
+  absl::StatusOr<Manifest> Inlined(std::string_view resources) {
+    auto manifest = ParseManifest(WithResources(resources));
+    if (!manifest.ok()) return manifest.status();
+    if (auto status = InlinePropertyFiles(*manifest, dir_); !status.ok()) return status;
+    return manifest;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(ManifestFilesTest, BodyFileInYamlBecomesBody) {
+  Write("api.yaml",
+        "swagger: '2.0'\ninfo:\n  title: t\npaths:\n  /x:\n    get:\n"
+        "      x-uri: ${F.Arn}\n");
+  auto manifest = Inlined(R"([{"ForEach": "L", "As": "X", "Resources": [
+      {"Id": "F", "Type": "Function", "Properties": {"FunctionName": "${X}", "Code": {}}},
+      {"Type": "RestApi", "Properties": {"Name": "a", "StageName": "s",
+                                         "BodyFile": "api.yaml"}}]}])");
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  const json::object& properties =
+      manifest->resources[0].at("Resources").get_array()[1].at("Properties").get_object();
+  EXPECT_FALSE(properties.contains("BodyFile"));
+  EXPECT_EQ(properties.at("Body").at("paths").at("/x").at("get").at("x-uri"), "${F.Arn}");
+  auto values = ResolveParameters(*manifest, {});
+  ASSERT_TRUE(values.ok());
+  EXPECT_TRUE(PlanResources(*manifest, *values, "us-east-1").ok());
+}
+
+TEST_F(ManifestFilesTest, RefusesMissingOutsideAndMalformedFiles) {
+  Write("bad.json", "[1, 2]");
+  const auto error = [this](std::string_view file) {
+    return std::string(
+        Inlined(fmt::format(R"([{{"Type": "Bucket", "Properties": {{"BucketName": "b"}}}},
+                               {{"Type": "RestApi", "Properties": {{"Name": "a", "StageName": "s",
+                                                                     "BodyFile": "{}"}}}}])",
+                            file))
+            .status()
+            .message());
+  };
+  EXPECT_CONTAINS(error("missing.json"), "cannot read");
+  EXPECT_CONTAINS(error("../outside.json"),
+                  "Resources[1]: BodyFile: \"../outside.json\" must be a path inside");
+  EXPECT_CONTAINS(error("bad.json"),
+                  "Resources[1]: BodyFile: bad.json is not a JSON or YAML object");
+}
+
 TEST(BlueprintManifest, ArnReferencesFollowOrderAndScope) {
   auto error = [](std::string_view resources) {
     return std::string(PlanText(WithResources(resources)).status().message());
@@ -214,12 +287,38 @@ std::string ReadSource(const std::string& relative) {
   return text.str();
 }
 
+// The blueprint's manifest with its files read in, planned with its defaults.
+absl::StatusOr<std::vector<PlannedResource>> PlanShipped(const std::string& name,
+                                                         std::vector<std::string> overrides = {}) {
+  auto manifest = ParseManifest(ReadSource("blueprints/" + name + "/serval-blueprint.json"));
+  if (!manifest.ok()) return manifest.status();
+  if (auto status =
+          InlinePropertyFiles(*manifest, std::string(SERVAL_SOURCE_DIR) + "/blueprints/" + name);
+      !status.ok()) {
+    return status;
+  }
+  auto values = ResolveParameters(*manifest, overrides);
+  if (!values.ok()) return values.status();
+  return PlanResources(*manifest, *values, "us-east-1");
+}
+
 TEST(BlueprintManifest, ShippedBlueprintsPlan) {
-  auto survival = PlanText(ReadSource("blueprints/survival/serval-blueprint.json"));
+  auto survival = PlanShipped("survival");
   ASSERT_TRUE(survival.ok()) << survival.status();
-  EXPECT_EQ(survival->size(), 1u);
-  auto replication = PlanText(ReadSource("blueprints/replication/serval-blueprint.json"),
-                              {"SourceBucket=photos", "DestinationBuckets=copy-a,copy-b,copy-c"});
+  // The function, its API (POST /survival) and the API's permission to invoke it.
+  ASSERT_EQ(survival->size(), 3u);
+  EXPECT_EQ((*survival)[1].type, ResourceType::kRestApi);
+  EXPECT_EQ((*survival)[0].variables.at("PValueFormula"), "legacy");
+  EXPECT_FALSE(PlanShipped("survival", {"PValueFormula=new"}).ok());
+  auto errors = PlanShipped("error-handling");
+  ASSERT_TRUE(errors.ok()) << errors.status();
+  ASSERT_EQ(errors->size(), 3u);
+  // The post's Swagger, read from swagger.json: its [MY_FUNCTION_ARN] is still there, for
+  // Placeholders to replace when the function's ARN is known.
+  EXPECT_NE(json::serialize((*errors)[1].properties.at("Body")).find("[MY_FUNCTION_ARN]"),
+            std::string::npos);
+  auto replication = PlanShipped(
+      "replication", {"SourceBucket=photos", "DestinationBuckets=copy-a,copy-b,copy-c"});
   ASSERT_TRUE(replication.ok()) << replication.status();
   // Source bucket, topic, 3 x (bucket, function, permission, subscription), notification.
   EXPECT_EQ(replication->size(), 15u);

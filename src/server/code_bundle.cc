@@ -84,17 +84,13 @@ absl::StatusOr<std::vector<Entry>> FileEntries(const json::value& files, const f
   std::vector<Entry> entries;
   for (const json::value& file : files.get_array()) {
     if (!file.is_string()) return absl::InvalidArgumentError("Code.Files must list strings");
-    const fs::path relative(std::string(file.get_string()));
-    const fs::path normal = relative.lexically_normal();
-    if (relative.empty() || relative.is_absolute() || normal.string().starts_with("..")) {
-      return absl::InvalidArgumentError(fmt::format(
-          "Code.Files: \"{}\" must be a path inside the blueprint directory", relative.string()));
-    }
-    auto bytes = ReadBlueprintFile(dir / normal);
+    auto normal = PathInside(file.get_string(), "Code.Files");
+    if (!normal.ok()) return normal.status();
+    auto bytes = ReadBlueprintFile(dir / *normal);
     if (!bytes.ok()) return bytes.status();
-    entries.push_back({.name = normal.string(),
+    entries.push_back({.name = normal->string(),
                        .bytes = *std::move(bytes),
-                       .executable = IsExecutable(dir / normal)});
+                       .executable = IsExecutable(dir / *normal)});
   }
   return entries;
 }
@@ -124,6 +120,16 @@ absl::StatusOr<std::string> ReadBlueprintFile(const fs::path& path) {
   std::stringstream bytes;
   bytes << in.rdbuf();
   return bytes.str();
+}
+
+absl::StatusOr<fs::path> PathInside(std::string_view relative, std::string_view property) {
+  const fs::path path{std::string(relative)};
+  const fs::path normal = path.lexically_normal();
+  if (path.empty() || path.is_absolute() || normal.string().starts_with("..")) {
+    return absl::InvalidArgumentError(fmt::format(
+        "{}: \"{}\" must be a path inside the blueprint directory", property, relative));
+  }
+  return normal;
 }
 
 absl::StatusOr<std::string> BuildCodeZip(const json::value& code, const fs::path& blueprint_dir,

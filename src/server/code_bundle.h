@@ -3,6 +3,7 @@
 #include <boost/json/value.hpp>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -17,6 +18,11 @@ namespace serval::server {
 // a redeploy of unchanged code changes nothing. Thread-safe.
 // The whole content of a file (the manifest, a code file); NotFound "cannot read PATH".
 absl::StatusOr<std::string> ReadBlueprintFile(const std::filesystem::path& path);
+
+// A file name a manifest gives (`property` says where, for the error): `relative`, normalized,
+// or InvalidArgument when it is empty, absolute or leads out of the blueprint directory.
+absl::StatusOr<std::filesystem::path> PathInside(std::string_view relative,
+                                                 std::string_view property);
 
 absl::StatusOr<std::string> BuildCodeZip(const boost::json::value& code,
                                          const std::filesystem::path& blueprint_dir,

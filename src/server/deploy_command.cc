@@ -9,6 +9,7 @@
 #include "server/aws_api.h"
 #include "server/blueprint_manifest.h"
 #include "server/code_bundle.h"
+#include "server/manifest_files.h"
 #include "server/resource_appliers.h"
 
 namespace serval::server {
@@ -28,6 +29,7 @@ constexpr std::pair<ResourceType, Applier> kAppliers[] = {
     {ResourceType::kPermission, &ApplyPermission},
     {ResourceType::kSubscription, &ApplySubscription},
     {ResourceType::kBucketNotification, &ApplyBucketNotification},
+    {ResourceType::kRestApi, &ApplyRestApi},
 };
 
 Applier ApplierFor(ResourceType type) {
@@ -71,6 +73,10 @@ absl::Status DeployBlueprint(const DeployOptions& options) {
     return absl::InvalidArgumentError(
         fmt::format("{}: {}", manifest_path, std::string(manifest.status().message())));
   }
+  if (auto inlined = InlinePropertyFiles(*manifest, dir); !inlined.ok()) {
+    return absl::Status(inlined.code(),
+                        fmt::format("{}: {}", manifest_path, std::string(inlined.message())));
+  }
   auto values = ResolveParameters(*manifest, options.parameters);
   if (!values.ok()) return values.status();
   auto api = AwsApi::Connect(options.endpoint_url);
@@ -99,6 +105,7 @@ absl::Status DeployBlueprint(const DeployOptions& options) {
     ++outcomes[applied->outcome];
     fmt::print("{} {}: {}{}\n", ResourceTypeName(resource.type), applied->name, applied->outcome,
                applied->arn.empty() ? "" : fmt::format(" ({})", applied->arn));
+    for (const std::string& detail : applied->details) fmt::print("  {}\n", detail);
   }
   fmt::print("Deployed {} from {} to {}: {} created, {} updated, {} unchanged\n",
              plan->size() == 1 ? "1 resource" : fmt::format("{} resources", plan->size()),

@@ -23,12 +23,6 @@ constexpr std::string_view kDefaultRole = "arn:aws:iam::000000000000:role/serval
 constexpr std::string_view kConfigurationKeys[] = {
     "Runtime", "Handler", "MemorySize", "Timeout", "Description", "Environment", "Role"};
 
-absl::StatusOr<json::object> BodyObject(const http::Response& response, std::string_view what) {
-  auto object = ParseStoredObject(response.body);
-  if (!object.ok()) return absl::InternalError(fmt::format("{}: the answer is not JSON", what));
-  return object;
-}
-
 // Environment compared by its variables: an absent Environment and no variables are the same.
 json::value VariablesOf(const json::value* environment) {
   if (environment && environment->is_object()) {
@@ -59,7 +53,7 @@ absl::Status WaitActive(const AwsApi& api, const std::string& path, const std::s
     if (auto status = Expect2xx("GetFunctionConfiguration " + name, response); !status.ok()) {
       return status;
     }
-    auto config = BodyObject(*response, "GetFunctionConfiguration");
+    auto config = JsonObjectOf(*response, "GetFunctionConfiguration");
     if (!config.ok()) return config.status();
     const std::string state = StringMember(*config, "State");
     const std::string update = StringMember(*config, "LastUpdateStatus");
@@ -86,7 +80,7 @@ absl::StatusOr<std::optional<json::object>> PolicyStatement(const AwsApi& api,
   if (!response.ok()) return response.status();
   if (response->status == 404) return std::nullopt;  // no policy yet (or no function)
   if (response->status / 100 != 2) return CallRefused("GetPolicy " + function, *response);
-  auto body = BodyObject(*response, "GetPolicy");
+  auto body = JsonObjectOf(*response, "GetPolicy");
   if (!body.ok()) return body.status();
   auto policy = ParseStoredObject(StringMember(*body, "Policy"));
   if (!policy.ok()) return absl::InternalError("GetPolicy: the Policy is not JSON");
@@ -157,13 +151,13 @@ absl::StatusOr<Applied> ApplyFunction(ResourceProperties& properties,
     create["Code"] = json::object{{"ZipFile", Base64Encode(zip->second)}};
     auto created = api.Call("lambda", "POST", "/2015-03-31/functions", json::serialize(create));
     if (auto status = Expect2xx("CreateFunction " + *name, created); !status.ok()) return status;
-    auto body = BodyObject(*created, "CreateFunction");
+    auto body = JsonObjectOf(*created, "CreateFunction");
     if (!body.ok()) return body.status();
     applied.arn = StringMember(*body, "FunctionArn");
     applied.outcome = "created";
   } else {
     if (auto status = Expect2xx("GetFunction " + *name, existing); !status.ok()) return status;
-    auto body = BodyObject(*existing, "GetFunction");
+    auto body = JsonObjectOf(*existing, "GetFunction");
     if (!body.ok()) return body.status();
     const json::value* current = body->if_contains("Configuration");
     if (!current || !current->is_object())

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/aws_api.h"
@@ -43,6 +44,7 @@ struct Applied {
   std::string name;     // what it is called: bucket, topic, function name; a subscription's ARN
   std::string outcome;  // "created", "updated" or "unchanged"
   std::string arn;      // what `${Id.Arn}` means from now on
+  std::vector<std::string> details;  // lines printed under the resource's (invoke URLs)
 };
 
 struct DeployContext {
@@ -63,5 +65,8 @@ absl::StatusOr<Applied> ApplySubscription(ResourceProperties& properties,
 absl::StatusOr<Applied> ApplyFunction(ResourceProperties& properties, const DeployContext& context);
 absl::StatusOr<Applied> ApplyPermission(ResourceProperties& properties,
                                         const DeployContext& context);
+
+// apigateway_resources.cc
+absl::StatusOr<Applied> ApplyRestApi(ResourceProperties& properties, const DeployContext& context);
 
 }  // namespace serval::server

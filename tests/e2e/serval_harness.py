@@ -78,6 +78,23 @@ def function_arn(name: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
 
 
+def invoke_urls(deploy_output: str) -> list:
+    """The invoke URLs `serval deploy` printed for a REST API's stage, in order: the
+    {api}.execute-api.localhost form, then the /restapis/{api}/{stage}/_user_request_ form."""
+    return re.findall(r"^  invoke URL: (\S+)$", deploy_output, re.MULTILINE)
+
+
+def curl(url, *args):
+    """`curl -sS ARGS URL` with the real curl, as a README shows it: (status, content type, body
+    text)."""
+    done = subprocess.run(["curl", "-sS", *args, "-w", "\n%{http_code} %{content_type}", url],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    body, _, trailer = done.stdout.rpartition("\n")
+    status, _, content_type = trailer.partition(" ")
+    return int(status), content_type, body
+
+
 def unique_name(prefix: str = "fn") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
@@ -575,6 +592,17 @@ class ServalTestCase(unittest.TestCase):
         return out
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    @classmethod
+    def serval_deploy(cls, blueprint, *args, check=False):
+        """`serval deploy blueprints/BLUEPRINT ARGS...` against this serval, as a user runs it;
+        the finished process (stdout, stderr, returncode), which `check` requires to succeed."""
+        done = subprocess.run(
+            [SERVAL_BIN, "deploy", os.path.join(REPO_ROOT, "blueprints", blueprint),
+             "--endpoint-url", cls.serval.endpoint, *args],
+            capture_output=True, text=True, timeout=120, env=cls.serval.cli_env())
+        assert not check or done.returncode == 0, done.stderr
+        return done
 
     def recorder_function(self, record_bucket, **permission):
         """A function (fixtures/python/s3_recorder.py) that writes each event it gets into

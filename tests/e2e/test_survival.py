@@ -1,15 +1,35 @@
 """Issue 5: the survival statistics blueprint, deployed with `serval deploy` and invoked with the
-AWS CLI on the seed's TCGA payload (MKI67 and APOE, 480 patients)."""
+AWS CLI on the seed's TCGA payload (MKI67 and APOE, 480 patients). Issue 7: its API Gateway
+route, POST /survival, answering the seed's curl command (run with real curl) with the seed's
+numbers and a bad payload with the post's 400 mapping."""
 
 import json
 import os
+import re
 import subprocess
+import time
 import unittest
 
-from serval_harness import REPO_ROOT, SERVAL_BIN, ServalTestCase, cli_payload_args
+from serval_harness import (ACCOUNT, REGION, REPO_ROOT, SERVAL_BIN, ServalTestCase,
+                            cli_payload_args, curl, invoke_urls)
 
 TCGA_REQUEST = os.path.join(REPO_ROOT, "blueprints", "survival", "fixtures",
                             "seed_tcga_request.json")
+# What the post's curl command printed (Step 11).
+SEED_STATISTICS = [(1.3926333898762577, 0.005922935208231839),
+                   (0.957292958555334, 0.7976137866147548)]
+UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+def post(url, data):
+    """The post's command: curl -H "Content-Type: application/json" -X POST -d DATA URL.
+    (status, body text)."""
+    status, _, body = curl(url, "-H", "Content-Type: application/json", "-X", "POST", "-d", data)
+    return status, body
+
+
+def pairs(text):
+    return [(s["hazard"], s["pval"]) for s in json.loads(text)["statistics_list"]]
 
 
 class SurvivalBlueprintTest(ServalTestCase):
@@ -17,12 +37,55 @@ class SurvivalBlueprintTest(ServalTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        deployed = subprocess.run(
-            [SERVAL_BIN, "deploy", os.path.join(REPO_ROOT, "blueprints", "survival"),
-             "--endpoint-url", cls.serval.endpoint],
-            capture_output=True, text=True, timeout=60, env=cls.serval.cli_env())
-        assert deployed.returncode == 0, deployed.stderr
-        assert "function:survival" in deployed.stdout, deployed.stdout
+        cls.deployed = cls.serval_deploy("survival", check=True)
+        assert "function:survival" in cls.deployed.stdout, cls.deployed.stdout
+        cls.host_url, cls.path_url = invoke_urls(cls.deployed.stdout)
+
+    def test_deploy_creates_the_api_and_prints_its_invoke_urls(self):
+        apis = self.serval.client("apigateway").get_rest_apis()["items"]
+        [api] = [a["id"] for a in apis if a["name"] == "survival"]
+        self.assertIn(f"RestApi survival: created (arn:aws:execute-api:{REGION}:{ACCOUNT}:{api})",
+                      self.deployed.stdout)
+        self.assertEqual(self.host_url,
+                         f"http://{api}.execute-api.localhost:{self.serval.port}/prod")
+        self.assertEqual(self.path_url,
+                         f"{self.serval.endpoint}/restapis/{api}/prod/_user_request_")
+        self.assertIn("0 updated, 0 unchanged", self.deployed.stdout)
+
+    def test_the_seeds_curl_command_answers_the_seeds_numbers(self):
+        for base in (self.host_url, self.path_url):
+            with self.subTest(url=base):
+                status, text = post(base + "/survival", "@" + TCGA_REQUEST)
+                self.assertEqual(status, 200, text)
+                # PVALUE_FORMULA=legacy (the blueprint's default): every digit the post prints.
+                self.assertEqual(pairs(text), SEED_STATISTICS)
+
+    def test_a_bad_payload_is_the_posts_400(self):
+        status, text = post(self.host_url + "/survival",
+                            json.dumps({"times": [1, 2, 3], "events": [1, 0],
+                                        "values_by_record": [[1, 2, 3]]}))
+        self.assertEqual(status, 400, text)
+        body = json.loads(text)
+        self.assertEqual(list(body), ["code", "message", "request-id"])
+        self.assertEqual(body["code"], 400)
+        self.assertEqual(body["message"], "times and events must have the same length")
+        self.assertRegex(body["request-id"], UUID_RE)
+        # The Lambda request id: the invocation the function's log shows.
+        deadline = time.monotonic() + 10
+        while True:
+            logs = subprocess.run([SERVAL_BIN, "logs", "survival", "--data-dir",
+                                   self.serval.data_dir], capture_output=True, text=True,
+                                  timeout=30).stdout
+            if f"START RequestId: {body['request-id']}" in logs or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertIn(f"START RequestId: {body['request-id']}", logs)
+
+    def test_a_body_that_is_not_json_is_api_gateways_500(self):
+        # Lambda refuses the payload before the function runs: no error object to map.
+        status, text = post(self.path_url + "/survival", "times=1,2,3")
+        self.assertEqual(status, 500, text)
+        self.assertEqual(json.loads(text), {"message": "Internal server error"})
 
     def test_seed_tcga_numbers_through_the_aws_cli(self):
         out_file = os.path.join(self.serval.tmp_root, "out.json")
@@ -32,26 +95,25 @@ class SurvivalBlueprintTest(ServalTestCase):
         self.assertNotIn("FunctionError", meta)
         with open(out_file) as f:
             text = f.read()
-        stats = json.loads(text)["statistics_list"]
-        # The post's response: hazards to the last bit, p-values to 1e-12 (see cox_test.cc).
-        self.assertEqual(stats[0]["hazard"], 1.3926333898762577)
-        self.assertAlmostEqual(stats[0]["pval"] / 0.005922935208231839, 1, delta=1e-12)
-        self.assertEqual(stats[1]["hazard"], 0.957292958555334)
-        self.assertEqual(stats[1]["pval"], 0.7976137866147548)
+        self.assertEqual(pairs(text), SEED_STATISTICS)
         self.assertIn('"hazard":1.3926333898762577', text)  # plain numbers, as the seed prints
 
-    def test_legacy_pvalue_formula_reproduces_the_seeds_digits(self):
-        # The post's R (survival 2.39-4) computed 1 - pchisq(z^2, 1); PVALUE_FORMULA=legacy does
-        # the same, so every number the post prints comes back exactly.
-        self.lam.update_function_configuration(
-            FunctionName="survival", Environment={"Variables": {"PVALUE_FORMULA": "legacy"}})
-        self.addCleanup(self.lam.update_function_configuration, FunctionName="survival",
-                        Environment={"Variables": {}})
-        with open(TCGA_REQUEST, "rb") as f:
-            stats = self.invoke_json("survival", f.read())["statistics_list"]
-        self.assertEqual([(s["hazard"], s["pval"]) for s in stats],
-                         [(1.3926333898762577, 0.005922935208231839),
-                          (0.957292958555334, 0.7976137866147548)])
+    def test_current_pvalue_formula_is_a_parameter(self):
+        # Today's R computes pchisq(z^2, 1, lower.tail = FALSE): the post's p-values to 1e-12
+        # (see cox_test.cc), hazards to the last bit. Only the function changes.
+        current = self.serval_deploy("survival", "--parameter", "PValueFormula=current")
+        self.addCleanup(self.serval_deploy, "survival")
+        self.assertEqual(current.returncode, 0, current.stderr)
+        self.assertIn("Function survival: updated", current.stdout)
+        self.assertIn("1 updated, 2 unchanged", current.stdout)
+        config = self.lam.get_function_configuration(FunctionName="survival")
+        self.assertEqual(config["Environment"]["Variables"], {"PVALUE_FORMULA": "current"})
+        status, text = post(self.host_url + "/survival", "@" + TCGA_REQUEST)
+        self.assertEqual(status, 200, text)
+        stats = pairs(text)
+        self.assertEqual(stats[0][0], SEED_STATISTICS[0][0])
+        self.assertAlmostEqual(stats[0][1] / SEED_STATISTICS[0][1], 1, delta=1e-12)
+        self.assertEqual(stats[1], SEED_STATISTICS[1])
 
     def test_configuration_chosen_for_the_workload(self):
         config = self.lam.get_function_configuration(FunctionName="survival")
@@ -76,13 +138,14 @@ class SurvivalBlueprintTest(ServalTestCase):
         self.assertEqual(out["statistics_list"][0], {"hazard": None, "pval": None})
         self.assertIsInstance(out["statistics_list"][1]["hazard"], float)
 
-    def test_redeploy_updates_in_place(self):
-        again = subprocess.run(
-            [SERVAL_BIN, "deploy", os.path.join(REPO_ROOT, "blueprints", "survival"),
-             "--endpoint-url", self.serval.endpoint],
-            capture_output=True, text=True, timeout=60, env=self.serval.cli_env())
+    def test_redeploy_changes_nothing(self):
+        again = self.serval_deploy("survival")
         self.assertEqual(again.returncode, 0, again.stderr)
-        self.assertIn("survival", [f["FunctionName"] for f in self.lam.list_functions()["Functions"]])
+        self.assertIn("0 created, 0 updated, 3 unchanged", again.stdout)
+        self.assertIn("RestApi survival: unchanged", again.stdout)
+        self.assertEqual(invoke_urls(again.stdout), [self.host_url, self.path_url])
+        self.assertEqual(len(self.serval.client("apigateway").get_deployments(
+            restApiId=re.search(r"/restapis/(\w+)/", self.path_url).group(1))["items"]), 1)
 
 
 class DeployErrorsTest(unittest.TestCase):
