@@ -225,11 +225,7 @@ class LambdaAuthorizerTest(AuthorizerCase):
             AuthorizerUri=uri, IdentitySource=list(sources), AuthorizerPayloadFormatVersion=version,
             AuthorizerResultTtlInSeconds=ttl, **kw)["AuthorizerId"]
         if allowed:
-            self.lam.add_permission(
-                FunctionName=self.authorizer_function, StatementId=unique_name("apigw"),
-                Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
-                SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{self.api_id}/authorizers/"
-                          f"{authorizer}")
+            self.allow_gateway(self.authorizer_function, self.api_id, f"authorizers/{authorizer}")
         return authorizer
 
     def custom_route(self, key, integration, authorizer):
