@@ -5,8 +5,8 @@ is not in the binary, the serving tests skip."""
 import contextlib
 import json
 
-from serval_harness import (REGION, ClientError, ServalTestCase, function_arn, python_zip,
-                            unique_name)
+from serval_harness import (ACCOUNT, REGION, ClientError, ServalTestCase, function_arn,
+                            python_zip, unique_name)
 
 
 def header(headers, name):
@@ -25,6 +25,14 @@ class HttpApiCase(ServalTestCase):
         self.create_function(name=name, zip_bytes=python_zip("proxy_handler"),
                              handler="proxy_handler.lambda_handler", Timeout=10)
         return name
+
+    def allow_gateway(self, function, api_id, source="*"):
+        """What AWS requires (and quick create does not do): the function's resource policy lets
+        API Gateway invoke it for the API's execute-api ARNs."""
+        self.lam.add_permission(
+            FunctionName=function, StatementId=unique_name("apigw"),
+            Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
+            SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/{source}")
 
     def delete_api_later(self, api_id):
         def delete():
@@ -188,6 +196,7 @@ class HttpApiServingTest(HttpApiCase):
         self.apigw.create_stage(ApiId=self.api_id, StageName="$default", AutoDeploy=True)
         self.apigw.create_stage(ApiId=self.api_id, StageName="prod", AutoDeploy=True,
                                 StageVariables={"color": "blue"})
+        self.allow_gateway(self.function, self.api_id)
         status, headers, body = self.by_path("/pets/dog?mode=dict")
         if status != 200 and b'"message"' not in body:
             self.skipTest(f"no execute-api front end in this binary (answered {status})")
@@ -261,6 +270,20 @@ class HttpApiServingTest(HttpApiCase):
             "Origin": "https://app.example", "Access-Control-Request-Method": "GET"})
         self.assertEqual(status, 204)
         self.assertEqual(header(headers, "access-control-allow-origin"), "https://app.example")
+
+    def test_integration_needs_the_functions_permission(self):
+        other = self.proxy_function()
+        integration = self.apigw.create_integration(
+            ApiId=self.api_id, IntegrationType="AWS_PROXY", IntegrationUri=function_arn(other),
+            PayloadFormatVersion="2.0")["IntegrationId"]
+        self.apigw.create_route(ApiId=self.api_id, RouteKey="GET /other/{id}",
+                                Target=f"integrations/{integration}")
+        status, headers, body = self.by_host("/other/1?mode=echo")
+        self.assertEqual((status, json.loads(body)), (500, {"message": "Internal Server Error"}))
+        # The policy names the route as AWS's execute-api ARN does: STAGE/VERB/route path.
+        self.allow_gateway(other, self.api_id, "*/GET/other/{id}")
+        status, headers, body = self.by_host("/other/1?mode=echo")
+        self.assertEqual(status, 200, body)
 
     def test_integration_timeout_is_503(self):
         self.apigw.update_integration(ApiId=self.api_id, IntegrationId=self.v2,

@@ -46,7 +46,8 @@ bool Matches(const AuthorizerOutput::Statement& statement, std::string_view meth
 
 }  // namespace
 
-absl::StatusOr<AuthorizerOutput> ParseAuthorizerOutput(std::string_view payload) {
+absl::StatusOr<AuthorizerOutput> ParseAuthorizerOutput(std::string_view payload,
+                                                       ContextValues values) {
   json::error_code ec;
   const json::value parsed = json::parse(payload, ec);
   if (ec || !parsed.is_object()) return absl::InvalidArgumentError("not a JSON object");
@@ -92,10 +93,14 @@ absl::StatusOr<AuthorizerOutput> ParseAuthorizerOutput(std::string_view payload)
   if (const json::value* context = object.if_contains("context");
       context != nullptr && !context->is_null()) {
     if (!context->is_object()) return absl::InvalidArgumentError("context is not an object");
-    for (const auto& [key, value] : context->get_object()) {
-      absl::StatusOr<std::string> text = Stringified(value);
-      if (!text.ok()) return text.status();
-      output.context[key] = *std::move(text);
+    if (values == ContextValues::kAsGiven) {
+      output.context = context->get_object();
+    } else {
+      for (const auto& [key, value] : context->get_object()) {
+        absl::StatusOr<std::string> text = Stringified(value);
+        if (!text.ok()) return text.status();
+        output.context[key] = *std::move(text);
+      }
     }
   }
   if (const json::value* key = object.if_contains("usageIdentifierKey");

@@ -20,17 +20,21 @@ struct AuthorizerOutput {
   };
   std::string principal_id;
   std::vector<Statement> statements;
-  // The context's members as API Gateway passes them on: strings, numbers and booleans all
-  // become strings.
+  // The context's members as API Gateway passes them on (see ContextValues).
   boost::json::object context;
   std::string usage_identifier_key;  // empty when absent
 };
 
+// How an authorizer's context values reach the integration: REST APIs turn strings, numbers and
+// booleans into strings and refuse objects and lists; HTTP APIs pass any JSON value on.
+enum class ContextValues { kStringified, kAsGiven };
+
 // The authorizer function's result payload; InvalidArgument when it is not the shape API
-// Gateway accepts (no policy document, a statement without Effect, a context value that is an
-// object or a list), which the gateway answers with 500 AuthorizerConfigurationException.
-// Thread-safe.
-absl::StatusOr<AuthorizerOutput> ParseAuthorizerOutput(std::string_view payload);
+// Gateway accepts (no policy document, a statement without Effect, a context value that
+// `values` refuses), which the gateway answers with a 500 (REST APIs:
+// AuthorizerConfigurationException). Thread-safe.
+absl::StatusOr<AuthorizerOutput> ParseAuthorizerOutput(
+    std::string_view payload, ContextValues values = ContextValues::kStringified);
 
 enum class PolicyDecision { kAllow, kExplicitDeny, kImplicitDeny };
 

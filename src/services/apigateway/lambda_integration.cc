@@ -13,7 +13,6 @@
 #include "services/apigateway/execute_api_service.h"
 #include "services/apigateway/gateway_response.h"
 #include "services/apigateway/stage_variables.h"
-#include "services/lambda/function_request.h"
 #include "services/lambda/resource_policy.h"
 
 namespace serval::apigateway {
@@ -39,26 +38,16 @@ void ExecuteApiService::CallFunction(
     std::shared_ptr<Exchange> exchange, FunctionCall call,
     std::function<void(std::shared_ptr<Exchange>, sandbox::InvocationOutcome)> on_outcome) {
   const RequestFacts& facts = exchange->facts;
-  absl::StatusOr<lambda::FunctionReference> reference = lambda::ParseFunctionReference(
-      SubstituteStageVariables(call.function, facts.stage_variables));
-  const lambda::FunctionRegistry::Function* function =
-      reference.ok() ? platform_.functions->Find(reference->name) : nullptr;
-  if (function == nullptr) {
-    fmt::print(stderr, "serval: execute-api {}: the function {} does not exist\n", facts.request_id,
-               call.function);
-    return exchange->Answer(call.failure());
-  }
   // As on AWS, the function's resource policy must let API Gateway invoke it for this source.
-  if (!lambda::PolicyAllows(*function->latest.config, {.service = kPrincipal,
-                                                       .action = "lambda:InvokeFunction",
-                                                       .qualifier = reference->qualifier,
-                                                       .source_arn = call.source_arn,
-                                                       .source_account = facts.account_id})) {
-    fmt::print(stderr,
-               "serval: execute-api {}: Execution failed due to configuration error: Invalid "
-               "permissions on Lambda function {} (its resource policy does not allow {} for "
-               "{}; lambda add-permission)\n",
-               facts.request_id, reference->name, kPrincipal, call.source_arn);
+  absl::StatusOr<lambda::FunctionReference> reference = lambda::GrantedFunction(
+      *platform_.functions, SubstituteStageVariables(call.function, facts.stage_variables),
+      {.service = kPrincipal,
+       .action = "lambda:InvokeFunction",
+       .source_arn = call.source_arn,
+       .source_account = facts.account_id});
+  if (!reference.ok()) {
+    fmt::print(stderr, "serval: execute-api {}: {}\n", facts.request_id,
+               std::string(reference.status().message()));
     return exchange->Answer(call.failure());
   }
   // Lambda's Invoke refuses a payload that is not JSON (InvalidRequestContentException) before

@@ -78,6 +78,7 @@ absl::StatusOr<std::unique_ptr<services::Service>> Apigatewayv2Service::Create(
   auto gateway =
       std::make_unique<HttpApiGateway>(HttpApiGateway::Dependencies{.account = platform.account,
                                                                     .invoker = platform.invoker,
+                                                                    .functions = platform.functions,
                                                                     .clock = platform.clock,
                                                                     .io = platform.io},
                                        apis->get());

@@ -2,13 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
-#include <chrono>
 
 #include "common/json_fields.h"
 #include "services/apigatewayv2/cors.h"
+#include "services/apigatewayv2/function_call.h"
 #include "services/apigatewayv2/http_api_resources.h"
 #include "services/apigatewayv2/proxy_payload.h"
 #include "services/apigatewayv2/route_match.h"
@@ -24,14 +22,6 @@ constexpr size_t kMaxRequestBytes = 10 * 1024 * 1024;
 // Serval listens on loopback and its HTTP server does not report the peer's address.
 constexpr char kSourceIp[] = "127.0.0.1";
 constexpr int kDefaultTimeoutMillis = 30000;
-
-// API Gateway's own answers: {"message": ...}.
-http::Response GatewayAnswer(int status, std::string_view message) {
-  http::Response response{.status = status,
-                          .body = json::serialize(json::object{{"message", message}})};
-  response.SetHeader("Content-Type", "application/json");
-  return response;
-}
 
 // The stage a request addresses and the path below it: a first segment naming a stage other
 // than $default, else the $default stage with the whole path. Empty stage: none serves it.
@@ -52,30 +42,53 @@ std::map<std::string, std::string> StageVariables(const HttpApi& api, const std:
   return StringMapFromJson(stored.if_contains("stageVariables"));
 }
 
-// What an invocation's end looks like to the gateway, whichever comes first: the result or
-// the integration's timeout.
-struct Pending {
+// The child `id` of `collection` in `api`; nullptr when there is none.
+const json::object* ChildOf(const HttpApi& api, std::string_view collection,
+                            const std::string& id) {
+  const auto* children = api.Children(collection);
+  if (!children) return nullptr;
+  auto found = children->find(id);
+  return found == children->end() ? nullptr : &found->second;
+}
+
+// The part of the execute-api ARN that names the route, as a function's resource policy sees
+// it: "$default" for the default route, else "VERB/path" with the route's path ("/pets/{id}")
+// and the request's method for an ANY route.
+std::string RouteArnPart(const RouteMatch& route, std::string_view method) {
+  if (route.route_key == kDefaultStage) return kDefaultStage;
+  return fmt::format("{}{}", method, route.resource_path);
+}
+
+}  // namespace
+
+// One request from its authorization to its answer, whichever comes first for the integration:
+// the result or its timeout.
+struct HttpApiGateway::Exchange {
   http::Responder respond;
-  boost::asio::steady_timer timer;
-  bool answered = false;
   std::optional<CorsConfig> cors;
   http::Request request;
-  std::string request_id;
+  ProxyRequest proxy;  // its request points at `request`
+  json::object integration;
+  PayloadFormat format = PayloadFormat::kV2;
+  std::string source_arn;
+  bool answered = false;
 
   void Answer(http::Response response) {
     if (answered) return;
     answered = true;
-    timer.cancel();
     if (cors) AddCorsHeaders(*cors, request, response);
-    response.SetHeader("apigw-requestid", request_id);
+    response.SetHeader("apigw-requestid", proxy.request_id);
     respond(std::move(response));
   }
 };
 
-}  // namespace
-
 HttpApiGateway::HttpApiGateway(Dependencies dependencies, const HttpApiStore* apis)
-    : deps_(std::move(dependencies)), apis_(apis) {}
+    : deps_(std::move(dependencies)),
+      apis_(apis),
+      jwt_authorizer_(deps_.io, deps_.clock),
+      lambda_authorizer_(
+          FunctionCaller{.functions = deps_.functions, .invoker = deps_.invoker, .io = deps_.io},
+          deps_.account, deps_.clock) {}
 
 bool HttpApiGateway::Serves(std::string_view api_id) const {
   return apis_->Find(api_id) != nullptr;
@@ -100,65 +113,85 @@ void HttpApiGateway::Handle(std::string_view api_id, std::string_view path,
   if (authorization == "AWS_IAM" && context.caller.anonymous) {
     return respond(GatewayAnswer(403, "Forbidden"));
   }
-  // Serval cannot verify JWTs or run Lambda authorizers yet: such routes fail closed.
-  if (authorization == "JWT" || authorization == "CUSTOM") {
-    return respond(GatewayAnswer(401, "Unauthorized"));
-  }
   const std::string target = StringMember(*route->route, "target");
-  const auto* integrations = api->Children("integrations");
-  const auto integration = target.starts_with("integrations/") && integrations
-                               ? integrations->find(target.substr(13))
-                               : std::map<std::string, json::object>::const_iterator();
-  if (!integrations || !target.starts_with("integrations/") || integration == integrations->end()) {
-    return respond(GatewayAnswer(500, "Internal Server Error"));
-  }
+  const json::object* integration = target.starts_with("integrations/")
+                                        ? ChildOf(*api, "integrations", target.substr(13))
+                                        : nullptr;
+  if (!integration) return respond(GatewayAnswer(500, "Internal Server Error"));
   if (request.body_too_large || request.body.size() > kMaxRequestBytes) {
     return respond(GatewayAnswer(413, "Request Entity Too Large"));
   }
-  const json::object& settings = integration->second;
-  const PayloadFormat format = StringMember(settings, "payloadFormatVersion") == "1.0"
-                                   ? PayloadFormat::kV1
-                                   : PayloadFormat::kV2;
-  ProxyRequest proxy{.request = &request,
-                     .path = route_path,
-                     .full_path = std::string(path),
-                     .route_key = route->route_key,
-                     .resource_path = route->resource_path,
-                     .stage = stage,
-                     .api_id = std::string(api_id),
-                     .domain_name = fmt::format("{}.execute-api.localhost", api_id),
-                     .account_id = deps_.account.account_id,
-                     .request_id = context.request_id,
-                     .source_ip = kSourceIp,
-                     .time_millis = deps_.clock->NowMillis(),
-                     .path_parameters = route->path_parameters,
-                     .stage_variables = StageVariables(*api, stage)};
-  invoker::InvokeRequest invoke{
-      .function = LambdaArnOfUri(StringMember(settings, "integrationUri")),
-      .payload = BuildProxyEvent(proxy, format),
-      .request_id = context.request_id};
-  auto pending = std::make_shared<Pending>(Pending{.respond = std::move(respond),
-                                                   .timer = boost::asio::steady_timer(*deps_.io),
-                                                   .cors = std::move(cors),
-                                                   .request = std::move(context.request),
-                                                   .request_id = context.request_id});
-  // The function may go on running; its late result is dropped.
-  pending->timer.expires_after(
-      std::chrono::milliseconds(IntMember(settings, "timeoutInMillis", kDefaultTimeoutMillis)));
-  pending->timer.async_wait([pending](const boost::system::error_code& error) {
-    if (!error) pending->Answer(GatewayAnswer(503, "Service Unavailable"));
-  });
-  deps_.invoker->InvokeSync(std::move(invoke), [pending, format](
-                                                   absl::StatusOr<invoker::InvokeResult> result) {
-    if (!result.ok() && result.status().code() == absl::StatusCode::kResourceExhausted) {
-      return pending->Answer(GatewayAnswer(429, "Too Many Requests"));
-    }
-    if (!result.ok() || result->outcome.function_error) {
-      return pending->Answer(GatewayAnswer(500, "Internal Server Error"));
-    }
-    auto mapped = MapProxyResponse(result->outcome.body, format);
-    pending->Answer(mapped.ok() ? *std::move(mapped) : GatewayAnswer(500, "Internal Server Error"));
-  });
+  auto exchange = std::make_shared<Exchange>(Exchange{
+      .respond = std::move(respond),
+      .cors = std::move(cors),
+      .request = std::move(context.request),
+      .proxy = {.path = route_path,
+                .full_path = std::string(path),
+                .route_key = route->route_key,
+                .resource_path = route->resource_path,
+                .stage = stage,
+                .api_id = std::string(api_id),
+                .domain_name = fmt::format("{}.execute-api.localhost", api_id),
+                .account_id = deps_.account.account_id,
+                .request_id = context.request_id,
+                .source_ip = kSourceIp,
+                .time_millis = deps_.clock->NowMillis(),
+                .path_parameters = route->path_parameters,
+                .stage_variables = StageVariables(*api, stage)},
+      .integration = *integration,
+      .format = StringMember(*integration, "payloadFormatVersion") == "1.0" ? PayloadFormat::kV1
+                                                                            : PayloadFormat::kV2});
+  exchange->proxy.request = &exchange->request;
+  exchange->source_arn = fmt::format("arn:aws:execute-api:{}:{}:{}/{}/{}", deps_.account.region,
+                                     deps_.account.account_id, api_id, stage,
+                                     RouteArnPart(*route, exchange->request.method));
+  if (authorization != "JWT" && authorization != "CUSTOM") return Integrate(std::move(exchange));
+  const json::object* authorizer =
+      ChildOf(*api, "authorizers", StringMember(*route->route, "authorizerId"));
+  const std::string authorizer_type = authorizer ? StringMember(*authorizer, "authorizerType") : "";
+  auto authorized = [this, exchange](Authorization result) {
+    if (result.denial) return exchange->Answer(*std::move(result.denial));
+    exchange->proxy.authorizer_json = std::move(result.authorizer_json);
+    Integrate(exchange);
+  };
+  if (authorization == "JWT" && authorizer_type == "JWT") {
+    return jwt_authorizer_.Authorize(*authorizer, *route->route, exchange->proxy, exchange->format,
+                                     std::move(authorized));
+  }
+  if (authorization == "CUSTOM" && authorizer_type == "REQUEST") {
+    return lambda_authorizer_.Authorize(*authorizer, exchange->proxy, exchange->format,
+                                        std::move(authorized));
+  }
+  // A route whose authorizer is gone or of the other kind: fail closed.
+  fmt::print(stderr, "serval: execute-api {}: the route's {} authorizer is missing or not {}\n",
+             exchange->proxy.request_id, authorization, authorization);
+  exchange->Answer(GatewayAnswer(500, "Internal Server Error"));
+}
+
+void HttpApiGateway::Integrate(std::shared_ptr<Exchange> exchange) {
+  FunctionCall call{
+      .function = LambdaArnOfUri(StringMember(exchange->integration, "integrationUri")),
+      .source_arn = exchange->source_arn,
+      .account_id = exchange->proxy.account_id,
+      .payload = BuildProxyEvent(exchange->proxy, exchange->format),
+      .request_id = exchange->proxy.request_id,
+      .timeout_ms = IntMember(exchange->integration, "timeoutInMillis", kDefaultTimeoutMillis)};
+  CallFunction(
+      FunctionCaller{.functions = deps_.functions, .invoker = deps_.invoker, .io = deps_.io},
+      std::move(call), [exchange](absl::StatusOr<sandbox::InvocationOutcome> outcome) {
+        if (!outcome.ok() && outcome.status().code() == absl::StatusCode::kResourceExhausted) {
+          return exchange->Answer(GatewayAnswer(429, "Too Many Requests"));
+        }
+        if (!outcome.ok() && outcome.status().code() == absl::StatusCode::kDeadlineExceeded) {
+          return exchange->Answer(GatewayAnswer(503, "Service Unavailable"));
+        }
+        if (!outcome.ok() || outcome->function_error) {
+          return exchange->Answer(GatewayAnswer(500, "Internal Server Error"));
+        }
+        auto mapped = MapProxyResponse(outcome->body, exchange->format);
+        exchange->Answer(mapped.ok() ? *std::move(mapped)
+                                     : GatewayAnswer(500, "Internal Server Error"));
+      });
 }
 
 }  // namespace serval::apigatewayv2

@@ -72,7 +72,8 @@ TEST_F(HttpApiGatewayTest, UnknownStagesAndRoutesAreNotFound) {
 TEST_F(HttpApiGatewayTest, AuthorizationFailsClosed) {
   EXPECT_EQ(Serve("/prod/iam").status, 403);
   EXPECT_EQ(Serve("/prod/iam").body, R"({"message":"Forbidden"})");
-  EXPECT_EQ(Serve("/prod/jwt").status, 401);
+  // A JWT route without its authorizer.
+  EXPECT_EQ(Serve("/prod/jwt").status, 500);
   EXPECT_EQ(Serve("/prod/dangling").status, 500);
 }
 

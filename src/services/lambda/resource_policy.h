@@ -2,7 +2,10 @@
 
 #include <string_view>
 
+#include "absl/status/statusor.h"
 #include "services/lambda/function_config.h"
+#include "services/lambda/function_registry.h"
+#include "services/lambda/function_request.h"
 
 namespace serval::lambda {
 
@@ -24,5 +27,14 @@ struct ServiceInvocation {
 // common/service_grant.h). Serval's function policies hold only Allow statements (AddPermission
 // makes nothing else).
 bool PolicyAllows(const FunctionConfig& latest, const ServiceInvocation& invocation);
+
+// The function `function` names (a name or ARN, possibly qualified) when it exists and its
+// policy grants `invocation` for that qualifier (`invocation.qualifier` is ignored): how a
+// service that invokes functions on a caller's behalf (API Gateway) resolves one. NotFound or
+// PermissionDenied otherwise, with a message for the operator's log. Runs on the io thread
+// (it reads `functions`).
+absl::StatusOr<FunctionReference> GrantedFunction(const FunctionRegistry& functions,
+                                                  std::string_view function,
+                                                  ServiceInvocation invocation);
 
 }  // namespace serval::lambda

@@ -101,6 +101,12 @@ test('HTTP API: quick create, stages, errors', async () => {
     Name: 'js', ProtocolType: 'HTTP', Target: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
   }));
   assert.match(quickApi.ApiId, /^[a-z0-9]{10}$/);
+  // As on AWS, quick create grants API Gateway nothing: the function's policy must allow it.
+  await lambda.send(new AddPermissionCommand({
+    FunctionName: name, StatementId: 'apigw', Action: 'lambda:InvokeFunction',
+    Principal: 'apigateway.amazonaws.com',
+    SourceArn: `arn:aws:execute-api:us-east-1:000000000000:${quickApi.ApiId}/*`,
+  }));
   assert.equal((await apigw.send(new GetApiCommand({ ApiId: quickApi.ApiId }))).Name, 'js');
   const routes = await apigw.send(new GetRoutesCommand({ ApiId: quickApi.ApiId }));
   assert.deepEqual(routes.Items.map((r) => r.RouteKey), ['$default']);
