@@ -22,13 +22,14 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # tests run functions with through /usr/bin/python3, as on a fresh machine. ca-certificates: the
 # roots HTTPS subscriptions are verified against; openssl: the tests verify SNS signatures with it.
 # libpcre2-dev: API Gateway selection patterns (Java regexes); libyaml-cpp-dev: OpenAPI in YAML.
+# python3-cryptography: the HTTP API authorizer tests sign JWTs with it.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang
   libboost1.81-dev libboost-json1.81-dev
   libabsl-dev libsqlite3-dev libssl-dev libzip-dev libfmt-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev libpcre2-dev libyaml-cpp-dev
   zip unzip curl procps e2fsprogs openssl ca-certificates
-  python3-boto3
+  python3-boto3 python3-cryptography
 )
 
 install_packages() {

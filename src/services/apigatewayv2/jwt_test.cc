@@ -125,7 +125,7 @@ TEST_F(JwtTest, RefusesAlgorithmsApiGatewayDoesNotAccept) {
 
 TEST_F(JwtTest, ChecksIssuerAudienceAndTimes) {
   auto check = [&](json::object claims, int64_t now = kNow) {
-    return CheckJwtClaims(*DecodeJwt(Sign(Header(), claims)), rules_, now).message();
+    return std::string(CheckJwtClaims(*DecodeJwt(Sign(Header(), claims)), rules_, now).message());
   };
   json::object claims = Claims();
   claims["iss"] = "https://elsewhere.example";
