@@ -438,6 +438,9 @@ class ProxyIntegrationTest(GatewayCase):
         self.assertEqual((code, body), (200, b"\x89PNG\r\n\x1a\n\x00\xff"))
         code, headers, body = self.call("GET", url + "binary", headers={"Accept": "text/plain"})
         self.assertEqual(base64.b64decode(body), b"\x89PNG\r\n\x1a\n\x00\xff")
+        # A framing header from the function cannot change how the answer is framed.
+        code, headers, body = self.call("GET", url + "framing")
+        self.assertEqual((code, body, headers["x-kept"]), (200, b"longer than one byte", "yes"))
         for mode in ("string", "unknownkey", "badstatus", "crlf", "raise"):
             with self.subTest(mode=mode):
                 code, headers, body = self.call("GET", url + mode)

@@ -6,6 +6,7 @@
 #include "common/percent_encoding.h"
 #include "common/text.h"
 #include "common/time_format.h"
+#include "services/apigatewayv2/proxy_payload.h"
 
 namespace serval::apigateway {
 namespace {
@@ -48,32 +49,6 @@ std::vector<std::pair<std::string, std::string>> QueryPairs(std::string_view que
                        equals == std::string_view::npos ? "" : FormDecode(part.substr(equals + 1)));
   }
   return pairs;
-}
-
-// A header value from a proxy response: strings as they are, numbers and booleans as text.
-absl::StatusOr<std::string> HeaderValue(const json::value& value) {
-  std::string text;
-  if (value.is_string()) {
-    text = value.get_string();
-  } else if (value.is_bool()) {
-    text = value.get_bool() ? "true" : "false";
-  } else if (value.is_number()) {
-    text = json::serialize(value);
-  } else if (value.is_null()) {
-    return std::string();
-  } else {
-    return absl::InvalidArgumentError("header value is not a scalar");
-  }
-  // A value that would split the response is the function's error, not a second header.
-  if (text.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
-    return absl::InvalidArgumentError("header value contains a line break");
-  }
-  return text;
-}
-
-bool ValidHeaderName(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(),
-                                      [](char c) { return c > 32 && c < 127 && c != ':'; });
 }
 
 }  // namespace
@@ -197,11 +172,11 @@ absl::StatusOr<http::Response> ParseProxyResponse(
       if (value.is_null()) continue;
       if (!value.is_object()) return absl::InvalidArgumentError("multiValueHeaders not an object");
       for (const auto& [name, values] : value.get_object()) {
-        if (!values.is_array() || !ValidHeaderName(name)) {
+        if (!values.is_array() || !apigatewayv2::IsProxyHeaderName(name)) {
           return absl::InvalidArgumentError("multiValueHeaders value is not a list");
         }
         for (const json::value& item : values.get_array()) {
-          absl::StatusOr<std::string> text = HeaderValue(item);
+          absl::StatusOr<std::string> text = apigatewayv2::ProxyHeaderValue(item);
           if (!text.ok()) return text.status();
           add_header(name, *std::move(text));
         }
@@ -215,8 +190,9 @@ absl::StatusOr<http::Response> ParseProxyResponse(
   if (const json::value* single = object.if_contains("headers"); single && !single->is_null()) {
     if (!single->is_object()) return absl::InvalidArgumentError("headers is not an object");
     for (const auto& [name, value] : single->get_object()) {
-      if (!ValidHeaderName(name)) return absl::InvalidArgumentError("invalid header name");
-      absl::StatusOr<std::string> text = HeaderValue(value);
+      if (!apigatewayv2::IsProxyHeaderName(name))
+        return absl::InvalidArgumentError("invalid header name");
+      absl::StatusOr<std::string> text = apigatewayv2::ProxyHeaderValue(value);
       if (!text.ok()) return text.status();
       add_header(name, *std::move(text));
     }
@@ -236,6 +212,7 @@ absl::StatusOr<http::Response> ParseProxyResponse(
   }
   bool has_content_type = false;
   for (auto& [name, values] : headers) {
+    if (apigatewayv2::IsFramingHeader(name)) continue;  // the server frames the answer
     has_content_type |= EqualsIgnoreCase(name, "Content-Type");
     // Values of a name given in both maps: multiValueHeaders' first, as API Gateway merges them.
     std::string joined;

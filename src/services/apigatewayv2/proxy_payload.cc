@@ -219,41 +219,11 @@ absl::Status Malformed(std::string_view why) {
   return absl::InvalidArgumentError(fmt::format("malformed Lambda proxy response: {}", why));
 }
 
-bool IsToken(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return c > 32 && c < 127 &&
-           std::string_view("()<>@,;:\\\"/[]?={}").find(c) == std::string_view::npos;
-  });
-}
-
-// A header value as the function gave it (string, number or boolean) in text.
-absl::StatusOr<std::string> HeaderText(const json::value& value) {
-  std::string text;
-  if (value.is_string()) {
-    text = value.get_string();
-  } else if (value.is_bool()) {
-    text = value.get_bool() ? "true" : "false";
-  } else if (value.is_number()) {
-    text = json::serialize(value);
-  } else {
-    return Malformed("a header value is not a string");
-  }
-  if (text.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
-    return Malformed("a header value holds CR, LF or NUL");
-  }
-  return text;
-}
-
 absl::Status AddHeader(std::string_view name, const json::value& value, http::Response& response) {
-  if (!IsToken(name)) return Malformed("a header name is not a token");
-  auto text = HeaderText(value);
+  if (!IsProxyHeaderName(name)) return Malformed("a header name is not a token");
+  auto text = ProxyHeaderValue(value);
   if (!text.ok()) return text.status();
-  const std::string lower = AsciiToLower(name);
-  if (std::find(std::begin(kFramingHeaders), std::end(kFramingHeaders), lower) !=
-      std::end(kFramingHeaders)) {
-    return absl::OkStatus();
-  }
-  response.SetHeader(std::string(name), *std::move(text));
+  if (!IsFramingHeader(name)) response.SetHeader(std::string(name), *std::move(text));
   return absl::OkStatus();
 }
 
@@ -316,6 +286,36 @@ absl::StatusOr<http::Response> MapResponseObject(const json::object& result, Pay
 }
 
 }  // namespace
+
+bool IsProxyHeaderName(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return c > 32 && c < 127 &&
+           std::string_view("()<>@,;:\\\"/[]?={}").find(c) == std::string_view::npos;
+  });
+}
+
+absl::StatusOr<std::string> ProxyHeaderValue(const json::value& value) {
+  std::string text;
+  if (value.is_string()) {
+    text = value.get_string();
+  } else if (value.is_bool()) {
+    text = value.get_bool() ? "true" : "false";
+  } else if (value.is_number()) {
+    text = json::serialize(value);
+  } else {
+    return Malformed("a header value is not a string");
+  }
+  if (text.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+    return Malformed("a header value holds CR, LF or NUL");
+  }
+  return text;
+}
+
+bool IsFramingHeader(std::string_view name) {
+  const std::string lower = AsciiToLower(name);
+  return std::find(std::begin(kFramingHeaders), std::end(kFramingHeaders), lower) !=
+         std::end(kFramingHeaders);
+}
 
 std::string BuildProxyEvent(const ProxyRequest& proxy, PayloadFormat format) {
   return format == PayloadFormat::kV2 ? EventV2(proxy) : EventV1(proxy);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/json/fwd.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -56,5 +57,13 @@ std::string BuildProxyEvent(const ProxyRequest& proxy, PayloadFormat format);
 // could split the answer), undecodable base64. Framing headers the function sets
 // (Content-Length, Transfer-Encoding, Connection) are dropped: the server frames the answer.
 absl::StatusOr<http::Response> MapProxyResponse(std::string_view result, PayloadFormat format);
+
+// The checks every proxy answer's headers pass (REST APIs' 1.0 answers use them too): a name
+// must be an HTTP token; a value is a string, number or boolean written as text, and one
+// holding CR, LF or NUL (it could split the answer) is InvalidArgument; framing headers
+// (Content-Length, Transfer-Encoding, Connection, ...) are the server's, never the function's.
+bool IsProxyHeaderName(std::string_view name);
+absl::StatusOr<std::string> ProxyHeaderValue(const boost::json::value& value);
+bool IsFramingHeader(std::string_view name);
 
 }  // namespace serval::apigatewayv2
