@@ -54,18 +54,7 @@ std::vector<std::pair<std::string, std::string>> QueryPairs(std::string_view que
 }  // namespace
 
 json::object RequestContextJson(const RequestFacts& facts) {
-  json::object identity{{"accessKey", nullptr},
-                        {"accountId", nullptr},
-                        {"caller", nullptr},
-                        {"cognitoAuthenticationProvider", nullptr},
-                        {"cognitoAuthenticationType", nullptr},
-                        {"cognitoIdentityId", nullptr},
-                        {"cognitoIdentityPoolId", nullptr},
-                        {"principalOrgId", nullptr},
-                        {"sourceIp", facts.source_ip},
-                        {"user", nullptr},
-                        {"userAgent", facts.user_agent},
-                        {"userArn", nullptr}};
+  json::object identity = apigatewayv2::ProxyIdentity(facts.source_ip, facts.user_agent);
   if (!facts.caller_access_key.empty()) {
     identity["accessKey"] = facts.caller_access_key;
     identity["accountId"] = facts.caller_account_id;

@@ -170,18 +170,7 @@ std::string EventV1(const ProxyRequest& proxy) {
     query = std::move(single);
     multi_query = std::move(multi);
   }
-  json::object identity{{"accessKey", nullptr},
-                        {"accountId", nullptr},
-                        {"caller", nullptr},
-                        {"cognitoAuthenticationProvider", nullptr},
-                        {"cognitoAuthenticationType", nullptr},
-                        {"cognitoIdentityId", nullptr},
-                        {"cognitoIdentityPoolId", nullptr},
-                        {"principalOrgId", nullptr},
-                        {"sourceIp", proxy.source_ip},
-                        {"user", nullptr},
-                        {"userAgent", request.Header("User-Agent")},
-                        {"userArn", nullptr}};
+  json::object identity = ProxyIdentity(proxy.source_ip, request.Header("User-Agent"));
   json::object context{{"accountId", proxy.account_id},
                        {"apiId", proxy.api_id},
                        {"domainName", proxy.domain_name},
@@ -335,6 +324,21 @@ absl::StatusOr<http::Response> MapProxyResponse(std::string_view result, Payload
   response.body =
       parsed.is_string() ? std::string(parsed.get_string()) : std::string(TrimBlanks(result));
   return response;
+}
+
+json::object ProxyIdentity(std::string_view source_ip, std::string_view user_agent) {
+  return {{"accessKey", nullptr},
+          {"accountId", nullptr},
+          {"caller", nullptr},
+          {"cognitoAuthenticationProvider", nullptr},
+          {"cognitoAuthenticationType", nullptr},
+          {"cognitoIdentityId", nullptr},
+          {"cognitoIdentityPoolId", nullptr},
+          {"principalOrgId", nullptr},
+          {"sourceIp", source_ip},
+          {"user", nullptr},
+          {"userAgent", user_agent},
+          {"userArn", nullptr}};
 }
 
 }  // namespace serval::apigatewayv2

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <boost/json/fwd.hpp>
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -65,5 +65,9 @@ absl::StatusOr<http::Response> MapProxyResponse(std::string_view result, Payload
 bool IsProxyHeaderName(std::string_view name);
 absl::StatusOr<std::string> ProxyHeaderValue(const boost::json::value& value);
 bool IsFramingHeader(std::string_view name);
+
+// Payload format 1.0's requestContext.identity of an unauthenticated caller (REST APIs fill in
+// the IAM caller's members over it).
+boost::json::object ProxyIdentity(std::string_view source_ip, std::string_view user_agent);
 
 }  // namespace serval::apigatewayv2
