@@ -19,6 +19,7 @@ import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from serval_harness import ACCESS_KEY, REGION, SECRET_KEY, ServalTestCase, unique_name
 
@@ -61,15 +62,14 @@ class DynamoCase(ServalTestCase):
             return
         try:
             yield
-        except (AssertionError, KeyError, TypeError) as e:
+        except (AssertionError, KeyError, TypeError, ClientError) as e:
             sys.stderr.write(f"\nDEVIATION {self.id()}: {what}: {str(e)[:300]}\n")
 
     # -- tables --------------------------------------------------------------------------------
 
-    def create_table(self, hash_key=("pk", "S"), range_key=None, name=None, billing="PAY_PER_REQUEST",
-                     extra_attributes=(), cleanup=True, **kw):
-        """CreateTable with the given (name, type) keys; returns the table name. Deleted again at
-        the end of the test."""
+    @staticmethod
+    def table_params(hash_key=("pk", "S"), range_key=None, name=None, billing="PAY_PER_REQUEST",
+                     extra_attributes=(), **kw):
         name = name or unique_name("tbl")
         attrs = {hash_key[0]: hash_key[1]}
         if range_key:
@@ -84,10 +84,24 @@ class DynamoCase(ServalTestCase):
         if billing == "PROVISIONED" and "ProvisionedThroughput" not in kw:
             params["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
         params.update(kw)
+        return params
+
+    def create_table(self, hash_key=("pk", "S"), range_key=None, cleanup=True, **kw):
+        """CreateTable with the given (name, type) keys; returns the table name. Deleted again at
+        the end of the test."""
+        params = self.table_params(hash_key, range_key, **kw)
         self.ddb.create_table(**params)
         if cleanup:
-            self.addCleanup(self.delete_table_quietly, name)
-        return name
+            self.addCleanup(self.delete_table_quietly, params["TableName"])
+        return params["TableName"]
+
+    @classmethod
+    def create_class_table(cls, hash_key=("pk", "S"), range_key=None, **kw):
+        """A table for the whole class (setUpClass), deleted after it."""
+        params = cls.table_params(hash_key, range_key, **kw)
+        cls.ddb.create_table(**params)
+        cls.addClassCleanup(cls.ddb.delete_table, TableName=params["TableName"])
+        return params["TableName"]
 
     def delete_table_quietly(self, name):
         with contextlib.suppress(Exception):
