@@ -129,6 +129,8 @@ UPDATE_CASES = [
     ("SET pk = :x", {}, {":x": S("x")},
      err("One or more parameter values were invalid: Cannot update attribute pk. "
          "This attribute is part of the key")),
+    ("SET a = nothere + :one", {}, {":one": N(1)},
+     err("The provided expression refers to an attribute that does not exist in the item")),
     ("SET nothere.x = :x", {}, {":x": S("x")}, err(INVALID_PATH)),
     ("SET s[0] = :x", {}, {":x": S("x")}, err(INVALID_PATH)),
     ("SET status = :x", {}, {":x": S("x")},
