@@ -231,6 +231,7 @@ class BadTableTest(DynamoCase):
             with self.subTest(params=params), \
                     self.deviates("moto: accepts this key schema" if i >= 2 else None):
                 name = unique_name("bad")
+                self.addCleanup(self.delete_table_quietly, name)  # should a peer create it
                 self.ddb_error("create_table", "ValidationException", message=message,
                                client=self.ddb_novalidate, TableName=name,
                                BillingMode="PAY_PER_REQUEST", **params)
@@ -260,5 +261,6 @@ class BadTableTest(DynamoCase):
     def test_bad_table_names(self):
         for name in ("ab", "has space", "x" * 256, "bad/slash"):
             with self.subTest(name=name), self.deviates("moto: no table name validation"):
+                self.addCleanup(self.delete_table_quietly, name)  # should a peer create it
                 self.ddb_error("create_table", "ValidationException", client=self.ddb_novalidate,
                                **self.table_params(("pk", "S"), name=name))

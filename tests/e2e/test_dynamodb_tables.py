@@ -187,7 +187,8 @@ class ListTablesTest(DynamoCase):
         self.assertEqual(ours, names)  # each once, in name order
         self.assertEqual(len(seen), len(set(seen)))
         # Names come in ascending order (AWS lists tables sorted by name).
-        self.assertEqual(seen, sorted(seen))
+        with self.deviates("moto: lists tables in creation order"):
+            self.assertEqual(seen, sorted(seen))
         # ExclusiveStartTableName starts after the named table.
         page = self.ddb.list_tables(ExclusiveStartTableName=names[1], Limit=2)
         self.assertEqual(page["TableNames"], names[2:4])
