@@ -39,6 +39,21 @@ def key_schema(hash_key, range_key=None):
     return ks
 
 
+def canon(value):
+    """A wire value with its sets sorted, for comparison (set order is not kept, ref 1.3)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k in ("SS", "NS", "BS"):
+                out[k] = sorted(v)
+            else:
+                out[k] = canon(v)
+        return out
+    if isinstance(value, list):
+        return [canon(v) for v in value]
+    return value
+
+
 class DynamoCase(ServalTestCase):
     """One serval per class; `ddb` is a boto3 client (one attempt, no retries), `ddb_resource` the
     boto3 resource layer on the same endpoint."""

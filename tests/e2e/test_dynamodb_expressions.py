@@ -11,8 +11,7 @@
 Expected behaviour and messages: ref 1.8/1.9 (aws-wire-contracts-2.md) and the DynamoDB developer
 guide's Expressions chapters."""
 
-from dynamodb_case import DynamoCase
-from test_dynamodb_items import canon
+from dynamodb_case import DynamoCase, canon
 
 
 def S(v): return {"S": v}

@@ -5,25 +5,10 @@ limit, key size limits, ProjectionExpression, ConsistentRead and ReturnConsumedC
 
 import json
 
-from dynamodb_case import DynamoCase, key_schema
+from dynamodb_case import DynamoCase, canon
 
 CCF = "The conditional request failed"  # ref 1.1 [AWS-REC]
 LIMIT = 400 * 1024  # ref 1.3: 400 KB, attribute names + values
-
-
-def canon(value):
-    """A wire value with its sets sorted, for comparison (set order is not kept, ref 1.3)."""
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if k in ("SS", "NS", "BS"):
-                out[k] = sorted(v)
-            else:
-                out[k] = canon(v)
-        return out
-    if isinstance(value, list):
-        return [canon(v) for v in value]
-    return value
 
 
 class AttributeValueTest(DynamoCase):
