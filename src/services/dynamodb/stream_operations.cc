@@ -95,7 +95,8 @@ void DynamoDbService::DescribeStream(const Input& input, Done done) {
   if (table == nullptr) return done(StreamNotFound(*arn));
   const int64_t latest = store_->LatestSequence(table->id);
   json::object range{{"StartingSequenceNumber", SequenceNumberText(1)}};
-  if (!table->stream_enabled && latest > 0) range["EndingSequenceNumber"] = SequenceNumberText(latest);
+  if (!table->stream_enabled && latest > 0)
+    range["EndingSequenceNumber"] = SequenceNumberText(latest);
   done(json::object{
       {"StreamDescription",
        json::object{{"StreamArn", *arn},
@@ -114,9 +115,9 @@ void DynamoDbService::GetShardIterator(const Input& input, Done done) {
   if (!arn.ok()) return done(arn.status());
   auto shard = RequiredString(input, "ShardId", "shardId");
   if (!shard.ok()) return done(shard.status());
-  auto type = EnumMember(input, "ShardIteratorType", "shardIteratorType",
-                         {"TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"},
-                         "");
+  auto type =
+      EnumMember(input, "ShardIteratorType", "shardIteratorType",
+                 {"TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"}, "");
   if (!type.ok()) return done(type.status());
   if (type->empty()) return done(MissingParameter("shardIteratorType"));
   Table table = FindStreamTable(*arn);
@@ -155,8 +156,8 @@ void DynamoDbService::GetRecords(const Input& input, Done done) {
   if (table == nullptr) return done(StreamNotFound(position->stream_arn));
   store_->ReadStream(
       table->id, position->after_sequence, static_cast<size_t>(limit->value_or(kMaxRecordsPerCall)),
-      [position = *position, done = std::move(done)](
-          absl::StatusOr<std::vector<StoredStreamRecord>> records) {
+      [position = *position,
+       done = std::move(done)](absl::StatusOr<std::vector<StoredStreamRecord>> records) {
         if (!records.ok()) return done(records.status());
         json::array out;
         int64_t last = position.after_sequence;
