@@ -53,6 +53,22 @@ json::array KeySchemaJson(const KeySchema& key) {
   return schema;
 }
 
+// A stored record as GetRecords returns it: the record Lambda delivers, but with the Streams
+// API's member names in userIdentity (Type, PrincipalId rather than type, principalId).
+json::value ApiRecord(std::string_view stored) {
+  boost::system::error_code error;
+  json::value record = json::parse(stored, error);
+  if (error || !record.is_object()) return nullptr;
+  if (json::value* identity = record.get_object().if_contains("userIdentity")) {
+    json::object renamed;
+    for (const auto& member : identity->as_object()) {
+      renamed[member.key() == "type" ? "Type" : "PrincipalId"] = member.value();
+    }
+    *identity = std::move(renamed);
+  }
+  return record;
+}
+
 }  // namespace
 
 void DynamoDbService::ListStreams(const Input& input, Done done) {
@@ -162,9 +178,9 @@ void DynamoDbService::GetRecords(const Input& input, Done done) {
         json::array out;
         int64_t last = position.after_sequence;
         for (const StoredStreamRecord& record : *records) {
-          boost::system::error_code error;
-          json::value parsed = json::parse(record.json, error);
-          if (!error) out.push_back(std::move(parsed));
+          if (json::value parsed = ApiRecord(record.json); !parsed.is_null()) {
+            out.push_back(std::move(parsed));
+          }
           last = record.sequence;
         }
         done(json::object{
