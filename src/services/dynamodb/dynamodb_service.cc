@@ -160,7 +160,8 @@ void DynamoDbService::SweepExpired() {
   ++sweeps_;
   const int64_t now_millis = clock_->NowMillis();
   store_->TrimStreams(now_millis - kStreamRetentionMillis);
-  for (const auto& [name, table] : tables_) {
+  for (const auto& entry : tables_) {
+    const Table& table = entry.second;
     if (!table->ttl_enabled) continue;
     const int64_t now_seconds = now_millis / 1000;
     store_->ExpiredKeys(

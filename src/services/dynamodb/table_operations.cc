@@ -249,13 +249,13 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ReadTags(
 
 void MergeTags(std::vector<std::pair<std::string, std::string>>& tags,
                const std::vector<std::pair<std::string, std::string>>& added) {
-  for (const auto& [key, value] : added) {
-    auto existing =
-        std::find_if(tags.begin(), tags.end(), [&](const auto& tag) { return tag.first == key; });
+  for (const auto& tag : added) {
+    auto existing = std::find_if(tags.begin(), tags.end(),
+                                 [&](const auto& old) { return old.first == tag.first; });
     if (existing != tags.end()) {
-      existing->second = value;
+      existing->second = tag.second;
     } else {
-      tags.emplace_back(key, value);
+      tags.push_back(tag);
     }
   }
 }
