@@ -72,8 +72,8 @@ struct Platform {
   // HTTP APIs for the front end that serves execute-api URLs (http_api_endpoint.h): the
   // apigatewayv2 front end fills it in.
   HttpApiEndpointSlot* http_apis = nullptr;
-  // Change streams for front ends other than DynamoDB (stream_source.h): Lambda's event source
-  // mappings read them; the DynamoDB front end fills it in.
+  // Table streams for Lambda's event source mappings (stream_source.h): the DynamoDB front end
+  // fills it in.
   StreamSourceSlot* streams = nullptr;
 };
 
