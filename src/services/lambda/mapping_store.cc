@@ -84,6 +84,7 @@ std::string MappingStore::Checkpoint(std::string_view uuid, std::string_view sha
 
 void MappingStore::SaveCheckpoint(const std::string& uuid, const std::string& shard_id,
                                   std::string sequence, std::function<void(absl::Status)> done) {
+  if (!mappings_.contains(uuid)) return done(absl::OkStatus());  // nothing left to resume
   std::string key = CheckpointKey(uuid, shard_id);
   store_->WriteAsync(
       storage::WriteBatch().Put(kCheckpoints, key, sequence),

@@ -37,7 +37,7 @@ class MappingStore {
   // The sequence number last delivered from the shard; empty when none was (TRIM_HORIZON).
   std::string Checkpoint(std::string_view uuid, std::string_view shard_id) const;
   // Stores the shard's checkpoint; `done` runs on the io thread once it is durable (the checkpoint
-  // read back changes only then). A mapping removed meanwhile keeps no checkpoint.
+  // read back changes only then). A mapping that is gone gets none (`done` hears OK).
   void SaveCheckpoint(const std::string& uuid, const std::string& shard_id, std::string sequence,
                       std::function<void(absl::Status)> done);
 

@@ -90,11 +90,14 @@ class StreamPoller::Impl {
     run->generation = ++last_generation_;
     run->filters = CompileFilters(*mapping);
     const uint64_t generation = run->generation;
+    // The wake comes from inside the source's write path: the reads it leads to start later.
     run->watch_id = source->Watch(run->stream_arn, [this, uuid, generation] {
-      if (Running* running = Find(uuid, generation)) {
-        for (auto& [id, shard] : running->shards) shard.more = true;
-        ListShards(uuid, generation);
-      }
+      asio::post(*deps_.io, [this, uuid, generation] {
+        if (Running* running = Find(uuid, generation)) {
+          for (auto& [id, shard] : running->shards) shard.more = true;
+          ListShards(uuid, generation);
+        }
+      });
     });
     running_[uuid] = std::move(run);
     ListShards(uuid, generation);
