@@ -26,6 +26,8 @@ constexpr int kDefaultListMaxItems = 50;
 
 absl::StatusOr<std::unique_ptr<services::Service>> LambdaService::Create(
     const services::Platform& platform) {
+  auto mappings = MappingStore::Open(platform.metadata);
+  if (!mappings.ok()) return mappings.status();
   return std::make_unique<LambdaService>(Dependencies{.account = platform.account,
                                                       .registry = platform.functions,
                                                       .code_store = platform.code_store,
@@ -35,10 +37,32 @@ absl::StatusOr<std::unique_ptr<services::Service>> LambdaService::Create(
                                                       .io = platform.io,
                                                       .invoker = platform.invoker,
                                                       .objects = platform.objects,
-                                                      .endpoint = platform.endpoint});
+                                                      .endpoint = platform.endpoint,
+                                                      .streams = platform.streams,
+                                                      .topics = platform.topics,
+                                                      .logs = platform.logs},
+                                         *std::move(mappings));
 }
 
-LambdaService::LambdaService(Dependencies dependencies) : deps_(std::move(dependencies)) {}
+LambdaService::LambdaService(Dependencies dependencies, std::unique_ptr<MappingStore> mappings)
+    : deps_(std::move(dependencies)),
+      mappings_(std::move(mappings)),
+      poller_(StreamPoller::Dependencies{.clock = deps_.clock,
+                                         .io = deps_.io,
+                                         .invoker = deps_.invoker,
+                                         .mappings = mappings_.get(),
+                                         .streams = deps_.streams,
+                                         .topics = deps_.topics,
+                                         .logs = deps_.logs}) {}
+
+void LambdaService::Start() { poller_.Start(); }
+
+void LambdaService::Drain(std::function<void()> done) {
+  poller_.Stop();
+  done();
+}
+
+void LambdaService::OnClockAdvanced() { poller_.OnClockAdvanced(); }
 
 const services::ServiceInfo& LambdaService::info() const {
   static const services::ServiceInfo kInfo{
@@ -46,9 +70,9 @@ const services::ServiceInfo& LambdaService::info() const {
       .signing_name = "lambda",
       .protocol = kProtocol,
       // Operations added after 2015 live under the API version they were introduced with.
-      .path_prefixes = {"/2015-03-31/functions", "/2017-03-31/tags/", "/2017-10-31/functions/",
-                        "/2019-09-30/functions/", "/2019-09-25/functions/",
-                        "/2021-10-31/functions/", "/_serval/code/"}};
+      .path_prefixes = {"/2015-03-31/functions", "/2015-03-31/event-source-mappings",
+                        "/2017-03-31/tags/", "/2017-10-31/functions/", "/2019-09-30/functions/",
+                        "/2019-09-25/functions/", "/2021-10-31/functions/", "/_serval/code/"}};
   return kInfo;
 }
 
@@ -105,6 +129,21 @@ const protocol::RestRouter<LambdaService::Operation>& LambdaService::Operations(
       {"DELETE", "/2015-03-31/functions/{FunctionName}/policy/{StatementId}", {[](S& s, Call& c) {
          s.RemovePermission(c);
        }}},
+      {"POST",
+       "/2015-03-31/event-source-mappings",
+       {[](S& s, Call& c) { s.CreateEventSourceMapping(c); }, false}},
+      {"GET",
+       "/2015-03-31/event-source-mappings",
+       {[](S& s, Call& c) { s.ListEventSourceMappings(c); }, false}},
+      {"GET",
+       "/2015-03-31/event-source-mappings/{UUID}",
+       {[](S& s, Call& c) { s.GetEventSourceMapping(c); }, false}},
+      {"PUT",
+       "/2015-03-31/event-source-mappings/{UUID}",
+       {[](S& s, Call& c) { s.UpdateEventSourceMapping(c); }, false}},
+      {"DELETE",
+       "/2015-03-31/event-source-mappings/{UUID}",
+       {[](S& s, Call& c) { s.DeleteEventSourceMapping(c); }, false}},
       {"POST", "/2017-03-31/tags/{ARN}", {[](S& s, Call& c) { s.TagResource(c); }}},
       {"DELETE", "/2017-03-31/tags/{ARN}", {[](S& s, Call& c) { s.UntagResource(c); }}},
       {"GET", "/2017-03-31/tags/{ARN}", {[](S& s, Call& c) { s.ListTags(c); }}},

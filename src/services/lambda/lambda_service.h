@@ -15,12 +15,17 @@
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
 #include "services/lambda/function_request.h"
+#include "services/lambda/mapping_store.h"
+#include "services/lambda/stream_poller.h"
 #include "services/object_reader.h"
 #include "services/platform.h"
 #include "services/service.h"
+#include "services/stream_source.h"
+#include "services/topic_publisher.h"
 
 namespace boost::json {
 class object;
+class value;
 }  // namespace boost::json
 
 namespace boost::asio {
@@ -33,7 +38,8 @@ namespace serval::lambda {
 // CLI, boto3 and the JS SDK v3 send it, and the code downloads GetFunction's Code.Location
 // points at. Invocations go to the invoker. Runs only on the io thread, apart from two workers
 // that hand their results back to it: the upload decoder (a code upload's JSON and base64) and
-// the code worker (unpacking zips).
+// the code worker (unpacking zips). Event source mappings deliver DynamoDB stream records through
+// the stream poller.
 class LambdaService : public services::Service {
  public:
   struct Dependencies {
@@ -51,14 +57,23 @@ class LambdaService : public services::Service {
     services::ObjectReaderSlot* objects = nullptr;
     // Serval's own URL ("http://127.0.0.1:4566"): function URLs are on its port.
     std::string endpoint;
+    // Event source mappings: the streams they read (DynamoDB's, once it exists), the topics
+    // their discarded batches go to, and the logs those are recorded in.
+    services::StreamSourceSlot* streams = nullptr;
+    services::TopicPublisherSlot* topics = nullptr;
+    storage::LogStore* logs = nullptr;
   };
 
   static absl::StatusOr<std::unique_ptr<services::Service>> Create(
       const services::Platform& platform);
-  explicit LambdaService(Dependencies dependencies);
+  LambdaService(Dependencies dependencies, std::unique_ptr<MappingStore> mappings);
 
   const services::ServiceInfo& info() const override;
   void Handle(protocol::RequestContext context, http::Responder respond) override;
+  // Starts the stream poller; Drain stops it (a batch in flight is delivered again later).
+  void Start() override;
+  void Drain(std::function<void()> done) override;
+  void OnClockAdvanced() override;
 
  private:
   static constexpr protocol::Protocol kProtocol = protocol::Protocol::kRestJson1;
@@ -130,6 +145,21 @@ class LambdaService : public services::Service {
   // lambda_event_config.cc: /2019-09-25/functions/{name}/event-invoke-config[/list]
   void HandleEventInvokeConfig(Call& call);
   void ListEventInvokeConfigs(Call& call);
+  // lambda_event_sources.cc: /2015-03-31/event-source-mappings[/{UUID}]
+  void CreateEventSourceMapping(Call& call);
+  void GetEventSourceMapping(Call& call);
+  void ListEventSourceMappings(Call& call);
+  void UpdateEventSourceMapping(Call& call);
+  void DeleteEventSourceMapping(Call& call);
+  // The mapping the call's {UUID} names (ResourceNotFoundException when there is none).
+  absl::StatusOr<const EventSourceMapping*> FindMapping(const Call& call) const;
+  // Sets `mapping.function_arn` from a FunctionName (name, ARN, qualified ARN or alias), checking
+  // that the function and qualifier exist.
+  absl::Status SetMappingFunction(const boost::json::value& name,
+                                  EventSourceMapping& mapping) const;
+  // Stores a new mapping, with the checkpoints a LATEST start needs (the newest sequence number
+  // of each shard now), starts it and answers 202.
+  void StoreNewMapping(Call call, EventSourceMapping mapping);
   // lambda_invoke.cc
   void Invoke(Call& call);
   // GET /_serval/code/<sha256>.zip: a deployment package, streamed from disk.
@@ -163,6 +193,8 @@ class LambdaService : public services::Service {
   // Functions whose CreateFunction or UpdateFunctionCode waits for its zip to be unpacked: another
   // create or code update of the same name is a conflict until it is answered.
   absl::flat_hash_set<std::string> unpacking_;
+  std::unique_ptr<MappingStore> mappings_;
+  StreamPoller poller_;
   // Last: joined before the members their jobs use are destroyed. Decoding has a thread of its
   // own so that a small upload is not decoded behind a large package's unpack.
   Worker upload_decoder_;

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "services/lambda/event_source_mapping.h"
+#include "storage/metadata_store.h"
+
+namespace serval::lambda {
+
+// Event source mappings and how far each has delivered every shard of its stream, in memory and
+// written through to the metadata store before a change is acknowledged (tables
+// "lambda.event_source_mappings" by UUID and "lambda.stream_checkpoints" by UUID "/" shard id;
+// docs/formats.md). Runs only on the io thread.
+class MappingStore {
+ public:
+  // Loads every stored mapping and checkpoint. `store` must outlive the MappingStore.
+  static absl::StatusOr<std::unique_ptr<MappingStore>> Open(storage::MetadataStore* store);
+
+  const EventSourceMapping* Find(std::string_view uuid) const;
+  const std::map<std::string, EventSourceMapping, std::less<>>& mappings() const {
+    return mappings_;
+  }
+  // Inserts or replaces a mapping durably, together with `checkpoints` (shard id -> sequence
+  // number already delivered: where a LATEST start begins).
+  absl::Status Put(EventSourceMapping mapping,
+                   const std::map<std::string, std::string>& checkpoints = {});
+  // Removes a mapping and its checkpoints.
+  absl::Status Remove(const std::string& uuid);
+  // LastProcessingResult: kept in memory, stored with the mapping's next change.
+  void SetLastProcessingResult(const std::string& uuid, std::string_view result);
+
+  // The sequence number last delivered from the shard; empty when none was (TRIM_HORIZON).
+  std::string Checkpoint(std::string_view uuid, std::string_view shard_id) const;
+  // Stores the shard's checkpoint; `done` runs on the io thread once it is durable (the checkpoint
+  // read back changes only then). A mapping that is gone gets none (`done` hears OK).
+  void SaveCheckpoint(const std::string& uuid, const std::string& shard_id, std::string sequence,
+                      std::function<void(absl::Status)> done);
+
+ private:
+  explicit MappingStore(storage::MetadataStore* store) : store_(store) {}
+  absl::Status Load();
+
+  storage::MetadataStore* store_;
+  std::map<std::string, EventSourceMapping, std::less<>> mappings_;
+  // UUID "/" shard id -> sequence number.
+  std::map<std::string, std::string, std::less<>> checkpoints_;
+};
+
+}  // namespace serval::lambda
