@@ -80,6 +80,7 @@ def get_signed_url(expires_in, bucket, obj):
     :return:            Signed URL
     """
     s3_cli = boto3.client("s3")
-    presigned_url = s3_cli.generate_presigned_url('get_object', Params={'Bucket': bucket, 'Key': obj},
+    presigned_url = s3_cli.generate_presigned_url('get_object',
+                                                  Params={'Bucket': bucket, 'Key': obj},
                                                   ExpiresIn=expires_in)
     return presigned_url
