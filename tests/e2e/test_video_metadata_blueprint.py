@@ -37,7 +37,7 @@ UPLOADS = {"testsrc-h264-aac.mp4": "testsrc-h264-aac.mp4",
            "testsrc-vp9-opus.mkv": "clips/test pattern.mkv"}
 # The large object of the ranged-read proof: the MP4 fixture followed by a top-level ISO BMFF
 # `free` box of this many bytes (valid MP4: parsers skip it; its moov is still at the front).
-PADDING = 128 << 20
+PADDING = 256 << 20
 MEDIAINFO_NS = "{https://mediaarea.net/mediainfo}"
 # Fields that name the file rather than describe it: a path here, the presigned URL there.
 NAME_FIELDS = {"CompleteName", "FolderName", "FileName", "FileExtension", "FileNameExtension",
@@ -245,7 +245,7 @@ class VideoMetadataBlueprintTest(ServalTestCase):
         before = self.stats()["s3_object_bytes_served"]
         body = self.s3.get_object(Bucket="calibration", Key="whole.mp4")["Body"].read()
         self.assertEqual(self.stats()["s3_object_bytes_served"] - before, len(body))
-        # A 128 MB MP4 whose moov is at the front: MediaInfo fetches a small part of it.
+        # A 256 MB MP4 whose moov is at the front: MediaInfo fetches a small part of it.
         path = padded_copy(source, self.work)
         size = os.path.getsize(path)
         before = self.stats()
