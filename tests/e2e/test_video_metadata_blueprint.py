@@ -106,7 +106,7 @@ class VideoMetadataBlueprintTest(ServalTestCase):
         with urllib.request.urlopen(self.serval.endpoint + "/_serval/stats", timeout=10) as r:
             return json.loads(r.read())
 
-    def wait_item(self, key, since=0.0):
+    def wait_item(self, key):
         """The table's item for `key` (low-level form, consistent read) once the function has
         put it."""
         deadline = time.monotonic() + ITEM_TIMEOUT
@@ -165,33 +165,46 @@ class VideoMetadataBlueprintTest(ServalTestCase):
         self.assertEqual(again.returncode, 0, again.stderr)
         self.assertIn("0 created, 0 updated, 5 unchanged", again.stdout)
 
-    def test_a_table_changes_billing_in_place_and_never_its_key(self):
-        # A copy of the blueprint asking for on-demand billing: UpdateTable, not a new table.
-        copy = os.path.join(self.work, "video-metadata")
-        shutil.copytree(BLUEPRINT, copy, dirs_exist_ok=True)
+    def table_only_blueprint(self, billing):
+        """A copy of the blueprint whose manifest keeps only its Table, with Properties changed
+        by `billing`; its directory. (Deploying the whole blueprint with another TableName would
+        point the function at that table.)"""
+        copy = tempfile.mkdtemp(dir=self.work)
+        shutil.copy(os.path.join(BLUEPRINT, "serval-blueprint.json"), copy)
         manifest_path = os.path.join(copy, "serval-blueprint.json")
         with open(manifest_path) as f:
             manifest = json.load(f)
-        [table] = [r for r in manifest["Resources"] if r["Type"] == "Table"]
-        del table["Properties"]["ProvisionedThroughput"]
-        table["Properties"]["BillingMode"] = "PAY_PER_REQUEST"
+        manifest["Resources"] = [r for r in manifest["Resources"] if r["Type"] == "Table"]
+        billing(manifest["Resources"][0]["Properties"])
         with open(manifest_path, "w") as f:
             json.dump(manifest, f)
-        name = "BillingChanges"
-        first = self.deploy(BLUEPRINT, "--parameter", f"TableName={name}")
-        self.assertIn(f"Table {name}: created", first.stdout, first.stderr)
-        changed = self.deploy(copy, "--parameter", f"TableName={name}")
-        self.assertEqual(changed.returncode, 0, changed.stderr)
-        self.assertIn(f"Table {name}: updated", changed.stdout)
-        described = self.ddb.describe_table(TableName=name)["Table"]
+        return copy
+
+    def test_a_table_changes_billing_in_place_and_never_its_key(self):
+        def on_demand(properties):
+            del properties["ProvisionedThroughput"]
+            properties["BillingMode"] = "PAY_PER_REQUEST"
+        as_posted = self.table_only_blueprint(lambda properties: None)
+        changed = self.table_only_blueprint(on_demand)
+        name = ("--parameter", "TableName=BillingChanges")
+        first = self.deploy(as_posted, *name)
+        self.assertIn("Table BillingChanges: created", first.stdout, first.stderr)
+        # On-demand billing: UpdateTable, not a new table; then nothing more to do.
+        update = self.deploy(changed, *name)
+        self.assertEqual(update.returncode, 0, update.stderr)
+        self.assertIn("Table BillingChanges: updated", update.stdout)
+        described = self.ddb.describe_table(TableName="BillingChanges")["Table"]
         self.assertEqual(described["BillingModeSummary"]["BillingMode"], "PAY_PER_REQUEST")
-        self.assertIn(f"Table {name}: unchanged",
-                      self.deploy(copy, "--parameter", f"TableName={name}").stdout)
-        # A table of that name with another key: deploy stops and says why, the table stays.
+        self.assertIn("Table BillingChanges: unchanged", self.deploy(changed, *name).stdout)
+        # And back to the post's 1/1 provisioned capacity.
+        self.assertIn("Table BillingChanges: updated", self.deploy(as_posted, *name).stdout)
+        described = self.ddb.describe_table(TableName="BillingChanges")["Table"]
+        self.assertEqual(described["ProvisionedThroughput"]["WriteCapacityUnits"], 1)
+        # A table of that name with another key: deploy stops and says why; the table stays.
         self.ddb.create_table(TableName="OtherKey", BillingMode="PAY_PER_REQUEST",
                               AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "N"}],
                               KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
-        refused = self.deploy(BLUEPRINT, "--parameter", "TableName=OtherKey")
+        refused = self.deploy(as_posted, "--parameter", "TableName=OtherKey")
         self.assertEqual(refused.returncode, 1)
         self.assertIn("exists with the key (id N HASH), not (keyName S HASH)", refused.stderr)
         self.assertEqual(self.ddb.describe_table(TableName="OtherKey")["Table"]["KeySchema"],
