@@ -13,6 +13,7 @@ constexpr std::string_view kAwsCodeUrl = "serval/aws-error-code";
 constexpr std::string_view kHttpStatusUrl = "serval/http-status";
 constexpr std::string_view kFieldPrefix = "serval/error-field/";
 constexpr std::string_view kHeaderPrefix = "serval/error-header/";
+constexpr std::string_view kDocumentPrefix = "serval/error-document/";
 
 // Debian's abseil has its own string_view, so convert explicitly.
 absl::string_view Absl(std::string_view text) { return {text.data(), text.size()}; }
@@ -59,6 +60,12 @@ absl::Status WithErrorField(absl::Status status, std::string_view name, std::str
   return WithPayload(std::move(status), std::string(kFieldPrefix) + std::string(name), value);
 }
 
+absl::Status WithErrorDocument(absl::Status status, std::string_view name,
+                               std::string_view json_text) {
+  return WithPayload(std::move(status), std::string(kDocumentPrefix) + std::string(name),
+                     json_text);
+}
+
 absl::Status WithErrorHeader(absl::Status status, std::string_view name, std::string_view value) {
   return WithPayload(std::move(status), std::string(kHeaderPrefix) + std::string(name), value);
 }
@@ -69,6 +76,10 @@ std::vector<std::pair<std::string, std::string>> ErrorFields(const absl::Status&
 
 std::vector<std::pair<std::string, std::string>> ErrorHeaders(const absl::Status& status) {
   return PayloadsUnder(status, kHeaderPrefix);
+}
+
+std::vector<std::pair<std::string, std::string>> ErrorDocuments(const absl::Status& status) {
+  return PayloadsUnder(status, kDocumentPrefix);
 }
 
 }  // namespace serval

@@ -28,10 +28,15 @@ std::optional<int> ExplicitHttpStatus(const absl::Status& status);
 // A member of the error body beside code and message: a JSON member, or an XML element inside
 // <Error> (Lambda's "Reason" of a throttle, S3's <Key> or <StringToSign>).
 absl::Status WithErrorField(absl::Status status, std::string_view name, std::string_view value);
+// A JSON member of the error body holding a document rather than a string (DynamoDB's
+// CancellationReasons and Item): `json_text` is inserted parsed. Only the JSON families render it.
+absl::Status WithErrorDocument(absl::Status status, std::string_view name,
+                               std::string_view json_text);
 // A header of the error response (Retry-After).
 absl::Status WithErrorHeader(absl::Status status, std::string_view name, std::string_view value);
 // The fields and headers attached, sorted by name.
 std::vector<std::pair<std::string, std::string>> ErrorFields(const absl::Status& status);
 std::vector<std::pair<std::string, std::string>> ErrorHeaders(const absl::Status& status);
+std::vector<std::pair<std::string, std::string>> ErrorDocuments(const absl::Status& status);
 
 }  // namespace serval

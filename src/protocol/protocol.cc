@@ -35,6 +35,11 @@ std::string_view JsonContentType(Protocol protocol) {
 std::string JsonErrorBody(std::string_view code, const absl::Status& status) {
   json::object body{{"__type", code}, {"message", std::string(status.message())}};
   for (auto& [name, value] : ErrorFields(status)) body[name] = value;
+  for (auto& [name, text] : ErrorDocuments(status)) {
+    boost::system::error_code error;
+    json::value document = json::parse(text, error);
+    if (!error) body[name] = std::move(document);
+  }
   return json::serialize(body);
 }
 

@@ -35,6 +35,7 @@
 #include "services/lambda/function_registry.h"
 #include "services/object_reader.h"
 #include "services/registry.h"
+#include "services/stream_source.h"
 #include "services/topic_publisher.h"
 #include "storage/durable_queue.h"
 #include "storage/file_blob_store.h"
@@ -275,6 +276,7 @@ int Serve(const ServeConfig& config) {
   services::TopicPublisherSlot topics;
   services::EventPublisherSlot events;
   services::HttpApiEndpointSlot http_apis;
+  services::StreamSourceSlot streams;
   auto services = services::CreateServices(services::Platform{.account = config.account,
                                                               .clock = clock,
                                                               .io = &io,
@@ -292,7 +294,8 @@ int Serve(const ServeConfig& config) {
                                                               .objects = &objects,
                                                               .topics = &topics,
                                                               .events = &events,
-                                                              .http_apis = &http_apis});
+                                                              .http_apis = &http_apis,
+                                                              .streams = &streams});
   if (!services.ok()) {
     fmt::print(stderr, "serval: {}\n", services.status().ToString());
     return 1;

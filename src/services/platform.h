@@ -31,6 +31,7 @@ struct ObjectReaderSlot;
 struct TopicPublisherSlot;
 struct EventPublisherSlot;
 struct HttpApiEndpointSlot;
+struct StreamSourceSlot;
 }  // namespace services
 }  // namespace serval
 
@@ -71,6 +72,9 @@ struct Platform {
   // HTTP APIs for the front end that serves execute-api URLs (http_api_endpoint.h): the
   // apigatewayv2 front end fills it in.
   HttpApiEndpointSlot* http_apis = nullptr;
+  // Table streams for Lambda's event source mappings (stream_source.h): the DynamoDB front end
+  // fills it in.
+  StreamSourceSlot* streams = nullptr;
 };
 
 }  // namespace serval::services

@@ -2,6 +2,7 @@
 
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigatewayv2/apigatewayv2_service.h"
+#include "services/dynamodb/dynamodb_service.h"
 #include "services/events/events_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/lambda_url/lambda_url_service.h"
@@ -37,6 +38,7 @@ constexpr Factory kServices[] = {
     &One<&sns::SnsService::Create>,
     &apigateway::CreateFrontEnds,
     &One<&apigatewayv2::Apigatewayv2Service::Create>,
+    &One<&dynamodb::DynamoDbService::Create>,
 };
 // clang-format on
 

@@ -33,6 +33,14 @@ SqliteDb::~SqliteDb() {
 
 absl::Status SqliteDb::Run(std::string_view sql, const std::vector<std::string>& params,
                            const std::function<void(const Row&)>& on_row) {
+  return RunWhile(sql, params, [&on_row](const Row& row) {
+    if (on_row) on_row(row);
+    return true;
+  });
+}
+
+absl::Status SqliteDb::RunWhile(std::string_view sql, const std::vector<std::string>& params,
+                                const std::function<bool(const Row&)>& on_row) {
   sqlite3_stmt* statement = nullptr;
   auto cached = statements_.find(std::string(sql));
   if (cached != statements_.end()) {
@@ -65,13 +73,12 @@ absl::Status SqliteDb::Run(std::string_view sql, const std::vector<std::string>&
     const int rc = sqlite3_step(statement);
     if (rc == SQLITE_DONE) return absl::OkStatus();
     if (rc != SQLITE_ROW) return SqliteError(db_, "statement failed");
-    if (!on_row) continue;
     Row row(sqlite3_column_count(statement));
     for (size_t c = 0; c < row.size(); ++c) {
       const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, c));
       row[c].assign(bytes ? bytes : "", sqlite3_column_bytes(statement, c));
     }
-    on_row(row);
+    if (!on_row(row)) return absl::OkStatus();
   }
 }
 

@@ -36,6 +36,9 @@ class SqliteDb {
   // prepared for the next call (parsing one costs about as much as a point lookup).
   absl::Status Run(std::string_view sql, const std::vector<std::string>& params = {},
                    const std::function<void(const Row&)>& on_row = {});
+  // As Run, but stops stepping once `on_row` returns false (a page that filled up).
+  absl::Status RunWhile(std::string_view sql, const std::vector<std::string>& params,
+                        const std::function<bool(const Row&)>& on_row);
   // Runs several ';'-separated statements without parameters (schema setup).
   absl::Status ExecScript(const std::string& sql);
 
