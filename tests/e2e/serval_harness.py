@@ -15,6 +15,9 @@ Environment overrides:
   SERVAL_BIN       path of the serval binary (default: <repo>/build/serval)
   SERVAL_CPP_ECHO  path of the C++ echo function binary (default: <repo>/build/runtimes/cpp/echo_function)
   SERVAL_E2E_KEEP  if set, temp dirs (data dir, serval log) are kept for inspection
+  SERVAL_ENDPOINT  if set (e.g. http://127.0.0.1:5123), no binary is started: every ServalProcess
+                   uses that already-running endpoint (to check a suite against a peer such as
+                   moto_server; suites that restart or signal serval do not work this way)
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ FIXTURES_DIR = os.path.join(E2E_DIR, "fixtures")
 SERVAL_BIN = os.environ.get("SERVAL_BIN") or os.path.join(REPO_ROOT, "build", "serval")
 CPP_ECHO_BIN = os.environ.get("SERVAL_CPP_ECHO") or os.path.join(
     REPO_ROOT, "build", "runtimes", "cpp", "echo_function")
+EXTERNAL_ENDPOINT = (os.environ.get("SERVAL_ENDPOINT") or "").rstrip("/")
 
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
@@ -292,9 +296,14 @@ class ServalProcess:
 
     @property
     def endpoint(self) -> str:
+        if EXTERNAL_ENDPOINT:
+            return EXTERNAL_ENDPOINT
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "ServalProcess":
+        if EXTERNAL_ENDPOINT:  # an already-running endpoint: nothing to start (or to stop)
+            self.port = urllib.parse.urlsplit(EXTERNAL_ENDPOINT).port
+            return self
         if not os.path.isfile(SERVAL_BIN):
             raise AssertionError(f"serval binary not found at {SERVAL_BIN} (set SERVAL_BIN)")
         args = [SERVAL_BIN, "up", "--host", "127.0.0.1", "--port", "0", "--data-dir", self.data_dir]

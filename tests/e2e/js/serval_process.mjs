@@ -17,6 +17,10 @@ const readyLine = /^Serval ready on (http:\/\/[^\s:]+:\d+) in /m;
 
 // Starts serval and waits until it answers /_serval/health. Returns {endpoint, output(), stop()}.
 export async function startServal(label) {
+  // SERVAL_ENDPOINT: use an already-running endpoint (e.g. moto_server) instead of the binary.
+  if (process.env.SERVAL_ENDPOINT) {
+    return { endpoint: process.env.SERVAL_ENDPOINT.replace(/\/$/, ''), output: () => '', stop: async () => {} };
+  }
   assert.ok(fs.existsSync(servalBin), `serval binary not found at ${servalBin} (set SERVAL_BIN)`);
   const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), `serval-e2e-${label}-`));
   const child = spawn(servalBin, ['up', '--host', '127.0.0.1', '--port', '0',
