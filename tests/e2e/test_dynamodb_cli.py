@@ -53,7 +53,8 @@ class CliTest(DynamoCase):
         name = self.create_table(("pk", "S"), ("sk", "N"))
         for start in range(0, 30, 15):
             self.ddb.batch_write_item(RequestItems={name: [
-                {"PutRequest": {"Item": {"pk": {"S": "p" if i % 3 else "q"}, "sk": {"N": str(i)}}}}
+                {"PutRequest": {"Item": {"pk": {"S": "p" if i % 3 else "q"}, "sk": {"N": str(i)},
+                                         "n": {"N": str(i)}}}}
                 for i in range(start, start + 15)]})
         # scan: 30 items in pages of 4, merged by the CLI.
         out = self.serval.cli_json("dynamodb", "scan", "--table-name", name, "--page-size", "4")
@@ -61,10 +62,11 @@ class CliTest(DynamoCase):
         self.assertEqual(len(keys), 30)
         self.assertEqual(len(set(keys)), 30)
         self.assertEqual(out["Count"], 30)
-        # query: 20 items of p, in sort-key order, pages of 3, with a filter that drops some.
+        # query: 20 items of p, in sort-key order, pages of 3, with a filter that drops some
+        # (on a non-key attribute: a Query's filter may not name key attributes).
         out = self.serval.cli_json(
             "dynamodb", "query", "--table-name", name, "--page-size", "3",
-            "--key-condition-expression", "pk = :p", "--filter-expression", "sk > :min",
+            "--key-condition-expression", "pk = :p", "--filter-expression", "n > :min",
             "--expression-attribute-values", '{":p": {"S": "p"}, ":min": {"N": "4"}}')
         want = [i for i in range(30) if i % 3 and i > 4]
         self.assertEqual([int(i["sk"]["N"]) for i in out["Items"]], want)

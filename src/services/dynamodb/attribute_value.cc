@@ -40,9 +40,9 @@ absl::Status Invalid(std::string_view message) {
 
 // A JSON member of the wrong kind: the service's deserializer fails before validation does.
 absl::Status Unreadable(std::string_view type) {
-  return AwsError(absl::StatusCode::kInvalidArgument, "SerializationException",
-                  "Unexpected value type in payload for attribute value of type " +
-                      std::string(type));
+  return AwsError(
+      absl::StatusCode::kInvalidArgument, "SerializationException",
+      "Unexpected value type in payload for attribute value of type " + std::string(type));
 }
 
 Decimal ParseNormalized(std::string_view number) {
@@ -52,9 +52,6 @@ Decimal ParseNormalized(std::string_view number) {
 
 absl::StatusOr<std::string> Checked(const Decimal& number) {
   if (number.IsZero()) return std::string("0");
-  if (static_cast<int>(number.digits.size()) > kMaxDigits) {
-    return Invalid("Attempting to store more than 38 significant digits in a Number");
-  }
   if (number.Magnitude() > kMaxMagnitude) {
     return Invalid(
         "Number overflow. Attempting to store a number with magnitude larger than supported "
@@ -64,6 +61,9 @@ absl::StatusOr<std::string> Checked(const Decimal& number) {
     return Invalid(
         "Number underflow. Attempting to store a number with magnitude smaller than supported "
         "range");
+  }
+  if (static_cast<int>(number.digits.size()) > kMaxDigits) {
+    return Invalid("Attempting to store more than 38 significant digits in a Number");
   }
   return number.Format();
 }
@@ -224,9 +224,7 @@ AttributeType TypeOf(const json::value& value) {
   return TypeFromName(object.begin()->key()).value_or(AttributeType::kNull);
 }
 
-const json::value& Payload(const json::value& value) {
-  return value.get_object().begin()->value();
-}
+const json::value& Payload(const json::value& value) { return value.get_object().begin()->value(); }
 
 absl::Status NormalizeValue(json::value& value) { return NormalizeAt(value, 0); }
 

@@ -17,9 +17,18 @@ json::value Value(std::string_view text) { return json::parse(text); }
 
 TEST(NormalizeNumberTest, TrimsZerosAndExponents) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"1.50", "1.5"},    {"0012", "12"},       {"-0", "0"},         {"0.000", "0"},
-      {"1e3", "1000"},    {"-1.5E-3", "-0.0015"}, {"+7", "7"},       {".5", "0.5"},
-      {"5.", "5"},        {"100", "100"},       {"1E+2", "100"},     {"-120.0e-1", "-12"},
+      {"1.50", "1.5"},
+      {"0012", "12"},
+      {"-0", "0"},
+      {"0.000", "0"},
+      {"1e3", "1000"},
+      {"-1.5E-3", "-0.0015"},
+      {"+7", "7"},
+      {".5", "0.5"},
+      {"5.", "5"},
+      {"100", "100"},
+      {"1E+2", "100"},
+      {"-120.0e-1", "-12"},
       {"12345678901234567890123456789012345678", "12345678901234567890123456789012345678"},
       {"1e125", "1" + std::string(125, '0')},
       {"1e-130", "0." + std::string(129, '0') + "1"},
@@ -40,10 +49,12 @@ TEST(NormalizeNumberTest, RejectsWhatDynamoDbRejects) {
       {"NaN", "A value provided cannot be converted into a number"},
       {"123456789012345678901234567890123456789",
        "Attempting to store more than 38 significant digits in a Number"},
-      {"1e126", "Number overflow. Attempting to store a number with magnitude larger than "
-                "supported range"},
-      {"1e-131", "Number underflow. Attempting to store a number with magnitude smaller than "
-                 "supported range"},
+      {"1e126",
+       "Number overflow. Attempting to store a number with magnitude larger than "
+       "supported range"},
+      {"1e-131",
+       "Number underflow. Attempting to store a number with magnitude smaller than "
+       "supported range"},
   };
   for (const auto& [input, message] : cases) {
     auto normalized = NormalizeNumber(input);
@@ -67,8 +78,19 @@ TEST(NumbersTest, CompareAndArithmetic) {
 }
 
 TEST(KeyEncodingTest, NumbersSortNumerically) {
-  std::vector<std::string> numbers = {"-100", "-10.5", "-10", "-2", "-0.001", "0",
-                                      "0.001", "0.5", "2", "10", "10.5", "100", "1" + std::string(40, '0')};
+  std::vector<std::string> numbers = {"-100",
+                                      "-10.5",
+                                      "-10",
+                                      "-2",
+                                      "-0.001",
+                                      "0",
+                                      "0.001",
+                                      "0.5",
+                                      "2",
+                                      "10",
+                                      "10.5",
+                                      "100",
+                                      "1" + std::string(40, '0')};
   for (size_t i = 0; i + 1 < numbers.size(); ++i) {
     const std::string a = EncodeKeyValue(json::value{{"N", *NormalizeNumber(numbers[i])}});
     const std::string b = EncodeKeyValue(json::value{{"N", *NormalizeNumber(numbers[i + 1])}});
@@ -93,7 +115,8 @@ TEST(NormalizeValueTest, Errors) {
       {R"({"NULL":false})",
        "One or more parameter values were invalid: Null attribute value types must have the "
        "value of true"},
-      {R"({"SS":[]})", "One or more parameter values were invalid: An string set  may not be empty"},
+      {R"({"SS":[]})",
+       "One or more parameter values were invalid: An string set  may not be empty"},
       {R"({"NS":["1","1.0"]})",
        "One or more parameter values were invalid: Input collection [1, 1.0] of type NS contains "
        "duplicates."},

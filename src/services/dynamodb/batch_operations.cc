@@ -58,10 +58,10 @@ absl::Status Cancelled(const std::vector<PreparedChange>& prepared,
     reasons.push_back(std::move(reason));
     codes.push_back(code);
   }
-  absl::Status cancelled = AwsError(
-      absl::StatusCode::kAborted, "TransactionCanceledException",
-      "Transaction cancelled, please refer cancellation reasons for specific reasons [" +
-          absl::StrJoin(codes, ", ") + "]");
+  absl::Status cancelled =
+      AwsError(absl::StatusCode::kAborted, "TransactionCanceledException",
+               "Transaction cancelled, please refer cancellation reasons for specific reasons [" +
+                   absl::StrJoin(codes, ", ") + "]");
   return WithErrorDocument(cancelled, "CancellationReasons", json::serialize(reasons));
 }
 
@@ -79,9 +79,10 @@ void DynamoDbService::BatchWriteItem(const Input& input, Done done) {
     auto table = FindTable(table_name);
     if (!table.ok()) return done(table.status());
     if (!requests.is_array() || requests.get_array().empty()) {
-      return done(ValidationError("1 validation error detected: Value at 'requestItems' failed to "
-                                  "satisfy constraint: Member must have length greater than or "
-                                  "equal to 1"));
+      return done(
+          ValidationError("1 validation error detected: Value at 'requestItems' failed to "
+                          "satisfy constraint: Member must have length greater than or "
+                          "equal to 1"));
     }
     for (const json::value& request : requests.get_array()) {
       const json::object* wrapper = request.if_object();
@@ -171,23 +172,22 @@ void DynamoDbService::BatchGetItem(const Input& input, Done done) {
   if (keys.size() > kMaxBatchGets) {
     return done(ValidationError("Too many items requested for the BatchGetItem call"));
   }
-  store_->Get(std::move(keys),
-              [reads = std::move(reads), done = std::move(done)](
-                  absl::StatusOr<std::vector<std::shared_ptr<json::object>>> items) {
-                if (!items.ok()) return done(items.status());
-                json::object responses;
-                size_t next = 0;
-                for (const TableRead& read : reads) {
-                  json::array found;
-                  for (size_t i = 0; i < read.count; ++i, ++next) {
-                    const std::shared_ptr<json::object>& item = (*items)[next];
-                    if (item) found.push_back(read.projection ? read.projection->Apply(*item) : *item);
-                  }
-                  responses[read.name] = std::move(found);
-                }
-                done(json::object{{"Responses", std::move(responses)},
-                                  {"UnprocessedKeys", json::object{}}});
-              });
+  store_->Get(std::move(keys), [reads = std::move(reads), done = std::move(done)](
+                                   absl::StatusOr<std::vector<std::shared_ptr<json::object>>>
+                                       items) {
+    if (!items.ok()) return done(items.status());
+    json::object responses;
+    size_t next = 0;
+    for (const TableRead& read : reads) {
+      json::array found;
+      for (size_t i = 0; i < read.count; ++i, ++next) {
+        const std::shared_ptr<json::object>& item = (*items)[next];
+        if (item) found.push_back(read.projection ? read.projection->Apply(*item) : *item);
+      }
+      responses[read.name] = std::move(found);
+    }
+    done(json::object{{"Responses", std::move(responses)}, {"UnprocessedKeys", json::object{}}});
+  });
 }
 
 void DynamoDbService::TransactWriteItems(const Input& input, Done done) {
@@ -231,8 +231,8 @@ void DynamoDbService::TransactWriteItems(const Input& input, Done done) {
   for (const json::value& action : actions) {
     const json::object* wrapper = action.if_object();
     if (wrapper == nullptr || wrapper->size() != 1 || !wrapper->begin()->value().is_object()) {
-      return done(ValidationError(
-          "TransactItems can only contain one of Check, Put, Update or Delete"));
+      return done(
+          ValidationError("TransactItems can only contain one of Check, Put, Update or Delete"));
     }
     const auto& [kind, body] = *wrapper->begin();
     const json::object& part = body.get_object();
@@ -248,38 +248,38 @@ void DynamoDbService::TransactWriteItems(const Input& input, Done done) {
     } else if (kind == "ConditionCheck") {
       change = PrepareConditionCheck(*table, part);
     } else {
-      return done(ValidationError(
-          "TransactItems can only contain one of Check, Put, Update or Delete"));
+      return done(
+          ValidationError("TransactItems can only contain one of Check, Put, Update or Delete"));
     }
     if (!change.ok()) return done(change.status());
     if (!seen.insert(ItemIdentity(**table, change->change.key)).second) {
-      return done(ValidationError(
-          "Transaction request cannot include multiple operations on one item"));
+      return done(
+          ValidationError("Transaction request cannot include multiple operations on one item"));
     }
     table_names.push_back((*table)->name);
     prepared->push_back(*std::move(change));
   }
   std::vector<ItemChange> changes;
   for (const PreparedChange& change : *prepared) changes.push_back(change.change);
-  store_->Write(std::move(changes), /*all_or_nothing=*/true,
-                [this, prepared, token = *token, request_hash, now, table_names,
-                 mode = *capacity_mode,
-                 done = std::move(done)](absl::StatusOr<std::vector<ChangeResult>> results) {
-                  if (!results.ok()) return done(results.status());
-                  for (const ChangeResult& result : *results) {
-                    if (!result.status.ok()) return done(Cancelled(*prepared, *results));
-                  }
-                  if (token) transaction_tokens_[*token] = {request_hash, now};
-                  json::object output;
-                  if (mode != "NONE") {
-                    json::array consumed;
-                    for (const std::string& name : table_names) {
-                      consumed.push_back(*ConsumedCapacity(mode, name, 2));
-                    }
-                    output["ConsumedCapacity"] = std::move(consumed);
-                  }
-                  done(std::move(output));
-                });
+  store_->Write(
+      std::move(changes), /*all_or_nothing=*/true,
+      [this, prepared, token = *token, request_hash, now, table_names, mode = *capacity_mode,
+       done = std::move(done)](absl::StatusOr<std::vector<ChangeResult>> results) {
+        if (!results.ok()) return done(results.status());
+        for (const ChangeResult& result : *results) {
+          if (!result.status.ok()) return done(Cancelled(*prepared, *results));
+        }
+        if (token) transaction_tokens_[*token] = {request_hash, now};
+        json::object output;
+        if (mode != "NONE") {
+          json::array consumed;
+          for (const std::string& name : table_names) {
+            consumed.push_back(*ConsumedCapacity(mode, name, 2));
+          }
+          output["ConsumedCapacity"] = std::move(consumed);
+        }
+        done(std::move(output));
+      });
 }
 
 void DynamoDbService::TransactGetItems(const Input& input, Done done) {
@@ -296,7 +296,8 @@ void DynamoDbService::TransactGetItems(const Input& input, Done done) {
   auto projections = std::make_shared<std::vector<std::optional<Projection>>>();
   for (const json::value& action : actions) {
     const json::value* get = action.is_object() ? action.get_object().if_contains("Get") : nullptr;
-    if (get == nullptr || !get->is_object()) return done(MissingParameter("transactItems.member.get"));
+    if (get == nullptr || !get->is_object())
+      return done(MissingParameter("transactItems.member.get"));
     const json::object& part = get->get_object();
     auto table = FindTable(part);
     if (!table.ok()) return done(table.status());
@@ -321,10 +322,9 @@ void DynamoDbService::TransactGetItems(const Input& input, Done done) {
                 for (size_t i = 0; i < items->size(); ++i) {
                   const auto& item = (*items)[i];
                   const auto& projection = (*projections)[i];
-                  responses.push_back(item ? json::object{{"Item", projection
-                                                                       ? projection->Apply(*item)
-                                                                       : *item}}
-                                           : json::object{});
+                  responses.push_back(
+                      item ? json::object{{"Item", projection ? projection->Apply(*item) : *item}}
+                           : json::object{});
                 }
                 done(json::object{{"Responses", std::move(responses)}});
               });

@@ -81,7 +81,8 @@ absl::StatusOr<Decimal> Decimal::Parse(std::string_view text) {
     std::string_view rest = text.substr(i + 1);
     if (!rest.empty() && rest.front() == '+') rest.remove_prefix(1);
     const auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), power);
-    if (rest.empty() || rest.size() > 6 || error != std::errc() || end != rest.data() + rest.size()) {
+    if (rest.empty() || rest.size() > 6 || error != std::errc() ||
+        end != rest.data() + rest.size()) {
       return invalid();
     }
     exponent += power;

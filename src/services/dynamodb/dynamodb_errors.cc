@@ -27,8 +27,6 @@ absl::Status ConditionalCheckFailed() {
                   "The conditional request failed");
 }
 
-absl::Status MissingParameter(std::string_view member) {
-  return protocol::MissingMember(member);
-}
+absl::Status MissingParameter(std::string_view member) { return protocol::MissingMember(member); }
 
 }  // namespace serval::dynamodb

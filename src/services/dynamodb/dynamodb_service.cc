@@ -24,20 +24,40 @@ constexpr size_t kSweepBatch = 100;
 // Stream records are kept 24 hours, as DynamoDB keeps them.
 constexpr int64_t kStreamRetentionMillis = 24 * 3600 * 1000;
 
+// DynamoDB names its error types with their namespace ("com.amazonaws.dynamodb.v20120810#
+// ResourceNotFoundException"); clients keep what follows '#'. The shared awsJson writer
+// renders the bare code, so an error body is qualified here, before its CRC is taken.
+void QualifyErrorType(http::Response& response) {
+  boost::system::error_code error;
+  json::value body = json::parse(response.body, error);
+  json::object* object = body.if_object();
+  if (error || object == nullptr) return;
+  json::string* type = object->contains("__type") ? object->at("__type").if_string() : nullptr;
+  if (type == nullptr || type->find('#') != json::string::npos) return;
+  const std::string_view code(*type);
+  const std::string_view space =
+      code == "ValidationException" ? "com.amazon.coral.validate#"
+      : (code == "SerializationException" || code == "UnknownOperationException" ||
+         code == "AccessDeniedException" || code == "UnrecognizedClientException")
+          ? "com.amazon.coral.service#"
+          : "com.amazonaws.dynamodb.v20120810#";
+  *type = std::string(space) + std::string(code);
+  response.body = json::serialize(body);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<services::Service>> DynamoDbService::Create(
     const services::Platform& platform) {
   const Clock* clock = platform.clock;
-  auto store = ItemStore::Open(
-      {.path = std::filesystem::path(platform.data_dir) / "dynamodb" / "tables.db",
-       .post_to_io = platform.post_to_io,
-       .now_millis = [clock] { return clock->NowMillis(); }});
+  auto store =
+      ItemStore::Open({.path = std::filesystem::path(platform.data_dir) / "dynamodb" / "tables.db",
+                       .post_to_io = platform.post_to_io,
+                       .now_millis = [clock] { return clock->NowMillis(); }});
   if (!store.ok()) return store.status();
   auto tables = (*store)->LoadTables();
   if (!tables.ok()) return tables.status();
-  auto service =
-      std::make_unique<DynamoDbService>(platform, *std::move(store), *std::move(tables));
+  auto service = std::make_unique<DynamoDbService>(platform, *std::move(store), *std::move(tables));
   if (platform.streams) platform.streams->dynamodb = service.get();
   return service;
 }
@@ -110,6 +130,7 @@ void DynamoDbService::Handle(protocol::RequestContext context, http::Responder r
   // Every answer, errors included, carries the CRC-32 of its body: boto3 checks it and retries
   // a mismatch (docs/dynamodb.md).
   http::Responder with_crc = [respond = std::move(respond)](http::Response response) {
+    if (response.status >= 400) QualifyErrorType(response);
     response.SetHeader("x-amz-crc32", std::to_string(Crc32(0, response.body)));
     respond(std::move(response));
   };
@@ -142,35 +163,37 @@ void DynamoDbService::SweepExpired() {
   for (const auto& [name, table] : tables_) {
     if (!table->ttl_enabled) continue;
     const int64_t now_seconds = now_millis / 1000;
-    store_->ExpiredKeys(table, now_seconds, kSweepBatch,
-                        [this, table, now_seconds](absl::StatusOr<std::vector<ItemKey>> keys) {
-      if (!keys.ok() || keys->empty()) return;
-      std::vector<ItemChange> changes;
-      for (ItemKey& key : *keys) {
-        // Deleted only if the item is still there and still expired when the writer gets to it.
-        changes.push_back(ItemChange{
-            .table = table,
-            .key = std::move(key),
-            .decide = [table, now_seconds](const json::object* current)
-                -> absl::StatusOr<ChangeOutcome> {
-              const json::value* expiry =
-                  current ? current->if_contains(table->ttl_attribute) : nullptr;
-              if (expiry == nullptr || TypeOf(*expiry) != AttributeType::kN ||
-                  CompareNumbers(Payload(*expiry).get_string(), std::to_string(now_seconds)) > 0) {
-                return ChangeOutcome{};
-              }
-              return ChangeOutcome{ChangeOutcome::Kind::kDelete, nullptr};
-            },
-            .by_service = true});
-      }
-      store_->Write(std::move(changes), /*all_or_nothing=*/false,
-                    [this](absl::StatusOr<std::vector<ChangeResult>> results) {
-                      if (!results.ok()) return;
-                      for (const ChangeResult& result : *results) {
-                        if (result.old_item && !result.new_item) ++expired_deleted_;
-                      }
-                    });
-    });
+    store_->ExpiredKeys(
+        table, now_seconds, kSweepBatch,
+        [this, table, now_seconds](absl::StatusOr<std::vector<ItemKey>> keys) {
+          if (!keys.ok() || keys->empty()) return;
+          std::vector<ItemChange> changes;
+          for (ItemKey& key : *keys) {
+            // Deleted only if the item is still there and still expired when the writer gets to it.
+            changes.push_back(ItemChange{
+                .table = table,
+                .key = std::move(key),
+                .decide = [table, now_seconds](
+                              const json::object* current) -> absl::StatusOr<ChangeOutcome> {
+                  const json::value* expiry =
+                      current ? current->if_contains(table->ttl_attribute) : nullptr;
+                  if (expiry == nullptr || TypeOf(*expiry) != AttributeType::kN ||
+                      CompareNumbers(Payload(*expiry).get_string(), std::to_string(now_seconds)) >
+                          0) {
+                    return ChangeOutcome{};
+                  }
+                  return ChangeOutcome{ChangeOutcome::Kind::kDelete, nullptr};
+                },
+                .by_service = true});
+          }
+          store_->Write(std::move(changes), /*all_or_nothing=*/false,
+                        [this](absl::StatusOr<std::vector<ChangeResult>> results) {
+                          if (!results.ok()) return;
+                          for (const ChangeResult& result : *results) {
+                            if (result.old_item && !result.new_item) ++expired_deleted_;
+                          }
+                        });
+        });
   }
 }
 

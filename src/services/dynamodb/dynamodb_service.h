@@ -41,13 +41,13 @@ class DynamoDbService : public services::Service, public services::StreamSource 
 
   // StreamSource.
   bool HasStream(const std::string& stream_arn) const override;
-  void ListShards(const std::string& stream_arn,
-                  std::function<void(absl::StatusOr<std::vector<services::StreamShard>>)> done)
-      override;
-  void ReadRecords(const std::string& stream_arn, const std::string& shard_id,
-                   const std::string& after_sequence, size_t limit,
-                   std::function<void(absl::StatusOr<std::vector<services::StreamRecord>>)> done)
-      override;
+  void ListShards(
+      const std::string& stream_arn,
+      std::function<void(absl::StatusOr<std::vector<services::StreamShard>>)> done) override;
+  void ReadRecords(
+      const std::string& stream_arn, const std::string& shard_id, const std::string& after_sequence,
+      size_t limit,
+      std::function<void(absl::StatusOr<std::vector<services::StreamRecord>>)> done) override;
   void LatestSequence(const std::string& stream_arn, const std::string& shard_id,
                       std::function<void(absl::StatusOr<std::string>)> done) override;
   uint64_t Watch(const std::string& stream_arn, std::function<void()> wake) override;

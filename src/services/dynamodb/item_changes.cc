@@ -91,7 +91,8 @@ absl::StatusOr<std::optional<Condition>> RequestCondition(const json::object& pa
   auto legacy = OptionalObject(part, legacy_member);
   if (!legacy.ok()) return legacy.status();
   if (!*legacy) return std::optional<Condition>();
-  auto joiner = EnumMember(part, "ConditionalOperator", "conditionalOperator", {"AND", "OR"}, "AND");
+  auto joiner =
+      EnumMember(part, "ConditionalOperator", "conditionalOperator", {"AND", "OR"}, "AND");
   if (!joiner.ok()) return joiner.status();
   auto condition = Condition::FromLegacy(**legacy, *joiner, legacy_member);
   if (!condition.ok()) return condition.status();
@@ -120,9 +121,9 @@ absl::StatusOr<PreparedChange> PreparePut(std::shared_ptr<const TableSchema> tab
   prepared.return_old_on_failure = common->return_old_on_failure;
   prepared.change.key = KeyOf(table->key, *new_item);
   prepared.change.table = std::move(table);
-  prepared.change.decide = [condition = std::make_shared<std::optional<Condition>>(
-                                std::move(common->condition)),
-                            new_item](const json::object* current) -> Decision {
+  prepared.change.decide =
+      [condition = std::make_shared<std::optional<Condition>>(std::move(common->condition)),
+       new_item](const json::object* current) -> Decision {
     if (!Holds(*condition, current)) return ConditionalCheckFailed();
     return ChangeOutcome{ChangeOutcome::Kind::kPut, new_item};
   };
@@ -135,9 +136,9 @@ absl::StatusOr<PreparedChange> PrepareUpdate(std::shared_ptr<const TableSchema> 
   if (!key.ok()) return key.status();
   auto substitutions = Substitutions::FromRequest(part);
   if (!substitutions.ok()) return substitutions.status();
-  auto common = ReadCommon(part, *substitutions,
-                           {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"},
-                           in_transaction);
+  auto common =
+      ReadCommon(part, *substitutions, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"},
+                 in_transaction);
   if (!common.ok()) return common.status();
   std::optional<Update> update;
   auto expression = OptionalString(part, "UpdateExpression");
@@ -161,8 +162,9 @@ absl::StatusOr<PreparedChange> PrepareUpdate(std::shared_ptr<const TableSchema> 
     prepared.updated_names = update->TopLevelNames();
     for (const std::string& name : prepared.updated_names) {
       if (name == table->key.hash_name || name == table->key.range_name) {
-        return ValidationError("One or more parameter values were invalid: Cannot update attribute " +
-                               name + ". This attribute is part of the key");
+        return ValidationError(
+            "One or more parameter values were invalid: Cannot update attribute " + name +
+            ". This attribute is part of the key");
       }
     }
   }
@@ -171,10 +173,9 @@ absl::StatusOr<PreparedChange> PrepareUpdate(std::shared_ptr<const TableSchema> 
   prepared.return_old_on_failure = common->return_old_on_failure;
   prepared.change.key = key->key;
   auto shared_update = std::make_shared<const std::optional<Update>>(std::move(update));
-  prepared.change.decide = [table, condition = std::make_shared<std::optional<Condition>>(
-                                       std::move(common->condition)),
-                            shared_update, key_attributes = key->attributes](
-                               const json::object* current) -> Decision {
+  prepared.change.decide =
+      [table, condition = std::make_shared<std::optional<Condition>>(std::move(common->condition)),
+       shared_update, key_attributes = key->attributes](const json::object* current) -> Decision {
     if (!Holds(*condition, current)) return ConditionalCheckFailed();
     auto item = std::make_shared<json::object>(current ? *current : key_attributes);
     if (*shared_update) {
@@ -202,9 +203,8 @@ absl::StatusOr<PreparedChange> PrepareDelete(std::shared_ptr<const TableSchema> 
   prepared.return_old_on_failure = common->return_old_on_failure;
   prepared.change.key = key->key;
   prepared.change.table = std::move(table);
-  prepared.change.decide = [condition = std::make_shared<std::optional<Condition>>(
-                                std::move(common->condition))](const json::object* current)
-      -> Decision {
+  prepared.change.decide = [condition = std::make_shared<std::optional<Condition>>(std::move(
+                                common->condition))](const json::object* current) -> Decision {
     if (!Holds(*condition, current)) return ConditionalCheckFailed();
     if (current == nullptr) return ChangeOutcome{};
     return ChangeOutcome{ChangeOutcome::Kind::kDelete, nullptr};

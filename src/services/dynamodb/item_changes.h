@@ -18,9 +18,9 @@ namespace serval::dynamodb {
 
 struct PreparedChange {
   ItemChange change;
-  boost::json::object key;      // the item's key attributes
-  std::string return_values;    // NONE, ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATED_NEW
-  bool return_old_on_failure = false;  // ReturnValuesOnConditionCheckFailure ALL_OLD
+  boost::json::object key;                 // the item's key attributes
+  std::string return_values;               // NONE, ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATED_NEW
+  bool return_old_on_failure = false;      // ReturnValuesOnConditionCheckFailure ALL_OLD
   std::vector<std::string> updated_names;  // the attributes an update writes (UPDATED_*)
 };
 

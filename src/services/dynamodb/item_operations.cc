@@ -32,9 +32,8 @@ void WriteOne(ItemStore& store, Prepare prepare, std::shared_ptr<const TableSche
                 if (auto attributes = ReturnedAttributes(*shared, result)) {
                   output["Attributes"] = *std::move(attributes);
                 }
-                const size_t bytes =
-                    std::max(result.old_item ? ItemSize(*result.old_item) : 0,
-                             result.new_item ? ItemSize(*result.new_item) : 0);
+                const size_t bytes = std::max(result.old_item ? ItemSize(*result.old_item) : 0,
+                                              result.new_item ? ItemSize(*result.new_item) : 0);
                 if (auto consumed = ConsumedCapacity(mode, table->name, WriteUnits(bytes))) {
                   output["ConsumedCapacity"] = *std::move(consumed);
                 }
@@ -79,21 +78,21 @@ void DynamoDbService::GetItem(const Input& input, Done done) {
   auto projection = RequestProjection(input, *substitutions);
   if (!projection.ok()) return done(projection.status());
   if (auto status = substitutions->CheckAllUsed(); !status.ok()) return done(status);
-  store_->Get({{*table, checked->key}},
-              [table = *table, projection = *std::move(projection), mode = *capacity_mode,
-               consistent = *consistent, done = std::move(done)](
-                  absl::StatusOr<std::vector<std::shared_ptr<json::object>>> items) {
-                if (!items.ok()) return done(items.status());
-                json::object output;
-                const std::shared_ptr<json::object>& item = items->front();
-                if (item) output["Item"] = projection ? projection->Apply(*item) : *item;
-                const size_t bytes = item ? ItemSize(*item) : 0;
-                if (auto consumed =
-                        ConsumedCapacity(mode, table->name, ReadUnits(bytes, consistent))) {
-                  output["ConsumedCapacity"] = *std::move(consumed);
-                }
-                done(std::move(output));
-              });
+  store_->Get(
+      {{*table, checked->key}},
+      [table = *table, projection = *std::move(projection), mode = *capacity_mode,
+       consistent = *consistent,
+       done = std::move(done)](absl::StatusOr<std::vector<std::shared_ptr<json::object>>> items) {
+        if (!items.ok()) return done(items.status());
+        json::object output;
+        const std::shared_ptr<json::object>& item = items->front();
+        if (item) output["Item"] = projection ? projection->Apply(*item) : *item;
+        const size_t bytes = item ? ItemSize(*item) : 0;
+        if (auto consumed = ConsumedCapacity(mode, table->name, ReadUnits(bytes, consistent))) {
+          output["ConsumedCapacity"] = *std::move(consumed);
+        }
+        done(std::move(output));
+      });
 }
 
 }  // namespace serval::dynamodb

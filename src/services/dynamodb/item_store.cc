@@ -53,7 +53,8 @@ bool HasKey(const KeySchema& key, const json::object& item) {
 }
 
 // The attributes of `item` an index keeps.
-json::object Projected(const TableSchema& table, const IndexSchema& index, const json::object& item) {
+json::object Projected(const TableSchema& table, const IndexSchema& index,
+                       const json::object& item) {
   if (index.projection == "ALL") return item;
   json::object projected;
   auto keep = [&](const std::string& name) {
@@ -111,8 +112,8 @@ class ItemStore::Reader {
   // Runs `op(db)` on the reader's thread, then `done(result)` on the io thread.
   template <typename Op, typename Done>
   void Run(const storage::PostToIo& post_to_io, Op op, Done done) {
-    storage::Offload(worker_, post_to_io, [this, op = std::move(op)] { return op(*db_); },
-                     std::move(done));
+    storage::Offload(
+        worker_, post_to_io, [this, op = std::move(op)] { return op(*db_); }, std::move(done));
   }
 
  private:
@@ -141,14 +142,14 @@ absl::StatusOr<std::unique_ptr<ItemStore>> ItemStore::Open(Options options) {
         store->counts_[FromOrdered(row[0])] = {FromOrdered(row[1]), FromOrdered(row[2])};
       });
   if (!status.ok()) return status;
-  status = store->writer_->Run(
-      "SELECT tid, max(seq) FROM stream_records GROUP BY tid", {},
-      [&](const storage::SqliteDb::Row& row) {
-        const int64_t sequence = FromOrdered(row[1]);
-        absl::MutexLock lock(&store->counts_mu_);
-        store->latest_sequence_[FromOrdered(row[0])] = sequence;
-        store->next_sequence_ = std::max(store->next_sequence_, sequence + 1);
-      });
+  status = store->writer_->Run("SELECT tid, max(seq) FROM stream_records GROUP BY tid", {},
+                               [&](const storage::SqliteDb::Row& row) {
+                                 const int64_t sequence = FromOrdered(row[1]);
+                                 absl::MutexLock lock(&store->counts_mu_);
+                                 store->latest_sequence_[FromOrdered(row[0])] = sequence;
+                                 store->next_sequence_ =
+                                     std::max(store->next_sequence_, sequence + 1);
+                               });
   if (!status.ok()) return status;
   return store;
 }
@@ -176,14 +177,15 @@ ItemStore::Reader& ItemStore::NextReader() {
 absl::StatusOr<std::vector<TableSchema>> ItemStore::LoadTables() {
   std::vector<TableSchema> tables;
   absl::Status parse_status;
-  auto status = writer_->Run("SELECT schema FROM tables", {}, [&](const storage::SqliteDb::Row& row) {
-    auto table = ParseTableSchema(row[0]);
-    if (table.ok()) {
-      tables.push_back(*std::move(table));
-    } else {
-      parse_status.Update(table.status());
-    }
-  });
+  auto status =
+      writer_->Run("SELECT schema FROM tables", {}, [&](const storage::SqliteDb::Row& row) {
+        auto table = ParseTableSchema(row[0]);
+        if (table.ok()) {
+          tables.push_back(*std::move(table));
+        } else {
+          parse_status.Update(table.status());
+        }
+      });
   if (!status.ok()) return status;
   if (!parse_status.ok()) return parse_status;
   return tables;
@@ -208,12 +210,13 @@ void ItemStore::PutTable(std::shared_ptr<const TableSchema> table,
   commit_.Submit(
       [this, table, previous]() -> absl::Status {
         if (auto status = writer_->ExecScript("SAVEPOINT put_table;"); !status.ok()) return status;
-        absl::Status status = writer_->Run(
-            "INSERT OR REPLACE INTO tables(tid, schema) VALUES(?1, ?2)",
-            {Ordered(table->id), SerializeTableSchema(*table)});
+        absl::Status status =
+            writer_->Run("INSERT OR REPLACE INTO tables(tid, schema) VALUES(?1, ?2)",
+                         {Ordered(table->id), SerializeTableSchema(*table)});
         if (status.ok() && previous == nullptr) {
-          status = writer_->Run("INSERT OR IGNORE INTO counts(tid, items, bytes) VALUES(?1, ?2, ?2)",
-                                {Ordered(table->id), Ordered(0)});
+          status =
+              writer_->Run("INSERT OR IGNORE INTO counts(tid, items, bytes) VALUES(?1, ?2, ?2)",
+                           {Ordered(table->id), Ordered(0)});
         }
         if (status.ok() && previous != nullptr) {
           for (const IndexSchema& index : previous->indexes) {
@@ -255,15 +258,16 @@ void ItemStore::DeleteTable(std::shared_ptr<const TableSchema> table,
         }
         const std::string id = Ordered(table->id);
         absl::Status status;
-        for (const char* sql : {"DELETE FROM tables WHERE tid = ?1", "DELETE FROM items WHERE tid = ?1",
-                                "DELETE FROM stream_records WHERE tid = ?1",
-                                "DELETE FROM ttl_entries WHERE tid = ?1",
-                                "DELETE FROM counts WHERE tid = ?1"}) {
+        for (const char* sql :
+             {"DELETE FROM tables WHERE tid = ?1", "DELETE FROM items WHERE tid = ?1",
+              "DELETE FROM stream_records WHERE tid = ?1", "DELETE FROM ttl_entries WHERE tid = ?1",
+              "DELETE FROM counts WHERE tid = ?1"}) {
           if (status.ok()) status = writer_->Run(sql, {id});
         }
         for (const IndexSchema& index : table->indexes) {
           if (status.ok()) {
-            status = writer_->Run("DELETE FROM index_rows WHERE xid = ?1", {IndexId(*table, index)});
+            status =
+                writer_->Run("DELETE FROM index_rows WHERE xid = ?1", {IndexId(*table, index)});
           }
         }
         if (!status.ok()) status.Update(writer_->ExecScript("ROLLBACK TO delete_table;"));
@@ -330,7 +334,8 @@ void ItemStore::Write(std::vector<ItemChange> changes, bool all_or_nothing,
         }
         storage_status.Update(writer_->ExecScript("RELEASE write;"));
         if (storage_status.ok()) Apply(effects);
-        for (const auto& [table_id, sequence] : effects.latest_sequence) streams->push_back(table_id);
+        for (const auto& [table_id, sequence] : effects.latest_sequence)
+          streams->push_back(table_id);
         return storage_status;
       },
       [this, results, streams, done = std::move(done)](absl::Status status) {
@@ -359,10 +364,11 @@ absl::Status ItemStore::WriteItem(const TableSchema& table, const ItemKey& key,
                                   bool by_service, WriteEffects& effects) {
   const std::string table_id = Ordered(table.id);
   absl::Status status =
-      new_item ? writer_->Run("INSERT OR REPLACE INTO items(tid, pk, sk, item) VALUES(?1, ?2, ?3, ?4)",
-                              {table_id, key.hash, key.range, json::serialize(*new_item)})
-               : writer_->Run("DELETE FROM items WHERE tid = ?1 AND pk = ?2 AND sk = ?3",
-                              {table_id, key.hash, key.range});
+      new_item
+          ? writer_->Run("INSERT OR REPLACE INTO items(tid, pk, sk, item) VALUES(?1, ?2, ?3, ?4)",
+                         {table_id, key.hash, key.range, json::serialize(*new_item)})
+          : writer_->Run("DELETE FROM items WHERE tid = ?1 AND pk = ?2 AND sk = ?3",
+                         {table_id, key.hash, key.range});
   if (status.ok()) status = WriteIndexRows(table, key, old_item, new_item);
   // TTL entries follow the item's expiry attribute.
   const std::optional<int64_t> old_expiry = ExpiryOf(table, old_item);
@@ -384,18 +390,18 @@ absl::Status ItemStore::WriteItem(const TableSchema& table, const ItemKey& key,
                  static_cast<int64_t>(old_item ? ItemSize(*old_item) : 0);
   if (status.ok()) {
     const TableCounts now = Counts(table.id);
-    status = writer_->Run("INSERT OR REPLACE INTO counts(tid, items, bytes) VALUES(?1, ?2, ?3)",
-                          {table_id, Ordered(now.items + delta.items),
-                           Ordered(now.bytes + delta.bytes)});
+    status = writer_->Run(
+        "INSERT OR REPLACE INTO counts(tid, items, bytes) VALUES(?1, ?2, ?3)",
+        {table_id, Ordered(now.items + delta.items), Ordered(now.bytes + delta.bytes)});
   }
   // The stream, when the item really changed.
   if (status.ok() && table.stream_enabled && !SameItem(old_item, new_item)) {
     const int64_t sequence = next_sequence_++;
     const int64_t created = options_.now_millis();
-    status = writer_->Run(
-        "INSERT INTO stream_records(tid, seq, created, record) VALUES(?1, ?2, ?3, ?4)",
-        {table_id, Ordered(sequence), Ordered(created),
-         StreamRecordJson(table, old_item, new_item, sequence, created, by_service)});
+    status =
+        writer_->Run("INSERT INTO stream_records(tid, seq, created, record) VALUES(?1, ?2, ?3, ?4)",
+                     {table_id, Ordered(sequence), Ordered(created),
+                      StreamRecordJson(table, old_item, new_item, sequence, created, by_service)});
     effects.latest_sequence[table.id] = sequence;
   }
   return status;
@@ -417,11 +423,11 @@ absl::Status ItemStore::WriteIndexRows(const TableSchema& table, const ItemKey& 
     }
     if (new_item && HasKey(index.key, *new_item)) {
       const ItemKey new_key = KeyOf(index.key, *new_item);
-      if (auto status = writer_->Run(
-              "INSERT OR REPLACE INTO index_rows(xid, pk, sk, tpk, tsk, item) "
-              "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-              {index_id, new_key.hash, new_key.range, key.hash, key.range,
-               json::serialize(Projected(table, index, *new_item))});
+      if (auto status =
+              writer_->Run("INSERT OR REPLACE INTO index_rows(xid, pk, sk, tpk, tsk, item) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                           {index_id, new_key.hash, new_key.range, key.hash, key.range,
+                            json::serialize(Projected(table, index, *new_item))});
           !status.ok()) {
         return status;
       }
@@ -446,7 +452,8 @@ absl::Status ItemStore::FillIndex(const TableSchema& table, const IndexSchema& i
   for (const auto& [key, item] : items) {
     const ItemKey index_key = KeyOf(index.key, *item);
     status = writer_->Run(
-        "INSERT OR REPLACE INTO index_rows(xid, pk, sk, tpk, tsk, item) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR REPLACE INTO index_rows(xid, pk, sk, tpk, tsk, item) VALUES(?1, ?2, ?3, ?4, ?5, "
+        "?6)",
         {IndexId(table, index), index_key.hash, index_key.range, key.hash, key.range,
          json::serialize(Projected(table, index, *item))});
     if (!status.ok()) return status;
@@ -479,8 +486,8 @@ void ItemStore::Get(
     std::function<void(absl::StatusOr<std::vector<std::shared_ptr<json::object>>>)> done) {
   NextReader().Run(
       options_.post_to_io,
-      [keys = std::move(keys)](storage::SqliteDb& db)
-          -> absl::StatusOr<std::vector<std::shared_ptr<json::object>>> {
+      [keys = std::move(keys)](
+          storage::SqliteDb& db) -> absl::StatusOr<std::vector<std::shared_ptr<json::object>>> {
         const bool snapshot = keys.size() > 1;
         if (snapshot) {
           if (auto status = db.ExecScript("BEGIN;"); !status.ok()) return status;
@@ -525,12 +532,15 @@ void ItemStore::ReadRange(RangeRead read, std::function<void(absl::StatusOr<Rang
         std::string sql = index ? "SELECT pk, item FROM index_rows WHERE xid = ?1"
                                 : "SELECT pk, item FROM items WHERE tid = ?1";
         // The columns that order the rows: a Query's fix the partition, a Scan's do not.
-        std::vector<std::string> columns = index ? std::vector<std::string>{"pk", "sk", "tpk", "tsk"}
-                                                 : std::vector<std::string>{"pk", "sk"};
+        std::vector<std::string> columns = index
+                                               ? std::vector<std::string>{"pk", "sk", "tpk", "tsk"}
+                                               : std::vector<std::string>{"pk", "sk"};
         if (read.hash) {
           sql += " AND pk = " + param(*read.hash);
-          if (read.lower) sql += (read.lower_inclusive ? " AND sk >= " : " AND sk > ") + param(*read.lower);
-          if (read.upper) sql += (read.upper_inclusive ? " AND sk <= " : " AND sk < ") + param(*read.upper);
+          if (read.lower)
+            sql += (read.lower_inclusive ? " AND sk >= " : " AND sk > ") + param(*read.lower);
+          if (read.upper)
+            sql += (read.upper_inclusive ? " AND sk <= " : " AND sk < ") + param(*read.upper);
           columns.erase(columns.begin());
         }
         if (read.start_after) {
@@ -571,7 +581,8 @@ void ItemStore::ReadRange(RangeRead read, std::function<void(absl::StatusOr<Rang
             return false;
           }
           last_text = row[1];
-          if (auto selected = read.select(std::move(**item))) page.items.push_back(*std::move(selected));
+          if (auto selected = read.select(std::move(**item)))
+            page.items.push_back(*std::move(selected));
           stopped = page.scanned >= read.limit || bytes >= read.max_bytes;
           return !stopped;
         });
@@ -588,15 +599,17 @@ void ItemStore::ReadRange(RangeRead read, std::function<void(absl::StatusOr<Rang
       std::move(done));
 }
 
-void ItemStore::ReadStream(int64_t table_id, int64_t after_sequence, size_t limit,
-                           std::function<void(absl::StatusOr<std::vector<StoredStreamRecord>>)> done) {
+void ItemStore::ReadStream(
+    int64_t table_id, int64_t after_sequence, size_t limit,
+    std::function<void(absl::StatusOr<std::vector<StoredStreamRecord>>)> done) {
   NextReader().Run(
       options_.post_to_io,
-      [table_id, after_sequence, limit](
-          storage::SqliteDb& db) -> absl::StatusOr<std::vector<StoredStreamRecord>> {
+      [table_id, after_sequence,
+       limit](storage::SqliteDb& db) -> absl::StatusOr<std::vector<StoredStreamRecord>> {
         std::vector<StoredStreamRecord> records;
         auto status = db.RunWhile(
-            "SELECT seq, created, record FROM stream_records WHERE tid = ?1 AND seq > ?2 ORDER BY seq",
+            "SELECT seq, created, record FROM stream_records WHERE tid = ?1 AND seq > ?2 ORDER BY "
+            "seq",
             {Ordered(table_id), Ordered(after_sequence)}, [&](const storage::SqliteDb::Row& row) {
               records.push_back({FromOrdered(row[0]), FromOrdered(row[1]), row[2]});
               return records.size() < limit;
@@ -610,7 +623,8 @@ void ItemStore::ReadStream(int64_t table_id, int64_t after_sequence, size_t limi
 void ItemStore::TrimStreams(int64_t before_millis) {
   commit_.Submit(
       [this, before_millis] {
-        return writer_->Run("DELETE FROM stream_records WHERE created < ?1", {Ordered(before_millis)});
+        return writer_->Run("DELETE FROM stream_records WHERE created < ?1",
+                            {Ordered(before_millis)});
       },
       {});
 }

@@ -50,7 +50,7 @@ struct ItemChange {
 };
 
 struct ChangeResult {
-  absl::Status status;  // decide's error, or OK
+  absl::Status status;                                  // decide's error, or OK
   std::shared_ptr<const boost::json::object> old_item;  // null when there was none
   std::shared_ptr<const boost::json::object> new_item;  // null when there is none now
 };
@@ -121,7 +121,8 @@ class ItemStore {
   // have are filled from the items, rows of indexes it dropped are removed, and TTL entries follow
   // a TTL change.
   void PutTable(std::shared_ptr<const TableSchema> table,
-                std::shared_ptr<const TableSchema> previous, std::function<void(absl::Status)> done);
+                std::shared_ptr<const TableSchema> previous,
+                std::function<void(absl::Status)> done);
   // Removes the table with every row it has.
   void DeleteTable(std::shared_ptr<const TableSchema> table,
                    std::function<void(absl::Status)> done);
@@ -133,9 +134,9 @@ class ItemStore {
              std::function<void(absl::StatusOr<std::vector<ChangeResult>>)> done);
 
   // Items by key, all read in one read transaction (a consistent snapshot); null where absent.
-  void Get(std::vector<std::pair<std::shared_ptr<const TableSchema>, ItemKey>> keys,
-           std::function<void(absl::StatusOr<std::vector<std::shared_ptr<boost::json::object>>>)>
-               done);
+  void Get(
+      std::vector<std::pair<std::shared_ptr<const TableSchema>, ItemKey>> keys,
+      std::function<void(absl::StatusOr<std::vector<std::shared_ptr<boost::json::object>>>)> done);
   void ReadRange(RangeRead read, std::function<void(absl::StatusOr<RangePage>)> done);
 
   // Stream records of a table after `after_sequence`, oldest first.

@@ -79,10 +79,9 @@ absl::StatusOr<ReadRequest> ReadCommon(std::shared_ptr<const TableSchema> table,
     return ValidationError("Consistent reads are not supported on global secondary indexes");
   }
   read.consistent = *consistent;
-  auto select = EnumMember(input, "Select", "select",
-                           {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES",
-                            "COUNT"},
-                           "");
+  auto select = EnumMember(
+      input, "Select", "select",
+      {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"}, "");
   if (!select.ok()) return select.status();
   read.count_only = *select == "COUNT";
   if (*select == "ALL_PROJECTED_ATTRIBUTES" && read.index == nullptr) {
@@ -98,7 +97,8 @@ absl::StatusOr<ReadRequest> ReadCommon(std::shared_ptr<const TableSchema> table,
   if (*projection && !select->empty() && *select != "SPECIFIC_ATTRIBUTES") {
     return ValidationError(
         "One or more parameter values were invalid: Cannot specify the AttributesToGet when "
-        "choosing to get " + *select);
+        "choosing to get " +
+        *select);
   }
   read.projection = std::make_shared<const std::optional<Projection>>(*std::move(projection));
   return read;

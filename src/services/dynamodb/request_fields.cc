@@ -67,8 +67,8 @@ absl::Status CheckKeyAttribute(const json::object& item, const std::string& name
 
 absl::Status CheckKeySchema(const json::object& item, const KeySchema& key,
                             std::string_view index_name) {
-  if (auto status = CheckKeyAttribute(item, key.hash_name, key.hash_type, kMaxHashKeyBytes,
-                                      index_name);
+  if (auto status =
+          CheckKeyAttribute(item, key.hash_name, key.hash_type, kMaxHashKeyBytes, index_name);
       !status.ok()) {
     return status;
   }
@@ -94,8 +94,7 @@ absl::StatusOr<std::optional<std::string>> OptionalString(const json::object& in
   return std::optional<std::string>(std::string(value->get_string()));
 }
 
-absl::StatusOr<bool> OptionalBool(const json::object& input, std::string_view name,
-                                  bool fallback) {
+absl::StatusOr<bool> OptionalBool(const json::object& input, std::string_view name, bool fallback) {
   const json::value* value = input.if_contains(name);
   if (value == nullptr || value->is_null()) return fallback;
   if (!value->is_bool()) return WrongKind(name);
@@ -133,10 +132,9 @@ absl::StatusOr<std::string> EnumMember(const json::object& input, std::string_vi
     if (**value == option) return **value;
     options += (options.empty() ? "" : ", ") + std::string(option);
   }
-  return ValidationError("1 validation error detected: Value '" + **value + "' at '" +
-                         std::string(wire_name) +
-                         "' failed to satisfy constraint: Member must satisfy enum value set: [" +
-                         options + "]");
+  return ValidationError(
+      "1 validation error detected: Value '" + **value + "' at '" + std::string(wire_name) +
+      "' failed to satisfy constraint: Member must satisfy enum value set: [" + options + "]");
 }
 
 absl::StatusOr<CheckedKey> CheckKey(const TableSchema& table, json::object key) {

@@ -53,6 +53,22 @@ json::array KeySchemaJson(const KeySchema& key) {
   return schema;
 }
 
+// A stored record as GetRecords returns it: the record Lambda delivers, but with the Streams
+// API's member names in userIdentity (Type, PrincipalId rather than type, principalId).
+json::value ApiRecord(std::string_view stored) {
+  boost::system::error_code error;
+  json::value record = json::parse(stored, error);
+  if (error || !record.is_object()) return nullptr;
+  if (json::value* identity = record.get_object().if_contains("userIdentity")) {
+    json::object renamed;
+    for (const auto& member : identity->as_object()) {
+      renamed[member.key() == "type" ? "Type" : "PrincipalId"] = member.value();
+    }
+    *identity = std::move(renamed);
+  }
+  return record;
+}
+
 }  // namespace
 
 void DynamoDbService::ListStreams(const Input& input, Done done) {
@@ -95,7 +111,8 @@ void DynamoDbService::DescribeStream(const Input& input, Done done) {
   if (table == nullptr) return done(StreamNotFound(*arn));
   const int64_t latest = store_->LatestSequence(table->id);
   json::object range{{"StartingSequenceNumber", SequenceNumberText(1)}};
-  if (!table->stream_enabled && latest > 0) range["EndingSequenceNumber"] = SequenceNumberText(latest);
+  if (!table->stream_enabled && latest > 0)
+    range["EndingSequenceNumber"] = SequenceNumberText(latest);
   done(json::object{
       {"StreamDescription",
        json::object{{"StreamArn", *arn},
@@ -114,9 +131,9 @@ void DynamoDbService::GetShardIterator(const Input& input, Done done) {
   if (!arn.ok()) return done(arn.status());
   auto shard = RequiredString(input, "ShardId", "shardId");
   if (!shard.ok()) return done(shard.status());
-  auto type = EnumMember(input, "ShardIteratorType", "shardIteratorType",
-                         {"TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"},
-                         "");
+  auto type =
+      EnumMember(input, "ShardIteratorType", "shardIteratorType",
+                 {"TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"}, "");
   if (!type.ok()) return done(type.status());
   if (type->empty()) return done(MissingParameter("shardIteratorType"));
   Table table = FindStreamTable(*arn);
@@ -155,15 +172,15 @@ void DynamoDbService::GetRecords(const Input& input, Done done) {
   if (table == nullptr) return done(StreamNotFound(position->stream_arn));
   store_->ReadStream(
       table->id, position->after_sequence, static_cast<size_t>(limit->value_or(kMaxRecordsPerCall)),
-      [position = *position, done = std::move(done)](
-          absl::StatusOr<std::vector<StoredStreamRecord>> records) {
+      [position = *position,
+       done = std::move(done)](absl::StatusOr<std::vector<StoredStreamRecord>> records) {
         if (!records.ok()) return done(records.status());
         json::array out;
         int64_t last = position.after_sequence;
         for (const StoredStreamRecord& record : *records) {
-          boost::system::error_code error;
-          json::value parsed = json::parse(record.json, error);
-          if (!error) out.push_back(std::move(parsed));
+          if (json::value parsed = ApiRecord(record.json); !parsed.is_null()) {
+            out.push_back(std::move(parsed));
+          }
           last = record.sequence;
         }
         done(json::object{

@@ -15,16 +15,15 @@ std::string SequenceNumberText(int64_t sequence) {
 }
 
 std::string StreamRecordJson(const TableSchema& table, const json::object* old_item,
-                             const json::object* new_item, int64_t sequence,
-                             int64_t created_millis, bool by_service) {
+                             const json::object* new_item, int64_t sequence, int64_t created_millis,
+                             bool by_service) {
   const json::object& some_item = new_item ? *new_item : *old_item;
   json::object keys{{table.key.hash_name, some_item.at(table.key.hash_name)}};
   if (table.key.has_range()) keys[table.key.range_name] = some_item.at(table.key.range_name);
   // SizeBytes: the record's keys and images as DynamoDB counts item sizes.
   size_t size = ItemSize(keys);
-  json::object change{
-      {"ApproximateCreationDateTime", static_cast<double>(created_millis / 1000)},
-      {"Keys", std::move(keys)}};
+  json::object change{{"ApproximateCreationDateTime", static_cast<double>(created_millis / 1000)},
+                      {"Keys", std::move(keys)}};
   const std::string& view = table.stream_view_type;
   if (new_item && (view == "NEW_IMAGE" || view == "NEW_AND_OLD_IMAGES")) {
     size += ItemSize(*new_item);

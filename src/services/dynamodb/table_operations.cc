@@ -1,7 +1,7 @@
 // Table operations: create, describe, list, update (billing, indexes, streams), delete, TTL,
 // tags, endpoints.
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 
 #include "absl/strings/str_join.h"
@@ -52,10 +52,11 @@ absl::StatusOr<Definitions> ReadDefinitions(const json::object& input) {
   for (const json::value& entry : **array) {
     const json::object* definition = entry.if_object();
     if (definition == nullptr) return ValidationError("Invalid AttributeDefinitions");
-    auto name = RequiredString(*definition, "AttributeName", "attributeDefinitions.member.attributeName");
+    auto name =
+        RequiredString(*definition, "AttributeName", "attributeDefinitions.member.attributeName");
     if (!name.ok()) return name.status();
-    auto type = EnumMember(*definition, "AttributeType", "attributeDefinitions.member.attributeType",
-                           {"B", "N", "S"}, "");
+    auto type = EnumMember(*definition, "AttributeType",
+                           "attributeDefinitions.member.attributeType", {"B", "N", "S"}, "");
     if (!type.ok()) return type.status();
     if (type->empty()) return MissingParameter("attributeDefinitions.member.attributeType");
     for (const auto& [existing, ignored] : definitions) {
@@ -94,6 +95,10 @@ absl::StatusOr<KeySchema> ReadKeySchema(const json::value* value, const Definiti
     }
     auto definition = std::find_if(definitions.begin(), definitions.end(),
                                    [&](const auto& entry) { return entry.first == *name; });
+    if (definition == definitions.end() && wire_name == "keySchema") {
+      // The table's own key and an index's key are reported differently.
+      return ValidationError("Invalid KeySchema: Some index key attribute have no definition");
+    }
     if (definition == definitions.end()) {
       return ValidationError(
           "One or more parameter values were invalid: Some index key attributes are not defined "
@@ -113,7 +118,8 @@ absl::StatusOr<KeySchema> ReadKeySchema(const json::value* value, const Definiti
     }
   }
   if (key.hash_name == key.range_name) {
-    return ValidationError("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+    return ValidationError(
+        "Both the Hash Key and the Range Key element in the KeySchema have the same name");
   }
   return key;
 }
@@ -150,7 +156,9 @@ absl::StatusOr<IndexSchema> ReadIndex(const json::value& value, const Definition
   if (!name.ok()) return name.status();
   if (auto status = CheckTableName(*name); !status.ok()) return status;
   schema.name = *name;
-  auto key = ReadKeySchema(index->if_contains("KeySchema"), definitions, "keySchema");
+  auto key = ReadKeySchema(index->if_contains("KeySchema"), definitions,
+                           global ? "globalSecondaryIndexes.member.keySchema"
+                                  : "localSecondaryIndexes.member.keySchema");
   if (!key.ok()) return key.status();
   schema.key = *key;
   const json::value* projection = index->if_contains("Projection");
@@ -159,16 +167,16 @@ absl::StatusOr<IndexSchema> ReadIndex(const json::value& value, const Definition
                          {"ALL", "KEYS_ONLY", "INCLUDE"}, "");
   if (!type.ok()) return type.status();
   if (type->empty()) {
-    return ValidationError("One or more parameter values were invalid: Unknown ProjectionType: null");
+    return ValidationError(
+        "One or more parameter values were invalid: Unknown ProjectionType: null");
   }
   schema.projection = *type;
   auto non_key = ArrayMember(projection->get_object(), "NonKeyAttributes");
   if (!non_key.ok()) return non_key.status();
   if (*non_key != nullptr) {
     if (schema.projection != "INCLUDE") {
-      return ValidationError(
-          "One or more parameter values were invalid: ProjectionType is " + schema.projection +
-          ", but NonKeyAttributes is specified");
+      return ValidationError("One or more parameter values were invalid: ProjectionType is " +
+                             schema.projection + ", but NonKeyAttributes is specified");
     }
     for (const json::value& attribute : **non_key) {
       if (attribute.is_string()) schema.non_key_attributes.emplace_back(attribute.get_string());
@@ -196,8 +204,9 @@ absl::Status ReadStreamSpecification(const json::object& input, TableSchema& tab
   if (!value->is_object()) return ValidationError("Invalid StreamSpecification");
   auto enabled = OptionalBool(value->get_object(), "StreamEnabled", false);
   if (!enabled.ok()) return enabled.status();
-  auto view = EnumMember(value->get_object(), "StreamViewType", "streamSpecification.streamViewType",
-                         {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"}, "");
+  auto view =
+      EnumMember(value->get_object(), "StreamViewType", "streamSpecification.streamViewType",
+                 {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"}, "");
   if (!view.ok()) return view.status();
   if (*enabled) {
     if (view->empty()) {
@@ -220,7 +229,8 @@ absl::Status ReadStreamSpecification(const json::object& input, TableSchema& tab
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ReadTags(const json::object& input) {
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ReadTags(
+    const json::object& input) {
   auto array = ArrayMember(input, "Tags");
   if (!array.ok()) return array.status();
   std::vector<std::pair<std::string, std::string>> tags;
@@ -240,8 +250,8 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ReadTags(const 
 void MergeTags(std::vector<std::pair<std::string, std::string>>& tags,
                const std::vector<std::pair<std::string, std::string>>& added) {
   for (const auto& [key, value] : added) {
-    auto existing = std::find_if(tags.begin(), tags.end(),
-                                 [&](const auto& tag) { return tag.first == key; });
+    auto existing =
+        std::find_if(tags.begin(), tags.end(), [&](const auto& tag) { return tag.first == key; });
     if (existing != tags.end()) {
       existing->second = value;
     } else {
@@ -289,8 +299,8 @@ void DynamoDbService::CreateTable(const Input& input, Done done) {
   if (!definitions.ok()) return done(definitions.status());
   auto key = ReadKeySchema(input.if_contains("KeySchema"), *definitions, "keySchema");
   if (!key.ok()) return done(key.status());
-  auto billing = EnumMember(input, "BillingMode", "billingMode",
-                            {"PROVISIONED", "PAY_PER_REQUEST"}, "PROVISIONED");
+  auto billing = EnumMember(input, "BillingMode", "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"},
+                            "PROVISIONED");
   if (!billing.ok()) return done(billing.status());
   auto throughput = ReadThroughput(input);
   if (!throughput.ok()) return done(throughput.status());
@@ -300,9 +310,9 @@ void DynamoDbService::CreateTable(const Input& input, Done done) {
         "both be specified when BillingMode is PROVISIONED"));
   }
   if (*billing == "PAY_PER_REQUEST" && throughput->given) {
-    return done(ValidationError(
-        "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
-        "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+    return done(
+        ValidationError("One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+                        "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
   }
   TableSchema table;
   table.name = *name;
@@ -315,22 +325,22 @@ void DynamoDbService::CreateTable(const Input& input, Done done) {
   table.read_capacity = throughput->read;
   table.write_capacity = throughput->write;
   table.created_seconds = static_cast<double>(clock_->NowMillis()) / 1000.0;
-  for (const auto& [member, global] : {std::pair{"GlobalSecondaryIndexes", true},
-                                       std::pair{"LocalSecondaryIndexes", false}}) {
+  for (const auto& [member, global] :
+       {std::pair{"GlobalSecondaryIndexes", true}, std::pair{"LocalSecondaryIndexes", false}}) {
     auto indexes = ArrayMember(input, member);
     if (!indexes.ok()) return done(indexes.status());
     if (*indexes == nullptr) continue;
     if ((*indexes)->empty()) {
-      return done(ValidationError(std::string("One or more parameter values were invalid: List of ") +
-                                  (global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes") +
-                                  " is empty"));
+      return done(ValidationError(
+          std::string("One or more parameter values were invalid: List of ") +
+          (global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes") + " is empty"));
     }
     for (const json::value& entry : **indexes) {
       auto index = ReadIndex(entry, *definitions, global, *billing);
       if (!index.ok()) return done(index.status());
       if (table.FindIndex(index->name) != nullptr) {
-        return done(ValidationError("One or more parameter values were invalid: Duplicate index name: " +
-                                    index->name));
+        return done(ValidationError(
+            "One or more parameter values were invalid: Duplicate index name: " + index->name));
       }
       if (!global && (!table.key.has_range() || index->key.hash_name != table.key.hash_name ||
                       !index->key.has_range())) {
@@ -381,25 +391,26 @@ void DynamoDbService::StoreTable(Table table, Table previous, std::string member
                        }
                        return done(status);
                      }
-                     done(json::object{
-                         {member, dynamodb::DescribeTable(*table, store_->Counts(table->id), "ACTIVE")}});
+                     done(json::object{{member, dynamodb::DescribeTable(
+                                                    *table, store_->Counts(table->id), "ACTIVE")}});
                    });
 }
 
 void DynamoDbService::DescribeTable(const Input& input, Done done) {
   auto table = FindTable(input);
   if (!table.ok()) return done(table.status());
-  done(json::object{{"Table", dynamodb::DescribeTable(**table, store_->Counts((*table)->id), "ACTIVE")}});
+  done(json::object{
+      {"Table", dynamodb::DescribeTable(**table, store_->Counts((*table)->id), "ACTIVE")}});
 }
 
 void DynamoDbService::ListTables(const Input& input, Done done) {
   auto limit = OptionalInt(input, "Limit");
   if (!limit.ok()) return done(limit.status());
   if (*limit && (**limit < 1 || **limit > 100)) {
-    return done(protocol::ValidationFailed(std::to_string(**limit), "limit",
-                                           **limit < 1
-                                               ? "Member must have value greater than or equal to 1"
-                                               : "Member must have value less than or equal to 100"));
+    return done(protocol::ValidationFailed(
+        std::to_string(**limit), "limit",
+        **limit < 1 ? "Member must have value greater than or equal to 1"
+                    : "Member must have value less than or equal to 100"));
   }
   auto start = OptionalString(input, "ExclusiveStartTableName");
   if (!start.ok()) return done(start.status());
@@ -428,13 +439,15 @@ void DynamoDbService::UpdateTable(const Input& input, Done done) {
   auto definitions = ReadDefinitions(input);
   if (!definitions.ok()) return done(definitions.status());
   for (const auto& definition : *definitions) {
-    auto existing = std::find_if(table.attribute_definitions.begin(), table.attribute_definitions.end(),
-                                 [&](const auto& entry) { return entry.first == definition.first; });
-    if (existing == table.attribute_definitions.end()) table.attribute_definitions.push_back(definition);
+    auto existing =
+        std::find_if(table.attribute_definitions.begin(), table.attribute_definitions.end(),
+                     [&](const auto& entry) { return entry.first == definition.first; });
+    if (existing == table.attribute_definitions.end())
+      table.attribute_definitions.push_back(definition);
   }
   if (input.contains("BillingMode")) {
-    auto billing = EnumMember(input, "BillingMode", "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"},
-                              "PROVISIONED");
+    auto billing = EnumMember(input, "BillingMode", "billingMode",
+                              {"PROVISIONED", "PAY_PER_REQUEST"}, "PROVISIONED");
     if (!billing.ok()) return done(billing.status());
     changed = changed || table.billing_mode != *billing;
     table.billing_mode = *billing;
@@ -462,8 +475,9 @@ void DynamoDbService::UpdateTable(const Input& input, Done done) {
     for (const json::value& entry : **updates) {
       const json::object* update = entry.if_object();
       if (update == nullptr || update->size() != 1) {
-        return done(ValidationError("Invalid GlobalSecondaryIndexUpdate: exactly one of Create, "
-                                    "Update or Delete"));
+        return done(
+            ValidationError("Invalid GlobalSecondaryIndexUpdate: exactly one of Create, "
+                            "Update or Delete"));
       }
       const auto& [action, body] = *update->begin();
       if (!body.is_object()) return done(ValidationError("Invalid GlobalSecondaryIndexUpdate"));
@@ -479,9 +493,9 @@ void DynamoDbService::UpdateTable(const Input& input, Done done) {
       } else if (action == "Delete" || action == "Update") {
         auto index_name = RequiredString(body.get_object(), "IndexName", "indexName");
         if (!index_name.ok()) return done(index_name.status());
-        auto index = std::find_if(table.indexes.begin(), table.indexes.end(), [&](const IndexSchema& i) {
-          return i.global && i.name == *index_name;
-        });
+        auto index =
+            std::find_if(table.indexes.begin(), table.indexes.end(),
+                         [&](const IndexSchema& i) { return i.global && i.name == *index_name; });
         if (index == table.indexes.end()) {
           return done(ResourceNotFound("Requested resource not found: Index: " + *index_name +
                                        " not found"));
@@ -495,8 +509,8 @@ void DynamoDbService::UpdateTable(const Input& input, Done done) {
           index->write_capacity = index_throughput->write;
         }
       } else {
-        return done(ValidationError("Invalid GlobalSecondaryIndexUpdate action: " +
-                                    std::string(action)));
+        return done(
+            ValidationError("Invalid GlobalSecondaryIndexUpdate action: " + std::string(action)));
       }
       changed = true;
     }
@@ -536,13 +550,15 @@ void DynamoDbService::DeleteTable(const Input& input, Done done) {
   auto table = FindTable(input);
   if (!table.ok()) return done(table.status());
   if ((*table)->deletion_protection) {
-    return done(ValidationError("1 validation error detected: Table '" + (*table)->name +
-                                "' can't be deleted while DeletionProtectionEnabled is set to True"));
+    return done(
+        ValidationError("1 validation error detected: Table '" + (*table)->name +
+                        "' can't be deleted while DeletionProtectionEnabled is set to True"));
   }
   const Table deleted = *table;
   const TableCounts counts = store_->Counts(deleted->id);
   tables_.erase(deleted->name);
-  store_->DeleteTable(deleted, [this, deleted, counts, done = std::move(done)](absl::Status status) {
+  store_->DeleteTable(deleted, [this, deleted, counts,
+                                done = std::move(done)](absl::Status status) {
     if (!status.ok()) {
       tables_.emplace(deleted->name, deleted);
       return done(status);
@@ -555,22 +571,25 @@ void DynamoDbService::UpdateTimeToLive(const Input& input, Done done) {
   auto found = FindTable(input);
   if (!found.ok()) return done(found.status());
   const json::value* spec = input.if_contains("TimeToLiveSpecification");
-  if (spec == nullptr || !spec->is_object()) return done(MissingParameter("timeToLiveSpecification"));
+  if (spec == nullptr || !spec->is_object())
+    return done(MissingParameter("timeToLiveSpecification"));
   auto enabled = OptionalBool(spec->get_object(), "Enabled", false);
   if (!enabled.ok()) return done(enabled.status());
   if (!spec->get_object().contains("Enabled")) {
     return done(MissingParameter("timeToLiveSpecification.enabled"));
   }
-  auto attribute = RequiredString(spec->get_object(), "AttributeName",
-                                  "timeToLiveSpecification.attributeName");
+  auto attribute =
+      RequiredString(spec->get_object(), "AttributeName", "timeToLiveSpecification.attributeName");
   if (!attribute.ok()) return done(attribute.status());
   if (attribute->empty()) {
     return done(protocol::ValidationFailed(*attribute, "timeToLiveSpecification.attributeName",
                                            "Member must have length greater than or equal to 1"));
   }
   const Table previous = *found;
-  if (*enabled && previous->ttl_enabled) return done(ValidationError("TimeToLive is already enabled"));
-  if (!*enabled && !previous->ttl_enabled) return done(ValidationError("TimeToLive is already disabled"));
+  if (*enabled && previous->ttl_enabled)
+    return done(ValidationError("TimeToLive is already enabled"));
+  if (!*enabled && !previous->ttl_enabled)
+    return done(ValidationError("TimeToLive is already disabled"));
   TableSchema table = *previous;
   table.ttl_enabled = *enabled;
   table.ttl_attribute = *attribute;
@@ -596,7 +615,8 @@ void DynamoDbService::TagResource(const Input& input, Done done) {
   if (!arn.ok()) return done(arn.status());
   auto found = FindTable(*arn);
   if (!found.ok()) {
-    return done(ResourceNotFound("Requested resource not found: ResourcArn: " + *arn + " not found"));
+    return done(
+        ResourceNotFound("Requested resource not found: ResourcArn: " + *arn + " not found"));
   }
   auto tags = ReadTags(input);
   if (!tags.ok()) return done(tags.status());
@@ -614,7 +634,8 @@ void DynamoDbService::UntagResource(const Input& input, Done done) {
   if (!arn.ok()) return done(arn.status());
   auto found = FindTable(*arn);
   if (!found.ok()) {
-    return done(ResourceNotFound("Requested resource not found: ResourcArn: " + *arn + " not found"));
+    return done(
+        ResourceNotFound("Requested resource not found: ResourcArn: " + *arn + " not found"));
   }
   auto keys = ArrayMember(input, "TagKeys");
   if (!keys.ok()) return done(keys.status());
@@ -636,7 +657,8 @@ void DynamoDbService::ListTagsOfResource(const Input& input, Done done) {
   if (!arn.ok()) return done(arn.status());
   auto found = FindTable(*arn);
   if (!found.ok()) {
-    return done(ResourceNotFound("Requested resource not found: ResourcArn: " + *arn + " not found"));
+    return done(
+        ResourceNotFound("Requested resource not found: ResourcArn: " + *arn + " not found"));
   }
   json::array tags;
   for (const auto& [key, value] : (*found)->tags) {

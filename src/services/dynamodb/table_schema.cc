@@ -67,7 +67,8 @@ json::array KeySchemaJson(const KeySchema& key) {
 }
 
 json::object Throughput(int64_t read, int64_t write) {
-  return {{"NumberOfDecreasesToday", 0}, {"ReadCapacityUnits", read}, {"WriteCapacityUnits", write}};
+  return {
+      {"NumberOfDecreasesToday", 0}, {"ReadCapacityUnits", read}, {"WriteCapacityUnits", write}};
 }
 
 }  // namespace
@@ -199,9 +200,9 @@ json::object DescribeTable(const TableSchema& table, const TableCounts& counts,
       {"DeletionProtectionEnabled", table.deletion_protection},
   };
   if (table.billing_mode == "PAY_PER_REQUEST") {
-    description["BillingModeSummary"] = json::object{
-        {"BillingMode", "PAY_PER_REQUEST"},
-        {"LastUpdateToPayPerRequestDateTime", table.created_seconds}};
+    description["BillingModeSummary"] =
+        json::object{{"BillingMode", "PAY_PER_REQUEST"},
+                     {"LastUpdateToPayPerRequestDateTime", table.created_seconds}};
   }
   json::array globals, locals;
   for (const IndexSchema& index : table.indexes) {

@@ -33,7 +33,7 @@ struct IndexSchema {
   bool global = true;
   int64_t id = 0;  // the index's rows in the item store (unique in the database)
   KeySchema key;
-  std::string projection = "ALL";  // ALL, KEYS_ONLY or INCLUDE
+  std::string projection = "ALL";               // ALL, KEYS_ONLY or INCLUDE
   std::vector<std::string> non_key_attributes;  // INCLUDE's attributes
   int64_t read_capacity = 0;  // provisioned throughput (GSI of a PROVISIONED table)
   int64_t write_capacity = 0;
@@ -45,9 +45,9 @@ struct IndexSchema {
 // a new TableSchema, so a write in flight keeps the schema it started with.
 struct TableSchema {
   std::string name;
-  int64_t id = 0;         // the table's rows in the item store (never reused)
-  std::string table_id;   // TableId (a UUID)
-  std::string arn;        // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME
+  int64_t id = 0;        // the table's rows in the item store (never reused)
+  std::string table_id;  // TableId (a UUID)
+  std::string arn;       // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME
   std::string region;
   KeySchema key;
   // AttributeDefinitions as declared (name, "S"|"N"|"B"), in request order.
