@@ -3,7 +3,8 @@
 #   scripts/setup.sh up     install what is missing, build, start Serval on 127.0.0.1:4566 in the
 #                           background with its data in ./.serval, the demo function `hello` and
 #                           the blueprints survival (function and API), replication (3
-#                           destinations) and error-handling (the post's API)
+#                           destinations), error-handling (the post's API) and video-metadata
+#                           (bucket, table, function)
 #   scripts/setup.sh test   install what is missing, build, run every test: unit and end-to-end
 #                           tests on build/, the unit tests again under ASan + UBSan (build-asan/),
 #                           and clang's lock-annotation check (scripts/thread_safety_check.sh)
@@ -23,13 +24,16 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # roots HTTPS subscriptions are verified against; openssl: the tests verify SNS signatures with it.
 # libpcre2-dev: API Gateway selection patterns (Java regexes); libyaml-cpp-dev: OpenAPI in YAML.
 # python3-cryptography: the HTTP API authorizer tests sign JWTs with it.
+# mediainfo: the video-metadata blueprint's function runs Debian's (with libcurl, for URLs) from
+# the read-only /usr its sandbox sees, and its e2e test compares with it (ffmpeg only makes the
+# checked-in fixtures: blueprints/video-metadata/make_fixtures.sh).
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang
   libboost1.81-dev libboost-json1.81-dev
   libabsl-dev libsqlite3-dev libssl-dev libzip-dev libfmt-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev libpcre2-dev libyaml-cpp-dev
   zip unzip curl procps e2fsprogs openssl ca-certificates
-  python3-boto3 python3-cryptography
+  python3-boto3 python3-cryptography mediainfo
 )
 
 install_packages() {
@@ -105,11 +109,11 @@ start_and_deploy_demo() {
       --role arn:aws:iam::000000000000:role/serval-demo --zip-file "fileb://$zip" >/dev/null
   fi
   local blueprint
-  for blueprint in survival replication error-handling; do
+  for blueprint in survival replication error-handling video-metadata; do
     build/serval deploy "blueprints/$blueprint" --endpoint-url "$endpoint" |
       tee ".serval/deploy-$blueprint.log"
   done
-  log "Demo function 'hello' and the blueprints survival, replication and error-handling deployed. Try:"
+  log "Demo function 'hello' and the blueprints survival, replication, error-handling and video-metadata deployed. Try:"
   echo "  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1"
   echo "  aws --endpoint-url $endpoint lambda invoke --function-name hello out.json && cat out.json"
   echo "  aws --endpoint-url $endpoint lambda invoke --function-name survival \\"
@@ -119,6 +123,9 @@ start_and_deploy_demo() {
   echo "  curl -i '$(api_url error-handling)/lambda?status=404'"
   echo "  aws --endpoint-url $endpoint s3 cp README.md s3://replication-source/ && sleep 1 \\"
   echo "    && aws --endpoint-url $endpoint s3 ls s3://replication-destination-3/"
+  echo "  aws --endpoint-url $endpoint s3 cp tests/e2e/fixtures/video/testsrc-h264-aac.mp4 s3://video-metadata/ \\"
+  echo "    && sleep 2 && aws --endpoint-url $endpoint dynamodb get-item --table-name TechnicalMetadata \\"
+  echo "    --key '{\"keyName\": {\"S\": \"testsrc-h264-aac.mp4\"}}'"
   echo "  Stop Serval with: kill \$(cat .serval/serval.pid)"
 }
 

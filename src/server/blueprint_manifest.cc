@@ -55,6 +55,11 @@ const std::vector<TypeSchema>& Schemas() {
        {"Name", "StageName"},
        {"StageVariables", "FailOnWarnings", "Placeholders"},
        {"Body", "BodyFile"}},
+      {ResourceType::kTable,
+       "Table",
+       {"TableName", "AttributeDefinitions", "KeySchema"},
+       {"BillingMode", "ProvisionedThroughput", "GlobalSecondaryIndexes", "LocalSecondaryIndexes",
+        "StreamSpecification"}},
   };
   return *schemas;
 }

@@ -27,7 +27,8 @@ enum class ResourceType {
   kPermission,
   kSubscription,
   kBucketNotification,
-  kRestApi
+  kRestApi,
+  kTable
 };
 
 // "Bucket", "Topic", ...: the Type names a manifest uses.

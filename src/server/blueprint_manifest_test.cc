@@ -323,6 +323,32 @@ TEST(BlueprintManifest, ShippedBlueprintsPlan) {
   // Source bucket, topic, 3 x (bucket, function, permission, subscription), notification.
   EXPECT_EQ(replication->size(), 15u);
   EXPECT_EQ(replication->back().type, ResourceType::kBucketNotification);
+  auto video = PlanShipped("video-metadata", {"BucketName=videos"});
+  ASSERT_TRUE(video.ok()) << video.status();
+  // Bucket, table, function, its permission for S3, the bucket's notification.
+  ASSERT_EQ(video->size(), 5u);
+  EXPECT_EQ((*video)[1].type, ResourceType::kTable);
+  EXPECT_EQ((*video)[1].variables.at("TableName"), "TechnicalMetadata");
+  EXPECT_EQ(video->back().type, ResourceType::kBucketNotification);
+  EXPECT_FALSE(PlanShipped("video-metadata", {"TableName=no spaces"}).ok());
+}
+
+TEST(BlueprintManifest, TableTakesCreateTableMembers) {
+  auto plan = PlanText(R"({"Resources": [{"Type": "Table", "Properties": {
+      "TableName": "t", "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+      "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
+      "BillingMode": "PAY_PER_REQUEST",
+      "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}}}]})");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(ResourceTypeName((*plan)[0].type), "Table");
+  // A key schema is required; a misspelt member is refused rather than ignored.
+  EXPECT_FALSE(PlanText(R"({"Resources": [{"Type": "Table", "Properties": {
+      "TableName": "t", "AttributeDefinitions": []}}]})")
+                   .ok());
+  EXPECT_FALSE(PlanText(R"({"Resources": [{"Type": "Table", "Properties": {
+      "TableName": "t", "KeySchema": [], "AttributeDefinitions": [],
+      "ProvisionedThroughPut": {}}}]})")
+                   .ok());
 }
 
 }  // namespace

@@ -30,6 +30,7 @@ constexpr std::pair<ResourceType, Applier> kAppliers[] = {
     {ResourceType::kSubscription, &ApplySubscription},
     {ResourceType::kBucketNotification, &ApplyBucketNotification},
     {ResourceType::kRestApi, &ApplyRestApi},
+    {ResourceType::kTable, &ApplyTable},
 };
 
 Applier ApplierFor(ResourceType type) {

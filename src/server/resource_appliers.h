@@ -69,4 +69,7 @@ absl::StatusOr<Applied> ApplyPermission(ResourceProperties& properties,
 // apigateway_resources.cc
 absl::StatusOr<Applied> ApplyRestApi(ResourceProperties& properties, const DeployContext& context);
 
+// dynamodb_resources.cc
+absl::StatusOr<Applied> ApplyTable(ResourceProperties& properties, const DeployContext& context);
+
 }  // namespace serval::server

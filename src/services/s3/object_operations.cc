@@ -46,6 +46,19 @@ absl::StatusOr<std::pair<std::string, std::string>> CopySourceOf(std::string_vie
   return std::make_pair(source.substr(0, slash), source.substr(slash + 1));
 }
 
+// `source`, adding the size of each piece it produces to `*count`. The server asks for a piece
+// only once the one before is written to the socket, so a client that stops reading (MediaInfo
+// closing its connection once it has what it needs) stops the count, give or take a piece and
+// what the kernel's socket buffers hold.
+http::BodySource Counted(http::BodySource source, std::shared_ptr<uint64_t> count) {
+  return [source = std::move(source), count](http::BodyChunkCallback callback) {
+    source([count, callback = std::move(callback)](absl::StatusOr<http::BodyChunk> chunk) {
+      if (chunk.ok()) *count += chunk->data.size();
+      callback(std::move(chunk));
+    });
+  };
+}
+
 }  // namespace
 
 void S3Service::ReplaceObject(std::string bucket, std::string key, Replacement replacement,
@@ -383,12 +396,14 @@ void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt, in
   }
   response.body_size = length;
   if (!with_body || length == 0) return call->Reply(std::move(response));
+  if (range->has_value() && attempt == 0) ++ranged_gets_;  // not again when served anew
   if (record.inline_body()) {
     auto bytes = catalog_.InlineBody(call->address.bucket, call->address.key);
     if (!bytes.ok()) return call->Fail(bytes.status());
     if (bytes->size() != record.size) return call->Fail(absl::DataLossError("short object body"));
     response.body = bytes->substr(served.first, length);
     response.body_size.reset();
+    *bytes_served_ += length;
     return call->Reply(std::move(response));
   }
   storage::Offload(
@@ -402,7 +417,8 @@ void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt, in
         }
         if (!opened.ok()) return call->Fail(opened.status());
         http::Response streamed = response;
-        streamed.body_source = (*opened)->Source(served, &blob_worker_, post_to_io_);
+        streamed.body_source =
+            Counted((*opened)->Source(served, &blob_worker_, post_to_io_), bytes_served_);
         call->Reply(std::move(streamed));
       });
 }

@@ -271,6 +271,8 @@ void S3Service::AddStats(boost::json::object& stats) const {
   stats["s3_objects_written"] = objects_written_;
   stats["s3_objects_expired"] = objects_expired_;
   stats["s3_uploads_aborted"] = uploads_aborted_;
+  stats["s3_object_bytes_served"] = *bytes_served_;
+  stats["s3_ranged_gets"] = ranged_gets_;
 }
 
 absl::StatusOr<BucketRecord> S3Service::ExistingBucket(const Call& call) const {

@@ -247,6 +247,10 @@ class S3Service : public services::Service, public services::ObjectReader {
   uint64_t objects_written_ = 0;
   uint64_t objects_expired_ = 0;
   uint64_t uploads_aborted_ = 0;
+  // Object bodies handed to connections by GET (s3_object_bytes_served): shared with the body
+  // sources, which the server may still hold after a reply. And GETs answered for a Range.
+  std::shared_ptr<uint64_t> bytes_served_ = std::make_shared<uint64_t>(0);
+  uint64_t ranged_gets_ = 0;
   boost::asio::io_context* io_;
   // The sweeper's timer (an asio steady_timer, kept out of this header).
   struct SweepTimer;
