@@ -31,9 +31,16 @@ std::map<std::string, std::string> StringMapFromJson(const json::value* value) {
   return map;
 }
 
+json::parse_options DeepParseOptions() {
+  json::parse_options options;
+  options.max_depth = kMaxJsonDepth;
+  return options;
+}
+
 absl::StatusOr<json::object> ParseStoredObject(std::string_view text) {
   json::error_code ec;
-  json::value parsed = json::parse(json::string_view(text.data(), text.size()), ec);
+  json::value parsed =
+      json::parse(json::string_view(text.data(), text.size()), ec, {}, DeepParseOptions());
   if (ec || !parsed.is_object()) return absl::DataLossError("stored record is not a JSON object");
   return std::move(parsed.get_object());
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/fwd.hpp>
+#include <boost/json/parse_options.hpp>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -22,7 +23,14 @@ boost::json::object StringMapToJson(const std::map<std::string, std::string>& ma
 // The string members of `value` (an object; anything else gives an empty map).
 std::map<std::string, std::string> StringMapFromJson(const boost::json::value* value);
 
-// Parses a stored record that must be a JSON object (DataLoss otherwise).
+// How deep the JSON Serval parses (requests, stored records) may nest. Boost.JSON's default, 32,
+// is too shallow for DynamoDB: an item nests values 32 levels deep, and each level is two JSON
+// levels in the wire form ({"M": {"name": {...}}}).
+inline constexpr size_t kMaxJsonDepth = 256;
+boost::json::parse_options DeepParseOptions();
+
+// Parses a stored record that must be a JSON object (DataLoss otherwise), as deep as
+// kMaxJsonDepth.
 absl::StatusOr<boost::json::object> ParseStoredObject(std::string_view text);
 
 }  // namespace serval

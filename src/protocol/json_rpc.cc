@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "common/aws_error.h"
+#include "common/json_fields.h"
 
 namespace serval::protocol {
 
@@ -15,7 +16,8 @@ absl::StatusOr<JsonRpcRequest> DecodeJsonRpc(Protocol protocol, const http::Requ
   if (request.body.empty()) return decoded;
   boost::json::error_code ec;
   boost::json::value parsed =
-      boost::json::parse(boost::json::string_view(request.body.data(), request.body.size()), ec);
+      boost::json::parse(boost::json::string_view(request.body.data(), request.body.size()), ec, {},
+                         DeepParseOptions());
   if (ec || !parsed.is_object()) {
     return AwsError(absl::StatusCode::kInvalidArgument, "SerializationException",
                     "The request body is not a JSON object");

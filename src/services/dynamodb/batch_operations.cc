@@ -65,6 +65,41 @@ absl::Status Cancelled(const std::vector<PreparedChange>& prepared,
   return WithErrorDocument(cancelled, "CancellationReasons", json::serialize(reasons));
 }
 
+// ConsumedCapacity of a batch or transaction: a list, one entry per table, `units` per action
+// (writes 1, transactional writes 2); nothing unless the request asked.
+void AddConsumedCapacity(json::object& output, std::string_view mode,
+                         const std::vector<std::string>& table_names, double units) {
+  if (mode == "NONE") return;
+  std::vector<std::pair<std::string, double>> per_table;
+  for (const std::string& name : table_names) {
+    auto entry = std::find_if(per_table.begin(), per_table.end(),
+                              [&](const auto& seen) { return seen.first == name; });
+    if (entry == per_table.end()) {
+      per_table.emplace_back(name, units);
+    } else {
+      entry->second += units;
+    }
+  }
+  json::array consumed;
+  for (const auto& [name, total] : per_table)
+    consumed.push_back(*ConsumedCapacity(mode, name, total));
+  output["ConsumedCapacity"] = std::move(consumed);
+}
+
+// TransactItems of TransactWriteItems and TransactGetItems: 1 to 100 actions.
+absl::StatusOr<const json::array*> TransactItems(const json::object& input) {
+  const json::value* items = input.if_contains("TransactItems");
+  if (items == nullptr || !items->is_array()) return MissingParameter("transactItems");
+  const json::array& actions = items->get_array();
+  if (actions.empty() || actions.size() > kMaxTransactItems) {
+    return ValidationError(
+        std::string("1 validation error detected at 'transactItems' failed to satisfy "
+                    "constraint: Member must have length ") +
+        (actions.empty() ? "greater than or equal to 1" : "less than or equal to 100"));
+  }
+  return &actions;
+}
+
 }  // namespace
 
 void DynamoDbService::BatchWriteItem(const Input& input, Done done) {
@@ -106,8 +141,8 @@ void DynamoDbService::BatchWriteItem(const Input& input, Done done) {
         return done(ValidationError("Provided list of item keys contains duplicates"));
       }
       changes.push_back(std::move(prepared->change));
+      table_names.emplace_back(table_name);
     }
-    table_names.emplace_back(table_name);
   }
   if (changes.size() > kMaxBatchWrites) {
     return done(ValidationError(
@@ -120,13 +155,7 @@ void DynamoDbService::BatchWriteItem(const Input& input, Done done) {
                  done = std::move(done)](absl::StatusOr<std::vector<ChangeResult>> results) {
                   if (!results.ok()) return done(results.status());
                   json::object output{{"UnprocessedItems", json::object{}}};
-                  if (mode != "NONE") {
-                    json::array consumed;
-                    for (const std::string& name : table_names) {
-                      consumed.push_back(*ConsumedCapacity(mode, name, 1));
-                    }
-                    output["ConsumedCapacity"] = std::move(consumed);
-                  }
+                  AddConsumedCapacity(output, mode, table_names, 1);
                   done(std::move(output));
                 });
 }
@@ -191,15 +220,9 @@ void DynamoDbService::BatchGetItem(const Input& input, Done done) {
 }
 
 void DynamoDbService::TransactWriteItems(const Input& input, Done done) {
-  const json::value* items = input.if_contains("TransactItems");
-  if (items == nullptr || !items->is_array()) return done(MissingParameter("transactItems"));
-  const json::array& actions = items->get_array();
-  if (actions.empty() || actions.size() > kMaxTransactItems) {
-    return done(ValidationError(
-        std::string("1 validation error detected at 'transactItems' failed to satisfy "
-                    "constraint: Member must have length ") +
-        (actions.empty() ? "greater than or equal to 1" : "less than or equal to 100")));
-  }
+  auto items = TransactItems(input);
+  if (!items.ok()) return done(items.status());
+  const json::array& actions = **items;
   auto capacity_mode = ConsumedCapacityMode(input);
   if (!capacity_mode.ok()) return done(capacity_mode.status());
   // ClientRequestToken: a repeat within 10 minutes is answered without running again.
@@ -271,27 +294,15 @@ void DynamoDbService::TransactWriteItems(const Input& input, Done done) {
         }
         if (token) transaction_tokens_[*token] = {request_hash, now};
         json::object output;
-        if (mode != "NONE") {
-          json::array consumed;
-          for (const std::string& name : table_names) {
-            consumed.push_back(*ConsumedCapacity(mode, name, 2));
-          }
-          output["ConsumedCapacity"] = std::move(consumed);
-        }
+        AddConsumedCapacity(output, mode, table_names, 2);
         done(std::move(output));
       });
 }
 
 void DynamoDbService::TransactGetItems(const Input& input, Done done) {
-  const json::value* items = input.if_contains("TransactItems");
-  if (items == nullptr || !items->is_array()) return done(MissingParameter("transactItems"));
-  const json::array& actions = items->get_array();
-  if (actions.empty() || actions.size() > kMaxTransactItems) {
-    return done(ValidationError(
-        std::string("1 validation error detected at 'transactItems' failed to satisfy "
-                    "constraint: Member must have length ") +
-        (actions.empty() ? "greater than or equal to 1" : "less than or equal to 100")));
-  }
+  auto items = TransactItems(input);
+  if (!items.ok()) return done(items.status());
+  const json::array& actions = **items;
   std::vector<std::pair<std::shared_ptr<const TableSchema>, ItemKey>> keys;
   auto projections = std::make_shared<std::vector<std::optional<Projection>>>();
   for (const json::value& action : actions) {

@@ -71,8 +71,12 @@ class DynamoDbService : public services::Service, public services::StreamSource 
   void UntagResource(const Input& input, Done done);
   void ListTagsOfResource(const Input& input, Done done);
   void DescribeEndpoints(const Input& input, Done done);
-  // Stores `table` (replacing `previous`) and answers with its description under `member`.
-  void StoreTable(Table table, Table previous, std::string member, Done done);
+  // Stores `table` (replacing `previous`) and answers with `answer`, or by default with
+  // {"TableDescription": ...}.
+  void StoreTable(Table table, Table previous, std::optional<boost::json::object> answer,
+                  Done done);
+  // The table a tagging request's ResourceArn names, or AWS's ResourceNotFound for it.
+  absl::StatusOr<Table> FindTaggedTable(const Input& input) const;
 
   // Items (item_operations.cc).
   void PutItem(const Input& input, Done done);

@@ -5,6 +5,7 @@
 
 #include "common/checksums.h"
 #include "common/ids.h"
+#include "common/json_fields.h"
 #include "services/dynamodb/stream_record.h"
 
 namespace serval::dynamodb {
@@ -80,10 +81,9 @@ std::optional<int64_t> ExpiryOf(const TableSchema& table, const json::object* it
 }
 
 absl::StatusOr<std::shared_ptr<json::object>> ParseItem(std::string_view text) {
-  boost::system::error_code error;
-  json::value parsed = json::parse(text, error);
-  if (error || !parsed.is_object()) return absl::DataLossError("unreadable stored item");
-  return std::make_shared<json::object>(std::move(parsed.get_object()));
+  auto item = ParseStoredObject(text);
+  if (!item.ok()) return item.status();
+  return std::make_shared<json::object>(*std::move(item));
 }
 
 // Whether a write leaves the item as it was (DynamoDB then writes no stream record).

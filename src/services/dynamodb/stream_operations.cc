@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "common/crypto.h"
+#include "common/json_fields.h"
 #include "services/dynamodb/dynamodb_errors.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/request_fields.h"
@@ -56,9 +57,9 @@ json::array KeySchemaJson(const KeySchema& key) {
 // A stored record as GetRecords returns it: the record Lambda delivers, but with the Streams
 // API's member names in userIdentity (Type, PrincipalId rather than type, principalId).
 json::value ApiRecord(std::string_view stored) {
-  boost::system::error_code error;
-  json::value record = json::parse(stored, error);
-  if (error || !record.is_object()) return nullptr;
+  auto parsed = ParseStoredObject(stored);
+  if (!parsed.ok()) return nullptr;
+  json::value record = *std::move(parsed);
   if (json::value* identity = record.get_object().if_contains("userIdentity")) {
     json::object renamed;
     for (const auto& member : identity->as_object()) {

@@ -372,28 +372,31 @@ void DynamoDbService::CreateTable(const Input& input, Done done) {
     return done(ResourceInUse("Table already exists: " + table.name));
   }
   table.id = next_table_id_++;
-  StoreTable(std::make_shared<const TableSchema>(std::move(table)), nullptr, "TableDescription",
+  StoreTable(std::make_shared<const TableSchema>(std::move(table)), nullptr, std::nullopt,
              std::move(done));
 }
 
-void DynamoDbService::StoreTable(Table table, Table previous, std::string member, Done done) {
+void DynamoDbService::StoreTable(Table table, Table previous, std::optional<json::object> answer,
+                                 Done done) {
   // Visible at once, so that a second CreateTable of the name fails and writes queue behind this
   // one on the store's writer; taken back if the store fails.
   tables_[table->name] = table;
-  store_->PutTable(table, previous,
-                   [this, table, previous, member = std::move(member),
-                    done = std::move(done)](absl::Status status) {
-                     if (!status.ok()) {
-                       if (previous) {
-                         tables_[table->name] = previous;
-                       } else {
-                         tables_.erase(table->name);
-                       }
-                       return done(status);
-                     }
-                     done(json::object{{member, dynamodb::DescribeTable(
-                                                    *table, store_->Counts(table->id), "ACTIVE")}});
-                   });
+  store_->PutTable(
+      table, previous,
+      [this, table, previous, answer = std::move(answer),
+       done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          if (previous) {
+            tables_[table->name] = previous;
+          } else {
+            tables_.erase(table->name);
+          }
+          return done(status);
+        }
+        if (answer) return done(*std::move(answer));
+        done(json::object{{"TableDescription",
+                           dynamodb::DescribeTable(*table, store_->Counts(table->id), "ACTIVE")}});
+      });
 }
 
 void DynamoDbService::DescribeTable(const Input& input, Done done) {
@@ -542,7 +545,7 @@ void DynamoDbService::UpdateTable(const Input& input, Done done) {
   std::erase_if(table.attribute_definitions, [&](const auto& definition) {
     return std::find(keys.begin(), keys.end(), definition.first) == keys.end();
   });
-  StoreTable(std::make_shared<const TableSchema>(std::move(table)), previous, "TableDescription",
+  StoreTable(std::make_shared<const TableSchema>(std::move(table)), previous, std::nullopt,
              std::move(done));
 }
 
@@ -586,20 +589,19 @@ void DynamoDbService::UpdateTimeToLive(const Input& input, Done done) {
                                            "Member must have length greater than or equal to 1"));
   }
   const Table previous = *found;
-  if (*enabled && previous->ttl_enabled)
+  if (*enabled && previous->ttl_enabled) {
     return done(ValidationError("TimeToLive is already enabled"));
-  if (!*enabled && !previous->ttl_enabled)
+  }
+  if (!*enabled && !previous->ttl_enabled) {
     return done(ValidationError("TimeToLive is already disabled"));
+  }
   TableSchema table = *previous;
   table.ttl_enabled = *enabled;
   table.ttl_attribute = *attribute;
-  const json::object echo{{"TimeToLiveSpecification",
-                           json::object{{"Enabled", *enabled}, {"AttributeName", *attribute}}}};
-  StoreTable(std::make_shared<const TableSchema>(std::move(table)), previous, "TableDescription",
-             [echo, done = std::move(done)](absl::StatusOr<json::object> stored) {
-               if (!stored.ok()) return done(stored.status());
-               done(echo);
-             });
+  json::object echo{{"TimeToLiveSpecification",
+                     json::object{{"Enabled", *enabled}, {"AttributeName", *attribute}}}};
+  StoreTable(std::make_shared<const TableSchema>(std::move(table)), previous, std::move(echo),
+             std::move(done));
 }
 
 void DynamoDbService::DescribeTimeToLive(const Input& input, Done done) {
@@ -610,33 +612,30 @@ void DynamoDbService::DescribeTimeToLive(const Input& input, Done done) {
   done(json::object{{"TimeToLiveDescription", std::move(description)}});
 }
 
-void DynamoDbService::TagResource(const Input& input, Done done) {
+absl::StatusOr<DynamoDbService::Table> DynamoDbService::FindTaggedTable(const Input& input) const {
   auto arn = RequiredString(input, "ResourceArn", "resourceArn");
-  if (!arn.ok()) return done(arn.status());
+  if (!arn.ok()) return arn.status();
   auto found = FindTable(*arn);
   if (!found.ok()) {
-    return done(
-        ResourceNotFound("Requested resource not found: ResourcArn: " + *arn + " not found"));
+    return ResourceNotFound("Requested resource not found: ResourcArn: " + *arn + " not found");
   }
+  return found;
+}
+
+void DynamoDbService::TagResource(const Input& input, Done done) {
+  auto found = FindTaggedTable(input);
+  if (!found.ok()) return done(found.status());
   auto tags = ReadTags(input);
   if (!tags.ok()) return done(tags.status());
   TableSchema table = **found;
   MergeTags(table.tags, *tags);
-  StoreTable(std::make_shared<const TableSchema>(std::move(table)), *found, "TableDescription",
-             [done = std::move(done)](absl::StatusOr<json::object> stored) {
-               if (!stored.ok()) return done(stored.status());
-               done(json::object{});
-             });
+  StoreTable(std::make_shared<const TableSchema>(std::move(table)), *found, json::object{},
+             std::move(done));
 }
 
 void DynamoDbService::UntagResource(const Input& input, Done done) {
-  auto arn = RequiredString(input, "ResourceArn", "resourceArn");
-  if (!arn.ok()) return done(arn.status());
-  auto found = FindTable(*arn);
-  if (!found.ok()) {
-    return done(
-        ResourceNotFound("Requested resource not found: ResourcArn: " + *arn + " not found"));
-  }
+  auto found = FindTaggedTable(input);
+  if (!found.ok()) return done(found.status());
   auto keys = ArrayMember(input, "TagKeys");
   if (!keys.ok()) return done(keys.status());
   if (*keys == nullptr) return done(MissingParameter("tagKeys"));
@@ -645,21 +644,13 @@ void DynamoDbService::UntagResource(const Input& input, Done done) {
     if (!key.is_string()) continue;
     std::erase_if(table.tags, [&](const auto& tag) { return tag.first == key.get_string(); });
   }
-  StoreTable(std::make_shared<const TableSchema>(std::move(table)), *found, "TableDescription",
-             [done = std::move(done)](absl::StatusOr<json::object> stored) {
-               if (!stored.ok()) return done(stored.status());
-               done(json::object{});
-             });
+  StoreTable(std::make_shared<const TableSchema>(std::move(table)), *found, json::object{},
+             std::move(done));
 }
 
 void DynamoDbService::ListTagsOfResource(const Input& input, Done done) {
-  auto arn = RequiredString(input, "ResourceArn", "resourceArn");
-  if (!arn.ok()) return done(arn.status());
-  auto found = FindTable(*arn);
-  if (!found.ok()) {
-    return done(
-        ResourceNotFound("Requested resource not found: ResourcArn: " + *arn + " not found"));
-  }
+  auto found = FindTaggedTable(input);
+  if (!found.ok()) return done(found.status());
   json::array tags;
   for (const auto& [key, value] : (*found)->tags) {
     tags.push_back(json::object{{"Key", key}, {"Value", value}});

@@ -2,20 +2,14 @@
 
 #include <boost/json.hpp>
 
+#include "common/json_fields.h"
+
 namespace serval::dynamodb {
 namespace json = boost::json;
 namespace {
 
 // Reads of the stored form: written by SerializeTableSchema only, so a missing member reads as
 // its default.
-std::string StringAt(const json::object& object, std::string_view name) {
-  const json::value* value = object.if_contains(name);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
-int64_t IntAt(const json::object& object, std::string_view name) {
-  const json::value* value = object.if_contains(name);
-  return value && value->is_int64() ? value->get_int64() : 0;
-}
 bool BoolAt(const json::object& object, std::string_view name) {
   const json::value* value = object.if_contains(name);
   return value && value->is_bool() && value->get_bool();
@@ -34,10 +28,10 @@ json::object KeyToJson(const KeySchema& key) {
 }
 KeySchema KeyFromJson(const json::object& object) {
   KeySchema key;
-  key.hash_name = StringAt(object, "hash");
-  key.hash_type = TypeFromName(StringAt(object, "hash_type")).value_or(AttributeType::kS);
-  key.range_name = StringAt(object, "range");
-  key.range_type = TypeFromName(StringAt(object, "range_type")).value_or(AttributeType::kS);
+  key.hash_name = StringMember(object, "hash");
+  key.hash_type = TypeFromName(StringMember(object, "hash_type")).value_or(AttributeType::kS);
+  key.range_name = StringMember(object, "range");
+  key.range_type = TypeFromName(StringMember(object, "range_type")).value_or(AttributeType::kS);
   return key;
 }
 
@@ -130,53 +124,52 @@ std::string SerializeTableSchema(const TableSchema& table) {
 }
 
 absl::StatusOr<TableSchema> ParseTableSchema(std::string_view json_text) {
-  boost::system::error_code error;
-  json::value parsed = json::parse(json_text, error);
-  if (error || !parsed.is_object()) return absl::DataLossError("unreadable table record");
-  const json::object& object = parsed.get_object();
+  auto parsed = ParseStoredObject(json_text);
+  if (!parsed.ok()) return parsed.status();
+  const json::object& object = *parsed;
   TableSchema table;
-  table.name = StringAt(object, "name");
-  table.id = IntAt(object, "id");
-  table.table_id = StringAt(object, "table_id");
-  table.arn = StringAt(object, "arn");
-  table.region = StringAt(object, "region");
+  table.name = StringMember(object, "name");
+  table.id = IntMember(object, "id", 0);
+  table.table_id = StringMember(object, "table_id");
+  table.arn = StringMember(object, "arn");
+  table.region = StringMember(object, "region");
   if (const json::value* key = object.if_contains("key"); key && key->is_object()) {
     table.key = KeyFromJson(key->get_object());
   }
   table.attribute_definitions = PairsFrom(ArrayAt(object, "attributes"));
-  table.billing_mode = StringAt(object, "billing");
-  table.read_capacity = IntAt(object, "read");
-  table.write_capacity = IntAt(object, "write");
+  table.billing_mode = StringMember(object, "billing");
+  table.read_capacity = IntMember(object, "read", 0);
+  table.write_capacity = IntMember(object, "write", 0);
   for (const json::value& entry : ArrayAt(object, "indexes")) {
     if (!entry.is_object()) continue;
     const json::object& stored = entry.get_object();
     IndexSchema index;
-    index.name = StringAt(stored, "name");
+    index.name = StringMember(stored, "name");
     index.global = BoolAt(stored, "global");
-    index.id = IntAt(stored, "id");
+    index.id = IntMember(stored, "id", 0);
     if (const json::value* key = stored.if_contains("key"); key && key->is_object()) {
       index.key = KeyFromJson(key->get_object());
     }
-    index.projection = StringAt(stored, "projection");
+    index.projection = StringMember(stored, "projection");
     for (const json::value& name : ArrayAt(stored, "non_key")) {
       if (name.is_string()) index.non_key_attributes.emplace_back(name.get_string());
     }
-    index.read_capacity = IntAt(stored, "read");
-    index.write_capacity = IntAt(stored, "write");
+    index.read_capacity = IntMember(stored, "read", 0);
+    index.write_capacity = IntMember(stored, "write", 0);
     table.indexes.push_back(std::move(index));
   }
   table.stream_enabled = BoolAt(object, "stream_enabled");
-  table.stream_view_type = StringAt(object, "stream_view");
-  table.stream_label = StringAt(object, "stream_label");
+  table.stream_view_type = StringMember(object, "stream_view");
+  table.stream_label = StringMember(object, "stream_label");
   table.ttl_enabled = BoolAt(object, "ttl_enabled");
-  table.ttl_attribute = StringAt(object, "ttl_attribute");
+  table.ttl_attribute = StringMember(object, "ttl_attribute");
   table.tags = PairsFrom(ArrayAt(object, "tags"));
   table.deletion_protection = BoolAt(object, "deletion_protection");
-  table.table_class = StringAt(object, "table_class");
+  table.table_class = StringMember(object, "table_class");
   if (const json::value* created = object.if_contains("created"); created && created->is_number()) {
     table.created_seconds = created->to_number<double>();
   }
-  table.next_index_id = IntAt(object, "next_index_id");
+  table.next_index_id = IntMember(object, "next_index_id", 0);
   return table;
 }
 

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "common/ids.h"
+#include "common/json_fields.h"
 #include "invoker/invoker.h"
 #include "services/events/event_pattern.h"
 #include "services/lambda/function_request.h"
@@ -157,9 +158,9 @@ class StreamPoller::Impl {
 
   static bool Passes(const Running& run, const services::StreamRecord& record) {
     if (run.filters.empty()) return true;
-    boost::system::error_code error;
-    const json::value event = json::parse(record.json, error);
-    if (error) return false;
+    auto parsed = ParseStoredObject(record.json);
+    if (!parsed.ok()) return false;
+    const json::value event = *std::move(parsed);
     return std::any_of(run.filters.begin(), run.filters.end(),
                        [&](const events::EventPattern& filter) { return filter.Matches(event); });
   }
