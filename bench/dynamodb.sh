@@ -2,7 +2,7 @@
 # bench/dynamodb.sh: Serval's DynamoDB side by side with dynalite and moto_server (issue 13,
 # part 10).
 #
-#   bench/dynamodb.sh                             # full run: ~25-40 minutes on 2 cores
+#   bench/dynamodb.sh                             # full run: ~20-30 minutes on 2 cores
 #   REPS=1 DURATION=3 WARMUP_S=1 GET_KEYS=2000 MILLION=100000 MOTO_MILLION=20000 \
 #     bench/dynamodb.sh                           # smoke run, ~3 minutes
 #
