@@ -119,10 +119,7 @@ make_zip "$TMP/cpp.zip" "bootstrap=$BUILD/bench/gateway_hello_function"
 } >"$OUT/machine.txt"
 
 # --- servers -------------------------------------------------------------------------------------
-"$TMP/serval" up --host 127.0.0.1 --port 0 --data-dir "$TMP/serval-data" --keep-alive-seconds 600 \
-  >"$TMP/serval.log" 2>&1 &
-PID[serval]=$!
-PORT[serval]="$(ready_port "$TMP/serval.log" "${PID[serval]}")"
+start_serval serval "$TMP/serval-data" --keep-alive-seconds 600
 log "serval pid ${PID[serval]} port ${PORT[serval]}"
 python3 "$BENCH_DIR/apigateway_setup.py" "http://127.0.0.1:${PORT[serval]}" \
   --node-zip "$TMP/node.zip" --cpp-zip "$TMP/cpp.zip" >"$TMP/setup.json"

@@ -52,3 +52,46 @@ stop_servers_and_clean() {
   wait 2>/dev/null || true
   rm -rf "$TMP"
 }
+
+# Server start and stop for the side-by-side scripts, which keep their servers' pids and ports in
+# the associative arrays PID and PORT (declared by the script) and their scratch files in TMP.
+
+# Until anything answers HTTP on port $1 (20 s at most); fails early if pid $2 has exited.
+wait_http() {
+  for _ in $(seq 200); do
+    curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# Starts "$TMP/serval" (the copy the script made) as `serval up` on 127.0.0.1, a port of its own
+# choosing, data dir $2, output in $TMP/$1.log, any further arguments passed on; sets PID[$1] and
+# PORT[$1] once it is ready. Call it directly (not in $(...)), so the arrays are set.
+start_serval() {
+  local name="$1" data="$2"
+  shift 2
+  "$TMP/serval" up --host 127.0.0.1 --port 0 --data-dir "$data" "$@" >"$TMP/$name.log" 2>&1 &
+  PID[$name]=$!
+  PORT[$name]="$(ready_port "$TMP/$name.log" "${PID[$name]}")"
+}
+
+# Starts moto_server (the machine's python; everything in memory) on a free port, output in
+# $TMP/$1.log; sets PID[$1] (the python process itself: the pyenv shim execs) and PORT[$1] once it
+# answers HTTP.
+start_moto() {
+  local name="$1" port
+  port="$(free_port)"
+  moto_server -H 127.0.0.1 -p "$port" >"$TMP/$name.log" 2>&1 &
+  PID[$name]=$!
+  PORT[$name]="$port"
+  wait_http "$port" "${PID[$name]}" || { cat "$TMP/$name.log" >&2; log "$name did not start"; return 1; }
+}
+
+# Stops server $1 (SIGTERM, then waits for it) and forgets it.
+stop_server() {
+  kill "${PID[$1]}" 2>/dev/null || true
+  wait "${PID[$1]}" 2>/dev/null || true
+  unset "PID[$1]" "PORT[$1]"
+}

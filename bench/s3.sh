@@ -77,26 +77,18 @@ fi
 } >"$OUT/machine.txt"
 
 # --- servers -------------------------------------------------------------------------------------
-wait_http() {  # port pid: until anything answers HTTP on the port
-  for _ in $(seq 200); do
-    curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-"$TMP/serval" up --host 127.0.0.1 --port 0 --data-dir "$TMP/serval-data" >"$TMP/serval.log" 2>&1 &
-PID[serval]=$!
-PORT[serval]="$(ready_port "$TMP/serval.log" "${PID[serval]}")"
+start_serval serval "$TMP/serval-data"
 KEY[serval]=test
 SERVERS=(serval)
 for peer in $PEERS; do
+  if [[ "$peer" == moto ]]; then
+    start_moto moto
+    KEY[moto]=test
+    SERVERS+=(moto)
+    continue
+  fi
   port="$(free_port)"
   case "$peer" in
-    moto)
-      moto_server -H 127.0.0.1 -p "$port" >"$TMP/moto.log" 2>&1 &
-      KEY[moto]=test ;;
     s3rver)
       mkdir -p "$TMP/s3rver-data"
       # s3rver's continuation tokens use DES-ECB, which Node 20's OpenSSL 3 only has in its

@@ -108,17 +108,11 @@ make_zip "$TMP/copy.zip" "lambda_function.py=$BENCH_DIR/functions/lambda_functio
 } >"$OUT/machine.txt"
 
 # --- servers -------------------------------------------------------------------------------------
-"$TMP/serval" up --host 127.0.0.1 --port 0 --data-dir "$TMP/serval-data" >"$TMP/serval.log" 2>&1 &
-PID[serval]=$!
-PORT[serval]="$(ready_port "$TMP/serval.log" "${PID[serval]}")"
+start_serval serval "$TMP/serval-data"
 SERVERS=(serval)
 for peer in $PEERS; do
   [[ "$peer" == moto ]] || { log "unknown peer $peer"; exit 1; }
-  port="$(free_port)"
-  moto_server -H 127.0.0.1 -p "$port" >"$TMP/moto.log" 2>&1 &
-  PID[moto]=$!
-  PORT[moto]="$port"
-  for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  start_moto moto
   SERVERS+=(moto)
 done
 log "servers: $(for s in "${SERVERS[@]}"; do printf '%s pid %s port %s; ' "$s" "${PID[$s]}" "${PORT[$s]}"; done)"
