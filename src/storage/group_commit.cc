@@ -32,6 +32,7 @@ uint64_t GroupCommit::batches() const {
 void GroupCommit::Enqueue(Pending pending) {
   absl::MutexLock lock(&mu_);
   pending_.push_back(std::move(pending));
+  arrived_.Signal();
   if (flush_scheduled_) return;  // the running or queued flush picks it up
   flush_scheduled_ = true;
   worker_.Post([this] { Flush(); });
@@ -41,8 +42,13 @@ void GroupCommit::Flush() {
   std::vector<Pending> batch;
   {
     absl::MutexLock lock(&mu_);
+    const absl::Time deadline = absl::Now() + kGatherWait;
+    while (last_batch_size_ > 1 && pending_.size() < last_batch_size_ &&
+           !arrived_.WaitWithDeadline(&mu_, deadline)) {
+    }
     batch.swap(pending_);
   }
+  last_batch_size_ = batch.size();
   const absl::Status begun = options_.begin ? options_.begin() : absl::OkStatus();
   std::vector<absl::Status> results;
   results.reserve(batch.size());

@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/worker.h"
 #include "storage/offload.h"
 
@@ -31,6 +32,12 @@ struct GroupCommitOptions {
 // N concurrent writers cost about one sync per batch rather than N (the durable queue's writer,
 // storage/durable_queue.cc, works the same way with its own record format).
 //
+// Gathering: once a batch had several writers, the next one waits up to kGatherWait for as many
+// to be pending before it begins. The writers a batch answers need a round trip to send their
+// next write; without the wait they arrive while the next sync runs, and N concurrent writers
+// settle into two alternating half-size batches (measured: 8 PutItem clients, about 3 writes per
+// fsync). A lone writer (the last batch had one write) never waits.
+//
 // A write runs on the worker thread and must not block on the io thread. It must leave no effect
 // when it fails (roll back its own part, e.g. to a savepoint), because the batch it is in is still
 // synced for the others.
@@ -54,6 +61,9 @@ class GroupCommit {
 
   uint64_t batches() const ABSL_LOCKS_EXCLUDED(mu_);  // batches written so far (one sync each)
 
+  // How long a batch waits for the writers of the last one (see the class comment).
+  static constexpr absl::Duration kGatherWait = absl::Microseconds(200);
+
  private:
   struct Pending {
     Write write;
@@ -66,7 +76,9 @@ class GroupCommit {
 
   const GroupCommitOptions options_;
   mutable absl::Mutex mu_;
-  absl::CondVar idle_;  // flush_scheduled_ became false
+  absl::CondVar idle_;          // flush_scheduled_ became false
+  absl::CondVar arrived_;       // pending_ grew
+  size_t last_batch_size_ = 0;  // only on the worker
   std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);
   bool flush_scheduled_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t batches_ ABSL_GUARDED_BY(mu_) = 0;
