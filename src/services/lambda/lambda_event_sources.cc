@@ -121,7 +121,7 @@ void LambdaService::StoreNewMapping(Call call, EventSourceMapping mapping) {
   // LATEST: each shard is read after the record that is newest now.
   services::StreamSource* source = deps_.streams->dynamodb;
   const std::string arn = mapping.event_source_arn;
-  source->ListShards(arn, [this, source, arn, store, call = std::move(call),
+  source->ListShards(arn, [source, arn, store, call = std::move(call),
                            mapping = std::move(mapping)](auto shards) mutable {
     if (!shards.ok()) return call.Fail(StreamNotFound(arn));
     struct Positioning {
