@@ -324,3 +324,41 @@ class StreamDeliveryTest(StreamCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CliTest(StreamCase):
+    """The AWS CLI manages a mapping end to end (its own parameter names and output)."""
+
+    def test_cli_creates_lists_updates_and_deletes_a_delivering_mapping(self):
+        table, stream = self.make_table()
+        function, bucket = self.recorder()
+        created = self.serval.cli_json(
+            "lambda", "create-event-source-mapping", "--function-name", function,
+            "--event-source-arn", stream, "--starting-position", "TRIM_HORIZON",
+            "--batch-size", "5", "--maximum-retry-attempts", "2")
+        uuid = created["UUID"]
+        self.addCleanup(self.delete_quietly, uuid)
+        self.assertEqual(created["BatchSize"], 5)
+        self.assertEqual(created["MaximumRetryAttempts"], 2)
+        self.wait_state(uuid, "Enabled")
+        listed = self.serval.cli_json("lambda", "list-event-source-mappings",
+                                      "--function-name", function)
+        self.assertEqual([m["UUID"] for m in listed["EventSourceMappings"]], [uuid])
+        self.ddb.put_item(TableName=table, Item={"pk": {"S": "from-cli"}})
+        records = self.records(bucket, 1)
+        self.assertEqual(records[0]["dynamodb"]["Keys"], {"pk": {"S": "from-cli"}})
+        updated = self.serval.cli_json("lambda", "update-event-source-mapping", "--uuid", uuid,
+                                       "--batch-size", "7")
+        self.assertEqual(updated["BatchSize"], 7)
+        got = self.serval.cli_json("lambda", "get-event-source-mapping", "--uuid", uuid)
+        self.assertEqual((got["BatchSize"], got["MaximumRetryAttempts"]), (7, 2))
+        self.serval.cli("lambda", "delete-event-source-mapping", "--uuid", uuid)
+        deadline = time.monotonic() + 30
+        while True:
+            gone = self.serval.cli("lambda", "get-event-source-mapping", "--uuid", uuid,
+                                   check=False)
+            if gone.returncode != 0:
+                break
+            self.assertLess(time.monotonic(), deadline, gone.stdout)
+            time.sleep(0.2)
+        self.assertIn("ResourceNotFoundException", gone.stderr)
