@@ -2,13 +2,20 @@
 // (JS SDK v3): tables and the table-exists waiter, AttributeValues of every type through the
 // low-level client, the DocumentClient (native values: numbers, sets, maps, lists, binary, null)
 // with put/get/update/query/batch and its paginator, and DynamoDB's errors as the SDK's exception
-// classes. Starts the real binary with a fresh data dir (or SERVAL_ENDPOINT), as lambda.test.mjs
+// classes; and an event source mapping of a table's stream managed through @aws-sdk/client-lambda.
+// Starts the real binary with a fresh data dir (or SERVAL_ENDPOINT), as lambda.test.mjs
 // does. Run: node --test tests/e2e/js/
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startServal } from './serval_process.mjs';
+import { makeZip, fixture } from './zip.mjs';
+import {
+  LambdaClient, CreateFunctionCommand, DeleteFunctionCommand, waitUntilFunctionActiveV2,
+  CreateEventSourceMappingCommand, GetEventSourceMappingCommand, ListEventSourceMappingsCommand,
+  UpdateEventSourceMappingCommand, DeleteEventSourceMappingCommand,
+} from '@aws-sdk/client-lambda';
 import {
   DynamoDBClient, CreateTableCommand, DescribeTableCommand, DeleteTableCommand,
   PutItemCommand, GetItemCommand, QueryCommand, TransactWriteItemsCommand,
@@ -189,4 +196,55 @@ test('errors are the SDK exception classes', async () => {
     assert.equal(e.message, 'Query condition missed key schema element: pk');
     return true;
   });
+});
+
+test('event source mapping of a table stream through @aws-sdk/client-lambda', async () => {
+  const lambda = new LambdaClient({
+    endpoint: serval.endpoint, region: 'us-east-1', maxAttempts: 1,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  try {
+    const name = `js-stream-${randomUUID().slice(0, 8)}`;
+    const created = await ddb.send(new CreateTableCommand({
+      TableName: name, BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+    }));
+    const stream = created.TableDescription.LatestStreamArn;
+    assert.match(stream, new RegExp(`:table/${name}/stream/`));
+    const fn = `js-esm-${randomUUID().slice(0, 8)}`;
+    await lambda.send(new CreateFunctionCommand({
+      FunctionName: fn, Runtime: 'python3.12', Handler: 'echo.lambda_handler',
+      Role: 'arn:aws:iam::000000000000:role/lambda-role',
+      Code: { ZipFile: makeZip([{ name: 'echo.py', data: fixture('python', 'echo.py') }]) },
+    }));
+    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 60, minDelay: 1, maxDelay: 1 },
+      { FunctionName: fn });
+    const mapping = await lambda.send(new CreateEventSourceMappingCommand({
+      FunctionName: fn, EventSourceArn: stream, StartingPosition: 'LATEST', BatchSize: 3,
+    }));
+    assert.equal(mapping.BatchSize, 3);
+    assert.equal(mapping.EventSourceArn, stream);
+    const listed = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: fn }));
+    assert.deepEqual(listed.EventSourceMappings.map((m) => m.UUID), [mapping.UUID]);
+    const updated = await lambda.send(new UpdateEventSourceMappingCommand({
+      UUID: mapping.UUID, BatchSize: 9,
+    }));
+    assert.equal(updated.BatchSize, 9);
+    const got = await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.UUID }));
+    assert.equal(got.BatchSize, 9);
+    assert.equal(got.StartingPosition, 'LATEST');
+    await lambda.send(new DeleteEventSourceMappingCommand({ UUID: mapping.UUID }));
+    await assert.rejects(async () => {
+      for (let i = 0; i < 150; i += 1) {
+        await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.UUID }));
+        await new Promise((resolve) => { setTimeout(resolve, 200); });
+      }
+    }, (error) => error.name === 'ResourceNotFoundException');
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: fn }));
+    await ddb.send(new DeleteTableCommand({ TableName: name }));
+  } finally {
+    lambda.destroy();
+  }
 });
