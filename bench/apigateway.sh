@@ -89,18 +89,6 @@ fi
 # The binaries this run measures (the build dir may be rebuilt while we run).
 cp "$BUILD/serval" "$BUILD/bench/invoke_load" "$TMP/"
 LOAD="$TMP/invoke_load"
-make_zip() {  # zip-file name=source...
-  python3 - "$@" <<'EOF'
-import sys, zipfile
-with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
-    for spec in sys.argv[2:]:
-        name, source = spec.split("=", 1)
-        info = zipfile.ZipInfo(name)
-        info.external_attr = 0o755 << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
-        z.writestr(info, open(source, "rb").read())
-EOF
-}
 make_zip "$TMP/node.zip" "gateway_hello.mjs=$BENCH_DIR/functions/gateway_hello.mjs"
 make_zip "$TMP/cpp.zip" "bootstrap=$BUILD/bench/gateway_hello_function"
 {

@@ -95,3 +95,17 @@ stop_server() {
   wait "${PID[$1]}" 2>/dev/null || true
   unset "PID[$1]" "PORT[$1]"
 }
+
+# A function package: make_zip ZIP NAME=SOURCE... stores each SOURCE as NAME, executable.
+make_zip() {  # zip-file name=source...
+  python3 - "$@" <<'EOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for spec in sys.argv[2:]:
+        name, source = spec.split("=", 1)
+        info = zipfile.ZipInfo(name)
+        info.external_attr = 0o755 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        z.writestr(info, open(source, "rb").read())
+EOF
+}

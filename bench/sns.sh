@@ -79,18 +79,6 @@ cp "$BUILD/serval" "$BUILD/bench/invoke_load" "$TMP/"
 LOAD="$TMP/invoke_load"
 # Function packages: the C++ echo and stamp binaries as `bootstrap`, the Python echo (moto's
 # functions, never run) and the replication post's copy code.
-make_zip() {  # zip-file name=source...
-  python3 - "$@" <<'EOF'
-import sys, zipfile
-with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
-    for spec in sys.argv[2:]:
-        name, source = spec.split("=", 1)
-        info = zipfile.ZipInfo(name)
-        info.external_attr = 0o755 << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
-        z.writestr(info, open(source, "rb").read())
-EOF
-}
 make_zip "$TMP/echo-cpp.zip" "bootstrap=$BUILD/runtimes/cpp/echo_function"
 make_zip "$TMP/stamp.zip" "bootstrap=$BUILD/bench/stamp_function"
 make_zip "$TMP/echo-py.zip" "echo.py=$BENCH_DIR/functions/echo.py"

@@ -46,14 +46,6 @@ absl::StatusOr<Position> DecodeIterator(std::string_view iterator) {
   return position;
 }
 
-json::array KeySchemaJson(const KeySchema& key) {
-  json::array schema{json::object{{"AttributeName", key.hash_name}, {"KeyType", "HASH"}}};
-  if (key.has_range()) {
-    schema.push_back(json::object{{"AttributeName", key.range_name}, {"KeyType", "RANGE"}});
-  }
-  return schema;
-}
-
 // A stored record as GetRecords returns it: the record Lambda delivers, but with the Streams
 // API's member names in userIdentity (Type, PrincipalId rather than type, principalId).
 json::value ApiRecord(std::string_view stored) {

@@ -51,7 +51,13 @@ std::vector<std::pair<std::string, std::string>> PairsFrom(const json::array& ar
   return pairs;
 }
 
-// KeySchema as the API shows it.
+json::object Throughput(int64_t read, int64_t write) {
+  return {
+      {"NumberOfDecreasesToday", 0}, {"ReadCapacityUnits", read}, {"WriteCapacityUnits", write}};
+}
+
+}  // namespace
+
 json::array KeySchemaJson(const KeySchema& key) {
   json::array schema{json::object{{"AttributeName", key.hash_name}, {"KeyType", "HASH"}}};
   if (key.has_range()) {
@@ -59,13 +65,6 @@ json::array KeySchemaJson(const KeySchema& key) {
   }
   return schema;
 }
-
-json::object Throughput(int64_t read, int64_t write) {
-  return {
-      {"NumberOfDecreasesToday", 0}, {"ReadCapacityUnits", read}, {"WriteCapacityUnits", write}};
-}
-
-}  // namespace
 
 const IndexSchema* TableSchema::FindIndex(std::string_view index_name) const {
   for (const IndexSchema& index : indexes) {

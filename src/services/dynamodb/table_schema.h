@@ -9,6 +9,7 @@
 #include "services/dynamodb/attribute_value.h"
 
 namespace boost::json {
+class array;
 class object;
 class value;
 }  // namespace boost::json
@@ -72,6 +73,9 @@ struct TableSchema {
   // The key attribute names of the table and all its indexes.
   std::vector<std::string> KeyAttributeNames() const;
 };
+
+// KeySchema as the API shows it: [{"AttributeName", "KeyType": "HASH"}, {..."RANGE"}].
+boost::json::array KeySchemaJson(const KeySchema& key);
 
 std::string SerializeTableSchema(const TableSchema& table);
 absl::StatusOr<TableSchema> ParseTableSchema(std::string_view json_text);
