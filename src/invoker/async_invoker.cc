@@ -329,7 +329,7 @@ class AsyncInvoker::Impl {
 
   // Appends `lines` to the function's serval/async-dropped stream.
   void Record(const std::string& function, const std::vector<std::string>& lines) {
-    auto writer = logs_->OpenStream("/aws/lambda/" + function, kDroppedStream);
+    auto writer = logs_->OpenStream("/aws/lambda/" + function, kDroppedStream, clock_->NowMillis());
     if (!writer.ok()) {
       // The record itself is lost: keep the operator from losing it too.
       for (const std::string& line : lines) {

@@ -98,7 +98,7 @@ absl::Status Environment::Launch() {
   const int64_t now = context_.clock->NowMillis();
   const std::string stream = FormatLogStreamDate(now) + "/[" + spec_->version + "]" + RandomHex(16);
   const std::string group = "/aws/lambda/" + spec_->name;
-  auto log = context_.log_store->OpenStream(group, stream);
+  auto log = context_.log_store->OpenStream(group, stream, now);
   if (!log.ok()) return log.status();
   log_ = std::move(*log);
 

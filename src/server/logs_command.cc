@@ -13,14 +13,17 @@
 namespace serval::server {
 
 int PrintLogs(const std::string& data_dir, const std::string& function_name, bool follow) {
-  storage::LogStore store(std::filesystem::path(data_dir) / "logs");
   const std::string group = "/aws/lambda/" + function_name;
   std::map<std::string, uint64_t> offsets;  // how far each stream has been printed
   bool printed_anything = false;
   while (true) {
-    for (const std::string& stream : store.ListStreams(group)) {
-      uint64_t& offset = offsets[stream];
-      auto next = store.ReadStream(group, stream, offset, [&](const storage::LogEvent& event) {
+    // A store opened afresh each round sees the streams Serval created since.
+    storage::LogStore store(std::filesystem::path(data_dir) / "logs");
+    auto streams = store.ListStreams(group);
+    for (const storage::LogStreamInfo& stream :
+         streams.ok() ? *streams : std::vector<storage::LogStreamInfo>{}) {
+      uint64_t& offset = offsets[stream.name];
+      auto next = store.ReadStream(group, stream.name, offset, [&](const storage::LogEvent& event) {
         fmt::print("{} {}\n", FormatIso8601Millis(event.timestamp_millis), event.message);
         printed_anything = true;
       });

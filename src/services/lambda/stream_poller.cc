@@ -468,7 +468,8 @@ class StreamPoller::Impl {
 
   // Appends a discarded batch's failure record to the function's serval/stream-dropped stream.
   void RecordDropped(const std::string& function, const std::string& record) {
-    auto writer = deps_.logs->OpenStream("/aws/lambda/" + function, kDroppedStream);
+    auto writer =
+        deps_.logs->OpenStream("/aws/lambda/" + function, kDroppedStream, deps_.clock->NowMillis());
     if (!writer.ok()) {
       fmt::print(stderr, "serval: discarded stream batch of {} not recorded ({}): {}\n", function,
                  writer.status().ToString(), record);
