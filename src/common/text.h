@@ -78,17 +78,25 @@ bool ParseDecimal(std::string_view text, T* out) {
   return error == std::errc() && stop == end;
 }
 
+// Which characters of a WildcardMatch pattern are wildcards: IAM's `*` and `?`, or `*` alone
+// (CloudWatch Logs filter patterns, where `?` is itself).
+enum class Wildcards { kStarAndQuestionMark, kStarOnly };
+
 // Whether `text` matches `pattern`, whose * matches any run of characters and ? any one (as IAM
 // matches actions, resources and ArnLike conditions).
-inline bool WildcardMatch(std::string_view pattern, std::string_view text) {
+inline bool WildcardMatch(std::string_view pattern, std::string_view text,
+                          Wildcards wildcards = Wildcards::kStarAndQuestionMark) {
+  const bool question_mark = wildcards == Wildcards::kStarAndQuestionMark;
   size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
   while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
+    // `*` first: it is a wildcard even where the text has a `*` too.
+    if (p < pattern.size() && pattern[p] == '*') {
       star = p++;
       resume = t;
+    } else if (p < pattern.size() &&
+               ((question_mark && pattern[p] == '?') || pattern[p] == text[t])) {
+      ++p;
+      ++t;
     } else if (star != std::string_view::npos) {
       p = star + 1;
       t = ++resume;
