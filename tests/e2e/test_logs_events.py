@@ -490,9 +490,16 @@ class FilterLogEventsTest(LogsCase):
                             logGroupName=self.group, logStreamNames=["beta"],
                             logStreamNamePrefix="alpha")
         # Combined with a pattern and a time range.
-        events, _ = self.filter_all(self.group, logStreamNamePrefix="alpha", filterPattern="beta",
+        with self.deviates("moto: logStreamNamePrefix is ignored"):
+            events, _ = self.filter_all(self.group, logStreamNamePrefix="alpha",
+                                        filterPattern="beta", startTime=self.base)
+            self.assertEqual(events, [])
+        events, _ = self.filter_all(self.group, logStreamNames=["alpha-1"], filterPattern="beta",
                                     startTime=self.base)
         self.assertEqual(events, [])
+        events, _ = self.filter_all(self.group, logStreamNames=["beta"], filterPattern="beta",
+                                    startTime=self.base + 500, endTime=self.base + 800)
+        self.assertEqual([e["message"] for e in events], ["line 05 of beta", "line 08 of beta"])
 
     def test_errors(self):
         self.logs_error("filter_log_events", "ResourceNotFoundException", NO_GROUP,
