@@ -659,7 +659,7 @@ class ServalTestCase(unittest.TestCase):
             return
         try:
             yield
-        except (AssertionError, KeyError, TypeError, ClientError) as e:
+        except (AssertionError, KeyError, TypeError, ValueError, ClientError) as e:
             sys.stderr.write(f"\nDEVIATION {self.id()}: {what}: {str(e)[:300]}\n")
 
     def skip_unless_serval(self, why="serval-only behaviour"):
