@@ -367,17 +367,18 @@ PATTERN_TABLE = [
     ('{ $.nothere = "x" }', set(), MOTO_PATTERNS),
     ("[ip, user, ts, request, status_code = 4*, size]", {8, 10}, MOTO_PATTERNS),
     ("[ip, user, ts, request, status_code = 404, size]", {8}, MOTO_PATTERNS),
-    ("[ip, user, ts, request, status_code != 200, size]", {8, 10}, MOTO_PATTERNS),
+    ("[ip = 1*, user, ts, request, status_code != 200, size]", {8, 10}, MOTO_PATTERNS),
     ("[ip, user, ts, request, status_code >= 400, size < 1000]", {10}, MOTO_PATTERNS),
     ("[ip, user = john, ...]", {9}, MOTO_PATTERNS),
     ("[..., status_code = 200, size]", {9}, MOTO_PATTERNS),
     ('[ip, user, ts, request = "GET /missing HTTP/1.1", ...]', {10}, MOTO_PATTERNS),
     ("[ip = 127.0.0.*, ...]", {8, 9}, MOTO_PATTERNS),
-    # Exactly three space-separated fields.
-    ("[a, b, c]", {1, 2, 3}, MOTO_PATTERNS),
+    ("[a, b, c, d = main]", {4}, MOTO_PATTERNS),
 ]
 
 MALFORMED_PATTERNS = [
+    "ERROR:",        # unquoted terms are letters, digits and '_' only
+    "request-id",
     "{ $.latency > }",
     '{ $.eventType = "UpdateTrail"',
     "$.eventType = x }",
