@@ -14,7 +14,8 @@ before a kill -9 are delivered after the restart.
 
 moto 5.2.1 lacks (marked `deviates`): the permission check (it accepts a function that does not let
 CloudWatch Logs invoke it), AWS's AccessDeniedException for another account's function,
-updating `distribution` and filterNamePrefix; it does not deliver (the delivery class is skipped there).
+updating `distribution` and filterNamePrefix; it does not deliver (the delivery class is skipped
+there).
 """
 
 import contextlib
@@ -27,7 +28,8 @@ from logs_case import (
     CROSS_ACCOUNT, LIMIT_EXCEEDED, NO_FILTER, NO_GROUP, NO_LAMBDA_PERMISSION, LogsCase, group_arn,
     now_ms)
 from serval_harness import (
-    ACCOUNT, EXTERNAL_ENDPOINT, REGION, ROLE, endpoint_is_serval, function_arn, python_zip, unique_name)
+    ACCOUNT, EXTERNAL_ENDPOINT, REGION, ROLE, endpoint_is_serval, function_arn, python_zip,
+    unique_name)
 
 
 class SubscriptionFiltersApiTest(LogsCase):
