@@ -78,9 +78,11 @@ class FunctionLogGroupTest(LogsCase):
             self.assertIsNotNone(m, repr(e["message"]))
             seen.append(m.group("id"))
             self.assertGreaterEqual(int(m.group("billed")), 1)
-            # 1 ms granularity: billed = ceil(duration).
-            self.assertEqual(int(m.group("billed")),
-                             max(1, int(-(-float(m.group("duration")) // 1))), e["message"])
+            # 1 ms granularity: billed = ceil(duration), the duration being printed rounded to
+            # 0.01 ms.
+            billed, duration = int(m.group("billed")), float(m.group("duration"))
+            self.assertGreaterEqual(billed, duration - 0.005, e["message"])
+            self.assertLess(billed, max(1.0, duration) + 1.005, e["message"])
             self.assertEqual(m.group("memory"), "128")
             self.assertIn("Max Memory Used: ", e["message"])
             self.assertRegex(e["message"], r"\tBilled Duration: \d+ ms\t")
