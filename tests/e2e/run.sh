@@ -22,7 +22,7 @@ if ! python3 -m unittest discover -s tests/e2e -p 'test_*.py' -v; then
   status=1
 fi
 
-echo "== e2e: js (@aws-sdk/client-lambda) =="
+echo "== e2e: js (AWS SDK for JavaScript v3) =="
 if ! node --test tests/e2e/js/; then
   status=1
 fi
