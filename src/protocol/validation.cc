@@ -36,4 +36,9 @@ absl::Status MissingMember(std::string_view member) {
   return ValidationErrors().AddMissing(member).ToStatus();
 }
 
+absl::Status WrongMemberType(std::string_view member) {
+  return AwsError(absl::StatusCode::kInvalidArgument, "SerializationException",
+                  "Unexpected value type for member " + std::string(member));
+}
+
 }  // namespace serval::protocol

@@ -38,5 +38,8 @@ absl::Status ValidationFailed(std::optional<std::string_view> value, std::string
                               std::string_view constraint);
 // One missing required member as a status.
 absl::Status MissingMember(std::string_view member);
+// A member of a JSON request whose value has the wrong type (a string where a number belongs):
+// the SerializationException AWS's JSON front ends answer before validating anything.
+absl::Status WrongMemberType(std::string_view member);
 
 }  // namespace serval::protocol

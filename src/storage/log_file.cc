@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/percent_encoding.h"
 
 namespace serval::storage::log_file {
 namespace {
@@ -98,8 +99,9 @@ bool ParseEvent(std::string_view line, int format, LogEvent& event) {
 
 }  // namespace
 
-std::string Header(int64_t creation_millis) {
-  return std::string(kHeaderPrefix) + "2 " + std::to_string(creation_millis) + "\n";
+std::string Header(int64_t creation_millis, std::string_view name) {
+  return std::string(kHeaderPrefix) + "2 " + std::to_string(creation_millis) + " " +
+         PercentEncode(name) + "\n";
 }
 
 void AppendEvent(std::string& out, int format, int64_t timestamp_millis, int64_t ingestion_millis,
@@ -136,11 +138,15 @@ absl::StatusOr<Summary> Summarize(const std::string& path) {
     std::string_view fields =
         std::string_view(head).substr(kHeaderPrefix.size(), newline - kHeaderPrefix.size());
     const size_t space = fields.find(' ');
+    const size_t name_space = space == std::string_view::npos ? space : fields.find(' ', space + 1);
     int64_t format = 0;
     int64_t creation = 0;
     if (space == std::string_view::npos || !ParseInt(fields.substr(0, space), format) ||
-        !ParseInt(fields.substr(space + 1), creation)) {
+        !ParseInt(fields.substr(space + 1, name_space - space - 1), creation)) {
       return absl::DataLossError("damaged log header in " + path);
+    }
+    if (name_space != std::string_view::npos) {
+      summary.name = PercentDecode(fields.substr(name_space + 1));
     }
     summary.format = static_cast<int>(format);
     summary.creation_millis = creation;

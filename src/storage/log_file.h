@@ -10,13 +10,14 @@
 #include "storage/log_store.h"
 
 // The file format of one log stream (docs/formats.md): a header line
-// "#serval-log 2 <creation epoch millis>", then one event per line,
+// "#serval-log 2 <creation epoch millis> <percent-encoded name>", then one event per line,
 // "<timestamp millis>\t<ingestion millis>\t<message, '\\' and newlines escaped>". Files written
 // before the header existed (format 1) have no header and lines "<timestamp>\t<message>"; they
 // are still read, their ingestion time taken to be the timestamp.
 namespace serval::storage::log_file {
 
-std::string Header(int64_t creation_millis);
+// The header of a stream's (or a group's `.group`) file.
+std::string Header(int64_t creation_millis, std::string_view name);
 // Appends one event's line, as a file in `format` has it, to `out`.
 void AppendEvent(std::string& out, int format, int64_t timestamp_millis, int64_t ingestion_millis,
                  std::string_view message);
@@ -25,6 +26,7 @@ void AppendEvent(std::string& out, int format, int64_t timestamp_millis, int64_t
 struct Summary {
   int format = 2;
   std::optional<int64_t> creation_millis;  // format 1 files have none
+  std::optional<std::string> name;         // the group's or stream's, from the header
   uint64_t first_event_offset = 0;
   std::optional<int64_t> first_event_millis;
   std::optional<int64_t> last_event_millis;

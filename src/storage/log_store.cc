@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/crypto.h"
 #include "common/percent_encoding.h"
 #include "storage/log_file.h"
 
@@ -28,6 +29,21 @@ uint64_t StableHash(std::string_view text, uint64_t hash = 14695981039346656037u
     hash *= 1099511628211ull;
   }
   return hash;
+}
+
+// A name as a file name: percent-encoded, or, when that is too long for the file system (names
+// may have 512 characters), "~" and a hash; the header inside the file keeps the name.
+std::string FileNameOf(std::string_view name) {
+  constexpr size_t kMaxEncodedLength = 200;
+  std::string encoded = PercentEncode(name);
+  if (encoded.size() <= kMaxEncodedLength) return encoded;
+  constexpr char kHex[] = "0123456789abcdef";
+  std::string file = "~";
+  for (unsigned char byte : Sha256(name)) {
+    file.push_back(kHex[byte >> 4]);
+    file.push_back(kHex[byte & 15]);
+  }
+  return file;
 }
 
 uint64_t StreamId(std::string_view group, std::string_view stream, int64_t creation_millis) {
@@ -110,11 +126,11 @@ void LogStreamWriter::Flush() {
 void LogStore::SetAppendListener(AppendListener listener) { on_append_ = std::move(listener); }
 
 std::filesystem::path LogStore::GroupDir(std::string_view group) const {
-  return root_ / PercentEncode(group);
+  return root_ / FileNameOf(group);
 }
 
 std::filesystem::path LogStore::StreamPath(std::string_view group, std::string_view stream) const {
-  return GroupDir(group) / (PercentEncode(stream) + std::string(kStreamSuffix));
+  return GroupDir(group) / (FileNameOf(stream) + std::string(kStreamSuffix));
 }
 
 void LogStore::LoadGroupsLocked() {
@@ -148,7 +164,8 @@ LogStore::GroupState* LogStore::FindGroupLocked(std::string_view group) {
       if (!summary.ok()) continue;  // damaged: left alone, not listed
       StreamState stream;
       stream.format = summary->format;
-      stream.info.name = PercentDecode(file.substr(0, file.size() - kStreamSuffix.size()));
+      stream.info.name =
+          summary->name.value_or(PercentDecode(file.substr(0, file.size() - kStreamSuffix.size())));
       stream.info.creation_millis = summary->creation_millis.value_or(
           summary->first_event_millis.value_or(ModifiedMillis(entry.path())));
       stream.info.id = StreamId(group, stream.info.name, stream.info.creation_millis);
@@ -179,7 +196,7 @@ absl::Status LogStore::CreateGroupLocked(std::string_view group, int64_t now_mil
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::InternalError("cannot create log dir " + dir.string() + ": " + ec.message());
-  absl::Status created = CreateFileWith(dir / kGroupFile, log_file::Header(now_millis));
+  absl::Status created = CreateFileWith(dir / kGroupFile, log_file::Header(now_millis, group));
   if (!created.ok() && !absl::IsAlreadyExists(created)) return created;
   SyncDirectory(dir);
   SyncDirectory(root_);
@@ -246,7 +263,8 @@ absl::StatusOr<LogStore::StreamState*> LogStore::CreateStreamLocked(GroupState& 
                                                                     std::string_view stream,
                                                                     int64_t now_millis) {
   const auto path = StreamPath(group, stream);
-  absl::Status created = CreateFileWith(path, log_file::Header(now_millis));
+  const std::string header = log_file::Header(now_millis, stream);
+  absl::Status created = CreateFileWith(path, header);
   if (absl::IsAlreadyExists(created)) {
     return absl::AlreadyExistsError("The specified log stream already exists");
   }
@@ -256,7 +274,7 @@ absl::StatusOr<LogStore::StreamState*> LogStore::CreateStreamLocked(GroupState& 
   created_state.info.name = std::string(stream);
   created_state.info.creation_millis = now_millis;
   created_state.info.id = StreamId(group, stream, now_millis);
-  created_state.info.first_event_offset = log_file::Header(now_millis).size();
+  created_state.info.first_event_offset = header.size();
   created_state.info.end_offset = created_state.info.first_event_offset;
   return &state.streams.emplace(std::string(stream), std::move(created_state)).first->second;
 }

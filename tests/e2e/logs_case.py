@@ -203,6 +203,11 @@ class LogsCase(ServalTestCase):
             self.assertIn(message_contains, msg, response)
         return msg
 
+    def filters(self, group, **kw):
+        """The group's subscription filters (DescribeSubscriptionFilters)."""
+        return self.logs.describe_subscription_filters(logGroupName=group,
+                                                       **kw)["subscriptionFilters"]
+
     def logs_error(self, op, code, message=None, message_contains=None, client=None, **kw):
         """Calls the client operation `op` (a name) with kw; it must fail with `code`."""
         response = self.error_of(getattr(client or self.logs, op), **kw)

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/aws_error.h"
+#include "protocol/validation.h"
 #include "services/dynamodb/dynamodb_errors.h"
 
 namespace serval::dynamodb {
@@ -13,11 +14,6 @@ namespace {
 constexpr size_t kMaxItemBytes = 400 * 1024;
 constexpr size_t kMaxHashKeyBytes = 2048;
 constexpr size_t kMaxRangeKeyBytes = 1024;
-
-absl::Status WrongKind(std::string_view name) {
-  return AwsError(absl::StatusCode::kInvalidArgument, "SerializationException",
-                  "Unexpected value type for member " + std::string(name));
-}
 
 // Checks one key attribute of `item` named by a key schema: present, of the declared type, not
 // empty, small enough. `index_name` is empty for the table's own key.
@@ -82,7 +78,7 @@ absl::StatusOr<std::string> RequiredString(const json::object& input, std::strin
                                            std::string_view wire_name) {
   const json::value* value = input.if_contains(name);
   if (value == nullptr || value->is_null()) return MissingParameter(wire_name);
-  if (!value->is_string()) return WrongKind(name);
+  if (!value->is_string()) return protocol::WrongMemberType(name);
   return std::string(value->get_string());
 }
 
@@ -90,14 +86,14 @@ absl::StatusOr<std::optional<std::string>> OptionalString(const json::object& in
                                                           std::string_view name) {
   const json::value* value = input.if_contains(name);
   if (value == nullptr || value->is_null()) return std::optional<std::string>();
-  if (!value->is_string()) return WrongKind(name);
+  if (!value->is_string()) return protocol::WrongMemberType(name);
   return std::optional<std::string>(std::string(value->get_string()));
 }
 
 absl::StatusOr<bool> OptionalBool(const json::object& input, std::string_view name, bool fallback) {
   const json::value* value = input.if_contains(name);
   if (value == nullptr || value->is_null()) return fallback;
-  if (!value->is_bool()) return WrongKind(name);
+  if (!value->is_bool()) return protocol::WrongMemberType(name);
   return value->get_bool();
 }
 
@@ -109,14 +105,14 @@ absl::StatusOr<std::optional<int64_t>> OptionalInt(const json::object& input,
   if (value->is_uint64() && value->get_uint64() <= INT64_MAX) {
     return std::optional<int64_t>(static_cast<int64_t>(value->get_uint64()));
   }
-  return WrongKind(name);
+  return protocol::WrongMemberType(name);
 }
 
 absl::StatusOr<std::optional<json::object>> OptionalObject(const json::object& input,
                                                            std::string_view name) {
   const json::value* value = input.if_contains(name);
   if (value == nullptr || value->is_null()) return std::optional<json::object>();
-  if (!value->is_object()) return WrongKind(name);
+  if (!value->is_object()) return protocol::WrongMemberType(name);
   return std::optional<json::object>(value->get_object());
 }
 

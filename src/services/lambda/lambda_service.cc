@@ -14,6 +14,7 @@
 #include "protocol/protocol.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/function_request.h"
+#include "storage/log_store.h"
 
 namespace serval::lambda {
 namespace {
@@ -269,7 +270,20 @@ void LambdaService::CreateFunction(Call& call) {
         CollectCode(code->id);
         return call.Fail(status);
       }
-      ReplyWithLatest(call, name, publish, 201);
+      // The function's log group exists from now on, as CloudWatch Logs shows it (made on the
+      // code worker: it syncs a directory). The function is answered for either way.
+      code_worker_.Post(
+          [this, call = std::move(call), name, publish, now = deps_.clock->NowMillis()]() mutable {
+            const absl::Status group = deps_.logs->EnsureGroup("/aws/lambda/" + name, now);
+            boost::asio::post(
+                *deps_.io, [this, call = std::move(call), name, publish, group]() mutable {
+                  if (!group.ok()) {
+                    fmt::print(stderr, "serval: log group of function {} not created: {}\n", name,
+                               group.ToString());
+                  }
+                  ReplyWithLatest(call, name, publish, 201);
+                });
+          });
     });
   });
 }

@@ -15,8 +15,8 @@ struct FilterPatternNode;
 //     `?ERROR ?WARN` (any), `ERROR -DEBUG` (exclusion), `"quoted phrase"`, `""` / `" "` / empty
 //     (everything);
 //   - JSON: `{ $.field = "x*" }`, `{ $.a.b[0] > 5 }`, `= != < > <= >=`, `&&`, `||`, parentheses,
-//     `IS NULL`, `NOT EXISTS`, `IS TRUE`/`IS FALSE`, `*` wildcards in strings; a message that is not
-//     a JSON object never matches;
+//     `IS NULL`, `NOT EXISTS`, `IS TRUE`/`IS FALSE`, `*` wildcards in strings; a message that is
+//     not a JSON object never matches;
 //   - space-delimited: `[ip, user, ..., status = 4*, size > 100]` with `...` and `[]` quoting;
 //   - regular expressions `%...%` (at most two per pattern).
 // Immutable after Parse, so thread-safe.
