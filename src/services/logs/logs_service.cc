@@ -164,8 +164,11 @@ void LogsService::SweepRetention() {
       if (!streams.ok()) return;
       uint64_t expired = 0;
       for (const storage::LogStreamInfo& stream : *streams) {
-        const int64_t newest = stream.last_event_millis.value_or(stream.creation_millis);
-        if (newest < cutoff && platform_.logs->DeleteStream(group, stream.name).ok()) ++expired;
+        // A stream that never had an event has nothing to expire.
+        if (stream.last_event_millis && *stream.last_event_millis < cutoff &&
+            platform_.logs->DeleteStream(group, stream.name).ok()) {
+          ++expired;
+        }
       }
       if (expired > 0) platform_.post_to_io([this, expired] { streams_expired_ += expired; });
     });
