@@ -145,7 +145,11 @@ void LogStore::LoadGroupsLocked() {
     // Directories from before the group file existed: their own modification time.
     state.creation_millis = summary.ok() && summary->creation_millis ? *summary->creation_millis
                                                                      : ModifiedMillis(entry.path());
-    groups_.emplace(PercentDecode(entry.path().filename().string()), std::move(state));
+    // The header has the name; directories from before it existed are named by it.
+    std::string name = summary.ok() && summary->name
+                           ? *summary->name
+                           : PercentDecode(entry.path().filename().string());
+    groups_.emplace(std::move(name), std::move(state));
   }
 }
 

@@ -166,6 +166,29 @@ TEST(LogStore, ReadsFilesOfTheFirstFormat) {
   EXPECT_EQ(info->last_event_millis, 8);
 }
 
+TEST(LogStore, NamesTooLongForFileNamesRoundTrip) {
+  const auto dir = FreshDir();
+  const std::string group(512, 'g');
+  const std::string stream = std::string(300, 's') + "/[$LATEST]x";
+  {
+    LogStore store(dir);
+    auto writer = store.OpenStream(group, stream, 1);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    (*writer)->Append(2, "hello");
+  }
+  LogStore reopened(dir);
+  auto groups = reopened.ListGroups();
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].name, group);
+  auto streams = reopened.ListStreams(group);
+  ASSERT_TRUE(streams.ok());
+  ASSERT_EQ(streams->size(), 1u);
+  EXPECT_EQ((*streams)[0].name, stream);
+  std::vector<LogEvent> events = ReadAll(reopened, group, stream);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].message, "hello");
+}
+
 TEST(LogStore, UnknownStreamIsNotFound) {
   LogStore store(FreshDir());
   EXPECT_TRUE(absl::IsNotFound(store.ListStreams("/aws/lambda/none").status()));
