@@ -206,14 +206,20 @@ void SubscriptionDelivery::DeliverDirty() {
   for (const Key& key : ready) DeliverNext(key);
 }
 
+const SubscriptionDelivery::ActiveFilter* SubscriptionDelivery::FindFilter(
+    const std::string& group, const std::string& name) const {
+  auto filters = filters_.find(group);
+  if (filters == filters_.end()) return nullptr;
+  for (const ActiveFilter& active : filters->second) {
+    if (active.filter.name == name) return &active;
+  }
+  return nullptr;
+}
+
 void SubscriptionDelivery::DeliverNext(const Key& key) {
   const auto& [group, filter_name, stream] = key;
-  auto filters = filters_.find(group);
-  if (filters == filters_.end()) return;
-  auto active =
-      std::find_if(filters->second.begin(), filters->second.end(),
-                   [&](const ActiveFilter& filter) { return filter.filter.name == filter_name; });
-  if (active == filters->second.end()) return;
+  const ActiveFilter* active = FindFilter(group, filter_name);
+  if (active == nullptr) return;
   in_flight_.insert(key);
   auto checkpoint = checkpoints_.find(key);
   const std::optional<uint64_t> from =
@@ -286,6 +292,11 @@ void SubscriptionDelivery::DeliverNext(const Key& key) {
 }
 
 void SubscriptionDelivery::Handed(const Key& key, uint64_t offset, bool more) {
+  if (FindFilter(std::get<0>(key), std::get<1>(key)) == nullptr) {
+    // Deleted meanwhile: no checkpoint to keep.
+    in_flight_.erase(key);
+    return;
+  }
   auto next = [this, key, more] {
     in_flight_.erase(key);
     if (draining_) return;

@@ -60,6 +60,7 @@ class SubscriptionDelivery {
   struct Batch;
   class Relay;
 
+  const ActiveFilter* FindFilter(const std::string& group, const std::string& name) const;
   void OnAppend(const std::string& group, const std::string& stream);
   void ArmBatchTimer();
   void DeliverDirty();
