@@ -6,6 +6,7 @@
 #include "services/events/events_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/lambda_url/lambda_url_service.h"
+#include "services/monitoring/monitoring_service.h"
 #include "services/s3/s3_service.h"
 #include "services/sns/sns_service.h"
 
@@ -39,6 +40,7 @@ constexpr Factory kServices[] = {
     &apigateway::CreateFrontEnds,
     &One<&apigatewayv2::Apigatewayv2Service::Create>,
     &One<&dynamodb::DynamoDbService::Create>,
+    &One<&monitoring::MonitoringService::Create>,
 };
 // clang-format on
 
