@@ -230,10 +230,12 @@ std::vector<SeriesId> MetricStore::List(const SeriesFilter& filter, const std::s
     if (filter.metric_name && entry.key.metric_name != *filter.metric_name) continue;
     if (entry.last < filter.active_since) continue;
     bool matches = true;
-    for (const auto& [name, value] : filter.dimensions) {
-      auto dimension = std::find_if(entry.key.dimensions.begin(), entry.key.dimensions.end(),
-                                    [&name](const Dimension& d) { return d.name == name; });
-      if (dimension == entry.key.dimensions.end() || (value && dimension->value != *value)) {
+    for (const auto& wanted : filter.dimensions) {
+      auto dimension =
+          std::find_if(entry.key.dimensions.begin(), entry.key.dimensions.end(),
+                       [&wanted](const Dimension& d) { return d.name == wanted.first; });
+      if (dimension == entry.key.dimensions.end() ||
+          (wanted.second && dimension->value != *wanted.second)) {
         matches = false;
         break;
       }
@@ -331,18 +333,19 @@ absl::Status MetricStore::WriteBatch(const Batch& batch) {
     if (!status.ok()) break;
     status = db_->Run("UPDATE series SET last = ?2 WHERE id = ?1", {Id(id), Time(last)});
   }
-  for (auto& [key, aggregate] : rows) {
+  for (auto& row : rows) {
     if (!status.ok()) break;
-    status = db_->Run("SELECT value FROM buckets WHERE key = ?1", {key},
-                      [&aggregate](const storage::SqliteDb::Row& row) {
+    Aggregate& aggregate = row.second;
+    status = db_->Run("SELECT value FROM buckets WHERE key = ?1", {row.first},
+                      [&aggregate](const storage::SqliteDb::Row& stored_row) {
                         // A row that cannot be read is replaced by what is new.
-                        if (std::optional<Aggregate> stored = Aggregate::Decode(row[0])) {
+                        if (std::optional<Aggregate> stored = Aggregate::Decode(stored_row[0])) {
                           aggregate.Merge(*stored);
                         }
                       });
     if (status.ok()) {
       status = db_->Run("INSERT OR REPLACE INTO buckets(key, start, value) VALUES(?1, ?2, ?3)",
-                        {key, key.substr(5), aggregate.Encode()});
+                        {row.first, row.first.substr(5), aggregate.Encode()});
     }
   }
   if (!status.ok()) {
