@@ -113,61 +113,79 @@ void LambdaRecorder::Roll() {
   if (MinuteOf(clock_->NowMillis()) != minute_) Collect();
 }
 
-void LambdaRecorder::Emit(std::string_view metric, std::string_view unit,
-                          std::vector<Dimension> dimensions, const Aggregate& aggregate) {
+void LambdaRecorder::EmitOne(int metric, const Aggregate& aggregate, SeriesIds& ids,
+                             const std::function<std::vector<Dimension>()>& dimensions) {
   if (aggregate.empty()) return;
-  SeriesKey key{.name_space = std::string(kNamespace),
-                .metric_name = std::string(metric),
-                .dimensions = std::move(dimensions),
-                .unit = std::string(unit)};
-  key.Normalize();
-  store_->Add(store_->Intern(key), minute_, aggregate);
+  SeriesId& id = ids[metric];
+  if (id == kNoSeries || !store_->Live(id)) {
+    const bool concurrency = metric == kMetricCount;
+    SeriesKey key{
+        .name_space = std::string(kNamespace),
+        .metric_name = std::string(concurrency ? kConcurrentExecutions : kMetricNames[metric]),
+        .dimensions = dimensions(),
+        .unit = std::string(concurrency ? "Count" : kMetricUnits[metric])};
+    key.Normalize();
+    id = store_->Intern(key);
+  }
+  store_->Add(id, minute_, aggregate);
+}
+
+void LambdaRecorder::Emit(const std::array<Aggregate, kMetricCount>& figures, SeriesIds& ids,
+                          const std::function<std::vector<Dimension>()>& dimensions) {
+  for (int metric = 0; metric < kMetricCount; ++metric) {
+    EmitOne(metric, figures[metric], ids, dimensions);
+  }
 }
 
 void LambdaRecorder::Collect() {
   using Figures = std::array<Aggregate, kMetricCount>;
-  auto emit_all = [this](const Figures& figures, const std::vector<Dimension>& dimensions) {
-    for (int metric = 0; metric < kMetricCount; ++metric) {
-      Emit(kMetricNames[metric], kMetricUnits[metric], dimensions, figures[metric]);
-    }
-  };
   Figures account;
   for (auto it = functions_.begin(); it != functions_.end();) {
     Function& function = it->second;
-    const Dimension name{"FunctionName", function.name};
+    auto name = [&function] { return Dimension{"FunctionName", function.name}; };
     Figures whole;
-    // Qualifier -> its figures, over the versions it ran.
-    std::vector<std::pair<std::string_view, Figures>> resources;
+    // Each qualifier's figures over the versions it ran, with the first of its cells (which
+    // keeps the qualifier's series ids).
+    std::vector<std::pair<Cell*, Figures>> resources;
     for (const auto& cell : function.cells) {
       if (std::all_of(cell->minute.begin(), cell->minute.end(),
                       [](const Aggregate& a) { return a.empty(); })) {
         continue;
       }
+      Cell* raw = cell.get();
       // Throttled requests ran no version: they count for the resource, not a version.
       if (!cell->executed_version.empty()) {
-        emit_all(cell->minute, {name,
-                                {"Resource", ResourceName(function.name, cell->qualifier)},
-                                {"ExecutedVersion", cell->executed_version}});
+        Emit(cell->minute, cell->version_series, [&] {
+          return std::vector<Dimension>{name(),
+                                        {"Resource", ResourceName(function.name, raw->qualifier)},
+                                        {"ExecutedVersion", raw->executed_version}};
+        });
       }
-      auto resource = std::find_if(resources.begin(), resources.end(),
-                                   [&cell](const auto& r) { return r.first == cell->qualifier; });
+      auto resource = std::find_if(resources.begin(), resources.end(), [raw](const auto& r) {
+        return r.first->qualifier == raw->qualifier;
+      });
       if (resource == resources.end()) {
-        resources.emplace_back(cell->qualifier, Figures{});
+        resources.emplace_back(raw, Figures{});
         resource = resources.end() - 1;
       }
       MergeAll(cell->minute, &resource->second);
       MergeAll(cell->minute, &whole);
       for (Aggregate& aggregate : cell->minute) aggregate.Clear();
     }
-    for (const auto& [qualifier, figures] : resources) {
-      emit_all(figures, {name, {"Resource", ResourceName(function.name, qualifier)}});
+    for (auto& resource : resources) {
+      Cell* first = resource.first;
+      Emit(resource.second, first->resource_series, [&] {
+        return std::vector<Dimension>{name(),
+                                      {"Resource", ResourceName(function.name, first->qualifier)}};
+      });
     }
-    emit_all(whole, {name});
+    auto function_dimensions = [&] { return std::vector<Dimension>{name()}; };
+    Emit(whole, function.series, function_dimensions);
     MergeAll(whole, &account);
     if (function.max_in_flight > 0) {
       Aggregate concurrency;
       concurrency.Add(function.max_in_flight);
-      Emit(kConcurrentExecutions, "Count", {name}, concurrency);
+      EmitOne(kMetricCount, concurrency, function.series, function_dimensions);
     }
     function.max_in_flight = function.in_flight;
     if (function.deleted && function.in_flight == 0) {
@@ -176,11 +194,12 @@ void LambdaRecorder::Collect() {
       ++it;
     }
   }
-  emit_all(account, {});
+  auto no_dimensions = [] { return std::vector<Dimension>{}; };
+  Emit(account, account_series_, no_dimensions);
   if (max_in_flight_ > 0) {
     Aggregate concurrency;
     concurrency.Add(max_in_flight_);
-    Emit(kConcurrentExecutions, "Count", {}, concurrency);
+    EmitOne(kMetricCount, concurrency, account_series_, no_dimensions);
   }
   max_in_flight_ = in_flight_;
   minute_ = MinuteOf(clock_->NowMillis());

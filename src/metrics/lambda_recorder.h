@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,16 @@ class LambdaRecorder {
     // Invocations per duration bucket (not cumulative); the last is +Inf.
     std::array<uint64_t, kDurationBucketsMs.size() + 1> duration_buckets{};
   };
+  // The store's series of each metric (ConcurrentExecutions last) under one dimension set,
+  // looked up once and kept: a minute's roll then costs no key building.
+  using SeriesIds = std::array<SeriesId, kMetricCount + 1>;
+  static constexpr SeriesId kNoSeries = ~SeriesId{0};
+  static constexpr SeriesIds kNoSeriesIds = [] {
+    SeriesIds ids{};
+    ids.fill(kNoSeries);
+    return ids;
+  }();
+
   struct Function;
   struct Cell {
     Function* function = nullptr;
@@ -74,6 +85,8 @@ class LambdaRecorder {
     std::string executed_version;  // empty for throttles: nothing ran
     Totals totals;
     std::array<Aggregate, kMetricCount> minute;  // this minute's figures
+    SeriesIds version_series = kNoSeriesIds;     // {FunctionName, Resource, ExecutedVersion}
+    SeriesIds resource_series = kNoSeriesIds;    // {FunctionName, Resource}
   };
   struct Function {
     std::string name;
@@ -81,6 +94,7 @@ class LambdaRecorder {
     int max_in_flight = 0;  // this minute
     bool deleted = false;   // forgotten once nothing is in flight
     std::vector<std::unique_ptr<Cell>> cells;
+    SeriesIds series = kNoSeriesIds;  // {FunctionName}
   };
 
   // Registers itself as `store`'s collector; both outlive each other's use.
@@ -112,15 +126,20 @@ class LambdaRecorder {
   void EndInFlight(Cell* cell);
   // Collects first when the clock entered a new minute since the figures in the cells began.
   void Roll();
-  // Adds one series' minute to the store.
-  void Emit(std::string_view metric, std::string_view unit, std::vector<Dimension> dimensions,
-            const Aggregate& aggregate);
+  // Adds each metric's minute to the store under one dimension set (`ids`, filled in on first
+  // use from `dimensions`).
+  void Emit(const std::array<Aggregate, kMetricCount>& figures, SeriesIds& ids,
+            const std::function<std::vector<Dimension>()>& dimensions);
+  // Adds one metric's minute.
+  void EmitOne(int metric, const Aggregate& aggregate, SeriesIds& ids,
+               const std::function<std::vector<Dimension>()>& dimensions);
 
   MetricStore* store_;
   const Clock* clock_;
   int64_t minute_ = 0;  // the minute (epoch seconds) the cells' figures belong to
   int in_flight_ = 0;
-  int max_in_flight_ = 0;  // this minute, account-wide
+  int max_in_flight_ = 0;                    // this minute, account-wide
+  SeriesIds account_series_ = kNoSeriesIds;  // no dimensions
   absl::node_hash_map<std::string, Function> functions_;
 };
 

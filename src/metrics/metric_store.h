@@ -95,6 +95,8 @@ class MetricStore {
   void Add(SeriesId series, int64_t timestamp, const Aggregate& aggregate);
 
   const SeriesKey& Key(SeriesId series) const { return series_[series].key; }
+  // False once retention forgot the series: Intern its key again.
+  bool Live(SeriesId series) const { return series_[series].live; }
   // Series matching `filter` in key order, from the one after `after` (a SeriesKey::Encode(),
   // empty: from the first), at most `limit`; `more` says whether any matched beyond them.
   std::vector<SeriesId> List(const SeriesFilter& filter, const std::string& after, size_t limit,
