@@ -76,15 +76,27 @@ function activityCharts(prefix, series) {
   ];
 }
 
-// Daily cost with the least-squares line the month's prediction extends.
-function trendChart(name, trend) {
-  const today = Math.floor(Date.now() / 86400000) * 86400;
-  const last = trend.days.length ? trend.days[trend.days.length - 1] : today;
-  const line = trend.days.map((d) => trend.days_fitted >= 1
-    ? Math.max(0, trend.today_estimate + trend.slope_usd_per_day * ((d - last) / 86400)) : null);
-  return chart(name, 'Daily cost (USD) and trend', trend.days, [
-    { label: 'Cost', values: trend.cost_usd },
-    { label: 'Trend', values: line, dash: [6, 4] }], { points: true });
+// Daily cost over the 30 days before today (UTC), and the least-squares line the month's
+// prediction extends to the month's last day. `now`: Serval's clock (epoch seconds).
+function trendChart(name, trend, now) {
+  const day = 86400;
+  const today = Math.floor(now / day) * day;
+  const date = new Date(now * 1000);
+  const monthEnd = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) / 1000;
+  const cost = new Map(trend.days.map((d, i) => [d, trend.cost_usd[i]]));
+  const firstFitted = today - trend.days_fitted * day;
+  const x = [];
+  const spent = [];
+  const line = [];
+  for (let d = today - 30 * day; d < monthEnd; d += day) {
+    x.push(d);
+    spent.push(d <= today ? (cost.get(d) ?? 0) : null);
+    line.push(d >= firstFitted && (trend.days_fitted > 0 || d >= today)
+      ? Math.max(0, trend.today_estimate_usd + trend.slope_usd_per_day * ((d - today) / day)) : null);
+  }
+  return chart(name, 'Daily cost (USD) and its trend to the month\'s end', x, [
+    { label: 'Cost', values: spent },
+    { label: 'Trend', values: line, dash: [6, 4] }], { points: true, ySize: 90 });
 }
 
 function trendCards(trend) {
@@ -99,7 +111,7 @@ async function overview() {
     usageCards(data.totals, [['concurrency', 'Max concurrency', count(data.totals.max_concurrency)],
       ...trendCards(data.trend)]),
     h('div', { class: 'charts' }, ...activityCharts('overview', data.series),
-      trendChart('overview-trend', data.trend)),
+      trendChart('overview-trend', data.trend, data.range.now)),
     h('h2', {}, 'Most expensive functions'),
     table([{ key: 'name', label: 'Function', text: true, format: (r) => functionLink(r.name) },
       ...usageColumns], top, (r) => ({ dataset: { function: r.name } })),
@@ -137,7 +149,7 @@ async function functionView(name) {
       chart('function-distribution', 'Duration distribution (ms by percentile)',
         data.distribution.percentile, [{ label: 'Duration', values: data.distribution.duration_ms }],
         { time: false, xLabel: 'percentile' }),
-      trendChart('function-trend', data.trend)),
+      trendChart('function-trend', data.trend, data.range.now)),
     h('h2', {}, 'By alias or version invoked'),
     table([{ key: 'name', label: 'Resource', text: true }, ...usageColumns],
       rows(data.resources, 'resource'), (r) => ({ dataset: { resource: r.name } })),

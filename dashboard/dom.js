@@ -38,6 +38,8 @@ export const percent = (n) => (n === null || n === undefined ? '–' : `${(n * 1
 export const gbs = (n) => (n === null || n === undefined ? '–' : n.toPrecision(4));
 export function usd(n) {
   if (n === null || n === undefined) return '–';
-  return n >= 0.01 || n === 0 ? `$${n.toFixed(2)}` : `$${n.toPrecision(3)}`;
+  if (n >= 0.01 || n <= 0) return `$${n.toFixed(2)}`;
+  // Small amounts with three significant digits, never in exponent notation.
+  return `$${n.toFixed(Math.min(12, Math.ceil(-Math.log10(n)) + 2))}`;
 }
 export const time = (millis) => new Date(millis).toLocaleString();

@@ -173,6 +173,10 @@ test('overview: the known counts, equal to CloudWatch, and charts drawn with the
   assert.ok(activity.inked > 1000, `the canvas is drawn (${activity.inked} pixels)`);
   const duration = await chartState('overview-duration');
   assert.ok(duration.data[2].some((v) => v > 0), 'p99 duration plotted');
+  // Today's cost, and the trend line through it to the month's end.
+  const trend = await chartState('overview-trend');
+  assert.ok(Math.max(...trend.data[1].filter(Number.isFinite)) > 0, 'today has a cost');
+  assert.ok(trend.data[2].some((v) => Number.isFinite(v) && v > 0), 'the trend line is drawn');
   // The busy function's row: counts, and cost at AWS's prices from its GB-seconds.
   const row = `tr[data-function="${busy}"]`;
   assert.equal(await cell(row, 'invocations'), String(invocations));
