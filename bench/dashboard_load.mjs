@@ -27,11 +27,14 @@ await page.goto(`${endpoint}/_serval/login`);
 await page.type('#access_key_id', 'test');
 await page.type('#secret_access_key', 'test');
 await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
+await page.waitForFunction(() => window.__serval?.loaded, { timeout: 30000 });
 for (const [hash, view] of [['#/overview', 'overview'], ['#/function/bench-fn-000', 'function']]) {
   for (const [label, span] of [['1h', 3600], ['24h', 86400], ['7d', 604800], ['30d', 2592000]]) {
     const times = [];
     for (let i = 0; i < reps; i++) {
       await page.evaluate((s) => localStorage.setItem('serval.range', s), String(span));
+      // A new document each time (a hash change alone would not load the page again).
+      await page.goto('about:blank');
       await page.goto(`${endpoint}/_serval/${hash}`, { waitUntil: 'domcontentloaded' });
       await page.waitForFunction((v) => window.__serval?.loaded?.view === v, { timeout: 30000 }, view);
       times.push(await page.evaluate(() => window.__serval.loaded.at - performance.timeOrigin));

@@ -30,12 +30,22 @@ async function api(path) {
 }
 
 // ---- views -------------------------------------------------------------------------------------
-const usageColumns = [
+// Lists of functions show the average and maximum duration (the overview reads no histograms
+// per function); a function's own tables its percentiles.
+const countColumns = [
   { key: 'invocations', label: 'Invocations', format: (r) => count(r.usage.invocations) },
   { key: 'errors', label: 'Errors', format: (r) => count(r.usage.errors) },
   { key: 'throttles', label: 'Throttles', format: (r) => count(r.usage.throttles) },
+];
+const listDurationColumns = [
+  { key: 'avg', label: 'Avg duration', format: (r) => ms(r.usage.duration_avg_ms) },
+  { key: 'max', label: 'Max duration', format: (r) => ms(r.usage.duration_max_ms) },
+];
+const percentileColumns = [
   { key: 'p50', label: 'p50', format: (r) => ms(r.usage.duration_p50_ms) },
   { key: 'p99', label: 'p99', format: (r) => ms(r.usage.duration_p99_ms) },
+];
+const usageColumns = [
   { key: 'cold', label: 'Cold starts', format: (r) => percent(r.usage.cold_start_share) },
   { key: 'init', label: 'Init (avg)', format: (r) => ms(r.usage.init_duration_avg_ms) },
   { key: 'memory_used', label: 'Max memory used', format: (r) => mb(r.usage.max_memory_used_mb) },
@@ -114,7 +124,8 @@ async function overview() {
       trendChart('overview-trend', data.trend, data.range.now)),
     h('h2', {}, 'Most expensive functions'),
     table([{ key: 'name', label: 'Function', text: true, format: (r) => functionLink(r.name) },
-      ...usageColumns], top, (r) => ({ dataset: { function: r.name } })),
+      ...countColumns, ...listDurationColumns, ...usageColumns], top,
+    (r) => ({ dataset: { function: r.name } })),
   ];
 }
 
@@ -124,7 +135,8 @@ async function functions() {
     h('h2', {}, `${data.functions.length} functions`),
     table([{ key: 'name', label: 'Function', text: true, format: (r) => functionLink(r.name) },
       { key: 'runtime', label: 'Runtime', text: true },
-      ...usageColumns], data.functions, (r) => ({ dataset: { function: r.name } })),
+      ...countColumns, ...listDurationColumns, ...usageColumns], data.functions,
+    (r) => ({ dataset: { function: r.name } })),
   ];
 }
 
@@ -151,10 +163,12 @@ async function functionView(name) {
         { time: false, xLabel: 'percentile' }),
       trendChart('function-trend', data.trend, data.range.now)),
     h('h2', {}, 'By alias or version invoked'),
-    table([{ key: 'name', label: 'Resource', text: true }, ...usageColumns],
+    table([{ key: 'name', label: 'Resource', text: true }, ...countColumns, ...percentileColumns,
+      ...usageColumns],
       rows(data.resources, 'resource'), (r) => ({ dataset: { resource: r.name } })),
     h('h2', {}, 'By version executed'),
-    table([{ key: 'name', label: 'Version', text: true }, ...usageColumns],
+    table([{ key: 'name', label: 'Version', text: true }, ...countColumns, ...percentileColumns,
+      ...usageColumns],
       rows(data.versions, 'version'), (r) => ({ dataset: { version: r.name } })),
   ];
 }

@@ -478,7 +478,8 @@ void DashboardService::Overview(Call& call) {
                          .runtime = config.runtime,
                          .memory_mb = config.memory_mb,
                          .tags = config.tags,
-                         .usage = batch->AddUsage(FunctionDimensions(config.name), *range)});
+                         .usage = batch->AddUsage(FunctionDimensions(config.name), *range,
+                                                  /*percentiles=*/false)});
   }
   QueryBatch::Run(
       batch, [batch, charts, account, daily, functions = std::move(functions), range = *range, now,

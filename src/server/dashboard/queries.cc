@@ -32,11 +32,11 @@ size_t QueryBatch::AddTotal(std::string_view metric, std::vector<metrics::Dimens
 }
 
 size_t QueryBatch::AddUsage(const std::vector<metrics::Dimension>& dimensions,
-                            const TimeRange& range) {
+                            const TimeRange& range, bool percentiles) {
   const size_t first = answers_.size();
   for (size_t metric = 0; metric < LambdaRecorder::kMetricCount; ++metric) {
     AddTotal(LambdaRecorder::kMetricNames[metric], dimensions, range,
-             metric == LambdaRecorder::kDuration);
+             percentiles && metric == LambdaRecorder::kDuration);
   }
   return first;
 }

@@ -28,8 +28,11 @@ class QueryBatch {
   // The metric over the whole of `range` as one period.
   size_t AddTotal(std::string_view metric, std::vector<metrics::Dimension> dimensions,
                   const TimeRange& range, bool percentiles);
-  // Every per-invocation metric (LambdaRecorder::kMetricNames) over `range`: Usage() reads them.
-  size_t AddUsage(const std::vector<metrics::Dimension>& dimensions, const TimeRange& range);
+  // Every per-invocation metric (LambdaRecorder::kMetricNames) over `range`: UsageOf reads them.
+  // Without `percentiles` Duration's histograms are not read (a list of many functions: reading
+  // them is most of a query's work).
+  size_t AddUsage(const std::vector<metrics::Dimension>& dimensions, const TimeRange& range,
+                  bool percentiles = true);
 
   // Runs every query; `done` runs on the io thread with the batch answered (or the store's
   // error).
