@@ -29,14 +29,15 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # checked-in fixtures: blueprints/video-metadata/make_fixtures.sh).
 # awscli is Debian's CLI v2.9, which the metrics tests run as /usr/bin/aws (it speaks the query
 # protocol to CloudWatch; an `aws` first on PATH, such as pyenv's CLI v1, does not stand in for
-# it); prometheus scrapes /metrics in those tests.
+# it); prometheus scrapes /metrics in those tests. chromium runs the dashboard's test
+# (tests/e2e/js/dashboard.test.mjs, headless through puppeteer-core) and bench/dashboard.sh.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang
   libboost1.81-dev libboost-json1.81-dev
   libabsl-dev libsqlite3-dev libssl-dev libzip-dev libfmt-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev libpcre2-dev libyaml-cpp-dev
   zip unzip curl procps e2fsprogs openssl ca-certificates
-  python3-boto3 python3-cryptography mediainfo awscli prometheus
+  python3-boto3 python3-cryptography mediainfo awscli prometheus chromium
 )
 
 install_packages() {

@@ -33,7 +33,17 @@ absl::Status VerifyBasicAuth(const Request& headers, const CredentialStore& stor
                    "Basic authorization must be base64(ACCESS_KEY:SECRET_KEY).");
   }
   const std::string_view access_key = std::string_view(*decoded).substr(0, colon);
-  const std::string_view secret = std::string_view(*decoded).substr(colon + 1);
+  if (absl::Status status =
+          VerifyOperatorSecret(store, access_key, std::string_view(*decoded).substr(colon + 1));
+      !status.ok()) {
+    return status;
+  }
+  caller->scope.access_key = std::string(access_key);
+  return absl::OkStatus();
+}
+
+absl::Status VerifyOperatorSecret(const CredentialStore& store, std::string_view access_key,
+                                  std::string_view secret) {
   const CredentialStore::Identity* identity = store.Find(access_key);
   if (identity == nullptr || !identity->session_token.empty()) {
     return Refused("InvalidClientTokenId",
@@ -43,7 +53,6 @@ absl::Status VerifyBasicAuth(const Request& headers, const CredentialStore& stor
       CRYPTO_memcmp(identity->secret.data(), secret.data(), secret.size()) != 0) {
     return Refused("SignatureDoesNotMatch", "The secret key does not match the access key.");
   }
-  caller->scope.access_key = std::string(access_key);
   return absl::OkStatus();
 }
 

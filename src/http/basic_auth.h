@@ -21,4 +21,9 @@ bool HasBasicAuth(const Request& headers);
 absl::Status VerifyBasicAuth(const Request& headers, const CredentialStore& store,
                              VerifiedCaller* caller);
 
+// Checks an operator's access key and secret as VerifyBasicAuth does (the dashboard's login
+// form sends them), with the same refusals.
+absl::Status VerifyOperatorSecret(const CredentialStore& store, std::string_view access_key,
+                                  std::string_view secret);
+
 }  // namespace serval::http

@@ -29,6 +29,7 @@
 #include "sandbox/pool.h"
 #include "server/admin_service.h"
 #include "server/config.h"
+#include "server/dashboard/dashboard_service.h"
 #include "server/edge_router.h"
 #include "server/runtimes_dir.h"
 #include "services/event_bus.h"
@@ -37,6 +38,7 @@
 #include "services/lambda/function_registry.h"
 #include "services/object_reader.h"
 #include "services/registry.h"
+#include "services/schedule_view.h"
 #include "services/stream_source.h"
 #include "services/topic_publisher.h"
 #include "storage/durable_queue.h"
@@ -290,27 +292,30 @@ int Serve(const ServeConfig& config) {
   services::EventPublisherSlot events;
   services::HttpApiEndpointSlot http_apis;
   services::StreamSourceSlot streams;
-  auto services = services::CreateServices(services::Platform{.account = config.account,
-                                                              .clock = clock,
-                                                              .io = &io,
-                                                              .metadata = metadata->get(),
-                                                              .blobs = blob_store->get(),
-                                                              .post_to_io = post_to_io,
-                                                              .logs = &log_store,
-                                                              .invoker = &invoker,
-                                                              .metrics = metric_store->get(),
-                                                              .lambda_metrics = &lambda_metrics,
-                                                              .functions = registry->get(),
-                                                              .code_store = &code_store,
-                                                              .pool = &pool,
-                                                              .code_location = code_location,
-                                                              .endpoint = endpoint,
-                                                              .data_dir = data_dir.string(),
-                                                              .objects = &objects,
-                                                              .topics = &topics,
-                                                              .events = &events,
-                                                              .http_apis = &http_apis,
-                                                              .streams = &streams});
+  services::ScheduleViewSlot schedules;
+  const services::Platform platform{.account = config.account,
+                                    .clock = clock,
+                                    .io = &io,
+                                    .metadata = metadata->get(),
+                                    .blobs = blob_store->get(),
+                                    .post_to_io = post_to_io,
+                                    .logs = &log_store,
+                                    .invoker = &invoker,
+                                    .metrics = metric_store->get(),
+                                    .lambda_metrics = &lambda_metrics,
+                                    .functions = registry->get(),
+                                    .code_store = &code_store,
+                                    .pool = &pool,
+                                    .code_location = code_location,
+                                    .endpoint = endpoint,
+                                    .data_dir = data_dir.string(),
+                                    .objects = &objects,
+                                    .topics = &topics,
+                                    .events = &events,
+                                    .http_apis = &http_apis,
+                                    .streams = &streams,
+                                    .schedules = &schedules};
+  auto services = services::CreateServices(platform);
   if (!services.ok()) {
     fmt::print(stderr, "serval: {}\n", services.status().ToString());
     return 1;
@@ -337,7 +342,9 @@ int Serve(const ServeConfig& config) {
     };
   }
   AdminService admin(stats_json, advance_clock);
-  std::vector<services::Service*> routed{&admin};
+  dashboard::DashboardService dashboard(platform, config.no_auth ? nullptr : &*credentials,
+                                        &RealClock::Instance());
+  std::vector<services::Service*> routed{&admin, &dashboard};
   for (const auto& service : *services) routed.push_back(service.get());
   router = std::make_unique<EdgeRouter>(
       routed, EdgeRouter::Options{.credentials = config.no_auth ? nullptr : &*credentials,

@@ -36,6 +36,7 @@ struct TopicPublisherSlot;
 struct EventPublisherSlot;
 struct HttpApiEndpointSlot;
 struct StreamSourceSlot;
+struct ScheduleViewSlot;
 }  // namespace services
 }  // namespace serval
 
@@ -82,6 +83,9 @@ struct Platform {
   // Table streams for Lambda's event source mappings (stream_source.h): the DynamoDB front end
   // fills it in.
   StreamSourceSlot* streams = nullptr;
+  // Schedule rules and their next fire times (schedule_view.h): the events front end fills it
+  // in.
+  ScheduleViewSlot* schedules = nullptr;
 };
 
 }  // namespace serval::services

@@ -106,6 +106,7 @@ absl::StatusOr<std::unique_ptr<services::Service>> EventsService::Create(
                                                               .invoker = platform.invoker},
                                                  *std::move(rules));
   if (platform.events) platform.events->publisher = service.get();
+  if (platform.schedules) platform.schedules->view = service.get();
   return service;
 }
 
@@ -174,6 +175,20 @@ void EventsService::Handle(protocol::RequestContext context, http::Responder res
 void EventsService::Drain(std::function<void()> done) {
   scheduler_.Shutdown();
   done();
+}
+
+std::vector<services::ScheduleView::ScheduledRule> EventsService::ScheduledRules() const {
+  std::vector<ScheduledRule> scheduled;
+  for (const auto& [key, rule] : rules_->rules()) {
+    if (rule.bus != kDefaultBus || rule.schedule_expression.empty()) continue;
+    ScheduledRule& out =
+        scheduled.emplace_back(ScheduledRule{.name = rule.name,
+                                             .expression = rule.schedule_expression,
+                                             .enabled = rule.enabled,
+                                             .next_fire_millis = scheduler_.NextFire(rule.name)});
+    for (const auto& [id, target] : rule.targets) out.target_arns.push_back(target.arn);
+  }
+  return scheduled;
 }
 
 void EventsService::AddStats(json::object& stats) const {

@@ -13,6 +13,7 @@
 #include "services/events/rule_store.h"
 #include "services/events/scheduler.h"
 #include "services/platform.h"
+#include "services/schedule_view.h"
 #include "services/service.h"
 
 namespace boost::json {
@@ -25,7 +26,9 @@ namespace serval::events {
 // for event buses, rules and targets; schedule rules fired by its Scheduler and events put on a
 // bus (PutEvents, and other front ends through services::EventPublisher) matched against the
 // bus's rules and delivered through the invoker. Runs only on the io thread.
-class EventsService : public services::Service, public services::EventPublisher {
+class EventsService : public services::Service,
+                      public services::EventPublisher,
+                      public services::ScheduleView {
  public:
   struct Dependencies {
     AccountContext account;
@@ -49,6 +52,7 @@ class EventsService : public services::Service, public services::EventPublisher 
   void Fire(const std::string& rule_name, int64_t scheduled_millis);
 
   void PublishEvent(Event event, std::function<void(const absl::Status&)> settled) override;
+  std::vector<ScheduledRule> ScheduledRules() const override;
 
  private:
   // One event on a bus, ready to match and deliver.

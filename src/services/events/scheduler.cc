@@ -55,6 +55,10 @@ class Scheduler::Impl {
   }
 
   size_t scheduled() const { return entries_.size(); }
+  int64_t NextFire(const std::string& rule) const {
+    auto found = entries_.find(rule);
+    return found == entries_.end() ? 0 : found->second.due;
+  }
   Stats stats() const {
     Stats stats = stats_;
     if (delays_.empty()) return stats;
@@ -156,6 +160,7 @@ void Scheduler::Remove(const std::string& rule) { impl_->Remove(rule); }
 void Scheduler::Wake() { impl_->Wake(); }
 void Scheduler::Shutdown() { impl_->Shutdown(); }
 size_t Scheduler::scheduled() const { return impl_->scheduled(); }
+int64_t Scheduler::NextFire(const std::string& rule) const { return impl_->NextFire(rule); }
 Scheduler::Stats Scheduler::stats() const { return impl_->stats(); }
 
 }  // namespace serval::events

@@ -37,6 +37,8 @@ class Scheduler {
   void Shutdown();
 
   size_t scheduled() const;
+  // When `rule` fires next (epoch millis); 0 when it is not scheduled.
+  int64_t NextFire(const std::string& rule) const;
   // Fires since start and how late they were handed to their targets (milliseconds after the
   // scheduled instant), over the most recent kDelaySamples fires.
   struct Stats {

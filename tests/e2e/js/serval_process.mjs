@@ -15,8 +15,9 @@ const servalBin = process.env.SERVAL_BIN || path.join(repoRoot, 'build', 'serval
 // Serval's last line of start-up (src/server/serve.cc).
 const readyLine = /^Serval ready on (http:\/\/[^\s:]+:\d+) in /m;
 
-// Starts serval and waits until it answers /_serval/health. Returns {endpoint, output(), stop()}.
-export async function startServal(label) {
+// Starts serval (with `args` added to `serval up`'s) and waits until it answers
+// /_serval/health. Returns {endpoint, output(), stop()}.
+export async function startServal(label, { args = [] } = {}) {
   // SERVAL_ENDPOINT: use an already-running endpoint (e.g. moto_server) instead of the binary.
   if (process.env.SERVAL_ENDPOINT) {
     return { endpoint: process.env.SERVAL_ENDPOINT.replace(/\/$/, ''), output: () => '', stop: async () => {} };
@@ -24,7 +25,7 @@ export async function startServal(label) {
   assert.ok(fs.existsSync(servalBin), `serval binary not found at ${servalBin} (set SERVAL_BIN)`);
   const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), `serval-e2e-${label}-`));
   const child = spawn(servalBin, ['up', '--host', '127.0.0.1', '--port', '0',
-    '--data-dir', path.join(tmpRoot, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--data-dir', path.join(tmpRoot, 'data'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
