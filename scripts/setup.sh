@@ -28,13 +28,16 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # mediainfo: the video-metadata blueprint's function runs Debian's (with libcurl, for URLs) from
 # the read-only /usr its sandbox sees, and its e2e test compares with it (ffmpeg only makes the
 # checked-in fixtures: blueprints/video-metadata/make_fixtures.sh).
+# awscli is Debian's CLI v2.9, which the metrics tests run as /usr/bin/aws (it speaks the query
+# protocol to CloudWatch; an `aws` first on PATH, such as pyenv's CLI v1, does not stand in for
+# it); prometheus scrapes /metrics in those tests.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang
   libboost1.81-dev libboost-json1.81-dev
   libabsl-dev libsqlite3-dev libssl-dev libzip-dev libfmt-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev libpcre2-dev libyaml-cpp-dev
   zip unzip curl procps e2fsprogs openssl ca-certificates
-  python3-boto3 python3-cryptography mediainfo
+  python3-boto3 python3-cryptography mediainfo awscli prometheus
 )
 
 install_packages() {
@@ -44,11 +47,10 @@ install_packages() {
       missing+=("$package")
   done
   # Tools are checked by command, not package: the machine's own Node.js (e.g. NodeSource's,
-  # which bundles npm and conflicts with Debian's npm package), AWS CLI and boto3 are fine.
+  # which bundles npm and conflicts with Debian's npm package) and boto3 are fine.
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
-  command -v aws >/dev/null 2>&1 || missing+=(awscli)
   if ((${#missing[@]})); then
     log "Installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive

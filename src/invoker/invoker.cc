@@ -104,7 +104,10 @@ void Invoker::InvokeSync(InvokeRequest request,
   std::string throttle_reason;
   std::optional<ConcurrencyLimiter::Slot> slot =
       limiter_.TryAcquire(target->name, &throttle_reason);
-  if (!slot) return done(lambda::TooManyRequests(throttle_reason));
+  if (!slot) {
+    ThrottledMetrics(target->name, target->qualifier);
+    return done(lambda::TooManyRequests(throttle_reason));
+  }
   sandbox::Invocation invocation{
       .request_id = request.request_id.empty() ? NewUuid() : std::move(request.request_id),
       .payload = std::move(request.payload),
@@ -117,15 +120,21 @@ void Invoker::InvokeSync(InvokeRequest request,
   // `done` is shared: the pool either calls the completion or refuses at once, never both.
   auto finish =
       std::make_shared<std::function<void(absl::StatusOr<InvokeResult>)>>(std::move(done));
+  metrics::LambdaRecorder::Cell* cell =
+      StartedMetrics(target->name, target->qualifier, spec->version);
   absl::Status status = deps_.executor->Invoke(
       spec, std::move(invocation),
-      [this, slot = *slot, finish, version = spec->version](sandbox::InvocationOutcome outcome) {
+      [this, slot = *slot, finish, cell,
+       version = spec->version](sandbox::InvocationOutcome outcome) {
         ReleaseSlot(slot);
+        FinishedMetrics(cell, outcome);
         (*finish)(InvokeResult{.outcome = std::move(outcome), .executed_version = version});
       });
   if (status.ok()) return;
   ReleaseSlot(*slot);
+  AbandonedMetrics(cell);
   if (status.code() == absl::StatusCode::kResourceExhausted) {
+    ThrottledMetrics(target->name, target->qualifier);
     return (*finish)(lambda::TooManyRequests("ConcurrentInvocationLimitExceeded"));
   }
   (*finish)(
@@ -142,7 +151,12 @@ absl::Status Invoker::InvokeAsync(InvokeRequest request,
                    .qualifier = target->qualifier,
                    .enqueued_millis = now,
                    .next_attempt_millis = now};
-  return async_.Enqueue(std::move(event), std::move(request.payload), std::move(accepted));
+  absl::Status status =
+      async_.Enqueue(std::move(event), std::move(request.payload), std::move(accepted));
+  if (status.code() == absl::StatusCode::kResourceExhausted) {
+    ThrottledMetrics(target->name, target->qualifier);
+  }
+  return status;
 }
 
 void Invoker::Deliver(std::string_view source, InvokeRequest request,
@@ -182,6 +196,7 @@ void Invoker::SetReservation(const std::string& function, std::optional<int> res
 
 void Invoker::FunctionDeleted(const std::string& function) {
   limiter_.SetReservation(function, std::nullopt);
+  if (deps_.metrics) deps_.metrics->FunctionDeleted(function);
   deps_.executor->Retire(function, "");
   async_.DropFunction(function);
 }
@@ -193,6 +208,25 @@ Invoker::Stats Invoker::stats() const {
 void Invoker::ReleaseSlot(const ConcurrencyLimiter::Slot& slot) {
   limiter_.Release(slot);
   async_.PumpSoon();
+}
+
+metrics::LambdaRecorder::Cell* Invoker::StartedMetrics(const std::string& function,
+                                                       const std::string& qualifier,
+                                                       const std::string& version) {
+  return deps_.metrics ? deps_.metrics->Started(function, qualifier, version) : nullptr;
+}
+
+void Invoker::FinishedMetrics(metrics::LambdaRecorder::Cell* cell,
+                              const sandbox::InvocationOutcome& outcome) {
+  if (cell) deps_.metrics->Finished(cell, outcome.function_error, outcome.figures);
+}
+
+void Invoker::AbandonedMetrics(metrics::LambdaRecorder::Cell* cell) {
+  if (cell) deps_.metrics->Abandoned(cell);
+}
+
+void Invoker::ThrottledMetrics(const std::string& function, const std::string& qualifier) {
+  if (deps_.metrics) deps_.metrics->Throttled(function, qualifier);
 }
 
 AsyncInvoker::StartResult Invoker::StartAsync(
@@ -222,15 +256,19 @@ AsyncInvoker::StartResult Invoker::StartAsync(
     invocation.invoked_function_arn =
         LambdaFunctionArn(deps_.account, event.function, event.qualifier);
   }
+  metrics::LambdaRecorder::Cell* cell =
+      StartedMetrics(event.function, event.qualifier, spec->version);
   auto status =
       deps_.executor->Invoke(spec, std::move(invocation),
-                             [this, slot = *slot, done = std::move(done),
+                             [this, slot = *slot, cell, done = std::move(done),
                               version = spec->version](sandbox::InvocationOutcome outcome) {
                                ReleaseSlot(slot);
+                               FinishedMetrics(cell, outcome);
                                done(std::move(outcome), version);
                              });
   if (status.ok()) return AsyncInvoker::StartResult::kStarted;
   limiter_.Release(*slot);
+  AbandonedMetrics(cell);
   return AsyncInvoker::StartResult::kThrottled;
 }
 

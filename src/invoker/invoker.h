@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "invoker/async_invoker.h"
 #include "invoker/concurrency_limiter.h"
+#include "metrics/lambda_recorder.h"
 #include "sandbox/executor.h"
 #include "sandbox/invocation.h"
 #include "services/lambda/function_registry.h"
@@ -63,6 +64,8 @@ class Invoker {
     storage::LogStore* logs = nullptr;
     int account_concurrency = 1000;
     AsyncQueueLimits async_limits;
+    // Records every invocation's figures and every throttle (AWS/Lambda metrics); null: none.
+    metrics::LambdaRecorder* metrics = nullptr;
   };
 
   struct Stats {
@@ -127,6 +130,16 @@ class Invoker {
   absl::StatusOr<Target> Find(const InvokeRequest& request) const;
   // Gives a slot back and lets queued async events use it.
   void ReleaseSlot(const ConcurrencyLimiter::Slot& slot);
+  // The metrics cell of an invocation that got its slot (null without metrics), and what
+  // becomes of it.
+  metrics::LambdaRecorder::Cell* StartedMetrics(const std::string& function,
+                                                const std::string& qualifier,
+                                                const std::string& version);
+  void FinishedMetrics(metrics::LambdaRecorder::Cell* cell,
+                       const sandbox::InvocationOutcome& outcome);
+  void AbandonedMetrics(metrics::LambdaRecorder::Cell* cell);
+  // Counts a TooManyRequestsException refusal of `function` as named with `qualifier`.
+  void ThrottledMetrics(const std::string& function, const std::string& qualifier);
 
   Dependencies deps_;
   ConcurrencyLimiter limiter_;

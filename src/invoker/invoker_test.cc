@@ -8,6 +8,8 @@
 #include <filesystem>
 
 #include "common/aws_error.h"
+#include "metrics/lambda_recorder.h"
+#include "metrics/metric_store.h"
 #include "storage/memory_metadata_store.h"
 
 namespace serval::invoker {
@@ -75,7 +77,7 @@ class InvokerTest : public testing::Test {
     fs::remove_all(dir_);
   }
 
-  void MakeInvoker(AsyncQueueLimits limits) {
+  void MakeInvoker(AsyncQueueLimits limits, metrics::LambdaRecorder* recorder = nullptr) {
     invoker_ = std::make_unique<Invoker>(Invoker::Dependencies{.account = account_,
                                                                .registry = registry_.get(),
                                                                .executor = &executor_,
@@ -84,7 +86,8 @@ class InvokerTest : public testing::Test {
                                                                .queue = queue_.get(),
                                                                .logs = logs_.get(),
                                                                .account_concurrency = 10,
-                                                               .async_limits = limits});
+                                                               .async_limits = limits,
+                                                               .metrics = recorder});
   }
 
   void PutFunction(const std::string& name, std::optional<int> reserved = std::nullopt) {
@@ -186,6 +189,32 @@ TEST_F(InvokerTest, ReservedConcurrencyThrottlesWithItsReasonAndFreesTheSlot) {
   executor_.Finish("{}");
   invoker_->InvokeSync({.function = "fn", .payload = "{}"}, [](auto) {});
   EXPECT_EQ(executor_.started.size(), 1u);  // the slot came back
+}
+
+TEST_F(InvokerTest, RecordsInvocationsFiguresAndThrottlesAsMetrics) {
+  auto store = *metrics::MetricStore::Open({.dir = dir_ / "metrics", .clock = &clock_});
+  metrics::LambdaRecorder recorder(store.get(), &clock_);
+  MakeInvoker({}, &recorder);
+  PutFunction("fn", 1);
+  invoker_->InvokeSync({.function = "fn", .payload = "{}"}, [](auto) {});
+  EXPECT_EQ(recorder.in_flight(), 1);
+  invoker_->InvokeSync({.function = "fn", .payload = "{}"}, [](auto) {});  // throttled
+  FakeExecutor::Started first = std::move(executor_.started.front());
+  executor_.started.pop_front();
+  first.done({.body = "{}",
+              .function_error = true,
+              .figures = InvocationFigures{.duration_ms = 7, .billed_ms = 7, .memory_mb = 256}});
+  executor_.refuse = true;  // no environment: a throttle, and nothing stays in flight
+  invoker_->InvokeSync({.function = "fn", .payload = "{}"}, [](auto) {});
+  EXPECT_EQ(recorder.in_flight(), 0);
+  const auto& cells = recorder.functions().at("fn").cells;
+  ASSERT_EQ(cells.size(), 2u);
+  EXPECT_EQ(cells[0]->executed_version, "$LATEST");
+  EXPECT_EQ(cells[0]->totals.invocations, 1u);
+  EXPECT_EQ(cells[0]->totals.errors, 1u);
+  EXPECT_EQ(cells[0]->totals.duration_ms, 7);
+  EXPECT_EQ(cells[1]->executed_version, "");
+  EXPECT_EQ(cells[1]->totals.throttles, 2u);
 }
 
 TEST_F(InvokerTest, AnExecutorWithNoRoomIsAThrottleAndCostsNoSlot) {

@@ -48,6 +48,15 @@ struct JsonOperationEntry {
 template <typename Service>
 using JsonOperationTable = absl::flat_hash_map<std::string, JsonOperationEntry<Service>>;
 
+// Runs one entry of a table on `input`: `done` gets its output, now or (an asynchronous
+// operation) later on the io thread.
+template <typename Service>
+void RunJsonOperation(const JsonOperationEntry<Service>& entry, Service& service,
+                      const boost::json::object& input, JsonOperationDone done) {
+  if (entry.async) return (service.*(entry.async))(input, std::move(done));
+  done((service.*(entry.sync))(input));
+}
+
 // Decodes `context`'s request, runs its operation from `table` on `service` and answers
 // `respond` (now, or when an asynchronous operation finishes) with the output document or the
 // error in `protocol`'s shape.
@@ -64,10 +73,7 @@ void ServeJsonRpc(Protocol protocol, std::string_view target_prefix,
   if (!decoded.ok()) return answer(decoded.status());
   auto operation = table.find(decoded->operation);
   if (operation == table.end()) return answer(UnknownOperation(protocol, decoded->operation));
-  if (operation->second.async) {
-    return (service.*(operation->second.async))(decoded->input, std::move(answer));
-  }
-  answer((service.*(operation->second.sync))(decoded->input));
+  RunJsonOperation(operation->second, service, decoded->input, std::move(answer));
 }
 
 }  // namespace serval::protocol

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "absl/strings/cord.h"
 #include "common/aws_error.h"
 #include "common/ids.h"
 #include "protocol/xml.h"
@@ -15,6 +16,14 @@ namespace json = boost::json;
 
 // The code of an error no service named: ours, and the client is not to blame.
 constexpr std::string_view kInternalCode = "InternalFailure";
+// The payload WithQueryCompatibleType attaches.
+constexpr absl::string_view kQueryCompatibleTypeUrl = "serval/query-compatible-type";
+
+std::optional<std::string> QueryCompatibleType(const absl::Status& status) {
+  auto payload = status.GetPayload(kQueryCompatibleTypeUrl);
+  if (!payload) return std::nullopt;
+  return std::string(*payload);
+}
 
 bool IsJson(Protocol protocol) {
   return protocol == Protocol::kAwsJson1_0 || protocol == Protocol::kAwsJson1_1 ||
@@ -145,11 +154,18 @@ http::Response ErrorResponse(Protocol protocol, const absl::Status& absl_status,
   switch (protocol) {
     case Protocol::kAwsJson1_0:
     case Protocol::kAwsJson1_1:
-    case Protocol::kRestJson1:
-      response.body = JsonErrorBody(code, status);
+    case Protocol::kRestJson1: {
+      const std::optional<std::string> json_type = QueryCompatibleType(status);
+      const std::string& type = json_type ? *json_type : code;
+      response.body = JsonErrorBody(type, status);
       response.SetHeader("Content-Type", std::string(JsonContentType(protocol)))
-          .SetHeader("x-amzn-ErrorType", code);
+          .SetHeader("x-amzn-ErrorType", type);
+      if (json_type) {
+        response.SetHeader("x-amzn-query-error",
+                           code + (http_status >= 500 ? ";Receiver" : ";Sender"));
+      }
       break;
+    }
     case Protocol::kQuery:
       response.body = QueryErrorBody(code, http_status, status, request_id);
       response.SetHeader("Content-Type", "text/xml");
@@ -166,6 +182,12 @@ http::Response ErrorResponse(Protocol protocol, const absl::Status& absl_status,
   for (auto& [name, value] : ErrorHeaders(status)) response.SetHeader(name, value);
   SetRequestId(protocol, request_id, response);
   return response;
+}
+
+absl::Status WithQueryCompatibleType(absl::Status status, std::string_view json_type) {
+  status.SetPayload(kQueryCompatibleTypeUrl,
+                    absl::Cord(absl::string_view(json_type.data(), json_type.size())));
+  return status;
 }
 
 absl::Status UnknownOperation(Protocol protocol, std::string_view operation) {

@@ -31,6 +31,13 @@ enum class Protocol {
 http::Response ErrorResponse(Protocol protocol, const absl::Status& status,
                              std::string_view request_id);
 
+// An error of an awsQueryCompatible service (CloudWatch), whose `status` carries the query
+// protocol's code (AwsError's "InvalidParameterValue"): ErrorResponse writes it as is in the
+// query shape, and in the JSON families with `json_type` (the modeled shape's name,
+// "InvalidParameterValueException") as __type and x-amzn-ErrorType, plus the header
+// "x-amzn-query-error: InvalidParameterValue;Sender" from which the SDKs restore the query code.
+absl::Status WithQueryCompatibleType(absl::Status status, std::string_view json_type);
+
 // The HTTP status an error gets when none is attached. The JSON-RPC families (awsJson, ec2,
 // query apart from the status codes below) answer every client error with 400; the REST
 // families and query map the status code: NotFound 404, AlreadyExists 409, FailedPrecondition

@@ -380,6 +380,11 @@ void Environment::Complete(InvocationOutcome outcome, const std::string& status_
       "REPORT RequestId: {}\tDuration: {:.2f} ms\tBilled Duration: {} ms\tMemory Size: {} MB\t"
       "Max Memory Used: {} MB\t",
       current.invocation.request_id, duration_ms, billed_ms, spec_->memory_mb, peak_mb);
+  outcome.figures = InvocationFigures{.duration_ms = duration_ms,
+                                      .billed_ms = billed_ms,
+                                      .memory_mb = spec_->memory_mb,
+                                      .max_memory_mb = static_cast<int>(peak_mb),
+                                      .init_ms = pending_init_ms_};
   if (pending_init_ms_) {
     report += fmt::format("Init Duration: {:.2f} ms\t", *pending_init_ms_);
     pending_init_ms_.reset();

@@ -2,10 +2,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "common/invocation_figures.h"
 
 namespace serval::sandbox {
 
@@ -42,6 +45,8 @@ struct InvocationOutcome {
   std::string body;             // the function's result, or the error JSON
   bool function_error = false;  // X-Amz-Function-Error: Unhandled
   std::string log_tail;         // when requested: START..REPORT, at most 4 KB
+  // What its REPORT line says; nullopt when no environment ran it (one could not be started).
+  std::optional<InvocationFigures> figures;
 };
 
 using InvocationCallback = std::function<void(InvocationOutcome)>;

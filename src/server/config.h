@@ -43,6 +43,8 @@ struct ServeConfig {
   // InvocationType Event gets 429.
   size_t async_queue_function_limit = 100'000;
   size_t async_queue_limit = 1'000'000;
+  // Days of 1-minute metrics kept under <data dir>/metrics.
+  int metrics_retention_days = 30;
 };
 
 // Runs Serval until SIGINT or SIGTERM. Returns the process exit code.

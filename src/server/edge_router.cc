@@ -4,6 +4,7 @@
 #include "common/ids.h"
 #include "common/text.h"
 #include "http/aws_chunked.h"
+#include "http/basic_auth.h"
 #include "http/sigv2.h"
 #include "protocol/protocol.h"
 
@@ -21,8 +22,11 @@ std::string_view HostWithoutPort(std::string_view host) {
 }
 
 // Whether `path` starts with `prefix`, where a "*" segment of the prefix stands for any one
-// non-empty segment ("/restapis/*/*/_user_request_/").
+// non-empty segment ("/restapis/*/*/_user_request_/") and a final "$" demands that the path end
+// there ("/metrics$").
 bool PathHasPrefix(std::string_view path, std::string_view prefix) {
+  const bool whole = prefix.ends_with('$');
+  if (whole) prefix.remove_suffix(1);
   while (!prefix.empty()) {
     if (prefix.starts_with('*')) {
       const size_t segment = path.find('/');
@@ -36,7 +40,7 @@ bool PathHasPrefix(std::string_view path, std::string_view prefix) {
     path.remove_prefix(literal);
     prefix.remove_prefix(literal);
   }
-  return true;
+  return !whole || path.empty();
 }
 
 // `source` held to the SHA-256 its signature declared: the piece marked last becomes the
@@ -154,20 +158,41 @@ std::optional<http::SigV4Options> EdgeRouter::SignatureRule(const services::Serv
         return std::nullopt;
       }
       break;
+    case services::Access::kSignedOrBasic:
+      if (http::HasBasicAuth(headers)) return std::nullopt;  // BasicCaller checks it
+      break;
     case services::Access::kSigned:
       break;
   }
   return http::SigV4Options{.region = options_.region, .service = service->info().signing_name};
 }
 
-http::Response EdgeRouter::Refuse(const services::Service* service, const absl::Status& status,
-                                  std::string_view request_id) const {
-  return protocol::ErrorResponse(service ? service->info().protocol : kFallbackProtocol, status,
-                                 request_id);
+http::Response EdgeRouter::Refuse(const services::Service* service, const http::Request& headers,
+                                  const absl::Status& status, std::string_view request_id) const {
+  return protocol::ErrorResponse(service ? service->ProtocolFor(headers) : kFallbackProtocol,
+                                 status, request_id);
+}
+
+std::optional<absl::StatusOr<http::VerifiedCaller>> EdgeRouter::BasicCaller(
+    const services::Service* service, const http::Request& headers) const {
+  if (options_.credentials == nullptr || service == nullptr ||
+      service->AccessFor(headers) != services::Access::kSignedOrBasic ||
+      !http::HasBasicAuth(headers)) {
+    return std::nullopt;
+  }
+  http::VerifiedCaller caller;
+  if (absl::Status status = http::VerifyBasicAuth(headers, *options_.credentials, &caller);
+      !status.ok()) {
+    return status;
+  }
+  return caller;
 }
 
 std::optional<http::Response> EdgeRouter::ScreenHeader(const http::Request& headers) const {
   const services::Service* service = RouteOf(headers);
+  if (auto basic = BasicCaller(service, headers); basic && !basic->ok()) {
+    return Refuse(service, headers, basic->status(), NewUuid());
+  }
   const std::optional<http::SigV4Options> rule = SignatureRule(service, headers);
   if (!rule.has_value()) return std::nullopt;
   const int64_t now = options_.signature_clock->NowMillis();
@@ -176,7 +201,8 @@ std::optional<http::Response> EdgeRouter::ScreenHeader(const http::Request& head
                                 ? http::VerifySigV2(headers, *options_.credentials, now, nullptr)
                                 : http::ScreenSigV4(headers, *options_.credentials, now, *rule);
       !status.ok()) {
-    return Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)), NewUuid());
+    return Refuse(service, headers, WithHttpStatus(status, http::SigV4HttpStatus(status)),
+                  NewUuid());
   }
   return std::nullopt;
 }
@@ -223,7 +249,7 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
   // request can be judged.
   if (context.request.body_too_large) {
     return respond(Refuse(
-        service,
+        service, context.request,
         WithHttpStatus(AwsError(absl::StatusCode::kOutOfRange, "RequestEntityTooLargeException",
                                 "Request must be smaller than " +
                                     std::to_string(options_.body_limit) + " bytes."),
@@ -234,6 +260,12 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
   if (context.request.body_source) {
     return HandleStreamed(service, std::move(context), rule, std::move(respond));
   }
+  if (auto basic = BasicCaller(service, context.request)) {
+    if (!basic->ok()) {
+      return respond(Refuse(service, context.request, basic->status(), context.request_id));
+    }
+    return Dispatch(service, std::move(context), &**basic, std::move(respond));
+  }
   if (!rule) return Dispatch(service, std::move(context), nullptr, std::move(respond));
   if (options_.post_to_io && context.request.body.size() >= kOffThreadSignatureBytes) {
     return VerifyOffThread(service, std::move(context), *rule, std::move(respond));
@@ -243,7 +275,8 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
     if (absl::Status status = http::VerifySigV2(context.request, *options_.credentials,
                                                 options_.signature_clock->NowMillis(), &caller);
         !status.ok()) {
-      return respond(Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)),
+      return respond(Refuse(service, context.request,
+                            WithHttpStatus(status, http::SigV4HttpStatus(status)),
                             context.request_id));
     }
     return Dispatch(service, std::move(context), &caller, std::move(respond));
@@ -252,8 +285,9 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
           http::VerifySigV4(context.request, *options_.credentials,
                             options_.signature_clock->NowMillis(), &caller, *rule);
       !status.ok()) {
-    return respond(
-        Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)), context.request_id));
+    return respond(Refuse(service, context.request,
+                          WithHttpStatus(status, http::SigV4HttpStatus(status)),
+                          context.request_id));
   }
   Dispatch(service, std::move(context), &caller, std::move(respond));
 }
@@ -270,7 +304,7 @@ void EdgeRouter::HandleStreamed(services::Service* service, protocol::RequestCon
                 ? http::VerifySigV2(request, *options_.credentials, now, &caller)
                 : http::VerifySigV4Headers(request, *options_.credentials, now, &caller, *rule);
         !status.ok()) {
-      return respond(Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)),
+      return respond(Refuse(service, request, WithHttpStatus(status, http::SigV4HttpStatus(status)),
                             context.request_id));
     }
   } else {
@@ -285,7 +319,9 @@ void EdgeRouter::HandleStreamed(services::Service* service, protocol::RequestCon
     case http::PayloadSigning::kStreamingSigned:
     case http::PayloadSigning::kStreamingUnsigned: {
       auto chunked = http::AwsChunkedOptionsFor(request, caller);
-      if (!chunked.ok()) return respond(Refuse(service, chunked.status(), context.request_id));
+      if (!chunked.ok()) {
+        return respond(Refuse(service, request, chunked.status(), context.request_id));
+      }
       auto trailers = std::make_shared<http::Trailers>();
       request.body_source =
           http::DecodeAwsChunked(std::move(request.body_source), *std::move(chunked), trailers);
@@ -323,7 +359,8 @@ void EdgeRouter::VerifyOffThread(services::Service* service, protocol::RequestCo
     options_.post_to_io([this, service, state, caller, status] {
       auto& [context, respond] = *state;
       if (!status.ok()) {
-        return respond(Refuse(service, WithHttpStatus(status, http::SigV4HttpStatus(status)),
+        return respond(Refuse(service, context.request,
+                              WithHttpStatus(status, http::SigV4HttpStatus(status)),
                               context.request_id));
       }
       Dispatch(service, std::move(context), caller.get(), std::move(respond));
@@ -345,7 +382,7 @@ void EdgeRouter::Dispatch(services::Service* service, protocol::RequestContext c
   }
   if (service == nullptr) {
     return respond(Refuse(
-        nullptr,
+        nullptr, context.request,
         protocol::UnknownOperation(kFallbackProtocol,
                                    "No service handles " + std::string(context.request.RawPath())),
         context.request_id));

@@ -67,9 +67,9 @@ class EdgeRouter {
   std::optional<http::SigV4Options> SignatureRule(const services::Service* service,
                                                   const http::Request& headers) const;
   // `status` (an authentication failure, or a request no service claims) in the protocol of
-  // `service` (JSON when there is none).
-  http::Response Refuse(const services::Service* service, const absl::Status& status,
-                        std::string_view request_id) const;
+  // `service` for `headers` (JSON when there is none).
+  http::Response Refuse(const services::Service* service, const http::Request& headers,
+                        const absl::Status& status, std::string_view request_id) const;
   // Hands an authenticated request (`caller` null: unauthenticated) to `service`.
   void Dispatch(services::Service* service, protocol::RequestContext context,
                 const http::VerifiedCaller* caller, http::Responder respond);
@@ -81,6 +81,10 @@ class EdgeRouter {
   // VerifySigV4 of a large request on signature_worker_, then Dispatch on the io thread.
   void VerifyOffThread(services::Service* service, protocol::RequestContext context,
                        http::SigV4Options rule, http::Responder respond);
+  // For a request that may use Basic auth (Access::kSignedOrBasic) and does: the caller it
+  // verified, or why it is refused; nullopt for every other request.
+  std::optional<absl::StatusOr<http::VerifiedCaller>> BasicCaller(
+      const services::Service* service, const http::Request& headers) const;
   // Whether `headers` are signed with S3's SigV2 (header or presigned form) for S3.
   static bool IsSigV2(const services::Service* service, const http::Request& headers);
   // The first of `candidates` whose target prefix, path prefix or host suffix matches, in that

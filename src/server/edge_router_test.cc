@@ -214,6 +214,46 @@ TEST_F(EdgeRouterTest, ApplicationTokensPassWhereTheServiceOwnsTheAuthorizationH
   EXPECT_NE(send(s3_bearer).status, 200);
 }
 
+TEST_F(EdgeRouterTest, BasicAuthWithAnAccessKeyWhereTheServiceTakesIt) {
+  // A Prometheus endpoint: SigV4 or Basic auth with an access key and its secret, one path only.
+  class Scraped : public FakeService {
+   public:
+    using FakeService::FakeService;
+    services::Access AccessFor(const http::Request&) const override {
+      return services::Access::kSignedOrBasic;
+    }
+  } scraped({.name = "monitoring",
+             .signing_name = "monitoring",
+             .protocol = protocol::Protocol::kQuery,
+             .path_prefixes = {"/metrics$"}});
+  EdgeRouter router({&scraped, &s3_}, {.credentials = &credentials_,
+                                       .signature_clock = &RealClock::Instance(),
+                                       .region = "us-east-1",
+                                       .account_id = "123456789012"});
+  EXPECT_EQ(router.RouteOf(Make("GET", "/metrics")), &scraped);
+  EXPECT_EQ(router.RouteOf(Make("GET", "/metrics?x=1")), &scraped);
+  EXPECT_EQ(router.RouteOf(Make("GET", "/metrics-bucket/key")), &s3_);
+  auto send = [&](std::string authorization) {
+    http::Request request = Make("GET", "/metrics");
+    if (!authorization.empty()) request.headers.emplace_back("Authorization", authorization);
+    if (auto refused = router.ScreenHeader(request)) return refused->status;
+    http::Response answer;
+    router.Handle(std::move(request), [&](http::Response response) { answer = response; });
+    return answer.status;
+  };
+  EXPECT_EQ(send("Basic dGVzdDp0ZXN0"), 200);  // test:test
+  ASSERT_EQ(scraped.received.size(), 1u);
+  EXPECT_FALSE(scraped.received[0].caller.anonymous);
+  EXPECT_EQ(scraped.received[0].caller.access_key, "test");
+  EXPECT_EQ(send("Basic dGVzdDp3cm9uZw=="), 401);  // test:wrong
+  EXPECT_EQ(send("Basic bm9ib2R5OnRlc3Q="), 401);  // nobody:test
+  EXPECT_EQ(send("Basic !!!"), 401);
+  EXPECT_EQ(send(""), 403);
+  EXPECT_EQ(scraped.received.size(), 1u);
+  http::Request signed_request = Signed(Make("GET", "/metrics"), "monitoring");
+  EXPECT_FALSE(router.ScreenHeader(signed_request).has_value());
+}
+
 TEST_F(EdgeRouterTest, OversizedBodiesAndUnclaimedRequestsAreRefused) {
   http::Request large = Make("PUT", "/bucket/key");
   large.body_too_large = true;

@@ -58,6 +58,11 @@ int main(int argc, char** argv) {
                  "Async (Event) invocations of one function that may wait in the queue")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  up->add_option("--metrics-retention-days", serve.metrics_retention_days,
+                 "Days of metrics kept (CloudWatch's AWS/Lambda and custom namespaces); older "
+                 "figures are deleted in the background")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   up->add_option("--runtimes-dir", serve.runtimes_dir, "Directory holding Serval's runtimes/");
   up->add_option("--python", serve.python_path,
                  "Interpreter for every python3.x runtime (default: the python3 first on PATH)")

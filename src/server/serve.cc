@@ -22,6 +22,8 @@
 #include "http/server.h"
 #include "http/sigv4.h"
 #include "invoker/invoker.h"
+#include "metrics/lambda_recorder.h"
+#include "metrics/metric_store.h"
 #include "sandbox/environment_uids.h"
 #include "sandbox/peer_uid.h"
 #include "sandbox/pool.h"
@@ -253,6 +255,16 @@ int Serve(const ServeConfig& config) {
     fmt::print(stderr, "serval: cannot open the async queue: {}\n", queue.status().ToString());
     return 1;
   }
+  auto metric_store = metrics::MetricStore::Open({.dir = data_dir / "metrics",
+                                                  .retention_days = config.metrics_retention_days,
+                                                  .clock = clock,
+                                                  .io = &io,
+                                                  .post_to_io = post_to_io});
+  if (!metric_store.ok()) {
+    fmt::print(stderr, "serval: cannot open the metrics: {}\n", metric_store.status().ToString());
+    return 1;
+  }
+  metrics::LambdaRecorder lambda_metrics(metric_store->get(), clock);
   sandbox::EnvironmentPool pool(io, pool_options, &log_store, clock);
   // GetFunction's Code.Location: a presigned URL valid for 10 minutes, as AWS's is.
   const std::string host_port = endpoint.substr(std::string_view("http://").size());
@@ -271,7 +283,8 @@ int Serve(const ServeConfig& config) {
       .queue = queue->get(),
       .logs = &log_store,
       .account_concurrency = config.concurrency_limit,
-      .async_limits = {config.async_queue_function_limit, config.async_queue_limit}});
+      .async_limits = {config.async_queue_function_limit, config.async_queue_limit},
+      .metrics = &lambda_metrics});
   services::ObjectReaderSlot objects;
   services::TopicPublisherSlot topics;
   services::EventPublisherSlot events;
@@ -285,6 +298,8 @@ int Serve(const ServeConfig& config) {
                                                               .post_to_io = post_to_io,
                                                               .logs = &log_store,
                                                               .invoker = &invoker,
+                                                              .metrics = metric_store->get(),
+                                                              .lambda_metrics = &lambda_metrics,
                                                               .functions = registry->get(),
                                                               .code_store = &code_store,
                                                               .pool = &pool,
@@ -333,6 +348,7 @@ int Serve(const ServeConfig& config) {
                                   .body_limit = kEdgeBodyLimit,
                                   .post_to_io = post_to_io});
   invoker.Start();
+  (*metric_store)->Start();
   for (const auto& service : *services) service->Start();
 
   const double ready_ms =
@@ -376,6 +392,10 @@ int Serve(const ServeConfig& config) {
       };
   signals.async_wait(on_signal);
   io.run();
+  // Figures of invocations that finished during the shutdown, and of the last minute.
+  if (absl::Status flushed = (*metric_store)->FlushAndWait(); !flushed.ok()) {
+    fmt::print(stderr, "serval: metrics of the last minute were lost: {}\n", flushed.ToString());
+  }
   return 0;
 }
 

@@ -22,6 +22,10 @@ class EnvironmentPool;
 namespace invoker {
 class Invoker;
 }  // namespace invoker
+namespace metrics {
+class MetricStore;
+class LambdaRecorder;
+}  // namespace metrics
 namespace lambda {
 class FunctionRegistry;
 class CodeStore;
@@ -50,6 +54,9 @@ struct Platform {
   std::function<void(std::function<void()>)> post_to_io;
   storage::LogStore* logs = nullptr;
   invoker::Invoker* invoker = nullptr;  // every invocation goes through it
+  // The time-series store (CloudWatch metrics) and the recorder of Lambda's figures in it.
+  metrics::MetricStore* metrics = nullptr;
+  const metrics::LambdaRecorder* lambda_metrics = nullptr;
   // Functions: their configurations, code and execution environments.
   lambda::FunctionRegistry* functions = nullptr;
   lambda::CodeStore* code_store = nullptr;

@@ -7,6 +7,7 @@
 #include "services/lambda/lambda_service.h"
 #include "services/lambda_url/lambda_url_service.h"
 #include "services/logs/logs_service.h"
+#include "services/monitoring/monitoring_service.h"
 #include "services/s3/s3_service.h"
 #include "services/sns/sns_service.h"
 
@@ -41,6 +42,7 @@ constexpr Factory kServices[] = {
     &One<&apigatewayv2::Apigatewayv2Service::Create>,
     &One<&dynamodb::DynamoDbService::Create>,
     &One<&logs::LogsService::Create>,
+    &One<&monitoring::MonitoringService::Create>,
 };
 // clang-format on
 

@@ -26,8 +26,8 @@ struct ServiceInfo {
   // The protocol its requests, answers and errors (authentication failures included) speak.
   protocol::Protocol protocol;
   // X-Amz-Target prefixes ("AWSEvents."), path prefixes ("/2015-03-31/functions"; a "*"
-  // segment stands for any one segment) and Host suffixes (".s3.localhost", for virtual-host
-  // addressing) that identify its requests.
+  // segment stands for any one segment, a final "$" for the end of the path) and Host suffixes
+  // (".s3.localhost", for virtual-host addressing) that identify its requests.
   std::vector<std::string_view> target_prefixes;
   std::vector<std::string_view> path_prefixes;
   std::vector<std::string_view> host_suffixes;
@@ -48,6 +48,9 @@ enum class Access {
   // on to authorizers and functions unchecked. A SigV4 signature that is present is verified.
   kAnonymousUnlessSigV4,
   kOpen,  // never authenticated: Serval's own health and stats endpoints
+  // A valid SigV4 signature, or HTTP Basic auth with an operator's access key as user name and
+  // its secret as password, checked against the same keys (Prometheus' basic_auth: /metrics).
+  kSignedOrBasic,
 };
 
 // A front end: one folder under services/ and one line in services/registry.cc. Runs only on
@@ -62,6 +65,12 @@ class Service {
   virtual Access AccessFor(const http::Request& headers) const {
     (void)headers;
     return Access::kSigned;
+  }
+  // The protocol the request `headers` starts speaks, in which its refusals are written: the
+  // service's own (info().protocol), unless it serves several (CloudWatch: query and awsJson).
+  virtual protocol::Protocol ProtocolFor(const http::Request& headers) const {
+    (void)headers;
+    return info().protocol;
   }
   // Whether the body of the request `headers` starts is streamed to Handle (http::Request::
   // body_source, read piece by piece as the service asks) rather than read whole first: for

@@ -85,7 +85,8 @@ void SubscriptionDelivery::SetFilters(const std::string& group,
   // Checkpoints of filters that went.
   storage::WriteBatch batch;
   for (auto it = checkpoints_.begin(); it != checkpoints_.end();) {
-    const auto& [key_group, key_filter, key_stream] = it->first;
+    const std::string& key_group = std::get<0>(it->first);
+    const std::string& key_filter = std::get<1>(it->first);
     const bool kept = key_group != group ||
                       std::any_of(active.begin(), active.end(), [&](const ActiveFilter& filter) {
                         return filter.filter.name == key_filter;

@@ -1,0 +1,136 @@
+#include "services/monitoring/monitoring_service.h"
+
+#include "invoker/invoker.h"
+#include "metrics/lambda_recorder.h"
+#include "metrics/metric_store.h"
+#include "protocol/protocol.h"
+#include "protocol/query.h"
+#include "services/monitoring/cloudwatch_shapes.h"
+#include "services/monitoring/prometheus.h"
+
+namespace serval::monitoring {
+namespace {
+
+constexpr std::string_view kTargetPrefix = "GraniteServiceVersion20100801.";
+constexpr std::string_view kNamespace = "http://monitoring.amazonaws.com/doc/2010-08-01/";
+// Prometheus' scrape path; "$": this path only (a bucket named "metrics-x" is still S3's).
+constexpr std::string_view kPrometheusPath = "/metrics";
+
+bool IsJson(const http::Request& headers) {
+  return headers.Header("X-Amz-Target").starts_with(kTargetPrefix);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<services::Service>> MonitoringService::Create(
+    const services::Platform& platform) {
+  return std::make_unique<MonitoringService>(Dependencies{.clock = platform.clock,
+                                                          .store = platform.metrics,
+                                                          .lambda = platform.lambda_metrics,
+                                                          .invoker = platform.invoker});
+}
+
+const services::ServiceInfo& MonitoringService::info() const {
+  static const services::ServiceInfo kInfo{
+      .name = "monitoring",
+      .signing_name = "monitoring",
+      .protocol = protocol::Protocol::kQuery,
+      .target_prefixes = {kTargetPrefix},
+      .path_prefixes = {"/metrics$"},
+      .claims_signed_requests = true,
+  };
+  return kInfo;
+}
+
+services::Access MonitoringService::AccessFor(const http::Request& headers) const {
+  return headers.RawPath() == kPrometheusPath ? services::Access::kSignedOrBasic
+                                              : services::Access::kSigned;
+}
+
+protocol::Protocol MonitoringService::ProtocolFor(const http::Request& headers) const {
+  return IsJson(headers) ? protocol::Protocol::kAwsJson1_0 : protocol::Protocol::kQuery;
+}
+
+const protocol::JsonOperationTable<MonitoringService>& MonitoringService::Operations() {
+  static const auto* kOperations = new protocol::JsonOperationTable<MonitoringService>{
+      {"PutMetricData", &MonitoringService::PutMetricData},
+      {"GetMetricStatistics", &MonitoringService::GetMetricStatistics},
+      {"GetMetricData", &MonitoringService::GetMetricData},
+      {"ListMetrics", &MonitoringService::ListMetrics},
+  };
+  return *kOperations;
+}
+
+const absl::flat_hash_map<std::string, MonitoringService::QueryShapes>&
+MonitoringService::ShapesOf() {
+  static const auto* kShapes = new absl::flat_hash_map<std::string, QueryShapes>{
+      {"PutMetricData", {&kPutMetricDataInput, &kEmptyOutput}},
+      {"GetMetricStatistics", {&kGetMetricStatisticsInput, &kGetMetricStatisticsOutput}},
+      {"GetMetricData", {&kGetMetricDataInput, &kGetMetricDataOutput}},
+      {"ListMetrics", {&kListMetricsInput, &kListMetricsOutput}},
+  };
+  return *kShapes;
+}
+
+void MonitoringService::Handle(protocol::RequestContext context, http::Responder respond) {
+  if (context.request.RawPath() == kPrometheusPath && context.request.method == "GET") {
+    return HandlePrometheus(context, std::move(respond));
+  }
+  if (IsJson(context.request)) {
+    return protocol::ServeJsonRpc(protocol::Protocol::kAwsJson1_0, kTargetPrefix, Operations(),
+                                  *this, context, std::move(respond));
+  }
+  HandleQuery(context, std::move(respond));
+}
+
+void MonitoringService::HandleQuery(const protocol::RequestContext& context,
+                                    http::Responder respond) {
+  constexpr protocol::Protocol kQuery = protocol::Protocol::kQuery;
+  const std::string& request_id = context.request_id;
+  absl::StatusOr<protocol::QueryRequest> request = protocol::DecodeQuery(context.request);
+  if (!request.ok()) return respond(protocol::ErrorResponse(kQuery, request.status(), request_id));
+  auto operation = Operations().find(request->action);
+  if (operation == Operations().end()) {
+    return respond(protocol::ErrorResponse(
+        kQuery, protocol::UnknownOperation(kQuery, request->action), request_id));
+  }
+  const QueryShapes& shapes = ShapesOf().at(request->action);
+  absl::StatusOr<boost::json::object> input = protocol::QueryInputToJson(*request, *shapes.input);
+  if (!input.ok()) return respond(protocol::ErrorResponse(kQuery, input.status(), request_id));
+  protocol::RunJsonOperation(
+      operation->second, *this, *input,
+      [respond = std::move(respond), action = request->action, output_shape = shapes.output,
+       request_id](absl::StatusOr<boost::json::object> output) {
+        if (!output.ok())
+          return respond(protocol::ErrorResponse(kQuery, output.status(), request_id));
+        respond(protocol::QueryResponse(action, kNamespace,
+                                        protocol::JsonOutputToQueryXml(*output, *output_shape),
+                                        request_id));
+      });
+}
+
+void MonitoringService::HandlePrometheus(const protocol::RequestContext& context,
+                                         http::Responder respond) {
+  http::Response response{
+      .status = 200,
+      .body = RenderPrometheus(
+          *deps_.lambda, PrometheusGauges{.async_queue_depth = deps_.invoker->stats().async_queued,
+                                          .metric_series = deps_.store->stats().series})};
+  response.SetHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  protocol::SetRequestId(protocol::Protocol::kQuery, context.request_id, response);
+  respond(std::move(response));
+}
+
+void MonitoringService::Drain(std::function<void()> done) { deps_.store->Drain(std::move(done)); }
+
+void MonitoringService::AddStats(boost::json::object& stats) const {
+  const metrics::MetricStore::Stats store = deps_.store->stats();
+  stats["metrics_series"] = store.series;
+  stats["metrics_pending_buckets"] = store.pending;
+  stats["metrics_flushes"] = store.flushes;
+  stats["metrics_flush_failures"] = store.flush_failures;
+  stats["metrics_queries"] = store.queries;
+  stats["lambda_in_flight"] = deps_.lambda->in_flight();
+}
+
+}  // namespace serval::monitoring
