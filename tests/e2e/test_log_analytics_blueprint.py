@@ -7,13 +7,15 @@ What must hold: deploy creates the forwarder (Node), the demo function and the s
 demo's log group to the forwarder (with the permission CloudWatch Logs needs), and a second deploy
 changes nothing; after five invocations of the demo, the collector has received every START, END
 and REPORT line of each, with its request id, in batches over HTTPS; the usage figures the
-collector computes from what it received (invocations, billed duration, GB-seconds) equal those
-computed here, independently, from `aws logs filter-log-events --filter-pattern REPORT`; the
+collector computes from what it received (invocations, billed duration, GB-seconds, memory)
+equal those computed here, independently, from `aws logs filter-log-events --filter-pattern
+REPORT`, and those the CloudWatch metrics API reports (AWS/Lambda, by FunctionName); the
 collector refuses a batch without its token; and the forwarder answers a malformed delivery with a
 clear error and keeps working.
 """
 
 import base64
+import datetime
 import gzip
 import json
 import os
@@ -175,8 +177,12 @@ class LogAnalyticsBlueprintTest(ServalTestCase):
             if event["logGroup"] == DEMO_GROUP:
                 self.assertRegex(event["logStream"], r"^\d{4}/\d{2}/\d{2}/\[\$LATEST\]")
 
-        # The usage figures from what the collector received equal those from the REPORT lines
-        # FilterLogEvents finds (the CLI pages through them), computed here on their own.
+        self.assert_usage_agrees()
+
+    def assert_usage_agrees(self):
+        """The usage figures the collector computes from what it received equal those computed
+        here, on their own, from the REPORT lines FilterLogEvents finds (the CLI pages through
+        them), and those the CloudWatch API reports for the function (AWS/Lambda)."""
         reported = self.serval.cli_json("logs", "filter-log-events", "--log-group-name",
                                         DEMO_GROUP, "--filter-pattern", "REPORT")["events"]
         self.assertGreaterEqual(len(reported), INVOCATIONS)
@@ -188,16 +194,39 @@ class LogAnalyticsBlueprintTest(ServalTestCase):
                   for e in reported]
         memory = [int(re.search(r"\tMemory Size: (\d+) MB\t", e["message"])[1])
                   for e in reported]
+        used = [int(re.search(r"\tMax Memory Used: (\d+) MB\t", e["message"])[1])
+                for e in reported]
         self.assertEqual(set(memory), {256})
+        gb_seconds = sum(b * m for b, m in zip(billed, memory)) / 1000 / 1024
         figures = self.collector_usage()[DEMO]["$LATEST"]
         self.assertEqual(figures["invocations"], len(reported))
         self.assertEqual(figures["billed_duration_ms"], sum(billed))
-        self.assertAlmostEqual(figures["gb_seconds"],
-                               sum(b * m for b, m in zip(billed, memory)) / 1000 / 1024,
-                               places=12)
+        self.assertAlmostEqual(figures["gb_seconds"], gb_seconds, places=12)
         self.assertEqual(figures["memory_size_mb"], 256)
+        self.assertEqual(figures["max_memory_used_mb"], max(used))
         self.assertGreater(figures["max_memory_used_mb"], 0)
-        self.assertLessEqual(figures["max_memory_used_mb"], 256)
+
+        self.assertEqual(self.cloudwatch("Invocations", "Sum"), figures["invocations"])
+        self.assertEqual(self.cloudwatch("BilledDuration", "Sum"), figures["billed_duration_ms"])
+        self.assertAlmostEqual(self.cloudwatch("BilledGBSeconds", "Sum"), figures["gb_seconds"],
+                               places=9)
+        self.assertEqual(self.cloudwatch("MaxMemoryUsed", "Maximum"),
+                         figures["max_memory_used_mb"])
+        self.assertEqual(self.cloudwatch("MemorySize", "Maximum"), figures["memory_size_mb"])
+
+    def cloudwatch(self, metric, statistic):
+        """`statistic` (Sum or Maximum) of the demo's `metric` over the last hour, as
+        GetMetricStatistics reports it (namespace AWS/Lambda, dimension FunctionName)."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        points = self.serval.client("cloudwatch").get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName=metric,
+            Dimensions=[{"Name": "FunctionName", "Value": DEMO}],
+            StartTime=now - datetime.timedelta(minutes=59),
+            EndTime=now + datetime.timedelta(minutes=1), Period=60,
+            Statistics=[statistic])["Datapoints"]
+        values = [p[statistic] for p in points]
+        self.assertTrue(values, f"no {metric} datapoints")
+        return sum(values) if statistic == "Sum" else max(values)
 
     # -- bad input -----------------------------------------------------------------------------
 
