@@ -3,8 +3,9 @@
 #   scripts/setup.sh up     install what is missing, build, start Serval on 127.0.0.1:4566 in the
 #                           background with its data in ./.serval, the demo function `hello` and
 #                           the blueprints survival (function and API), replication (3
-#                           destinations), error-handling (the post's API) and video-metadata
-#                           (bucket, table, function)
+#                           destinations), error-handling (the post's API), video-metadata
+#                           (bucket, table, function) and log-analytics (forwarder, demo
+#                           function, subscription; its collector runs in the background too)
 #   scripts/setup.sh test   install what is missing, build, run every test: unit and end-to-end
 #                           tests on build/, the unit tests again under ASan + UBSan (build-asan/),
 #                           and clang's lock-annotation check (scripts/thread_safety_check.sh)
@@ -86,6 +87,30 @@ api_url() {
     ".serval/deploy-$1.log"
 }
 
+# The log-analytics blueprint's collector stand-in, unless it is already running: HTTPS on a
+# free loopback port, with its certificate, token, URL, received batches, pid and log in
+# .serval/log-collector.
+start_log_collector() {
+  local dir=.serval/log-collector
+  if [[ -f $dir/collector.pid ]] && kill -0 "$(cat "$dir/collector.pid")" 2>/dev/null &&
+    [[ -f $dir/url ]]; then
+    log "Log collector already running on $(cat "$dir/url")"
+    return
+  fi
+  mkdir -p "$dir"
+  rm -f "$dir/url"
+  log "Starting the log-analytics collector (log in ./$dir/collector.log)"
+  nohup python3 blueprints/log-analytics/collector.py serve --dir "$dir" \
+    >>"$dir/collector.log" 2>&1 &
+  echo $! >"$dir/collector.pid"
+  for _ in $(seq 1 100); do
+    [[ -f $dir/url ]] && return 0
+    sleep 0.1
+  done
+  cat "$dir/collector.log"
+  exit 1
+}
+
 start_and_deploy_demo() {
   local endpoint="http://127.0.0.1:4566"
   if curl -fsS "$endpoint/_serval/health" >/dev/null 2>&1; then
@@ -116,7 +141,12 @@ start_and_deploy_demo() {
     build/serval deploy "blueprints/$blueprint" --endpoint-url "$endpoint" |
       tee ".serval/deploy-$blueprint.log"
   done
-  log "Demo function 'hello' and the blueprints survival, replication, error-handling and video-metadata deployed. Try:"
+  start_log_collector
+  build/serval deploy blueprints/log-analytics --endpoint-url "$endpoint" \
+    --parameter "CollectorUrl=$(cat .serval/log-collector/url)" \
+    --parameter "CollectorCertificate=$(cat .serval/log-collector/cert.pem)" |
+    tee .serval/deploy-log-analytics.log
+  log "Demo function 'hello' and the blueprints survival, replication, error-handling, video-metadata and log-analytics deployed. Try:"
   echo "  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1"
   echo "  aws --endpoint-url $endpoint lambda invoke --function-name hello out.json && cat out.json"
   echo "  aws --endpoint-url $endpoint lambda invoke --function-name survival \\"
@@ -129,7 +159,9 @@ start_and_deploy_demo() {
   echo "  aws --endpoint-url $endpoint s3 cp tests/e2e/fixtures/video/testsrc-h264-aac.mp4 s3://video-metadata/ \\"
   echo "    && sleep 2 && aws --endpoint-url $endpoint dynamodb get-item --table-name TechnicalMetadata \\"
   echo "    --key '{\"keyName\": {\"S\": \"testsrc-h264-aac.mp4\"}}'"
-  echo "  Stop Serval with: kill \$(cat .serval/serval.pid)"
+  echo "  aws --endpoint-url $endpoint lambda invoke --function-name log-analytics-demo out.json && sleep 2 \\"
+  echo "    && python3 blueprints/log-analytics/collector.py usage --dir .serval/log-collector"
+  echo "  Stop Serval with: kill \$(cat .serval/serval.pid); the log collector: kill \$(cat .serval/log-collector/collector.pid)"
 }
 
 run_tests() {

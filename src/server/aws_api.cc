@@ -152,4 +152,16 @@ absl::StatusOr<json::object> JsonObjectOf(const http::Response& response,
   return object;
 }
 
+const json::object* FindListedObject(const json::object& answer, std::string_view list,
+                                     std::string_view key, std::string_view value) {
+  const json::value* items = answer.if_contains(list);
+  if (!items || !items->is_array()) return nullptr;
+  for (const json::value& item : items->get_array()) {
+    if (item.is_object() && StringMember(item.get_object(), key) == value) {
+      return &item.get_object();
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace serval::server

@@ -60,4 +60,10 @@ absl::Status Expect2xx(std::string_view operation, const absl::StatusOr<http::Re
 absl::StatusOr<boost::json::object> JsonObjectOf(const http::Response& response,
                                                  std::string_view operation);
 
+// The first object in the array `list` of `answer` whose string member `key` is `value` (the
+// statement with a Sid, the group with a name); null when there is none.
+const boost::json::object* FindListedObject(const boost::json::object& answer,
+                                            std::string_view list, std::string_view key,
+                                            std::string_view value);
+
 }  // namespace serval::server

@@ -60,6 +60,10 @@ const std::vector<TypeSchema>& Schemas() {
        {"TableName", "AttributeDefinitions", "KeySchema"},
        {"BillingMode", "ProvisionedThroughput", "GlobalSecondaryIndexes", "LocalSecondaryIndexes",
         "StreamSpecification"}},
+      {ResourceType::kLogSubscription,
+       "LogSubscription",
+       {"LogGroupName", "FilterName", "FilterPattern", "DestinationArn"},
+       {"Distribution"}},
   };
   return *schemas;
 }

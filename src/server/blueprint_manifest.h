@@ -28,7 +28,8 @@ enum class ResourceType {
   kSubscription,
   kBucketNotification,
   kRestApi,
-  kTable
+  kTable,
+  kLogSubscription
 };
 
 // "Bucket", "Topic", ...: the Type names a manifest uses.

@@ -331,6 +331,16 @@ TEST(BlueprintManifest, ShippedBlueprintsPlan) {
   EXPECT_EQ((*video)[1].variables.at("TableName"), "TechnicalMetadata");
   EXPECT_EQ(video->back().type, ResourceType::kBucketNotification);
   EXPECT_FALSE(PlanShipped("video-metadata", {"TableName=no spaces"}).ok());
+  auto logs =
+      PlanShipped("log-analytics", {"CollectorUrl=https://127.0.0.1:4443/receiver/v1/http/t",
+                                    "LogGroups=/aws/lambda/a,/custom/b"});
+  ASSERT_TRUE(logs.ok()) << logs.status();
+  // The forwarder, the demo function, a subscription per group.
+  ASSERT_EQ(logs->size(), 4u);
+  EXPECT_EQ(logs->back().type, ResourceType::kLogSubscription);
+  EXPECT_EQ(logs->back().variables.at("Group"), "/custom/b");
+  EXPECT_FALSE(PlanShipped("log-analytics").ok());  // the collector's URL has no default
+  EXPECT_FALSE(PlanShipped("log-analytics", {"CollectorUrl=http://127.0.0.1/"}).ok());
 }
 
 TEST(BlueprintManifest, TableTakesCreateTableMembers) {

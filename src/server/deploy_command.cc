@@ -31,6 +31,7 @@ constexpr std::pair<ResourceType, Applier> kAppliers[] = {
     {ResourceType::kBucketNotification, &ApplyBucketNotification},
     {ResourceType::kRestApi, &ApplyRestApi},
     {ResourceType::kTable, &ApplyTable},
+    {ResourceType::kLogSubscription, &ApplyLogSubscription},
 };
 
 Applier ApplierFor(ResourceType type) {

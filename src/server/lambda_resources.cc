@@ -84,13 +84,8 @@ absl::StatusOr<std::optional<json::object>> PolicyStatement(const AwsApi& api,
   if (!body.ok()) return body.status();
   auto policy = ParseStoredObject(StringMember(*body, "Policy"));
   if (!policy.ok()) return absl::InternalError("GetPolicy: the Policy is not JSON");
-  if (const json::value* statements = policy->if_contains("Statement");
-      statements && statements->is_array()) {
-    for (const json::value& statement : statements->get_array()) {
-      if (statement.is_object() && StringMember(statement.get_object(), "Sid") == sid) {
-        return statement.get_object();
-      }
-    }
+  if (const json::object* statement = FindListedObject(*policy, "Statement", "Sid", sid)) {
+    return *statement;
   }
   return std::nullopt;
 }
@@ -187,9 +182,29 @@ absl::StatusOr<Applied> ApplyFunction(ResourceProperties& properties,
   return applied;
 }
 
+absl::StatusOr<std::string> EnsurePermission(const AwsApi& api, const json::object& wanted) {
+  const std::string function = StringMember(wanted, "FunctionName");
+  const std::string sid = StringMember(wanted, "StatementId");
+  const std::string name = fmt::format("{} {}", function, sid);
+  const std::string path = std::string(kFunctions) + PercentEncode(function) + "/policy";
+  auto existing = PolicyStatement(api, function, sid);
+  if (!existing.ok()) return existing.status();
+  std::string outcome = "created";
+  if (*existing) {
+    if (SameGrant(**existing, wanted)) return std::string("unchanged");
+    auto removed = api.Call("lambda", "DELETE", path + "/" + PercentEncode(sid));
+    if (auto status = Expect2xx("RemovePermission " + name, removed); !status.ok()) return status;
+    outcome = "updated";
+  }
+  json::object add = wanted;
+  add.erase("FunctionName");
+  auto added = api.Call("lambda", "POST", path, json::serialize(add));
+  if (auto status = Expect2xx("AddPermission " + name, added); !status.ok()) return status;
+  return outcome;
+}
+
 absl::StatusOr<Applied> ApplyPermission(ResourceProperties& properties,
                                         const DeployContext& context) {
-  const AwsApi& api = *context.api;
   json::object wanted;
   for (std::string_view key : {"FunctionName", "StatementId", "Action", "Principal"}) {
     auto value = properties.String(key);
@@ -201,25 +216,11 @@ absl::StatusOr<Applied> ApplyPermission(ResourceProperties& properties,
     if (!value.ok()) return value.status();
     if (*value) wanted[key] = **value;
   }
-  const std::string function = StringMember(wanted, "FunctionName");
-  const std::string sid = StringMember(wanted, "StatementId");
-  const std::string path = std::string(kFunctions) + PercentEncode(function) + "/policy";
-  Applied applied{.name = fmt::format("{} {}", function, sid), .outcome = "created"};
-  auto existing = PolicyStatement(api, function, sid);
-  if (!existing.ok()) return existing.status();
-  if (*existing) {
-    if (SameGrant(**existing, wanted)) return Applied{applied.name, "unchanged", {}};
-    auto removed = api.Call("lambda", "DELETE", path + "/" + PercentEncode(sid));
-    if (auto status = Expect2xx("RemovePermission " + applied.name, removed); !status.ok()) {
-      return status;
-    }
-    applied.outcome = "updated";
-  }
-  json::object add = wanted;
-  add.erase("FunctionName");
-  auto added = api.Call("lambda", "POST", path, json::serialize(add));
-  if (auto status = Expect2xx("AddPermission " + applied.name, added); !status.ok()) return status;
-  return applied;
+  auto outcome = EnsurePermission(*context.api, wanted);
+  if (!outcome.ok()) return outcome.status();
+  return Applied{.name = fmt::format("{} {}", StringMember(wanted, "FunctionName"),
+                                     StringMember(wanted, "StatementId")),
+                 .outcome = *outcome};
 }
 
 }  // namespace serval::server

@@ -65,11 +65,19 @@ absl::StatusOr<Applied> ApplySubscription(ResourceProperties& properties,
 absl::StatusOr<Applied> ApplyFunction(ResourceProperties& properties, const DeployContext& context);
 absl::StatusOr<Applied> ApplyPermission(ResourceProperties& properties,
                                         const DeployContext& context);
+// Makes the statement `wanted` (AddPermission's input plus FunctionName) part of the function's
+// resource policy: "created", "updated" (a statement of that id granting something else is
+// replaced) or "unchanged".
+absl::StatusOr<std::string> EnsurePermission(const AwsApi& api, const boost::json::object& wanted);
 
 // apigateway_resources.cc
 absl::StatusOr<Applied> ApplyRestApi(ResourceProperties& properties, const DeployContext& context);
 
 // dynamodb_resources.cc
 absl::StatusOr<Applied> ApplyTable(ResourceProperties& properties, const DeployContext& context);
+
+// logs_resources.cc
+absl::StatusOr<Applied> ApplyLogSubscription(ResourceProperties& properties,
+                                             const DeployContext& context);
 
 }  // namespace serval::server
