@@ -29,7 +29,7 @@ import time
 import urllib.error
 import urllib.request
 
-from serval_harness import ACCOUNT, REGION, REPO_ROOT, ServalTestCase
+from serval_harness import ACCESS_KEY, ACCOUNT, REGION, REPO_ROOT, SECRET_KEY, ServalTestCase
 
 BLUEPRINT = os.path.join(REPO_ROOT, "blueprints", "log-analytics")
 COLLECTOR = os.path.join(BLUEPRINT, "collector.py")
@@ -213,6 +213,26 @@ class LogAnalyticsBlueprintTest(ServalTestCase):
         self.assertEqual(self.cloudwatch("MaxMemoryUsed", "Maximum"),
                          figures["max_memory_used_mb"])
         self.assertEqual(self.cloudwatch("MemorySize", "Maximum"), figures["memory_size_mb"])
+
+        # And the dashboard's row for the function (/_serval/, as its page reads it).
+        usage = self.dashboard_usage(DEMO)
+        self.assertEqual(usage["invocations"], figures["invocations"])
+        self.assertEqual(usage["billed_duration_ms"], figures["billed_duration_ms"])
+        self.assertAlmostEqual(usage["billed_gb_seconds"], figures["gb_seconds"], places=9)
+        self.assertEqual(usage["max_memory_used_mb"], figures["max_memory_used_mb"])
+        self.assertEqual(usage["memory_size_mb"], figures["memory_size_mb"])
+
+    def dashboard_usage(self, function):
+        """The usage figures of `function` over the last hour in the dashboard's overview JSON
+        (HTTP Basic auth with the test's access key, which the dashboard accepts)."""
+        request = urllib.request.Request(
+            self.serval.endpoint + "/_serval/api/overview?span=3600",
+            headers={"Authorization": "Basic " + base64.b64encode(f"{ACCESS_KEY}:{SECRET_KEY}".encode()).decode()})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            overview = json.load(response)
+        rows = [row for row in overview["functions"] if row["name"] == function]
+        self.assertEqual(len(rows), 1, overview["functions"])
+        return rows[0]["usage"]
 
     def cloudwatch(self, metric, statistic):
         """`statistic` (Sum or Maximum) of the demo's `metric` over the last hour, as
