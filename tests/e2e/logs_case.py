@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
 import os
 import time
 import uuid
@@ -79,6 +80,17 @@ def limit_message(value, maximum):
     return (f"1 validation error detected: Value '{value}' at 'limit' failed to satisfy "
             f"constraint: Member must have value less than or equal to {maximum}")
 
+
+
+def stop_follower(proc):
+    """Stops a following subprocess (`aws logs tail --follow`): TERM, then KILL after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    proc.stdout.close()
 
 class LogsCase(ServalTestCase):
     """One serval per class; `logs` is a boto3 CloudWatch Logs client (one attempt, no retries),

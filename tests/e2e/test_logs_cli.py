@@ -16,7 +16,7 @@ import time
 import unittest
 import uuid
 
-from logs_case import LogsCase, now_ms
+from logs_case import LogsCase, now_ms, stop_follower
 from serval_harness import REGION
 
 AWS_V2 = "/usr/bin/aws"
@@ -132,13 +132,7 @@ class LogsCliTest(LogsCase):
             self.assertTrue(seen.wait(12), "".join(lines))
             time.sleep(6)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+            stop_follower(proc)
         text = "".join(lines)
         self.assertEqual(text.count(f"later {marker}"), 1, text)
         self.assertEqual(text.count(f"existing {marker}"), 1, text)

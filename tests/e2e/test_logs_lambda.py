@@ -16,7 +16,7 @@ import time
 import unittest
 import uuid
 
-from logs_case import LogsCase
+from logs_case import LogsCase, stop_follower
 from serval_harness import REGION, InvocationLog, python_zip, unique_name
 
 AWS_V2 = "/usr/bin/aws"
@@ -177,13 +177,7 @@ class FunctionLogGroupTest(LogsCase):
             self.assertLess(time.monotonic() - t0, 12.5)
             time.sleep(6)  # one more poll: nothing printed twice (it de-duplicates on eventId)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+            stop_follower(proc)
         text = "".join(lines)
         self.assertEqual(text.count(f"printed-line {marker}"), 1, text)
         self.assertEqual(text.count("printed-line before-follow"), 1, text)
