@@ -11,6 +11,13 @@ class io_context;
 }  // namespace boost::asio
 
 namespace serval {
+namespace http {
+class CredentialStore;
+}  // namespace http
+namespace iam {
+class Authorizer;
+class IdentityStore;
+}  // namespace iam
 namespace storage {
 class BlobStore;
 class MetadataStore;
@@ -86,6 +93,12 @@ struct Platform {
   // Schedule rules and their next fire times (schedule_view.h): the events front end fills it
   // in.
   ScheduleViewSlot* schedules = nullptr;
+  // IAM: the account's roles, users and policies (changed by the IAM front end), the one check
+  // every front end makes of a request's caller against them, and the access keys the edge
+  // accepts (null under --no-auth), which IAM's access keys and STS's sessions join.
+  iam::IdentityStore* identities = nullptr;
+  iam::Authorizer* authorizer = nullptr;
+  http::CredentialStore* credentials = nullptr;
 };
 
 }  // namespace serval::services
