@@ -45,7 +45,7 @@ absl::Status VerifyBasicAuth(const Request& headers, const CredentialStore& stor
 absl::Status VerifyOperatorSecret(const CredentialStore& store, std::string_view access_key,
                                   std::string_view secret) {
   const CredentialStore::Identity* identity = store.Find(access_key);
-  if (identity == nullptr || !identity->session_token.empty()) {
+  if (identity == nullptr || !identity->is_operator()) {
     return Refused("InvalidClientTokenId",
                    "The security token included in the request is invalid.");
   }

@@ -19,18 +19,18 @@ void CredentialStore::Add(std::string_view access_key, std::string_view secret) 
   secrets_.insert_or_assign(std::string(access_key), Identity{.secret = std::string(secret)});
 }
 
-void CredentialStore::AddTemporary(std::string_view access_key, Identity identity) {
+void CredentialStore::AddIdentity(std::string_view access_key, Identity identity) {
   secrets_.insert_or_assign(std::string(access_key), std::move(identity));
 }
 
-void CredentialStore::RemoveTemporary(std::string_view access_key) {
+void CredentialStore::Remove(std::string_view access_key) {
   const auto it = secrets_.find(absl::string_view(access_key.data(), access_key.size()));
-  if (it != secrets_.end() && !it->second.session_token.empty()) secrets_.erase(it);
+  if (it != secrets_.end() && !it->second.is_operator()) secrets_.erase(it);
 }
 
 std::optional<std::pair<std::string, std::string>> CredentialStore::AnyKey() const {
   for (const auto& [key, identity] : secrets_) {
-    if (identity.session_token.empty()) return std::make_pair(key, identity.secret);
+    if (identity.is_operator()) return std::make_pair(key, identity.secret);
   }
   return std::nullopt;
 }

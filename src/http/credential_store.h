@@ -28,18 +28,29 @@ class CredentialStore {
   // What an access key stands for.
   struct Identity {
     std::string secret;
-    // Set for temporary keys (an execution environment's): requests must carry it as
-    // X-Amz-Security-Token. Empty for the operator's keys.
+    // Set for temporary keys (an execution environment's, an STS session's): requests must
+    // carry it as X-Amz-Security-Token. Empty for long-term keys.
     std::string session_token;
-    // Who holds a temporary key (the function's ARN); empty for the operator's keys.
-    std::string principal;
+    // The IAM principal the key signs as: an IAM user
+    // ("arn:aws:iam::ACCOUNT:user/NAME") or a role session
+    // ("arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION"). Empty for the operator's keys, which
+    // act as the account root.
+    std::string principal_arn;
+    // The function whose execution environment holds the key; empty for other keys.
+    std::string function_arn;
+    // When the key stops being accepted (epoch milliseconds); 0: as long as it is in the store.
+    int64_t expires_millis = 0;
+
+    bool is_operator() const { return principal_arn.empty() && session_token.empty(); }
   };
 
-  // Adds an operator key, replacing the secret if the key is already known.
+  // Adds an operator key (the account root), replacing the secret if the key is already known.
   void Add(std::string_view access_key, std::string_view secret);
-  // Adds a temporary key (session_token set); RemoveTemporary retires it.
-  void AddTemporary(std::string_view access_key, Identity identity);
-  void RemoveTemporary(std::string_view access_key);
+  // Adds the key of an IAM user, a role session or an execution environment (principal_arn
+  // set); Remove retires it.
+  void AddIdentity(std::string_view access_key, Identity identity);
+  // Removes a key added with AddIdentity; the operator's keys stay.
+  void Remove(std::string_view access_key);
   // The identity or secret for `access_key`, or null. The pointer lives until the store is next
   // modified.
   const Identity* Find(std::string_view access_key) const;

@@ -195,10 +195,10 @@ absl::Status VerifySigV2(const Request& request, const CredentialStore& credenti
 
   const CredentialStore::Identity* identity = credentials.Find(access_key);
   if (identity == nullptr) return sigv4_internal::UnknownAccessKey(Dialect::kS3);
-  if (!identity->session_token.empty() &&
-      (token.size() != identity->session_token.size() ||
-       CRYPTO_memcmp(token.data(), identity->session_token.data(), token.size()) != 0)) {
-    return sigv4_internal::InvalidSessionToken(Dialect::kS3);
+  if (absl::Status valid = sigv4_internal::CheckSessionToken(*identity, token, now_millis,
+                                                              Dialect::kS3);
+      !valid.ok()) {
+    return valid;
   }
 
   std::string content_type(TrimBlanks(request.Header("content-type")));
@@ -221,7 +221,8 @@ absl::Status VerifySigV2(const Request& request, const CredentialStore& credenti
 
   if (caller != nullptr) {
     caller->scope = {access_key, "", "", "s3"};
-    caller->principal = identity->principal;
+    caller->principal_arn = identity->principal_arn;
+    caller->function_arn = identity->function_arn;
     caller->form =
         presigned ? SigV4Form::kSigV2PresignedQuery : SigV4Form::kSigV2AuthorizationHeader;
     caller->payload = PayloadSigning::kUnsigned;

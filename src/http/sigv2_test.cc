@@ -178,7 +178,7 @@ TEST(SigV2, HasSigV2OnlyForSigV2) {
 
 TEST(SigV2, TemporaryKeysNeedTheirToken) {
   CredentialStore store;
-  store.AddTemporary("AKIDV2", {.secret = "secretv2", .session_token = "tok", .principal = "p"});
+  store.AddIdentity("AKIDV2", {.secret = "secretv2", .session_token = "tok", .principal_arn = "p"});
   EXPECT_EQ(AwsErrorCode(VerifySigV2(HeaderPut(), store, kNow, nullptr)), "InvalidToken");
 }
 

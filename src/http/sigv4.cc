@@ -40,6 +40,19 @@ PayloadKind ClassifyPayloadHash(std::string_view value) {
 
 }  // namespace
 
+absl::Status CheckSessionToken(const CredentialStore::Identity& identity, std::string_view token,
+                               int64_t now_millis, Dialect dialect) {
+  if (identity.session_token.empty()) return absl::OkStatus();
+  if (token.size() != identity.session_token.size() ||
+      CRYPTO_memcmp(token.data(), identity.session_token.data(), token.size()) != 0) {
+    return InvalidSessionToken(dialect);
+  }
+  if (identity.expires_millis != 0 && now_millis >= identity.expires_millis) {
+    return ExpiredSessionToken(dialect);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Verify(const Request& request, const SignedRequest& signed_request,
                     const CredentialStore& credentials, const SigV4Options& options,
                     VerifiedCaller* caller) {
@@ -58,16 +71,13 @@ absl::Status Verify(const Request& request, const SignedRequest& signed_request,
   const CredentialStore::Identity* identity = credentials.Find(scope.access_key);
   if (identity == nullptr) return UnknownAccessKey(dialect);
   const std::string* secret = &identity->secret;
-  if (!identity->session_token.empty()) {
-    // A temporary key is only valid with its session token (signed like any other header or
-    // query parameter, so checking its value here suffices).
-    const std::string_view token = signed_request.presigned
-                                       ? std::string_view(signed_request.security_token)
-                                       : request.Header("x-amz-security-token");
-    if (token.size() != identity->session_token.size() ||
-        CRYPTO_memcmp(token.data(), identity->session_token.data(), token.size()) != 0) {
-      return InvalidSessionToken(dialect);
-    }
+  if (absl::Status valid = CheckSessionToken(*identity,
+                                             signed_request.presigned
+                                                 ? std::string_view(signed_request.security_token)
+                                                 : request.Header("x-amz-security-token"),
+                                             signed_request.now_millis, dialect);
+      !valid.ok()) {
+    return valid;
   }
 
   Sha256& sha = Sha256::ForThisThread();
@@ -125,7 +135,8 @@ absl::Status Verify(const Request& request, const SignedRequest& signed_request,
     caller->scope.date.assign(scope.date);
     caller->scope.region.assign(scope.region);
     caller->scope.service.assign(scope.service);
-    caller->principal.assign(identity->principal);
+    caller->principal_arn.assign(identity->principal_arn);
+    caller->function_arn.assign(identity->function_arn);
     caller->form =
         signed_request.presigned ? SigV4Form::kPresignedQuery : SigV4Form::kAuthorizationHeader;
     caller->request_time_millis = signed_request.request_seconds * 1000;

@@ -70,8 +70,9 @@ struct VerifiedCaller {
   CredentialScope scope;
   SigV4Form form = SigV4Form::kAuthorizationHeader;
   PayloadSigning payload = PayloadSigning::kVerified;
-  // The holder of a temporary key (CredentialStore::Identity::principal); empty for operators.
-  std::string principal;
+  // CredentialStore::Identity's principal_arn (empty for the operator's keys) and function_arn.
+  std::string principal_arn;
+  std::string function_arn;
   // The signing time (X-Amz-Date, or the Date header), epoch milliseconds.
   int64_t request_time_millis = 0;
   // Set only for kStreamingSigned: the request signature (hex), which seeds the chunk chain, the

@@ -75,6 +75,15 @@ absl::Status InvalidSessionToken(Dialect dialect) {
                   "The provided token is malformed or otherwise invalid.");
 }
 
+absl::Status ExpiredSessionToken(Dialect dialect) {
+  if (dialect == Dialect::kS3) {
+    return AwsError(absl::StatusCode::kUnauthenticated, "ExpiredToken",
+                    "The provided token has expired.");
+  }
+  return AwsError(absl::StatusCode::kUnauthenticated, "ExpiredTokenException",
+                  "The security token included in the request is expired");
+}
+
 absl::Status SignatureMismatch(Dialect dialect) {
   if (dialect == Dialect::kS3) {
     return AwsError(absl::StatusCode::kUnauthenticated, "SignatureDoesNotMatch",

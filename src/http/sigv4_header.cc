@@ -86,6 +86,7 @@ absl::Status VerifyHeaderForm(const Request& request, std::string_view authoriza
     signed_request.content_sha256 = request.Header("x-amz-content-sha256");
   }
   signed_request.query = &query;
+  signed_request.now_millis = now_millis;
   return Verify(request, signed_request, credentials, options, caller);
 }
 

@@ -129,6 +129,7 @@ struct SignedRequest {
   // The body has not been read yet: check everything else (ScreenSigV4).
   bool headers_only = false;
   std::string security_token;  // presigned form: X-Amz-Security-Token, decoded
+  int64_t now_millis = 0;      // the verifier's time: a temporary key may have expired
 };
 
 // The canonical request, and the string to sign over it. ComputeSignature builds both; the S3
@@ -163,6 +164,8 @@ absl::Status MalformedHeader(Dialect dialect, std::string_view detail);
 absl::Status MalformedQuery(Dialect dialect, std::string_view detail);
 absl::Status Malformed(Dialect dialect, bool presigned, std::string_view detail);
 absl::Status UnknownAccessKey(Dialect dialect);
+// A temporary key past its expiry (an STS session's).
+absl::Status ExpiredSessionToken(Dialect dialect);
 absl::Status InvalidSessionToken(Dialect dialect);
 absl::Status SignatureMismatch(Dialect dialect);
 // S3's SignatureDoesNotMatch with the details real S3 returns: AWSAccessKeyId, StringToSign,
@@ -191,6 +194,12 @@ absl::Status PresignNotYetValid(Dialect dialect);
 
 // The checks both forms share once the form's own data is parsed and its time checked: scope,
 // access key, session token, payload hash, signature (sigv4.cc).
+// A temporary key is valid only with its session token (signed like any other header or query
+// parameter, so checking its value suffices; compared in constant time) and until it expires.
+// OK for long-term keys.
+absl::Status CheckSessionToken(const CredentialStore::Identity& identity, std::string_view token,
+                               int64_t now_millis, Dialect dialect);
+
 absl::Status Verify(const Request& request, const SignedRequest& signed_request,
                     const CredentialStore& credentials, const SigV4Options& options,
                     VerifiedCaller* caller);

@@ -99,6 +99,7 @@ absl::Status VerifyQueryForm(const Request& request, const QueryPairs& query,
     signed_request.content_sha256 = request.Header("x-amz-content-sha256");
   }
   signed_request.query = &query;
+  signed_request.now_millis = now_millis;
   signed_request.security_token = decoded("X-Amz-Security-Token").value_or("");
   return Verify(request, signed_request, credentials, options, caller);
 }

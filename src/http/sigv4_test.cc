@@ -388,6 +388,45 @@ TEST(SigV4Clients, BotoSessionTokenAndEncodedQuery) {
   EXPECT_TRUE(VerifySigV4(relaxed, store, kNow, nullptr).ok());
 }
 
+TEST(SigV4Clients, TemporaryKeysNeedTheirTokenAndExpire) {
+  const Request invoke = MakeRequest(
+      "POST", "/2015-03-31/functions/my-function/invocations?Qualifier=%24LATEST",
+      {{"Host", "127.0.0.1:44375"},
+       {"Accept-Encoding", "identity"},
+       {"X-Amz-Invocation-Type", "Event"},
+       {"X-Amz-Log-Type", "None"},
+       {"X-Amz-Date", "20260115T103000Z"},
+       {"X-Amz-Security-Token", "FwoGZXIvYXdzEJr//token+/="},
+       {"Authorization",
+        "AWS4-HMAC-SHA256 Credential=AKIDSESSION/20260115/eu-west-1/lambda/aws4_request, "
+        "SignedHeaders=host;x-amz-date;x-amz-invocation-type;x-amz-log-type;"
+        "x-amz-security-token, "
+        "Signature=664cff95eb4efa3839d5a22d6e51a3e6d70f49054441839bbc79017e1c10553e"},
+       {"Content-Length", "2"}},
+      "{}");
+  const std::string role_session = "arn:aws:sts::000000000000:assumed-role/r/s";
+  CredentialStore store;
+  store.AddIdentity("AKIDSESSION", {.secret = "s3cr3t/with+chars",
+                                    .session_token = "FwoGZXIvYXdzEJr//token+/=",
+                                    .principal_arn = role_session,
+                                    .expires_millis = kNow + 1});
+  VerifiedCaller caller;
+  ASSERT_TRUE(VerifySigV4(invoke, store, kNow, &caller).ok());
+  EXPECT_EQ(caller.principal_arn, role_session);
+  const absl::Status expired = VerifySigV4(invoke, store, kNow + 1, nullptr);
+  EXPECT_EQ(AwsErrorCode(expired), "ExpiredTokenException");
+  EXPECT_EQ(expired.message(), "The security token included in the request is expired");
+
+  // Another token, or none, is refused as an unknown key is; a key that was removed is unknown.
+  store.AddIdentity("AKIDSESSION", {.secret = "s3cr3t/with+chars",
+                                    .session_token = "FwoGZXIvYXdzEJr//token+/X",
+                                    .principal_arn = role_session});
+  EXPECT_EQ(AwsErrorCode(VerifySigV4(invoke, store, kNow, nullptr)), "UnrecognizedClientException");
+  store.Remove("AKIDSESSION");
+  EXPECT_EQ(store.Find("AKIDSESSION"), nullptr);
+  EXPECT_FALSE(store.AnyKey().has_value());
+}
+
 TEST(SigV4Clients, BotoS3PutObject) {
   VerifiedCaller caller;
   const absl::Status status =

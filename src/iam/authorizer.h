@@ -1,9 +1,13 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "iam/evaluator.h"
 #include "iam/policy.h"
@@ -11,6 +15,9 @@
 namespace boost::json {
 class object;
 }  // namespace boost::json
+namespace serval {
+class Clock;
+}  // namespace serval
 namespace serval::protocol {
 struct Caller;
 }  // namespace serval::protocol
@@ -43,7 +50,8 @@ struct AccessRequest {
 // Runs only on the io thread.
 class Authorizer {
  public:
-  Authorizer(Mode mode, std::string account_id);
+  // `clock` gives aws:CurrentTime (the simulated clock in tests).
+  Authorizer(Mode mode, std::string account_id, const Clock* clock);
 
   Mode mode() const { return mode_; }
   // The IAM entities that give users and roles their policies (set once IAM's front end loads).
@@ -57,13 +65,46 @@ class Authorizer {
   absl::Status Check(const protocol::Caller& caller, const AccessRequest& request,
                      std::string_view error_code);
 
-  // {"mode": "warn", "denied": [{"principal", "action", "resource", "missing", "count"}...]}
+  // The principal a signed caller acts as, and the identity policies that apply to it: the
+  // account root for the operator's keys (no policies: never restricted), a user's or a role
+  // session's policies as the identity store has them now.
+  struct Identity {
+    Principal principal;
+    std::vector<PolicyDocument> policies;
+    uint64_t generation = 0;  // IdentityStore::generation() when `policies` were read
+  };
+  const Identity& IdentityOf(const protocol::Caller& caller);
+
+  // Whether the service principal `service` ("lambda.amazonaws.com") may assume the role
+  // `role_arn`: the role exists and its trust policy allows the service sts:AssumeRole.
+  bool ServiceMayAssumeRole(std::string_view role_arn, std::string_view service) const;
+
+  // "iam": {"mode": "warn", "denied": [{"principal", "action", "resource", "message",
+  // "missing", "count"}...]}: the requests AWS would deny that warn mode let through (or that
+  // enforce mode refused), by principal, action and resource.
   void AddStats(boost::json::object& stats) const;
 
  private:
+  // A distinct (principal, action, resource) that was denied, and how often.
+  struct Denial {
+    std::string message;
+    std::string missing;  // the statement that would allow it
+    uint64_t count = 0;
+  };
+  using DenialKey = std::tuple<std::string, std::string, std::string>;
+  // Denials kept for stats; past this many, new ones are counted but not listed.
+  static constexpr size_t kMaxDenials = 1000;
+
+  void Record(const AccessQuery& query, const std::string& message);
+
   Mode mode_;
   std::string account_id_;
+  const Clock* clock_;
   const IdentityStore* identities_ = nullptr;
+  Identity root_;
+  absl::flat_hash_map<std::string, Identity> identities_by_arn_;
+  std::map<DenialKey, Denial> denials_;
+  uint64_t unlisted_denials_ = 0;
 };
 
 }  // namespace serval::iam

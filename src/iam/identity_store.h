@@ -29,6 +29,7 @@ struct Role {
   std::string arn;      // arn:aws:iam::ACCOUNT:role/PATH/NAME
   std::string role_id;  // AROA...
   PolicyDocument trust_policy;
+  int64_t max_session_seconds = 3600;  // MaxSessionDuration: AssumeRole's longest session
   // ... the rest (description, tags, dates, inline and attached policies) as the IAM front end
   // needs.
 };

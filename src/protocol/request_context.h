@@ -15,9 +15,12 @@ struct Caller {
   bool anonymous = true;
   std::string access_key;
   std::string account_id;
-  // The holder of a temporary key: the function whose execution environment signed the
-  // request. Empty for the operator's keys.
-  std::string principal;
+  // The IAM principal the key signs as: an IAM user's ARN or a role session's
+  // ("arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION"). Empty for the operator's keys (and
+  // under --no-auth): the account root, which IAM policies do not restrict.
+  std::string principal_arn;
+  // The function whose execution environment signed the request; empty otherwise.
+  std::string function_arn;
 };
 
 // One request as a front end receives it: the HTTP request, the id every response and log line

@@ -76,7 +76,7 @@ Environment::~Environment() {
 void Environment::ReleaseIdentity() {
   if (uid_ != 0) context_.uids->Release(std::exchange(uid_, 0));
   if (!access_key_.empty() && context_.credentials) {
-    context_.credentials->RemoveTemporary(std::exchange(access_key_, ""));
+    context_.credentials->Remove(std::exchange(access_key_, ""));
   }
 }
 
@@ -203,14 +203,15 @@ absl::Status Environment::Launch() {
   // valid only with the session token and only while the environment lives.
   http::CredentialStore::Identity identity{.secret = RandomHex(20),
                                            .session_token = Base64Encode(RandomHex(60)),
-                                           .principal = spec_->arn};
+                                           .principal_arn = spec_->role_session_arn,
+                                           .function_arn = spec_->arn};
   access_key_ = "ASIA" + absl::AsciiStrToUpper(RandomHex(8));
   add("AWS_ACCESS_KEY_ID", access_key_);
   add("AWS_SECRET_ACCESS_KEY", identity.secret);
   add("AWS_SESSION_TOKEN", identity.session_token);
   add("AWS_ENDPOINT_URL", context_.service_endpoint);
   if (context_.credentials) {
-    context_.credentials->AddTemporary(access_key_, std::move(identity));
+    context_.credentials->AddIdentity(access_key_, std::move(identity));
   } else {
     access_key_.clear();
   }

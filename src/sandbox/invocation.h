@@ -19,6 +19,9 @@ struct FunctionSpec {
   std::string version = "$LATEST";
   std::string revision_id;  // identifies this snapshot
   std::string arn;          // unqualified function ARN
+  // The principal the environment's credentials sign as: its execution role's session
+  // (arn:aws:sts::ACCOUNT:assumed-role/ROLE/FUNCTION), as on AWS.
+  std::string role_session_arn;
   std::string region;
   std::string runtime;
   std::string handler;

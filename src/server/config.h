@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/arn.h"
+#include "iam/authorizer.h"
 
 namespace serval::server {
 
@@ -45,6 +46,8 @@ struct ServeConfig {
   size_t async_queue_limit = 1'000'000;
   // Days of 1-minute metrics kept under <data dir>/metrics.
   int metrics_retention_days = 30;
+  // How callers other than the operator are held to their IAM policies.
+  iam::Mode iam_mode = iam::Mode::kWarn;
 };
 
 // Runs Serval until SIGINT or SIGTERM. Returns the process exit code.

@@ -342,10 +342,10 @@ void EdgeRouter::VerifyOffThread(services::Service* service, protocol::RequestCo
   if (std::optional<http::CredentialScope> scope = http::PeekCredentialScope(context.request)) {
     if (const http::CredentialStore::Identity* identity =
             options_.credentials->Find(scope->access_key)) {
-      if (identity->session_token.empty()) {
+      if (identity->is_operator()) {
         key->Add(scope->access_key, identity->secret);
       } else {
-        key->AddTemporary(scope->access_key, *identity);
+        key->AddIdentity(scope->access_key, *identity);
       }
     }
   }
@@ -374,11 +374,12 @@ void EdgeRouter::Dispatch(services::Service* service, protocol::RequestContext c
     // --no-auth: every request acts as the account's owner.
     context.caller = {.anonymous = false, .account_id = options_.account_id};
   } else if (caller != nullptr) {
-    if (!caller->principal.empty()) ++calls_by_function_[caller->principal];
+    if (!caller->function_arn.empty()) ++calls_by_function_[caller->function_arn];
     context.caller = {.anonymous = false,
                       .access_key = caller->scope.access_key,
                       .account_id = options_.account_id,
-                      .principal = caller->principal};
+                      .principal_arn = caller->principal_arn,
+                      .function_arn = caller->function_arn};
   }
   if (service == nullptr) {
     return respond(Refuse(

@@ -95,7 +95,17 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   up->add_option("--credentials-file", serve.credentials_file,
                  "Access keys accepted in request signatures, one 'ACCESS_KEY SECRET' per line "
-                 "(default: DATA_DIR/credentials if present, else test/test)");
+                 "(default: DATA_DIR/credentials if present, else test/test). These are the "
+                 "account root's keys: IAM policies never restrict them");
+  up->add_option("--iam", serve.iam_mode,
+                 "IAM policies of users, role sessions and functions: off (not evaluated), warn "
+                 "(what AWS would deny succeeds and is reported once on stderr and "
+                 "/_serval/stats), enforce (refused with the service's AccessDenied)")
+      ->capture_default_str()
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, iam::Mode>{
+              {"off", iam::Mode::kOff}, {"warn", iam::Mode::kWarn}, {"enforce", iam::Mode::kEnforce}},
+          CLI::ignore_case));
 
   std::string logs_function;
   std::string logs_data_dir = ".serval";

@@ -21,6 +21,8 @@
 #include "common/clock.h"
 #include "http/server.h"
 #include "http/sigv4.h"
+#include "iam/authorizer.h"
+#include "iam/identity_store.h"
 #include "invoker/invoker.h"
 #include "metrics/lambda_recorder.h"
 #include "metrics/metric_store.h"
@@ -66,6 +68,7 @@ std::shared_ptr<const sandbox::FunctionSpec> MakeSpec(const lambda::FunctionConf
   spec->version = config.version;
   spec->revision_id = config.revision_id;
   spec->arn = LambdaFunctionArn(account, config.name);
+  spec->role_session_arn = AssumedRoleArn(account.account_id, config.role, config.name);
   spec->region = account.region;
   spec->runtime = config.runtime;
   spec->handler = config.handler;
@@ -287,6 +290,13 @@ int Serve(const ServeConfig& config) {
       .account_concurrency = config.concurrency_limit,
       .async_limits = {config.async_queue_function_limit, config.async_queue_limit},
       .metrics = &lambda_metrics});
+  auto identities = iam::IdentityStore::Open(metadata->get(), config.account.account_id);
+  if (!identities.ok()) {
+    fmt::print(stderr, "serval: cannot load IAM: {}\n", identities.status().ToString());
+    return 1;
+  }
+  iam::Authorizer authorizer(config.iam_mode, config.account.account_id, clock);
+  authorizer.SetIdentities(identities->get());
   services::ObjectReaderSlot objects;
   services::TopicPublisherSlot topics;
   services::EventPublisherSlot events;
@@ -314,7 +324,10 @@ int Serve(const ServeConfig& config) {
                                     .events = &events,
                                     .http_apis = &http_apis,
                                     .streams = &streams,
-                                    .schedules = &schedules};
+                                    .schedules = &schedules,
+                                    .identities = identities->get(),
+                                    .authorizer = &authorizer,
+                                    .credentials = config.no_auth ? nullptr : &*credentials};
   auto services = services::CreateServices(platform);
   if (!services.ok()) {
     fmt::print(stderr, "serval: {}\n", services.status().ToString());
@@ -330,6 +343,7 @@ int Serve(const ServeConfig& config) {
                               {"events_undeliverable", invocations.undeliverable},
                               {"calls_by_function", std::move(calls)}};
     for (const auto& service : *services) service->AddStats(stats);
+    authorizer.AddStats(stats);
     return boost::json::serialize(stats);
   };
   std::function<int64_t(int64_t)> advance_clock;

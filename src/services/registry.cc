@@ -10,6 +10,7 @@
 #include "services/monitoring/monitoring_service.h"
 #include "services/s3/s3_service.h"
 #include "services/sns/sns_service.h"
+#include "services/sts/sts_service.h"
 
 namespace serval::services {
 namespace {
@@ -43,6 +44,7 @@ constexpr Factory kServices[] = {
     &One<&dynamodb::DynamoDbService::Create>,
     &One<&logs::LogsService::Create>,
     &One<&monitoring::MonitoringService::Create>,
+    &One<&sts::StsService::Create>,
 };
 // clang-format on
 

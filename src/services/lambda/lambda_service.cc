@@ -11,6 +11,7 @@
 
 #include "common/aws_error.h"
 #include "common/ids.h"
+#include "iam/authorizer.h"
 #include "protocol/protocol.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/function_request.h"
@@ -41,7 +42,8 @@ absl::StatusOr<std::unique_ptr<services::Service>> LambdaService::Create(
                                                       .endpoint = platform.endpoint,
                                                       .streams = platform.streams,
                                                       .topics = platform.topics,
-                                                      .logs = platform.logs},
+                                                      .logs = platform.logs,
+                                                      .authorizer = platform.authorizer},
                                          *std::move(mappings));
 }
 
@@ -244,6 +246,15 @@ void LambdaService::Handle(protocol::RequestContext context, http::Responder res
   match->operation->run(*this, call);
 }
 
+absl::Status LambdaService::CheckExecutionRole(std::string_view role_arn) const {
+  // Only enforced: scripts that pass any role ARN keep working in the default mode.
+  if (deps_.authorizer == nullptr || deps_.authorizer->mode() != iam::Mode::kEnforce ||
+      deps_.authorizer->ServiceMayAssumeRole(role_arn, "lambda.amazonaws.com")) {
+    return absl::OkStatus();
+  }
+  return InvalidParameter("The role defined for the function cannot be assumed by Lambda.");
+}
+
 absl::StatusOr<const FunctionRegistry::Entry*> LambdaService::Resolve(const Call& call) const {
   return deps_.invoker->Resolve(*call.function, call.qualifier, /*route=*/false);
 }
@@ -252,6 +263,7 @@ void LambdaService::CreateFunction(Call& call) {
   DecodeUpload(std::move(call), /*create=*/true, {}, [this](Call& call, auto upload) {
     if (!upload.ok()) return call.Fail(upload.status());
     FunctionConfig& config = upload->config;
+    if (absl::Status role = CheckExecutionRole(config.role); !role.ok()) return call.Fail(role);
     if (deps_.registry->Find(config.name) || unpacking_.contains(config.name)) {
       return call.Fail(ResourceConflict("Function already exist: " + config.name));
     }
@@ -397,6 +409,9 @@ void LambdaService::UpdateFunction(Call& call, bool code) {
   FunctionConfig updated = current;
   if (auto status = ApplyConfigurationUpdate(*body, updated); !status.ok()) {
     return call.Fail(status);
+  }
+  if (updated.role != current.role) {
+    if (absl::Status role = CheckExecutionRole(updated.role); !role.ok()) return call.Fail(role);
   }
   CommitUpdate(call, current, std::move(updated), /*publish=*/false);
 }

@@ -62,6 +62,9 @@ class LambdaService : public services::Service {
     services::StreamSourceSlot* streams = nullptr;
     services::TopicPublisherSlot* topics = nullptr;
     storage::LogStore* logs = nullptr;
+    // Holds callers to their policies; in enforce mode, a function's role must exist and trust
+    // Lambda.
+    iam::Authorizer* authorizer = nullptr;
   };
 
   static absl::StatusOr<std::unique_ptr<services::Service>> Create(
@@ -167,6 +170,8 @@ class LambdaService : public services::Service {
 
   // The version the call's qualifier names (see Invoker::Resolve).
   absl::StatusOr<const FunctionRegistry::Entry*> Resolve(const Call& call) const;
+  // In --iam enforce mode, AWS's refusal of a role that does not exist or does not trust Lambda.
+  absl::Status CheckExecutionRole(std::string_view role_arn) const;
   // Publishes $LATEST unless it is unchanged since the last published version.
   absl::StatusOr<const FunctionRegistry::Entry*> PublishLatest(const std::string& name,
                                                                const std::string& description);

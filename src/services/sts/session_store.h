@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "storage/metadata_store.h"
+
+namespace serval::http {
+class CredentialStore;
+}  // namespace serval::http
+
+namespace serval::sts {
+
+// The temporary credentials STS has handed out (AssumeRole, GetSessionToken): persisted in the
+// metadata table "sts.sessions" so that they outlive a restart until they expire, and kept in
+// the edge's credential store while they are valid. Runs only on the io thread.
+//
+// An expired session stays known for a day, so that a client using it is told its token
+// expired (and refreshes it) rather than that it is unknown; then it is forgotten.
+class SessionStore {
+ public:
+  struct Session {
+    std::string access_key;  // ASIA...
+    std::string secret;
+    std::string session_token;
+    std::string principal_arn;  // arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, or a user's
+    int64_t expires_millis = 0;
+  };
+
+  // Loads the sessions and registers the unexpired ones with `credentials` (null under
+  // --no-auth: nothing is registered).
+  static absl::StatusOr<std::unique_ptr<SessionStore>> Open(storage::MetadataStore* metadata,
+                                                            http::CredentialStore* credentials,
+                                                            int64_t now_millis);
+
+  // A new session for `principal_arn` valid until `expires_millis`: random key, secret and
+  // token. `done` runs once it is on disk (and registered), with the session or the error.
+  void Create(std::string principal_arn, int64_t expires_millis, int64_t now_millis,
+              std::function<void(absl::StatusOr<Session>)> done);
+
+  size_t size() const { return sessions_.size(); }
+
+ private:
+  SessionStore(storage::MetadataStore* metadata, http::CredentialStore* credentials)
+      : metadata_(metadata), credentials_(credentials) {}
+  void Register(const Session& session);
+  // Forgets sessions that expired more than a day before `now_millis` (adds their deletion to
+  // `batch`).
+  void Prune(int64_t now_millis, storage::WriteBatch& batch);
+
+  storage::MetadataStore* metadata_;
+  http::CredentialStore* credentials_;
+  absl::flat_hash_map<std::string, Session> sessions_;
+};
+
+}  // namespace serval::sts
