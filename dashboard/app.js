@@ -284,8 +284,30 @@ async function queue() {
   ];
 }
 
+// What callers' IAM policies lack: each request AWS would deny, with the statement that allows it.
+async function access() {
+  const data = await api('access');
+  const explain = {
+    off: 'IAM policies are not evaluated (serval up --iam off).',
+    warn: 'Requests AWS would deny still succeed (serval up --iam warn); each is listed here.',
+    enforce: 'Requests AWS would deny are refused (serval up --iam enforce).',
+  };
+  return [
+    cards([['mode', 'IAM mode', data.mode ?? 'off'],
+      ['denied', 'Distinct denials', count((data.denied ?? []).length)],
+      ['unlisted', 'Not listed (over the limit)', count(data.unlisted_denials ?? 0)]]),
+    h('p', {}, explain[data.mode] ?? ''),
+    table([{ key: 'principal', label: 'Principal', text: true },
+      { key: 'action', label: 'Action', text: true },
+      { key: 'resource', label: 'Resource', text: true },
+      { key: 'count', label: 'Requests', format: (r) => count(r.count) },
+      { key: 'missing', label: 'Statement that would allow it', text: true }],
+    data.denied ?? []),
+  ];
+}
+
 // ---- routing and refresh ------------------------------------------------------------------------
-const routes = { overview, functions, chargeback, logs, queue };
+const routes = { overview, functions, chargeback, logs, queue, access };
 let rendering = 0;
 
 async function render() {

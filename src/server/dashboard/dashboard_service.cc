@@ -11,6 +11,7 @@
 #include "common/percent_encoding.h"
 #include "common/text.h"
 #include "http/basic_auth.h"
+#include "iam/authorizer.h"
 #include "invoker/invoker.h"
 #include "metrics/lambda_recorder.h"
 #include "metrics/metric_store.h"
@@ -397,6 +398,7 @@ void DashboardService::Handle(protocol::RequestContext context, http::Responder 
       {"GET", "/_serval/api/function", false, &DashboardService::FunctionView},
       {"GET", "/_serval/api/logs", false, &DashboardService::Logs},
       {"GET", "/_serval/api/queue", false, &DashboardService::Queue},
+      {"GET", "/_serval/api/access", false, &DashboardService::Access},
   };
   Call call{.context = std::move(context), .respond = std::move(respond)};
   const std::string_view path = call.request().RawPath();
@@ -638,6 +640,12 @@ void DashboardService::Logs(Call& call) {
           json::object{{"group", group}, {"events", std::move(events)}, {"truncated", truncated}}));
     });
   });
+}
+
+void DashboardService::Access(Call& call) {
+  json::object stats;
+  if (platform_.authorizer != nullptr) platform_.authorizer->AddStats(stats);
+  call.Answer(JsonAnswer(200, stats["iam"]));
 }
 
 void DashboardService::Queue(Call& call) {

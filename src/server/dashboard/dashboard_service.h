@@ -45,6 +45,8 @@ class DashboardService : public services::Service {
   void FunctionView(Call& call);
   void Logs(Call& call);
   void Queue(Call& call);
+  // What IAM policies would deny (or denied): the authorizer's list.
+  void Access(Call& call);
   // Whether the caller is signed, Basic-authenticated, in a session or everything is open.
   bool Authenticated(const protocol::RequestContext& context) const;
 
