@@ -108,7 +108,7 @@ void Authorizer::Record(const AccessQuery& query, const std::string& message) {
     ++unlisted_denials_;
     return;
   }
-  Denial denial{.message = message, .missing = MissingStatement(query), .count = 1};
+  Denial denial{.message = message, .missing = AllowingStatement(query), .count = 1};
   fmt::print(stderr, "serval: iam: {}{}; a policy needs {}\n",
              mode_ == Mode::kWarn ? "allowed in warn mode, but AWS would deny: " : "", message,
              denial.missing);
