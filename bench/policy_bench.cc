@@ -35,7 +35,8 @@ struct Fixture {
       {"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::source-bucket","Condition":{"StringLike":{"s3:prefix":["incoming/*","${aws:PrincipalAccount}/*"]}}},
       {"Effect":"Allow","Action":["s3:PutObject","s3:PutObjectAcl"],"Resource":"arn:aws:s3:::destination-bucket/*"},
       {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::source-bucket/*","Condition":{"Bool":{"aws:SecureTransport":"false"},"IpAddress":{"aws:SourceIp":"127.0.0.0/8"}}}]})"));
-    policies.push_back(MustParse(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogGroup","logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]})"));
+    policies.push_back(MustParse(
+        R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogGroup","logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]})"));
   }
   Principal principal{.kind = Principal::Kind::kAssumedRole,
                       .arn = "arn:aws:sts::000000000000:assumed-role/replication/replicate",

@@ -23,7 +23,8 @@ struct OperatorInfo {
 using T = Condition::Type;
 using C = Condition::Comparison;
 
-// The operators of docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+// The operators of
+// docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
 constexpr OperatorInfo kOperators[] = {
     {"StringEquals", T::kString, C::kEquals, false},
     {"StringNotEquals", T::kString, C::kEquals, true},
@@ -124,8 +125,7 @@ bool ParseConditionDate(std::string_view text, int64_t* millis) {
   const std::string input(text);
   // RFC 3339 with a zone; then the same without one (UTC), then a bare date.
   static constexpr const char* kFormats[] = {"%Y-%m-%d%ET%H:%M:%E*S%Ez", "%Y-%m-%d%ET%H:%M:%E*S",
-                                            "%Y-%m-%d%ET%H:%M%Ez", "%Y-%m-%d%ET%H:%M",
-                                            "%Y-%m-%d"};
+                                             "%Y-%m-%d%ET%H:%M%Ez", "%Y-%m-%d%ET%H:%M", "%Y-%m-%d"};
   for (const char* format : kFormats) {
     absl::Time time;
     std::string error;
@@ -209,8 +209,7 @@ absl::StatusOr<Condition> Condition::Compile(std::string_view op, std::string_vi
         break;
       }
       case Type::kNull:
-        (EqualsIgnoreCase(value, "true") ? condition.null_absent_ : condition.null_present_) =
-            true;
+        (EqualsIgnoreCase(value, "true") ? condition.null_absent_ : condition.null_present_) = true;
         break;
       default: {
         absl::StatusOr<Pattern> pattern = Pattern::Compile(value, options);

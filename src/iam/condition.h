@@ -20,8 +20,18 @@ class RequestKeys;
 // const.
 class Condition {
  public:
-  enum class Type { kString, kStringIgnoreCase, kStringLike, kNumeric, kDate, kBool, kBinary,
-                    kIp, kArn, kNull };
+  enum class Type {
+    kString,
+    kStringIgnoreCase,
+    kStringLike,
+    kNumeric,
+    kDate,
+    kBool,
+    kBinary,
+    kIp,
+    kArn,
+    kNull
+  };
   enum class Comparison { kEquals, kLessThan, kLessThanEquals, kGreaterThan, kGreaterThanEquals };
   enum class SetQualifier { kNone, kForAllValues, kForAnyValue };
 
@@ -30,8 +40,7 @@ class Condition {
   // InvalidArgument with AWS's MalformedPolicyDocument message for an operator this module does
   // not know or a value its operator cannot read (a date, a number, a CIDR).
   static absl::StatusOr<Condition> Compile(std::string_view op, std::string_view key,
-                                           const std::vector<std::string>& values,
-                                           bool variables);
+                                           const std::vector<std::string>& values, bool variables);
   // Whether `op` names an operator this module knows.
   static bool KnownOperator(std::string_view op);
 
@@ -47,8 +56,7 @@ class Condition {
 
   // Whether one request value matches any of the policy's values under the operator's positive
   // form (StringNotLike's StringLike).
-  bool ValueMatches(std::string_view value, const KeyValues& values,
-                    const RequestKeys& keys) const;
+  bool ValueMatches(std::string_view value, const KeyValues& values, const RequestKeys& keys) const;
   template <typename T>
   bool Compare(T have, T want) const;
 
@@ -57,7 +65,7 @@ class Condition {
   SetQualifier qualifier_ = SetQualifier::kNone;
   bool negated_ = false;
   bool if_exists_ = false;
-  std::string key_;  // lower-case
+  std::string key_;                // lower-case
   std::vector<Pattern> patterns_;  // kString, kStringIgnoreCase, kStringLike, kArn, kBool, kBinary
   std::vector<double> numbers_;    // kNumeric
   std::vector<int64_t> millis_;    // kDate

@@ -78,8 +78,10 @@ TEST(Condition, OperatorsAsAwsDocumentsThem) {
       {R"({"StringEqualsIfExists":{"aws:SourceArn":"arn:aws:s3:::other"}})", source, false},
       {R"({"ArnLikeIfExists":{"aws:SourceArn":"arn:aws:s3:::photos"}})", source, true},
       // Several keys and operators are AND'd.
-      {R"({"StringLike":{"aws:SourceArn":"arn:aws:s3:::*"},"StringEquals":{"aws:SourceAccount":"1"}})", source, false},
-      {R"({"StringLike":{"aws:SourceArn":"arn:aws:s3:::*","aws:PrincipalAccount":"000000000000"}})", source, true},
+      {R"({"StringLike":{"aws:SourceArn":"arn:aws:s3:::*"},"StringEquals":{"aws:SourceAccount":"1"}})",
+       source, false},
+      {R"({"StringLike":{"aws:SourceArn":"arn:aws:s3:::*","aws:PrincipalAccount":"000000000000"}})",
+       source, true},
       // Numbers.
       {R"({"NumericEquals":{"s3:max-keys":"10"}})", keys10, true},
       {R"({"NumericEquals":{"s3:max-keys":10.0}})", keys10, true},
@@ -97,7 +99,9 @@ TEST(Condition, OperatorsAsAwsDocumentsThem) {
       {R"({"DateEquals":{"aws:CurrentTime":"1714564800"}})", {}, true},
       {R"({"DateNotEquals":{"aws:EpochTime":"1714564800"}})", {}, false},
       {R"({"DateGreaterThanEquals":{"aws:EpochTime":"2024-05-02"}})", {}, false},
-      {R"({"DateLessThan":{"aws:TokenIssueTime":"2024-05-01"}})", {{"aws:TokenIssueTime", {"2024-04-30T08:00:00Z"}}}, true},
+      {R"({"DateLessThan":{"aws:TokenIssueTime":"2024-05-01"}})",
+       {{"aws:TokenIssueTime", {"2024-04-30T08:00:00Z"}}},
+       true},
       {R"({"StringLike":{"aws:CurrentTime":"2024-05-01T*"}})", {}, true},
       {R"({"NumericGreaterThan":{"aws:EpochTime":"1714564799"}})", {}, true},
       // Bool and binary.
@@ -140,7 +144,9 @@ TEST(Condition, OperatorsAsAwsDocumentsThem) {
       {R"({"StringEquals":{"aws:userid":"AROAEXAMPLE:session"}})", {}, true},
       {R"({"StringLike":{"aws:userid":"AROAEXAMPLE:*"}})", {}, true},
       // Variables in condition values.
-      {R"({"StringEquals":{"s3:prefix":"home/${aws:PrincipalAccount}/"}})", {{"s3:prefix", {"home/000000000000/"}}}, true},
+      {R"({"StringEquals":{"s3:prefix":"home/${aws:PrincipalAccount}/"}})",
+       {{"s3:prefix", {"home/000000000000/"}}},
+       true},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(Allows(c.condition, c.context), c.allowed) << c.condition;

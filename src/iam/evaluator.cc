@@ -60,8 +60,7 @@ Decision IdentityDecision(std::span<const PolicyDocument> policies, const Access
 // What a resource-based policy says for `principal`: a Deny (naming it or its account), an
 // Allow (naming it exactly; `*account_allow` set when one names only its account), or nothing.
 Decision ResourceDecision(const PolicyDocument& policy, const Principal& principal,
-                          const AccessQuery& query, const RequestKeys& keys,
-                          bool* account_allow) {
+                          const AccessQuery& query, const RequestKeys& keys, bool* account_allow) {
   Decision decision = Decision::kImplicitDeny;
   for (const Statement& statement : policy.statements()) {
     const PrincipalSet::Match match = Names(statement, principal);

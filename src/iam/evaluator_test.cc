@@ -78,10 +78,15 @@ TEST(Evaluate, TheEc2SchedulersRole) {
   ExpectDecisions(
       role, nullptr,
       {{&scheduler, "ec2:DescribeInstances", "*", kAllow, kByIdentity},
-       {&scheduler, "ec2:StopInstances", "arn:aws:ec2:us-east-1:000000000000:instance/i-1", kAllow, kByIdentity},
-       {&scheduler, "ec2:TerminateInstances", "arn:aws:ec2:us-east-1:000000000000:instance/i-1", kImplicit, kByNone},
-       {&scheduler, "logs:PutLogEvents", "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/scheduler:log-stream:x", kAllow, kByIdentity},
-       {&scheduler, "logs:DeleteLogGroup", "arn:aws:logs:us-east-1:000000000000:log-group:x", kImplicit, kByNone},
+       {&scheduler, "ec2:StopInstances", "arn:aws:ec2:us-east-1:000000000000:instance/i-1", kAllow,
+        kByIdentity},
+       {&scheduler, "ec2:TerminateInstances", "arn:aws:ec2:us-east-1:000000000000:instance/i-1",
+        kImplicit, kByNone},
+       {&scheduler, "logs:PutLogEvents",
+        "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/scheduler:log-stream:x", kAllow,
+        kByIdentity},
+       {&scheduler, "logs:DeleteLogGroup", "arn:aws:logs:us-east-1:000000000000:log-group:x",
+        kImplicit, kByNone},
        {&scheduler, "s3:GetObject", "arn:aws:s3:::b/k", kImplicit, kByNone}});
 }
 
@@ -90,24 +95,33 @@ TEST(Evaluate, TheReplicationAndVideoFunctionsAndBasicExecution) {
   const std::vector<PolicyDocument> replication = {Identity(R"(
       {"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::source-bucket/*"]},
       {"Effect":"Allow","Action":["s3:PutObject"],"Resource":["arn:aws:s3:::destination-bucket/*"]})")};
-  ExpectDecisions(replication, nullptr,
-                  {{&replicator, "s3:GetObject", "arn:aws:s3:::source-bucket/a/b.jpg", kAllow, kByIdentity},
-                   {&replicator, "s3:PutObject", "arn:aws:s3:::source-bucket/a/b.jpg", kImplicit, kByNone},
-                   {&replicator, "s3:PutObject", "arn:aws:s3:::destination-bucket/a/b.jpg", kAllow, kByIdentity},
-                   {&replicator, "s3:GetObject", "arn:aws:s3:::destination-bucket/a/b.jpg", kImplicit, kByNone},
-                   {&replicator, "s3:GetObject", "arn:aws:s3:::source-bucket", kImplicit, kByNone}});
+  ExpectDecisions(
+      replication, nullptr,
+      {{&replicator, "s3:GetObject", "arn:aws:s3:::source-bucket/a/b.jpg", kAllow, kByIdentity},
+       {&replicator, "s3:PutObject", "arn:aws:s3:::source-bucket/a/b.jpg", kImplicit, kByNone},
+       {&replicator, "s3:PutObject", "arn:aws:s3:::destination-bucket/a/b.jpg", kAllow,
+        kByIdentity},
+       {&replicator, "s3:GetObject", "arn:aws:s3:::destination-bucket/a/b.jpg", kImplicit, kByNone},
+       {&replicator, "s3:GetObject", "arn:aws:s3:::source-bucket", kImplicit, kByNone}});
   const Principal video = Session("video", "transcode");
   const std::vector<PolicyDocument> video_role = {
       // AWSLambdaBasicExecutionRole, attached, and the function's inline policy.
-      Identity(R"({"Effect":"Allow","Action":["logs:CreateLogGroup","logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"})"),
-      Identity(R"({"Effect":"Allow","Action":"dynamodb:PutItem","Resource":"arn:aws:dynamodb:us-east-1:000000000000:table/Videos"},
+      Identity(
+          R"({"Effect":"Allow","Action":["logs:CreateLogGroup","logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"})"),
+      Identity(
+          R"({"Effect":"Allow","Action":"dynamodb:PutItem","Resource":"arn:aws:dynamodb:us-east-1:000000000000:table/Videos"},
                   {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::videos/*"})")};
-  ExpectDecisions(video_role, nullptr,
-                  {{&video, "dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:000000000000:table/Videos", kAllow, kByIdentity},
-                   {&video, "dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:000000000000:table/Other", kImplicit, kByNone},
-                   {&video, "dynamodb:DeleteItem", "arn:aws:dynamodb:us-east-1:000000000000:table/Videos", kImplicit, kByNone},
-                   {&video, "logs:CreateLogStream", "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/video", kAllow, kByIdentity},
-                   {&video, "s3:GetObject", "arn:aws:s3:::videos/cat.mp4", kAllow, kByIdentity}});
+  ExpectDecisions(
+      video_role, nullptr,
+      {{&video, "dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:000000000000:table/Videos", kAllow,
+        kByIdentity},
+       {&video, "dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:000000000000:table/Other",
+        kImplicit, kByNone},
+       {&video, "dynamodb:DeleteItem", "arn:aws:dynamodb:us-east-1:000000000000:table/Videos",
+        kImplicit, kByNone},
+       {&video, "logs:CreateLogStream",
+        "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/video", kAllow, kByIdentity},
+       {&video, "s3:GetObject", "arn:aws:s3:::videos/cat.mp4", kAllow, kByIdentity}});
 }
 
 // reference_policies_evaluation-logic: an explicit Deny anywhere wins; NotAction and NotResource
@@ -118,13 +132,14 @@ TEST(Evaluate, ExplicitDenyWinsAndNotElementsInvert) {
       Identity(R"({"Effect":"Allow","Action":"s3:*","Resource":"*"},
                   {"Effect":"Deny","Action":"s3:Delete*","Resource":"arn:aws:s3:::keep/*"})"),
       Identity(R"({"Effect":"Allow","NotAction":"iam:*","NotResource":"arn:aws:sqs:*:*:*"})")};
-  ExpectDecisions(role, nullptr,
-                  {{&worker, "s3:DeleteObject", "arn:aws:s3:::keep/x", kExplicit, kByIdentity},
-                   {&worker, "S3:deleteobject", "arn:aws:s3:::keep/x", kExplicit, kByIdentity},
-                   {&worker, "s3:DeleteObject", "arn:aws:s3:::other/x", kAllow, kByIdentity},
-                   {&worker, "sns:Publish", "arn:aws:sns:us-east-1:000000000000:t", kAllow, kByIdentity},
-                   {&worker, "iam:CreateRole", "arn:aws:iam::000000000000:role/x", kImplicit, kByNone},
-                   {&worker, "sqs:SendMessage", "arn:aws:sqs:us-east-1:000000000000:q", kImplicit, kByNone}});
+  ExpectDecisions(
+      role, nullptr,
+      {{&worker, "s3:DeleteObject", "arn:aws:s3:::keep/x", kExplicit, kByIdentity},
+       {&worker, "S3:deleteobject", "arn:aws:s3:::keep/x", kExplicit, kByIdentity},
+       {&worker, "s3:DeleteObject", "arn:aws:s3:::other/x", kAllow, kByIdentity},
+       {&worker, "sns:Publish", "arn:aws:sns:us-east-1:000000000000:t", kAllow, kByIdentity},
+       {&worker, "iam:CreateRole", "arn:aws:iam::000000000000:role/x", kImplicit, kByNone},
+       {&worker, "sqs:SendMessage", "arn:aws:sqs:us-east-1:000000000000:q", kImplicit, kByNone}});
   // No policies at all: implicit deny; the account root is allowed.
   ExpectDecisions({}, nullptr,
                   {{&worker, "s3:GetObject", "arn:aws:s3:::b/k", kImplicit, kByNone},
@@ -173,9 +188,11 @@ TEST(Evaluate, ResourcePoliciesAndThePrincipalsTheyName) {
   const PolicyDocument topic = Resource(
       R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:sts::000000000000:assumed-role/reader/r"},"Action":"sns:Publish","Resource":"*"})");
   const Principal other_session = Session("reader", "other");
-  ExpectDecisions({}, &topic,
-                  {{&reader, "sns:Publish", "arn:aws:sns:us-east-1:000000000000:t", kAllow, kByResource},
-                   {&other_session, "sns:Publish", "arn:aws:sns:us-east-1:000000000000:t", kImplicit, kByNone}});
+  ExpectDecisions(
+      {}, &topic,
+      {{&reader, "sns:Publish", "arn:aws:sns:us-east-1:000000000000:t", kAllow, kByResource},
+       {&other_session, "sns:Publish", "arn:aws:sns:us-east-1:000000000000:t", kImplicit,
+        kByNone}});
 }
 
 TEST(Evaluate, PolicyVariablesScopeResourcesToTheCaller) {
@@ -186,8 +203,9 @@ TEST(Evaluate, PolicyVariablesScopeResourcesToTheCaller) {
                    {&kAlice, "s3:GetObject", "arn:aws:s3:::home/bob/notes", kImplicit, kByNone}});
   // A role session has no aws:username: the statement matches nothing.
   const Principal session = Session("alice", "alice");
-  ExpectDecisions(policy, nullptr,
-                  {{&session, "s3:GetObject", "arn:aws:s3:::home/alice/notes", kImplicit, kByNone}});
+  ExpectDecisions(
+      policy, nullptr,
+      {{&session, "s3:GetObject", "arn:aws:s3:::home/alice/notes", kImplicit, kByNone}});
 }
 
 TEST(TrustAllows, NamesThePrincipalOrDelegatesToItsAccount) {
@@ -205,8 +223,8 @@ TEST(TrustAllows, NamesThePrincipalOrDelegatesToItsAccount) {
   const Principal mallory{.kind = Principal::Kind::kUser,
                           .arn = "arn:aws:iam::000000000000:user/mallory",
                           .account_id = "000000000000"};
-  const std::vector<PolicyDocument> may_assume = {
-      Identity(R"({"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::000000000000:role/*"})")};
+  const std::vector<PolicyDocument> may_assume = {Identity(
+      R"({"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::000000000000:role/*"})")};
   const std::vector<PolicyDocument> denied = {
       Identity(R"({"Effect":"Deny","Action":"sts:*","Resource":"*"})")};
   auto query = [](const Principal& principal, const std::vector<ContextValue>& context = {}) {
@@ -232,9 +250,8 @@ TEST(TrustAllows, NamesThePrincipalOrDelegatesToItsAccount) {
 
 TEST(DenialMessage, SpeaksAsAws) {
   const Principal function = Session("ROLE", "FUNC");
-  const AccessQuery query{.principal = &function,
-                          .action = "s3:GetObject",
-                          .resource = "arn:aws:s3:::bucket/key"};
+  const AccessQuery query{
+      .principal = &function, .action = "s3:GetObject", .resource = "arn:aws:s3:::bucket/key"};
   EXPECT_EQ(DenialMessage(query, {kImplicit, kByNone}),
             "User: arn:aws:sts::000000000000:assumed-role/ROLE/FUNC is not authorized to perform: "
             "s3:GetObject on resource: arn:aws:s3:::bucket/key because no identity-based policy "
@@ -247,7 +264,8 @@ TEST(DenialMessage, SpeaksAsAws) {
             "User: arn:aws:sts::000000000000:assumed-role/ROLE/FUNC is not authorized to perform: "
             "s3:GetObject on resource: arn:aws:s3:::bucket/key with an explicit deny in a "
             "resource-based policy");
-  const AccessQuery anonymous{.principal = &kNobody, .action = "ec2:DescribeInstances", .resource = "*"};
+  const AccessQuery anonymous{
+      .principal = &kNobody, .action = "ec2:DescribeInstances", .resource = "*"};
   EXPECT_EQ(DenialMessage(anonymous, {kImplicit, kByNone}),
             "User: anonymous is not authorized to perform: ec2:DescribeInstances because no "
             "identity-based policy allows the ec2:DescribeInstances action");

@@ -83,8 +83,8 @@ absl::StatusOr<Pattern> Pattern::Compile(std::string_view text, Options options)
   }
   pattern.everything_ = glob.size() == 1 && glob[0] == kAny;
   std::string_view segments[kArnSegments];
-  pattern.segmented_ = options.arn_segments && !pattern.everything_ &&
-                       text.starts_with("arn:") && SplitArn(glob, segments);
+  pattern.segmented_ = options.arn_segments && !pattern.everything_ && text.starts_with("arn:") &&
+                       SplitArn(glob, segments);
   return pattern;
 }
 
@@ -116,8 +116,7 @@ bool Pattern::GlobMatch(std::string_view glob, std::string_view subject,
                         const RequestKeys* keys) const {
   // The value of the variable whose marker starts at glob[p]; false when it has none.
   auto value_of = [&](size_t p, std::string_view* value) {
-    const Variable& variable =
-        variables_[static_cast<unsigned char>(glob[p + 1]) - kVariableBase];
+    const Variable& variable = variables_[static_cast<unsigned char>(glob[p + 1]) - kVariableBase];
     if (keys != nullptr) {
       const KeyValues values = keys->Find(variable.key);
       if (values.size() == 1) {

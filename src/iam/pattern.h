@@ -21,10 +21,10 @@ class RequestKeys;
 class Pattern {
  public:
   struct Options {
-    bool wildcards = false;      // '*' and '?' are wildcards (else literal)
-    bool variables = false;      // ${...} is a policy variable (policy Version 2012-10-17 only)
-    bool ignore_case = false;    // ASCII case-insensitive (actions, StringEqualsIgnoreCase)
-    bool arn_segments = false;   // match ARN segment by segment when the pattern is an ARN
+    bool wildcards = false;     // '*' and '?' are wildcards (else literal)
+    bool variables = false;     // ${...} is a policy variable (policy Version 2012-10-17 only)
+    bool ignore_case = false;   // ASCII case-insensitive (actions, StringEqualsIgnoreCase)
+    bool arn_segments = false;  // match ARN segment by segment when the pattern is an ARN
   };
 
   // InvalidArgument for an unterminated "${" or a pattern holding the control bytes 0x01-0x03.

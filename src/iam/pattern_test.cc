@@ -51,9 +51,12 @@ TEST(Pattern, ResourcesMatchCaseSensitivelyBySegment) {
       {"arn:aws:logs:*:*:*", "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*", true},
       {"arn:aws:logs:*:*:*", "arn:aws:s3:::bucket", false},
       // A wildcard stays within its segment: the region's '*' does not reach into the account.
-      {"arn:aws:dynamodb:*:000000000000:table/Videos", "arn:aws:dynamodb:us-east-1:000000000000:table/Videos", true},
-      {"arn:aws:dynamodb:us-*:000000000000:table/Videos", "arn:aws:dynamodb:eu-west-1:000000000000:table/Videos", false},
-      {"arn:aws:dynamodb:*:111111111111:table/Videos", "arn:aws:dynamodb:us-east-1:000000000000:table/Videos", false},
+      {"arn:aws:dynamodb:*:000000000000:table/Videos",
+       "arn:aws:dynamodb:us-east-1:000000000000:table/Videos", true},
+      {"arn:aws:dynamodb:us-*:000000000000:table/Videos",
+       "arn:aws:dynamodb:eu-west-1:000000000000:table/Videos", false},
+      {"arn:aws:dynamodb:*:111111111111:table/Videos",
+       "arn:aws:dynamodb:us-east-1:000000000000:table/Videos", false},
       {"arn:aws:sns:us-east-1:000000000000:topic", "not-an-arn", false},
       {"*", "arn:aws:s3:::anything", true},
       {"arn:*", "arn:aws:s3:::anything", true},
@@ -72,8 +75,7 @@ TEST(Pattern, PolicyVariablesComeFromTheRequest) {
                        .arn = "arn:aws:iam::000000000000:user/staff/alice",
                        .account_id = "000000000000",
                        .user_id = "AIDAEXAMPLE"};
-  const std::vector<ContextValue> context = {{"s3:prefix", {"home/alice/"}},
-                                             {"multi", {"a", "b"}}};
+  const std::vector<ContextValue> context = {{"s3:prefix", {"home/alice/"}}, {"multi", {"a", "b"}}};
   const AccessQuery query{.principal = &user, .action = "s3:GetObject", .context = context};
   const RequestKeys keys(query);
   const Case cases[] = {

@@ -27,15 +27,24 @@ absl::Status Syntax() { return Malformed(kSyntaxErrors); }
 constexpr std::string_view kVersion2012 = "2012-10-17";
 constexpr std::string_view kVersion2008 = "2008-10-17";
 
-constexpr std::string_view kIamPathPrefixes[] = {
-    "user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/",
-    "server-certificate/", "policy/", "sms-mfa/", "saml-provider/", "oidc-provider/",
-    "report/", "access-report/"};
+constexpr std::string_view kIamPathPrefixes[] = {"user/",
+                                                 "federated-user/",
+                                                 "role/",
+                                                 "group/",
+                                                 "instance-profile/",
+                                                 "mfa/",
+                                                 "server-certificate/",
+                                                 "policy/",
+                                                 "sms-mfa/",
+                                                 "saml-provider/",
+                                                 "oidc-provider/",
+                                                 "report/",
+                                                 "access-report/"};
 
 bool IsStatementField(std::string_view name) {
-  static constexpr std::string_view kFields[] = {"Sid",         "Effect",    "Action",
-                                                 "NotAction",   "Resource",  "NotResource",
-                                                 "Principal",   "NotPrincipal", "Condition"};
+  static constexpr std::string_view kFields[] = {"Sid",       "Effect",       "Action",
+                                                 "NotAction", "Resource",     "NotResource",
+                                                 "Principal", "NotPrincipal", "Condition"};
   return std::find(std::begin(kFields), std::end(kFields), name) != std::end(kFields);
 }
 
@@ -100,7 +109,8 @@ absl::Status CheckSyntax(const json::object& statement, PolicyKind kind, RawStat
     return Syntax();
   }
   raw->not_action = has("NotAction");
-  if (const json::value* actions = statement.if_contains(raw->not_action ? "NotAction" : "Action")) {
+  if (const json::value* actions =
+          statement.if_contains(raw->not_action ? "NotAction" : "Action")) {
     raw->has_action = true;
     if (!StringList(*actions, &raw->actions)) return Syntax();
   }
@@ -147,9 +157,9 @@ std::string ResourceFormatError(std::string_view resource) {
     };
     std::string rest = part(5);
     for (size_t i = 6; i < parts.size(); ++i) rest += ":" + std::string(parts[i]);
-    return "Partition \"" + std::string(partition) + "\" is not valid for resource \"arn:" +
-           std::string(partition) + ":" + part(2) + ":" + part(3) + ":" + part(4) + ":" + rest +
-           "\".";
+    return "Partition \"" + std::string(partition) +
+           "\" is not valid for resource \"arn:" + std::string(partition) + ":" + part(2) + ":" +
+           part(3) + ":" + part(4) + ":" + rest + "\".";
   }
   if (parts.size() < 3 || parts[2].empty() ||
       parts[2].find_first_of("*?") != std::string_view::npos) {
@@ -167,11 +177,9 @@ std::string ResourceFormatError(std::string_view resource) {
     size_t start = 0;
     for (int colon = 0; colon < 5; ++colon) start = resource.find(':', start) + 1;
     const std::string_view path = resource.substr(start);
-    const bool valid = path == "*" || std::any_of(std::begin(kIamPathPrefixes),
-                                                  std::end(kIamPathPrefixes),
-                                                  [&](std::string_view p) {
-                                                    return path.starts_with(p);
-                                                  });
+    const bool valid =
+        path == "*" || std::any_of(std::begin(kIamPathPrefixes), std::end(kIamPathPrefixes),
+                                   [&](std::string_view p) { return path.starts_with(p); });
     if (!valid) {
       std::string list;
       for (std::string_view prefix : kIamPathPrefixes) {
@@ -346,8 +354,8 @@ absl::StatusOr<PolicyDocument> ParsePolicy(std::string_view text, PolicyKind kin
     if (kind != PolicyKind::kIdentity && !raw.has_principal) {
       return Malformed("Missing required field Principal");
     }
-    if (kind == PolicyKind::kTrust && !std::all_of(raw.actions.begin(), raw.actions.end(),
-                                                   IsTrustAction)) {
+    if (kind == PolicyKind::kTrust &&
+        !std::all_of(raw.actions.begin(), raw.actions.end(), IsTrustAction)) {
       return Malformed("AssumeRole policy may only specify STS AssumeRole actions.");
     }
   }

@@ -61,8 +61,8 @@ absl::StatusOr<PrincipalSet> PrincipalSet::Compile(const json::value& element) {
           } else if (parts.size() >= 6 && IsAccountId(parts[4])) {
             set.arns_.emplace_back(name);
           } else {
-            return absl::InvalidArgumentError(
-                "Invalid principal in policy: \"AWS\":\"" + std::string(name) + "\"");
+            return absl::InvalidArgumentError("Invalid principal in policy: \"AWS\":\"" +
+                                              std::string(name) + "\"");
           }
         } else {
           return absl::InvalidArgumentError("Invalid principal in policy: \"AWS\":\"" +
@@ -95,7 +95,8 @@ PrincipalSet::Match PrincipalSet::Matches(const Principal& principal) const {
       break;
   }
   for (const std::string& arn : arns_) {
-    if (arn == principal.arn || (principal.kind == Kind::kAssumedRole && arn == principal.role_arn)) {
+    if (arn == principal.arn ||
+        (principal.kind == Kind::kAssumedRole && arn == principal.role_arn)) {
       return Match::kExact;
     }
   }

@@ -31,24 +31,23 @@ KeyValues RequestKeys::Derived(std::string_view key) const {
   const std::string_view name = key.substr(4);
   if (name == "currenttime") {
     if (current_time_[0] == '\0') {
-      const std::string text = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
-                                                absl::FromUnixMillis(query_.now_millis),
-                                                absl::UTCTimeZone());
+      const std::string text = absl::FormatTime(
+          "%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMillis(query_.now_millis), absl::UTCTimeZone());
       text.copy(current_time_, sizeof(current_time_) - 1);
     }
     return KeyValues(std::string_view(current_time_)).WithTime(query_.now_millis);
   }
   if (name == "epochtime") {
     if (epoch_time_[0] == '\0') {
-      std::to_chars(epoch_time_, epoch_time_ + sizeof(epoch_time_) - 1,
-                    query_.now_millis / 1000);
+      std::to_chars(epoch_time_, epoch_time_ + sizeof(epoch_time_) - 1, query_.now_millis / 1000);
     }
     return KeyValues(std::string_view(epoch_time_)).WithTime(query_.now_millis);
   }
   const Principal* principal = query_.principal;
   if (principal == nullptr) return KeyValues();
   using Kind = Principal::Kind;
-  const bool has_identity = principal->kind != Kind::kService && principal->kind != Kind::kAnonymous;
+  const bool has_identity =
+      principal->kind != Kind::kService && principal->kind != Kind::kAnonymous;
   if (name == "principaltype") {
     const std::string_view type = PrincipalType(principal->kind);
     return type.empty() ? KeyValues() : KeyValues(type);

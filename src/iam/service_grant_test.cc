@@ -25,7 +25,8 @@ TEST(PolicyAllowsService, Table) {
        true},
       {R"({"Statement":[{"Effect":"Allow","Principal":{"Service":["x.amazonaws.com","s3.amazonaws.com"]},"Action":["sns:*"],"Resource":"arn:aws:sns:us-east-1:000000000000:t"}]})",
        true},
-      {R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"arn:aws:sns:us-east-1:000000000000:t"}]})", true},
+      {R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"arn:aws:sns:us-east-1:000000000000:t"}]})",
+       true},
       // A single statement rather than a list.
       {R"({"Statement":{"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sns:publish","Resource":"arn:aws:sns:us-east-1:000000000000:t"}})",
        true},

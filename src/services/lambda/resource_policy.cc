@@ -14,17 +14,15 @@ bool PolicyAllows(const FunctionConfig& latest, const ServiceInvocation& invocat
   // Each statement AddPermission stored is a policy of its own (one that cannot be read grants
   // nothing and spoils no other). Each names the function as this qualifier addresses it.
   for (const auto& [sid, text] : statements->second) {
-    absl::StatusOr<iam::PolicyDocument> policy =
-        iam::ParsePolicy(R"({"Version":"2012-10-17","Statement":)" + text + "}",
-                         iam::PolicyKind::kResource);
+    absl::StatusOr<iam::PolicyDocument> policy = iam::ParsePolicy(
+        R"({"Version":"2012-10-17","Statement":)" + text + "}", iam::PolicyKind::kResource);
     if (!policy.ok()) continue;
-    const iam::ServiceRequest request{
-        .service = invocation.service,
-        .action = invocation.action,
-        .resource = policy->statements()[0].resources[0].text(),
-        .source_arn = invocation.source_arn,
-        .source_account = invocation.source_account,
-        .function_url_auth_type = invocation.function_url_auth_type};
+    const iam::ServiceRequest request{.service = invocation.service,
+                                      .action = invocation.action,
+                                      .resource = policy->statements()[0].resources[0].text(),
+                                      .source_arn = invocation.source_arn,
+                                      .source_account = invocation.source_account,
+                                      .function_url_auth_type = invocation.function_url_auth_type};
     if (iam::PolicyAllowsService(*policy, request)) return true;
   }
   return false;
