@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "common/service_grant.h"
+#include "iam/service_grant.h"
 
 namespace serval::services {
 
@@ -14,9 +14,10 @@ namespace serval::services {
 class TopicPublisher {
  public:
   virtual ~TopicPublisher() = default;
-  // Whether `request.service` may publish to `topic_arn`: the topic exists in this account and
-  // region, and its Policy (or SNS's default policy, which admits no service) allows the request.
-  virtual bool MayPublish(std::string_view topic_arn, const ServiceRequest& request) const = 0;
+  // Whether `request.service` may publish to `topic_arn` (also `request.resource`): the topic
+  // exists in this account and region, and its Policy (or SNS's default policy, which admits no
+  // service) allows the request.
+  virtual bool MayPublish(std::string_view topic_arn, const iam::ServiceRequest& request) const = 0;
   // Publishes `message` with `subject` to `topic_arn` as a service does. `settled` hears OK once
   // every delivery it makes is durable, or NotFound when there is no such topic.
   virtual void PublishForService(const std::string& topic_arn, std::string subject,

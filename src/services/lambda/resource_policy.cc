@@ -2,26 +2,28 @@
 
 #include <fmt/format.h>
 
-#include <boost/json.hpp>
-
-#include "common/service_grant.h"
+#include "iam/policy.h"
+#include "iam/service_grant.h"
+#include "iam/statement.h"
 
 namespace serval::lambda {
-
-namespace json = boost::json;
 
 bool PolicyAllows(const FunctionConfig& latest, const ServiceInvocation& invocation) {
   auto statements = latest.policies.find(std::string(invocation.qualifier));
   if (statements == latest.policies.end()) return false;
-  const ServiceRequest request{.service = invocation.service,
-                               .action = invocation.action,
-                               .source_arn = invocation.source_arn,
-                               .source_account = invocation.source_account,
-                               .function_url_auth_type = invocation.function_url_auth_type};
+  // Each statement AddPermission stored is a policy of its own (one that cannot be read grants
+  // nothing and spoils no other). Each names the function as this qualifier addresses it.
   for (const auto& [sid, text] : statements->second) {
-    json::error_code ec;
-    json::value parsed = json::parse(text, ec);
-    if (!ec && parsed.is_object() && StatementAllows(parsed.get_object(), request)) return true;
+    absl::StatusOr<iam::PolicyDocument> policy = iam::ParsePolicy(
+        R"({"Version":"2012-10-17","Statement":)" + text + "}", iam::PolicyKind::kResource);
+    if (!policy.ok()) continue;
+    const iam::ServiceRequest request{.service = invocation.service,
+                                      .action = invocation.action,
+                                      .resource = policy->statements()[0].resources[0].text(),
+                                      .source_arn = invocation.source_arn,
+                                      .source_account = invocation.source_account,
+                                      .function_url_auth_type = invocation.function_url_auth_type};
+    if (iam::PolicyAllowsService(*policy, request)) return true;
   }
   return false;
 }

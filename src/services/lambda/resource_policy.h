@@ -23,8 +23,8 @@ struct ServiceInvocation {
   std::string_view function_url_auth_type;  // for lambda:InvokeFunctionUrl
 };
 
-// True when some statement of `latest`'s policy for the qualifier grants it (StatementAllows in
-// common/service_grant.h). Serval's function policies hold only Allow statements (AddPermission
+// True when some statement of `latest`'s policy for the qualifier grants it
+// (iam::PolicyAllowsService). Serval's function policies hold only Allow statements (AddPermission
 // makes nothing else).
 bool PolicyAllows(const FunctionConfig& latest, const ServiceInvocation& invocation);
 

@@ -124,7 +124,7 @@ class FakeExecutor : public sandbox::Executor {
 
 class FakePublisher : public services::TopicPublisher {
  public:
-  bool MayPublish(std::string_view, const ServiceRequest&) const override { return true; }
+  bool MayPublish(std::string_view, const iam::ServiceRequest&) const override { return true; }
   void PublishForService(const std::string& topic_arn, std::string, std::string message,
                          std::function<void(absl::Status)> settled) override {
     published.emplace_back(topic_arn, std::move(message));

@@ -6,16 +6,17 @@
 
 namespace serval::s3 {
 
-// Bucket policies as far as Serval enforces them: stored as given, and consulted for requests
-// that carry no signature. Thread-safe (pure functions).
+// Bucket policies as far as Serval enforces them: validated as resource policies
+// (iam::ParsePolicy), stored as given, and consulted for requests that carry no signature.
+// Thread-safe (pure functions).
 
-// MalformedPolicy (400) unless `document` is a JSON policy with a Statement whose entries each
-// have an Effect of Allow or Deny.
+// MalformedPolicy (400), with IAM's message for the first problem, unless `document` is a valid
+// resource policy (a Principal, an Action and a Resource in every statement, ...).
 absl::Status ValidateBucketPolicy(std::string_view document);
 
-// Whether `document` lets anyone ("Principal": "*" or {"AWS": "*"}) perform `action`
-// ("s3:GetObject") on `resource` ("arn:aws:s3:::bucket/key"): some Allow statement matches and
-// no Deny statement does. Actions and resources match with the `*` and `?` wildcards.
+// Whether `document` lets an anonymous caller perform `action` ("s3:GetObject") on `resource`
+// ("arn:aws:s3:::bucket/key") as iam::Evaluate decides it: a statement naming anyone
+// ("Principal": "*" or {"AWS": "*"}) allows it and no Deny statement does.
 bool AllowsAnonymous(std::string_view document, std::string_view action, std::string_view resource);
 
 }  // namespace serval::s3

@@ -78,6 +78,7 @@ std::optional<Refusal> TopicRefusal(const services::TopicPublisherSlot* topics,
   if (topics != nullptr && topics->publisher != nullptr &&
       topics->publisher->MayPublish(arn, {.service = kS3Principal,
                                           .action = "SNS:Publish",
+                                          .resource = arn,
                                           .source_arn = source_arn,
                                           .source_account = account.account_id})) {
     return std::nullopt;

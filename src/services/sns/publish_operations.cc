@@ -206,7 +206,8 @@ std::optional<Message> SnsService::Deduplicate(Message& message) {
   return std::nullopt;
 }
 
-bool SnsService::MayPublish(std::string_view topic_arn, const ServiceRequest& request) const {
+bool SnsService::MayPublish(std::string_view topic_arn,
+                            const iam::ServiceRequest& request) const {
   const Topic* topic = topics_->FindTopic(topic_arn);
   if (topic == nullptr) return false;
   auto policy = topic->attributes.find("Policy");

@@ -74,7 +74,7 @@ class SnsService : public services::Service, public services::TopicPublisher {
   void AddStats(boost::json::object& stats) const override;
 
   // services::TopicPublisher (publish_operations.cc).
-  bool MayPublish(std::string_view topic_arn, const ServiceRequest& request) const override;
+  bool MayPublish(std::string_view topic_arn, const iam::ServiceRequest& request) const override;
   void PublishForService(const std::string& topic_arn, std::string subject, std::string message,
                          std::function<void(absl::Status)> settled) override;
 
