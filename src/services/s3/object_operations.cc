@@ -464,10 +464,10 @@ void S3Service::DeleteObjects(const CallPtr& call) {
     std::optional<std::string_view> key = object->ChildText("Key");
     if (!key) return call->Fail(protocol::MalformedXml());
     if (Authorizing(*call)) {
-      absl::Status allowed = Authorize(
-          *call, DeleteObjectRequest(call->address.bucket, *key,
-                                     object->ChildText("VersionId").value_or(""),
-                                     BucketPolicy(call->address.bucket)));
+      absl::Status allowed =
+          Authorize(*call, DeleteObjectRequest(call->address.bucket, *key,
+                                               object->ChildText("VersionId").value_or(""),
+                                               BucketPolicy(call->address.bucket)));
       if (!allowed.ok()) {
         denied.emplace_back(*key, std::move(allowed));
         continue;
@@ -487,36 +487,36 @@ void S3Service::DeleteObjects(const CallPtr& call) {
       blobs.push_back(segment.blob);
     }
   }
-  Commit(std::move(batch), [this, call, quiet, keys = std::move(keys), blobs = std::move(blobs),
-                            denied = std::move(denied),
-                            events = std::move(events)](absl::Status status) mutable {
-    protocol::XmlWriter xml;
-    xml.Declaration().Open("DeleteResult", kS3Namespace);
-    for (const auto& entry : denied) {
-      xml.Open("Error")
-          .Element("Key", entry.first)
-          .Element("Code", "AccessDenied")
-          .Element("Message", std::string(entry.second.message()))
-          .Close("Error");
-    }
-    for (const std::string& key : keys) {
-      if (!status.ok()) {
-        xml.Open("Error")
-            .Element("Key", key)
-            .Element("Code", "InternalError")
-            .Element("Message", std::string(status.message()))
-            .Close("Error");
-      } else if (!quiet) {
-        xml.Open("Deleted").Element("Key", key).Close("Deleted");
-      }
-    }
-    xml.Close("DeleteResult");
-    if (!status.ok()) return call->ReplyXml(200, std::move(xml));
-    RemoveBlobsLater(*blobs_, blob_worker_, std::move(blobs));
-    for (ObjectEvent& event : events) event.sequencer = NextSequencer();
-    Notify(std::move(events),
-           [call, xml = std::move(xml)]() mutable { call->ReplyXml(200, std::move(xml)); });
-  });
+  Commit(std::move(batch),
+         [this, call, quiet, keys = std::move(keys), blobs = std::move(blobs),
+          denied = std::move(denied), events = std::move(events)](absl::Status status) mutable {
+           protocol::XmlWriter xml;
+           xml.Declaration().Open("DeleteResult", kS3Namespace);
+           for (const auto& entry : denied) {
+             xml.Open("Error")
+                 .Element("Key", entry.first)
+                 .Element("Code", "AccessDenied")
+                 .Element("Message", std::string(entry.second.message()))
+                 .Close("Error");
+           }
+           for (const std::string& key : keys) {
+             if (!status.ok()) {
+               xml.Open("Error")
+                   .Element("Key", key)
+                   .Element("Code", "InternalError")
+                   .Element("Message", std::string(status.message()))
+                   .Close("Error");
+             } else if (!quiet) {
+               xml.Open("Deleted").Element("Key", key).Close("Deleted");
+             }
+           }
+           xml.Close("DeleteResult");
+           if (!status.ok()) return call->ReplyXml(200, std::move(xml));
+           RemoveBlobsLater(*blobs_, blob_worker_, std::move(blobs));
+           for (ObjectEvent& event : events) event.sequencer = NextSequencer();
+           Notify(std::move(events),
+                  [call, xml = std::move(xml)]() mutable { call->ReplyXml(200, std::move(xml)); });
+         });
 }
 
 void S3Service::PutObjectTagging(const CallPtr& call) {

@@ -1,8 +1,8 @@
 #include "services/s3/s3_access.h"
 
-#include <array>
-
 #include <fmt/format.h>
+
+#include <array>
 
 namespace serval::s3 {
 namespace {
@@ -165,10 +165,10 @@ absl::StatusOr<std::vector<iam::AccessRequest>> AccessRequestsFor(std::string_vi
 iam::AccessRequest DeleteObjectRequest(std::string_view bucket, std::string_view key,
                                        std::string_view version_id,
                                        const iam::PolicyDocument* policy) {
-  iam::AccessRequest request{.action = version_id.empty() ? "s3:DeleteObject"
-                                                          : "s3:DeleteObjectVersion",
-                             .resource = ObjectArn(bucket, key),
-                             .resource_policy = policy};
+  iam::AccessRequest request{
+      .action = version_id.empty() ? "s3:DeleteObject" : "s3:DeleteObjectVersion",
+      .resource = ObjectArn(bucket, key),
+      .resource_policy = policy};
   if (!version_id.empty()) request.context.push_back({"s3:versionid", {std::string(version_id)}});
   return request;
 }

@@ -114,8 +114,8 @@ TEST(S3Access, AnOperationWithoutAnEntryIsAnError) {
 }
 
 TEST(S3Access, TheBucketPolicyComesWithEveryRequestOnTheBucket) {
-  auto requests = RequestsFor("GetObject", S3Address{.bucket = "dst", .key = "k"},
-                              Request("GET", "/dst/k"));
+  auto requests =
+      RequestsFor("GetObject", S3Address{.bucket = "dst", .key = "k"}, Request("GET", "/dst/k"));
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].resource_policy, kTargetPolicy);
   requests = RequestsFor("GetObject", S3Address{.bucket = "other", .key = "k"},
@@ -129,8 +129,9 @@ TEST(S3Access, TheBucketPolicyComesWithEveryRequestOnTheBucket) {
 
 TEST(S3Access, ListingsCarryPrefixDelimiterAndMaxKeys) {
   auto requests = RequestsFor("ListObjectsV2", S3Address{.bucket = "dst"},
-                              Request("GET", "/dst?list-type=2&prefix=logs%2F&delimiter=%2F"
-                                             "&max-keys=10"));
+                              Request("GET",
+                                      "/dst?list-type=2&prefix=logs%2F&delimiter=%2F"
+                                      "&max-keys=10"));
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(ValuesOf(requests[0], "s3:prefix"), std::vector<std::string>{"logs/"});
   EXPECT_EQ(ValuesOf(requests[0], "s3:delimiter"), std::vector<std::string>{"/"});
@@ -146,8 +147,7 @@ TEST(S3Access, AVersionIdAsksForTheVersionAction) {
   EXPECT_EQ(OnlyRequest("GetObject", object, versioned).first, "s3:GetObjectVersion");
   EXPECT_EQ(OnlyRequest("HeadObject", object, versioned).first, "s3:GetObjectVersion");
   EXPECT_EQ(OnlyRequest("DeleteObject", object, versioned).first, "s3:DeleteObjectVersion");
-  EXPECT_EQ(OnlyRequest("GetObjectTagging", object, versioned).first,
-            "s3:GetObjectVersionTagging");
+  EXPECT_EQ(OnlyRequest("GetObjectTagging", object, versioned).first, "s3:GetObjectVersionTagging");
   EXPECT_EQ(ValuesOf(RequestsFor("GetObject", object, versioned)[0], "s3:versionid"),
             std::vector<std::string>{"v1"});
   // PutObject has no version action: a versionId changes nothing.
