@@ -230,4 +230,14 @@ absl::StatusOr<AliasConfig> AliasFromStorageJson(std::string_view text) {
   return alias;
 }
 
+std::string FunctionPolicyText(const std::map<std::string, std::string>& statements) {
+  std::string text = R"({"Version":"2012-10-17","Id":"default","Statement":[)";
+  const char* separator = "";
+  for (const auto& [sid, statement] : statements) {
+    text.append(separator).append(statement);
+    separator = ",";
+  }
+  return text.append("]}");
+}
+
 }  // namespace serval::lambda

@@ -93,6 +93,10 @@ void WriteFunctionConfiguration(const FunctionConfig& config, const AccountConte
 void WriteAliasConfiguration(const AliasConfig& alias, std::string_view function_name,
                              const AccountContext& account, boost::json::object& out);
 
+// The resource-based policy document of one qualifier's statements (FunctionConfig::policies),
+// as GetPolicy answers it: {"Version":"2012-10-17","Id":"default","Statement":[...]}.
+std::string FunctionPolicyText(const std::map<std::string, std::string>& statements);
+
 // The on-disk forms (docs/formats.md): JSON objects of every field above.
 std::string ToStorageJson(const FunctionConfig& config);
 absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text);

@@ -36,7 +36,27 @@ const FunctionRegistry::Entry* FunctionRegistry::Function::Version(std::string_v
 
 FunctionRegistry::Entry FunctionRegistry::MakeEntry(FunctionConfig config) const {
   auto shared = std::make_shared<const FunctionConfig>(std::move(config));
-  return Entry{shared, make_spec_(*shared)};
+  Entry entry{shared, make_spec_(*shared)};
+  if (shared->policies.empty()) return entry;
+  auto policies = std::make_shared<std::map<std::string, iam::PolicyDocument, std::less<>>>();
+  for (const auto& [qualifier, statements] : shared->policies) {
+    auto policy = iam::ParsePolicy(FunctionPolicyText(statements), iam::PolicyKind::kResource);
+    if (!policy.ok()) {
+      // Stored before IAM's parser checked AddPermission's statements: held to none.
+      fmt::print(stderr, "serval: the policy of function {} ({}) is ignored: {}\n", shared->name,
+                 qualifier.empty() ? "unqualified" : qualifier, policy.status().ToString());
+      continue;
+    }
+    policies->emplace(qualifier, *std::move(policy));
+  }
+  entry.policies = std::move(policies);
+  return entry;
+}
+
+const iam::PolicyDocument* FunctionRegistry::Function::Policy(std::string_view qualifier) const {
+  if (!latest.policies) return nullptr;
+  auto found = latest.policies->find(qualifier);
+  return found == latest.policies->end() ? nullptr : &found->second;
 }
 
 absl::StatusOr<std::unique_ptr<FunctionRegistry>> FunctionRegistry::Open(

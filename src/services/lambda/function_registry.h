@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "iam/policy.h"
 #include "sandbox/invocation.h"
 #include "services/lambda/function_config.h"
 #include "storage/metadata_store.h"
@@ -25,6 +26,8 @@ class FunctionRegistry {
   struct Entry {
     std::shared_ptr<const FunctionConfig> config;
     std::shared_ptr<const sandbox::FunctionSpec> spec;
+    // $LATEST only: the resource-based policies of config->policies, parsed once, by qualifier.
+    std::shared_ptr<const std::map<std::string, iam::PolicyDocument, std::less<>>> policies;
   };
   struct Function {
     Entry latest;
@@ -33,6 +36,8 @@ class FunctionRegistry {
 
     // $LATEST or a published version by its number; nullptr if there is none.
     const Entry* Version(std::string_view version) const;
+    // The resource-based policy for `qualifier` ("" for the unqualified function), or null.
+    const iam::PolicyDocument* Policy(std::string_view qualifier) const;
   };
   using SpecFactory =
       std::function<std::shared_ptr<const sandbox::FunctionSpec>(const FunctionConfig&)>;

@@ -96,6 +96,10 @@ void LambdaService::CreateEventSourceMapping(Call& call) {
   if (auto status = SetMappingFunction(*function_name, mapping); !status.ok()) {
     return call.Fail(status);
   }
+  if (Authorizing(call)) {
+    absl::Status allowed = Authorize(call, CreateEventSourceMappingRequest(mapping.function_arn));
+    if (!allowed.ok()) return call.Fail(allowed);
+  }
   services::StreamSource* source = deps_.streams ? deps_.streams->dynamodb : nullptr;
   if (!source || !source->HasStream(mapping.event_source_arn)) {
     return call.Fail(StreamNotFound(mapping.event_source_arn));

@@ -105,23 +105,12 @@ std::string LambdaService::FunctionUrlOf(std::string_view url_id) const {
 }
 
 absl::Status LambdaService::FindUrlTarget(Call& call, std::string_view not_found) {
-  auto reference = ParseFunctionReference(call.Label("FunctionName"));
-  if (!reference.ok()) return reference.status();
-  call.name = reference->name;
-  call.qualifier = reference->qualifier;
-  if (auto query = call.request.QueryParam("Qualifier"); query) {
-    if (!IsUrlQualifier(*query)) {
-      return protocol::ValidationFailed(
-          *query, "qualifier",
-          "Member must satisfy regular expression pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)");
-    }
-    if (!call.qualifier.empty() && call.qualifier != *query) {
-      return InvalidParameter(
-          "The derived qualifier from the function name does not match the specified "
-          "qualifier.");
-    }
-    call.qualifier = *query;
+  if (auto query = call.request.QueryParam("Qualifier"); query && !IsUrlQualifier(*query)) {
+    return protocol::ValidationFailed(
+        *query, "qualifier",
+        "Member must satisfy regular expression pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)");
   }
+  if (absl::Status named = NameFunction(call); !named.ok()) return named;
   call.function = deps_.registry->Find(call.name);
   if (!call.function) return UrlNotFound(not_found);
   if (!call.qualifier.empty() && !call.function->aliases.contains(call.qualifier)) {

@@ -179,12 +179,9 @@ void LambdaService::GetPolicy(Call& call) {
     return call.Fail(AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException",
                               "The resource you requested does not exist."));
   }
-  json::array list;
-  for (const auto& [sid, text] : statements->second) list.push_back(json::parse(text));
-  json::object policy{{"Version", "2012-10-17"}, {"Id", "default"}, {"Statement", std::move(list)}};
   // Policy is a JSON document inside a string, as AWS returns it.
-  call.Reply(200,
-             json::object{{"Policy", json::serialize(policy)}, {"RevisionId", latest.revision_id}});
+  call.Reply(200, json::object{{"Policy", FunctionPolicyText(statements->second)},
+                               {"RevisionId", latest.revision_id}});
 }
 
 void LambdaService::RemovePermission(Call& call) {

@@ -15,6 +15,7 @@
 #include "protocol/protocol.h"
 #include "services/lambda/errors.h"
 #include "services/lambda/function_request.h"
+#include "services/lambda/lambda_access.h"
 #include "storage/log_store.h"
 
 namespace serval::lambda {
@@ -82,114 +83,134 @@ const services::ServiceInfo& LambdaService::info() const {
 const protocol::RestRouter<LambdaService::Operation>& LambdaService::Operations() {
   using S = LambdaService;
   static const protocol::RestRouter<Operation> kOperations({
-      {"POST", "/2015-03-31/functions", {[](S& s, Call& c) { s.CreateFunction(c); }, false}},
-      {"GET", "/2015-03-31/functions/", {[](S& s, Call& c) { s.ListFunctions(c); }, false}},
-      {"GET", "/2015-03-31/functions/{FunctionName}", {[](S& s, Call& c) {
-         s.GetFunction(c, false);
-       }}},
-      {"DELETE", "/2015-03-31/functions/{FunctionName}", {[](S& s, Call& c) {
-         s.DeleteFunction(c);
-       }}},
-      {"GET", "/2015-03-31/functions/{FunctionName}/configuration", {[](S& s, Call& c) {
-         s.GetFunction(c, true);
-       }}},
-      {"PUT", "/2015-03-31/functions/{FunctionName}/configuration", {[](S& s, Call& c) {
-         s.UpdateFunction(c, false);
-       }}},
-      {"PUT", "/2015-03-31/functions/{FunctionName}/code", {[](S& s, Call& c) {
-         s.UpdateFunction(c, true);
-       }}},
-      {"POST", "/2015-03-31/functions/{FunctionName}/invocations", {[](S& s, Call& c) {
-         s.Invoke(c);
-       }}},
-      {"POST", "/2015-03-31/functions/{FunctionName}/versions", {[](S& s, Call& c) {
-         s.PublishVersion(c);
-       }}},
-      {"GET", "/2015-03-31/functions/{FunctionName}/versions", {[](S& s, Call& c) {
-         s.ListVersions(c);
-       }}},
-      {"POST", "/2015-03-31/functions/{FunctionName}/aliases", {[](S& s, Call& c) {
-         s.CreateAlias(c);
-       }}},
-      {"GET", "/2015-03-31/functions/{FunctionName}/aliases", {[](S& s, Call& c) {
-         s.ListAliases(c);
-       }}},
-      {"GET", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", {[](S& s, Call& c) {
-         s.GetAlias(c);
-       }}},
-      {"PUT", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", {[](S& s, Call& c) {
-         s.UpdateAlias(c);
-       }}},
-      {"DELETE", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", {[](S& s, Call& c) {
-         s.DeleteAlias(c);
-       }}},
-      {"POST", "/2015-03-31/functions/{FunctionName}/policy", {[](S& s, Call& c) {
-         s.AddPermission(c);
-       }}},
-      {"GET", "/2015-03-31/functions/{FunctionName}/policy", {[](S& s, Call& c) {
-         s.GetPolicy(c);
-       }}},
-      {"DELETE", "/2015-03-31/functions/{FunctionName}/policy/{StatementId}", {[](S& s, Call& c) {
-         s.RemovePermission(c);
-       }}},
+      {"POST",
+       "/2015-03-31/functions",
+       {kCreateFunction, [](S& s, Call& c) { s.CreateFunction(c); }, false, AccessTarget::kBody}},
+      {"GET",
+       "/2015-03-31/functions/",
+       {"lambda:ListFunctions", [](S& s, Call& c) { s.ListFunctions(c); }, false,
+        AccessTarget::kAccount}},
+      {"GET",
+       "/2015-03-31/functions/{FunctionName}",
+       {"lambda:GetFunction", [](S& s, Call& c) { s.GetFunction(c, false); }}},
+      {"DELETE",
+       "/2015-03-31/functions/{FunctionName}",
+       {"lambda:DeleteFunction", [](S& s, Call& c) { s.DeleteFunction(c); }}},
+      {"GET",
+       "/2015-03-31/functions/{FunctionName}/configuration",
+       {"lambda:GetFunctionConfiguration", [](S& s, Call& c) { s.GetFunction(c, true); }}},
+      {"PUT",
+       "/2015-03-31/functions/{FunctionName}/configuration",
+       {"lambda:UpdateFunctionConfiguration", [](S& s, Call& c) { s.UpdateFunction(c, false); }}},
+      {"PUT",
+       "/2015-03-31/functions/{FunctionName}/code",
+       {"lambda:UpdateFunctionCode", [](S& s, Call& c) { s.UpdateFunction(c, true); }}},
+      {"POST",
+       "/2015-03-31/functions/{FunctionName}/invocations",
+       {"lambda:InvokeFunction", [](S& s, Call& c) { s.Invoke(c); }}},
+      {"POST",
+       "/2015-03-31/functions/{FunctionName}/versions",
+       {"lambda:PublishVersion", [](S& s, Call& c) { s.PublishVersion(c); }}},
+      {"GET",
+       "/2015-03-31/functions/{FunctionName}/versions",
+       {"lambda:ListVersionsByFunction", [](S& s, Call& c) { s.ListVersions(c); }}},
+      {"POST",
+       "/2015-03-31/functions/{FunctionName}/aliases",
+       {"lambda:CreateAlias", [](S& s, Call& c) { s.CreateAlias(c); }}},
+      {"GET",
+       "/2015-03-31/functions/{FunctionName}/aliases",
+       {"lambda:ListAliases", [](S& s, Call& c) { s.ListAliases(c); }}},
+      {"GET",
+       "/2015-03-31/functions/{FunctionName}/aliases/{Name}",
+       {"lambda:GetAlias", [](S& s, Call& c) { s.GetAlias(c); }}},
+      {"PUT",
+       "/2015-03-31/functions/{FunctionName}/aliases/{Name}",
+       {"lambda:UpdateAlias", [](S& s, Call& c) { s.UpdateAlias(c); }}},
+      {"DELETE",
+       "/2015-03-31/functions/{FunctionName}/aliases/{Name}",
+       {"lambda:DeleteAlias", [](S& s, Call& c) { s.DeleteAlias(c); }}},
+      {"POST",
+       "/2015-03-31/functions/{FunctionName}/policy",
+       {"lambda:AddPermission", [](S& s, Call& c) { s.AddPermission(c); }}},
+      {"GET",
+       "/2015-03-31/functions/{FunctionName}/policy",
+       {"lambda:GetPolicy", [](S& s, Call& c) { s.GetPolicy(c); }}},
+      {"DELETE",
+       "/2015-03-31/functions/{FunctionName}/policy/{StatementId}",
+       {"lambda:RemovePermission", [](S& s, Call& c) { s.RemovePermission(c); }}},
       {"POST",
        "/2015-03-31/event-source-mappings",
-       {[](S& s, Call& c) { s.CreateEventSourceMapping(c); }, false}},
+       {kCreateEventSourceMapping, [](S& s, Call& c) { s.CreateEventSourceMapping(c); }, false,
+        AccessTarget::kBody}},
       {"GET",
        "/2015-03-31/event-source-mappings",
-       {[](S& s, Call& c) { s.ListEventSourceMappings(c); }, false}},
+       {"lambda:ListEventSourceMappings", [](S& s, Call& c) { s.ListEventSourceMappings(c); },
+        false, AccessTarget::kAccount}},
       {"GET",
        "/2015-03-31/event-source-mappings/{UUID}",
-       {[](S& s, Call& c) { s.GetEventSourceMapping(c); }, false}},
+       {"lambda:GetEventSourceMapping", [](S& s, Call& c) { s.GetEventSourceMapping(c); }, false,
+        AccessTarget::kMapping}},
       {"PUT",
        "/2015-03-31/event-source-mappings/{UUID}",
-       {[](S& s, Call& c) { s.UpdateEventSourceMapping(c); }, false}},
+       {"lambda:UpdateEventSourceMapping", [](S& s, Call& c) { s.UpdateEventSourceMapping(c); },
+        false, AccessTarget::kMapping}},
       {"DELETE",
        "/2015-03-31/event-source-mappings/{UUID}",
-       {[](S& s, Call& c) { s.DeleteEventSourceMapping(c); }, false}},
-      {"POST", "/2017-03-31/tags/{ARN}", {[](S& s, Call& c) { s.TagResource(c); }}},
-      {"DELETE", "/2017-03-31/tags/{ARN}", {[](S& s, Call& c) { s.UntagResource(c); }}},
-      {"GET", "/2017-03-31/tags/{ARN}", {[](S& s, Call& c) { s.ListTags(c); }}},
-      {"PUT", "/2017-10-31/functions/{FunctionName}/concurrency", {[](S& s, Call& c) {
-         s.PutConcurrency(c);
-       }}},
-      {"DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", {[](S& s, Call& c) {
-         s.DeleteConcurrency(c);
-       }}},
-      {"GET", "/2019-09-30/functions/{FunctionName}/concurrency", {[](S& s, Call& c) {
-         s.GetConcurrency(c);
-       }}},
-      {"GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config", {[](S& s, Call& c) {
-         s.HandleEventInvokeConfig(c);
-       }}},
-      {"PUT", "/2019-09-25/functions/{FunctionName}/event-invoke-config", {[](S& s, Call& c) {
-         s.HandleEventInvokeConfig(c);
-       }}},
-      {"POST", "/2019-09-25/functions/{FunctionName}/event-invoke-config", {[](S& s, Call& c) {
-         s.HandleEventInvokeConfig(c);
-       }}},
-      {"DELETE", "/2019-09-25/functions/{FunctionName}/event-invoke-config", {[](S& s, Call& c) {
-         s.HandleEventInvokeConfig(c);
-       }}},
-      {"GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config/list", {[](S& s, Call& c) {
-         s.ListEventInvokeConfigs(c);
-       }}},
+       {"lambda:DeleteEventSourceMapping", [](S& s, Call& c) { s.DeleteEventSourceMapping(c); },
+        false, AccessTarget::kMapping}},
+      {"POST",
+       "/2017-03-31/tags/{ARN}",
+       {"lambda:TagResource", [](S& s, Call& c) { s.TagResource(c); }}},
+      {"DELETE",
+       "/2017-03-31/tags/{ARN}",
+       {"lambda:UntagResource", [](S& s, Call& c) { s.UntagResource(c); }}},
+      {"GET", "/2017-03-31/tags/{ARN}", {"lambda:ListTags", [](S& s, Call& c) { s.ListTags(c); }}},
+      {"PUT",
+       "/2017-10-31/functions/{FunctionName}/concurrency",
+       {"lambda:PutFunctionConcurrency", [](S& s, Call& c) { s.PutConcurrency(c); }}},
+      {"DELETE",
+       "/2017-10-31/functions/{FunctionName}/concurrency",
+       {"lambda:DeleteFunctionConcurrency", [](S& s, Call& c) { s.DeleteConcurrency(c); }}},
+      {"GET",
+       "/2019-09-30/functions/{FunctionName}/concurrency",
+       {"lambda:GetFunctionConcurrency", [](S& s, Call& c) { s.GetConcurrency(c); }}},
+      {"GET",
+       "/2019-09-25/functions/{FunctionName}/event-invoke-config",
+       {"lambda:GetFunctionEventInvokeConfig",
+        [](S& s, Call& c) { s.HandleEventInvokeConfig(c); }}},
+      {"PUT",
+       "/2019-09-25/functions/{FunctionName}/event-invoke-config",
+       {"lambda:PutFunctionEventInvokeConfig",
+        [](S& s, Call& c) { s.HandleEventInvokeConfig(c); }}},
+      {"POST",
+       "/2019-09-25/functions/{FunctionName}/event-invoke-config",
+       {"lambda:UpdateFunctionEventInvokeConfig",
+        [](S& s, Call& c) { s.HandleEventInvokeConfig(c); }}},
+      {"DELETE",
+       "/2019-09-25/functions/{FunctionName}/event-invoke-config",
+       {"lambda:DeleteFunctionEventInvokeConfig",
+        [](S& s, Call& c) { s.HandleEventInvokeConfig(c); }}},
+      {"GET",
+       "/2019-09-25/functions/{FunctionName}/event-invoke-config/list",
+       {"lambda:ListFunctionEventInvokeConfigs",
+        [](S& s, Call& c) { s.ListEventInvokeConfigs(c); }}},
       {"POST",
        "/2021-10-31/functions/{FunctionName}/url",
-       {[](S& s, Call& c) { s.CreateFunctionUrl(c); }, false}},
+       {"lambda:CreateFunctionUrlConfig", [](S& s, Call& c) { s.CreateFunctionUrl(c); }, false}},
       {"GET",
        "/2021-10-31/functions/{FunctionName}/url",
-       {[](S& s, Call& c) { s.GetFunctionUrl(c); }, false}},
+       {"lambda:GetFunctionUrlConfig", [](S& s, Call& c) { s.GetFunctionUrl(c); }, false}},
       {"PUT",
        "/2021-10-31/functions/{FunctionName}/url",
-       {[](S& s, Call& c) { s.UpdateFunctionUrl(c); }, false}},
+       {"lambda:UpdateFunctionUrlConfig", [](S& s, Call& c) { s.UpdateFunctionUrl(c); }, false}},
       {"DELETE",
        "/2021-10-31/functions/{FunctionName}/url",
-       {[](S& s, Call& c) { s.DeleteFunctionUrl(c); }, false}},
+       {"lambda:DeleteFunctionUrlConfig", [](S& s, Call& c) { s.DeleteFunctionUrl(c); }, false}},
       {"GET",
        "/2021-10-31/functions/{FunctionName}/urls",
-       {[](S& s, Call& c) { s.ListFunctionUrls(c); }, false}},
-      {"GET", "/_serval/code/{File}", {[](S& s, Call& c) { s.ServeCode(c); }, false}},
+       {"lambda:ListFunctionUrlConfigs", [](S& s, Call& c) { s.ListFunctionUrls(c); }, false}},
+      // GetFunction's Code.Location: presigned, as AWS's S3 URL is; IAM is not asked.
+      {"GET", "/_serval/code/{File}", {"", [](S& s, Call& c) { s.ServeCode(c); }, false}},
   });
   return kOperations;
 }
@@ -217,33 +238,88 @@ void LambdaService::Call::ReplyEmpty(int status) {
 void LambdaService::Handle(protocol::RequestContext context, http::Responder respond) {
   Call call{.request = std::move(context.request),
             .respond = std::move(respond),
-            .request_id = std::move(context.request_id)};
+            .request_id = std::move(context.request_id),
+            .caller = std::move(context.caller)};
   auto match = Operations().Find(call.request);
   if (!match) {
     return call.Fail(protocol::UnknownOperation(
         kProtocol, call.request.method + " " + std::string(call.request.RawPath())));
   }
   call.labels = std::move(match->labels);
-  if (!match->operation->on_function) return match->operation->run(*this, call);
+  const Operation& operation = *match->operation;
+  if (operation.on_function) {
+    if (absl::Status named = NameFunction(call); !named.ok()) return call.Fail(named);
+  }
+  // As AWS does, a caller who may not act on a function hears so whether or not it exists.
+  if (absl::Status allowed = AuthorizeOperation(call, {operation.action, operation.target});
+      !allowed.ok()) {
+    return call.Fail(allowed);
+  }
+  if (operation.on_function) {
+    call.function = deps_.registry->Find(call.name);
+    if (!call.function) {
+      return call.Fail(
+          FunctionNotFound(LambdaFunctionArn(deps_.account, call.name, call.qualifier)));
+    }
+  }
+  operation.run(*this, call);
+}
+
+absl::Status LambdaService::NameFunction(Call& call) {
   // Tag operations name the function by its ARN.
   auto reference = ParseFunctionReference(call.labels.contains("ARN") ? call.Label("ARN")
                                                                       : call.Label("FunctionName"));
-  if (!reference.ok()) return call.Fail(reference.status());
+  if (!reference.ok()) return reference.status();
   call.name = reference->name;
   call.qualifier = reference->qualifier;
   if (auto query = call.request.QueryParam("Qualifier"); query && !query->empty()) {
     if (!call.qualifier.empty() && call.qualifier != *query) {
-      return call.Fail(
-          InvalidParameter("The derived qualifier from the function name does not "
-                           "match the specified qualifier."));
+      return InvalidParameter(
+          "The derived qualifier from the function name does not match the specified "
+          "qualifier.");
     }
     call.qualifier = *query;
   }
-  call.function = deps_.registry->Find(call.name);
-  if (!call.function) {
-    return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, call.name, call.qualifier)));
+  return absl::OkStatus();
+}
+
+bool LambdaService::Authorizing(const Call& call) const {
+  return deps_.authorizer != nullptr && deps_.authorizer->mode() != iam::Mode::kOff &&
+         !call.caller.anonymous;
+}
+
+absl::Status LambdaService::Authorize(const Call& call, const iam::AccessRequest& request) {
+  return deps_.authorizer->Check(call.caller, request, "AccessDeniedException");
+}
+
+absl::Status LambdaService::AuthorizeOperation(Call& call, const OperationAccess& access) {
+  if (!Authorizing(call) || access.action.empty() || access.target == AccessTarget::kBody) {
+    return absl::OkStatus();
   }
-  match->operation->run(*this, call);
+  AccessSubject subject;
+  switch (access.target) {
+    case AccessTarget::kAccount:
+    case AccessTarget::kBody:
+      break;
+    case AccessTarget::kFunction: {
+      // Function URL operations resolve their function themselves (with their own messages):
+      // a label that names none asks nothing here.
+      if (call.name.empty() && !NameFunction(call).ok()) return absl::OkStatus();
+      subject.function = call.name;
+      subject.qualifier = call.qualifier;
+      if (const FunctionRegistry::Function* function = deps_.registry->Find(call.name)) {
+        subject.policy = function->Policy(call.qualifier);
+      }
+      break;
+    }
+    case AccessTarget::kMapping:
+      subject.mapping = call.Label("UUID");
+      if (const EventSourceMapping* mapping = mappings_->Find(subject.mapping)) {
+        subject.mapping_function_arn = mapping->function_arn;
+      }
+      break;
+  }
+  return Authorize(call, AccessRequestFor(access, deps_.account, subject));
 }
 
 absl::Status LambdaService::CheckExecutionRole(std::string_view role_arn) const {
@@ -264,6 +340,14 @@ void LambdaService::CreateFunction(Call& call) {
     if (!upload.ok()) return call.Fail(upload.status());
     FunctionConfig& config = upload->config;
     if (absl::Status role = CheckExecutionRole(config.role); !role.ok()) return call.Fail(role);
+    if (Authorizing(call)) {
+      for (const iam::AccessRequest& request :
+           CreateFunctionRequests(deps_.account, config.name, config.role)) {
+        if (absl::Status allowed = Authorize(call, request); !allowed.ok()) {
+          return call.Fail(allowed);
+        }
+      }
+    }
     if (deps_.registry->Find(config.name) || unpacking_.contains(config.name)) {
       return call.Fail(ResourceConflict("Function already exist: " + config.name));
     }
@@ -409,6 +493,11 @@ void LambdaService::UpdateFunction(Call& call, bool code) {
   FunctionConfig updated = current;
   if (auto status = ApplyConfigurationUpdate(*body, updated); !status.ok()) {
     return call.Fail(status);
+  }
+  if (Authorizing(call) && body->contains("Role")) {
+    if (absl::Status allowed = Authorize(call, PassRoleRequest(updated.role)); !allowed.ok()) {
+      return call.Fail(allowed);
+    }
   }
   if (updated.role != current.role) {
     if (absl::Status role = CheckExecutionRole(updated.role); !role.ok()) return call.Fail(role);

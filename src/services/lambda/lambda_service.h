@@ -9,12 +9,14 @@
 #include "common/arn.h"
 #include "common/clock.h"
 #include "common/worker.h"
+#include "iam/authorizer.h"
 #include "invoker/invoker.h"
 #include "protocol/rest_router.h"
 #include "sandbox/pool.h"
 #include "services/lambda/code_store.h"
 #include "services/lambda/function_registry.h"
 #include "services/lambda/function_request.h"
+#include "services/lambda/lambda_access.h"
 #include "services/lambda/mapping_store.h"
 #include "services/lambda/stream_poller.h"
 #include "services/object_reader.h"
@@ -62,8 +64,8 @@ class LambdaService : public services::Service {
     services::StreamSourceSlot* streams = nullptr;
     services::TopicPublisherSlot* topics = nullptr;
     storage::LogStore* logs = nullptr;
-    // Holds callers to their policies; in enforce mode, a function's role must exist and trust
-    // Lambda.
+    // Holds callers to their policies (null: every call is allowed); in enforce mode, a
+    // function's role must exist and trust Lambda.
     iam::Authorizer* authorizer = nullptr;
   };
 
@@ -87,6 +89,7 @@ class LambdaService : public services::Service {
     http::Request request;
     http::Responder respond;
     std::string request_id;
+    protocol::Caller caller;
     absl::flat_hash_map<std::string, std::string> labels;
     std::string name;
     std::string qualifier;
@@ -98,13 +101,26 @@ class LambdaService : public services::Service {
     void Reply(int status, const boost::json::object& body);
     void ReplyEmpty(int status);
   };
-  // One row of the operation table: the handler, and whether the route names a function
-  // ({FunctionName} or a tag ARN) that must exist before it runs.
+  // One row of the operation table: what IAM is asked (lambda_access.h), the handler, and
+  // whether the route names a function ({FunctionName} or a tag ARN) that must exist before it
+  // runs.
   struct Operation {
+    std::string_view action;  // the IAM action ("lambda:GetFunction"); empty: none is asked
     void (*run)(LambdaService& service, Call& call);
     bool on_function = true;
+    AccessTarget target = AccessTarget::kFunction;
   };
   static const protocol::RestRouter<Operation>& Operations();
+  // Sets the call's function name and qualifier from its {FunctionName} (or tag {ARN}) label and
+  // Qualifier parameter.
+  static absl::Status NameFunction(Call& call);
+  // IAM (lambda_access.h): OK when the call's caller may make `requests` (or is not held to
+  // policies: unsigned, no authorizer, or --iam off); Lambda's AccessDeniedException otherwise.
+  // Authorizing says whether requests need building at all; Authorize is the one place Lambda
+  // asks the authorizer. AuthorizeOperation asks what the operation table's row names.
+  bool Authorizing(const Call& call) const;
+  absl::Status Authorize(const Call& call, const iam::AccessRequest& request);
+  absl::Status AuthorizeOperation(Call& call, const OperationAccess& access);
   // lambda_service.cc: functions
   void CreateFunction(Call& call);
   void ListFunctions(Call& call);

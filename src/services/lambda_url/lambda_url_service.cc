@@ -8,6 +8,7 @@
 #include "common/text.h"
 #include "services/apigatewayv2/cors.h"
 #include "services/apigatewayv2/proxy_payload.h"
+#include "services/lambda/lambda_access.h"
 #include "services/lambda/resource_policy.h"
 
 namespace serval::lambda_url {
@@ -53,7 +54,8 @@ absl::StatusOr<std::unique_ptr<services::Service>> LambdaUrlService::Create(
   return std::make_unique<LambdaUrlService>(Dependencies{.account = platform.account,
                                                          .registry = platform.functions,
                                                          .invoker = platform.invoker,
-                                                         .clock = platform.clock});
+                                                         .clock = platform.clock,
+                                                         .authorizer = platform.authorizer});
 }
 
 LambdaUrlService::LambdaUrlService(Dependencies dependencies)
@@ -83,6 +85,14 @@ void LambdaUrlService::Handle(protocol::RequestContext context, http::Responder 
   const bool iam = config.auth_type == "AWS_IAM";
   if (iam && context.caller.anonymous) {
     return respond(MessageAnswer(403, "Forbidden", "AccessDeniedException"));
+  }
+  if (iam && deps_.authorizer != nullptr && deps_.authorizer->mode() != serval::iam::Mode::kOff) {
+    const absl::Status allowed = deps_.authorizer->Check(
+        context.caller,
+        lambda::InvokeFunctionUrlRequest(deps_.account, latest.name, url->qualifier,
+                                         config.auth_type, url->function->Policy(url->qualifier)),
+        "AccessDeniedException");
+    if (!allowed.ok()) return respond(MessageAnswer(403, kForbidden, "AccessDeniedException"));
   }
   if (!iam && !lambda::PolicyAllows(latest, {.action = "lambda:InvokeFunctionUrl",
                                              .qualifier = url->qualifier,

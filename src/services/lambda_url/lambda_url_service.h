@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "common/arn.h"
 #include "common/clock.h"
+#include "iam/authorizer.h"
 #include "invoker/invoker.h"
 #include "services/lambda/function_registry.h"
 #include "services/platform.h"
@@ -26,6 +27,8 @@ class LambdaUrlService : public services::Service {
     lambda::FunctionRegistry* registry = nullptr;
     invoker::Invoker* invoker = nullptr;
     const Clock* clock = nullptr;
+    // Holds signed callers of AWS_IAM URLs to lambda:InvokeFunctionUrl (null: all allowed).
+    iam::Authorizer* authorizer = nullptr;
   };
 
   static absl::StatusOr<std::unique_ptr<services::Service>> Create(

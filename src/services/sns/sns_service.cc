@@ -8,6 +8,7 @@
 #include "common/text.h"
 #include "fmt/format.h"
 #include "protocol/protocol.h"
+#include "services/sns/sns_access.h"
 #include "services/sns/sns_errors.h"
 
 namespace serval::sns {
@@ -67,7 +68,8 @@ absl::StatusOr<std::unique_ptr<services::Service>> SnsService::Create(
                    .invoker = platform.invoker,
                    .functions = platform.functions,
                    .post_to_io = platform.post_to_io,
-                   .endpoint = platform.endpoint},
+                   .endpoint = platform.endpoint,
+                   .authorizer = platform.authorizer},
       *std::move(topics), Delivery{.signer = *std::move(signer), .http = *std::move(http)});
   if (platform.topics) platform.topics->publisher = service.get();
   return service;
@@ -150,6 +152,9 @@ void SnsService::Handle(protocol::RequestContext context, http::Responder respon
     return fail(AuthorizationError(
         "The request must be signed: only ConfirmSubscription and Unsubscribe may be anonymous."));
   }
+  if (absl::Status allowed = Authorize(*request, context.caller); !allowed.ok()) {
+    return fail(allowed);
+  }
   Reply reply = [respond = std::move(respond), action = request->action,
                  request_id](absl::StatusOr<std::string> result) {
     if (!result.ok())
@@ -157,6 +162,21 @@ void SnsService::Handle(protocol::RequestContext context, http::Responder respon
     respond(protocol::QueryResponse(action, kNamespace, *result, request_id));
   };
   (this->*(operation->second))(*request, context.caller, std::move(reply));
+}
+
+absl::Status SnsService::Authorize(const protocol::QueryRequest& request,
+                                   const protocol::Caller& caller) const {
+  if (caller.anonymous || deps_.authorizer == nullptr ||
+      deps_.authorizer->mode() == iam::Mode::kOff) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<iam::AccessRequest> access =
+      AccessRequestFor(request, deps_.account, [this](std::string_view arn) {
+        const Topic* topic = topics_->FindTopic(arn);
+        return topic != nullptr && topic->policy ? &*topic->policy : nullptr;
+      });
+  if (!access.ok()) return access.status();
+  return deps_.authorizer->Check(caller, *access, "AuthorizationError");
 }
 
 void SnsService::AddStats(boost::json::object& stats) const {

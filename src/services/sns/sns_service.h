@@ -13,6 +13,7 @@
 #include "common/arn.h"
 #include "common/clock.h"
 #include "common/worker.h"
+#include "iam/authorizer.h"
 #include "protocol/query.h"
 #include "protocol/request_context.h"
 #include "services/platform.h"
@@ -51,6 +52,8 @@ class SnsService : public services::Service, public services::TopicPublisher {
     // Serval's own URL ("http://127.0.0.1:4566"): where the signing certificate, the subscribe
     // and the unsubscribe URLs point.
     std::string endpoint;
+    // Holds signed callers to their policies (sns_access.h); null: all allowed.
+    iam::Authorizer* authorizer = nullptr;
   };
   // What signs every message: ready at once, or (on a fresh data dir, where making the key
   // takes ~100 ms that startup should not wait for) being made on a thread of its own.
@@ -85,6 +88,10 @@ class SnsService : public services::Service, public services::TopicPublisher {
   using Operation = void (SnsService::*)(const protocol::QueryRequest&, const protocol::Caller&,
                                          Reply);
   static const absl::flat_hash_map<std::string, Operation>& Operations();
+  // OK when the caller may make `request` (or is not held to policies: unsigned, no authorizer,
+  // or --iam off); SNS's AuthorizationError otherwise. The one place SNS asks the authorizer.
+  absl::Status Authorize(const protocol::QueryRequest& request,
+                         const protocol::Caller& caller) const;
 
   // topic_operations.cc
   void CreateTopic(const protocol::QueryRequest& request, const protocol::Caller& caller,

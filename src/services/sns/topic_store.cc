@@ -1,5 +1,7 @@
 #include "services/sns/topic_store.h"
 
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 #include <optional>
 #include <utility>
@@ -74,6 +76,22 @@ std::optional<Value> Swap(std::map<std::string, Value, std::less<>>& map, const 
   return previous;
 }
 
+// Sets `topic.policy` from its Policy attribute. One the parser refuses (stored before IAM's
+// parser checked topic policies) holds the topic to none.
+void ParsePolicyAttribute(Topic& topic) {
+  topic.policy.reset();
+  auto text = topic.attributes.find("Policy");
+  if (text == topic.attributes.end()) return;
+  absl::StatusOr<iam::PolicyDocument> policy =
+      iam::ParsePolicy(text->second, iam::PolicyKind::kResource);
+  if (!policy.ok()) {
+    fmt::print(stderr, "serval: sns: the policy of topic {} is ignored: {}\n", topic.arn,
+               policy.status().ToString());
+    return;
+  }
+  topic.policy = *std::move(policy);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TopicStore>> TopicStore::Open(storage::MetadataStore* store) {
@@ -83,6 +101,7 @@ absl::StatusOr<std::unique_ptr<TopicStore>> TopicStore::Open(storage::MetadataSt
   for (const storage::Record& record : *stored) {
     absl::StatusOr<Topic> topic = DecodeTopic(record.key, record.value);
     if (!topic.ok()) return topic.status();
+    ParsePolicyAttribute(*topic);
     topics->topics_.emplace(record.key, *std::move(topic));
   }
   stored = store->Scan(kSubscriptionsTable, {});
@@ -127,6 +146,7 @@ void TopicStore::PutTopic(Topic topic, Done done) {
   const std::string arn = topic.arn;
   storage::WriteBatch batch;
   batch.Put(std::string(kTopicsTable), arn, EncodeTopic(topic));
+  ParsePolicyAttribute(topic);
   std::optional<Topic> previous = Swap(topics_, arn, std::optional<Topic>(std::move(topic)));
   Commit(
       std::move(batch),

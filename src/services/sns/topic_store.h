@@ -4,11 +4,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "iam/policy.h"
 #include "storage/metadata_store.h"
 
 namespace serval::sns {
@@ -22,6 +24,8 @@ struct Topic {
   std::string arn;
   Attributes attributes;  // only those set by CreateTopic/SetTopicAttributes
   std::map<std::string, std::string> tags;
+  // The Policy attribute, parsed by the store when the topic is put or loaded (nullopt: none).
+  std::optional<iam::PolicyDocument> policy;
   bool fifo() const { return name.ends_with(".fifo"); }
 };
 
