@@ -31,7 +31,11 @@ namespace serval::http {
 namespace sigv4_internal {
 
 Dialect DialectFor(std::string_view service) {
-  return service == "s3" ? Dialect::kS3 : Dialect::kJson;
+  if (service == "s3") return Dialect::kS3;
+  if (service == "sns" || service == "iam" || service == "sts" || service == "ec2") {
+    return Dialect::kQuery;
+  }
+  return Dialect::kJson;
 }
 
 absl::Status MissingAuthentication() {
@@ -64,7 +68,8 @@ absl::Status UnknownAccessKey(Dialect dialect) {
     return AwsError(absl::StatusCode::kUnauthenticated, "InvalidAccessKeyId",
                     "The AWS Access Key Id you provided does not exist in our records.");
   }
-  return AwsError(absl::StatusCode::kUnauthenticated, "UnrecognizedClientException",
+  return AwsError(absl::StatusCode::kUnauthenticated,
+                  dialect == Dialect::kQuery ? "InvalidClientTokenId" : "UnrecognizedClientException",
                   "The security token included in the request is invalid.");
 }
 
@@ -80,7 +85,8 @@ absl::Status ExpiredSessionToken(Dialect dialect) {
     return AwsError(absl::StatusCode::kUnauthenticated, "ExpiredToken",
                     "The provided token has expired.");
   }
-  return AwsError(absl::StatusCode::kUnauthenticated, "ExpiredTokenException",
+  return AwsError(absl::StatusCode::kUnauthenticated,
+                  dialect == Dialect::kQuery ? "ExpiredToken" : "ExpiredTokenException",
                   "The security token included in the request is expired");
 }
 
@@ -90,7 +96,8 @@ absl::Status SignatureMismatch(Dialect dialect) {
                     "The request signature we calculated does not match the signature you "
                     "provided. Check your key and signing method.");
   }
-  return AwsError(absl::StatusCode::kUnauthenticated, "InvalidSignatureException",
+  return AwsError(absl::StatusCode::kUnauthenticated,
+                  dialect == Dialect::kQuery ? "SignatureDoesNotMatch" : "InvalidSignatureException",
                   "The request signature we calculated does not match the signature you "
                   "provided. Check your AWS Secret Access Key and signing method. Consult the "
                   "service documentation for details.");

@@ -156,7 +156,10 @@ std::string SignatureFor(const Request& request, bool presigned, const ScopeView
 // ---------------------------------------------------------------------------------------------
 // Errors (sigv4_errors.cc), in the dialect of the credential scope's service.
 
-enum class Dialect { kJson, kS3 };
+// How a service names its authentication errors: the JSON protocols' (...Exception), S3's, and
+// the query protocol's (SNS, IAM, STS, EC2: InvalidClientTokenId, SignatureDoesNotMatch,
+// ExpiredToken).
+enum class Dialect { kJson, kS3, kQuery };
 
 Dialect DialectFor(std::string_view service);
 absl::Status MissingAuthentication();

@@ -50,10 +50,12 @@ const Authorizer::Identity& Authorizer::IdentityOf(const protocol::Caller& calle
   Principal& principal = identity.principal;
   principal.arn = caller.principal_arn;
   principal.account_id = account_id_;
-  if (const size_t user = arn.find(kUserPrefix); user != std::string_view::npos) {
+  if (arn.find(kUserPrefix) != std::string_view::npos) {
     principal.kind = Principal::Kind::kUser;
     const std::string_view name = RoleNameOf(arn);  // the last segment: users have paths too
-    if (identities_) identity.policies = identities_->UserPolicies(name);
+    const User* user = identities_ ? identities_->FindUser(name) : nullptr;
+    principal.user_id = user ? user->user_id : "";
+    if (user) identity.policies = identities_->UserPolicies(name);
   } else if (const size_t session = arn.find(kAssumedRolePrefix);
              session != std::string_view::npos) {
     principal.kind = Principal::Kind::kAssumedRole;
@@ -62,6 +64,9 @@ const Authorizer::Identity& Authorizer::IdentityOf(const protocol::Caller& calle
     const Role* role = identities_ ? identities_->FindRole(role_name) : nullptr;
     principal.role_arn =
         role ? role->arn : fmt::format("arn:aws:iam::{}:role/{}", account_id_, role_name);
+    principal.user_id = role ? fmt::format("{}:{}", role->role_id,
+                                           role_and_session.substr(role_name.size() + 1))
+                             : "";
     if (identities_) identity.policies = identities_->RolePolicies(role_name);
   }
   return identity;

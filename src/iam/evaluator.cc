@@ -121,10 +121,8 @@ std::string DenialMessage(const AccessQuery& query, const Evaluation& evaluation
   message += principal.arn.empty() ? std::string_view("anonymous") : principal.arn;
   message += " is not authorized to perform: ";
   message += query.action;
-  if (query.resource != "*") {
-    message += " on resource: ";
-    message += query.resource;
-  }
+  message += " on resource: ";  // "*" too, as Lambda's ListFunctions denial reads
+  message += query.resource;
   if (evaluation.decision == Decision::kExplicitDeny) {
     message += evaluation.decided_by == DecidedBy::kResourcePolicy
                    ? " with an explicit deny in a resource-based policy"

@@ -86,7 +86,6 @@ Evaluation Evaluate(const AccessQuery& query, std::span<const PolicyDocument> id
 // resource: RESOURCE because no identity-based policy allows the ACTION action" (or "with an
 // explicit deny in an identity-based policy", "with an explicit deny in a resource-based
 // policy").
-// The "on resource: RESOURCE" part is left out for a query whose resource is "*".
 std::string DenialMessage(const AccessQuery& query, const Evaluation& evaluation);
 
 // The smallest identity policy statement that would allow `query`:

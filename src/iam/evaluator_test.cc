@@ -267,7 +267,8 @@ TEST(DenialMessage, SpeaksAsAws) {
   const AccessQuery anonymous{
       .principal = &kNobody, .action = "ec2:DescribeInstances", .resource = "*"};
   EXPECT_EQ(DenialMessage(anonymous, {kImplicit, kByNone}),
-            "User: anonymous is not authorized to perform: ec2:DescribeInstances because no "
+            "User: anonymous is not authorized to perform: ec2:DescribeInstances on resource: * "
+            "because no "
             "identity-based policy allows the ec2:DescribeInstances action");
   EXPECT_EQ(AllowingStatement(query),
             R"({"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/key"})");

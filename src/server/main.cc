@@ -97,15 +97,13 @@ int main(int argc, char** argv) {
                  "Access keys accepted in request signatures, one 'ACCESS_KEY SECRET' per line "
                  "(default: DATA_DIR/credentials if present, else test/test). These are the "
                  "account root's keys: IAM policies never restrict them");
-  up->add_option("--iam", serve.iam_mode,
+  std::string iam_mode = "warn";
+  up->add_option("--iam", iam_mode,
                  "IAM policies of users, role sessions and functions: off (not evaluated), warn "
                  "(what AWS would deny succeeds and is reported once on stderr and "
                  "/_serval/stats), enforce (refused with the service's AccessDenied)")
       ->capture_default_str()
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, iam::Mode>{
-              {"off", iam::Mode::kOff}, {"warn", iam::Mode::kWarn}, {"enforce", iam::Mode::kEnforce}},
-          CLI::ignore_case));
+      ->check(CLI::IsMember({"off", "warn", "enforce"}));
 
   std::string logs_function;
   std::string logs_data_dir = ".serval";
@@ -151,6 +149,9 @@ int main(int argc, char** argv) {
   if (*up) {
     if (serve.simulated_clock_start_millis > 0) serve.simulated_clock = true;
     serve.keep_alive = std::chrono::milliseconds(static_cast<int64_t>(keep_alive_seconds * 1000));
+    serve.iam_mode = iam_mode == "off"    ? serval::iam::Mode::kOff
+                     : iam_mode == "warn" ? serval::iam::Mode::kWarn
+                                          : serval::iam::Mode::kEnforce;
     serve.shutdown_grace =
         std::chrono::milliseconds(static_cast<int64_t>(shutdown_grace_seconds * 1000));
     serve.log_quota_bytes = static_cast<uint64_t>(log_quota_mb * (1 << 20));

@@ -12,6 +12,8 @@
 """
 
 import json
+import subprocess
+import tempfile
 import time
 import unittest
 import urllib.request
@@ -183,7 +185,8 @@ class EnforceMode(IamCase):
 
     def test_a_function_cannot_read_another_functions_configuration_or_code(self):
         victim = unique_name("victim")
-        self.create_function(name=victim, Environment={"Variables": {"SECRET": "hunter2"}})
+        self.create_function(name=victim, Role=self.role_arn,
+                             Environment={"Variables": {"SECRET": "hunter2"}})
         function = self.caller_function()
         configuration, code = self.calls(
             function, ("lambda", "get_function_configuration", {"FunctionName": victim}),
@@ -269,6 +272,48 @@ class EnforceMode(IamCase):
             self.assertEqual(refused.exception.response["Error"]["Message"],
                              f"User: {user_arn} is not authorized to perform: sts:AssumeRole on "
                              f"resource: {role_arn}")
+
+    def test_assume_role_with_the_cli(self):
+        """`aws sts assume-role` (the CLI on PATH and Debian's v2) with a user's key, then
+        `aws sts get-caller-identity` and `aws s3api get-object` with the session's."""
+        user = unique_name("cliuser")
+        user_arn = self.iam.create_user(UserName=user)["User"]["Arn"]
+        key = self.iam.create_access_key(UserName=user)["AccessKey"]
+        role = unique_name("clirole")
+        role_arn = self.make_role(role, reader_policy(self.allowed), trust={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
+                           "Action": "sts:AssumeRole"}]})
+        for binary in ("aws", "/usr/bin/aws"):
+            env = self.serval.cli_env()
+            env.update(AWS_ACCESS_KEY_ID=key["AccessKeyId"],
+                       AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"])
+            cmd = [binary, "--endpoint-url", self.serval.endpoint, "--region", REGION,
+                   "--output", "json"]
+            assumed = json.loads(subprocess.run(
+                cmd + ["sts", "assume-role", "--role-arn", role_arn, "--role-session-name",
+                       "cli"], env=env, capture_output=True, text=True, check=True).stdout)
+            credentials = assumed["Credentials"]
+            env.update(AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
+                       AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
+                       AWS_SESSION_TOKEN=credentials["SessionToken"])
+            identity = json.loads(subprocess.run(
+                cmd + ["sts", "get-caller-identity"], env=env, capture_output=True, text=True,
+                check=True).stdout)
+            self.assertEqual(identity["Arn"],
+                             f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/cli", binary)
+            with tempfile.TemporaryDirectory() as tmp:
+                got = subprocess.run(cmd + ["s3api", "get-object", "--bucket", self.allowed,
+                                            "--key", "doc.txt", f"{tmp}/out"],
+                                     env=env, capture_output=True, text=True)
+                self.assertEqual(got.returncode, 0, got.stderr)
+                refused = subprocess.run(cmd + ["s3api", "get-object", "--bucket", self.denied,
+                                                "--key", "doc.txt", f"{tmp}/out"],
+                                         env=env, capture_output=True, text=True)
+            self.assertNotEqual(refused.returncode, 0)
+            self.assertIn("AccessDenied", refused.stderr)
+            self.assertIn(f"assumed-role/{role}/cli is not authorized to perform: s3:GetObject",
+                          refused.stderr)
 
     def test_assume_role_validates_its_parameters(self):
         sts = self.serval.client("sts", validate=False)

@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "http/credential_store.h"
+#include "iam/authorizer.h"
 #include "protocol/protocol.h"
+#include "services/iam/iam_access.h"
 
 namespace serval::iam_api {
 namespace {
@@ -20,14 +22,15 @@ absl::StatusOr<std::unique_ptr<services::Service>> IamService::Create(
     return absl::FailedPreconditionError("iam: the platform has no identity store");
   }
   auto service =
-      std::make_unique<IamService>(platform.identities, platform.credentials, platform.clock);
+      std::make_unique<IamService>(platform.identities, platform.credentials, platform.clock,
+                                   platform.authorizer);
   for (const auto& [id, key] : platform.identities->access_keys()) service->SyncKey(id);
   return service;
 }
 
 IamService::IamService(iam::IdentityStore* identities, http::CredentialStore* credentials,
-                       const Clock* clock)
-    : identities_(identities), credentials_(credentials), clock_(clock) {}
+                       const Clock* clock, iam::Authorizer* authorizer)
+    : identities_(identities), credentials_(credentials), clock_(clock), authorizer_(authorizer) {}
 
 const services::ServiceInfo& IamService::info() const {
   static const services::ServiceInfo kInfo{
@@ -99,6 +102,15 @@ void IamService::Handle(protocol::RequestContext context, http::Responder respon
   if (operation == Operations().end()) {
     return respond(protocol::ErrorResponse(
         kProtocol, protocol::UnknownOperation(kProtocol, request->action), request_id));
+  }
+  if (authorizer_ != nullptr && authorizer_->mode() != iam::Mode::kOff) {
+    const std::string action = "iam:" + request->action;
+    if (absl::Status allowed = authorizer_->Check(
+            context.caller, AccessRequestFor(action, *request, *identities_, context.caller),
+            "AccessDenied");
+        !allowed.ok()) {
+      return respond(protocol::ErrorResponse(kProtocol, allowed, request_id));
+    }
   }
   Reply reply = [respond = std::move(respond), action = request->action,
                  request_id](absl::StatusOr<std::string> result) {

@@ -18,6 +18,9 @@
 namespace serval::http {
 class CredentialStore;
 }  // namespace serval::http
+namespace serval::iam {
+class Authorizer;
+}  // namespace serval::iam
 
 namespace serval::iam_api {
 
@@ -31,9 +34,9 @@ class IamService : public services::Service {
  public:
   static absl::StatusOr<std::unique_ptr<services::Service>> Create(
       const services::Platform& platform);
-  // `credentials` is null under --no-auth.
+  // `credentials` is null under --no-auth; `authorizer` null in tests (every call allowed).
   IamService(iam::IdentityStore* identities, http::CredentialStore* credentials,
-             const Clock* clock);
+             const Clock* clock, iam::Authorizer* authorizer);
 
   const services::ServiceInfo& info() const override;
   void Handle(protocol::RequestContext context, http::Responder respond) override;
@@ -169,6 +172,7 @@ class IamService : public services::Service {
   iam::IdentityStore* identities_;
   http::CredentialStore* credentials_;
   const Clock* clock_;
+  iam::Authorizer* authorizer_;  // null: every call is allowed
 };
 
 }  // namespace serval::iam_api

@@ -26,6 +26,8 @@ constexpr std::string_view kNamespace = "https://sts.amazonaws.com/doc/2011-06-1
 constexpr std::string_view kValidationError = "ValidationError";
 constexpr int64_t kMinDurationSeconds = 900;
 constexpr int64_t kDefaultDurationSeconds = 3600;
+// AssumeRole's model allows up to 12 hours (the role's MaxSessionDuration may allow less).
+constexpr int64_t kAssumeRoleModelMaxSeconds = 43200;
 // GetSessionToken's range: 15 minutes to 36 hours, 12 hours by default.
 constexpr int64_t kSessionTokenMaxSeconds = 129600;
 constexpr int64_t kSessionTokenDefaultSeconds = 43200;
@@ -42,23 +44,24 @@ bool IsSessionNameCharacter(char c) {
          c == '=' || c == ',' || c == '.' || c == '@' || c == '-';
 }
 
-// DurationSeconds: absent -> `fallback`; otherwise a number within [900, maximum].
-absl::StatusOr<int64_t> ReadDuration(const protocol::QueryRequest& request, int64_t fallback,
-                                     int64_t maximum, std::string_view too_long) {
+// DurationSeconds as the model constrains it: absent (nullopt), or an integer from 900 to
+// `model_maximum` (a ValidationError otherwise, before anything else is checked).
+absl::StatusOr<std::optional<int64_t>> ReadDuration(const protocol::QueryRequest& request,
+                                                    int64_t model_maximum) {
   const std::optional<std::string> text = request.Get("DurationSeconds");
-  if (!text.has_value()) return fallback;
+  if (!text.has_value()) return std::nullopt;
   int64_t seconds = 0;
   if (!absl::SimpleAtoi(*text, &seconds)) {
     return AwsError(absl::StatusCode::kInvalidArgument, kValidationError,
                     fmt::format("Value '{}' for DurationSeconds is not a valid integer", *text));
   }
-  if (seconds < kMinDurationSeconds) {
+  if (seconds < kMinDurationSeconds || seconds > model_maximum) {
     return protocol::ValidationErrors()
-        .Add(*text, "durationSeconds", "Member must have value greater than or equal to 900")
+        .Add(*text, "durationSeconds",
+             seconds < kMinDurationSeconds
+                 ? "Member must have value greater than or equal to 900"
+                 : fmt::format("Member must have value less than or equal to {}", model_maximum))
         .ToStatus(kValidationError);
-  }
-  if (seconds > maximum) {
-    return AwsError(absl::StatusCode::kInvalidArgument, kValidationError, too_long);
   }
   return seconds;
 }
@@ -172,6 +175,9 @@ void StsService::AssumeRole(const protocol::QueryRequest& request, const protoco
                "Member must satisfy regular expression pattern: [\\w+=,.@-]*");
   }
   if (!errors.empty()) return reply(errors.ToStatus(kValidationError));
+  absl::StatusOr<std::optional<int64_t>> duration =
+      ReadDuration(request, kAssumeRoleModelMaxSeconds);
+  if (!duration.ok()) return reply(duration.status());
 
   // The caller, and whether the role's trust policy lets it in. A role that does not exist is
   // refused exactly as one that does not trust the caller (AWS reveals nothing more).
@@ -196,13 +202,15 @@ void StsService::AssumeRole(const protocol::QueryRequest& request, const protoco
 
   const bool chained = identity.principal.kind == iam::Principal::Kind::kAssumedRole;
   const int64_t maximum = chained ? kChainedMaxSeconds : int64_t{role->max_session_duration};
-  absl::StatusOr<int64_t> seconds = ReadDuration(
-      request, std::min(kDefaultDurationSeconds, maximum), maximum,
-      chained ? "The requested DurationSeconds exceeds the 1 hour session limit for roles "
-                "assumed by role chaining."
-              : "The requested DurationSeconds exceeds the MaxSessionDuration set for this "
-                "role.");
-  if (!seconds.ok()) return reply(seconds.status());
+  const int64_t seconds = duration->value_or(std::min(kDefaultDurationSeconds, maximum));
+  if (seconds > maximum) {
+    return reply(AwsError(
+        absl::StatusCode::kInvalidArgument, kValidationError,
+        chained ? "The requested DurationSeconds exceeds the 1 hour session limit for roles "
+                  "assumed by role chaining."
+                : "The requested DurationSeconds exceeds the MaxSessionDuration set for this "
+                  "role."));
+  }
 
   std::string principal_arn =
       AssumedRoleArn(platform_.account.account_id, role->arn, *session_name);
@@ -211,7 +219,7 @@ void StsService::AssumeRole(const protocol::QueryRequest& request, const protoco
       .Element("AssumedRoleId", role->role_id + ":" + *session_name)
       .Element("Arn", principal_arn)
       .Close("AssumedRoleUser");
-  IssueSession(std::move(principal_arn), *seconds, xml.Take(), std::move(reply));
+  IssueSession(std::move(principal_arn), seconds, xml.Take(), std::move(reply));
 }
 
 void StsService::GetSessionToken(const protocol::QueryRequest& request,
@@ -219,12 +227,12 @@ void StsService::GetSessionToken(const protocol::QueryRequest& request,
   if (caller.principal_arn.find(":assumed-role/") != std::string::npos) {
     return reply(AccessDenied("Cannot call GetSessionToken with session credentials"));
   }
-  absl::StatusOr<int64_t> seconds =
-      ReadDuration(request, kSessionTokenDefaultSeconds, kSessionTokenMaxSeconds,
-                   "The requested DurationSeconds exceeds the maximum of 129600 seconds.");
-  if (!seconds.ok()) return reply(seconds.status());
+  absl::StatusOr<std::optional<int64_t>> duration =
+      ReadDuration(request, kSessionTokenMaxSeconds);
+  if (!duration.ok()) return reply(duration.status());
   // The session acts as the user (or, for the operator's keys, as the account root).
-  IssueSession(caller.principal_arn, *seconds, "", std::move(reply));
+  IssueSession(caller.principal_arn, duration->value_or(kSessionTokenDefaultSeconds), "",
+               std::move(reply));
 }
 
 void StsService::IssueSession(std::string principal_arn, int64_t seconds,
