@@ -28,9 +28,20 @@ void CredentialStore::RemoveTemporary(std::string_view access_key) {
   if (it != secrets_.end() && !it->second.session_token.empty()) secrets_.erase(it);
 }
 
+void CredentialStore::AddIdentity(std::string_view access_key, Identity identity) {
+  secrets_.insert_or_assign(std::string(access_key), std::move(identity));
+}
+
+void CredentialStore::Remove(std::string_view access_key) {
+  const auto it = secrets_.find(absl::string_view(access_key.data(), access_key.size()));
+  if (it != secrets_.end() && !it->second.principal_arn.empty()) secrets_.erase(it);
+}
+
 std::optional<std::pair<std::string, std::string>> CredentialStore::AnyKey() const {
   for (const auto& [key, identity] : secrets_) {
-    if (identity.session_token.empty()) return std::make_pair(key, identity.secret);
+    if (identity.session_token.empty() && identity.principal_arn.empty()) {
+      return std::make_pair(key, identity.secret);
+    }
   }
   return std::nullopt;
 }

@@ -33,6 +33,9 @@ class CredentialStore {
     std::string session_token;
     // Who holds a temporary key (the function's ARN); empty for the operator's keys.
     std::string principal;
+    // The IAM principal the key signs as: an IAM user ("arn:aws:iam::ACCOUNT:user/NAME").
+    // Empty for the operator's keys, which act as the account root.
+    std::string principal_arn;
   };
 
   // Adds an operator key, replacing the secret if the key is already known.
@@ -40,6 +43,10 @@ class CredentialStore {
   // Adds a temporary key (session_token set); RemoveTemporary retires it.
   void AddTemporary(std::string_view access_key, Identity identity);
   void RemoveTemporary(std::string_view access_key);
+  // Adds the key of an IAM user (principal_arn set); Remove retires it.
+  void AddIdentity(std::string_view access_key, Identity identity);
+  // Removes a key added with AddIdentity; the operator's keys stay.
+  void Remove(std::string_view access_key);
   // The identity or secret for `access_key`, or null. The pointer lives until the store is next
   // modified.
   const Identity* Find(std::string_view access_key) const;

@@ -32,6 +32,7 @@
 #include "server/dashboard/dashboard_service.h"
 #include "server/edge_router.h"
 #include "server/runtimes_dir.h"
+#include "iam/identity_store.h"
 #include "services/event_bus.h"
 #include "services/http_api_endpoint.h"
 #include "services/lambda/code_store.h"
@@ -287,6 +288,11 @@ int Serve(const ServeConfig& config) {
       .account_concurrency = config.concurrency_limit,
       .async_limits = {config.async_queue_function_limit, config.async_queue_limit},
       .metrics = &lambda_metrics});
+  auto identities = iam::IdentityStore::Open(metadata->get(), config.account.account_id);
+  if (!identities.ok()) {
+    fmt::print(stderr, "serval: {}\n", identities.status().ToString());
+    return 1;
+  }
   services::ObjectReaderSlot objects;
   services::TopicPublisherSlot topics;
   services::EventPublisherSlot events;
@@ -314,7 +320,9 @@ int Serve(const ServeConfig& config) {
                                     .events = &events,
                                     .http_apis = &http_apis,
                                     .streams = &streams,
-                                    .schedules = &schedules};
+                                    .schedules = &schedules,
+                                    .identities = identities->get(),
+                                    .credentials = config.no_auth ? nullptr : &*credentials};
   auto services = services::CreateServices(platform);
   if (!services.ok()) {
     fmt::print(stderr, "serval: {}\n", services.status().ToString());
