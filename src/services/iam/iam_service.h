@@ -49,18 +49,16 @@ class IamService : public services::Service {
   // role_operations.cc
   void CreateRole(const protocol::QueryRequest& request, const protocol::Caller& caller,
                   Reply reply);
-  void GetRole(const protocol::QueryRequest& request, const protocol::Caller& caller,
-               Reply reply);
+  void GetRole(const protocol::QueryRequest& request, const protocol::Caller& caller, Reply reply);
   void DeleteRole(const protocol::QueryRequest& request, const protocol::Caller& caller,
                   Reply reply);
   void ListRoles(const protocol::QueryRequest& request, const protocol::Caller& caller,
                  Reply reply);
   void UpdateRole(const protocol::QueryRequest& request, const protocol::Caller& caller,
                   Reply reply);
-  void UpdateAssumeRolePolicy(const protocol::QueryRequest& request,
-                              const protocol::Caller& caller, Reply reply);
-  void TagRole(const protocol::QueryRequest& request, const protocol::Caller& caller,
-               Reply reply);
+  void UpdateAssumeRolePolicy(const protocol::QueryRequest& request, const protocol::Caller& caller,
+                              Reply reply);
+  void TagRole(const protocol::QueryRequest& request, const protocol::Caller& caller, Reply reply);
   void UntagRole(const protocol::QueryRequest& request, const protocol::Caller& caller,
                  Reply reply);
   void ListRoleTags(const protocol::QueryRequest& request, const protocol::Caller& caller,
@@ -103,8 +101,8 @@ class IamService : public services::Service {
                            Reply reply);
   void SetDefaultPolicyVersion(const protocol::QueryRequest& request,
                                const protocol::Caller& caller, Reply reply);
-  void ListEntitiesForPolicy(const protocol::QueryRequest& request,
-                             const protocol::Caller& caller, Reply reply);
+  void ListEntitiesForPolicy(const protocol::QueryRequest& request, const protocol::Caller& caller,
+                             Reply reply);
 
   // attachment_operations.cc
   void AttachRolePolicy(const protocol::QueryRequest& request, const protocol::Caller& caller,
@@ -123,14 +121,12 @@ class IamService : public services::Service {
   // user_operations.cc
   void CreateUser(const protocol::QueryRequest& request, const protocol::Caller& caller,
                   Reply reply);
-  void GetUser(const protocol::QueryRequest& request, const protocol::Caller& caller,
-               Reply reply);
+  void GetUser(const protocol::QueryRequest& request, const protocol::Caller& caller, Reply reply);
   void DeleteUser(const protocol::QueryRequest& request, const protocol::Caller& caller,
                   Reply reply);
   void ListUsers(const protocol::QueryRequest& request, const protocol::Caller& caller,
                  Reply reply);
-  void TagUser(const protocol::QueryRequest& request, const protocol::Caller& caller,
-               Reply reply);
+  void TagUser(const protocol::QueryRequest& request, const protocol::Caller& caller, Reply reply);
   void UntagUser(const protocol::QueryRequest& request, const protocol::Caller& caller,
                  Reply reply);
   void ListUserTags(const protocol::QueryRequest& request, const protocol::Caller& caller,
@@ -145,8 +141,8 @@ class IamService : public services::Service {
                       Reply reply);
   void UpdateAccessKey(const protocol::QueryRequest& request, const protocol::Caller& caller,
                        Reply reply);
-  void GetAccessKeyLastUsed(const protocol::QueryRequest& request,
-                            const protocol::Caller& caller, Reply reply);
+  void GetAccessKeyLastUsed(const protocol::QueryRequest& request, const protocol::Caller& caller,
+                            Reply reply);
   // Makes the edge accept the key while it exists and is Active, and refuse it otherwise
   // (no-op under --no-auth).
   void SyncKey(std::string_view key_id);
