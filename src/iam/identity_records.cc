@@ -77,17 +77,17 @@ std::string EncodeRole(const Role& role) {
 absl::StatusOr<Role> DecodeRole(std::string_view text) {
   absl::StatusOr<json::object> record = ParseStoredObject(text);
   if (!record.ok()) return record.status();
-  Role role{.name = StringMember(*record, "name"),
-            .path = StringMember(*record, "path"),
-            .arn = StringMember(*record, "arn"),
-            .role_id = StringMember(*record, "id"),
-            .create_millis = IntMember(*record, "created", 0),
-            .description = StringMember(*record, "description"),
-            .max_session_duration =
-                static_cast<int>(IntMember(*record, "max_session_duration", 3600)),
-            .permissions_boundary = StringMember(*record, "permissions_boundary"),
-            .tags = StringMapFromJson(record->if_contains("tags")),
-            .attached = AttachedFromJson(*record)};
+  Role role{
+      .name = StringMember(*record, "name"),
+      .path = StringMember(*record, "path"),
+      .arn = StringMember(*record, "arn"),
+      .role_id = StringMember(*record, "id"),
+      .create_millis = IntMember(*record, "created", 0),
+      .description = StringMember(*record, "description"),
+      .max_session_duration = static_cast<int>(IntMember(*record, "max_session_duration", 3600)),
+      .permissions_boundary = StringMember(*record, "permissions_boundary"),
+      .tags = StringMapFromJson(record->if_contains("tags")),
+      .attached = AttachedFromJson(*record)};
   absl::StatusOr<PolicyDocument> trust =
       ParseStored(StringMember(*record, "trust_policy"), PolicyKind::kTrust, role.arn);
   if (!trust.ok()) return trust.status();

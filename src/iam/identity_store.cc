@@ -62,8 +62,8 @@ const PolicyVersion* ManagedPolicy::FindVersion(std::string_view id) const {
   return nullptr;
 }
 
-absl::StatusOr<std::unique_ptr<IdentityStore>> IdentityStore::Open(
-    storage::MetadataStore* metadata, std::string account_id) {
+absl::StatusOr<std::unique_ptr<IdentityStore>> IdentityStore::Open(storage::MetadataStore* metadata,
+                                                                   std::string account_id) {
   std::unique_ptr<IdentityStore> store(new IdentityStore(metadata, std::move(account_id)));
   if (absl::Status status = store->Load(); !status.ok()) return status;
   return store;
@@ -151,16 +151,16 @@ void IdentityStore::Replace(Entities<Entity>& entities, std::string_view table, 
   }
   if (entity) entities.emplace(key, *std::move(entity));
   ++generation_;
-  metadata_->WriteAsync(
-      std::move(batch), [this, &entities, key = std::move(key), previous = std::move(previous),
+  metadata_->WriteAsync(std::move(batch),
+                        [this, &entities, key = std::move(key), previous = std::move(previous),
                          done = std::move(done)](absl::Status status) mutable {
-        if (!status.ok()) {
-          entities.erase(key);
-          if (previous) entities.emplace(key, *std::move(previous));
-          ++generation_;
-        }
-        done(std::move(status));
-      });
+                          if (!status.ok()) {
+                            entities.erase(key);
+                            if (previous) entities.emplace(key, *std::move(previous));
+                            ++generation_;
+                          }
+                          done(std::move(status));
+                        });
 }
 
 void IdentityStore::PutRole(Role role, Done done) {

@@ -36,7 +36,7 @@ struct Role {
   PolicyDocument trust_policy;
   int64_t create_millis = 0;
   std::string description;
-  int max_session_duration = 3600;  // seconds
+  int max_session_duration = 3600;   // seconds
   std::string permissions_boundary;  // a managed policy's ARN, or empty
   Tags tags;
   InlinePolicies inline_policies;

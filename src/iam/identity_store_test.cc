@@ -63,9 +63,8 @@ TEST(IdentityStoreTest, ChangesPersistAndBumpTheGeneration) {
     role.attached.emplace(kBasicExecution);
     (*store)->PutRole(std::move(role), ExpectOk());
     EXPECT_GT((*store)->generation(), before);
-    (*store)->PutAccessKey({.id = NewAccessKeyId(), .secret = NewSecretAccessKey(),
-                            .user_name = "alice"},
-                           ExpectOk());
+    (*store)->PutAccessKey(
+        {.id = NewAccessKeyId(), .secret = NewSecretAccessKey(), .user_name = "alice"}, ExpectOk());
   }
   auto reopened = IdentityStore::Open(&metadata, "000000000000");
   ASSERT_TRUE(reopened.ok()) << reopened.status();

@@ -105,8 +105,8 @@ class BadNamesTest(IamCase):
             AssumeRolePolicyDocument=json.dumps(TRUST))
 
     def test_bad_policy_arn(self):
-        self.iam_error("get_policy", "InvalidInput", 400, "ARN not-an-arn-at-all-x is not valid.",
-                       PolicyArn="not-an-arn-at-all-x")
+        self.iam_error("get_policy", "InvalidInput", 400, "ARN not-an-arn-at-all-xyz is not valid.",
+                       PolicyArn="not-an-arn-at-all-xyz")
 
 
 class MissingAndConflictingTest(IamCase):

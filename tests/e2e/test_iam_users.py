@@ -13,10 +13,10 @@ from serval_harness import ACCOUNT
 
 class UsersTest(IamCase):
 
-    def assert_refused(self, call, code):
+    def assert_refused(self, call, *codes):
         with self.assertRaises(ClientError) as ctx:
             call()
-        self.assertEqual(ctx.exception.response["Error"]["Code"], code)
+        self.assertIn(ctx.exception.response["Error"]["Code"], codes)
         self.assertEqual(ctx.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
 
     def create_user(self, name=None, **kw):
@@ -155,3 +155,14 @@ class KeyPersistenceTest(IamCase):
         with self.assertRaises(ClientError) as ctx:
             dead.list_functions()
         self.assertEqual(ctx.exception.response["Error"]["Code"], "UnrecognizedClientException")
+
+
+class OtherRegionTest(IamCase):
+    """IAM is global: clients sign for us-east-1 whatever region Serval runs in."""
+
+    SERVAL_ARGS = ("--region", "eu-west-1")
+
+    def test_iam_signed_for_us_east_1(self):
+        name = unique("global")
+        self.assertEqual(self.iam.create_user(UserName=name)["User"]["UserName"], name)
+        self.iam.delete_user(UserName=name)

@@ -13,13 +13,13 @@ absl::Status EntityAlreadyExists(std::string_view message) {
 }
 
 absl::Status DeleteConflict(std::string_view message) {
-  return WithHttpStatus(
-      AwsError(absl::StatusCode::kFailedPrecondition, "DeleteConflict", message), 409);
+  return WithHttpStatus(AwsError(absl::StatusCode::kFailedPrecondition, "DeleteConflict", message),
+                        409);
 }
 
 absl::Status LimitExceeded(std::string_view message) {
-  return WithHttpStatus(
-      AwsError(absl::StatusCode::kResourceExhausted, "LimitExceeded", message), 409);
+  return WithHttpStatus(AwsError(absl::StatusCode::kResourceExhausted, "LimitExceeded", message),
+                        409);
 }
 
 absl::Status MalformedPolicyDocument(std::string_view message) {

@@ -151,7 +151,8 @@ absl::StatusOr<std::optional<int>> OptionalInt(const protocol::QueryRequest& req
   }
   protocol::ValidationErrors errors;
   if (value < min) {
-    errors.Add(*text, member, fmt::format("Member must have value greater than or equal to {}", min));
+    errors.Add(*text, member,
+               fmt::format("Member must have value greater than or equal to {}", min));
   }
   if (value > max) {
     errors.Add(*text, member, fmt::format("Member must have value less than or equal to {}", max));
@@ -167,8 +168,7 @@ bool BoolParameter(const protocol::QueryRequest& request, std::string_view param
 absl::StatusOr<iam::PolicyDocument> RequiredDocument(const protocol::QueryRequest& request,
                                                      std::string_view parameter,
                                                      iam::PolicyKind kind) {
-  static const StringRule kDocument{
-      1, 131072, R"([\u0009\u000A\u000D\u0020-\u00FF]+)", &IsText};
+  static const StringRule kDocument{1, 131072, R"([\u0009\u000A\u000D\u0020-\u00FF]+)", &IsText};
   absl::StatusOr<std::string> text = RequiredString(request, parameter, kDocument);
   if (!text.ok()) return text.status();
   // A URL-encoded document ("%7B%22Version%22...") is what AWS itself answers with; clients
@@ -202,13 +202,13 @@ absl::StatusOr<iam::Tags> ReadTags(const protocol::QueryRequest& request) {
                                      : "Member must have length less than or equal to 128");
     }
     if (tag_value.size() > 256) {
-      errors.Add(tag_value, prefix + "value",
-                 "Member must have length less than or equal to 256");
+      errors.Add(tag_value, prefix + "value", "Member must have length less than or equal to 256");
     }
     if (!errors.empty()) return errors.ToStatus(kValidationCode);
     if (tags.contains(key->second)) {
-      return InvalidInput("Duplicate tag keys found. Please note that Tag keys are "
-                          "case insensitive.");
+      return InvalidInput(
+          "Duplicate tag keys found. Please note that Tag keys are "
+          "case insensitive.");
     }
     tags[key->second] = tag_value;
   }

@@ -28,16 +28,16 @@ struct StringRule {
   bool (*matches)(std::string_view value);
 };
 
-extern const StringRule kRoleName;      // roleNameType
-extern const StringRule kUserName;      // userNameType / existingUserNameType
-extern const StringRule kPolicyName;    // policyNameType
-extern const StringRule kPath;          // pathType
-extern const StringRule kPathPrefix;    // pathPrefixType
-extern const StringRule kPolicyPath;    // policyPathType (CreatePolicy's Path, PathPrefix)
-extern const StringRule kDescription;   // roleDescriptionType / policyDescriptionType
-extern const StringRule kArn;           // arnType
-extern const StringRule kVersionId;     // policyVersionIdType
-extern const StringRule kAccessKeyId;   // accessKeyIdType
+extern const StringRule kRoleName;     // roleNameType
+extern const StringRule kUserName;     // userNameType / existingUserNameType
+extern const StringRule kPolicyName;   // policyNameType
+extern const StringRule kPath;         // pathType
+extern const StringRule kPathPrefix;   // pathPrefixType
+extern const StringRule kPolicyPath;   // policyPathType (CreatePolicy's Path, PathPrefix)
+extern const StringRule kDescription;  // roleDescriptionType / policyDescriptionType
+extern const StringRule kArn;          // arnType
+extern const StringRule kVersionId;    // policyVersionIdType
+extern const StringRule kAccessKeyId;  // accessKeyIdType
 
 // The parameter, checked against `rule`; ValidationError "Member must not be null" if absent.
 absl::StatusOr<std::string> RequiredString(const protocol::QueryRequest& request,

@@ -97,7 +97,8 @@ const absl::flat_hash_map<std::string, IamService::Operation>& IamService::Opera
 void IamService::Handle(protocol::RequestContext context, http::Responder respond) {
   const std::string request_id = context.request_id;
   absl::StatusOr<protocol::QueryRequest> request = protocol::DecodeQuery(context.request);
-  if (!request.ok()) return respond(protocol::ErrorResponse(kProtocol, request.status(), request_id));
+  if (!request.ok())
+    return respond(protocol::ErrorResponse(kProtocol, request.status(), request_id));
   auto operation = Operations().find(request->action);
   if (operation == Operations().end()) {
     return respond(protocol::ErrorResponse(
@@ -149,8 +150,8 @@ absl::StatusOr<const iam::User*> IamService::UserOrCaller(const protocol::QueryR
 
 std::string IamService::Arn(std::string_view kind, std::string_view path,
                             std::string_view name) const {
-  return "arn:aws:iam::" + identities_->account_id() + ":" + std::string(kind) +
-         std::string(path) + std::string(name);
+  return "arn:aws:iam::" + identities_->account_id() + ":" + std::string(kind) + std::string(path) +
+         std::string(name);
 }
 
 void IamService::SyncKey(std::string_view key_id) {
@@ -164,8 +165,7 @@ void IamService::SyncKey(std::string_view key_id) {
 iam::IdentityStore::Done IamService::SyncOnceStored(std::string key_id, Reply reply,
                                                     std::string result_xml) {
   return [this, key_id = std::move(key_id),
-          answer = AnswerOnceStored(std::move(reply), std::move(result_xml))](
-             absl::Status stored) {
+          answer = AnswerOnceStored(std::move(reply), std::move(result_xml))](absl::Status stored) {
     SyncKey(key_id);
     answer(std::move(stored));
   };

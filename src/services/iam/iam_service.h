@@ -52,18 +52,16 @@ class IamService : public services::Service {
   // role_operations.cc
   void CreateRole(const protocol::QueryRequest& request, const protocol::Caller& caller,
                   Reply reply);
-  void GetRole(const protocol::QueryRequest& request, const protocol::Caller& caller,
-               Reply reply);
+  void GetRole(const protocol::QueryRequest& request, const protocol::Caller& caller, Reply reply);
   void DeleteRole(const protocol::QueryRequest& request, const protocol::Caller& caller,
                   Reply reply);
   void ListRoles(const protocol::QueryRequest& request, const protocol::Caller& caller,
                  Reply reply);
   void UpdateRole(const protocol::QueryRequest& request, const protocol::Caller& caller,
                   Reply reply);
-  void UpdateAssumeRolePolicy(const protocol::QueryRequest& request,
-                              const protocol::Caller& caller, Reply reply);
-  void TagRole(const protocol::QueryRequest& request, const protocol::Caller& caller,
-               Reply reply);
+  void UpdateAssumeRolePolicy(const protocol::QueryRequest& request, const protocol::Caller& caller,
+                              Reply reply);
+  void TagRole(const protocol::QueryRequest& request, const protocol::Caller& caller, Reply reply);
   void UntagRole(const protocol::QueryRequest& request, const protocol::Caller& caller,
                  Reply reply);
   void ListRoleTags(const protocol::QueryRequest& request, const protocol::Caller& caller,
@@ -106,8 +104,8 @@ class IamService : public services::Service {
                            Reply reply);
   void SetDefaultPolicyVersion(const protocol::QueryRequest& request,
                                const protocol::Caller& caller, Reply reply);
-  void ListEntitiesForPolicy(const protocol::QueryRequest& request,
-                             const protocol::Caller& caller, Reply reply);
+  void ListEntitiesForPolicy(const protocol::QueryRequest& request, const protocol::Caller& caller,
+                             Reply reply);
 
   // attachment_operations.cc
   void AttachRolePolicy(const protocol::QueryRequest& request, const protocol::Caller& caller,
@@ -126,14 +124,12 @@ class IamService : public services::Service {
   // user_operations.cc
   void CreateUser(const protocol::QueryRequest& request, const protocol::Caller& caller,
                   Reply reply);
-  void GetUser(const protocol::QueryRequest& request, const protocol::Caller& caller,
-               Reply reply);
+  void GetUser(const protocol::QueryRequest& request, const protocol::Caller& caller, Reply reply);
   void DeleteUser(const protocol::QueryRequest& request, const protocol::Caller& caller,
                   Reply reply);
   void ListUsers(const protocol::QueryRequest& request, const protocol::Caller& caller,
                  Reply reply);
-  void TagUser(const protocol::QueryRequest& request, const protocol::Caller& caller,
-               Reply reply);
+  void TagUser(const protocol::QueryRequest& request, const protocol::Caller& caller, Reply reply);
   void UntagUser(const protocol::QueryRequest& request, const protocol::Caller& caller,
                  Reply reply);
   void ListUserTags(const protocol::QueryRequest& request, const protocol::Caller& caller,
@@ -148,8 +144,8 @@ class IamService : public services::Service {
                       Reply reply);
   void UpdateAccessKey(const protocol::QueryRequest& request, const protocol::Caller& caller,
                        Reply reply);
-  void GetAccessKeyLastUsed(const protocol::QueryRequest& request,
-                            const protocol::Caller& caller, Reply reply);
+  void GetAccessKeyLastUsed(const protocol::QueryRequest& request, const protocol::Caller& caller,
+                            Reply reply);
   // Makes the edge accept the key while it exists and is Active, and refuse it otherwise
   // (no-op under --no-auth).
   void SyncKey(std::string_view key_id);

@@ -56,8 +56,8 @@ void WriteUser(protocol::XmlWriter& xml, const iam::User& user, bool full) {
   if (!user.tags.empty()) WriteTags(xml, user.tags);
 }
 
-void WritePolicy(protocol::XmlWriter& xml, const iam::ManagedPolicy& policy,
-                 int attachment_count, bool full) {
+void WritePolicy(protocol::XmlWriter& xml, const iam::ManagedPolicy& policy, int attachment_count,
+                 bool full) {
   xml.Element("PolicyName", policy.name)
       .Element("DefaultVersionId", policy.default_version)
       .Element("PolicyId", policy.policy_id)

@@ -20,8 +20,8 @@ void WriteTags(protocol::XmlWriter& xml, const iam::Tags& tags);
 // A Role; `full` adds what GetRole has and ListRoles leaves out (tags, permissions boundary).
 void WriteRole(protocol::XmlWriter& xml, const iam::Role& role, bool full);
 void WriteUser(protocol::XmlWriter& xml, const iam::User& user, bool full);
-void WritePolicy(protocol::XmlWriter& xml, const iam::ManagedPolicy& policy,
-                 int attachment_count, bool full);
+void WritePolicy(protocol::XmlWriter& xml, const iam::ManagedPolicy& policy, int attachment_count,
+                 bool full);
 // A PolicyVersion; with its Document when `document`.
 void WriteVersion(protocol::XmlWriter& xml, const iam::ManagedPolicy& policy,
                   const iam::PolicyVersion& version, bool document);

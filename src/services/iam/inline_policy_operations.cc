@@ -14,8 +14,8 @@ using protocol::XmlWriter;
 // "The role policy with name X cannot be found."
 template <typename Kind>
 absl::Status NoSuchPolicy(std::string_view name) {
-  return NoSuchEntity("The " + std::string(Kind::kNoun) + " policy with name " +
-                      std::string(name) + " cannot be found.");
+  return NoSuchEntity("The " + std::string(Kind::kNoun) + " policy with name " + std::string(name) +
+                      " cannot be found.");
 }
 
 template <typename Kind>

@@ -34,8 +34,8 @@ std::string VersionKey(std::string_view id) {
 
 }  // namespace
 
-void IamService::CreatePolicy(const protocol::QueryRequest& request,
-                              const protocol::Caller& caller, Reply reply) {
+void IamService::CreatePolicy(const protocol::QueryRequest& request, const protocol::Caller& caller,
+                              Reply reply) {
   (void)caller;
   absl::StatusOr<std::string> name = RequiredString(request, "PolicyName", kPolicyName);
   if (!name.ok()) return reply(name.status());
@@ -84,8 +84,8 @@ void IamService::GetPolicy(const protocol::QueryRequest& request, const protocol
   reply(xml.Take());
 }
 
-void IamService::DeletePolicy(const protocol::QueryRequest& request,
-                              const protocol::Caller& caller, Reply reply) {
+void IamService::DeletePolicy(const protocol::QueryRequest& request, const protocol::Caller& caller,
+                              Reply reply) {
   (void)caller;
   absl::StatusOr<const iam::ManagedPolicy*> policy = PolicyNamed(request);
   if (!policy.ok()) return reply(policy.status());
@@ -101,14 +101,13 @@ void IamService::DeletePolicy(const protocol::QueryRequest& request,
   identities_->RemovePolicy((*policy)->arn, AnswerOnceStored(std::move(reply)));
 }
 
-void IamService::ListPolicies(const protocol::QueryRequest& request,
-                              const protocol::Caller& caller, Reply reply) {
+void IamService::ListPolicies(const protocol::QueryRequest& request, const protocol::Caller& caller,
+                              Reply reply) {
   (void)caller;
   const std::string scope = request.Get("Scope").value_or("All");
   if (scope != "All" && scope != "AWS" && scope != "Local") {
     return reply(protocol::ValidationErrors()
-                     .Add(scope, "scope",
-                          "Member must satisfy enum value set: [All, AWS, Local]")
+                     .Add(scope, "scope", "Member must satisfy enum value set: [All, AWS, Local]")
                      .ToStatus("ValidationError"));
   }
   const bool only_attached = BoolParameter(request, "OnlyAttached");
@@ -200,10 +199,10 @@ void IamService::ListPolicyVersions(const protocol::QueryRequest& request,
             [](const auto& a, const auto& b) { return a.key < b.key; });
   const iam::ManagedPolicy& owner = **policy;
   XmlWriter xml;
-  WritePage<const iam::PolicyVersion*>(
-      xml, "Versions", versions, *page, [&owner](XmlWriter& out, const iam::PolicyVersion* v) {
-        WriteVersion(out, owner, *v, /*document=*/true);
-      });
+  WritePage<const iam::PolicyVersion*>(xml, "Versions", versions, *page,
+                                       [&owner](XmlWriter& out, const iam::PolicyVersion* v) {
+                                         WriteVersion(out, owner, *v, /*document=*/true);
+                                       });
   reply(xml.Take());
 }
 

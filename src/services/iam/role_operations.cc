@@ -37,7 +37,8 @@ void IamService::CreateRole(const protocol::QueryRequest& request, const protoco
     return reply(EntityAlreadyExists("Role with name " + *name + " already exists."));
   }
   if (*boundary && identities_->FindPolicy(**boundary) == nullptr) {
-    return reply(NoSuchEntity("Scope ARN: " + **boundary + " does not exist or is not attachable."));
+    return reply(
+        NoSuchEntity("Scope ARN: " + **boundary + " does not exist or is not attachable."));
   }
   iam::Role role{.name = *name,
                  .path = path->value_or("/"),
@@ -95,10 +96,9 @@ void IamService::ListRoles(const protocol::QueryRequest& request, const protocol
     if (role.path.starts_with(prefix->value_or("/"))) roles.push_back({key, &role});
   }
   XmlWriter xml;
-  WritePage<const iam::Role*>(xml, "Roles", roles, *page,
-                              [](XmlWriter& out, const iam::Role* role) {
-                                WriteRole(out, *role, /*full=*/false);
-                              });
+  WritePage<const iam::Role*>(
+      xml, "Roles", roles, *page,
+      [](XmlWriter& out, const iam::Role* role) { WriteRole(out, *role, /*full=*/false); });
   reply(xml.Take());
 }
 
@@ -144,8 +144,8 @@ void IamService::UntagRole(const protocol::QueryRequest& request, const protocol
   Untag<RoleKind>(*identities_, request, std::move(reply));
 }
 
-void IamService::ListRoleTags(const protocol::QueryRequest& request,
-                              const protocol::Caller& caller, Reply reply) {
+void IamService::ListRoleTags(const protocol::QueryRequest& request, const protocol::Caller& caller,
+                              Reply reply) {
   (void)caller;
   ListTags<RoleKind>(*identities_, request, std::move(reply));
 }

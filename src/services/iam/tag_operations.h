@@ -33,8 +33,7 @@ void Untag(iam::IdentityStore& store, const protocol::QueryRequest& request, Rep
 }
 
 template <typename Kind>
-void ListTags(const iam::IdentityStore& store, const protocol::QueryRequest& request,
-              Reply reply) {
+void ListTags(const iam::IdentityStore& store, const protocol::QueryRequest& request, Reply reply) {
   absl::StatusOr<const typename Kind::Entity*> found = Named<Kind>(store, request);
   if (!found.ok()) return reply(found.status());
   absl::StatusOr<PageRequest> page = ReadPage(request);

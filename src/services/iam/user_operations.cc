@@ -27,7 +27,8 @@ void IamService::CreateUser(const protocol::QueryRequest& request, const protoco
     return reply(EntityAlreadyExists("User with name " + *name + " already exists."));
   }
   if (*boundary && identities_->FindPolicy(**boundary) == nullptr) {
-    return reply(NoSuchEntity("Scope ARN: " + **boundary + " does not exist or is not attachable."));
+    return reply(
+        NoSuchEntity("Scope ARN: " + **boundary + " does not exist or is not attachable."));
   }
   iam::User user{.name = *name,
                  .path = path->value_or("/"),
@@ -91,10 +92,9 @@ void IamService::ListUsers(const protocol::QueryRequest& request, const protocol
     if (user.path.starts_with(prefix->value_or("/"))) users.push_back({key, &user});
   }
   XmlWriter xml;
-  WritePage<const iam::User*>(xml, "Users", users, *page,
-                              [](XmlWriter& out, const iam::User* user) {
-                                WriteUser(out, *user, /*full=*/false);
-                              });
+  WritePage<const iam::User*>(
+      xml, "Users", users, *page,
+      [](XmlWriter& out, const iam::User* user) { WriteUser(out, *user, /*full=*/false); });
   reply(xml.Take());
 }
 
@@ -110,8 +110,8 @@ void IamService::UntagUser(const protocol::QueryRequest& request, const protocol
   Untag<UserKind>(*identities_, request, std::move(reply));
 }
 
-void IamService::ListUserTags(const protocol::QueryRequest& request,
-                              const protocol::Caller& caller, Reply reply) {
+void IamService::ListUserTags(const protocol::QueryRequest& request, const protocol::Caller& caller,
+                              Reply reply) {
   (void)caller;
   ListTags<UserKind>(*identities_, request, std::move(reply));
 }
