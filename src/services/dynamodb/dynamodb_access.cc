@@ -146,8 +146,8 @@ services::AccessRequests AccessRequestsFor(std::string_view operation, const jso
     }
     case Resource::kResourceArn:
     case Resource::kStreamArn: {
-      const std::string_view arn = StringMember(
-          input, rule.resource == Resource::kStreamArn ? "StreamArn" : "ResourceArn");
+      const std::string_view arn =
+          StringMember(input, rule.resource == Resource::kStreamArn ? "StreamArn" : "ResourceArn");
       if (!arn.empty()) requests.push_back({.action = rule.action, .resource = std::string(arn)});
       break;
     }

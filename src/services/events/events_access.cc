@@ -97,8 +97,8 @@ void AddEntries(const json::object& input, std::string_view action, const Accoun
       if (present.resource == arn) request = &present;
     }
     if (request == nullptr) {
-      request = &requests.emplace_back(
-          iam::AccessRequest{.action = action, .resource = std::move(arn)});
+      request =
+          &requests.emplace_back(iam::AccessRequest{.action = action, .resource = std::move(arn)});
     }
     AddContext(*request, "events:source", StringMember(*entry, "Source"));
     AddContext(*request, "events:detail-type", StringMember(*entry, "DetailType"));
@@ -108,8 +108,7 @@ void AddEntries(const json::object& input, std::string_view action, const Accoun
 }  // namespace
 
 std::string BusArn(const AccountContext& account, std::string_view bus) {
-  return fmt::format("arn:aws:events:{}:{}:event-bus/{}", account.region, account.account_id,
-                     bus);
+  return fmt::format("arn:aws:events:{}:{}:event-bus/{}", account.region, account.account_id, bus);
 }
 
 std::string RuleArn(const AccountContext& account, std::string_view bus, std::string_view name) {
@@ -137,13 +136,13 @@ services::AccessRequests AccessRequestsFor(std::string_view operation, const jso
       break;
     }
     case Resource::kBus:
-      requests.push_back(
-          {.action = mapping.action,
-           .resource = BusArn(account, BusName(StringMember(input, "Name")))});
+      requests.push_back({.action = mapping.action,
+                          .resource = BusArn(account, BusName(StringMember(input, "Name")))});
       break;
     case Resource::kResourceArn: {
       const std::string_view arn = StringMember(input, "ResourceARN");
-      if (!arn.empty()) requests.push_back({.action = mapping.action, .resource = std::string(arn)});
+      if (!arn.empty())
+        requests.push_back({.action = mapping.action, .resource = std::string(arn)});
       break;
     }
     case Resource::kEntries:

@@ -41,9 +41,9 @@ TEST(EventsAccess, RuleOperationsNameTheRuleOnItsBus) {
               (Pairs{{"events:" + std::string(operation), Arn("rule/nightly")}}));
   }
   // A bus given by its ARN.
-  EXPECT_EQ(Asked("PutTargets", R"({"Rule": "r", "EventBusName": ")" +
-                                    Arn("event-bus/orders") + R"("})"),
-            (Pairs{{"events:PutTargets", Arn("rule/orders/r")}}));
+  EXPECT_EQ(
+      Asked("PutTargets", R"({"Rule": "r", "EventBusName": ")" + Arn("event-bus/orders") + R"("})"),
+      (Pairs{{"events:PutTargets", Arn("rule/orders/r")}}));
 }
 
 TEST(EventsAccess, BusOperationsNameTheBus) {
