@@ -195,7 +195,7 @@ void StsService::AssumeRole(const protocol::QueryRequest& request, const protoco
   }
 
   const bool chained = identity.principal.kind == iam::Principal::Kind::kAssumedRole;
-  const int64_t maximum = chained ? kChainedMaxSeconds : role->max_session_seconds;
+  const int64_t maximum = chained ? kChainedMaxSeconds : role->max_session_duration;
   absl::StatusOr<int64_t> seconds = ReadDuration(
       request, std::min(kDefaultDurationSeconds, maximum), maximum,
       chained ? "The requested DurationSeconds exceeds the 1 hour session limit for roles "
