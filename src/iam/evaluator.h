@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,9 @@ struct Principal {
   // kAssumedRole: the role's own ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME), which resource
   // policies name and aws:PrincipalArn holds. Empty otherwise.
   std::string role_arn;
+  // What aws:userid holds: a user's unique id (AIDA...), a role session's "AROA...:SESSION", the
+  // account id for the root. Empty when unknown (the key is then absent).
+  std::string user_id;
 };
 
 // A condition key's values in a request ("aws:SourceArn" -> {"arn:aws:s3:::bucket"}). Key names
@@ -69,7 +73,12 @@ struct Evaluation {
 };
 
 // Decides `query` against the principal's identity policies and the resource's policy (null
-// when the resource has none or the service has no resource policies).
+// when the resource has none or the service has no resource policies). A resource policy
+// statement that names the principal's account (an account id or its root ARN) applies to every
+// principal of that account for Deny, but its Allow counts only for the account root: the
+// account delegates to its own identity policies (AWS's rule for a principal naming an account).
+// The account root is allowed whatever identity policies say, unless a resource policy denies it.
+// Allocates nothing unless a condition reads aws:CurrentTime as text.
 Evaluation Evaluate(const AccessQuery& query, std::span<const PolicyDocument> identity_policies,
                     const PolicyDocument* resource_policy);
 
@@ -77,6 +86,19 @@ Evaluation Evaluate(const AccessQuery& query, std::span<const PolicyDocument> id
 // resource: RESOURCE because no identity-based policy allows the ACTION action" (or "with an
 // explicit deny in an identity-based policy", "with an explicit deny in a resource-based
 // policy").
+// The "on resource: RESOURCE" part is left out for a query whose resource is "*".
 std::string DenialMessage(const AccessQuery& query, const Evaluation& evaluation);
+
+// The smallest identity policy statement that would allow `query`:
+// {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/key"}.
+std::string AllowingStatement(const AccessQuery& query);
+
+// Whether the role whose trust policy is `trust` may be assumed by `query.principal`
+// (`query.action` "sts:AssumeRole", `query.resource` the role's ARN): an explicit Deny in the trust
+// policy or in the principal's `identity_policies` refuses; a trust statement that names the
+// principal itself (its ARN, its role, its service, "*") allows; one that names only its account
+// allows when the principal's identity policies allow the query too.
+bool TrustAllows(const PolicyDocument& trust, const AccessQuery& query,
+                 std::span<const PolicyDocument> identity_policies);
 
 }  // namespace serval::iam

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +40,10 @@ class PolicyDocument {
   std::shared_ptr<const std::string> text_;
 };
 
+// AWS's MalformedPolicyDocument messages that other parts of Serval recognize.
+inline constexpr std::string_view kSyntaxErrors = "Syntax errors in policy.";
+inline constexpr std::string_view kLegacyParsingFailed = "The policy failed legacy parsing";
+
 // Parses and validates `text` as a document of `kind`. Failures are InvalidArgument with AWS
 // IAM's MalformedPolicyDocument message ("Syntax errors in policy.", "Policy document should not
 // specify a principal.", "Missing required field Resource", "Actions/Conditions must be prefaced
@@ -46,5 +51,9 @@ class PolicyDocument {
 // code attached: each front end names the error its own way (IAM's MalformedPolicyDocument,
 // S3's MalformedPolicy, SNS's InvalidParameter).
 absl::StatusOr<PolicyDocument> ParsePolicy(std::string_view text, PolicyKind kind);
+
+// The characters of `text` that are not whitespace (space, tab, CR, LF): what AWS counts against
+// a managed policy's 6,144-character limit (an inline role policy's 10,240 counts them too).
+size_t NonWhitespaceLength(std::string_view text);
 
 }  // namespace serval::iam
