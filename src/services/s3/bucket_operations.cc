@@ -104,6 +104,7 @@ void S3Service::DeleteBucket(const CallPtr& call) {
   batch.Delete(std::string(kBucketsTable), name);
   Commit(std::move(batch), [this, call, blobs = std::move(blobs)](absl::Status status) mutable {
     if (!status.ok()) return call->Fail(status);
+    SetBucketPolicy(call->address.bucket, "");
     RemoveBlobsLater(*blobs_, blob_worker_, std::move(blobs));
     call->ReplyEmpty(204);
   });
@@ -126,16 +127,20 @@ void S3Service::UpdateBucket(const CallPtr& call, std::function<absl::Status(Buc
   auto bucket = ExistingBucket(*call);
   if (!bucket.ok()) return call->Fail(bucket.status());
   const std::string before = EncodeBucketRecord(*bucket);
+  const std::string policy_before = bucket->policy;
   if (absl::Status changed = change(*bucket); !changed.ok()) return call->Fail(changed);
   storage::WriteBatch batch;
   // A concurrent change of the same bucket fails this one rather than being lost.
   batch.Expect(std::string(kBucketsTable), call->address.bucket, before)
       .Put(std::string(kBucketsTable), call->address.bucket, EncodeBucketRecord(*bucket));
-  Commit(std::move(batch), [call, status](absl::Status written) {
+  std::optional<std::string> policy;  // set: the change replaced the bucket's policy
+  if (bucket->policy != policy_before) policy = std::move(bucket->policy);
+  Commit(std::move(batch), [this, call, status, policy = std::move(policy)](absl::Status written) {
     if (absl::IsFailedPrecondition(written)) {
       return call->Fail(OperationAborted());
     }
     if (!written.ok()) return call->Fail(written);
+    if (policy) SetBucketPolicy(call->address.bucket, *policy);
     call->ReplyEmpty(status);
   });
 }

@@ -2,6 +2,7 @@
 
 #include "common/percent_encoding.h"
 #include "common/text.h"
+#include "services/s3/s3_errors.h"
 
 namespace serval::s3 {
 namespace {
@@ -53,6 +54,20 @@ S3Address AddressOf(const http::Request& request) {
   }
   address.key = PercentDecode(path);
   return address;
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> CopySourceOf(std::string_view header) {
+  header = header.substr(0, header.find('?'));
+  std::string source = PercentDecode(header);
+  if (source.starts_with('/')) source.erase(0, 1);
+  const size_t slash = source.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == source.size()) {
+    return InvalidArgument(
+        "Copy Source must mention the source bucket and key: "
+        "sourcebucket/sourcekey",
+        "x-amz-copy-source", header);
+  }
+  return std::make_pair(source.substr(0, slash), source.substr(slash + 1));
 }
 
 }  // namespace serval::s3

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "http/message.h"
@@ -31,5 +33,9 @@ inline constexpr std::string_view kVirtualHostSuffixes[] = {".s3.localhost", ".l
 inline constexpr std::string_view kWebsitePathPrefix = "_website/";
 
 S3Address AddressOf(const http::Request& request);
+
+// The bucket and key x-amz-copy-source names ("/b/k" or "b/k", percent-encoded, maybe with
+// "?versionId="): InvalidArgument unless it names both.
+absl::StatusOr<std::pair<std::string, std::string>> CopySourceOf(std::string_view header);
 
 }  // namespace serval::s3

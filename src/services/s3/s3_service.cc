@@ -10,6 +10,7 @@
 #include "protocol/protocol.h"
 #include "services/s3/bucket_policy.h"
 #include "services/s3/cors.h"
+#include "services/s3/s3_access.h"
 #include "services/s3/s3_errors.h"
 
 namespace serval::s3 {
@@ -82,54 +83,55 @@ struct S3Service::Route {
   Level level;
   std::string_view subresource;  // empty: the plain operation
   Handler handler;
+  std::string_view operation;  // the API operation's name, for IAM (s3_access.h)
 };
 
 const std::vector<S3Service::Route>& S3Service::Routes() {
   using S = S3Service;
   static const std::vector<Route> kRoutes = {
-      {"GET", Level::kService, "", &S::ListBuckets},
-      {"PUT", Level::kBucket, "", &S::CreateBucket},
-      {"HEAD", Level::kBucket, "", &S::HeadBucket},
-      {"DELETE", Level::kBucket, "", &S::DeleteBucket},
-      {"GET", Level::kBucket, "", &S::ListObjectsV1},
-      {"GET", Level::kBucket, "list-type", &S::ListObjectsV2},
-      {"GET", Level::kBucket, "location", &S::GetBucketLocation},
-      {"PUT", Level::kBucket, "tagging", &S::PutBucketTagging},
-      {"GET", Level::kBucket, "tagging", &S::GetBucketTagging},
-      {"DELETE", Level::kBucket, "tagging", &S::DeleteBucketTagging},
-      {"PUT", Level::kBucket, "policy", &S::PutBucketPolicy},
-      {"GET", Level::kBucket, "policy", &S::GetBucketPolicy},
-      {"DELETE", Level::kBucket, "policy", &S::DeleteBucketPolicy},
-      {"PUT", Level::kBucket, "cors", &S::PutBucketCors},
-      {"GET", Level::kBucket, "cors", &S::GetBucketCors},
-      {"DELETE", Level::kBucket, "cors", &S::DeleteBucketCors},
-      {"GET", Level::kBucket, "versioning", &S::GetBucketVersioning},
-      {"GET", Level::kBucket, "acl", &S::GetBucketAcl},
-      {"PUT", Level::kBucket, "notification", &S::PutBucketNotification},
-      {"GET", Level::kBucket, "notification", &S::GetBucketNotification},
-      {"PUT", Level::kBucket, "website", &S::PutBucketWebsite},
-      {"GET", Level::kBucket, "website", &S::GetBucketWebsite},
-      {"DELETE", Level::kBucket, "website", &S::DeleteBucketWebsite},
-      {"PUT", Level::kBucket, "lifecycle", &S::PutBucketLifecycle},
-      {"GET", Level::kBucket, "lifecycle", &S::GetBucketLifecycle},
-      {"DELETE", Level::kBucket, "lifecycle", &S::DeleteBucketLifecycle},
-      {"POST", Level::kBucket, "delete", &S::DeleteObjects},
-      {"GET", Level::kBucket, "uploads", &S::ListMultipartUploads},
-      {"OPTIONS", Level::kBucket, "", &S::Preflight},
-      {"PUT", Level::kObject, "", &S::PutObject},
-      {"GET", Level::kObject, "", &S::GetObject},
-      {"HEAD", Level::kObject, "", &S::HeadObject},
-      {"DELETE", Level::kObject, "", &S::DeleteObject},
-      {"OPTIONS", Level::kObject, "", &S::Preflight},
-      {"PUT", Level::kObject, "tagging", &S::PutObjectTagging},
-      {"GET", Level::kObject, "tagging", &S::GetObjectTagging},
-      {"DELETE", Level::kObject, "tagging", &S::DeleteObjectTagging},
-      {"GET", Level::kObject, "acl", &S::GetObjectAcl},
-      {"POST", Level::kObject, "uploads", &S::CreateMultipartUpload},
-      {"PUT", Level::kObject, "uploadId", &S::UploadPart},
-      {"POST", Level::kObject, "uploadId", &S::CompleteMultipartUpload},
-      {"DELETE", Level::kObject, "uploadId", &S::AbortMultipartUpload},
-      {"GET", Level::kObject, "uploadId", &S::ListParts},
+      {"GET", Level::kService, "", &S::ListBuckets, "ListBuckets"},
+      {"PUT", Level::kBucket, "", &S::CreateBucket, "CreateBucket"},
+      {"HEAD", Level::kBucket, "", &S::HeadBucket, "HeadBucket"},
+      {"DELETE", Level::kBucket, "", &S::DeleteBucket, "DeleteBucket"},
+      {"GET", Level::kBucket, "", &S::ListObjectsV1, "ListObjects"},
+      {"GET", Level::kBucket, "list-type", &S::ListObjectsV2, "ListObjectsV2"},
+      {"GET", Level::kBucket, "location", &S::GetBucketLocation, "GetBucketLocation"},
+      {"PUT", Level::kBucket, "tagging", &S::PutBucketTagging, "PutBucketTagging"},
+      {"GET", Level::kBucket, "tagging", &S::GetBucketTagging, "GetBucketTagging"},
+      {"DELETE", Level::kBucket, "tagging", &S::DeleteBucketTagging, "DeleteBucketTagging"},
+      {"PUT", Level::kBucket, "policy", &S::PutBucketPolicy, "PutBucketPolicy"},
+      {"GET", Level::kBucket, "policy", &S::GetBucketPolicy, "GetBucketPolicy"},
+      {"DELETE", Level::kBucket, "policy", &S::DeleteBucketPolicy, "DeleteBucketPolicy"},
+      {"PUT", Level::kBucket, "cors", &S::PutBucketCors, "PutBucketCors"},
+      {"GET", Level::kBucket, "cors", &S::GetBucketCors, "GetBucketCors"},
+      {"DELETE", Level::kBucket, "cors", &S::DeleteBucketCors, "DeleteBucketCors"},
+      {"GET", Level::kBucket, "versioning", &S::GetBucketVersioning, "GetBucketVersioning"},
+      {"GET", Level::kBucket, "acl", &S::GetBucketAcl, "GetBucketAcl"},
+      {"PUT", Level::kBucket, "notification", &S::PutBucketNotification, "PutBucketNotificationConfiguration"},
+      {"GET", Level::kBucket, "notification", &S::GetBucketNotification, "GetBucketNotificationConfiguration"},
+      {"PUT", Level::kBucket, "website", &S::PutBucketWebsite, "PutBucketWebsite"},
+      {"GET", Level::kBucket, "website", &S::GetBucketWebsite, "GetBucketWebsite"},
+      {"DELETE", Level::kBucket, "website", &S::DeleteBucketWebsite, "DeleteBucketWebsite"},
+      {"PUT", Level::kBucket, "lifecycle", &S::PutBucketLifecycle, "PutBucketLifecycleConfiguration"},
+      {"GET", Level::kBucket, "lifecycle", &S::GetBucketLifecycle, "GetBucketLifecycleConfiguration"},
+      {"DELETE", Level::kBucket, "lifecycle", &S::DeleteBucketLifecycle, "DeleteBucketLifecycle"},
+      {"POST", Level::kBucket, "delete", &S::DeleteObjects, "DeleteObjects"},
+      {"GET", Level::kBucket, "uploads", &S::ListMultipartUploads, "ListMultipartUploads"},
+      {"OPTIONS", Level::kBucket, "", &S::Preflight, "CorsPreflight"},
+      {"PUT", Level::kObject, "", &S::PutObject, "PutObject"},
+      {"GET", Level::kObject, "", &S::GetObject, "GetObject"},
+      {"HEAD", Level::kObject, "", &S::HeadObject, "HeadObject"},
+      {"DELETE", Level::kObject, "", &S::DeleteObject, "DeleteObject"},
+      {"OPTIONS", Level::kObject, "", &S::Preflight, "CorsPreflight"},
+      {"PUT", Level::kObject, "tagging", &S::PutObjectTagging, "PutObjectTagging"},
+      {"GET", Level::kObject, "tagging", &S::GetObjectTagging, "GetObjectTagging"},
+      {"DELETE", Level::kObject, "tagging", &S::DeleteObjectTagging, "DeleteObjectTagging"},
+      {"GET", Level::kObject, "acl", &S::GetObjectAcl, "GetObjectAcl"},
+      {"POST", Level::kObject, "uploads", &S::CreateMultipartUpload, "CreateMultipartUpload"},
+      {"PUT", Level::kObject, "uploadId", &S::UploadPart, "UploadPart"},
+      {"POST", Level::kObject, "uploadId", &S::CompleteMultipartUpload, "CompleteMultipartUpload"},
+      {"DELETE", Level::kObject, "uploadId", &S::AbortMultipartUpload, "AbortMultipartUpload"},
+      {"GET", Level::kObject, "uploadId", &S::ListParts, "ListParts"},
   };
   return kRoutes;
 }
@@ -170,6 +172,7 @@ absl::StatusOr<std::unique_ptr<services::Service>> S3Service::Create(
     const services::Platform& platform) {
   auto service = std::make_unique<S3Service>(platform);
   if (absl::Status swept = service->SweepOrphanBlobs(); !swept.ok()) return swept;
+  if (absl::Status loaded = service->LoadBucketPolicies(); !loaded.ok()) return loaded;
   if (platform.objects) platform.objects->reader = service.get();
   return service;
 }
@@ -185,6 +188,7 @@ S3Service::S3Service(const services::Platform& platform)
       events_(platform.events),
       functions_(platform.functions),
       topics_(platform.topics),
+      authorizer_(platform.authorizer),
       io_(platform.io) {}
 
 const services::ServiceInfo& S3Service::info() const {
@@ -239,6 +243,9 @@ void S3Service::Handle(protocol::RequestContext context, http::Responder respond
       }
     }
     if (request.method != "OPTIONS") call->cors_headers = CorsHeadersFor(*call);
+    if (absl::Status allowed = AuthorizeOperation(*call, route.operation); !allowed.ok()) {
+      return call->Fail(allowed);
+    }
     return (this->*route.handler)(call);
   }
   if (!subresource.empty()) return call->Fail(NotImplemented("?" + std::string(subresource)));
@@ -265,6 +272,55 @@ bool S3Service::AnonymousAllowed(const Call& call, std::string_view action) cons
           ? fmt::format("arn:aws:s3:::{}/{}", call.address.bucket, call.address.key)
           : fmt::format("arn:aws:s3:::{}", call.address.bucket);
   return AllowsAnonymous((*bucket)->policy, action, resource);
+}
+
+bool S3Service::Authorizing(const Call& call) const {
+  return authorizer_ != nullptr && authorizer_->mode() != iam::Mode::kOff &&
+         !call.context.caller.anonymous;
+}
+
+absl::Status S3Service::AuthorizeOperation(const Call& call, std::string_view operation) {
+  if (!Authorizing(call)) return absl::OkStatus();
+  auto requests =
+      AccessRequestsFor(operation, call.address, call.request(),
+                        [this](std::string_view bucket) { return BucketPolicy(bucket); });
+  if (!requests.ok()) return requests.status();
+  for (const iam::AccessRequest& request : *requests) {
+    if (absl::Status allowed = Authorize(call, request); !allowed.ok()) return allowed;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status S3Service::Authorize(const Call& call, const iam::AccessRequest& request) {
+  return authorizer_->Check(call.context.caller, request, "AccessDenied");
+}
+
+const iam::PolicyDocument* S3Service::BucketPolicy(std::string_view bucket) const {
+  auto found = bucket_policies_.find(bucket);
+  return found == bucket_policies_.end() ? nullptr : &found->second;
+}
+
+void S3Service::SetBucketPolicy(const std::string& bucket, std::string_view text) {
+  if (text.empty()) {
+    bucket_policies_.erase(bucket);
+    return;
+  }
+  absl::StatusOr<iam::PolicyDocument> policy = iam::ParsePolicy(text, iam::PolicyKind::kResource);
+  if (!policy.ok()) {
+    // Stored before IAM's parser checked bucket policies: the bucket is held to none.
+    fmt::print(stderr, "serval: s3: the policy of bucket {} is ignored: {}\n", bucket,
+               policy.status().ToString());
+    bucket_policies_.erase(bucket);
+    return;
+  }
+  bucket_policies_.insert_or_assign(bucket, *std::move(policy));
+}
+
+absl::Status S3Service::LoadBucketPolicies() {
+  auto buckets = catalog_.Buckets();
+  if (!buckets.ok()) return buckets.status();
+  for (const auto& [name, bucket] : *buckets) SetBucketPolicy(name, bucket.policy);
+  return absl::OkStatus();
 }
 
 void S3Service::AddStats(boost::json::object& stats) const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "common/arn.h"
 #include "common/clock.h"
 #include "common/worker.h"
+#include "iam/authorizer.h"
 #include "protocol/xml.h"
 #include "services/object_reader.h"
 #include "services/platform.h"
@@ -90,6 +92,17 @@ class S3Service : public services::Service, public services::ObjectReader {
   std::vector<std::pair<std::string, std::string>> CorsHeadersFor(const Call& call) const;
   // Whether an unsigned call may proceed (a bucket policy grants it).
   bool AnonymousAllowed(const Call& call, std::string_view action) const;
+  // IAM (s3_access.h): whether a signed call's caller is held to policies (an authorizer that
+  // is not off); OK when the caller may make `operation`'s requests (or is not held to
+  // policies), S3's AccessDenied otherwise. Authorize checks one request: the one place S3 asks
+  // the authorizer.
+  bool Authorizing(const Call& call) const;
+  absl::Status AuthorizeOperation(const Call& call, std::string_view operation);
+  absl::Status Authorize(const Call& call, const iam::AccessRequest& request);
+  // Bucket policies, parsed once: when stored (`text` empty: removed) and at startup.
+  const iam::PolicyDocument* BucketPolicy(std::string_view bucket) const;
+  void SetBucketPolicy(const std::string& bucket, std::string_view text);
+  absl::Status LoadBucketPolicies();
 
   // Applies `batch`, durably, then `done` on the io thread.
   void Commit(storage::WriteBatch batch, std::function<void(absl::Status)> done);
@@ -243,6 +256,9 @@ class S3Service : public services::Service, public services::ObjectReader {
   const lambda::FunctionRegistry* functions_;
   // SNS, for TopicConfigurations (filled in once every front end exists).
   const services::TopicPublisherSlot* topics_;
+  iam::Authorizer* authorizer_;  // null: every call is allowed
+  // Bucket name -> its policy, for the buckets that have one.
+  std::map<std::string, iam::PolicyDocument, std::less<>> bucket_policies_;
   uint64_t sequence_ = 0;
   uint64_t objects_written_ = 0;
   uint64_t objects_expired_ = 0;
