@@ -164,7 +164,10 @@ std::optional<http::SigV4Options> EdgeRouter::SignatureRule(const services::Serv
     case services::Access::kSigned:
       break;
   }
-  return http::SigV4Options{.region = options_.region, .service = service->info().signing_name};
+  const std::string_view fixed_region = service->info().signing_region;
+  return http::SigV4Options{
+      .region = fixed_region.empty() ? std::string_view(options_.region) : fixed_region,
+      .service = service->info().signing_name};
 }
 
 http::Response EdgeRouter::Refuse(const services::Service* service, const http::Request& headers,

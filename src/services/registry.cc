@@ -4,6 +4,7 @@
 #include "services/apigatewayv2/apigatewayv2_service.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/events/events_service.h"
+#include "services/iam/iam_service.h"
 #include "services/lambda/lambda_service.h"
 #include "services/lambda_url/lambda_url_service.h"
 #include "services/logs/logs_service.h"
@@ -45,6 +46,7 @@ constexpr Factory kServices[] = {
     &One<&logs::LogsService::Create>,
     &One<&monitoring::MonitoringService::Create>,
     &One<&sts::StsService::Create>,
+    &One<&iam_api::IamService::Create>,
 };
 // clang-format on
 

@@ -35,6 +35,9 @@ struct ServiceInfo {
   // this service's: the query-protocol front ends, whose requests are all POST / with an Action
   // (SNS, IAM, STS, EC2) and would otherwise fall to S3's catch-all path.
   bool claims_signed_requests = false;
+  // The region its requests are signed for whatever Serval's region is: "us-east-1" for the
+  // global services (IAM), as the SDKs sign them. Empty: Serval's region.
+  std::string_view signing_region;
 };
 
 // Who may make a request.

@@ -1,6 +1,7 @@
 #include "storage/sqlite_db.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 namespace serval::storage {
 namespace {
@@ -22,6 +23,12 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path
   if (auto status = db->ExecScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
       !status.ok()) {
     return status;
+  }
+  // Owner-only: the metadata holds secrets (IAM users' access keys). SQLite creates the file
+  // 0644 and gives its -wal and -shm files the database's mode when it makes them; those that
+  // already exist are narrowed too. A path that does not exist (":memory:") is no error.
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    ::chmod((path + suffix).c_str(), S_IRUSR | S_IWUSR);
   }
   return db;
 }
