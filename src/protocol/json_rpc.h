@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "protocol/protocol.h"
 #include "protocol/request_context.h"
@@ -57,13 +58,18 @@ void RunJsonOperation(const JsonOperationEntry<Service>& entry, Service& service
   done((service.*(entry.sync))(input));
 }
 
-// Decodes `context`'s request, runs its operation from `table` on `service` and answers
-// `respond` (now, or when an asynchronous operation finishes) with the output document or the
-// error in `protocol`'s shape.
+// Whether the caller may make a decoded request (services/access_check.h): a failure is the
+// answer, and the operation does not run.
+using JsonRequestCheck = absl::FunctionRef<absl::Status(const JsonRpcRequest& request)>;
+
+// Decodes `context`'s request, finds its operation in `table`, asks `authorize`, runs the
+// operation on `service` and answers `respond` (now, or when an asynchronous operation
+// finishes) with the output document or the error in `protocol`'s shape.
 template <typename Service>
 void ServeJsonRpc(Protocol protocol, std::string_view target_prefix,
                   const JsonOperationTable<Service>& table, Service& service,
-                  const RequestContext& context, http::Responder respond) {
+                  const RequestContext& context, JsonRequestCheck authorize,
+                  http::Responder respond) {
   auto answer = [protocol, request_id = context.request_id,
                  respond = std::move(respond)](absl::StatusOr<boost::json::object> output) {
     if (!output.ok()) return respond(ErrorResponse(protocol, output.status(), request_id));
@@ -73,6 +79,7 @@ void ServeJsonRpc(Protocol protocol, std::string_view target_prefix,
   if (!decoded.ok()) return answer(decoded.status());
   auto operation = table.find(decoded->operation);
   if (operation == table.end()) return answer(UnknownOperation(protocol, decoded->operation));
+  if (absl::Status allowed = authorize(*decoded); !allowed.ok()) return answer(allowed);
   RunJsonOperation(operation->second, service, decoded->input, std::move(answer));
 }
 

@@ -6,6 +6,8 @@
 
 #include "common/ids.h"
 #include "protocol/protocol.h"
+#include "services/access_check.h"
+#include "services/apigateway/apigateway_access.h"
 #include "services/apigateway/apigateway_errors.h"
 #include "services/apigateway/execute_api_service.h"
 
@@ -27,16 +29,17 @@ absl::StatusOr<std::vector<std::unique_ptr<services::Service>>> CreateFrontEnds(
   if (!usage_opened.ok()) return usage_opened.status();
   std::shared_ptr<UsageStore> usage = *std::move(usage_opened);
   std::vector<std::unique_ptr<services::Service>> services;
-  services.push_back(
-      std::make_unique<ApiGatewayService>(platform.account, platform.clock, store, usage));
+  services.push_back(std::make_unique<ApiGatewayService>(platform.account, platform.clock,
+                                                         platform.authorizer, store, usage));
   services.push_back(std::make_unique<ExecuteApiService>(platform, store, usage));
   return services;
 }
 
 ApiGatewayService::ApiGatewayService(AccountContext account, const Clock* clock,
-                                     std::shared_ptr<ApiStore> store,
+                                     iam::Authorizer* authorizer, std::shared_ptr<ApiStore> store,
                                      std::shared_ptr<UsageStore> usage)
     : account_(std::move(account)),
+      authorizer_(authorizer),
       clock_(clock),
       store_(std::move(store)),
       usage_(std::move(usage)) {}
@@ -201,6 +204,12 @@ void ApiGatewayService::Handle(protocol::RequestContext context, http::Responder
         kProtocol,
         call.context.request.method + " " + std::string(call.context.request.RawPath())));
   }
+  const http::Request& request = call.context.request;
+  absl::Status allowed =
+      services::CheckAccess(authorizer_, call.context.caller, "AccessDeniedException", [&] {
+        return services::AccessRequests{ManageRequest(request.method, request.RawPath(), account_)};
+      });
+  if (!allowed.ok()) return call.Fail(allowed);
   call.labels = std::move(match->labels);
   (*match->operation)(*this, call);
 }

@@ -33,8 +33,9 @@ absl::StatusOr<std::vector<std::unique_ptr<services::Service>>> CreateFrontEnds(
 // plans. docs/apigateway.md has what it supports. Runs only on the io thread.
 class ApiGatewayService : public services::Service {
  public:
-  ApiGatewayService(AccountContext account, const Clock* clock, std::shared_ptr<ApiStore> store,
-                    std::shared_ptr<UsageStore> usage);
+  // `authorizer` null: every request is allowed.
+  ApiGatewayService(AccountContext account, const Clock* clock, iam::Authorizer* authorizer,
+                    std::shared_ptr<ApiStore> store, std::shared_ptr<UsageStore> usage);
 
   const services::ServiceInfo& info() const override;
   void Handle(protocol::RequestContext context, http::Responder respond) override;
@@ -152,6 +153,7 @@ class ApiGatewayService : public services::Service {
   void DeleteUsagePlanKey(Call& call);
 
   AccountContext account_;
+  iam::Authorizer* authorizer_;
   const Clock* clock_;
   std::shared_ptr<ApiStore> store_;
   std::shared_ptr<UsageStore> usage_;

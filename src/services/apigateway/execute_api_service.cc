@@ -6,6 +6,8 @@
 
 #include "common/ids.h"
 #include "common/text.h"
+#include "services/access_check.h"
+#include "services/apigateway/apigateway_access.h"
 #include "services/apigateway/gateway_response.h"
 #include "services/http_api_endpoint.h"
 
@@ -136,8 +138,14 @@ void ExecuteApiService::Handle(protocol::RequestContext context, http::Responder
   exchange->api = *std::move(api);
   exchange->method = match->method;
   const protocol::Caller& caller = exchange->context.caller;
-  if (match->method->method->authorization_type == "AWS_IAM" && caller.anonymous) {
-    return exchange->Answer(MissingAuthenticationToken());
+  if (match->method->method->authorization_type == "AWS_IAM") {
+    if (caller.anonymous) return exchange->Answer(MissingAuthenticationToken());
+    absl::Status allowed =
+        services::CheckAccess(platform_.authorizer, caller, "AccessDeniedException", [&] {
+          return services::AccessRequests{InvokeRequest(
+              platform_.account, address->api_id, address->stage, request.method, address->path)};
+        });
+    if (!allowed.ok()) return exchange->Answer(InvokeDenied(allowed));
   }
   RequestFacts& facts = exchange->facts;
   facts.account_id = platform_.account.account_id;

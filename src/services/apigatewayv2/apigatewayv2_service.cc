@@ -9,6 +9,8 @@
 #include "common/text.h"
 #include "common/time_format.h"
 #include "protocol/protocol.h"
+#include "services/access_check.h"
+#include "services/apigateway/apigateway_access.h"
 #include "services/apigatewayv2/cors.h"
 #include "services/http_api_endpoint.h"
 
@@ -75,18 +77,20 @@ absl::StatusOr<std::unique_ptr<services::Service>> Apigatewayv2Service::Create(
     const services::Platform& platform) {
   auto apis = HttpApiStore::Open(platform.metadata);
   if (!apis.ok()) return apis.status();
-  auto gateway =
-      std::make_unique<HttpApiGateway>(HttpApiGateway::Dependencies{.account = platform.account,
-                                                                    .invoker = platform.invoker,
-                                                                    .functions = platform.functions,
-                                                                    .clock = platform.clock,
-                                                                    .io = platform.io},
-                                       apis->get());
+  auto gateway = std::make_unique<HttpApiGateway>(
+      HttpApiGateway::Dependencies{.account = platform.account,
+                                   .invoker = platform.invoker,
+                                   .functions = platform.functions,
+                                   .clock = platform.clock,
+                                   .io = platform.io,
+                                   .authorizer = platform.authorizer},
+      apis->get());
   if (platform.http_apis) platform.http_apis->endpoint = gateway.get();
-  return std::make_unique<Apigatewayv2Service>(
-      Dependencies{
-          .account = platform.account, .clock = platform.clock, .endpoint = platform.endpoint},
-      *std::move(apis), std::move(gateway));
+  return std::make_unique<Apigatewayv2Service>(Dependencies{.account = platform.account,
+                                                            .clock = platform.clock,
+                                                            .endpoint = platform.endpoint,
+                                                            .authorizer = platform.authorizer},
+                                               *std::move(apis), std::move(gateway));
 }
 
 Apigatewayv2Service::Apigatewayv2Service(Dependencies dependencies,
@@ -149,6 +153,13 @@ void Apigatewayv2Service::Handle(protocol::RequestContext context, http::Respond
       return protocol::UnknownOperation(
           kProtocol, context.request.method + " " + std::string(context.request.RawPath()));
     }
+    // The API's own path: "/v2/apis/ID" is arn:aws:apigateway:REGION::/apis/ID.
+    absl::Status allowed =
+        services::CheckAccess(deps_.authorizer, context.caller, "AccessDeniedException", [&] {
+          return services::AccessRequests{apigateway::ManageRequest(
+              context.request.method, context.request.RawPath().substr(3), deps_.account)};
+        });
+    if (!allowed.ok()) return allowed;
     auto body = ParseJsonBody(context.request.body);
     if (!body.ok()) return body.status();
     Call call{

@@ -27,7 +27,8 @@ class Apigatewayv2Service : public services::Service {
   struct Dependencies {
     AccountContext account;
     const Clock* clock = nullptr;
-    std::string endpoint;  // Serval's own URL, for apiEndpoint
+    std::string endpoint;                   // Serval's own URL, for apiEndpoint
+    iam::Authorizer* authorizer = nullptr;  // null: every request is allowed
   };
 
   static absl::StatusOr<std::unique_ptr<services::Service>> Create(

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include "common/json_fields.h"
+#include "services/access_check.h"
+#include "services/apigateway/apigateway_access.h"
 #include "services/apigatewayv2/cors.h"
 #include "services/apigatewayv2/function_call.h"
 #include "services/apigatewayv2/http_api_resources.h"
@@ -110,8 +112,17 @@ void HttpApiGateway::Handle(std::string_view api_id, std::string_view path,
   auto route = MatchRoute(*api, request.method, route_path);
   if (!route) return respond(GatewayAnswer(404, "Not Found"));
   const std::string authorization = StringMember(*route->route, "authorizationType");
-  if (authorization == "AWS_IAM" && context.caller.anonymous) {
-    return respond(GatewayAnswer(403, "Forbidden"));
+  if (authorization == "AWS_IAM") {
+    if (context.caller.anonymous) return respond(GatewayAnswer(403, "Forbidden"));
+    // Structured bindings cannot be captured (clang 14).
+    const std::string_view stage_name = stage;
+    const std::string_view called_path = route_path;
+    absl::Status allowed =
+        services::CheckAccess(deps_.authorizer, context.caller, "AccessDeniedException", [&] {
+          return services::AccessRequests{apigateway::InvokeRequest(
+              deps_.account, api_id, stage_name, request.method, called_path)};
+        });
+    if (!allowed.ok()) return respond(apigateway::InvokeDenied(allowed));
   }
   const std::string target = StringMember(*route->route, "target");
   const json::object* integration = target.starts_with("integrations/")

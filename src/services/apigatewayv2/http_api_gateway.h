@@ -16,6 +16,10 @@ namespace boost::asio {
 class io_context;
 }  // namespace boost::asio
 
+namespace serval::iam {
+class Authorizer;
+}  // namespace serval::iam
+
 namespace serval::apigatewayv2 {
 
 // Serves HTTP APIs for the execute-api front end: resolves the stage (a first path segment
@@ -36,6 +40,7 @@ class HttpApiGateway : public services::HttpApiEndpoint {
     const lambda::FunctionRegistry* functions = nullptr;
     const Clock* clock = nullptr;
     boost::asio::io_context* io = nullptr;
+    iam::Authorizer* authorizer = nullptr;  // null: every signed caller may call AWS_IAM routes
   };
 
   // `apis` must outlive the gateway.

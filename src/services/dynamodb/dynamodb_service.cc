@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "common/checksums.h"
+#include "services/dynamodb/dynamodb_access.h"
 #include "services/dynamodb/dynamodb_errors.h"
 #include "services/dynamodb/request_fields.h"
 #include "services/dynamodb/stream_record.h"
@@ -65,6 +66,7 @@ absl::StatusOr<std::unique_ptr<services::Service>> DynamoDbService::Create(
 DynamoDbService::DynamoDbService(const services::Platform& platform,
                                  std::unique_ptr<ItemStore> store, std::vector<TableSchema> tables)
     : account_(platform.account),
+      authorizer_(platform.authorizer),
       clock_(platform.clock),
       io_(platform.io),
       endpoint_(platform.endpoint),
@@ -134,11 +136,16 @@ void DynamoDbService::Handle(protocol::RequestContext context, http::Responder r
     response.SetHeader("x-amz-crc32", std::to_string(Crc32(0, response.body)));
     respond(std::move(response));
   };
+  const auto authorize = [this, &context](const protocol::JsonRpcRequest& request) {
+    return services::CheckAccess(authorizer_, context.caller, "AccessDeniedException", [&] {
+      return AccessRequestsFor(request.operation, request.input, account_);
+    });
+  };
   if (context.request.Header("x-amz-target").starts_with(kStreamsPrefix)) {
     return protocol::ServeJsonRpc(kProtocol, kStreamsPrefix, StreamOperations(), *this, context,
-                                  std::move(with_crc));
+                                  authorize, std::move(with_crc));
   }
-  protocol::ServeJsonRpc(kProtocol, kTablePrefix, Operations(), *this, context,
+  protocol::ServeJsonRpc(kProtocol, kTablePrefix, Operations(), *this, context, authorize,
                          std::move(with_crc));
 }
 

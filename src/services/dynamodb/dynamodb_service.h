@@ -111,6 +111,7 @@ class DynamoDbService : public services::Service, public services::StreamSource 
   void OnStreamAppended(int64_t table_id);
 
   AccountContext account_;
+  iam::Authorizer* authorizer_;  // null: every request is allowed
   const Clock* clock_;
   boost::asio::io_context* io_;
   std::string endpoint_;

@@ -2,12 +2,11 @@
 #include <boost/json.hpp>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
-#include "common/crypto.h"
 #include "common/json_fields.h"
 #include "services/dynamodb/dynamodb_errors.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/request_fields.h"
+#include "services/dynamodb/shard_iterator.h"
 #include "services/dynamodb/stream_record.h"
 
 namespace serval::dynamodb {
@@ -19,31 +18,6 @@ constexpr int64_t kMaxRecordsPerCall = 1000;
 absl::Status StreamNotFound(std::string_view stream_arn) {
   return ResourceNotFound("Requested resource not found: Stream: " + std::string(stream_arn) +
                           " not found");
-}
-
-// A shard iterator: where a reader is in a shard, opaque to clients ("arn|shard|after").
-std::string EncodeIterator(std::string_view stream_arn, std::string_view shard_id,
-                           int64_t after_sequence) {
-  return Base64Encode(std::string(stream_arn) + "|" + std::string(shard_id) + "|" +
-                      std::to_string(after_sequence));
-}
-
-struct Position {
-  std::string stream_arn;
-  std::string shard_id;
-  int64_t after_sequence = 0;
-};
-
-absl::StatusOr<Position> DecodeIterator(std::string_view iterator) {
-  const auto invalid = [] { return ValidationError("Invalid ShardIterator"); };
-  auto text = Base64Decode(iterator);
-  if (!text.ok()) return invalid();
-  std::vector<std::string> parts = absl::StrSplit(*text, '|');
-  Position position;
-  if (parts.size() != 3 || !absl::SimpleAtoi(parts[2], &position.after_sequence)) return invalid();
-  position.stream_arn = parts[0];
-  position.shard_id = parts[1];
-  return position;
 }
 
 // A stored record as GetRecords returns it: the record Lambda delivers, but with the Streams

@@ -11,6 +11,7 @@
 #include "protocol/protocol.h"
 #include "protocol/validation.h"
 #include "services/events/event_pattern.h"
+#include "services/events/events_access.h"
 #include "services/events/request_fields.h"
 #include "services/events/schedule_expression.h"
 #include "services/events/target_input.h"
@@ -103,7 +104,8 @@ absl::StatusOr<std::unique_ptr<services::Service>> EventsService::Create(
   auto service = std::make_unique<EventsService>(Dependencies{.account = platform.account,
                                                               .clock = platform.clock,
                                                               .io = platform.io,
-                                                              .invoker = platform.invoker},
+                                                              .invoker = platform.invoker,
+                                                              .authorizer = platform.authorizer},
                                                  *std::move(rules));
   if (platform.events) platform.events->publisher = service.get();
   if (platform.schedules) platform.schedules->view = service.get();
@@ -156,20 +158,21 @@ const protocol::JsonOperationTable<EventsService>& EventsService::Operations() {
 }
 
 std::string EventsService::RuleArn(const Rule& rule) const {
-  // arn:aws:events:REGION:ACCOUNT:rule/NAME on the default bus, rule/BUS/NAME on others.
-  return rule.bus == kDefaultBus
-             ? EventsRuleArn(deps_.account.region, deps_.account.account_id, rule.name)
-             : fmt::format("arn:aws:events:{}:{}:rule/{}/{}", deps_.account.region,
-                           deps_.account.account_id, rule.bus, rule.name);
+  return events::RuleArn(deps_.account, rule.bus, rule.name);
 }
 
 std::string EventsService::BusArn(std::string_view bus) const {
-  return fmt::format("arn:aws:events:{}:{}:event-bus/{}", deps_.account.region,
-                     deps_.account.account_id, bus);
+  return events::BusArn(deps_.account, bus);
 }
 
 void EventsService::Handle(protocol::RequestContext context, http::Responder respond) {
-  protocol::ServeJsonRpc(kProtocol, "AWSEvents.", Operations(), *this, context, std::move(respond));
+  const auto authorize = [this, &context](const protocol::JsonRpcRequest& request) {
+    return services::CheckAccess(deps_.authorizer, context.caller, "AccessDeniedException", [&] {
+      return AccessRequestsFor(request.operation, request.input, deps_.account);
+    });
+  };
+  protocol::ServeJsonRpc(kProtocol, "AWSEvents.", Operations(), *this, context, authorize,
+                         std::move(respond));
 }
 
 void EventsService::Drain(std::function<void()> done) {

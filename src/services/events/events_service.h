@@ -35,6 +35,7 @@ class EventsService : public services::Service,
     const Clock* clock = nullptr;
     boost::asio::io_context* io = nullptr;
     invoker::Invoker* invoker = nullptr;
+    iam::Authorizer* authorizer = nullptr;  // null: every request is allowed
   };
 
   // Opens the rule store in `platform`'s database and schedules the stored rules.

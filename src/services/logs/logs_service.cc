@@ -4,6 +4,7 @@
 
 #include "common/aws_error.h"
 #include "protocol/protocol.h"
+#include "services/logs/logs_access.h"
 #include "services/logs/request_fields.h"
 #include "services/logs/subscription_delivery.h"
 #include "storage/log_store.h"
@@ -85,7 +86,12 @@ const protocol::JsonOperationTable<LogsService>& LogsService::Operations() {
 }
 
 void LogsService::Handle(protocol::RequestContext context, http::Responder respond) {
-  protocol::ServeJsonRpc(kProtocol, "Logs_20140328.", Operations(), *this, context,
+  const auto authorize = [this, &context](const protocol::JsonRpcRequest& request) {
+    return services::CheckAccess(
+        platform_.authorizer, context.caller, "AccessDeniedException",
+        [&] { return AccessRequestsFor(request.operation, request.input, platform_.account); });
+  };
+  protocol::ServeJsonRpc(kProtocol, "Logs_20140328.", Operations(), *this, context, authorize,
                          std::move(respond));
 }
 

@@ -36,6 +36,11 @@ absl::Status InvalidParameterCombination(std::string_view message) {
                "InvalidParameterCombinationException", message);
 }
 
+absl::Status AccessDenied(absl::Status denied) {
+  return WithHttpStatus(
+      protocol::WithQueryCompatibleType(std::move(denied), "AccessDeniedException"), 403);
+}
+
 absl::Status InvalidNextToken() {
   return Error(absl::StatusCode::kInvalidArgument, "InvalidNextToken", "InvalidNextToken",
                "The service couldn't process the NextToken.");

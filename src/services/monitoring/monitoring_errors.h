@@ -19,6 +19,9 @@ absl::Status MissingParameter(std::string_view parameter);
 absl::Status InvalidParameterCombination(std::string_view message);
 // InvalidNextToken (the same in both protocols).
 absl::Status InvalidNextToken();
+// The authorizer's denial (services/access_check.h, code AccessDenied) in CloudWatch's shape:
+// 403 AccessDenied / AccessDeniedException.
+absl::Status AccessDenied(absl::Status denied);
 // 500 InternalServiceError / InternalServiceFault.
 absl::Status InternalServiceError(std::string_view message);
 

@@ -6,6 +6,8 @@
 #include "protocol/protocol.h"
 #include "protocol/query.h"
 #include "services/monitoring/cloudwatch_shapes.h"
+#include "services/monitoring/monitoring_access.h"
+#include "services/monitoring/monitoring_errors.h"
 #include "services/monitoring/prometheus.h"
 
 namespace serval::monitoring {
@@ -27,7 +29,8 @@ absl::StatusOr<std::unique_ptr<services::Service>> MonitoringService::Create(
   return std::make_unique<MonitoringService>(Dependencies{.clock = platform.clock,
                                                           .store = platform.metrics,
                                                           .lambda = platform.lambda_metrics,
-                                                          .invoker = platform.invoker});
+                                                          .invoker = platform.invoker,
+                                                          .authorizer = platform.authorizer});
 }
 
 const services::ServiceInfo& MonitoringService::info() const {
@@ -77,8 +80,11 @@ void MonitoringService::Handle(protocol::RequestContext context, http::Responder
     return HandlePrometheus(context, std::move(respond));
   }
   if (IsJson(context.request)) {
+    const auto authorize = [this, &context](const protocol::JsonRpcRequest& request) {
+      return Authorize(context.caller, request.operation, request.input);
+    };
     return protocol::ServeJsonRpc(protocol::Protocol::kAwsJson1_0, kTargetPrefix, Operations(),
-                                  *this, context, std::move(respond));
+                                  *this, context, authorize, std::move(respond));
   }
   HandleQuery(context, std::move(respond));
 }
@@ -97,6 +103,9 @@ void MonitoringService::HandleQuery(const protocol::RequestContext& context,
   const QueryShapes& shapes = ShapesOf().at(request->action);
   absl::StatusOr<boost::json::object> input = protocol::QueryInputToJson(*request, *shapes.input);
   if (!input.ok()) return respond(protocol::ErrorResponse(kQuery, input.status(), request_id));
+  if (absl::Status allowed = Authorize(context.caller, request->action, *input); !allowed.ok()) {
+    return respond(protocol::ErrorResponse(kQuery, allowed, request_id));
+  }
   protocol::RunJsonOperation(
       operation->second, *this, *input,
       [respond = std::move(respond), action = request->action, output_shape = shapes.output,
@@ -107,6 +116,14 @@ void MonitoringService::HandleQuery(const protocol::RequestContext& context,
                                         protocol::JsonOutputToQueryXml(*output, *output_shape),
                                         request_id));
       });
+}
+
+absl::Status MonitoringService::Authorize(const protocol::Caller& caller,
+                                          std::string_view operation,
+                                          const boost::json::object& input) {
+  absl::Status allowed = services::CheckAccess(deps_.authorizer, caller, "AccessDenied",
+                                               [&] { return AccessRequestsFor(operation, input); });
+  return allowed.ok() ? allowed : AccessDenied(std::move(allowed));
 }
 
 void MonitoringService::HandlePrometheus(const protocol::RequestContext& context,

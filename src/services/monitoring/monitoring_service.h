@@ -33,6 +33,7 @@ class MonitoringService : public services::Service {
     metrics::MetricStore* store = nullptr;
     const metrics::LambdaRecorder* lambda = nullptr;
     const invoker::Invoker* invoker = nullptr;  // the async queue's depth, for Prometheus
+    iam::Authorizer* authorizer = nullptr;      // null: every request is allowed
   };
 
   static absl::StatusOr<std::unique_ptr<services::Service>> Create(
@@ -61,6 +62,9 @@ class MonitoringService : public services::Service {
   static const protocol::JsonOperationTable<MonitoringService>& Operations();
   static const absl::flat_hash_map<std::string, QueryShapes>& ShapesOf();
   void HandleQuery(const protocol::RequestContext& context, http::Responder respond);
+  // The access check of a decoded request of either protocol (monitoring_access.h).
+  absl::Status Authorize(const protocol::Caller& caller, std::string_view operation,
+                         const boost::json::object& input);
   void HandlePrometheus(const protocol::RequestContext& context, http::Responder respond);
 
   Dependencies deps_;
