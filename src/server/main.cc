@@ -103,8 +103,9 @@ int main(int argc, char** argv) {
                  "/_serval/stats), enforce (refused with the service's AccessDenied)")
       ->capture_default_str()
       ->transform(CLI::CheckedTransformer(
-          std::map<std::string, iam::Mode>{
-              {"off", iam::Mode::kOff}, {"warn", iam::Mode::kWarn}, {"enforce", iam::Mode::kEnforce}},
+          std::map<std::string, serval::iam::Mode>{{"off", serval::iam::Mode::kOff},
+                                                   {"warn", serval::iam::Mode::kWarn},
+                                                   {"enforce", serval::iam::Mode::kEnforce}},
           CLI::ignore_case));
 
   std::string logs_function;
