@@ -30,8 +30,7 @@ absl::StatusOr<protocol::XmlElement> Call(const AwsApi& api, std::string_view ac
 }
 
 // The result of a Get* action, or nullopt when IAM answers NoSuchEntity.
-absl::StatusOr<std::optional<protocol::XmlElement>> Find(const AwsApi& api,
-                                                         std::string_view action,
+absl::StatusOr<std::optional<protocol::XmlElement>> Find(const AwsApi& api, std::string_view action,
                                                          const Parameters& parameters,
                                                          std::string_view what) {
   auto response = api.Query("iam", action, kVersion, parameters);
@@ -115,8 +114,7 @@ absl::StatusOr<std::map<std::string, json::object>> InlinePolicies(
     const std::string item_where = fmt::format("{}: Policies[{}]", where, i);
     const json::object* item = items[i].if_object();
     const json::value* name = item ? item->if_contains("PolicyName") : nullptr;
-    if (!item || item->size() != 2 || !name || !name->is_string() ||
-        name->get_string().empty()) {
+    if (!item || item->size() != 2 || !name || !name->is_string() || name->get_string().empty()) {
       return absl::InvalidArgumentError(fmt::format(
           "{} must be {{\"PolicyName\": NAME, \"PolicyDocument\": {{...}}}}", item_where));
     }
@@ -265,16 +263,17 @@ absl::StatusOr<Applied> EnsureRole(const AwsApi& api, const WantedRole& wanted) 
         wanted.name, path, *wanted.path));
   }
   if (!SameDocument(ChildString(*role, "AssumeRolePolicyDocument"), wanted.trust)) {
-    auto updated = Call(api, "UpdateAssumeRolePolicy",
-                        {{"RoleName", wanted.name}, {"PolicyDocument", json::serialize(wanted.trust)}},
-                        wanted.name);
+    auto updated =
+        Call(api, "UpdateAssumeRolePolicy",
+             {{"RoleName", wanted.name}, {"PolicyDocument", json::serialize(wanted.trust)}},
+             wanted.name);
     if (!updated.ok()) return updated.status();
     applied.outcome = "updated";
   }
   if (wanted.description && *wanted.description != ChildString(*role, "Description")) {
-    auto updated = Call(api, "UpdateRole",
-                        {{"RoleName", wanted.name}, {"Description", *wanted.description}},
-                        wanted.name);
+    auto updated =
+        Call(api, "UpdateRole", {{"RoleName", wanted.name}, {"Description", *wanted.description}},
+             wanted.name);
     if (!updated.ok()) return updated.status();
     applied.outcome = "updated";
   }
@@ -296,8 +295,8 @@ absl::StatusOr<std::string> CallerAccount(const AwsApi& api) {
 absl::StatusOr<bool> EnsureDefaultVersion(const AwsApi& api, const std::string& arn,
                                           const std::string& default_version,
                                           const json::object& document) {
-  auto current = Call(api, "GetPolicyVersion", {{"PolicyArn", arn}, {"VersionId", default_version}},
-                      arn);
+  auto current =
+      Call(api, "GetPolicyVersion", {{"PolicyArn", arn}, {"VersionId", default_version}}, arn);
   if (!current.ok()) return current.status();
   const protocol::XmlElement* version = current->Child("PolicyVersion");
   if (version && SameDocument(ChildString(*version, "Document"), document)) return false;
@@ -316,17 +315,16 @@ absl::StatusOr<bool> EnsureDefaultVersion(const AwsApi& api, const std::string& 
       return number(*a) < number(*b);
     });
     if (oldest != old.end()) {
-      auto deleted = Call(api, "DeletePolicyVersion",
-                          {{"PolicyArn", arn}, {"VersionId", ChildString(**oldest, "VersionId")}},
-                          arn);
+      auto deleted =
+          Call(api, "DeletePolicyVersion",
+               {{"PolicyArn", arn}, {"VersionId", ChildString(**oldest, "VersionId")}}, arn);
       if (!deleted.ok()) return deleted.status();
     }
   }
-  auto created = Call(api, "CreatePolicyVersion",
-                      {{"PolicyArn", arn},
-                       {"PolicyDocument", json::serialize(document)},
-                       {"SetAsDefault", "true"}},
-                      arn);
+  auto created = Call(
+      api, "CreatePolicyVersion",
+      {{"PolicyArn", arn}, {"PolicyDocument", json::serialize(document)}, {"SetAsDefault", "true"}},
+      arn);
   if (!created.ok()) return created.status();
   return true;
 }
@@ -380,8 +378,8 @@ absl::StatusOr<Applied> ApplyManagedPolicy(ResourceProperties& properties,
   }
   const protocol::XmlElement* policy = (*existing)->Child("Policy");
   if (!policy) return absl::InternalError("GetPolicy " + *name + ": the answer has no Policy");
-  auto made = EnsureDefaultVersion(api, applied.arn, ChildString(*policy, "DefaultVersionId"),
-                                   *document);
+  auto made =
+      EnsureDefaultVersion(api, applied.arn, ChildString(*policy, "DefaultVersionId"), *document);
   if (!made.ok()) return made.status();
   if (*made) applied.outcome = "updated";
   return applied;
