@@ -143,6 +143,38 @@ absl::Status Expect2xx(std::string_view operation, const absl::StatusOr<http::Re
   return absl::OkStatus();
 }
 
+absl::StatusOr<protocol::XmlElement> QueryResultOf(const absl::StatusOr<http::Response>& response,
+                                                   std::string_view action, std::string_view what) {
+  const std::string operation = fmt::format("{} {}", action, what);
+  if (auto status = Expect2xx(operation, response); !status.ok()) return status;
+  auto document = protocol::ParseXml(response->body);
+  const protocol::XmlElement* result =
+      document.ok() ? document->Child(fmt::format("{}Result", action)) : nullptr;
+  if (!result) return absl::InternalError(operation + ": the answer has no result");
+  return *result;
+}
+
+absl::StatusOr<std::vector<protocol::XmlElement>> QueryListAll(
+    const AwsApi& api, std::string_view service, std::string_view version, std::string_view action,
+    const std::vector<std::pair<std::string, std::string>>& parameters, std::string_view list,
+    std::string_view token, std::string_view what) {
+  std::vector<protocol::XmlElement> members;
+  std::string next;
+  do {
+    auto page = parameters;
+    if (!next.empty()) page.emplace_back(token, next);
+    auto result = QueryResultOf(api.Query(service, action, version, page), action, what);
+    if (!result.ok()) return result.status();
+    if (const protocol::XmlElement* items = result->Child(list)) {
+      for (const protocol::XmlElement* member : items->Children("member")) {
+        members.push_back(*member);
+      }
+    }
+    next = std::string(result->ChildText(token).value_or(""));
+  } while (!next.empty());
+  return members;
+}
+
 absl::StatusOr<json::object> JsonObjectOf(const http::Response& response,
                                           std::string_view operation) {
   auto object = ParseStoredObject(response.body);

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "http/message.h"
+#include "protocol/xml_reader.h"
 
 namespace serval::server {
 
@@ -55,6 +56,19 @@ absl::Status CallRefused(std::string_view operation, const http::Response& respo
 
 // OK for a 2xx response, else CallRefused; a transport error as it is.
 absl::Status Expect2xx(std::string_view operation, const absl::StatusOr<http::Response>& response);
+
+// The <ACTIONResult> element of a query-protocol answer to `action`; a refusal as Expect2xx says
+// it (`what` names what was acted on: "CreateTopic orders" is the operation), Internal when the
+// answer has no result.
+absl::StatusOr<protocol::XmlElement> QueryResultOf(const absl::StatusOr<http::Response>& response,
+                                                   std::string_view action, std::string_view what);
+
+// Every <member> of the list `list` in the results of a paged query-protocol action: the page
+// token `token` ("NextToken" for SNS, "Marker" for IAM) is sent back until a page has none.
+absl::StatusOr<std::vector<protocol::XmlElement>> QueryListAll(
+    const AwsApi& api, std::string_view service, std::string_view version, std::string_view action,
+    const std::vector<std::pair<std::string, std::string>>& parameters, std::string_view list,
+    std::string_view token, std::string_view what);
 
 // The JSON object a response carries; Internal "OPERATION: the answer is not JSON" otherwise.
 absl::StatusOr<boost::json::object> JsonObjectOf(const http::Response& response,

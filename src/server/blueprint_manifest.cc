@@ -36,8 +36,8 @@ const std::vector<TypeSchema>& Schemas() {
       {ResourceType::kTopic, "Topic", {"Name"}, {"Policy", "Attributes"}},
       {ResourceType::kFunction,
        "Function",
-       {"FunctionName", "Code"},
-       {"Runtime", "Handler", "MemorySize", "Timeout", "Description", "Environment", "Role"}},
+       {"FunctionName", "Code", "Role"},
+       {"Runtime", "Handler", "MemorySize", "Timeout", "Description", "Environment"}},
       {ResourceType::kPermission,
        "Permission",
        {"FunctionName", "StatementId", "Action", "Principal"},
@@ -64,6 +64,11 @@ const std::vector<TypeSchema>& Schemas() {
        "LogSubscription",
        {"LogGroupName", "FilterName", "FilterPattern", "DestinationArn"},
        {"Distribution"}},
+      {ResourceType::kRole,
+       "Role",
+       {"RoleName", "AssumeRolePolicyDocument"},
+       {"Path", "Description", "Policies", "ManagedPolicyArns"}},
+      {ResourceType::kManagedPolicy, "ManagedPolicy", {"PolicyName", "PolicyDocument"}, {"Path"}},
   };
   return *schemas;
 }

@@ -29,7 +29,9 @@ enum class ResourceType {
   kBucketNotification,
   kRestApi,
   kTable,
-  kLogSubscription
+  kLogSubscription,
+  kRole,
+  kManagedPolicy
 };
 
 // "Bucket", "Topic", ...: the Type names a manifest uses.

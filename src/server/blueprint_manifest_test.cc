@@ -60,6 +60,7 @@ constexpr std::string_view kManifest = R"({
     {"ForEach": "Destinations", "As": "Destination", "Resources": [
       {"Id": "Copier", "Type": "Function",
        "Properties": {"FunctionName": "${Destination}", "Timeout": 300,
+                      "Role": "arn:aws:iam::000000000000:role/copier",
                       "Code": {"Files": ["lambda_function.py"]}}},
       {"Type": "Subscription",
        "Properties": {"TopicArn": "${Fanout.Arn}", "Protocol": "lambda",
@@ -222,7 +223,8 @@ TEST_F(ManifestFilesTest, BodyFileInYamlBecomesBody) {
         "swagger: '2.0'\ninfo:\n  title: t\npaths:\n  /x:\n    get:\n"
         "      x-uri: ${F.Arn}\n");
   auto manifest = Inlined(R"([{"ForEach": "L", "As": "X", "Resources": [
-      {"Id": "F", "Type": "Function", "Properties": {"FunctionName": "${X}", "Code": {}}},
+      {"Id": "F", "Type": "Function", "Properties": {"FunctionName": "${X}", "Code": {},
+                                                           "Role": "r"}},
       {"Type": "RestApi", "Properties": {"Name": "a", "StageName": "s",
                                          "BodyFile": "api.yaml"}}]}])");
   ASSERT_TRUE(manifest.ok()) << manifest.status();
@@ -273,7 +275,8 @@ TEST(BlueprintManifest, ArnReferencesFollowOrderAndScope) {
   EXPECT_TRUE(PlanText(WithResources(R"([
       {"Id": "T", "Type": "Topic", "Properties": {"Name": "t", "Policy": "${T.Arn}"}},
       {"ForEach": "L", "As": "X", "Resources": [
-        {"Id": "F", "Type": "Function", "Properties": {"FunctionName": "${X}", "Code": {}}},
+        {"Id": "F", "Type": "Function", "Properties": {"FunctionName": "${X}", "Code": {},
+                                                           "Role": "r"}},
         {"Type": "Subscription", "Properties": {"TopicArn": "${T.Arn}", "Protocol": "lambda",
                                                 "Endpoint": "${F.Arn}"}}]}])"))
                   .ok());
@@ -305,28 +308,36 @@ absl::StatusOr<std::vector<PlannedResource>> PlanShipped(const std::string& name
 TEST(BlueprintManifest, ShippedBlueprintsPlan) {
   auto survival = PlanShipped("survival");
   ASSERT_TRUE(survival.ok()) << survival.status();
-  // The function, its API (POST /survival) and the API's permission to invoke it.
-  ASSERT_EQ(survival->size(), 3u);
-  EXPECT_EQ((*survival)[1].type, ResourceType::kRestApi);
+  // The function's role, the function, its API (POST /survival) and the API's permission.
+  ASSERT_EQ(survival->size(), 4u);
+  EXPECT_EQ((*survival)[0].type, ResourceType::kRole);
+  EXPECT_EQ((*survival)[2].type, ResourceType::kRestApi);
   EXPECT_EQ((*survival)[0].variables.at("PValueFormula"), "legacy");
   EXPECT_FALSE(PlanShipped("survival", {"PValueFormula=new"}).ok());
   auto errors = PlanShipped("error-handling");
   ASSERT_TRUE(errors.ok()) << errors.status();
-  ASSERT_EQ(errors->size(), 3u);
+  ASSERT_EQ(errors->size(), 4u);
   // The post's Swagger, read from swagger.json: its [MY_FUNCTION_ARN] is still there, for
   // Placeholders to replace when the function's ARN is known.
-  EXPECT_NE(json::serialize((*errors)[1].properties.at("Body")).find("[MY_FUNCTION_ARN]"),
+  EXPECT_NE(json::serialize((*errors)[2].properties.at("Body")).find("[MY_FUNCTION_ARN]"),
             std::string::npos);
   auto replication = PlanShipped(
       "replication", {"SourceBucket=photos", "DestinationBuckets=copy-a,copy-b,copy-c"});
   ASSERT_TRUE(replication.ok()) << replication.status();
-  // Source bucket, topic, 3 x (bucket, function, permission, subscription), notification.
-  EXPECT_EQ(replication->size(), 15u);
+  // Source bucket, topic, 3 x (bucket, role, function, permission, subscription), notification.
+  EXPECT_EQ(replication->size(), 18u);
+  EXPECT_EQ((*replication)[3].type, ResourceType::kRole);
+  EXPECT_EQ((*replication)[3].variables.at("Destination"), "copy-a");
+  // Each destination's role names it, within IAM's 64 characters: the list's items are capped.
+  EXPECT_FALSE(PlanShipped("replication", {"DestinationBuckets=" + std::string(31, 'a')}).ok());
   EXPECT_EQ(replication->back().type, ResourceType::kBucketNotification);
   auto video = PlanShipped("video-metadata", {"BucketName=videos"});
   ASSERT_TRUE(video.ok()) << video.status();
-  // Bucket, table, function, its permission for S3, the bucket's notification.
-  ASSERT_EQ(video->size(), 5u);
+  // Bucket, table, the post's access policy and role, function, its permission for S3, the
+  // bucket's notification.
+  ASSERT_EQ(video->size(), 7u);
+  EXPECT_EQ((*video)[2].type, ResourceType::kManagedPolicy);
+  EXPECT_EQ((*video)[3].type, ResourceType::kRole);
   EXPECT_EQ((*video)[1].type, ResourceType::kTable);
   EXPECT_EQ((*video)[1].variables.at("TableName"), "TechnicalMetadata");
   EXPECT_EQ(video->back().type, ResourceType::kBucketNotification);
@@ -335,12 +346,44 @@ TEST(BlueprintManifest, ShippedBlueprintsPlan) {
       PlanShipped("log-analytics", {"CollectorUrl=https://127.0.0.1:4443/receiver/v1/http/t",
                                     "LogGroups=/aws/lambda/a,/custom/b"});
   ASSERT_TRUE(logs.ok()) << logs.status();
-  // The forwarder, the demo function, a subscription per group.
-  ASSERT_EQ(logs->size(), 4u);
+  // The forwarder and the demo function with their roles, a subscription per group.
+  ASSERT_EQ(logs->size(), 6u);
   EXPECT_EQ(logs->back().type, ResourceType::kLogSubscription);
   EXPECT_EQ(logs->back().variables.at("Group"), "/custom/b");
   EXPECT_FALSE(PlanShipped("log-analytics").ok());  // the collector's URL has no default
   EXPECT_FALSE(PlanShipped("log-analytics", {"CollectorUrl=http://127.0.0.1/"}).ok());
+}
+
+TEST(BlueprintManifest, FunctionsNameTheirRoleAndRolesTheirPolicies) {
+  auto error = [](std::string_view resources) {
+    return std::string(PlanText(WithResources(resources)).status().message());
+  };
+  EXPECT_CONTAINS(error(R"([{"Type": "Function", "Properties": {"FunctionName": "f",
+                                                                 "Code": {}}}])"),
+                  "Resources[0]: a Function needs Role");
+  EXPECT_CONTAINS(error(R"([{"Type": "Role", "Properties": {"AssumeRolePolicyDocument": {}}}])"),
+                  "Resources[0]: a Role needs RoleName");
+  EXPECT_CONTAINS(error(R"([{"Type": "Role", "Properties": {"RoleName": "r"}}])"),
+                  "Resources[0]: a Role needs AssumeRolePolicyDocument");
+  EXPECT_CONTAINS(error(R"([{"Type": "Role", "Properties": {"RoleName": "r",
+                          "AssumeRolePolicyDocument": {}, "Policy": {}}}])"),
+                  "a Role has no property Policy");
+  EXPECT_CONTAINS(error(R"([{"Type": "ManagedPolicy", "Properties": {"PolicyName": "p"}}])"),
+                  "Resources[0]: a ManagedPolicy needs PolicyDocument");
+  // A policy's ARN names it in a role, a role's in a function; `${!aws:username}` is the policy
+  // variable, left for IAM.
+  auto plan = PlanText(WithResources(R"([
+      {"Id": "P", "Type": "ManagedPolicy", "Properties": {"PolicyName": "p", "PolicyDocument": {
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                       "Resource": "arn:aws:s3:::b/${!aws:username}/*"}]}}},
+      {"Id": "R", "Type": "Role", "Properties": {"RoleName": "${P}-role", "Path": "/app/",
+        "AssumeRolePolicyDocument": {}, "ManagedPolicyArns": ["${P.Arn}"],
+        "Policies": [{"PolicyName": "logs", "PolicyDocument": {}}]}},
+      {"Type": "Function", "Properties": {"FunctionName": "f", "Code": {}, "Role": "${R.Arn}"}}
+  ])"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(ResourceTypeName((*plan)[0].type), "ManagedPolicy");
+  EXPECT_EQ(ResourceTypeName((*plan)[1].type), "Role");
 }
 
 TEST(BlueprintManifest, TableTakesCreateTableMembers) {

@@ -32,6 +32,8 @@ constexpr std::pair<ResourceType, Applier> kAppliers[] = {
     {ResourceType::kRestApi, &ApplyRestApi},
     {ResourceType::kTable, &ApplyTable},
     {ResourceType::kLogSubscription, &ApplyLogSubscription},
+    {ResourceType::kRole, &ApplyRole},
+    {ResourceType::kManagedPolicy, &ApplyManagedPolicy},
 };
 
 Applier ApplierFor(ResourceType type) {

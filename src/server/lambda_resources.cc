@@ -17,8 +17,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kFunctions = "/2015-03-31/functions/";
-// The role a Function gets when its manifest names none (Serval does not check roles yet).
-constexpr std::string_view kDefaultRole = "arn:aws:iam::000000000000:role/serval-blueprint";
 // Configuration properties, sent as they are to CreateFunction and UpdateFunctionConfiguration.
 constexpr std::string_view kConfigurationKeys[] = {
     "Runtime", "Handler", "MemorySize", "Timeout", "Description", "Environment", "Role"};
@@ -142,7 +140,6 @@ absl::StatusOr<Applied> ApplyFunction(ResourceProperties& properties,
   if (existing->status == 404) {
     json::object create = configuration;
     create["FunctionName"] = *name;
-    if (!create.contains("Role")) create["Role"] = kDefaultRole;
     create["Code"] = json::object{{"ZipFile", Base64Encode(zip->second)}};
     auto created = api.Call("lambda", "POST", "/2015-03-31/functions", json::serialize(create));
     if (auto status = Expect2xx("CreateFunction " + *name, created); !status.ok()) return status;

@@ -21,14 +21,7 @@ using Parameters = std::vector<std::pair<std::string, std::string>>;
 // The <ActionResult> element of a successful answer.
 absl::StatusOr<protocol::XmlElement> Call(const AwsApi& api, std::string_view action,
                                           const Parameters& parameters, std::string_view what) {
-  auto response = api.Query("sns", action, kVersion, parameters);
-  const std::string operation = fmt::format("{} {}", action, what);
-  if (auto status = Expect2xx(operation, response); !status.ok()) return status;
-  auto document = protocol::ParseXml(response->body);
-  const protocol::XmlElement* result =
-      document.ok() ? document->Child(fmt::format("{}Result", action)) : nullptr;
-  if (!result) return absl::InternalError(operation + ": the answer has no result");
-  return *result;
+  return QueryResultOf(api.Query("sns", action, kVersion, parameters), action, what);
 }
 
 // A property value as SNS attributes take it: strings as they are, anything else as JSON
@@ -49,24 +42,10 @@ bool SameAttribute(const std::string& a, const std::string& b) {
 // Every member of a paged List* action: NextToken followed until the last page.
 absl::StatusOr<std::vector<protocol::XmlElement>> ListAll(const AwsApi& api,
                                                           std::string_view action,
-                                                          Parameters parameters,
+                                                          const Parameters& parameters,
                                                           std::string_view list,
                                                           std::string_view what) {
-  std::vector<protocol::XmlElement> members;
-  std::string token;
-  do {
-    Parameters page = parameters;
-    if (!token.empty()) page.emplace_back("NextToken", token);
-    auto result = Call(api, action, page, what);
-    if (!result.ok()) return result.status();
-    if (const protocol::XmlElement* items = result->Child(list)) {
-      for (const protocol::XmlElement* member : items->Children("member")) {
-        members.push_back(*member);
-      }
-    }
-    token = std::string(result->ChildText("NextToken").value_or(""));
-  } while (!token.empty());
-  return members;
+  return QueryListAll(api, "sns", kVersion, action, parameters, list, "NextToken", what);
 }
 
 // Sets each attribute whose value differs from `current`; true when one was set.

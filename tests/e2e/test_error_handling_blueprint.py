@@ -88,7 +88,7 @@ class ErrorHandlingBlueprintTest(ServalTestCase):
     def test_redeploy_changes_nothing(self):
         again = self.serval_deploy("error-handling")
         self.assertEqual(again.returncode, 0, again.stderr)
-        self.assertIn("0 created, 0 updated, 3 unchanged", again.stdout)
+        self.assertIn("0 created, 0 updated, 4 unchanged", again.stdout)
         self.assertEqual(invoke_urls(again.stdout), self.urls)
         deployments = self.serval.client("apigateway").get_deployments(restApiId=self.api["id"])
         self.assertEqual(len(deployments["items"]), 1)

@@ -137,7 +137,7 @@ class LogAnalyticsBlueprintTest(ServalTestCase):
         self.assertEqual(environment["SUMO_ENDPOINT"], self.collector_url)
         again = self.deploy()
         self.assertEqual(again.returncode, 0, again.stderr)
-        self.assertIn("0 created, 0 updated, 3 unchanged", again.stdout)
+        self.assertIn("0 created, 0 updated, 5 unchanged", again.stdout)
 
     def test_deploy_refuses_a_missing_group_and_the_forwarders_own(self):
         missing = self.deploy("LogGroups=/no/such/group")

@@ -209,7 +209,7 @@ class ReplicationToThreeBucketsTest(ReplicationCase):
             self.assertIn(f"Function {bucket}: created (arn:aws:lambda:{REGION}:", out)
             self.assertIn(f"Permission {bucket} sns-{self.source}-fanout: created", out)
         self.assertIn(f"BucketNotification {self.source}: created", out)
-        self.assertIn("Deployed 15 resources", out)
+        self.assertIn("Deployed 18 resources", out)
         for bucket in self.destinations:
             config = self.lam.get_function_configuration(FunctionName=bucket)
             self.assertEqual((config["Runtime"], config["Handler"], config["Timeout"]),
@@ -224,6 +224,10 @@ class ReplicationToThreeBucketsTest(ReplicationCase):
         for listing in listings.values():
             self.assertEqual(len(listing), UPLOADS)  # nothing else, no test-event object
         self.assert_delivered_everything()
+        # The functions' roles (the post's policy) allowed every call they made: in the default
+        # --iam warn mode nothing was let through that enforce would refuse.
+        self.assertEqual(self.stats()["iam"], {"mode": "warn", "denied": [],
+                                               "unlisted_denials": 0})
         # The s3:TestEvent S3 published when the notification was configured reached every
         # function, which ignored it (the post's code would have raised KeyError).
         for bucket in self.destinations:
@@ -241,7 +245,7 @@ class ReplicationToThreeBucketsTest(ReplicationCase):
                   for b in self.destinations}
         again = self.deploy_blueprint(self.source, self.destinations)
         self.assertEqual(again.returncode, 0, again.stderr)
-        self.assertIn("0 created, 0 updated, 15 unchanged", again.stdout)
+        self.assertIn("0 created, 0 updated, 18 unchanged", again.stdout)
         subscriptions = self.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
         self.assertEqual(sorted(s["Endpoint"].rsplit(":", 1)[1] for s in subscriptions),
                          sorted(self.destinations))
@@ -259,14 +263,14 @@ class ReplicationToThreeBucketsTest(ReplicationCase):
         # (deploy never deletes).
         fewer = self.deploy_blueprint(self.source, self.destinations[:1])
         self.assertEqual(fewer.returncode, 0, fewer.stderr)
-        self.assertIn("Deployed 7 resources", fewer.stdout)
-        self.assertIn("0 created, 0 updated, 7 unchanged", fewer.stdout)
+        self.assertIn("Deployed 8 resources", fewer.stdout)
+        self.assertIn("0 created, 0 updated, 8 unchanged", fewer.stdout)
         self.assertEqual(len(self.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]),
                          len(self.destinations))
         # A changed manifest is applied in place: a new timeout updates each function's
         # configuration and nothing else.
         changed_blueprint, write, manifest = self.blueprint_copy()
-        manifest["Resources"][2]["Resources"][1]["Properties"]["Timeout"] = 120
+        manifest["Resources"][2]["Resources"][2]["Properties"]["Timeout"] = 120
         write(manifest)
         changed = self.deploy_blueprint(self.source, self.destinations, blueprint=changed_blueprint)
         self.assertEqual(changed.returncode, 0, changed.stderr)
@@ -313,17 +317,17 @@ class ReplicationToThreeBucketsTest(ReplicationCase):
         write("{not json")
         deploy_fails("serval-blueprint.json: not JSON")
         broken = json.loads(json.dumps(manifest))
-        broken["Resources"][2]["Resources"][3]["Properties"]["Endpoint"] = "${Nobody.Arn}"
+        broken["Resources"][2]["Resources"][4]["Properties"]["Endpoint"] = "${Nobody.Arn}"
         write(broken)
-        deploy_fails("Resources[2].Resources[3] (Destination=bad-dst-x): '${Nobody.Arn}' names no "
-                     "resource before it (Ids: Fanout, Replicator)")
+        deploy_fails("Resources[2].Resources[4] (Destination=bad-dst-x): '${Nobody.Arn}' names no "
+                     "resource before it (Ids: Fanout, Replicator, ReplicatorRole)")
         broken = json.loads(json.dumps(manifest))
-        broken["Resources"][2]["Resources"][1]["Properties"]["Code"]["Files"] = ["missing.py"]
+        broken["Resources"][2]["Resources"][2]["Properties"]["Code"]["Files"] = ["missing.py"]
         write(broken)
         deploy_fails("Code: cannot read")
         # A call Serval refuses: the post's own runtime, Python 2.7, which Lambda no longer takes.
         broken = json.loads(json.dumps(manifest))
-        broken["Resources"][2]["Resources"][1]["Properties"]["Runtime"] = "python2.7"
+        broken["Resources"][2]["Resources"][2]["Properties"]["Runtime"] = "python2.7"
         write(broken)
         result = deploy_fails("(Function): CreateFunction bad-dst-x: "
                               "InvalidParameterValueException: ")
@@ -335,7 +339,7 @@ class ReplicationToTenBucketsTest(ReplicationCase):
     DESTINATIONS = 10
 
     def test_a_thousand_uploads_reach_ten_buckets(self):
-        self.assertIn("Deployed 43 resources", self.first_deploy.stdout)
+        self.assertIn("Deployed 53 resources", self.first_deploy.stdout)
         acked, failed = self.upload(range(UPLOADS))
         self.assertEqual(failed, [])
         listings = self.wait_replicated(acked, timeout=170)

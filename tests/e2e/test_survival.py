@@ -105,7 +105,7 @@ class SurvivalBlueprintTest(ServalTestCase):
         self.addCleanup(self.serval_deploy, "survival")
         self.assertEqual(current.returncode, 0, current.stderr)
         self.assertIn("Function survival: updated", current.stdout)
-        self.assertIn("1 updated, 2 unchanged", current.stdout)
+        self.assertIn("1 updated, 3 unchanged", current.stdout)
         config = self.lam.get_function_configuration(FunctionName="survival")
         self.assertEqual(config["Environment"]["Variables"], {"PVALUE_FORMULA": "current"})
         status, text = post(self.host_url + "/survival", "@" + TCGA_REQUEST)
@@ -141,7 +141,7 @@ class SurvivalBlueprintTest(ServalTestCase):
     def test_redeploy_changes_nothing(self):
         again = self.serval_deploy("survival")
         self.assertEqual(again.returncode, 0, again.stderr)
-        self.assertIn("0 created, 0 updated, 3 unchanged", again.stdout)
+        self.assertIn("0 created, 0 updated, 4 unchanged", again.stdout)
         self.assertIn("RestApi survival: unchanged", again.stdout)
         self.assertEqual(invoke_urls(again.stdout), [self.host_url, self.path_url])
         self.assertEqual(len(self.serval.client("apigateway").get_deployments(

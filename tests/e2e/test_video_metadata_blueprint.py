@@ -163,7 +163,7 @@ class VideoMetadataBlueprintTest(ServalTestCase):
     def test_redeploy_changes_nothing(self):
         again = self.deploy()
         self.assertEqual(again.returncode, 0, again.stderr)
-        self.assertIn("0 created, 0 updated, 5 unchanged", again.stdout)
+        self.assertIn("0 created, 0 updated, 7 unchanged", again.stdout)
 
     def table_only_blueprint(self, billing):
         """A copy of the blueprint whose manifest keeps only its Table, with Properties changed
