@@ -4,8 +4,8 @@
 #   bench/iam.sh                       # full run: ~6 minutes on 2 cores
 #   REPS=1 N_INVOKE=3000 N_GET=1000 bench/iam.sh     # smoke run
 #
-# 1. iam_bench (Google Benchmark): the evaluator alone, a 10-statement role, allowed and denied
-#    requests (bench/iam_bench.cc).
+# 1. policy_bench (Google Benchmark): the evaluator alone, a 10-statement role, allowed and denied
+#    requests (bench/policy_bench.cc).
 # 2. Two Servals side by side, `--iam off` and `--iam enforce`, each with the same IAM user whose
 #    policy has 10 statements (the last ones allow the calls measured), and the same function
 #    (the C++ echo) and bucket (1,000 objects of 1 KiB). Every request below is signed with the
@@ -17,7 +17,7 @@
 #    enforce/off of throughput.
 #
 # Knobs: REPS (3), N_INVOKE (20000), N_GET (5000), WARMUP (1000), BUILD_DIR (build), OUT.
-# Raw results: OUT/results.jsonl, OUT/iam_bench.json, OUT/machine.txt, OUT/summary.md.
+# Raw results: OUT/results.jsonl, OUT/policy_bench.json, OUT/machine.txt, OUT/summary.md.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,8 +36,8 @@ declare -A PID PORT KEY SECRET
 trap stop_servers_and_clean EXIT
 
 wait_for_quiet
-log "building serval, echo_function, invoke_load, iam_bench"
-cmake --build "$BUILD" -j2 --target serval echo_function invoke_load iam_bench \
+log "building serval, echo_function, invoke_load, policy_bench"
+cmake --build "$BUILD" -j2 --target serval echo_function invoke_load policy_bench \
   >"$TMP/build.log" 2>&1 || { cat "$TMP/build.log" >&2; exit 1; }
 cp "$BUILD/serval" "$TMP/"
 {
@@ -48,9 +48,9 @@ cp "$BUILD/serval" "$TMP/"
 } >"$OUT/machine.txt"
 
 wait_for_quiet
-log "iam_bench (the evaluator alone)"
-"$BUILD/bench/iam_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
-  --benchmark_format=json >"$OUT/iam_bench.json"
+log "policy_bench (the evaluator alone)"
+"$BUILD/bench/policy_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_format=json >"$OUT/policy_bench.json"
 
 make_zip "$TMP/echo.zip" "bootstrap=$BUILD/runtimes/cpp/echo_function"
 for mode in off enforce; do
@@ -88,8 +88,8 @@ python3 - "$OUT" <<'PY' | tee "$OUT/summary.md"
 import json, statistics, sys
 out = sys.argv[1]
 runs = [json.loads(line) for line in open(f"{out}/results.jsonl")]
-bench = json.load(open(f"{out}/iam_bench.json"))
-print("#### The evaluator alone (iam_bench, median of 5 repetitions)\n")
+bench = json.load(open(f"{out}/policy_bench.json"))
+print("#### The evaluator alone (policy_bench, median of 5 repetitions)\n")
 print("| case | ns per evaluation |\n|---|---|")
 for b in bench["benchmarks"]:
     if b.get("aggregate_name") == "median":

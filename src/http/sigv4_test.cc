@@ -346,12 +346,12 @@ TEST(SigV4Clients, NonS3PathsAreEncodedTwice) {
   EXPECT_TRUE(VerifySigV4(request, CredentialStore::WithDefaultKey(), kNow, nullptr).ok());
 }
 
-TEST(SigV4Clients, BotoSessionTokenAndEncodedQuery) {
-  CredentialStore store;
-  store.Add("AKIDSESSION", "s3cr3t/with+chars");
-  // invoke(FunctionName="my-function", Qualifier="$LATEST", InvocationType="Event") with a
-  // session token: X-Amz-Security-Token is a signed header, and "$" travels as "%24".
-  const Request invoke = MakeRequest(
+// boto3's invoke(FunctionName="my-function", Qualifier="$LATEST", InvocationType="Event") with
+// a session token (access key AKIDSESSION, secret "s3cr3t/with+chars", token
+// "FwoGZXIvYXdzEJr//token+/="): X-Amz-Security-Token is a signed header, and "$" travels as
+// "%24".
+Request BotoSessionInvoke() {
+  return MakeRequest(
       "POST", "/2015-03-31/functions/my-function/invocations?Qualifier=%24LATEST",
       {{"Host", "127.0.0.1:44375"},
        {"Accept-Encoding", "identity"},
@@ -366,6 +366,12 @@ TEST(SigV4Clients, BotoSessionTokenAndEncodedQuery) {
         "Signature=664cff95eb4efa3839d5a22d6e51a3e6d70f49054441839bbc79017e1c10553e"},
        {"Content-Length", "2"}},
       "{}");
+}
+
+TEST(SigV4Clients, BotoSessionTokenAndEncodedQuery) {
+  CredentialStore store;
+  store.Add("AKIDSESSION", "s3cr3t/with+chars");
+  const Request invoke = BotoSessionInvoke();
   VerifiedCaller caller;
   ASSERT_TRUE(VerifySigV4(invoke, store, kNow, &caller).ok());
   EXPECT_EQ(caller.scope.region, "eu-west-1");
@@ -389,21 +395,7 @@ TEST(SigV4Clients, BotoSessionTokenAndEncodedQuery) {
 }
 
 TEST(SigV4Clients, TemporaryKeysNeedTheirTokenAndExpire) {
-  const Request invoke = MakeRequest(
-      "POST", "/2015-03-31/functions/my-function/invocations?Qualifier=%24LATEST",
-      {{"Host", "127.0.0.1:44375"},
-       {"Accept-Encoding", "identity"},
-       {"X-Amz-Invocation-Type", "Event"},
-       {"X-Amz-Log-Type", "None"},
-       {"X-Amz-Date", "20260115T103000Z"},
-       {"X-Amz-Security-Token", "FwoGZXIvYXdzEJr//token+/="},
-       {"Authorization",
-        "AWS4-HMAC-SHA256 Credential=AKIDSESSION/20260115/eu-west-1/lambda/aws4_request, "
-        "SignedHeaders=host;x-amz-date;x-amz-invocation-type;x-amz-log-type;"
-        "x-amz-security-token, "
-        "Signature=664cff95eb4efa3839d5a22d6e51a3e6d70f49054441839bbc79017e1c10553e"},
-       {"Content-Length", "2"}},
-      "{}");
+  const Request invoke = BotoSessionInvoke();
   const std::string role_session = "arn:aws:sts::000000000000:assumed-role/r/s";
   CredentialStore store;
   store.AddIdentity("AKIDSESSION", {.secret = "s3cr3t/with+chars",

@@ -4,12 +4,14 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "iam/identity_store.h"
 #include "protocol/query.h"
 #include "services/iam/iam_errors.h"
 #include "services/iam/iam_input.h"
+#include "services/iam/iam_xml.h"
 
 namespace serval::iam_api {
 
@@ -41,9 +43,14 @@ struct RoleKind {
   using Entity = iam::Role;
   static constexpr std::string_view kParameter = "RoleName";
   static constexpr std::string_view kNoun = "role";
+  static constexpr std::string_view kListElement = "Roles";
   static const StringRule& Rule() { return kRoleName; }
   static const Entity* Find(const iam::IdentityStore& store, std::string_view name) {
     return store.FindRole(name);
+  }
+  static const auto& All(const iam::IdentityStore& store) { return store.roles(); }
+  static void Write(protocol::XmlWriter& xml, const Entity& role) {
+    WriteRole(xml, role, /*full=*/false);
   }
   static void Put(iam::IdentityStore& store, Entity entity, iam::IdentityStore::Done done) {
     store.PutRole(std::move(entity), std::move(done));
@@ -54,9 +61,14 @@ struct UserKind {
   using Entity = iam::User;
   static constexpr std::string_view kParameter = "UserName";
   static constexpr std::string_view kNoun = "user";
+  static constexpr std::string_view kListElement = "Users";
   static const StringRule& Rule() { return kUserName; }
   static const Entity* Find(const iam::IdentityStore& store, std::string_view name) {
     return store.FindUser(name);
+  }
+  static const auto& All(const iam::IdentityStore& store) { return store.users(); }
+  static void Write(protocol::XmlWriter& xml, const Entity& user) {
+    WriteUser(xml, user, /*full=*/false);
   }
   static void Put(iam::IdentityStore& store, Entity entity, iam::IdentityStore::Done done) {
     store.PutUser(std::move(entity), std::move(done));
@@ -80,6 +92,41 @@ absl::StatusOr<const typename Kind::Entity*> Named(const iam::IdentityStore& sto
   const typename Kind::Entity* entity = Kind::Find(store, *name);
   if (entity == nullptr) return NoSuchNamed<Kind>(*name);
   return entity;
+}
+
+// DeleteRole's and DeleteUser's refusal while the entity still has policies (attached ones are
+// named first, as AWS does); OK when it has none.
+template <typename Entity>
+absl::Status PoliciesBlockDeletion(const Entity& entity) {
+  if (!entity.attached.empty()) {
+    return DeleteConflict("Cannot delete entity, must detach all policies first.");
+  }
+  if (!entity.inline_policies.empty()) {
+    return DeleteConflict("Cannot delete entity, must delete policies first.");
+  }
+  return absl::OkStatus();
+}
+
+// ListRoles and ListUsers: a page of those whose path starts with PathPrefix (default "/").
+template <typename Kind>
+absl::StatusOr<std::string> ListByPath(const iam::IdentityStore& store,
+                                       const protocol::QueryRequest& request) {
+  absl::StatusOr<std::optional<std::string>> prefix =
+      OptionalString(request, "PathPrefix", kPathPrefix);
+  if (!prefix.ok()) return prefix.status();
+  absl::StatusOr<PageRequest> page = ReadPage(request);
+  if (!page.ok()) return page.status();
+  using Entity = typename Kind::Entity;
+  std::vector<Keyed<const Entity*>> matching;
+  for (const auto& [key, entity] : Kind::All(store)) {
+    if (entity.path.starts_with(prefix->value_or("/"))) matching.push_back({key, &entity});
+  }
+  protocol::XmlWriter xml;
+  WritePage<const Entity*>(xml, Kind::kListElement, matching, *page,
+                           [](protocol::XmlWriter& out, const Entity* entity) {
+                             Kind::Write(out, *entity);
+                           });
+  return xml.Take();
 }
 
 }  // namespace serval::iam_api

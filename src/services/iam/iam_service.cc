@@ -7,6 +7,7 @@
 #include "iam/authorizer.h"
 #include "protocol/protocol.h"
 #include "services/iam/iam_access.h"
+#include "services/access_check.h"
 
 namespace serval::iam_api {
 namespace {
@@ -104,14 +105,15 @@ void IamService::Handle(protocol::RequestContext context, http::Responder respon
     return respond(protocol::ErrorResponse(
         kProtocol, protocol::UnknownOperation(kProtocol, request->action), request_id));
   }
-  if (authorizer_ != nullptr && authorizer_->mode() != iam::Mode::kOff) {
-    const std::string action = "iam:" + request->action;
-    if (absl::Status allowed = authorizer_->Check(
-            context.caller, AccessRequestFor(action, *request, *identities_, context.caller),
-            "AccessDenied");
-        !allowed.ok()) {
-      return respond(protocol::ErrorResponse(kProtocol, allowed, request_id));
-    }
+  const std::string action = "iam:" + request->action;
+  if (absl::Status allowed = services::CheckAccess(
+          authorizer_, context.caller, "AccessDenied",
+          [&] {
+            return services::AccessRequests{
+                AccessRequestFor(action, *request, *identities_, context.caller)};
+          });
+      !allowed.ok()) {
+    return respond(protocol::ErrorResponse(kProtocol, allowed, request_id));
   }
   Reply reply = [respond = std::move(respond), action = request->action,
                  request_id](absl::StatusOr<std::string> result) {

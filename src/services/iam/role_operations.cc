@@ -74,32 +74,14 @@ void IamService::DeleteRole(const protocol::QueryRequest& request, const protoco
   (void)caller;
   absl::StatusOr<const iam::Role*> role = Named<RoleKind>(*identities_, request);
   if (!role.ok()) return reply(role.status());
-  if (!(*role)->attached.empty()) {
-    return reply(DeleteConflict("Cannot delete entity, must detach all policies first."));
-  }
-  if (!(*role)->inline_policies.empty()) {
-    return reply(DeleteConflict("Cannot delete entity, must delete policies first."));
-  }
+  if (absl::Status blocked = PoliciesBlockDeletion(**role); !blocked.ok()) return reply(blocked);
   identities_->RemoveRole((*role)->name, AnswerOnceStored(std::move(reply)));
 }
 
 void IamService::ListRoles(const protocol::QueryRequest& request, const protocol::Caller& caller,
                            Reply reply) {
   (void)caller;
-  absl::StatusOr<std::optional<std::string>> prefix =
-      OptionalString(request, "PathPrefix", kPathPrefix);
-  if (!prefix.ok()) return reply(prefix.status());
-  absl::StatusOr<PageRequest> page = ReadPage(request);
-  if (!page.ok()) return reply(page.status());
-  std::vector<Keyed<const iam::Role*>> roles;
-  for (const auto& [key, role] : identities_->roles()) {
-    if (role.path.starts_with(prefix->value_or("/"))) roles.push_back({key, &role});
-  }
-  XmlWriter xml;
-  WritePage<const iam::Role*>(
-      xml, "Roles", roles, *page,
-      [](XmlWriter& out, const iam::Role* role) { WriteRole(out, *role, /*full=*/false); });
-  reply(xml.Take());
+  reply(ListByPath<RoleKind>(*identities_, request));
 }
 
 void IamService::UpdateRole(const protocol::QueryRequest& request, const protocol::Caller& caller,

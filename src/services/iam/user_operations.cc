@@ -70,32 +70,14 @@ void IamService::DeleteUser(const protocol::QueryRequest& request, const protoco
   if (!identities_->AccessKeysOf((*user)->name).empty()) {
     return reply(DeleteConflict("Cannot delete entity, must delete access keys first."));
   }
-  if (!(*user)->attached.empty()) {
-    return reply(DeleteConflict("Cannot delete entity, must detach all policies first."));
-  }
-  if (!(*user)->inline_policies.empty()) {
-    return reply(DeleteConflict("Cannot delete entity, must delete policies first."));
-  }
+  if (absl::Status blocked = PoliciesBlockDeletion(**user); !blocked.ok()) return reply(blocked);
   identities_->RemoveUser((*user)->name, AnswerOnceStored(std::move(reply)));
 }
 
 void IamService::ListUsers(const protocol::QueryRequest& request, const protocol::Caller& caller,
                            Reply reply) {
   (void)caller;
-  absl::StatusOr<std::optional<std::string>> prefix =
-      OptionalString(request, "PathPrefix", kPathPrefix);
-  if (!prefix.ok()) return reply(prefix.status());
-  absl::StatusOr<PageRequest> page = ReadPage(request);
-  if (!page.ok()) return reply(page.status());
-  std::vector<Keyed<const iam::User*>> users;
-  for (const auto& [key, user] : identities_->users()) {
-    if (user.path.starts_with(prefix->value_or("/"))) users.push_back({key, &user});
-  }
-  XmlWriter xml;
-  WritePage<const iam::User*>(
-      xml, "Users", users, *page,
-      [](XmlWriter& out, const iam::User* user) { WriteUser(out, *user, /*full=*/false); });
-  reply(xml.Take());
+  reply(ListByPath<UserKind>(*identities_, request));
 }
 
 void IamService::TagUser(const protocol::QueryRequest& request, const protocol::Caller& caller,

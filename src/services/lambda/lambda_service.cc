@@ -17,6 +17,7 @@
 #include "services/lambda/function_request.h"
 #include "services/lambda/lambda_access.h"
 #include "storage/log_store.h"
+#include "services/access_check.h"
 
 namespace serval::lambda {
 namespace {
@@ -284,8 +285,7 @@ absl::Status LambdaService::NameFunction(Call& call) {
 }
 
 bool LambdaService::Authorizing(const Call& call) const {
-  return deps_.authorizer != nullptr && deps_.authorizer->mode() != iam::Mode::kOff &&
-         !call.caller.anonymous;
+  return services::AccessChecked(deps_.authorizer, call.caller);
 }
 
 absl::Status LambdaService::Authorize(const Call& call, const iam::AccessRequest& request) {

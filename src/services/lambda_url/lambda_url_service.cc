@@ -10,6 +10,7 @@
 #include "services/apigatewayv2/proxy_payload.h"
 #include "services/lambda/lambda_access.h"
 #include "services/lambda/resource_policy.h"
+#include "services/access_check.h"
 
 namespace serval::lambda_url {
 namespace {
@@ -86,7 +87,7 @@ void LambdaUrlService::Handle(protocol::RequestContext context, http::Responder 
   if (iam && context.caller.anonymous) {
     return respond(MessageAnswer(403, "Forbidden", "AccessDeniedException"));
   }
-  if (iam && deps_.authorizer != nullptr && deps_.authorizer->mode() != serval::iam::Mode::kOff) {
+  if (iam && services::AccessChecked(deps_.authorizer, context.caller)) {
     const absl::Status allowed = deps_.authorizer->Check(
         context.caller,
         lambda::InvokeFunctionUrlRequest(deps_.account, latest.name, url->qualifier,

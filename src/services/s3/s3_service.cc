@@ -12,6 +12,7 @@
 #include "services/s3/cors.h"
 #include "services/s3/s3_access.h"
 #include "services/s3/s3_errors.h"
+#include "services/access_check.h"
 
 namespace serval::s3 {
 namespace {
@@ -279,8 +280,7 @@ bool S3Service::AnonymousAllowed(const Call& call, std::string_view action) cons
 }
 
 bool S3Service::Authorizing(const Call& call) const {
-  return authorizer_ != nullptr && authorizer_->mode() != iam::Mode::kOff &&
-         !call.context.caller.anonymous;
+  return services::AccessChecked(authorizer_, call.context.caller);
 }
 
 absl::Status S3Service::AuthorizeOperation(const Call& call, std::string_view operation) {

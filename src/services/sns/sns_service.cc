@@ -10,6 +10,7 @@
 #include "protocol/protocol.h"
 #include "services/sns/sns_access.h"
 #include "services/sns/sns_errors.h"
+#include "services/access_check.h"
 
 namespace serval::sns {
 namespace {
@@ -166,8 +167,7 @@ void SnsService::Handle(protocol::RequestContext context, http::Responder respon
 
 absl::Status SnsService::Authorize(const protocol::QueryRequest& request,
                                    const protocol::Caller& caller) const {
-  if (caller.anonymous || deps_.authorizer == nullptr ||
-      deps_.authorizer->mode() == iam::Mode::kOff) {
+  if (!services::AccessChecked(deps_.authorizer, caller)) {
     return absl::OkStatus();
   }
   absl::StatusOr<iam::AccessRequest> access =
