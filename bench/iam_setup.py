@@ -42,8 +42,12 @@ iam.put_user_policy(UserName="iam-bench", PolicyName="ten-statements",
                     PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
 key = iam.create_access_key(UserName="iam-bench")["AccessKey"]
 
+role = iam.create_role(RoleName="iam-bench", AssumeRolePolicyDocument=json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}]}))["Role"]
 lam.create_function(FunctionName="iam-bench-echo", Runtime="provided.al2023", Handler="x",
-                    Role="arn:aws:iam::000000000000:role/iam-bench", MemorySize=128,
+                    Role=role["Arn"], MemorySize=128,
                     Code={"ZipFile": open(zip_path, "rb").read()})
 lam.get_waiter("function_active_v2").wait(FunctionName="iam-bench-echo")
 s3.create_bucket(Bucket="iam-bench-bucket")
