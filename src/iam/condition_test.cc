@@ -91,6 +91,8 @@ TEST(Condition, OperatorsAsAwsDocumentsThem) {
       {R"({"NumericGreaterThan":{"s3:max-keys":"9.5"}})", keys10, true},
       {R"({"NumericGreaterThanEquals":{"s3:max-keys":"11"}})", keys10, false},
       {R"({"NumericLessThan":{"s3:max-keys":"100"}})", {{"s3:max-keys", {"lots"}}}, false},
+      // Unless the service says otherwise, a request reached Serval over plain HTTP.
+      {R"({"Bool":{"aws:SecureTransport":"true"}})", {}, false},
       // Dates: aws:CurrentTime and aws:EpochTime come from the clock; ISO 8601 or epoch seconds.
       {R"({"DateGreaterThan":{"aws:CurrentTime":"2024-01-01T00:00:00Z"}})", {}, true},
       {R"({"DateLessThan":{"aws:CurrentTime":"2024-05-01T11:59:59Z"}})", {}, false},
@@ -108,7 +110,7 @@ TEST(Condition, OperatorsAsAwsDocumentsThem) {
       {R"({"Bool":{"aws:SecureTransport":"true"}})", secure, true},
       {R"({"Bool":{"aws:SecureTransport":true}})", secure, true},
       {R"({"Bool":{"aws:SecureTransport":"false"}})", secure, false},
-      {R"({"Bool":{"aws:SecureTransport":"false"}})", {}, false},
+      {R"({"Bool":{"aws:SecureTransport":"false"}})", {}, true},
       {R"({"BoolIfExists":{"aws:MultiFactorAuthPresent":"true"}})", {}, true},
       {R"({"BinaryEquals":{"s3:x":"QmluYXJ5"}})", {{"s3:x", {"QmluYXJ5"}}}, true},
       {R"({"BinaryEquals":{"s3:x":"QmluYXJ5"}})", {{"s3:x", {"qmluyxj5"}}}, false},

@@ -77,6 +77,10 @@ KeyValues RequestKeys::Find(std::string_view key) const {
     if (!EqualsIgnoreCase(entry.key, key)) continue;
     return entry.values.empty() ? KeyValues::EmptyList() : KeyValues(std::span(entry.values));
   }
+  // Unless a front end says otherwise: Serval's edge speaks plain HTTP, so no request arrives
+  // over TLS (a policy denying aws:SecureTransport false denies every request, as AWS would deny
+  // an http:// one).
+  if (EqualsIgnoreCase(key, "aws:SecureTransport")) return KeyValues(std::string_view("false"));
   return KeyValues();
 }
 
