@@ -11,6 +11,7 @@
 * off: nothing is evaluated or listed.
 """
 
+import base64
 import json
 import subprocess
 import tempfile
@@ -357,6 +358,14 @@ class WarnMode(IamCase):
         self.assertEqual(json.loads(listed["missing"]),
                          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": resource})
         self.assertEqual(self.serval.log_text().count(message), 1)
+        # The dashboard's Access tab reads the same list (with the operator's credentials).
+        request = urllib.request.Request(
+            self.serval.endpoint + "/_serval/api/access",
+            headers={"Authorization": "Basic " + base64.b64encode(b"test:test").decode()})
+        with urllib.request.urlopen(request, timeout=10) as r:
+            access = json.loads(r.read())
+        self.assertEqual(access["mode"], "warn")
+        self.assertIn(listed, access["denied"])
 
         # What the role allows is not reported.
         (allowed,) = self.calls(function, self.get_object(self.allowed))
