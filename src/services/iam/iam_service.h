@@ -158,6 +158,9 @@ class IamService : public services::Service {
   // NoSuchEntity for one that does not exist.
   absl::StatusOr<const iam::ManagedPolicy*> PolicyNamed(
       const protocol::QueryRequest& request) const;
+  // The same, for an operation that changes the policy: one of AWS's is refused.
+  absl::StatusOr<const iam::ManagedPolicy*> ChangeablePolicyNamed(
+      const protocol::QueryRequest& request) const;
   // The user a request names, or when it names none the caller's own (by its access key);
   // nullptr for the account root (the operator's keys).
   absl::StatusOr<const iam::User*> UserOrCaller(const protocol::QueryRequest& request,

@@ -34,6 +34,13 @@ std::string VersionKey(std::string_view id) {
 
 }  // namespace
 
+absl::StatusOr<const iam::ManagedPolicy*> IamService::ChangeablePolicyNamed(
+    const protocol::QueryRequest& request) const {
+  absl::StatusOr<const iam::ManagedPolicy*> policy = PolicyNamed(request);
+  if (policy.ok() && (*policy)->aws_managed) return AwsManaged(**policy);
+  return policy;
+}
+
 void IamService::CreatePolicy(const protocol::QueryRequest& request, const protocol::Caller& caller,
                               Reply reply) {
   (void)caller;
@@ -87,9 +94,8 @@ void IamService::GetPolicy(const protocol::QueryRequest& request, const protocol
 void IamService::DeletePolicy(const protocol::QueryRequest& request, const protocol::Caller& caller,
                               Reply reply) {
   (void)caller;
-  absl::StatusOr<const iam::ManagedPolicy*> policy = PolicyNamed(request);
+  absl::StatusOr<const iam::ManagedPolicy*> policy = ChangeablePolicyNamed(request);
   if (!policy.ok()) return reply(policy.status());
-  if ((*policy)->aws_managed) return reply(AwsManaged(**policy));
   if (identities_->AttachmentCount((*policy)->arn) > 0) {
     return reply(DeleteConflict("Cannot delete a policy attached to entities."));
   }
@@ -140,9 +146,8 @@ void IamService::ListPolicies(const protocol::QueryRequest& request, const proto
 void IamService::CreatePolicyVersion(const protocol::QueryRequest& request,
                                      const protocol::Caller& caller, Reply reply) {
   (void)caller;
-  absl::StatusOr<const iam::ManagedPolicy*> found = PolicyNamed(request);
+  absl::StatusOr<const iam::ManagedPolicy*> found = ChangeablePolicyNamed(request);
   if (!found.ok()) return reply(found.status());
-  if ((*found)->aws_managed) return reply(AwsManaged(**found));
   absl::StatusOr<iam::PolicyDocument> document =
       RequiredDocument(request, "PolicyDocument", iam::PolicyKind::kIdentity);
   if (!document.ok()) return reply(document.status());
@@ -209,9 +214,8 @@ void IamService::ListPolicyVersions(const protocol::QueryRequest& request,
 void IamService::DeletePolicyVersion(const protocol::QueryRequest& request,
                                      const protocol::Caller& caller, Reply reply) {
   (void)caller;
-  absl::StatusOr<const iam::ManagedPolicy*> found = PolicyNamed(request);
+  absl::StatusOr<const iam::ManagedPolicy*> found = ChangeablePolicyNamed(request);
   if (!found.ok()) return reply(found.status());
-  if ((*found)->aws_managed) return reply(AwsManaged(**found));
   absl::StatusOr<std::string> id = RequiredString(request, "VersionId", kVersionId);
   if (!id.ok()) return reply(id.status());
   if ((*found)->FindVersion(*id) == nullptr) return reply(NoSuchVersion(**found, *id));
@@ -226,9 +230,8 @@ void IamService::DeletePolicyVersion(const protocol::QueryRequest& request,
 void IamService::SetDefaultPolicyVersion(const protocol::QueryRequest& request,
                                          const protocol::Caller& caller, Reply reply) {
   (void)caller;
-  absl::StatusOr<const iam::ManagedPolicy*> found = PolicyNamed(request);
+  absl::StatusOr<const iam::ManagedPolicy*> found = ChangeablePolicyNamed(request);
   if (!found.ok()) return reply(found.status());
-  if ((*found)->aws_managed) return reply(AwsManaged(**found));
   absl::StatusOr<std::string> id = RequiredString(request, "VersionId", kVersionId);
   if (!id.ok()) return reply(id.status());
   if ((*found)->FindVersion(*id) == nullptr) return reply(NoSuchVersion(**found, *id));
