@@ -48,6 +48,9 @@ struct ServeConfig {
   int metrics_retention_days = 30;
   // How callers other than the operator are held to their IAM policies.
   iam::Mode iam_mode = iam::Mode::kWarn;
+  // How long an EC2 or RDS instance record stays in a transitional state (pending, stopping,
+  // starting...) before it reaches the next one, on Serval's clock. 0: the next read sees it.
+  int64_t instance_transition_millis = 0;
 };
 
 // Runs Serval until SIGINT or SIGTERM. Returns the process exit code.

@@ -105,6 +105,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"off", "warn", "enforce"}));
 
+  up->add_option("--instance-transition-ms", serve.instance_transition_millis,
+                 "EC2 and RDS instance records stay this long in a transitional state (pending, "
+                 "stopping, starting...) on Serval's clock; 0: the next read sees the new state")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+
   std::string logs_function;
   std::string logs_data_dir = ".serval";
   bool follow = false;

@@ -327,7 +327,9 @@ int Serve(const ServeConfig& config) {
                                     .schedules = &schedules,
                                     .identities = identities->get(),
                                     .authorizer = &authorizer,
-                                    .credentials = config.no_auth ? nullptr : &*credentials};
+                                    .credentials = config.no_auth ? nullptr : &*credentials,
+                                    .instance_transition_millis =
+                                        config.instance_transition_millis};
   auto services = services::CreateServices(platform);
   if (!services.ok()) {
     fmt::print(stderr, "serval: {}\n", services.status().ToString());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -99,6 +100,9 @@ struct Platform {
   iam::IdentityStore* identities = nullptr;
   iam::Authorizer* authorizer = nullptr;
   http::CredentialStore* credentials = nullptr;
+  // How long EC2 and RDS instance records stay in a transitional state (`serval up
+  // --instance-transition-ms`), on `clock`.
+  int64_t instance_transition_millis = 0;
 };
 
 }  // namespace serval::services
