@@ -65,8 +65,9 @@ install_packages() {
 }
 
 build() {
-  # Paths relative to the checkout let ccache reuse objects across clones.
-  export CCACHE_BASEDIR="$here"
+  # Paths relative to the checkout let ccache reuse objects across clones; without NOHASHDIR a
+  # debug build (-g) would also hash the build directory's absolute path and never hit.
+  export CCACHE_BASEDIR="$here" CCACHE_NOHASHDIR=1
   log "Building Serval"
   cmake --preset default >/dev/null
   cmake --build build -j2
