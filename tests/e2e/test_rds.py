@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -18,7 +19,7 @@ import boto3
 import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
-from botocore.exceptions import ClientError, WaiterError
+from botocore.exceptions import WaiterError
 
 from serval_harness import (ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, ServalTestCase,
                             unique_name)
