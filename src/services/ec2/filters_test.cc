@@ -107,7 +107,6 @@ TEST_F(InstanceFilters, OtherFields) {
       {"instance-id", "i-0123456789abcdef0"},
       {"image-id", "ami-12345678"},
       {"availability-zone", "us-east-1a"},
-      {"instance-state-code", "16"},
   };
   for (const auto& [name, value] : cases) {
     auto filters = Compile(Parameters({{"Filter.1.Name", name}, {"Filter.1.Value.1", value}}));
@@ -115,6 +114,11 @@ TEST_F(InstanceFilters, OtherFields) {
     EXPECT_TRUE(Matches(*filters, tagged_)) << name;
     EXPECT_FALSE(Matches(*filters, plain_)) << name;
   }
+  auto code = Compile(
+      Parameters({{"Filter.1.Name", "instance-state-code"}, {"Filter.1.Value.1", "16"}}));
+  ASSERT_TRUE(code.ok());
+  EXPECT_TRUE(Matches(*code, tagged_, InstanceState::kRunning));
+  EXPECT_FALSE(Matches(*code, tagged_, InstanceState::kStopped));
 }
 
 TEST_F(InstanceFilters, UnknownNamesAreInvalid) {

@@ -134,12 +134,22 @@ test('errors carry EC2 codes and messages', async () => {
     });
   await assert.rejects(
     ec2.send(new DescribeInstancesCommand({ InstanceIds: ['i-bad'] })),
-    (e) => e.name === 'InvalidInstanceID.Malformed' && e.message === 'Invalid id: "i-bad"');
+    (e) => {
+      assert.equal(`${e.name}: ${e.message}`, 'InvalidInstanceID.Malformed: Invalid id: "i-bad"');
+      return true;
+    });
   const [id] = (await launch(1)).Instances.map((i) => i.InstanceId);
+  await wait(waitUntilInstanceRunning, [id]);  // a pending instance cannot be stopped
   await assert.rejects(
     ec2.send(new StopInstancesCommand({ InstanceIds: [id], DryRun: true })),
-    (e) => e.name === 'DryRunOperation' && e.$metadata.httpStatusCode === 412);
+    (e) => {
+      assert.equal(`${e.name} ${e.$metadata.httpStatusCode}`, 'DryRunOperation 412');
+      return true;
+    });
   await assert.rejects(
     ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'colour', Values: ['red'] }] })),
-    (e) => e.name === 'InvalidParameterValue' && e.message === "The filter 'colour' is invalid");
+    (e) => {
+      assert.equal(`${e.name}: ${e.message}`, "InvalidParameterValue: The filter 'colour' is invalid");
+      return true;
+    });
 });
