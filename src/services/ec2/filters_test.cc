@@ -114,8 +114,8 @@ TEST_F(InstanceFilters, OtherFields) {
     EXPECT_TRUE(Matches(*filters, tagged_)) << name;
     EXPECT_FALSE(Matches(*filters, plain_)) << name;
   }
-  auto code = Compile(
-      Parameters({{"Filter.1.Name", "instance-state-code"}, {"Filter.1.Value.1", "16"}}));
+  auto code =
+      Compile(Parameters({{"Filter.1.Name", "instance-state-code"}, {"Filter.1.Value.1", "16"}}));
   ASSERT_TRUE(code.ok());
   EXPECT_TRUE(Matches(*code, tagged_, InstanceState::kRunning));
   EXPECT_FALSE(Matches(*code, tagged_, InstanceState::kStopped));
