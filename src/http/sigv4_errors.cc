@@ -32,7 +32,8 @@ namespace sigv4_internal {
 
 Dialect DialectFor(std::string_view service) {
   if (service == "s3") return Dialect::kS3;
-  if (service == "sns" || service == "iam" || service == "sts" || service == "ec2") {
+  if (service == "sns" || service == "iam" || service == "sts" || service == "ec2" ||
+      service == "rds") {
     return Dialect::kQuery;
   }
   return Dialect::kJson;

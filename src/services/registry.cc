@@ -9,6 +9,7 @@
 #include "services/lambda_url/lambda_url_service.h"
 #include "services/logs/logs_service.h"
 #include "services/monitoring/monitoring_service.h"
+#include "services/rds/rds_service.h"
 #include "services/s3/s3_service.h"
 #include "services/sns/sns_service.h"
 #include "services/sts/sts_service.h"
@@ -47,6 +48,7 @@ constexpr Factory kServices[] = {
     &One<&monitoring::MonitoringService::Create>,
     &One<&iam_api::IamService::Create>,
     &One<&sts::StsService::Create>,
+    &One<&rds::RdsService::Create>,
 };
 // clang-format on
 
