@@ -154,7 +154,8 @@ class PayloadHashCheck {
 };
 
 // The HTTP status AWS uses for a status returned by VerifySigV4: 400 for malformed
-// authentication data and a body that does not match its signed hash, 403 for everything else.
+// authentication data and a body that does not match its signed hash, 401 for EC2's
+// AuthFailure, 403 for everything else.
 int SigV4HttpStatus(const absl::Status& status);
 
 // True when VerifySigV4 failed only because the request carries no SigV4 data at all (S3 treats

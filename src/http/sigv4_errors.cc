@@ -32,10 +32,10 @@ namespace sigv4_internal {
 
 Dialect DialectFor(std::string_view service) {
   if (service == "s3") return Dialect::kS3;
-  if (service == "sns" || service == "iam" || service == "sts" || service == "ec2" ||
-      service == "rds") {
+  if (service == "sns" || service == "iam" || service == "sts" || service == "rds") {
     return Dialect::kQuery;
   }
+  if (service == "ec2") return Dialect::kEc2;
   return Dialect::kJson;
 }
 
@@ -64,7 +64,14 @@ absl::Status Malformed(Dialect dialect, bool presigned, std::string_view detail)
   return presigned ? MalformedQuery(dialect, detail) : MalformedHeader(dialect, detail);
 }
 
+// EC2's one answer to credentials it cannot verify.
+absl::Status Ec2AuthFailure() {
+  return AwsError(absl::StatusCode::kUnauthenticated, "AuthFailure",
+                  "AWS was not able to validate the provided access credentials");
+}
+
 absl::Status UnknownAccessKey(Dialect dialect) {
+  if (dialect == Dialect::kEc2) return Ec2AuthFailure();
   if (dialect == Dialect::kS3) {
     return AwsError(absl::StatusCode::kUnauthenticated, "InvalidAccessKeyId",
                     "The AWS Access Key Id you provided does not exist in our records.");
@@ -86,12 +93,14 @@ absl::Status ExpiredSessionToken(Dialect dialect) {
     return AwsError(absl::StatusCode::kUnauthenticated, "ExpiredToken",
                     "The provided token has expired.");
   }
+  const bool query = dialect == Dialect::kQuery || dialect == Dialect::kEc2;
   return AwsError(absl::StatusCode::kUnauthenticated,
-                  dialect == Dialect::kQuery ? "ExpiredToken" : "ExpiredTokenException",
+                  query ? "ExpiredToken" : "ExpiredTokenException",
                   "The security token included in the request is expired");
 }
 
 absl::Status SignatureMismatch(Dialect dialect) {
+  if (dialect == Dialect::kEc2) return Ec2AuthFailure();
   if (dialect == Dialect::kS3) {
     return AwsError(absl::StatusCode::kUnauthenticated, "SignatureDoesNotMatch",
                     "The request signature we calculated does not match the signature you "
@@ -224,6 +233,7 @@ absl::Status PresignNotYetValid(Dialect dialect) {
 }  // namespace sigv4_internal
 
 int SigV4HttpStatus(const absl::Status& status) {
+  if (AwsErrorCode(status) == "AuthFailure") return 401;
   return status.code() == absl::StatusCode::kInvalidArgument ? 400 : 403;
 }
 

@@ -156,10 +156,11 @@ std::string SignatureFor(const Request& request, bool presigned, const ScopeView
 // ---------------------------------------------------------------------------------------------
 // Errors (sigv4_errors.cc), in the dialect of the credential scope's service.
 
-// How a service names its authentication errors: the JSON protocols' (...Exception), S3's, and
-// the query protocol's (SNS, IAM, STS, EC2: InvalidClientTokenId, SignatureDoesNotMatch,
-// ExpiredToken).
-enum class Dialect { kJson, kS3, kQuery };
+// How a service names its authentication errors: the JSON protocols' (...Exception), S3's, the
+// query protocol's (SNS, IAM, STS: InvalidClientTokenId, SignatureDoesNotMatch, ExpiredToken),
+// and EC2's, which answers an unknown key, a bad session token and a wrong signature alike with
+// 401 AuthFailure (otherwise as the query protocol).
+enum class Dialect { kJson, kS3, kQuery, kEc2 };
 
 Dialect DialectFor(std::string_view service);
 absl::Status MissingAuthentication();

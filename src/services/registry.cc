@@ -3,6 +3,7 @@
 #include "services/apigateway/apigateway_service.h"
 #include "services/apigatewayv2/apigatewayv2_service.h"
 #include "services/dynamodb/dynamodb_service.h"
+#include "services/ec2/ec2_service.h"
 #include "services/events/events_service.h"
 #include "services/iam/iam_service.h"
 #include "services/lambda/lambda_service.h"
@@ -49,6 +50,7 @@ constexpr Factory kServices[] = {
     &One<&iam_api::IamService::Create>,
     &One<&sts::StsService::Create>,
     &One<&rds::RdsService::Create>,
+    &One<&ec2::Ec2Service::Create>,
 };
 // clang-format on
 
