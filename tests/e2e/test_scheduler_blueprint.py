@@ -129,7 +129,8 @@ class PostFunctionTest(SchedulerBlueprintCase):
         added, at = [], 0
         for line in ours:
             # `now =` lost its right-hand side: the restored line begins with the seed's.
-            if at < len(seed) and (line == seed[at] or line.startswith(seed[at] + " ")):
+            if at < len(seed) and (line == seed[at] or seed[at].endswith(" =")
+                                   and line.startswith(seed[at] + " ")):
                 at += 1
             else:
                 added.append(line.strip())
@@ -223,7 +224,8 @@ class PostFunctionTest(SchedulerBlueprintCase):
             tag = post_tag(3, 180)
             [instance] = cli("ec2", "run-instances", "--image-id", "ami-12345678",
                              "--instance-type", "t2.micro", "--tag-specifications",
-                             f"ResourceType=instance,Tags=[{{Key={TAG},Value={tag}}}]")[
+                             json.dumps([{"ResourceType": "instance",
+                                          "Tags": [{"Key": TAG, "Value": tag}]}]))[
                                  "Instances"]
             instance_id = instance["InstanceId"]
             self.addCleanup(self.ec2.delete_tags, Resources=[instance_id], Tags=[{"Key": TAG}])
