@@ -138,7 +138,7 @@ start_and_deploy_demo() {
       --role arn:aws:iam::000000000000:role/serval-demo --zip-file "fileb://$zip" >/dev/null
   fi
   local blueprint
-  for blueprint in survival replication error-handling video-metadata; do
+  for blueprint in survival replication error-handling video-metadata scheduler; do
     build/serval deploy "blueprints/$blueprint" --endpoint-url "$endpoint" |
       tee ".serval/deploy-$blueprint.log"
   done
@@ -147,7 +147,7 @@ start_and_deploy_demo() {
     --parameter "CollectorUrl=$(cat .serval/log-collector/url)" \
     --parameter "CollectorCertificate=$(cat .serval/log-collector/cert.pem)" |
     tee .serval/deploy-log-analytics.log
-  log "Demo function 'hello' and the blueprints survival, replication, error-handling, video-metadata and log-analytics deployed. Try:"
+  log "Demo function 'hello' and the blueprints survival, replication, error-handling, video-metadata, scheduler and log-analytics deployed. Try:"
   echo "  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1"
   echo "  aws --endpoint-url $endpoint lambda invoke --function-name hello out.json && cat out.json"
   echo "  aws --endpoint-url $endpoint lambda invoke --function-name survival \\"
@@ -160,6 +160,9 @@ start_and_deploy_demo() {
   echo "  aws --endpoint-url $endpoint s3 cp tests/e2e/fixtures/video/testsrc-h264-aac.mp4 s3://video-metadata/ \\"
   echo "    && sleep 2 && aws --endpoint-url $endpoint dynamodb get-item --table-name TechnicalMetadata \\"
   echo "    --key '{\"keyName\": {\"S\": \"testsrc-h264-aac.mp4\"}}'"
+  echo "  aws --endpoint-url $endpoint ec2 run-instances --image-id ami-12345678 --instance-type t2.micro \\"
+  echo "    --tag-specifications 'ResourceType=instance,Tags=[{Key=InstanceSchedule,Value=mon-fri;0800;mon-fri;1800;}]' \\"
+  echo "    && aws --endpoint-url $endpoint lambda invoke --function-name instance_scheduler out.json && cat out.json"
   echo "  aws --endpoint-url $endpoint lambda invoke --function-name log-analytics-demo out.json && sleep 2 \\"
   echo "    && python3 blueprints/log-analytics/collector.py usage --dir .serval/log-collector"
   echo "  Stop Serval with: kill \$(cat .serval/serval.pid); the log collector: kill \$(cat .serval/log-collector/collector.pid)"

@@ -127,6 +127,15 @@ absl::StatusOr<http::Response> AwsApi::Query(
               {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}});
 }
 
+absl::StatusOr<http::Response> AwsApi::Json(std::string_view service, std::string_view json_version,
+                                            std::string_view target_prefix,
+                                            std::string_view operation,
+                                            const boost::json::object& input) const {
+  return Call(service, "POST", "/", boost::json::serialize(input),
+              {{"Content-Type", fmt::format("application/x-amz-json-{}", json_version)},
+               {"X-Amz-Target", fmt::format("{}.{}", target_prefix, operation)}});
+}
+
 std::string AwsErrorCode(const http::Response& response) { return ErrorOf(response).code; }
 
 absl::Status CallRefused(std::string_view operation, const http::Response& response) {

@@ -32,6 +32,13 @@ class AwsApi {
       std::string_view service, std::string_view action, std::string_view version,
       const std::vector<std::pair<std::string, std::string>>& parameters) const;
 
+  // An awsJson-protocol operation (Lambda's siblings: DynamoDB, CloudWatch Logs, EventBridge):
+  // POST / with `X-Amz-Target: TARGET_PREFIX.OPERATION` and the input as JSON;
+  // `json_version` is the protocol's "1.0" or "1.1".
+  absl::StatusOr<http::Response> Json(std::string_view service, std::string_view json_version,
+                                      std::string_view target_prefix, std::string_view operation,
+                                      const boost::json::object& input) const;
+
   const std::string& region() const { return region_; }
   const std::string& host() const { return host_; }
   uint16_t port() const { return port_; }

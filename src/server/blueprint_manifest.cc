@@ -69,6 +69,11 @@ const std::vector<TypeSchema>& Schemas() {
        {"RoleName", "AssumeRolePolicyDocument"},
        {"Path", "Description", "Policies", "ManagedPolicyArns"}},
       {ResourceType::kManagedPolicy, "ManagedPolicy", {"PolicyName", "PolicyDocument"}, {"Path"}},
+      {ResourceType::kRule,
+       "Rule",
+       {"Name"},
+       {"State", "Description", "Targets"},
+       {"ScheduleExpression", "EventPattern"}},
   };
   return *schemas;
 }

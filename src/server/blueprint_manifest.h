@@ -31,7 +31,8 @@ enum class ResourceType {
   kTable,
   kLogSubscription,
   kRole,
-  kManagedPolicy
+  kManagedPolicy,
+  kRule
 };
 
 // "Bucket", "Topic", ...: the Type names a manifest uses.

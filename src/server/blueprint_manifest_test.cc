@@ -352,6 +352,30 @@ TEST(BlueprintManifest, ShippedBlueprintsPlan) {
   EXPECT_EQ(logs->back().variables.at("Group"), "/custom/b");
   EXPECT_FALSE(PlanShipped("log-analytics").ok());  // the collector's URL has no default
   EXPECT_FALSE(PlanShipped("log-analytics", {"CollectorUrl=http://127.0.0.1/"}).ok());
+  auto scheduler = PlanShipped("scheduler", {"TimeZone=Europe/Berlin"});
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  // Each scheduler's role, function, rule and the rule's permission to invoke it.
+  ASSERT_EQ(scheduler->size(), 8u);
+  EXPECT_EQ((*scheduler)[2].type, ResourceType::kRule);
+  EXPECT_EQ((*scheduler)[6].type, ResourceType::kRule);
+  EXPECT_EQ((*scheduler)[7].type, ResourceType::kPermission);
+  EXPECT_FALSE(PlanShipped("scheduler", {"PostSchedulerState=OFF"}).ok());
+  EXPECT_FALSE(PlanShipped("scheduler", {"DryRun=yes"}).ok());
+}
+
+TEST(BlueprintManifest, RuleHasAScheduleOrAPattern) {
+  const auto rule = [](std::string_view properties) {
+    return PlanText(
+        WithResources(R"([{"Type": "Rule", "Properties": )" + std::string(properties) + "}]"));
+  };
+  const std::string name = R"("Name": "r", )";
+  const std::string schedule = R"("ScheduleExpression": "rate(1 minute)")";
+  EXPECT_TRUE(rule("{" + name + schedule + R"(, "Targets": [{"Id": "f", "Arn": "a"}]})").ok());
+  EXPECT_TRUE(rule("{" + name + R"("EventPattern": {"source": ["app"]}})").ok());
+  EXPECT_FALSE(rule(R"({"Name": "r"})").ok());
+  EXPECT_FALSE(rule("{" + name + schedule + R"(, "EventPattern": {}})").ok());
+  // Input belongs to a target.
+  EXPECT_FALSE(rule("{" + name + schedule + R"(, "Input": "{}"})").ok());
 }
 
 TEST(BlueprintManifest, FunctionsNameTheirRoleAndRolesTheirPolicies) {

@@ -34,6 +34,7 @@ constexpr std::pair<ResourceType, Applier> kAppliers[] = {
     {ResourceType::kLogSubscription, &ApplyLogSubscription},
     {ResourceType::kRole, &ApplyRole},
     {ResourceType::kManagedPolicy, &ApplyManagedPolicy},
+    {ResourceType::kRule, &ApplyRule},
 };
 
 Applier ApplierFor(ResourceType type) {

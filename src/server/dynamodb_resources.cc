@@ -32,9 +32,7 @@ constexpr std::string_view kCreateKeys[] = {"TableName",
 // One DynamoDB operation; the response whatever its status.
 absl::StatusOr<http::Response> Call(const AwsApi& api, std::string_view operation,
                                     const json::object& input) {
-  return api.Call("dynamodb", "POST", "/", json::serialize(input),
-                  {{"Content-Type", "application/x-amz-json-1.0"},
-                   {"X-Amz-Target", fmt::format("DynamoDB_20120810.{}", operation)}});
+  return api.Json("dynamodb", "1.0", "DynamoDB_20120810", operation, input);
 }
 
 // DescribeTable's Table, or nullopt when there is no such table.

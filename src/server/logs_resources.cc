@@ -25,9 +25,7 @@ constexpr std::string_view kDefaultDistribution = "ByLogStream";
 // One CloudWatch Logs operation; the response whatever its status.
 absl::StatusOr<http::Response> Call(const AwsApi& api, std::string_view operation,
                                     const json::object& input) {
-  return api.Call("logs", "POST", "/", json::serialize(input),
-                  {{"Content-Type", "application/x-amz-json-1.1"},
-                   {"X-Amz-Target", fmt::format("Logs_20140328.{}", operation)}});
+  return api.Json("logs", "1.1", "Logs_20140328", operation, input);
 }
 
 // The ARN of the log group `name` (`arn:...:log-group:NAME:*`, the SourceArn CloudWatch Logs

@@ -80,6 +80,9 @@ absl::StatusOr<Applied> ApplyTable(ResourceProperties& properties, const DeployC
 absl::StatusOr<Applied> ApplyLogSubscription(ResourceProperties& properties,
                                              const DeployContext& context);
 
+// events_resources.cc
+absl::StatusOr<Applied> ApplyRule(ResourceProperties& properties, const DeployContext& context);
+
 // iam_resources.cc
 absl::StatusOr<Applied> ApplyRole(ResourceProperties& properties, const DeployContext& context);
 absl::StatusOr<Applied> ApplyManagedPolicy(ResourceProperties& properties,
