@@ -43,6 +43,9 @@ struct Request {
   // or stalled, or sent malformed chunks). A handler that answers before reading the whole body
   // leaves the connection to be closed; reads after the answer fail.
   BodySource body_source;
+  // The address of the client at the other end of the connection ("127.0.0.1", "::1"), as the
+  // server accepted it; empty for a request that did not come from a socket.
+  std::string peer_address;
 
   // First header with this name, compared case-insensitively; empty when absent.
   std::string_view Header(std::string_view name) const;

@@ -188,6 +188,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start() {
     beast::error_code ignored;
     stream_.socket().set_option(tcp::no_delay(true), ignored);
+    const tcp::endpoint peer = stream_.socket().remote_endpoint(ignored);
+    if (!ignored) peer_address_ = peer.address().to_string();
     AwaitRequest();
   }
 
@@ -257,7 +259,8 @@ class Session : public std::enable_shared_from_this<Session> {
     served_a_request_ = true;
     const auto& header = header_parser_->get();
     request_ = Request{.method = std::string(header.method_string()),
-                       .target = std::string(header.target())};
+                       .target = std::string(header.target()),
+                       .peer_address = peer_address_};
     request_.headers.reserve(8);
     for (const auto& field : header) {
       request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
@@ -650,6 +653,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::buffer_body>> stream_parser_;
   std::string stream_piece_;  // the piece of a streamed body being read
   Request request_;           // the request being read: headers first, then its body
+  std::string peer_address_;  // the client's address, read once when the connection starts
   State state_ = State::kAwaitingRequest;
   Transfer body_transfer_;
   Transfer write_transfer_;

@@ -93,13 +93,45 @@ absl::Status Authorizer::Check(const protocol::Caller& caller, const AccessReque
                           .action = request.action,
                           .resource = request.resource,
                           .context = request.context,
-                          .now_millis = clock_->NowMillis()};
-  const Evaluation evaluation = Evaluate(query, identity.policies, request.resource_policy);
+                          .now_millis = clock_->NowMillis(),
+                          .source_ip = caller.source_ip};
+  Evaluation evaluation = Evaluate(query, identity.policies, request.resource_policy);
+  if (evaluation.decision == Decision::kAllow && !session_policies_.empty()) {
+    evaluation = NarrowedBySession(caller.access_key, query, evaluation);
+  }
   if (evaluation.decision == Decision::kAllow) return absl::OkStatus();
   std::string message = DenialMessage(query, evaluation);
   Record(query, message);
   if (mode_ == Mode::kWarn) return absl::OkStatus();
   return AwsError(absl::StatusCode::kPermissionDenied, error_code, message);
+}
+
+void Authorizer::SetSessionPolicies(const std::string& access_key,
+                                    std::optional<PolicyDocument> inline_policy,
+                                    std::vector<std::string> policy_arns) {
+  session_policies_[access_key] = SessionPolicies{.inline_policy = std::move(inline_policy),
+                                                  .policy_arns = std::move(policy_arns)};
+}
+
+Evaluation Authorizer::NarrowedBySession(const std::string& access_key, const AccessQuery& query,
+                                         const Evaluation& evaluation) {
+  auto found = session_policies_.find(access_key);
+  if (found == session_policies_.end()) return evaluation;
+  SessionPolicies& session = found->second;
+  const uint64_t generation = identities_ ? identities_->generation() : 0;
+  if (session.documents.empty() || session.generation != generation) {
+    session.generation = generation;
+    session.documents.clear();
+    if (session.inline_policy) session.documents.push_back(*session.inline_policy);
+    for (const std::string& arn : session.policy_arns) {
+      const ManagedPolicy* policy = identities_ ? identities_->FindPolicy(arn) : nullptr;
+      const PolicyVersion* version = policy ? policy->DefaultVersion() : nullptr;
+      if (version) session.documents.push_back(version->document);
+    }
+  }
+  const Evaluation narrowed = Evaluate(query, session.documents, nullptr);
+  if (narrowed.decision == Decision::kAllow) return evaluation;
+  return {narrowed.decision, DecidedBy::kSessionPolicy};
 }
 
 void Authorizer::Record(const AccessQuery& query, const std::string& message) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -75,6 +76,15 @@ class Authorizer {
   };
   const Identity& IdentityOf(const protocol::Caller& caller);
 
+  // The session policies AssumeRole was given (its Policy document, parsed, and its PolicyArns)
+  // for the role session that signs with `access_key`: the session may do only what both its
+  // role's policies and these allow (an explicit Deny in either wins). Managed policies are read
+  // from the identity store as they are at each check. Kept until ForgetSession.
+  void SetSessionPolicies(const std::string& access_key,
+                          std::optional<PolicyDocument> inline_policy,
+                          std::vector<std::string> policy_arns);
+  void ForgetSession(const std::string& access_key) { session_policies_.erase(access_key); }
+
   // Whether the service principal `service` ("lambda.amazonaws.com") may assume the role
   // `role_arn`: the role exists and its trust policy allows the service sts:AssumeRole.
   bool ServiceMayAssumeRole(std::string_view role_arn, std::string_view service) const;
@@ -95,7 +105,20 @@ class Authorizer {
   // Denials kept for stats; past this many, new ones are counted but not listed.
   static constexpr size_t kMaxDenials = 1000;
 
+  // A role session's session policies: what SetSessionPolicies was given, and the documents
+  // they resolve to (the inline one, then each managed policy's default version).
+  struct SessionPolicies {
+    std::optional<PolicyDocument> inline_policy;
+    std::vector<std::string> policy_arns;
+    std::vector<PolicyDocument> documents;
+    uint64_t generation = 0;  // IdentityStore::generation() when `documents` were resolved
+  };
+
   void Record(const AccessQuery& query, const std::string& message);
+  // `evaluation` (an Allow of `query` by identity and resource policies) narrowed by the
+  // session policies of the caller's `access_key`, if it has any.
+  Evaluation NarrowedBySession(const std::string& access_key, const AccessQuery& query,
+                               const Evaluation& evaluation);
 
   Mode mode_;
   std::string account_id_;
@@ -103,6 +126,7 @@ class Authorizer {
   const IdentityStore* identities_ = nullptr;
   Identity root_;
   absl::flat_hash_map<std::string, Identity> identities_by_arn_;
+  absl::flat_hash_map<std::string, SessionPolicies> session_policies_;  // by access key
   std::map<DenialKey, Denial> denials_;
   uint64_t unlisted_denials_ = 0;
 };

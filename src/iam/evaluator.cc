@@ -123,12 +123,15 @@ std::string DenialMessage(const AccessQuery& query, const Evaluation& evaluation
   message += query.action;
   message += " on resource: ";  // "*" too, as Lambda's ListFunctions denial reads
   message += query.resource;
+  const bool by_session = evaluation.decided_by == DecidedBy::kSessionPolicy;
   if (evaluation.decision == Decision::kExplicitDeny) {
-    message += evaluation.decided_by == DecidedBy::kResourcePolicy
+    message += by_session ? " with an explicit deny in a session policy"
+               : evaluation.decided_by == DecidedBy::kResourcePolicy
                    ? " with an explicit deny in a resource-based policy"
                    : " with an explicit deny in an identity-based policy";
   } else {
-    message += " because no identity-based policy allows the ";
+    message += by_session ? " because no session policy allows the "
+                          : " because no identity-based policy allows the ";
     message += query.action;
     message += " action";
   }

@@ -56,6 +56,8 @@ struct AccessQuery {
   std::string_view resource;
   std::span<const ContextValue> context;
   int64_t now_millis = 0;
+  // The caller's address (aws:SourceIp); empty when unknown (a service acting for itself).
+  std::string_view source_ip;
 };
 
 enum class Decision { kAllow, kImplicitDeny, kExplicitDeny };
@@ -65,6 +67,9 @@ enum class DecidedBy {
   kIdentityPolicy,  // an identity policy's Allow or Deny
   kResourcePolicy,  // the resource policy's Allow or Deny
   kNoPolicy,        // implicit deny: no identity-based policy allows the action
+  // A role session's session policies (AssumeRole's Policy and PolicyArns) deny what its role
+  // allows: explicitly, or by allowing nothing that matches.
+  kSessionPolicy,
 };
 
 struct Evaluation {

@@ -147,6 +147,29 @@ TEST(Evaluate, ExplicitDenyWinsAndNotElementsInvert) {
                    {&kNobody, "s3:GetObject", "arn:aws:s3:::b/k", kImplicit, kByNone}});
 }
 
+TEST(Evaluate, SourceIpConditionsSeeTheCallersAddress) {
+  const Principal worker = Session("worker", "w");
+  const std::vector<PolicyDocument> role = {Identity(
+      R"({"Effect":"Allow","Action":"s3:*","Resource":"*",
+          "Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}},
+         {"Effect":"Deny","Action":"s3:Delete*","Resource":"*",
+          "Condition":{"NotIpAddress":{"aws:SourceIp":"10.9.0.0/16"}}})")};
+  const auto decide = [&](std::string_view action, std::string_view source_ip) {
+    const AccessQuery query{.principal = &worker,
+                            .action = action,
+                            .resource = "arn:aws:s3:::b/k",
+                            .source_ip = source_ip};
+    return Evaluate(query, role, nullptr).decision;
+  };
+  EXPECT_EQ(decide("s3:GetObject", "10.1.2.3"), kAllow);
+  EXPECT_EQ(decide("s3:GetObject", "2001:db8::7"), kAllow);
+  EXPECT_EQ(decide("s3:GetObject", "127.0.0.1"), kImplicit);
+  // No address (a service acting for itself): IpAddress does not hold; NotIpAddress does.
+  EXPECT_EQ(decide("s3:GetObject", ""), kImplicit);
+  EXPECT_EQ(decide("s3:DeleteObject", "10.1.2.3"), kExplicit);
+  EXPECT_EQ(decide("s3:DeleteObject", "10.9.0.1"), kAllow);
+}
+
 TEST(Evaluate, ResourcePoliciesAndThePrincipalsTheyName) {
   const Principal reader = Session("reader", "r");
   const Principal writer = Session("writer", "w");

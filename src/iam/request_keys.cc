@@ -43,6 +43,9 @@ KeyValues RequestKeys::Derived(std::string_view key) const {
     }
     return KeyValues(std::string_view(epoch_time_)).WithTime(query_.now_millis);
   }
+  if (name == "sourceip") {
+    return query_.source_ip.empty() ? KeyValues() : KeyValues(query_.source_ip);
+  }
   const Principal* principal = query_.principal;
   if (principal == nullptr) return KeyValues();
   using Kind = Principal::Kind;

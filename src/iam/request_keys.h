@@ -47,7 +47,8 @@ class KeyValues {
 
 // The condition keys of one query: those derived from the principal (aws:PrincipalArn,
 // aws:PrincipalAccount, aws:PrincipalType, aws:PrincipalServiceName, aws:username, aws:userid),
-// the time (aws:CurrentTime, aws:EpochTime) and the query's context. Lives on the stack of one
+// the time (aws:CurrentTime, aws:EpochTime), the caller's address (aws:SourceIp) and the
+// query's context. Lives on the stack of one
 // evaluation; thread-compatible.
 class RequestKeys {
  public:

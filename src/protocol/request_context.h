@@ -21,6 +21,9 @@ struct Caller {
   std::string principal_arn;
   // The function whose execution environment signed the request; empty otherwise.
   std::string function_arn;
+  // The address the request came from: the connection's peer (IAM's aws:SourceIp). Never taken
+  // from a header a client can write.
+  std::string source_ip;
 };
 
 // One request as a front end receives it: the HTTP request, the id every response and log line
@@ -33,5 +36,10 @@ struct RequestContext {
   // body source has given its last piece. Null otherwise.
   std::shared_ptr<const std::vector<std::pair<std::string, std::string>>> trailers;
 };
+
+// The client's address as event payloads report it (S3's sourceIPAddress, API Gateway's
+// identity.sourceIp): the first X-Forwarded-For hop when a proxy in front of Serval set one,
+// else the connection's peer. Not for authorization: any client can send X-Forwarded-For.
+std::string ReportedClientIp(const RequestContext& context);
 
 }  // namespace serval::protocol

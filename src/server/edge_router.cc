@@ -384,6 +384,7 @@ void EdgeRouter::Dispatch(services::Service* service, protocol::RequestContext c
                       .principal_arn = caller->principal_arn,
                       .function_arn = caller->function_arn};
   }
+  context.caller.source_ip = context.request.peer_address;
   if (service == nullptr) {
     return respond(Refuse(
         nullptr, context.request,

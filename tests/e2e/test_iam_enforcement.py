@@ -274,6 +274,58 @@ class EnforceMode(IamCase):
                              f"User: {user_arn} is not authorized to perform: sts:AssumeRole on "
                              f"resource: {role_arn}")
 
+    def test_source_ip_conditions_see_the_callers_address(self):
+        """aws:SourceIp is the address of the connection: a user allowed only from 127.0.0.1
+        reads from there, a Deny on 127.0.0.2 refuses the same key connecting from 127.0.0.2
+        (curl --interface), X-Forwarded-For changes nothing, and a bucket policy that makes
+        objects public to one address serves only that address."""
+        user = unique_name("ipuser")
+        user_arn = self.iam.create_user(UserName=user)["User"]["Arn"]
+        self.iam.put_user_policy(UserName=user, PolicyName="by-address", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                 "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8"]}}},
+                {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
+                 "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.2/32"}}}]}))
+        key = self.iam.create_access_key(UserName=user)["AccessKey"]
+        url = f"{self.serval.endpoint}/{self.allowed}/doc.txt"
+
+        def signed_get(interface, extra_headers=()):
+            cmd = ["curl", "-s", "-o", "/dev/stdout", "-w", "\n%{http_code}", "--interface",
+                   interface, "--aws-sigv4", f"aws:amz:{REGION}:s3",
+                   "--user", f"{key['AccessKeyId']}:{key['SecretAccessKey']}",
+                   "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD"]
+            for header in extra_headers:
+                cmd += ["-H", header]
+            out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+            body, _, status = out.rpartition("\n")
+            return int(status), body
+
+        status, body = signed_get("127.0.0.1")
+        self.assertEqual((status, body), (200, f"content of {self.allowed}"))
+        status, body = signed_get("127.0.0.2")
+        self.assertEqual(status, 403, body)
+        self.assertIn(f"User: {user_arn} is not authorized to perform: s3:GetObject", body)
+        self.assertIn("with an explicit deny", body)
+        status, body = signed_get("127.0.0.2", ["X-Forwarded-For: 127.0.0.1"])
+        self.assertEqual(status, 403, body)
+
+        public = unique_name("ipbucket").lower().replace("_", "-")
+        self.s3.create_bucket(Bucket=public)
+        self.s3.put_object(Bucket=public, Key="page.html", Body=b"<p>hi</p>")
+        self.s3.put_bucket_policy(Bucket=public, Policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                           "Resource": f"arn:aws:s3:::{public}/*",
+                           "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.3/32"}}}]}))
+        for interface, expected in (("127.0.0.3", "200"), ("127.0.0.1", "403")):
+            got = subprocess.run(
+                ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--interface", interface,
+                 f"{self.serval.endpoint}/{public}/page.html"],
+                capture_output=True, text=True, check=True).stdout
+            self.assertEqual(got, expected, interface)
+
     def test_assume_role_with_the_cli(self):
         """`aws sts assume-role` (the CLI on PATH and Debian's v2) with a user's key, then
         `aws sts get-caller-identity` and `aws s3api get-object` with the session's."""
@@ -337,6 +389,102 @@ class EnforceMode(IamCase):
         self.lam.list_functions()
 
 
+class SessionPolicies(IamCase):
+    """AssumeRole's Policy and PolicyArns: the session may do only what its role's policies and
+    its session policies both allow, also after a restart."""
+    SERVAL_ARGS = ("--iam", "enforce")
+
+    def assume(self, **session_policies):
+        user = unique_name("narrow")
+        user_arn = self.iam.create_user(UserName=user)["User"]["Arn"]
+        key = self.iam.create_access_key(UserName=user)["AccessKey"]
+        role = unique_name("wide")
+        role_arn = self.make_role(role, reader_policy(self.allowed), trust={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
+                           "Action": "sts:AssumeRole"}]})
+        sts = boto3.session.Session(
+            aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+            region_name=REGION).client("sts", endpoint_url=self.serval.endpoint)
+        credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="narrowed",
+                                      **session_policies)["Credentials"]
+        return f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/narrowed", credentials
+
+    def s3_of(self, credentials):
+        return boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"], region_name=REGION,
+        ).client("s3", endpoint_url=self.serval.endpoint,
+                 config=Config(retries={"total_max_attempts": 1}))
+
+    def assert_denied(self, call, message):
+        with self.assertRaises(ClientError) as refused:
+            call()
+        self.assertEqual(refused.exception.response["Error"]["Code"], "AccessDenied")
+        self.assertEqual(refused.exception.response["Error"]["Message"], message)
+
+    def test_an_inline_session_policy_narrows_the_role_and_survives_a_restart(self):
+        session_arn, credentials = self.assume(Policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"},
+                {"Effect": "Deny", "Action": "s3:GetObject",
+                 "Resource": f"arn:aws:s3:::{self.allowed}/secret*"}]}))
+        doc = f"arn:aws:s3:::{self.allowed}/doc.txt"
+        for restarted in (False, True):
+            if restarted:
+                self.serval.kill()
+                self.serval.start()
+            s3 = self.s3_of(credentials)
+            keys = [o["Key"] for o in s3.list_objects_v2(Bucket=self.allowed)["Contents"]]
+            self.assertEqual(keys, ["doc.txt"], restarted)
+            # The role allows it, the session policy does not.
+            self.assert_denied(lambda: s3.get_object(Bucket=self.allowed, Key="doc.txt"),
+                               denial(session_arn, "s3:GetObject", doc,
+                                      why="because no session policy allows the {} action"))
+            self.assert_denied(
+                lambda: s3.get_object(Bucket=self.allowed, Key="secret.txt"),
+                denial(session_arn, "s3:GetObject", f"arn:aws:s3:::{self.allowed}/secret.txt",
+                       why="with an explicit deny in a session policy"))
+            # The session policy allows it, the role does not.
+            self.assert_denied(
+                lambda: s3.list_objects_v2(Bucket=self.denied),
+                denial(session_arn, "s3:ListBucket", f"arn:aws:s3:::{self.denied}"))
+        type(self).iam = self.serval.client("iam")
+        type(self).s3 = self.serval.client("s3")
+
+    def test_managed_session_policies_narrow_the_role(self):
+        session_arn, credentials = self.assume(PolicyArns=[
+            {"arn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}])
+        s3 = self.s3_of(credentials)
+        self.assertEqual(s3.get_object(Bucket=self.allowed, Key="doc.txt")["Body"].read(),
+                         f"content of {self.allowed}".encode())
+        self.assert_denied(lambda: s3.get_object(Bucket=self.denied, Key="doc.txt"), denial(
+            session_arn, "s3:GetObject", f"arn:aws:s3:::{self.denied}/doc.txt"))
+        # A policy ARN that names nothing allows nothing.
+        session_arn, credentials = self.assume(PolicyArns=[
+            {"arn": f"arn:aws:iam::{ACCOUNT}:policy/{unique_name('absent')}"}])
+        self.assert_denied(
+            lambda: self.s3_of(credentials).get_object(Bucket=self.allowed, Key="doc.txt"),
+            denial(session_arn, "s3:GetObject", f"arn:aws:s3:::{self.allowed}/doc.txt",
+                   why="because no session policy allows the {} action"))
+
+    def test_malformed_session_policies_are_refused(self):
+        sts = self.serval.client("sts", validate=False)
+        cases = [
+            (dict(Policy="{not json"), "MalformedPolicyDocument"),
+            (dict(Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject"}]})), "MalformedPolicyDocument"),
+            (dict(Policy="x" * 2049), "ValidationError"),
+            (dict(PolicyArns=[{"arn": "arn:short"}]), "ValidationError"),
+        ]
+        for args, code in cases:
+            with self.assertRaises(ClientError) as refused:
+                sts.assume_role(RoleArn=self.role_arn, RoleSessionName="bad", **args)
+            self.assertEqual(refused.exception.response["Error"]["Code"], code, args)
+
+
 class WarnMode(IamCase):
     """The default: what AWS would deny succeeds, and is reported once."""
 
@@ -377,6 +525,14 @@ class WarnMode(IamCase):
         name = unique_name()
         self.create_function(name=name, Role=f"arn:aws:iam::{ACCOUNT}:role/{unique_name('no')}")
         self.assertEqual(self.invoke_json(name, {"a": 1}), {"a": 1})
+
+    def test_a_function_whose_role_iam_does_not_know_still_has_an_identity(self):
+        role = unique_name("unknown")
+        function = self.caller_function(role_arn=f"arn:aws:iam::{ACCOUNT}:role/{role}")
+        (identity,) = self.calls(function, ("sts", "get_caller_identity", {}))
+        self.assertTrue(identity.get("ok"), identity)
+        self.assertEqual(identity["result"]["Arn"], self.session_arn(function, role))
+        self.assertRegex(identity["result"]["UserId"], rf"^AROA[0-9A-F]{{17}}:{function}$")
 
 
 class OffMode(IamCase):

@@ -5,7 +5,6 @@
 #include <boost/json.hpp>
 
 #include "common/ids.h"
-#include "common/text.h"
 #include "services/access_check.h"
 #include "services/apigateway/apigateway_access.h"
 #include "services/apigateway/gateway_response.h"
@@ -157,10 +156,7 @@ void ExecuteApiService::Handle(protocol::RequestContext context, http::Responder
   facts.path = address->path;
   facts.http_method = request.method;
   facts.domain_name = std::string(HostWithoutPort(request.Header("Host")));
-  const std::string_view forwarded = request.Header("X-Forwarded-For");
-  facts.source_ip = forwarded.empty()
-                        ? "127.0.0.1"
-                        : std::string(TrimBlanks(forwarded.substr(0, forwarded.find(','))));
+  facts.source_ip = protocol::ReportedClientIp(exchange->context);
   facts.user_agent = std::string(request.Header("User-Agent"));
   facts.request_time_epoch_ms = platform_.clock->NowMillis();
   facts.path_parameters = std::move(match->path_parameters);

@@ -21,8 +21,6 @@ namespace json = boost::json;
 constexpr char kDefaultStage[] = "$default";
 // HTTP APIs' payload limit.
 constexpr size_t kMaxRequestBytes = 10 * 1024 * 1024;
-// Serval listens on loopback and its HTTP server does not report the peer's address.
-constexpr char kSourceIp[] = "127.0.0.1";
 constexpr int kDefaultTimeoutMillis = 30000;
 
 // The stage a request addresses and the path below it: a first segment naming a stage other
@@ -132,6 +130,7 @@ void HttpApiGateway::Handle(std::string_view api_id, std::string_view path,
   if (request.body_too_large || request.body.size() > kMaxRequestBytes) {
     return respond(GatewayAnswer(413, "Request Entity Too Large"));
   }
+  std::string source_ip = protocol::ReportedClientIp(context);  // before the request moves
   auto exchange = std::make_shared<Exchange>(Exchange{
       .respond = std::move(respond),
       .cors = std::move(cors),
@@ -145,7 +144,7 @@ void HttpApiGateway::Handle(std::string_view api_id, std::string_view path,
                 .domain_name = fmt::format("{}.execute-api.localhost", api_id),
                 .account_id = deps_.account.account_id,
                 .request_id = context.request_id,
-                .source_ip = kSourceIp,
+                .source_ip = std::move(source_ip),
                 .time_millis = deps_.clock->NowMillis(),
                 .path_parameters = route->path_parameters,
                 .stage_variables = StageVariables(*api, stage)},

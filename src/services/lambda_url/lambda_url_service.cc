@@ -19,8 +19,6 @@ namespace json = boost::json;
 
 // Lambda's limit on a synchronous invocation's request.
 constexpr size_t kMaxRequestBytes = 6291456;
-// Serval listens on loopback and its HTTP server does not report the peer's address.
-constexpr char kSourceIp[] = "127.0.0.1";
 constexpr char kForbidden[] =
     "Forbidden. For troubleshooting Function URL authorization issues, see: "
     "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html";
@@ -118,7 +116,7 @@ void LambdaUrlService::Handle(protocol::RequestContext context, http::Responder 
                                    .domain_name = host,
                                    .account_id = iam ? context.caller.account_id : "anonymous",
                                    .request_id = context.request_id,
-                                   .source_ip = kSourceIp,
+                                   .source_ip = protocol::ReportedClientIp(context),
                                    .time_millis = deps_.clock->NowMillis()};
   if (iam) {
     const std::string user_arn = fmt::format("arn:aws:iam::{}:root", context.caller.account_id);

@@ -16,13 +16,14 @@ absl::Status ValidateBucketPolicy(std::string_view document) {
 }
 
 bool AllowsAnonymous(std::string_view document, std::string_view action,
-                     std::string_view resource) {
+                     std::string_view resource, std::string_view source_ip) {
   if (document.empty()) return false;
   absl::StatusOr<iam::PolicyDocument> policy =
       iam::ParsePolicy(document, iam::PolicyKind::kResource);
   if (!policy.ok()) return false;
   const iam::Principal anonymous;
-  const iam::AccessQuery query{.principal = &anonymous, .action = action, .resource = resource};
+  const iam::AccessQuery query{
+      .principal = &anonymous, .action = action, .resource = resource, .source_ip = source_ip};
   return iam::Evaluate(query, {}, &*policy).decision == iam::Decision::kAllow;
 }
 

@@ -14,9 +14,11 @@ namespace serval::s3 {
 // resource policy (a Principal, an Action and a Resource in every statement, ...).
 absl::Status ValidateBucketPolicy(std::string_view document);
 
-// Whether `document` lets an anonymous caller perform `action` ("s3:GetObject") on `resource`
-// ("arn:aws:s3:::bucket/key") as iam::Evaluate decides it: a statement naming anyone
-// ("Principal": "*" or {"AWS": "*"}) allows it and no Deny statement does.
-bool AllowsAnonymous(std::string_view document, std::string_view action, std::string_view resource);
+// Whether `document` lets an anonymous caller at `source_ip` perform `action` ("s3:GetObject") on
+// `resource` ("arn:aws:s3:::bucket/key") as iam::Evaluate decides it: a statement naming anyone
+// ("Principal": "*" or {"AWS": "*"}) allows it and no Deny statement does (aws:SourceIp
+// conditions see `source_ip`).
+bool AllowsAnonymous(std::string_view document, std::string_view action, std::string_view resource,
+                     std::string_view source_ip);
 
 }  // namespace serval::s3

@@ -162,13 +162,11 @@ void S3Service::GetBucketNotification(const CallPtr& call) {
 
 ObjectEvent S3Service::EventOf(const Call& call, std::string_view name) const {
   const protocol::Caller& caller = call.context.caller;
-  std::string_view forwarded = call.request().Header("X-Forwarded-For");
-  forwarded = TrimBlanks(forwarded.substr(0, forwarded.find(',')));
   return ObjectEvent{
       .name = std::string(name),
       .region = account_.region,
       .principal_id = caller.anonymous ? "Anonymous" : "AWS:" + caller.access_key,
-      .source_ip = forwarded.empty() ? "127.0.0.1" : std::string(forwarded),
+      .source_ip = protocol::ReportedClientIp(call.context),
       .request_id = call.context.request_id,
       .bucket = call.address.bucket,
       .key = call.address.key,

@@ -276,7 +276,7 @@ bool S3Service::AnonymousAllowed(const Call& call, std::string_view action) cons
       action == "s3:GetObject"
           ? fmt::format("arn:aws:s3:::{}/{}", call.address.bucket, call.address.key)
           : fmt::format("arn:aws:s3:::{}", call.address.bucket);
-  return AllowsAnonymous((*bucket)->policy, action, resource);
+  return AllowsAnonymous((*bucket)->policy, action, resource, call.context.caller.source_ip);
 }
 
 bool S3Service::Authorizing(const Call& call) const {

@@ -93,10 +93,17 @@ TEST(BucketPolicy, GrantsAnonymousReadsOnlyAsWritten) {
     {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/public/*"},
     {"Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:*","Resource":"arn:aws:s3:::b/public/secret*"}]})";
   EXPECT_TRUE(ValidateBucketPolicy(policy).ok());
-  EXPECT_TRUE(AllowsAnonymous(policy, "s3:GetObject", "arn:aws:s3:::b/public/a.html"));
-  EXPECT_FALSE(AllowsAnonymous(policy, "s3:GetObject", "arn:aws:s3:::b/private/a.html"));
-  EXPECT_FALSE(AllowsAnonymous(policy, "s3:GetObject", "arn:aws:s3:::b/public/secret.txt"));
-  EXPECT_FALSE(AllowsAnonymous(policy, "s3:PutObject", "arn:aws:s3:::b/public/a.html"));
+  EXPECT_TRUE(AllowsAnonymous(policy, "s3:GetObject", "arn:aws:s3:::b/public/a.html", ""));
+  EXPECT_FALSE(AllowsAnonymous(policy, "s3:GetObject", "arn:aws:s3:::b/private/a.html", ""));
+  EXPECT_FALSE(AllowsAnonymous(policy, "s3:GetObject", "arn:aws:s3:::b/public/secret.txt", ""));
+  EXPECT_FALSE(AllowsAnonymous(policy, "s3:PutObject", "arn:aws:s3:::b/public/a.html", ""));
+  // The common "public from our network only" policy sees the caller's address.
+  const std::string from_network = R"({"Version":"2012-10-17","Statement":[
+    {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*",
+     "Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]})";
+  EXPECT_TRUE(AllowsAnonymous(from_network, "s3:GetObject", "arn:aws:s3:::b/a", "10.1.2.3"));
+  EXPECT_FALSE(AllowsAnonymous(from_network, "s3:GetObject", "arn:aws:s3:::b/a", "127.0.0.1"));
+  EXPECT_FALSE(AllowsAnonymous(from_network, "s3:GetObject", "arn:aws:s3:::b/a", ""));
   EXPECT_EQ(AwsErrorCode(ValidateBucketPolicy("nope")), "MalformedPolicy");
   EXPECT_EQ(AwsErrorCode(ValidateBucketPolicy(R"({"Statement":[{"Effect":"Maybe"}]})")),
             "MalformedPolicy");

@@ -19,11 +19,12 @@ WebsiteError NoSuchKeyError(std::string_view key) {
 
 WebsiteError AccessDeniedError() { return {403, "AccessDenied", "Access Denied", {}}; }
 
-// Whether the bucket's policy lets anyone read `key`: the website endpoint serves nothing else.
+// Whether the bucket's policy lets anyone (at `source_ip`) read `key`: the website endpoint
+// serves nothing else.
 bool PubliclyReadable(const std::string& bucket_name, const BucketRecord& bucket,
-                      std::string_view key) {
+                      std::string_view key, std::string_view source_ip) {
   return AllowsAnonymous(bucket.policy, "s3:GetObject",
-                         fmt::format("arn:aws:s3:::{}/{}", bucket_name, key));
+                         fmt::format("arn:aws:s3:::{}/{}", bucket_name, key), source_ip);
 }
 
 }  // namespace
@@ -116,7 +117,7 @@ void S3Service::ServeWebsite(const CallPtr& call) {
 
 void S3Service::ServeWebsiteKey(const CallPtr& call, const WebsiteRequest& site, std::string key) {
   const std::string& bucket_name = call->address.bucket;
-  if (!PubliclyReadable(bucket_name, site.bucket, key)) {
+  if (!PubliclyReadable(bucket_name, site.bucket, key, call->context.caller.source_ip)) {
     return FailWebsite(call, site, AccessDeniedError());
   }
   auto stored = catalog_.Object(bucket_name, key);
@@ -152,7 +153,8 @@ void S3Service::FailWebsite(const CallPtr& call, const WebsiteRequest& site,
     return ReplyRedirect(*call, answer.status, std::move(answer.location));
   }
   const std::string& error_key = site.configuration.error_key;
-  if (error_key.empty() || !PubliclyReadable(call->address.bucket, site.bucket, error_key)) {
+  if (error_key.empty() || !PubliclyReadable(call->address.bucket, site.bucket, error_key,
+                                             call->context.caller.source_ip)) {
     return ReplyPage(*call, error);
   }
   auto stored = catalog_.Object(call->address.bucket, error_key);

@@ -2,9 +2,12 @@
 
 #include <boost/json/object.hpp>
 #include <algorithm>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "common/arn.h"
 #include "common/aws_error.h"
@@ -14,6 +17,7 @@
 #include "fmt/format.h"
 #include "iam/authorizer.h"
 #include "iam/identity_store.h"
+#include "iam/policy.h"
 #include "protocol/protocol.h"
 #include "protocol/validation.h"
 #include "protocol/xml.h"
@@ -33,6 +37,8 @@ constexpr int64_t kSessionTokenMaxSeconds = 129600;
 constexpr int64_t kSessionTokenDefaultSeconds = 43200;
 // Role chaining (a role session assuming a role) is limited to an hour.
 constexpr int64_t kChainedMaxSeconds = 3600;
+// AssumeRole's Policy parameter, as the model bounds it.
+constexpr size_t kMaxSessionPolicyChars = 2048;
 
 absl::Status AccessDenied(std::string message) {
   return AwsError(absl::StatusCode::kPermissionDenied, "AccessDenied", message);
@@ -66,12 +72,52 @@ absl::StatusOr<std::optional<int64_t>> ReadDuration(const protocol::QueryRequest
   return seconds;
 }
 
+// AssumeRole's session policies: Policy (a policy document of at most 2048 characters) and
+// PolicyArns (managed policies' ARNs, "PolicyArns.member.N.arn").
+struct SessionPolicies {
+  std::string policy;
+  std::vector<std::string> arns;
+};
+
+absl::StatusOr<SessionPolicies> ReadSessionPolicies(const protocol::QueryRequest& request) {
+  SessionPolicies policies;
+  protocol::ValidationErrors errors;
+  if (std::optional<std::string> policy = request.Get("Policy")) {
+    if (policy->empty() || policy->size() > kMaxSessionPolicyChars) {
+      errors.Add(*policy, "policy",
+                 policy->empty() ? "Member must have length greater than or equal to 1"
+                                 : "Member must have length less than or equal to 2048");
+    }
+    policies.policy = *std::move(policy);
+  }
+  for (auto& [index, member] : protocol::QueryMembers(request.parameters, "PolicyArns.member")) {
+    std::string& arn = member["arn"];
+    if (arn.size() < 20 || arn.size() > 2048) {
+      errors.Add(arn, fmt::format("policyArns.{}.member.arn", index),
+                 arn.size() < 20 ? "Member must have length greater than or equal to 20"
+                                 : "Member must have length less than or equal to 2048");
+    }
+    policies.arns.push_back(std::move(arn));
+  }
+  if (!errors.empty()) return errors.ToStatus(kValidationError);
+  if (!policies.policy.empty()) {
+    absl::StatusOr<iam::PolicyDocument> parsed =
+        iam::ParsePolicy(policies.policy, iam::PolicyKind::kIdentity);
+    if (!parsed.ok()) {
+      return AwsError(absl::StatusCode::kInvalidArgument, "MalformedPolicyDocument",
+                      std::string(parsed.status().message()));
+    }
+  }
+  return policies;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<services::Service>> StsService::Create(
     const services::Platform& platform) {
-  absl::StatusOr<std::unique_ptr<SessionStore>> sessions = SessionStore::Open(
-      platform.metadata, platform.credentials, RealClock::Instance().NowMillis());
+  absl::StatusOr<std::unique_ptr<SessionStore>> sessions =
+      SessionStore::Open(platform.metadata, platform.credentials, platform.authorizer,
+                         RealClock::Instance().NowMillis());
   if (!sessions.ok()) return sessions.status();
   return std::unique_ptr<services::Service>(new StsService(platform, *std::move(sessions)));
 }
@@ -135,7 +181,8 @@ std::string StsService::UserIdOf(const protocol::Caller& caller) const {
   const iam::Role* role = identities ? identities->FindRole(role_name) : nullptr;
   // A function whose role IAM does not know still gets a stable id of the same shape.
   const std::string role_id =
-      role ? role->role_id : "AROA" + absl::AsciiStrToUpper(Sha256(role_name).substr(0, 17));
+      role ? role->role_id
+           : "AROA" + absl::AsciiStrToUpper(absl::BytesToHexString(Sha256(role_name)).substr(0, 17));
   return fmt::format("{}:{}", role_id, role_and_session.substr(slash + 1));
 }
 
@@ -178,6 +225,8 @@ void StsService::AssumeRole(const protocol::QueryRequest& request, const protoco
   absl::StatusOr<std::optional<int64_t>> duration =
       ReadDuration(request, kAssumeRoleModelMaxSeconds);
   if (!duration.ok()) return reply(duration.status());
+  absl::StatusOr<SessionPolicies> session_policies = ReadSessionPolicies(request);
+  if (!session_policies.ok()) return reply(session_policies.status());
 
   // The caller, and whether the role's trust policy lets it in. A role that does not exist is
   // refused exactly as one that does not trust the caller (AWS reveals nothing more).
@@ -195,7 +244,8 @@ void StsService::AssumeRole(const protocol::QueryRequest& request, const protoco
   const iam::AccessQuery query{.principal = &identity.principal,
                                .action = "sts:AssumeRole",
                                .resource = role->arn,
-                               .now_millis = platform_.clock->NowMillis()};
+                               .now_millis = platform_.clock->NowMillis(),
+                               .source_ip = caller.source_ip};
   if (!iam::TrustAllows(role->trust_policy, query, identity.policies)) {
     return reply(AccessDenied(denied));
   }
@@ -219,7 +269,10 @@ void StsService::AssumeRole(const protocol::QueryRequest& request, const protoco
       .Element("AssumedRoleId", role->role_id + ":" + *session_name)
       .Element("Arn", principal_arn)
       .Close("AssumedRoleUser");
-  IssueSession(std::move(principal_arn), seconds, xml.Take(), std::move(reply));
+  IssueSession({.principal_arn = std::move(principal_arn),
+                .session_policy = std::move(session_policies->policy),
+                .session_policy_arns = std::move(session_policies->arns)},
+               seconds, xml.Take(), std::move(reply));
 }
 
 void StsService::GetSessionToken(const protocol::QueryRequest& request,
@@ -231,17 +284,18 @@ void StsService::GetSessionToken(const protocol::QueryRequest& request,
       ReadDuration(request, kSessionTokenMaxSeconds);
   if (!duration.ok()) return reply(duration.status());
   // The session acts as the user (or, for the operator's keys, as the account root).
-  IssueSession(caller.principal_arn, duration->value_or(kSessionTokenDefaultSeconds), "",
-               std::move(reply));
+  IssueSession({.principal_arn = caller.principal_arn},
+               duration->value_or(kSessionTokenDefaultSeconds), "", std::move(reply));
 }
 
-void StsService::IssueSession(std::string principal_arn, int64_t seconds,
+void StsService::IssueSession(SessionStore::Session session, int64_t seconds,
                               std::string result_xml_tail, Reply reply) {
   // Expiry is wall-clock time: signatures are checked against the real clock.
   const int64_t now = RealClock::Instance().NowMillis();
   const int64_t expires = now + seconds * 1000;
+  session.expires_millis = expires;
   sessions_->Create(
-      std::move(principal_arn), expires, now,
+      std::move(session), now,
       [this, expires, tail = std::move(result_xml_tail),
        reply = std::move(reply)](absl::StatusOr<SessionStore::Session> session) {
         if (!session.ok()) return reply(session.status());

@@ -44,9 +44,9 @@ class StsService final : public services::Service {
   // The unique id AWS pairs with a principal: the account id for the root, a user's AIDA id, a
   // role session's "AROA...:SESSION".
   std::string UserIdOf(const protocol::Caller& caller) const;
-  // A new session for `principal_arn` lasting `seconds`, answered with `result_xml_tail`
-  // appended after its <Credentials>.
-  void IssueSession(std::string principal_arn, int64_t seconds, std::string result_xml_tail,
+  // A new session as `session` describes it (principal, session policies) lasting `seconds`,
+  // answered with `result_xml_tail` appended after its <Credentials>.
+  void IssueSession(SessionStore::Session session, int64_t seconds, std::string result_xml_tail,
                     Reply reply);
 
   services::Platform platform_;
