@@ -369,7 +369,7 @@ TEST(BlueprintManifest, RuleHasAScheduleOrAPattern) {
         WithResources(R"([{"Type": "Rule", "Properties": )" + std::string(properties) + "}]"));
   };
   const std::string name = R"("Name": "r", )";
-  const std::string schedule = R"("ScheduleExpression": "rate(1 minute)")";
+  const std::string schedule = R"json("ScheduleExpression": "rate(1 minute)")json";
   EXPECT_TRUE(rule("{" + name + schedule + R"(, "Targets": [{"Id": "f", "Arn": "a"}]})").ok());
   EXPECT_TRUE(rule("{" + name + R"("EventPattern": {"source": ["app"]}})").ok());
   EXPECT_FALSE(rule(R"({"Name": "r"})").ok());
