@@ -394,5 +394,69 @@ class RoleResourcesTest(BlueprintRolesCase):
               "Resources[0]: a Function needs Role")
 
 
+
+class SchedulerRolesTest(BlueprintRolesCase):
+    """scheduler: the post's role (logs; ec2:DescribeInstances, StartInstances, StopInstances)
+    and the better scheduler's (the same plus RDS's describe, start and stop): each function
+    does its work with no call refused, and the post's role allows nothing more."""
+
+    POST_ROLE = "ent_scheduler_execution_role"
+    SCHEDULER_ROLE = "instance_scheduler_execution_role"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ec2 = cls.serval.client("ec2")
+        deployed = cls.deploy(os.path.join(REPO_ROOT, "blueprints", "scheduler"))
+        assert deployed.returncode == 0, deployed.stderr
+
+    def launch(self, schedule):
+        return self.ec2.run_instances(
+            ImageId="ami-12345678", InstanceType="t2.micro", MinCount=1, MaxCount=1,
+            TagSpecifications=[{"ResourceType": "instance", "Tags": [
+                {"Key": "InstanceSchedule", "Value": schedule}]}])["Instances"][0]["InstanceId"]
+
+    def state_of(self, instance):
+        reservations = self.ec2.describe_instances(InstanceIds=[instance])["Reservations"]
+        return reservations[0]["Instances"][0]["State"]["Name"]
+
+    def test_the_better_scheduler_acts_under_its_role(self):
+        always_off = self.launch(";;mon-sun;0000;")
+        always_on = self.launch("mon-sun;0000;;;")
+        self.ec2.stop_instances(InstanceIds=[always_on])
+        self.invoke_json("instance_scheduler", {})
+        self.assertEqual(self.state_of(always_off), "stopped")
+        self.assertEqual(self.state_of(always_on), "running")
+        self.assertEqual(self.denied_for(self.SCHEDULER_ROLE, "instance_scheduler"), [])
+
+    def test_the_posts_role_allows_exactly_the_posts_calls(self):
+        instance = self.launch("mon-sun;0000;;;")
+        role_arn = f"arn:aws:iam::{ACCOUNT}:role/{self.POST_ROLE}"
+        probe = self.probe(role_arn)
+        principal = f"arn:aws:sts::{ACCOUNT}:assumed-role/{self.POST_ROLE}/{probe}"
+        ids = {"InstanceIds": [instance]}
+        for call in (("ec2", "describe_instances", {}), ("ec2", "stop_instances", ids),
+                     ("ec2", "start_instances", ids)):
+            (result,) = self.calls(probe, call)
+            self.assertTrue(result.get("ok"), (call, result))
+        instance_arn = f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{instance}"
+        refused = [
+            (("ec2", "terminate_instances", ids), "UnauthorizedOperation",
+             "You are not authorized to perform this operation. "
+             + denial(principal, "ec2:TerminateInstances", instance_arn)),
+            (("ec2", "create_tags", {"Resources": [instance],
+                                     "Tags": [{"Key": "InstanceSchedule", "Value": ";;;;"}]}),
+             "UnauthorizedOperation", "You are not authorized to perform this operation. "
+             + denial(principal, "ec2:CreateTags", instance_arn)),
+            (("rds", "describe_db_instances", {}), "AccessDenied",
+             denial(principal, "rds:DescribeDBInstances", "*")),
+        ]
+        for call, code, message in refused:
+            (result,) = self.calls(probe, call)
+            self.assertEqual(result.get("error"), code, (call, result))
+            self.assertEqual(result["message"], message)
+        self.assertEqual(self.state_of(instance), "running")
+
+
 if __name__ == "__main__":
     unittest.main()
