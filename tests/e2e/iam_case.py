@@ -31,6 +31,31 @@ def unique(prefix):
     return f"{prefix}-{time.time_ns() % 10**12}"
 
 
+def role_session(serval, role, policy, session_name="tick", **assume_role_args):
+    """Credentials acting as a new role `role` whose inline policy is `policy`: a new IAM user,
+    trusted by the role, assumes it (with `assume_role_args`: session policies, a duration).
+    Returns the session's ARN and a boto3 session holding its credentials."""
+    iam = serval.client("iam")
+    user = unique("assumer")
+    user_arn = iam.create_user(UserName=user)["User"]["Arn"]
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
+                       "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=role, PolicyName="access", PolicyDocument=json.dumps(policy))
+    sts = boto3.session.Session(
+        aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+        region_name=REGION).client("sts", endpoint_url=serval.endpoint)
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name,
+                                  **assume_role_args)["Credentials"]
+    session = boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"], region_name=REGION)
+    return f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session_name}", session
+
+
 class IamCase(ServalTestCase):
 
     @classmethod

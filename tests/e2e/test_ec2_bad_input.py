@@ -19,6 +19,7 @@ import botocore.awsrequest
 import botocore.credentials
 from botocore.exceptions import ClientError
 
+from iam_case import role_session
 from serval_harness import ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, ServalTestCase, unique_name
 
 IMAGE = "ami-0abcdef1234567890"
@@ -269,36 +270,18 @@ class EnforcementTest(Ec2ErrorCase):
     SERVAL_ARGS = ("--iam", "enforce")
 
     def test_a_session_without_stop_instances_is_refused(self):
-        iam = self.serval.client("iam")
-        user = unique_name("operator")
-        user_arn = iam.create_user(UserName=user)["User"]["Arn"]
-        key = iam.create_access_key(UserName=user)["AccessKey"]
-        role = unique_name("scheduler")
-        role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
-                           "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-        iam.put_role_policy(RoleName=role, PolicyName="ec2", PolicyDocument=json.dumps({
+        session_arn, session = role_session(self.serval, unique_name("scheduler"), {
             "Version": "2012-10-17",
             "Statement": [
                 {"Effect": "Allow", "Action": ["ec2:DescribeInstances", "ec2:StartInstances"],
                  "Resource": "*"},
                 {"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "*",
-                 "Condition": {"StringEquals": {"ec2:ResourceTag/Disposable": "yes"}}}]}))
-        sts = boto3.session.Session(
-            aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
-            region_name=REGION).client("sts", endpoint_url=self.serval.endpoint)
-        credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="tick")["Credentials"]
-        session = boto3.session.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"], region_name=REGION)
+                 "Condition": {"StringEquals": {"ec2:ResourceTag/Disposable": "yes"}}}]})
         ec2 = session.client("ec2", endpoint_url=self.serval.endpoint)
 
         [kept, disposable] = self.launch(2)
         self.ec2.create_tags(Resources=[disposable], Tags=[{"Key": "Disposable", "Value": "yes"}])
         self.assertEqual(len(ec2.describe_instances(InstanceIds=[kept])["Reservations"]), 1)
-        session_arn = f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/tick"
         resource = f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{kept}"
         self.assert_error(ec2.stop_instances, "UnauthorizedOperation",
                           f"You are not authorized to perform this operation. User: "

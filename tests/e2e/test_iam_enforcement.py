@@ -23,6 +23,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from iam_case import role_session
 from serval_harness import ACCOUNT, REGION, ServalTestCase, python_zip, unique_name
 
 LAMBDA_TRUST = {
@@ -395,28 +396,14 @@ class SessionPolicies(IamCase):
     SERVAL_ARGS = ("--iam", "enforce")
 
     def assume(self, **session_policies):
-        user = unique_name("narrow")
-        user_arn = self.iam.create_user(UserName=user)["User"]["Arn"]
-        key = self.iam.create_access_key(UserName=user)["AccessKey"]
-        role = unique_name("wide")
-        role_arn = self.make_role(role, reader_policy(self.allowed), trust={
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
-                           "Action": "sts:AssumeRole"}]})
-        sts = boto3.session.Session(
-            aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
-            region_name=REGION).client("sts", endpoint_url=self.serval.endpoint)
-        credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="narrowed",
-                                      **session_policies)["Credentials"]
-        return f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/narrowed", credentials
+        """A session of a new role that may read the allowed bucket, narrowed by
+        `session_policies`: its ARN and a boto3 session."""
+        return role_session(self.serval, unique_name("wide"), reader_policy(self.allowed),
+                            session_name="narrowed", **session_policies)
 
-    def s3_of(self, credentials):
-        return boto3.session.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"], region_name=REGION,
-        ).client("s3", endpoint_url=self.serval.endpoint,
-                 config=Config(retries={"total_max_attempts": 1}))
+    def s3_of(self, session):
+        return session.client("s3", endpoint_url=self.serval.endpoint,
+                              config=Config(retries={"total_max_attempts": 1}))
 
     def assert_denied(self, call, message):
         with self.assertRaises(ClientError) as refused:
@@ -425,7 +412,7 @@ class SessionPolicies(IamCase):
         self.assertEqual(refused.exception.response["Error"]["Message"], message)
 
     def test_an_inline_session_policy_narrows_the_role_and_survives_a_restart(self):
-        session_arn, credentials = self.assume(Policy=json.dumps({
+        session_arn, session = self.assume(Policy=json.dumps({
             "Version": "2012-10-17",
             "Statement": [
                 {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"},
@@ -436,7 +423,7 @@ class SessionPolicies(IamCase):
             if restarted:
                 self.serval.kill()
                 self.serval.start()
-            s3 = self.s3_of(credentials)
+            s3 = self.s3_of(session)
             keys = [o["Key"] for o in s3.list_objects_v2(Bucket=self.allowed)["Contents"]]
             self.assertEqual(keys, ["doc.txt"], restarted)
             # The role allows it, the session policy does not.
@@ -455,18 +442,18 @@ class SessionPolicies(IamCase):
         type(self).s3 = self.serval.client("s3")
 
     def test_managed_session_policies_narrow_the_role(self):
-        session_arn, credentials = self.assume(PolicyArns=[
+        session_arn, session = self.assume(PolicyArns=[
             {"arn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}])
-        s3 = self.s3_of(credentials)
+        s3 = self.s3_of(session)
         self.assertEqual(s3.get_object(Bucket=self.allowed, Key="doc.txt")["Body"].read(),
                          f"content of {self.allowed}".encode())
         self.assert_denied(lambda: s3.get_object(Bucket=self.denied, Key="doc.txt"), denial(
             session_arn, "s3:GetObject", f"arn:aws:s3:::{self.denied}/doc.txt"))
         # A policy ARN that names nothing allows nothing.
-        session_arn, credentials = self.assume(PolicyArns=[
+        session_arn, session = self.assume(PolicyArns=[
             {"arn": f"arn:aws:iam::{ACCOUNT}:policy/{unique_name('absent')}"}])
         self.assert_denied(
-            lambda: self.s3_of(credentials).get_object(Bucket=self.allowed, Key="doc.txt"),
+            lambda: self.s3_of(session).get_object(Bucket=self.allowed, Key="doc.txt"),
             denial(session_arn, "s3:GetObject", f"arn:aws:s3:::{self.allowed}/doc.txt",
                    why="because no session policy allows the {} action"))
 

@@ -21,6 +21,7 @@ import botocore.awsrequest
 import botocore.credentials
 from botocore.exceptions import WaiterError
 
+from iam_case import role_session
 from serval_harness import (ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, ServalTestCase,
                             unique_name)
 
@@ -476,35 +477,16 @@ class IamEnforceTest(RdsCase):
     SERVAL_ARGS = ("--iam", "enforce")
 
     def test_a_role_session_without_stop_is_denied(self):
-        iam = self.serval.client("iam")
-        user = unique_name("operator")
-        user_arn = iam.create_user(UserName=user)["User"]["Arn"]
-        key = iam.create_access_key(UserName=user)["AccessKey"]
-        role = unique_name("scheduler")
-        role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
-                           "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-        iam.put_role_policy(RoleName=role, PolicyName="rds", PolicyDocument=json.dumps({
+        identifier = db_id()
+        self.create(identifier)
+        session, assumed = role_session(self.serval, unique_name("scheduler"), {
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow",
                            "Action": ["rds:DescribeDBInstances", "rds:StartDBInstance"],
-                           "Resource": "*"}]}))
-        identifier = db_id()
-        self.create(identifier)
-        sts = boto3.session.Session(
-            aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
-            region_name=REGION).client("sts", endpoint_url=self.serval.endpoint)
-        credentials = sts.assume_role(RoleArn=role_arn,
-                                      RoleSessionName="tick")["Credentials"]
-        rds = boto3.session.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=REGION).client("rds", endpoint_url=self.serval.endpoint)
+                           "Resource": "*"}]})
+        rds = assumed.client("rds", endpoint_url=self.serval.endpoint)
         self.assertEqual(rds.describe_db_instances(DBInstanceIdentifier=identifier)
                          ["DBInstances"][0]["DBInstanceStatus"], "available")
-        session = f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/tick"
         self.assert_error(
             self.error_of(rds.stop_db_instance, DBInstanceIdentifier=identifier),
             "AccessDenied", 403,
