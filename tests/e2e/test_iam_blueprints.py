@@ -19,6 +19,7 @@ give them, and work under `serval up --iam enforce`.
 The functions run under the interpreter running these tests (`--python`). The video case needs
 Debian's mediainfo, as test_video_metadata_blueprint.py does."""
 
+import datetime
 import json
 import os
 import shutil
@@ -398,7 +399,8 @@ class RoleResourcesTest(BlueprintRolesCase):
 class SchedulerRolesTest(BlueprintRolesCase):
     """scheduler: the post's role (logs; ec2:DescribeInstances, StartInstances, StopInstances)
     and the better scheduler's (the same plus RDS's describe, start and stop): each function
-    does its work with no call refused, and the post's role allows nothing more."""
+    does its work with no call refused (the post's stops an instance whose off time just
+    passed), and the post's role allows nothing more."""
 
     POST_ROLE = "ent_scheduler_execution_role"
     SCHEDULER_ROLE = "instance_scheduler_execution_role"
@@ -428,6 +430,22 @@ class SchedulerRolesTest(BlueprintRolesCase):
         self.assertEqual(self.state_of(always_off), "stopped")
         self.assertEqual(self.state_of(always_on), "running")
         self.assertEqual(self.denied_for(self.SCHEDULER_ROLE, "instance_scheduler"), [])
+
+    def test_the_posts_function_acts_under_the_posts_role(self):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        if now.hour == 0 and now.minute < 5:  # the post's window does not cross midnight
+            time.sleep(300 - now.minute * 60 - now.second)
+            now = datetime.datetime.now(datetime.timezone.utc)
+        days = "mon,tue,wed,thu,fri,sat,sun"
+        on, off = (now - datetime.timedelta(minutes=m) for m in (180, 2))
+        instance = self.ec2.run_instances(
+            ImageId="ami-12345678", InstanceType="t2.micro", MinCount=1, MaxCount=1,
+            TagSpecifications=[{"ResourceType": "instance", "Tags": [
+                {"Key": "EntScheduler",
+                 "Value": f"{days};{on:%H%M};{days};{off:%H%M};"}]}])["Instances"][0]["InstanceId"]
+        self.invoke_json("enterprise_scheduler_function", {})
+        self.assertEqual(self.state_of(instance), "stopped")
+        self.assertEqual(self.denied_for(self.POST_ROLE, "enterprise_scheduler_function"), [])
 
     def test_the_posts_role_allows_exactly_the_posts_calls(self):
         instance = self.launch("mon-sun;0000;;;")
