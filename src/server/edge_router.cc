@@ -11,7 +11,8 @@
 namespace serval::server {
 namespace {
 
-// Requests no service claims, and refusals made before routing, are answered in JSON.
+// Requests no service claims, and refusals made before routing, are answered in JSON, unless
+// they are query-protocol calls (see IsQueryProtocolCall).
 constexpr protocol::Protocol kFallbackProtocol = protocol::Protocol::kRestJson1;
 // Bodies at least this large have their signature (their SHA-256) checked off the io thread.
 constexpr size_t kOffThreadSignatureBytes = 256 * 1024;
@@ -66,6 +67,23 @@ bool IsAwsChunked(const http::Request& headers) {
          EqualsIgnoreCase(headers.Header("Content-Encoding"), "aws-chunked");
 }
 
+// A query-protocol call (SNS, IAM, STS, RDS, EC2, CloudWatch): a form-encoded POST, or a GET
+// with an Action, to "/". Only its signature's credential scope names the service; S3, whose
+// path-style routes include "/", has no operation of that shape.
+bool IsQueryProtocolCall(const http::Request& headers) {
+  if (headers.RawPath() != "/") return false;
+  if (headers.method == "POST") {
+    return StartsWithIgnoreCase(headers.Header("Content-Type"),
+                                "application/x-www-form-urlencoded");
+  }
+  return headers.method == "GET" && headers.QueryParam("Action").has_value();
+}
+
+// The protocol of the refusal for a request no service claims.
+protocol::Protocol FallbackProtocolFor(const http::Request& headers) {
+  return IsQueryProtocolCall(headers) ? protocol::Protocol::kQuery : kFallbackProtocol;
+}
+
 }  // namespace
 
 EdgeRouter::EdgeRouter(std::vector<services::Service*> services, Options options)
@@ -104,6 +122,7 @@ services::Service* EdgeRouter::Match(const std::vector<services::Service*>& cand
     }
   }
   if (by_host) return by_host;
+  if (IsQueryProtocolCall(headers)) return nullptr;
   // The longest matching path prefix wins, so that no service's routes depend on list order.
   const std::string_view path = headers.RawPath();
   services::Service* by_path = nullptr;
@@ -172,8 +191,8 @@ std::optional<http::SigV4Options> EdgeRouter::SignatureRule(const services::Serv
 
 http::Response EdgeRouter::Refuse(const services::Service* service, const http::Request& headers,
                                   const absl::Status& status, std::string_view request_id) const {
-  return protocol::ErrorResponse(service ? service->ProtocolFor(headers) : kFallbackProtocol,
-                                 status, request_id);
+  return protocol::ErrorResponse(
+      service ? service->ProtocolFor(headers) : FallbackProtocolFor(headers), status, request_id);
 }
 
 std::optional<absl::StatusOr<http::VerifiedCaller>> EdgeRouter::BasicCaller(
@@ -204,6 +223,16 @@ std::optional<http::Response> EdgeRouter::ScreenHeader(const http::Request& head
                                 ? http::VerifySigV2(headers, *options_.credentials, now, nullptr)
                                 : http::ScreenSigV4(headers, *options_.credentials, now, *rule);
       !status.ok()) {
+    if (service == nullptr && http::IsMissingAuthentication(status) &&
+        IsQueryProtocolCall(headers)) {
+      // The query services' own words for it.
+      return Refuse(service, headers,
+                    WithHttpStatus(AwsError(absl::StatusCode::kUnauthenticated,
+                                            "MissingAuthenticationToken",
+                                            "Request is missing Authentication Token"),
+                                   403),
+                    NewUuid());
+    }
     return Refuse(service, headers, WithHttpStatus(status, http::SigV4HttpStatus(status)),
                   NewUuid());
   }
@@ -388,7 +417,7 @@ void EdgeRouter::Dispatch(services::Service* service, protocol::RequestContext c
   if (service == nullptr) {
     return respond(Refuse(
         nullptr, context.request,
-        protocol::UnknownOperation(kFallbackProtocol,
+        protocol::UnknownOperation(FallbackProtocolFor(context.request),
                                    "No service handles " + std::string(context.request.RawPath())),
         context.request_id));
   }

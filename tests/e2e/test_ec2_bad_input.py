@@ -222,11 +222,27 @@ class AuthenticationTest(Ec2ErrorCase):
             aws_access_key_id="AKIAUNKNOWN000000000", aws_secret_access_key="x",
             region_name=REGION).client("ec2", endpoint_url=self.serval.endpoint)
         self.assert_error(unknown.describe_instances, "AuthFailure", status=401)
-        # An unsigned request names no service: nothing tells it from S3's catch-all path (the
-        # body is not read before routing), so it is refused, but in S3's shape (a known gap).
-        status, _, root = self.form({"Action": "DescribeInstances"}, sign=False)
+        # An unsigned request names no service (only a signature's scope does; the body is not
+        # read before routing): it is refused as a query-protocol call, never as S3's.
+        status, headers, root = self.form({"Action": "DescribeInstances"}, sign=False)
         self.assertEqual(status, 403)
-        self.assertEqual(root.find("Code").text, "MissingAuthenticationTokenException")
+        self.assertEqual(root.tag, "ErrorResponse")
+        self.assertEqual(root.find("Error/Type").text, "Sender")
+        self.assertEqual(root.find("Error/Code").text, "MissingAuthenticationToken")
+        self.assertEqual(root.find("Error/Message").text,
+                         "Request is missing Authentication Token")
+        self.assertEqual(root.find("RequestId").text, headers["x-amzn-RequestId"])
+        # The same for a GET with the Action in the query string, and for RDS's form.
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(
+                self.serval.endpoint + "/?Action=DescribeRegions&Version=2016-11-15", timeout=30)
+        root = ET.fromstring(refused.exception.read())
+        self.assertEqual(refused.exception.code, 403)
+        self.assertEqual(root.find("Error/Code").text, "MissingAuthenticationToken")
+        status, _, root = self.form({"Action": "DescribeDBInstances", "Version": "2014-10-31"},
+                                    sign=False)
+        self.assertEqual((status, root.find("Error/Code").text),
+                         (403, "MissingAuthenticationToken"))
 
 
 class RestartTest(Ec2ErrorCase):
