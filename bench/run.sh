@@ -12,7 +12,9 @@
 #    same Node echo handler under serverless-offline (bench/peer) started in the same run;
 # 5. cold starts: COLD_REPS times per runtime, an UpdateFunctionConfiguration (new Description)
 #    retires the warm environments, then one invoke with X-Amz-Log-Type: Tail gives the REPORT
-#    line's Init Duration and the client-observed latency;
+#    line's Init Duration and the client-observed latency; Python and Node cold starts adopt the
+#    spare environment Serval keeps ready, and are measured again, side by side, on the same data
+#    with `serval up --no-spare-environments` (every interpreter started from scratch);
 # 6. prints a summary (medians) and leaves raw results in bench/out/<timestamp>/.
 # Everything it started is stopped on exit.
 
@@ -118,13 +120,14 @@ cat "$OUT/machine.txt" >&2
 # ---------------------------------------------------------------------------------------------
 # 2. Startup time and idle RSS.
 PORT=""
-start_serval() {  # $1 = rep; sets SERVAL_PID, PORT; records a startup sample
+SERVAL_EXTRA_ARGS=()
+start_serval() {  # $1 = rep; sets SERVAL_PID, PORT; records a startup sample unless RECORD_STARTUP=0
   PORT=""
   local data="$TMP/data-$1"
   local t0 t1 status="" line
   t0="${EPOCHREALTIME/./}"
   "$SERVAL" up --host 127.0.0.1 --port 0 --data-dir "$data" --keep-alive-seconds 600 \
-    >"$TMP/serval-$1.log" 2>&1 &
+    "${SERVAL_EXTRA_ARGS[@]}" >"$TMP/serval-$1.log" 2>&1 &
   SERVAL_PID=$!
   # Poll with bash builtins only (no fork per try): read the port from the ready line (the kernel
   # picked it), then connect through /dev/tcp, send a health GET, read the status line.
@@ -153,6 +156,7 @@ start_serval() {  # $1 = rep; sets SERVAL_PID, PORT; records a startup sample
   local ready_ms rss_kb
   ready_ms="$(sed -n 's/.*Serval ready on .* in \([0-9.]*\) ms.*/\1/p' "$TMP/serval-$1.log" | head -1)"
   rss_kb="$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVAL_PID/status")"
+  [[ "${RECORD_STARTUP:-1}" == 1 ]] || return 0
   record "{\"kind\":\"startup\",\"rep\":$1,\"ready_ms\":${ready_ms:-null},\"wall_ms\":$(( t1 - t0 ))e-3,\"rss_kb\":$rss_kb}"
   log "startup $1: printed ready ${ready_ms} ms, healthy after $(( (t1 - t0) / 1000 )) ms wall, VmRSS ${rss_kb} kB"
 }
@@ -266,7 +270,8 @@ record "{\"kind\":\"rss_after_warm\",\"rss_kb\":$(awk '/^VmRSS:/ {print $2}' "/p
 
 # ---------------------------------------------------------------------------------------------
 # 6. Cold starts.
-cold() {  # function runtime rep
+cold() {  # function runtime rep [label]
+  local label="${4:-$2}"
   wait_for_quiet
   # A new Description makes a new revision: the pool retires the function's environments.
   curl -sf -o /dev/null "${SIGN[@]}" -X PUT -H 'Content-Type: application/json' \
@@ -286,13 +291,13 @@ cold() {  # function runtime rep
   fi
   local client_ms
   client_ms="$(awk "BEGIN{printf \"%.2f\", $t * 1000}")"
-  record "{\"kind\":\"cold\",\"runtime\":\"$2\",\"rep\":$3,\"init_ms\":$init,\"client_ms\":$client_ms}"
-  log "cold $2 rep $3: Init Duration $init ms, first invoke ${client_ms} ms at the client"
+  record "{\"kind\":\"cold\",\"runtime\":\"$label\",\"rep\":$3,\"init_ms\":$init,\"client_ms\":$client_ms}"
+  log "cold $label rep $3: Init Duration $init ms, first invoke ${client_ms} ms at the client"
 }
 wait_for_quiet
 for rep in $(seq "$COLD_REPS"); do
   cold bench-cpp provided.al2023 "$rep"
-  cold bench-python python3.12 "$rep"
+  cold bench-python python3.12 "$rep"  # from the spare the previous cold start left ready
   cold bench-node nodejs20.x "$rep"
 done
 # The same through the AWS CLI once, as a user would see it (CLI start-up included).
@@ -302,6 +307,17 @@ sleep 0.3
 aws --endpoint-url "$ENDPOINT" lambda invoke --function-name bench-cpp --log-type Tail \
   --payload "$BODY" "$TMP/cli-out.json" \
   --query LogResult --output text | base64 -d | grep REPORT >"$OUT/cli-cold-report.txt" || true
+
+# Side by side, the path before spares: the same Serval data (the same functions) served with
+# --no-spare-environments, so every Python and Node cold start starts its interpreter.
+stop_serval
+SERVAL_EXTRA_ARGS=(--no-spare-environments)
+RECORD_STARTUP=0 start_serval "$STARTUP_REPS"
+ENDPOINT="http://127.0.0.1:$PORT"
+for rep in $(seq "$COLD_REPS"); do
+  cold bench-python python3.12 "$rep" "python3.12 from scratch (--no-spare-environments)"
+  cold bench-node nodejs20.x "$rep" "nodejs20.x from scratch (--no-spare-environments)"
+done
 
 echo "loadavg_end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 

@@ -147,6 +147,16 @@ def main(out_dir: str) -> None:
     if provided is not None:
         print(f"| cold start < 10 ms for provided (Init Duration) | {fmt(provided, 2)} ms | "
               f"{'yes' if provided < 10 else 'no'} |")
+    print()
+
+    print("## Cold-start directions (issue 17, part 1: median Init Duration)\n")
+    print("| runtime | target | measured | from scratch | met? |\n|---|---:|---:|---:|---|")
+    for runtime, target in (("provided.al2023", 5), ("python3.12", 15), ("nodejs20.x", 25)):
+        measured = cold_summary.get(runtime)
+        scratch = cold_summary.get(f"{runtime} from scratch (--no-spare-environments)")
+        if measured is not None:
+            print(f"| {runtime} | {target} ms | {fmt(measured, 2)} ms | {fmt(scratch, 2)} ms | "
+                  f"{'yes' if measured <= target else 'no'} |")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 // Serval whatever its version (see below).
 
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import Module from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +84,41 @@ Module._load = function loadWithConfiguredEndpoint(request, parent, ...rest) {
   return checked;
 };
 
+// A spare environment (started before its function was known, with _SERVAL_SPARE set) waits,
+// the ric already loaded, until Serval gives it a function: the answer is the function's whole
+// environment (NAME=value, each NUL-terminated), which replaces the spare's; the code is at
+// LAMBDA_TASK_ROOT by then.
+function awaitFunction() {
+  const address = process.env.AWS_LAMBDA_RUNTIME_API;
+  const colon = address.lastIndexOf(':');
+  return new Promise((resolve, reject) => {
+    const request = http.get(
+      { host: address.slice(0, colon), port: address.slice(colon + 1), path: '/serval/assignment',
+        agent: false },
+      (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => {
+          if (response.statusCode !== 200) {
+            reject(new Error(`Serval did not assign a function: ${response.statusCode}`));
+            return;
+          }
+          for (const name of Object.keys(process.env)) delete process.env[name];
+          for (const variable of Buffer.concat(chunks).toString('utf8').split('\0')) {
+            const equals = variable.indexOf('=');
+            if (equals > 0) process.env[variable.slice(0, equals)] = variable.slice(equals + 1);
+          }
+          resolve();
+        });
+      },
+    );
+    request.on('error', reject);
+  });
+}
+
+const { run } = await import('aws-lambda-ric');
+if (process.env._SERVAL_SPARE) await awaitFunction();
+
 const taskRoot = process.env.LAMBDA_TASK_ROOT || '/var/task';
 const handler = process.env._HANDLER || '';
 // The ric requires these; Serval sets them, but a missing one must not crash every invoke.
@@ -92,6 +128,4 @@ try {
 } catch {
   // Keep the current directory; the handler is still loaded by absolute path.
 }
-
-const { run } = await import('aws-lambda-ric');
 await run(taskRoot, handler);

@@ -202,12 +202,7 @@ def _json_default(obj):
     raise TypeError("Object of type %s is not JSON serializable" % type(obj).__name__)
 
 
-# AWS's marshaller keeps non-ASCII characters for python3.12 and later, escapes them before.
-_ENSURE_ASCII = os.environ.get("AWS_EXECUTION_ENV") not in (
-    "AWS_Lambda_python3.12",
-    "AWS_Lambda_python3.13",
-)
-_encoder = json.JSONEncoder(default=_json_default, ensure_ascii=_ENSURE_ASCII)
+_encoder = None  # set by _read_environment()
 
 
 def to_json(obj):
@@ -291,12 +286,12 @@ def _int_env(name, default=0):
 class LambdaContext:
     """The `context` argument of a handler. Created per invocation."""
 
-    # Identical for every invocation of this process.
-    _function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-    _function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
-    _memory_limit_in_mb = _int_env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 128)
-    _log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
-    _log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+    # Identical for every invocation of this process (set by _read_environment()).
+    _function_name = None
+    _function_version = None
+    _memory_limit_in_mb = 128
+    _log_group_name = None
+    _log_stream_name = None
 
     def __init__(
         self, invoke_id, client_context, cognito_identity, deadline_ms, invoked_function_arn
@@ -446,14 +441,15 @@ class _JsonFormatter(logging.Formatter):
         return json.dumps(result, ensure_ascii=False, default=str) + "\n"
 
 
-_LOG_FORMAT_JSON = (os.environ.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
+def _log_format_json():
+    return (os.environ.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
 
 
 def _setup_logging():
     logging.Formatter.converter = time.gmtime
     logger = logging.getLogger()
     handler = _LambdaLoggerHandler()
-    if _LOG_FORMAT_JSON:
+    if _log_format_json():
         handler.setFormatter(_JsonFormatter())
     else:
         handler.setFormatter(
@@ -476,7 +472,7 @@ def _replace_indentation(line):
 
 
 def log_error(error_result):
-    if _LOG_FORMAT_JSON:
+    if _log_format_json():
         record = {
             "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
             "level": "ERROR",
@@ -674,15 +670,48 @@ def _prepare_import_path(task_root):
         pass
 
 
+def _await_function(client):
+    """A spare environment (started before its function was known, with `_SERVAL_SPARE` set)
+    waits here, everything above already imported, until Serval gives it a function: the
+    answer is the function's whole environment (NAME=value, each NUL-terminated), which replaces
+    the spare's, and the code is at LAMBDA_TASK_ROOT by then."""
+    status, _, body = client._request("GET", "/serval/assignment")
+    if status != 200:
+        raise RuntimeApiError("Serval did not assign a function: %s" % status)
+    variables = os.fsdecode(body).split("\0")
+    os.environ.clear()
+    os.environ.update(variable.split("=", 1) for variable in variables if "=" in variable)
+    time.tzset()
+
+
+def _read_environment():
+    """What the function's environment fixes for the life of the process."""
+    global _encoder
+    # AWS's marshaller keeps non-ASCII characters for python3.12 and later, escapes them before.
+    ensure_ascii = os.environ.get("AWS_EXECUTION_ENV") not in (
+        "AWS_Lambda_python3.12",
+        "AWS_Lambda_python3.13",
+    )
+    _encoder = json.JSONEncoder(default=_json_default, ensure_ascii=ensure_ascii)
+    LambdaContext._function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    LambdaContext._function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+    LambdaContext._memory_limit_in_mb = _int_env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 128)
+    LambdaContext._log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+    LambdaContext._log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+
+
 def main():
     # `python3 -u` (or PYTHONUNBUFFERED) already makes writes reach the pipe immediately.
     if not _is_unbuffered(sys.stdout):
         sys.stdout = _Unbuffered(sys.stdout)
     if not _is_unbuffered(sys.stderr):
         sys.stderr = _Unbuffered(sys.stderr)
-    _setup_logging()
 
     client = RuntimeClient(os.environ.get("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"))
+    if os.environ.get("_SERVAL_SPARE"):
+        _await_function(client)
+    _read_environment()
+    _setup_logging()
     _prepare_import_path(os.environ.get("LAMBDA_TASK_ROOT", "/var/task"))
     sys.meta_path.insert(0, _BotocoreEndpointFinder())
 

@@ -13,8 +13,8 @@
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/time_format.h"
+#include "sandbox/mount_injection.h"
 #include "sandbox/peer_uid.h"
-#include "sandbox/runtime_command.h"
 
 namespace serval::sandbox {
 namespace {
@@ -26,6 +26,12 @@ namespace asio = boost::asio;
 constexpr size_t kRuntimeApiBodyLimit = 32 << 20;
 // A line longer than this is logged in pieces.
 constexpr size_t kMaxLogLineBytes = 256 * 1024;
+// A spare runs under Lambda's largest memory size until its function's is known, and with
+// the default /tmp (functions asking for another size start on their own).
+constexpr int kSpareMemoryMb = 10240;
+constexpr int kSpareEphemeralStorageMb = 512;
+// What a spare may print before its adoption (kept for the function's log stream).
+constexpr size_t kMaxOutputBeforeAdoption = 64 * 1024;
 
 int64_t SteadyNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -88,20 +94,85 @@ absl::StatusOr<std::shared_ptr<Environment>> Environment::Start(
   return environment;
 }
 
+absl::StatusOr<std::shared_ptr<Environment>> Environment::StartSpare(
+    const SandboxContext& context, RuntimeFamily family, EnvironmentObserver* observer) {
+  if (!context.isolation.namespaces || context.isolation.cgroup == CgroupVersion::kNone) {
+    return absl::FailedPreconditionError("spare environments need namespaces and cgroups");
+  }
+  if (family == RuntimeFamily::kProvided) {
+    return absl::FailedPreconditionError("a provided runtime's bootstrap is the function's own");
+  }
+  if (auto status = CheckRuntimeDependencies(family, context.runtimes_dir); !status.ok()) {
+    return status;
+  }
+  std::shared_ptr<Environment> environment(new Environment(context, nullptr, observer));
+  environment->family_ = family;
+  environment->state_ = State::kSpare;
+  if (auto status = environment->StartProcess(); !status.ok()) return status;
+  return environment;
+}
+
+bool Environment::CanAdopt(const FunctionSpec& spec) {
+  if (spec.ephemeral_storage_mb != kSpareEphemeralStorageMb) return false;
+  return std::none_of(spec.variables.begin(), spec.variables.end(), [](const auto& variable) {
+    const std::string& name = variable.first;
+    // Read as the interpreter starts, or as the Node ric loads (which a spare has done).
+    return name.starts_with("PYTHON") || name.starts_with("NODE_") || name.starts_with("LD_") ||
+           name.starts_with("LC_") || name == "LANG" || name == "AWS_LAMBDA_EXEC_WRAPPER" ||
+           name.starts_with("AWS_LAMBDA_NODEJS_") || name == "AWS_LAMBDA_RUNTIME_VERBOSE";
+  });
+}
+
 absl::Status Environment::Launch() {
   auto family = FamilyOf(spec_->runtime);
   if (!family.ok()) return family.status();
+  family_ = *family;
   // Checked at every cold start, so installing the missing piece needs no restart.
-  if (auto status = CheckRuntimeDependencies(*family, context_.runtimes_dir); !status.ok()) {
+  if (auto status = CheckRuntimeDependencies(family_, context_.runtimes_dir); !status.ok()) {
     return status;
   }
+  if (auto status = OpenLog(); !status.ok()) return status;
+  return StartProcess();
+}
+
+absl::Status Environment::OpenLog() {
   const int64_t now = context_.clock->NowMillis();
   const std::string stream = FormatLogStreamDate(now) + "/[" + spec_->version + "]" + RandomHex(16);
-  const std::string group = "/aws/lambda/" + spec_->name;
-  auto log = context_.log_store->OpenStream(group, stream, now);
+  auto log = context_.log_store->OpenStream("/aws/lambda/" + spec_->name, stream, now);
   if (!log.ok()) return log.status();
   log_ = std::move(*log);
+  return absl::OkStatus();
+}
 
+absl::Status Environment::Adopt(std::shared_ptr<const FunctionSpec> spec) {
+  spec_ = std::move(spec);
+  if (auto status = OpenLog(); !status.ok()) return status;
+  if (auto status = MountReadOnlyInto(process_.pid(), spec_->code_dir, kTaskRootMount);
+      !status.ok()) {
+    return status;
+  }
+  process_.LowerMemoryLimit(spec_->memory_mb);
+  for (const std::string& variable : FunctionVariables(kTaskRootMount, kRuntimeDirMount)) {
+    assignment_.append(variable);
+    assignment_.push_back('\0');
+  }
+  state_ = State::kStarting;
+  started_steady_ns_ = SteadyNanos();
+  last_used_millis_ = context_.clock->NowMillis();
+  const std::string earlier = std::exchange(output_before_adoption_, "");
+  for (size_t start = 0, end; start < earlier.size(); start = end + 1) {
+    end = earlier.find('\n', start);
+    EmitLine(std::string_view(earlier).substr(start, end - start));
+  }
+  if (parked_assignment_) {
+    auto respond = std::move(*parked_assignment_);
+    parked_assignment_.reset();
+    OnAssignmentRequest(std::move(respond));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Environment::StartProcess() {
   if (context_.isolation.dedicated_uids) {
     const std::optional<uid_t> uid = context_.uids->Acquire();
     if (!uid) return absl::ResourceExhaustedError("no free uid for another environment");
@@ -130,49 +201,71 @@ absl::Status Environment::Launch() {
   if (!server.ok()) return server.status();
   runtime_api_ = std::move(*server);
 
+  const bool spare = spec_ == nullptr;
   LaunchSpec launch;
-  launch.task_root_host_path = spec_->code_dir;
+  // A spare's /var/task is an empty directory until its adoption mounts the code there.
+  launch.task_root_host_path = spare ? "" : spec_->code_dir;
   launch.runtime_dir_host_path = context_.runtimes_dir;
   launch.cgroup_name = "env-" + RandomHex(8);
-  launch.memory_mb = spec_->memory_mb;
-  launch.ephemeral_storage_mb = spec_->ephemeral_storage_mb;
+  // A spare starts with the largest limit; its adoption lowers it to the function's.
+  launch.memory_mb = spare ? kSpareMemoryMb : spec_->memory_mb;
+  launch.ephemeral_storage_mb = spare ? kSpareEphemeralStorageMb : spec_->ephemeral_storage_mb;
   launch.uid = uid_;
   if (!context_.syscall_filter.empty()) launch.syscall_filter = &context_.syscall_filter;
   const std::string task_root = TaskRoot(context_.isolation, launch);
   const std::string runtime_dir = RuntimeDir(context_.isolation, launch);
   launch.argv = BootstrapArgv(
-      *family,
+      family_,
       {.task_root = task_root,
        .runtime_dir = runtime_dir,
        .python_path = context_.python_path.empty() ? MachinePython() : context_.python_path,
        .node_path = context_.node_path.empty() ? MachineNode() : context_.node_path});
   if (context_.isolation.namespaces) {
     if (context_.ephemeral_storage) {
-      auto disk = context_.ephemeral_storage->Acquire(spec_->ephemeral_storage_mb);
+      auto disk = context_.ephemeral_storage->Acquire(launch.ephemeral_storage_mb);
       if (!disk.ok()) return disk.status();
       tmp_disk_ = std::move(*disk);
     }
     launch.root_filesystem = PlanRootFilesystem(
         context_.root_layout, context_.isolation.new_root,
         {// The interpreter is argv[0] (a host path) unless the function brings its bootstrap.
-         .interpreter = *family == RuntimeFamily::kProvided ? "" : launch.argv[0],
-         .task_root_host = spec_->code_dir,
+         .interpreter = family_ == RuntimeFamily::kProvided ? "" : launch.argv[0],
+         .task_root_host = launch.task_root_host_path,
          .runtime_dir_host = context_.runtimes_dir,
          .tmp_device = tmp_disk_.device(),
-         .tmp_size_mb = spec_->ephemeral_storage_mb,
+         .tmp_size_mb = launch.ephemeral_storage_mb,
          .uid = uid_});
   }
+  if (spare) {
+    launch.env = RuntimeVariables(task_root, runtime_dir, {});
+    launch.env.push_back("_SERVAL_SPARE=1");
+  } else {
+    launch.env = FunctionVariables(task_root, runtime_dir);
+  }
 
-  // The function's own variables first: the runtime's reserved ones below take precedence.
-  for (const auto& [key, value] : spec_->variables) launch.env.push_back(key + "=" + value);
-  auto add = [&launch](std::string_view key, std::string_view value) {
-    launch.env.push_back(fmt::format("{}={}", key, value));
+  started_steady_ns_ = SteadyNanos();
+  auto process = sandbox::Launch(context_.isolation, launch);
+  if (!process.ok()) return process.status();
+  process_ = std::move(*process);
+  exit_watch_.assign(process_.TakePidfd());
+  output_.assign(process_.TakeOutputFd());
+  last_used_millis_ = context_.clock->NowMillis();
+  WatchExit();
+  ReadOutput();
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Environment::RuntimeVariables(
+    const std::string& task_root, const std::string& runtime_dir,
+    const std::vector<std::pair<std::string, std::string>>& variables) const {
+  std::vector<std::string> env;
+  auto add = [&env](std::string_view key, std::string_view value) {
+    env.push_back(fmt::format("{}={}", key, value));
   };
   // Variables AWS does not reserve: a function's own value replaces the default (and must, for
   // LD_LIBRARY_PATH, since the dynamic loader takes the last of duplicates and getenv the first).
   auto add_default = [&](std::string_view key, std::string_view value) {
-    const auto& own = spec_->variables;
-    if (std::none_of(own.begin(), own.end(),
+    if (std::none_of(variables.begin(), variables.end(),
                      [&](const auto& entry) { return entry.first == key; })) {
       add(key, value);
     }
@@ -185,20 +278,34 @@ absl::Status Environment::Launch() {
   add("TZ", "UTC");
   add("LAMBDA_TASK_ROOT", task_root);
   add("LAMBDA_RUNTIME_DIR", runtime_dir);
-  add("_HANDLER", spec_->handler);
   add("AWS_LAMBDA_RUNTIME_API", fmt::format("127.0.0.1:{}", runtime_api_->port()));
+  if (family_ == RuntimeFamily::kNode) {
+    add_default("NODE_PATH", runtime_dir + "/node/node_modules");
+  }
+  return env;
+}
+
+std::vector<std::string> Environment::FunctionVariables(const std::string& task_root,
+                                                        const std::string& runtime_dir) {
+  std::vector<std::string> env;
+  // The function's own variables first: the runtime's reserved ones below take precedence.
+  for (const auto& [key, value] : spec_->variables) env.push_back(key + "=" + value);
+  for (std::string& variable : RuntimeVariables(task_root, runtime_dir, spec_->variables)) {
+    env.push_back(std::move(variable));
+  }
+  auto add = [&env](std::string_view key, std::string_view value) {
+    env.push_back(fmt::format("{}={}", key, value));
+  };
+  add("_HANDLER", spec_->handler);
   add("AWS_LAMBDA_FUNCTION_NAME", spec_->name);
   add("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(spec_->memory_mb));
   add("AWS_LAMBDA_FUNCTION_VERSION", spec_->version);
   add("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
-  add("AWS_LAMBDA_LOG_GROUP_NAME", group);
-  add("AWS_LAMBDA_LOG_STREAM_NAME", stream);
+  add("AWS_LAMBDA_LOG_GROUP_NAME", log_->group());
+  add("AWS_LAMBDA_LOG_STREAM_NAME", log_->stream());
   add("AWS_REGION", spec_->region);
   add("AWS_DEFAULT_REGION", spec_->region);
-  if (*family != RuntimeFamily::kProvided) add("AWS_EXECUTION_ENV", "AWS_Lambda_" + spec_->runtime);
-  if (*family == RuntimeFamily::kNode) {
-    add_default("NODE_PATH", runtime_dir + "/node/node_modules");
-  }
+  if (family_ != RuntimeFamily::kProvided) add("AWS_EXECUTION_ENV", "AWS_Lambda_" + spec_->runtime);
   // Functions call Serval's own services with temporary credentials of their own, as on AWS:
   // valid only with the session token and only while the environment lives.
   http::CredentialStore::Identity identity{.secret = RandomHex(20),
@@ -215,17 +322,7 @@ absl::Status Environment::Launch() {
   } else {
     access_key_.clear();
   }
-
-  started_steady_ns_ = SteadyNanos();
-  auto process = sandbox::Launch(context_.isolation, launch);
-  if (!process.ok()) return process.status();
-  process_ = std::move(*process);
-  exit_watch_.assign(process_.TakePidfd());
-  output_.assign(process_.TakeOutputFd());
-  last_used_millis_ = now;
-  WatchExit();
-  ReadOutput();
-  return absl::OkStatus();
+  return env;
 }
 
 void Environment::Assign(Invocation invocation, InvocationCallback done) {
@@ -255,6 +352,11 @@ void Environment::ArmDeadline(int seconds) {
 
 void Environment::HandleRuntimeApi(http::Request&& request, http::Responder respond) {
   const auto segments = request.PathSegments();
+  // Serval's own: a spare's wait for its function (see environment.h).
+  if (segments.size() == 2 && segments[0] == "serval" && segments[1] == "assignment" &&
+      request.method == "GET") {
+    return OnAssignmentRequest(std::move(respond));
+  }
   // /2018-06-01/runtime/invocation/next, /.../invocation/{id}/{response|error}, /.../init/error
   if (segments.size() < 3 || segments[0] != "2018-06-01" || segments[1] != "runtime") {
     return respond(RuntimeApiError(404, "UnknownPath", "unknown Runtime API path"));
@@ -272,6 +374,19 @@ void Environment::HandleRuntimeApi(http::Request&& request, http::Responder resp
     return OnInitError(std::move(request), std::move(respond));
   }
   respond(RuntimeApiError(404, "UnknownPath", "unknown Runtime API path"));
+}
+
+void Environment::OnAssignmentRequest(http::Responder respond) {
+  if (state_ == State::kSpare) {
+    parked_assignment_ = std::move(respond);
+    return;
+  }
+  if (assignment_.empty()) {
+    return respond(RuntimeApiError(404, "UnknownPath", "this environment has its function"));
+  }
+  http::Response response{.status = 200, .body = std::exchange(assignment_, "")};
+  response.SetHeader("Content-Type", "application/octet-stream");
+  respond(std::move(response));
 }
 
 void Environment::OnNext(http::Responder respond) {
@@ -531,6 +646,12 @@ void Environment::EmitOutputLine(std::string_view line) {
 }
 
 void Environment::EmitLine(std::string_view line) {
+  if (!log_) {  // a spare, before its adoption
+    if (output_before_adoption_.size() + line.size() < kMaxOutputBeforeAdoption) {
+      output_before_adoption_.append(line).push_back('\n');
+    }
+    return;
+  }
   log_->Append(context_.clock->NowMillis(), line);
   if (current_) {
     current_->log_text.append(line);
@@ -554,7 +675,7 @@ void Environment::MarkDead() {
     EmitOutputLine(partial_line_);
     partial_line_.clear();
   }
-  log_->Flush();
+  if (log_) log_->Flush();
   boost::system::error_code ignored;
   exit_watch_.close(ignored);
   output_.close(ignored);

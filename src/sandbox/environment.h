@@ -19,6 +19,7 @@
 #include "sandbox/isolation.h"
 #include "sandbox/process.h"
 #include "sandbox/root_filesystem.h"
+#include "sandbox/runtime_command.h"
 #include "storage/log_store.h"
 
 namespace serval::sandbox {
@@ -67,15 +68,35 @@ class EnvironmentObserver {
 //
 // Runs only on the io thread. Lifecycle: kStarting -> (first /next) -> kIdle <-> kBusy, and any
 // state -> kDead. An invocation may be assigned while kStarting (a cold start) or kIdle.
+//
+// A spare environment (kSpare) is started before its function is known: its runtime (the
+// interpreter and Serval's bootstrap, loaded) waits on GET /serval/assignment of its Runtime
+// API. Adopt() gives it a function: the code is mounted at /var/task, the memory limit lowered
+// to the function's, and the answer carries the function's whole environment, which replaces
+// the spare's; from there it is a cold start like any other, whose Init Duration counts from the
+// adoption. A spare serves one function for its life, as any environment does.
 class Environment : public std::enable_shared_from_this<Environment> {
  public:
-  enum class State { kStarting, kIdle, kBusy, kDead };
+  enum class State { kSpare, kStarting, kIdle, kBusy, kDead };
 
   // Starts the runtime process. The environment reports to `observer`, which must outlive it.
   static absl::StatusOr<std::shared_ptr<Environment>> Start(
       const SandboxContext& context, std::shared_ptr<const FunctionSpec> spec,
       EnvironmentObserver* observer);
+  // Starts a spare environment of `family` (see above). Needs namespaces and a memory cgroup.
+  static absl::StatusOr<std::shared_ptr<Environment>> StartSpare(const SandboxContext& context,
+                                                                 RuntimeFamily family,
+                                                                 EnvironmentObserver* observer);
+  // Whether a function may start in a spare: one whose variables cannot change how its
+  // interpreter or Node's ric start (PYTHON*, NODE_*, LD_*, locale, AWS_LAMBDA_NODEJS_*...) and
+  // with the default /tmp size.
+  static bool CanAdopt(const FunctionSpec& spec);
   ~Environment();
+
+  // Gives a spare (state kSpare) its function; the state becomes kStarting. On failure the
+  // environment is unusable: kill it.
+  absl::Status Adopt(std::shared_ptr<const FunctionSpec> spec);
+  RuntimeFamily family() const { return family_; }
 
   // Runs the invocation next. Requires state kStarting with nothing assigned, or kIdle.
   void Assign(Invocation invocation, InvocationCallback done);
@@ -83,6 +104,8 @@ class Environment : public std::enable_shared_from_this<Environment> {
   void Kill(const std::string& error_type, const std::string& reason);
 
   State state() const { return state_; }
+  // A spare has no function until adopted: spec() is valid only when this is true.
+  bool has_function() const { return spec_ != nullptr; }
   bool has_assignment() const { return current_.has_value(); }
   const FunctionSpec& spec() const { return *spec_; }
   const std::shared_ptr<const FunctionSpec>& spec_ptr() const { return spec_; }
@@ -100,6 +123,18 @@ class Environment : public std::enable_shared_from_this<Environment> {
   Environment(const SandboxContext& context, std::shared_ptr<const FunctionSpec> spec,
               EnvironmentObserver* observer);
   absl::Status Launch();
+  // Starts the runtime process of `family_`: for spec_, or a spare when spec_ is null.
+  absl::Status StartProcess();
+  absl::Status OpenLog();
+  // The function's environment variables (its temporary credentials registered here).
+  std::vector<std::string> FunctionVariables(const std::string& task_root,
+                                             const std::string& runtime_dir);
+  // What every process of the runtime is started with, whatever its function: the function's
+  // own `variables` replace the defaults AWS lets them replace (none for a spare).
+  std::vector<std::string> RuntimeVariables(
+      const std::string& task_root, const std::string& runtime_dir,
+      const std::vector<std::pair<std::string, std::string>>& variables) const;
+  void OnAssignmentRequest(http::Responder respond);
   void HandleRuntimeApi(http::Request&& request, http::Responder respond);
   void OnNext(http::Responder respond);
   void Deliver(http::Responder respond);
@@ -129,7 +164,14 @@ class Environment : public std::enable_shared_from_this<Environment> {
   SandboxContext context_;
   std::shared_ptr<const FunctionSpec> spec_;
   EnvironmentObserver* observer_;
+  RuntimeFamily family_ = RuntimeFamily::kProvided;
   State state_ = State::kStarting;
+  // A spare's wait for its function, and the answer (NAME=value, each NUL-terminated) once
+  // adopted, until delivered (it holds the credentials).
+  std::optional<http::Responder> parked_assignment_;
+  std::string assignment_;
+  // Output of a spare before its adoption, written to the function's log stream then.
+  std::string output_before_adoption_;
   ChildProcess process_;
   std::unique_ptr<http::Server> runtime_api_;
   std::unique_ptr<storage::LogStreamWriter> log_;

@@ -74,21 +74,28 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
       environment->Assign(std::move(invocation), std::move(done));
       return absl::OkStatus();
     }
-    if (static_cast<int>(environments_.size()) >= options_.max_environments &&
-        !EvictLeastRecentlyUsedIdle()) {
-      return absl::ResourceExhaustedError("all execution environments are busy");
+    Environment* raw = AdoptSpare(spec);
+    if (raw == nullptr) {
+      if (static_cast<int>(environments_.size()) >= options_.max_environments &&
+          !EvictLeastRecentlyUsedIdle()) {
+        return absl::ResourceExhaustedError("all execution environments are busy");
+      }
+      auto started = Environment::Start(context_, spec, this);
+      if (!started.ok()) {
+        done({.body = ErrorBody("Runtime.InvalidEntrypoint",
+                                "RequestId: " + invocation.request_id +
+                                    " Error: " + std::string(started.status().message())),
+              .function_error = true});
+        return absl::OkStatus();
+      }
+      raw = started->get();
+      environments_.emplace(raw, std::move(*started));
     }
-    auto started = Environment::Start(context_, spec, this);
-    if (!started.ok()) {
-      done({.body = ErrorBody("Runtime.InvalidEntrypoint",
-                              "RequestId: " + invocation.request_id +
-                                  " Error: " + std::string(started.status().message())),
-            .function_error = true});
-      return absl::OkStatus();
-    }
-    Environment* raw = started->get();
-    environments_.emplace(raw, std::move(*started));
     raw->Assign(std::move(invocation), std::move(done));
+    if (options_.spare_environments) {
+      // The next cold start of this runtime finds a spare ready.
+      StartSpare(raw->family());
+    }
     return absl::OkStatus();
   }
 
@@ -97,7 +104,7 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
       return spec.name == function_name && (version.empty() || spec.version == version);
     };
     for (auto& [raw, environment] : environments_) {
-      if (matches(environment->spec())) retiring_.insert(raw);
+      if (environment->has_function() && matches(environment->spec())) retiring_.insert(raw);
     }
     std::vector<Environment*> idle;
     for (auto it = idle_.begin(); it != idle_.end();) {
@@ -164,7 +171,13 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     retiring_.erase(environment);
     auto found = environments_.find(environment);
     if (found == environments_.end()) return;
-    if (auto idle = idle_.find(PoolKey(environment->spec())); idle != idle_.end()) {
+    if (auto spare = spares_.find(environment->family());
+        spare != spares_.end() && spare->second == environment) {
+      spares_.erase(spare);
+    }
+    if (!environment->has_function()) {
+      // A spare that died before adoption; the next cold start of its runtime starts another.
+    } else if (auto idle = idle_.find(PoolKey(environment->spec())); idle != idle_.end()) {
       std::erase(idle->second, environment);
     }
     // The environment is still on the stack that reported its death: free it afterwards.
@@ -174,6 +187,33 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
   }
 
  private:
+  // The spare of `spec`'s runtime, given `spec`, or null (none ready, or the function cannot
+  // start in one; see Environment::CanAdopt).
+  Environment* AdoptSpare(const std::shared_ptr<const FunctionSpec>& spec) {
+    const absl::StatusOr<RuntimeFamily> family = FamilyOf(spec->runtime);
+    if (!family.ok() || !Environment::CanAdopt(*spec)) return nullptr;
+    auto spare = spares_.find(*family);
+    if (spare == spares_.end()) return nullptr;
+    Environment* environment = spare->second;
+    spares_.erase(spare);
+    if (absl::Status adopted = environment->Adopt(spec); !adopted.ok()) {
+      environment->Kill("", "");
+      return nullptr;
+    }
+    return environment;
+  }
+
+  void StartSpare(RuntimeFamily family) {
+    if (shutting_down_ || spares_.count(family) ||
+        static_cast<int>(environments_.size()) >= options_.max_environments) {
+      return;
+    }
+    auto started = Environment::StartSpare(context_, family, this);
+    if (!started.ok()) return;  // the cold starts go on without spares
+    spares_[family] = started->get();
+    environments_.emplace(started->get(), std::move(*started));
+  }
+
   void ScheduleReap() {
     const auto period = std::clamp<std::chrono::milliseconds>(
         options_.keep_alive / 4, std::chrono::milliseconds(50), std::chrono::seconds(10));
@@ -185,7 +225,8 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     });
   }
 
-  // Stops the idle environment unused for longest, of any function. False if none is idle.
+  // Stops the idle environment unused for longest, of any function, else a spare. False if
+  // there is neither.
   bool EvictLeastRecentlyUsedIdle() {
     Environment* oldest = nullptr;
     for (auto& [key, list] : idle_) {
@@ -195,6 +236,7 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
         }
       }
     }
+    if (!oldest && !spares_.empty()) oldest = spares_.begin()->second;
     if (!oldest) return false;
     oldest->Kill("", "");  // reports OnDead, which removes it from environments_ and idle_
     return true;
@@ -229,6 +271,8 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
   // Idle environments per PoolKey; the most recently used is at the back.
   std::unordered_map<std::string, std::vector<Environment*>> idle_;
   std::unordered_set<Environment*> retiring_;
+  // At most one spare per runtime family (see Environment).
+  std::unordered_map<RuntimeFamily, Environment*> spares_;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
   // Reaps killed processes and removes their cgroups; joined in the destructor.

@@ -45,6 +45,9 @@ struct PoolOptions {
   // Environments (busy, idle or starting) at once, across all functions.
   int max_environments = 1000;
   std::string instance_name = "serval";  // names this instance's cgroups
+  // Keep one spare environment per interpreted runtime (Python, Node) ready once that runtime
+  // has had a cold start, so the next one skips the interpreter's start (see Environment).
+  bool spare_environments = true;
 };
 
 // Execution environments of all functions: reuses warm ones, starts new ones when all are busy,

@@ -154,6 +154,23 @@ const char* DescribeStep(int step) {
   }
 }
 
+// Sets a memory cgroup's limit. Both v1 files are written limit first, which is the order that
+// works on a fresh cgroup (the memsw limit may never be below the memory limit) and whenever the
+// limit goes down.
+void WriteMemoryLimit(CgroupVersion version, const std::string& cgroup, uint64_t bytes) {
+  const std::string limit = std::to_string(bytes);
+  if (version == CgroupVersion::kV1) {
+    WriteKernelFile(cgroup + "/memory.limit_in_bytes", limit);
+    // Without a memsw limit the environment could swap instead of being stopped.
+    if (fs::exists(cgroup + "/memory.memsw.limit_in_bytes")) {
+      WriteKernelFile(cgroup + "/memory.memsw.limit_in_bytes", limit);
+    }
+  } else {
+    WriteKernelFile(cgroup + "/memory.max", limit);
+    WriteKernelFile(cgroup + "/memory.swap.max", "0");
+  }
+}
+
 std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   std::vector<char*> pointers;
   pointers.reserve(strings.size() + 1);
@@ -183,6 +200,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     start_status_fd_ = std::exchange(other.start_status_fd_, -1);
     memory_peak_fd_ = std::exchange(other.memory_peak_fd_, -1);
     reaped_ = std::exchange(other.reaped_, true);
+    cgroup_version_ = other.cgroup_version_;
     memory_cgroup_ = std::move(other.memory_cgroup_);
     pids_cgroup_ = std::move(other.pids_cgroup_);
     other.memory_cgroup_.clear();
@@ -274,6 +292,11 @@ uint64_t ChildProcess::PeakMemoryBytes() const {
   return 0;
 }
 
+void ChildProcess::LowerMemoryLimit(int memory_mb) {
+  if (memory_cgroup_.empty()) return;
+  WriteMemoryLimit(cgroup_version_, memory_cgroup_, static_cast<uint64_t>(memory_mb) << 20);
+}
+
 void ChildProcess::Release() {
   std::error_code ignored;
   // A cgroup can only be removed once empty; the kernel may need a moment after the last exit.
@@ -297,16 +320,9 @@ absl::StatusOr<ChildProcess> Launch(const IsolationSupport& support, const Launc
     if (mkdir(child.memory_cgroup_.c_str(), 0755) != 0 && errno != EEXIST) {
       return absl::InternalError("cannot create cgroup " + child.memory_cgroup_);
     }
-    const std::string limit = std::to_string(memory_bytes);
-    if (support.cgroup == CgroupVersion::kV1) {
-      WriteKernelFile(child.memory_cgroup_ + "/memory.limit_in_bytes", limit);
-      // Without a memsw limit the environment could swap instead of being stopped.
-      if (fs::exists(child.memory_cgroup_ + "/memory.memsw.limit_in_bytes")) {
-        WriteKernelFile(child.memory_cgroup_ + "/memory.memsw.limit_in_bytes", limit);
-      }
-    } else {
-      WriteKernelFile(child.memory_cgroup_ + "/memory.max", limit);
-      WriteKernelFile(child.memory_cgroup_ + "/memory.swap.max", "0");
+    child.cgroup_version_ = support.cgroup;
+    WriteMemoryLimit(support.cgroup, child.memory_cgroup_, memory_bytes);
+    if (support.cgroup == CgroupVersion::kV2) {
       WriteKernelFile(child.memory_cgroup_ + "/pids.max", std::to_string(spec.max_processes));
     }
     memory_procs = child.memory_cgroup_ + "/cgroup.procs";

@@ -71,6 +71,9 @@ class ChildProcess {
   std::string Reap();
   // Peak memory of the environment in bytes (cgroup peak, else the process's VmHWM).
   uint64_t PeakMemoryBytes() const;
+  // Lowers the environment's memory limit (a spare environment, started with the largest, when
+  // it is given its function). The process must use less than the new limit.
+  void LowerMemoryLimit(int memory_mb);
   // Removes the environment's cgroups. Call after Reap().
   void Release();
 
@@ -86,6 +89,7 @@ class ChildProcess {
   int start_status_fd_ = -1;
   int memory_peak_fd_ = -1;  // the cgroup's peak-usage file, kept open for pread
   bool reaped_ = false;
+  CgroupVersion cgroup_version_ = CgroupVersion::kNone;
   std::string memory_cgroup_;
   std::string pids_cgroup_;
 };

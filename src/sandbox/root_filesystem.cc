@@ -137,7 +137,15 @@ std::vector<MountStep> PlanRootFilesystem(const RootFilesystemLayout& layout,
                                                       });
     if (!covered) plan.Add(Kind::kBindReadOnly, prefix, prefix);
   }
-  plan.Add(Kind::kBindReadOnly, "/var/task", tree.task_root_host);
+  if (tree.task_root_host.empty()) {
+    // A spare's: its adoption mounts the code here. The dynamic loader of the spare's
+    // interpreter reads LD_LIBRARY_PATH once, at start, and never again looks in a directory
+    // of it that did not exist then: /var/task/lib must exist, for a library the function
+    // packages in lib/ to load by soname.
+    plan.Directory("/var/task/lib");
+  } else {
+    plan.Add(Kind::kBindReadOnly, "/var/task", tree.task_root_host);
+  }
   plan.Add(Kind::kBindReadOnly, "/var/runtime", tree.runtime_dir_host);
   plan.Directory("/opt");
   if (tree.tmp_device.empty()) {

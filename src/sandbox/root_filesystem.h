@@ -41,7 +41,7 @@ struct EnvironmentTree {
   // /root/.pyenv, say), its installation prefix (the directory above its bin/) is shown
   // read-only at the same path.
   std::string interpreter;
-  std::string task_root_host;    // the function's code, read-only at /var/task
+  std::string task_root_host;    // the function's code, read-only at /var/task; empty: none yet
   std::string runtime_dir_host;  // Serval's runtimes, read-only at /var/runtime
   std::string tmp_device;        // a block device with /tmp's filesystem; empty: a tmpfs
   int tmp_size_mb = 512;         // the tmpfs's size

@@ -51,6 +51,8 @@ struct ServeConfig {
   // How long an EC2 or RDS instance record stays in a transitional state (pending, stopping,
   // starting...) before it reaches the next one, on Serval's clock. 0: the next read sees it.
   int64_t instance_transition_millis = 0;
+  // No spare environments (see sandbox::PoolOptions::spare_environments).
+  bool no_spare_environments = false;
 };
 
 // Runs Serval until SIGINT or SIGTERM. Returns the process exit code.

@@ -111,6 +111,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
 
+  up->add_flag("--no-spare-environments", serve.no_spare_environments,
+               "Start every execution environment from scratch: no spare Python or Node "
+               "environment is kept ready for the next cold start of its runtime");
+
   std::string logs_function;
   std::string logs_data_dir = ".serval";
   bool follow = false;

@@ -256,6 +256,23 @@ def descendants(root_pid: int):
     return {p: s for p, s in out.items() if pid_alive(p)}
 
 
+def environment_pids(lam, function_name):
+    """Host pids of the processes of the function's live environments: those whose /var/task is
+    the function's code. (Not found by the function's variables: an environment that began as a
+    spare has only the spare's in /proc/PID/environ.)"""
+    code = lam.get_function(FunctionName=function_name)["Code"]
+    code_dir = "/" + urllib.parse.urlparse(code["Location"]).path.rsplit("/", 1)[-1]
+    code_dir = code_dir.removesuffix(".zip")
+    found = []
+    for pid in all_pids():
+        for line in _read_proc(pid, "mountinfo").decode(errors="replace").splitlines():
+            fields = line.split()
+            if len(fields) > 4 and fields[4] == "/var/task" and fields[3].endswith(code_dir):
+                found.append(pid)
+                break
+    return found
+
+
 def processes_referencing(needle: str, exclude=()):
     """Live processes whose cmdline or environment mentions `needle` (e.g. a data dir)."""
     found = []

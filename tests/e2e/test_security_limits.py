@@ -87,8 +87,10 @@ class EphemeralStorageTest(ServalTestCase):
         self.assertEqual(seen["written_mb"], 900, seen)
         self.assertGreaterEqual(seen["size_mb"], 1024)
         self.lam.delete_function(FunctionName=name)
-        # The environment's disk goes with it; only spares (two per size, holding nothing) remain.
+        # The environment's disk goes with it. What remains: the spare disks (two per size,
+        # holding nothing) and the /tmp of the spare Python environment that this cold start
+        # left ready (one disk of the default size).
         deadline = time.monotonic() + 10
-        while len(loop_backing_files(self.serval.data_dir)) > 2 * 2:
+        while len(loop_backing_files(self.serval.data_dir)) > 2 * 2 + 1:
             self.assertLess(time.monotonic(), deadline, loop_backing_files(self.serval.data_dir))
             time.sleep(0.2)

@@ -17,20 +17,15 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from serval_harness import (ACCOUNT, REGION, ServalTestCase, free_port, processes_referencing,
+from serval_harness import (ACCOUNT, REGION, ServalTestCase, environment_pids, free_port,
                             python_zip, unique_name)
 
 EPERM = 1
 
 
-def runtime_pids(function_name):
-    """Host pids of the function's runtime processes."""
-    return [pid for pid, _ in processes_referencing(f"AWS_LAMBDA_FUNCTION_NAME={function_name}\0")]
-
-
-def runtime_api_port(function_name):
+def runtime_api_port(lam, function_name):
     """The Runtime API port of one of the function's environments, from its runtime's environ."""
-    for pid in runtime_pids(function_name):
+    for pid in environment_pids(lam, function_name):
         try:
             with open(f"/proc/{pid}/environ", "rb") as f:
                 for item in f.read().split(b"\0"):
@@ -148,7 +143,7 @@ class SandboxAttackTest(ServalTestCase):
         self.attack("identity")
         with open(f"/proc/{self.serval.proc.pid}/cgroup") as f:
             own = {line.split(":")[1]: line.strip().split(":", 2)[2] for line in f}
-        pids = runtime_pids(self.attacker)
+        pids = environment_pids(self.lam, self.attacker)
         self.assertTrue(pids)
         with open(f"/proc/{pids[0]}/cgroup") as f:
             theirs = {line.split(":")[1]: line.strip().split(":", 2)[2] for line in f}
@@ -208,7 +203,7 @@ class SandboxAttackTest(ServalTestCase):
                              handler="echo.lambda_handler")
         # A warm, idle victim: its runtime waits in GET /next on its own Runtime API port.
         self.invoke_json(victim, {"warm": True})
-        port = runtime_api_port(victim)
+        port = runtime_api_port(self.lam, victim)
         self.assertIsNotNone(port, "victim's Runtime API port not found")
         seen = self.steal_during_invoke(victim, {"credit_card": "4111111111111111"},
                                         skip_ports=[self.serval.port])
@@ -229,7 +224,7 @@ class SandboxAttackTest(ServalTestCase):
         port = free_port()
         self.assertEqual(self.attack("squat", port=port), {"squatted": 4})
         self.assertEqual(self.invoke_json(victim, {"listen": port}), {"listening": port})
-        api_port = runtime_api_port(victim)
+        api_port = runtime_api_port(self.lam, victim)
         self.assertIsNotNone(api_port)
         seen = self.steal_during_invoke(victim, {"card": "4111-1111-1111-1111"},
                                         only_ports=[api_port])
@@ -256,7 +251,7 @@ class SandboxAttackTest(ServalTestCase):
         seen = self.attack("paths", paths=["/dev/tty"])
         self.assertFalse(seen["/dev/tty"]["exists"])
         self.attack("identity")
-        pid = runtime_pids(self.attacker)[0]
+        pid = environment_pids(self.lam, self.attacker)[0]
         self.assertEqual(os.getsid(pid), pid)  # it leads its own session
         self.assertNotEqual(os.getsid(pid), os.getsid(self.serval.proc.pid))
 
@@ -282,7 +277,7 @@ class SandboxAttackTest(ServalTestCase):
         victim = unique_name("victim")
         self.create_function(name=victim)
         self.invoke_json(victim, {"warm": True})
-        port = runtime_api_port(victim)
+        port = runtime_api_port(self.lam, victim)
         self.assertIsNotNone(port)
         with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
             s.settimeout(2)
