@@ -8,8 +8,8 @@ import time
 import unittest
 
 from serval_harness import (
-    LOG_STREAM_RE, InvocationLog, ServalTestCase, environment_pids, function_arn,
-    processes_referencing, python_zip, unique_name)
+    LOG_STREAM_RE, InvocationLog, ServalTestCase, environment_pids, function_arn, python_zip,
+    unique_name)
 
 
 class EnvironmentContentsTest(ServalTestCase):
