@@ -99,8 +99,8 @@ absl::StatusOr<std::shared_ptr<Environment>> Environment::StartSpare(
   if (!context.isolation.namespaces || context.isolation.cgroup == CgroupVersion::kNone) {
     return absl::FailedPreconditionError("spare environments need namespaces and cgroups");
   }
-  if (family == RuntimeFamily::kProvided) {
-    return absl::FailedPreconditionError("a provided runtime's bootstrap is the function's own");
+  if (family == RuntimeFamily::kProvided && context.spare_bootstrap_path.empty()) {
+    return absl::FailedPreconditionError("serval-spare-bootstrap is not installed");
   }
   if (auto status = CheckRuntimeDependencies(family, context.runtimes_dir); !status.ok()) {
     return status;
@@ -114,6 +114,9 @@ absl::StatusOr<std::shared_ptr<Environment>> Environment::StartSpare(
 
 bool Environment::CanAdopt(const FunctionSpec& spec) {
   if (spec.ephemeral_storage_mb != kSpareEphemeralStorageMb) return false;
+  if (FamilyOf(spec.runtime).value_or(RuntimeFamily::kProvided) == RuntimeFamily::kProvided) {
+    return true;
+  }
   return std::none_of(spec.variables.begin(), spec.variables.end(), [](const auto& variable) {
     const std::string& name = variable.first;
     // Read as the interpreter starts, or as the Node ric loads (which a spare has done).
@@ -214,12 +217,17 @@ absl::Status Environment::StartProcess() {
   if (!context_.syscall_filter.empty()) launch.syscall_filter = &context_.syscall_filter;
   const std::string task_root = TaskRoot(context_.isolation, launch);
   const std::string runtime_dir = RuntimeDir(context_.isolation, launch);
-  launch.argv = BootstrapArgv(
-      family_,
-      {.task_root = task_root,
-       .runtime_dir = runtime_dir,
-       .python_path = context_.python_path.empty() ? MachinePython() : context_.python_path,
-       .node_path = context_.node_path.empty() ? MachineNode() : context_.node_path});
+  const bool spare_of_provided = spare && family_ == RuntimeFamily::kProvided;
+  launch.argv = spare_of_provided
+                    ? std::vector<std::string>{kSpareBootstrapMount}
+                    : BootstrapArgv(family_, {.task_root = task_root,
+                                              .runtime_dir = runtime_dir,
+                                              .python_path = context_.python_path.empty()
+                                                                 ? MachinePython()
+                                                                 : context_.python_path,
+                                              .node_path = context_.node_path.empty()
+                                                               ? MachineNode()
+                                                               : context_.node_path});
   if (context_.isolation.namespaces) {
     if (context_.ephemeral_storage) {
       auto disk = context_.ephemeral_storage->Acquire(launch.ephemeral_storage_mb);
@@ -231,6 +239,7 @@ absl::Status Environment::StartProcess() {
         {// The interpreter is argv[0] (a host path) unless the function brings its bootstrap.
          .interpreter = family_ == RuntimeFamily::kProvided ? "" : launch.argv[0],
          .task_root_host = launch.task_root_host_path,
+         .spare_bootstrap_host = spare_of_provided ? context_.spare_bootstrap_path : "",
          .runtime_dir_host = context_.runtimes_dir,
          .tmp_device = tmp_disk_.device(),
          .tmp_size_mb = launch.ephemeral_storage_mb,
@@ -357,6 +366,10 @@ void Environment::HandleRuntimeApi(http::Request&& request, http::Responder resp
       request.method == "GET") {
     return OnAssignmentRequest(std::move(respond));
   }
+  if (segments.size() == 2 && segments[0] == "serval" && segments[1] == "start-failure" &&
+      request.method == "POST") {
+    return OnStartFailure(std::move(request), std::move(respond));
+  }
   // /2018-06-01/runtime/invocation/next, /.../invocation/{id}/{response|error}, /.../init/error
   if (segments.size() < 3 || segments[0] != "2018-06-01" || segments[1] != "runtime") {
     return respond(RuntimeApiError(404, "UnknownPath", "unknown Runtime API path"));
@@ -387,6 +400,11 @@ void Environment::OnAssignmentRequest(http::Responder respond) {
   http::Response response{.status = 200, .body = std::exchange(assignment_, "")};
   response.SetHeader("Content-Type", "application/octet-stream");
   respond(std::move(response));
+}
+
+void Environment::OnStartFailure(http::Request&& request, http::Responder respond) {
+  spare_start_failure_ = std::move(request.body);
+  respond(Accepted());
 }
 
 void Environment::OnNext(http::Responder respond) {
@@ -573,7 +591,9 @@ void Environment::OnExit() {
     if (!current_->delivered) {
       EmitLine("START RequestId: " + request_id + " Version: " + spec_->version);
     }
-    if (auto failure = process_.StartFailure()) {
+    std::optional<std::string> failure = process_.StartFailure();
+    if (!failure && !spare_start_failure_.empty()) failure = spare_start_failure_;
+    if (failure) {
       // The bootstrap never ran (missing, not executable, ...): Lambda's InvalidEntrypoint.
       EmitLine("RequestId: " + request_id + " Error: " + *failure + "\nRuntime.InvalidEntrypoint");
       FailCurrent("Runtime.InvalidEntrypoint", "RequestId: " + request_id + " Error: " + *failure,

@@ -29,6 +29,8 @@ struct SandboxContext {
   boost::asio::io_context* io = nullptr;
   IsolationSupport isolation;
   std::string runtimes_dir;      // Serval's runtimes/ (bootstraps)
+  // serval-spare-bootstrap (host path), for spares of provided runtimes; empty: none of those.
+  std::string spare_bootstrap_path;
   std::string python_path;       // interpreter for every python3.x runtime
   std::string node_path;         // interpreter for every nodejs runtime
   std::string service_endpoint;  // http://host:port of Serval itself, for functions' SDK calls
@@ -83,13 +85,15 @@ class Environment : public std::enable_shared_from_this<Environment> {
   static absl::StatusOr<std::shared_ptr<Environment>> Start(
       const SandboxContext& context, std::shared_ptr<const FunctionSpec> spec,
       EnvironmentObserver* observer);
-  // Starts a spare environment of `family` (see above). Needs namespaces and a memory cgroup.
+  // Starts a spare environment of `family` (see above). Needs namespaces and a memory cgroup;
+  // for a provided runtime, serval-spare-bootstrap (which becomes the function's bootstrap).
   static absl::StatusOr<std::shared_ptr<Environment>> StartSpare(const SandboxContext& context,
                                                                  RuntimeFamily family,
                                                                  EnvironmentObserver* observer);
-  // Whether a function may start in a spare: one whose variables cannot change how its
-  // interpreter or Node's ric start (PYTHON*, NODE_*, LD_*, locale, AWS_LAMBDA_NODEJS_*...) and
-  // with the default /tmp size.
+  // Whether a function may start in a spare: one with the default /tmp size and, for Python and
+  // Node, whose variables cannot change how the interpreter or Node's ric start (PYTHON*, NODE_*,
+  // LD_*, locale, AWS_LAMBDA_NODEJS_*...). A provided function's bootstrap is exec'd with its
+  // own variables, so any of them is fine there.
   static bool CanAdopt(const FunctionSpec& spec);
   ~Environment();
 
@@ -135,6 +139,7 @@ class Environment : public std::enable_shared_from_this<Environment> {
       const std::string& task_root, const std::string& runtime_dir,
       const std::vector<std::pair<std::string, std::string>>& variables) const;
   void OnAssignmentRequest(http::Responder respond);
+  void OnStartFailure(http::Request&& request, http::Responder respond);
   void HandleRuntimeApi(http::Request&& request, http::Responder respond);
   void OnNext(http::Responder respond);
   void Deliver(http::Responder respond);
@@ -172,6 +177,8 @@ class Environment : public std::enable_shared_from_this<Environment> {
   std::string assignment_;
   // Output of a spare before its adoption, written to the function's log stream then.
   std::string output_before_adoption_;
+  // Why serval-spare-bootstrap could not start the function's bootstrap (it said so).
+  std::string spare_start_failure_;
   ChildProcess process_;
   std::unique_ptr<http::Server> runtime_api_;
   std::unique_ptr<storage::LogStreamWriter> log_;

@@ -24,6 +24,7 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     context_.io = &io;
     context_.isolation = DetectIsolation(options_.instance_name);
     context_.runtimes_dir = options_.runtimes_dir;
+    context_.spare_bootstrap_path = options_.spare_bootstrap_path;
     context_.python_path = options_.python_path;
     context_.node_path = options_.node_path;
     context_.service_endpoint = options_.service_endpoint;

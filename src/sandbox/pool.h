@@ -45,9 +45,11 @@ struct PoolOptions {
   // Environments (busy, idle or starting) at once, across all functions.
   int max_environments = 1000;
   std::string instance_name = "serval";  // names this instance's cgroups
-  // Keep one spare environment per interpreted runtime (Python, Node) ready once that runtime
-  // has had a cold start, so the next one skips the interpreter's start (see Environment).
+  // Keep one spare environment per runtime family ready once that family has had a cold start,
+  // so the next one skips the start of the environment and of its interpreter (Environment).
   bool spare_environments = true;
+  // serval-spare-bootstrap, for spares of provided runtimes; empty: provided has none.
+  std::string spare_bootstrap_path;
 };
 
 // Execution environments of all functions: reuses warm ones, starts new ones when all are busy,

@@ -147,6 +147,9 @@ std::vector<MountStep> PlanRootFilesystem(const RootFilesystemLayout& layout,
     plan.Add(Kind::kBindReadOnly, "/var/task", tree.task_root_host);
   }
   plan.Add(Kind::kBindReadOnly, "/var/runtime", tree.runtime_dir_host);
+  if (!tree.spare_bootstrap_host.empty()) {
+    plan.Add(Kind::kBindReadOnly, kSpareBootstrapMount, tree.spare_bootstrap_host);
+  }
   plan.Directory("/opt");
   if (tree.tmp_device.empty()) {
     plan.Add(Kind::kTmpfs, "/tmp", "size=" + std::to_string(tree.tmp_size_mb) + "m,mode=1777");

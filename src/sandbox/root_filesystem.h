@@ -24,6 +24,9 @@ struct MountStep {
   std::string text;
 };
 
+// Where a spare environment of a provided runtime finds serval-spare-bootstrap.
+inline constexpr char kSpareBootstrapMount[] = "/var/serval/spare-bootstrap";
+
 // What every environment's root holds besides its own code. Gathered once at startup.
 struct RootFilesystemLayout {
   // Top-level system directories shown read-only (/usr, /etc, and /bin, /lib... where they are
@@ -42,6 +45,8 @@ struct EnvironmentTree {
   // read-only at the same path.
   std::string interpreter;
   std::string task_root_host;    // the function's code, read-only at /var/task; empty: none yet
+  // A provided runtime's spare: serval-spare-bootstrap, read-only at kSpareBootstrapMount.
+  std::string spare_bootstrap_host;
   std::string runtime_dir_host;  // Serval's runtimes, read-only at /var/runtime
   std::string tmp_device;        // a block device with /tmp's filesystem; empty: a tmpfs
   int tmp_size_mb = 512;         // the tmpfs's size

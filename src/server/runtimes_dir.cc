@@ -1,5 +1,7 @@
 #include "server/runtimes_dir.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -20,6 +22,14 @@ std::string ResolveRuntimesDir(const std::string& configured) {
     if (fs::exists(beside / "python" / "bootstrap.py", ec)) return beside.string();
   }
   return SERVAL_SOURCE_DIR "/runtimes";
+}
+
+std::string SpareBootstrapPath() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path beside = fs::read_symlink("/proc/self/exe", ec).parent_path() /
+                          "serval-spare-bootstrap";
+  return !ec && access(beside.c_str(), X_OK) == 0 ? beside.string() : "";
 }
 
 std::vector<std::string> MissingRuntimeDependencies(const std::string& runtimes_dir) {

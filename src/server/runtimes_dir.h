@@ -10,6 +10,10 @@ namespace serval::server {
 // install prefix), else the source tree the binary was built from.
 std::string ResolveRuntimesDir(const std::string& configured);
 
+// serval-spare-bootstrap beside the binary (the build puts it there), or "" when it is missing
+// (provided runtimes then get no spare environments).
+std::string SpareBootstrapPath();
+
 // What the runtimes under `runtimes_dir` lack to run, each with the command that installs it
 // (reported at startup; a function of such a runtime fails with the same text).
 std::vector<std::string> MissingRuntimeDependencies(const std::string& runtimes_dir);

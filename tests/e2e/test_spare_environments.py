@@ -1,6 +1,7 @@
 """Spare environments (issue 17, part 1): after a runtime's first cold start Serval keeps one
-Python and one Node environment started ahead (interpreter and bootstrap loaded, namespaces,
-cgroup, uid), and the next cold start of a function of that runtime adopts it: its code is
+environment of that runtime family started ahead (namespaces, cgroup, uid; for Python and Node
+the interpreter and bootstrap loaded, for provided serval-spare-bootstrap waiting to exec the
+function's own), and the next cold start of a function of that family adopts it: its code is
 mounted at /var/task and its environment handed over. These tests prove a function really ran
 in a spare (its process is older than the function), that the spare carried nothing of any other
 function (code, variables, /tmp, processes, uid), that the function's memory limit and variables
@@ -64,6 +65,25 @@ export const handler = async (event, context) => {
 };
 '''
 
+# A provided function's own bootstrap (a Python script: /usr/bin/python3 is in every
+# environment's /usr) running the same probe through the Runtime API.
+PROBE_BOOTSTRAP = "#!/usr/bin/python3\n" + PROBE_PY + '''
+import json
+import types
+import urllib.request
+
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+context = types.SimpleNamespace(
+    memory_limit_in_mb=int(os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]))
+while True:
+    with urllib.request.urlopen(api + "next") as response:
+        request_id = response.headers["Lambda-Runtime-Aws-Request-Id"]
+        event = json.load(response)
+    result = json.dumps(lambda_handler(event, context)).encode()
+    urllib.request.urlopen(urllib.request.Request(
+        api + request_id + "/response", data=result, method="POST")).read()
+'''
+
 # A spare is started right after a cold start of its runtime; this is ample for it to be ready.
 SPARE_READY_SECONDS = 2.0
 
@@ -74,6 +94,10 @@ class SpareCase(ServalTestCase):
         name = unique_name("probe")
         if runtime.startswith("python"):
             code, handler = make_zip({f"{name}.py": PROBE_PY}), f"{name}.lambda_handler"
+        elif runtime.startswith("provided"):
+            code = make_zip([("bootstrap", PROBE_BOOTSTRAP, 0o755),
+                             (f"{name}.txt", "a file of this function", 0o644)])
+            handler = "unused"
         else:
             code, handler = make_zip({f"{name}.mjs": PROBE_MJS}), f"{name}.handler"
         created = time.monotonic()
@@ -112,8 +136,11 @@ class SpareCase(ServalTestCase):
         self.assertNotIn("SECRET_OF_FIRST", environ)
         self.assertNotIn("_SERVAL_SPARE", environ)
         self.assertNotIn("first-secret", json.dumps(seen))
-        ext = ".py" if runtime.startswith("python") else ".mjs"
-        self.assertEqual(seen["task"], [second + ext])
+        if runtime.startswith("provided"):
+            self.assertEqual(seen["task"], ["bootstrap", second + ".txt"])
+        else:
+            ext = ".py" if runtime.startswith("python") else ".mjs"
+            self.assertEqual(seen["task"], [second + ext])
         self.assertEqual(seen["cwd"], "/var/task")
         self.assertEqual(seen["tmp"], [])
         self.assertEqual(seen["memory_mb"], 256)
@@ -136,6 +163,21 @@ class SpareEnvironmentsTest(SpareCase):
 
     def test_node_cold_start_adopts_a_spare_that_carries_nothing_of_others(self):
         self.assert_cold_starts("nodejs20.x")
+
+    def test_provided_cold_start_adopts_a_spare_that_carries_nothing_of_others(self):
+        self.assert_cold_starts("provided.al2023")
+
+    def test_provided_bootstrap_that_cannot_start_is_an_invalid_entrypoint(self):
+        self.assert_cold_starts("provided.al2023")
+        time.sleep(SPARE_READY_SECONDS)
+        name = unique_name("noexec")
+        self.create_function(name=name, runtime="provided.al2023", handler="unused",
+                             zip_bytes=make_zip([("bootstrap", "not a program", 0o755)]))
+        response, body = self.invoke(name, {})
+        error = json.loads(body)
+        self.assertEqual(response.get("FunctionError"), "Unhandled", body)
+        self.assertEqual(error["errorType"], "Runtime.InvalidEntrypoint", body)
+        self.assertIn("starting the bootstrap failed: Exec format error", error["errorMessage"])
 
     def test_memory_limit_is_the_functions_not_the_spares(self):
         self.assert_cold_starts("python3.12")
@@ -160,7 +202,7 @@ class NoSpareEnvironmentsTest(SpareCase):
     SERVAL_ARGS = ["--no-spare-environments"]
 
     def test_every_cold_start_is_from_scratch(self):
-        for runtime in ("python3.12", "nodejs20.x"):
+        for runtime in ("python3.12", "nodejs20.x", "provided.al2023"):
             first, created = self.probe(runtime, {})
             self.assert_fresh_start(first, created)
             time.sleep(SPARE_READY_SECONDS)
