@@ -251,6 +251,11 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
         if (environment->last_used_millis() < cutoff) expired.push_back(environment);
       }
     }
+    // A spare is kept as long as a warm environment would be: a runtime no longer used does
+    // not hold one forever.
+    for (auto& [family, spare] : spares_) {
+      if (spare->last_used_millis() < cutoff) expired.push_back(spare);
+    }
     for (Environment* environment : expired) environment->Kill("", "");
   }
 

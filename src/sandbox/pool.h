@@ -47,6 +47,7 @@ struct PoolOptions {
   std::string instance_name = "serval";  // names this instance's cgroups
   // Keep one spare environment per runtime family ready once that family has had a cold start,
   // so the next one skips the start of the environment and of its interpreter (Environment).
+  // A spare unused for keep_alive is stopped.
   bool spare_environments = true;
   // serval-spare-bootstrap, for spares of provided runtimes; empty: provided has none.
   std::string spare_bootstrap_path;

@@ -12,7 +12,7 @@ started with --no-spare-environments, start from scratch.
 import json
 import time
 
-from serval_harness import InvocationLog, ServalTestCase, make_zip, unique_name
+from serval_harness import InvocationLog, ServalTestCase, descendants, make_zip, unique_name
 
 # Reports what the process sees: how long it has existed, its variables, files, processes, uid.
 PROBE_PY = '''
@@ -208,3 +208,17 @@ class NoSpareEnvironmentsTest(SpareCase):
             time.sleep(SPARE_READY_SECONDS)
             second, created = self.probe(runtime, {})
             self.assert_fresh_start(second, created)
+
+
+class SpareKeepAliveTest(SpareCase):
+    KEEP_ALIVE_SECONDS = 1
+
+    def test_an_unused_spare_is_stopped_like_an_idle_environment(self):
+        name, _ = self.probe("python3.12", {})
+        self.run_probe(name)
+        time.sleep(0.5)
+        self.assertEqual(len(descendants(self.serval.proc.pid)), 2)  # warm + spare
+        deadline = time.monotonic() + 10
+        while descendants(self.serval.proc.pid):
+            self.assertLess(time.monotonic(), deadline, descendants(self.serval.proc.pid))
+            time.sleep(0.2)
