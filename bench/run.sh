@@ -97,6 +97,7 @@ if [[ ! -x "$BENCH_DIR/peer/node_modules/.bin/serverless" ]]; then
 fi
 # The binaries this run measures (the build dir may be rebuilt while we run).
 cp "$BUILD/serval" "$TMP/serval"
+cp "$BUILD/serval-spare-bootstrap" "$TMP/serval-spare-bootstrap"  # found beside serval
 cp "$BUILD/bench/invoke_load" "$TMP/invoke_load"
 SERVAL="$TMP/serval"
 LOAD="$TMP/invoke_load"
