@@ -148,6 +148,8 @@ absl::Status Environment::OpenLog() {
 }
 
 absl::Status Environment::Adopt(std::shared_ptr<const FunctionSpec> spec) {
+  // The invocation waits from here: Init Duration counts the adoption's own work too.
+  const int64_t adopted_steady_ns = SteadyNanos();
   spec_ = std::move(spec);
   if (auto status = OpenLog(); !status.ok()) return status;
   if (auto status = MountReadOnlyInto(process_.pid(), spec_->code_dir, kTaskRootMount);
@@ -160,7 +162,7 @@ absl::Status Environment::Adopt(std::shared_ptr<const FunctionSpec> spec) {
     assignment_.push_back('\0');
   }
   state_ = State::kStarting;
-  started_steady_ns_ = SteadyNanos();
+  started_steady_ns_ = adopted_steady_ns;
   last_used_millis_ = context_.clock->NowMillis();
   const std::string earlier = std::exchange(output_before_adoption_, "");
   for (size_t start = 0, end; start < earlier.size(); start = end + 1) {
