@@ -89,6 +89,95 @@ class NodeRuntimeTest(ServalTestCase):
         self.assertIsNone(InvocationLog.from_b64(resp["LogResult"]).init_duration)
 
 
+class NodeHandlerStylesTest(ServalTestCase):
+    """Every handler style through the ric and Serval's Runtime API client (rapid-client.cjs), on
+    one warm environment, so that successes and errors follow each other on one connection."""
+
+    def styles_function(self, prefix):
+        name = unique_name(prefix)
+        self.create_function(name, node_zip("styles"), runtime="nodejs20.x",
+                             handler="index.handler", Timeout=7, MemorySize=256)
+        return name
+
+    def assert_function_error(self, name, payload, error_type, message):
+        resp, body = self.invoke(name, payload)
+        self.assertEqual(resp["StatusCode"], 200)
+        self.assertEqual(resp.get("FunctionError"), "Unhandled", body)
+        err = json.loads(body)
+        self.assertEqual(err["errorType"], error_type, err)
+        self.assertIn(message, err["errorMessage"], err)
+        return err
+
+    def test_every_style_on_one_environment(self):
+        name = self.styles_function("nodestyles")
+        out = self.invoke_json(name, {"style": "async"})
+        self.assertEqual(out["style"], "async")
+        self.assertGreater(out["remaining"], 0, out)
+        self.assertLessEqual(out["remaining"], 7000, out)
+        for round_ in range(3):  # and again, warm, in the same environment
+            with self.subTest(round=round_):
+                got = self.invoke_json(name, {"style": "callback"})
+                self.assertEqual(got["style"], "callback")
+                self.assertRegex(got["id"], r"^[0-9a-f-]{36}$")
+                self.assertEqual(self.invoke_json(name, {"style": "succeed"}),
+                                 {"style": "succeed", "fn": name})
+                self.assertEqual(self.invoke_json(name, {"style": "done"}),
+                                 {"style": "done", "memory": "256"})
+                self.assertIsNone(self.invoke_json(name, {"style": "no-result"}))
+                self.assertEqual(self.invoke_json(name, {"style": "wait-for-loop"}),
+                                 {"timer": True})
+                self.assertEqual(self.invoke_json(name, {"style": "no-wait"}), {"timer": False})
+                self.assert_function_error(name, {"style": "async-reject"}, "TypeError",
+                                           "rejected by an async handler")
+                self.assert_function_error(name, {"style": "callback-error"}, "RangeError",
+                                           "passed to the callback")
+                self.assert_function_error(name, {"style": "fail"}, "Error",
+                                           "passed to context.fail")
+                self.assert_function_error(name, {"style": "done-error"}, "SyntaxError",
+                                           "passed to context.done")
+                err = self.assert_function_error(name, {"style": "throw"}, "Error",
+                                                 "thrown by a plain handler")
+                self.assertTrue(err.get("trace"), err)
+                self.assert_function_error(name, {"style": "throw-unicode"}, "Error",
+                                           "ünïcödé → 失敗")
+        # None of it cost the environment: still the first one (no Init Duration).
+        resp, body = self.invoke(name, {"style": "echo", "n": 1}, tail=True)
+        self.assertEqual(json.loads(body), {"style": "echo", "n": 1})
+        self.assertIsNone(InvocationLog.from_b64(resp["LogResult"]).init_duration)
+
+    def test_large_multibyte_event_and_result(self):
+        # Several megabytes each way, in many socket reads and writes, with characters of two
+        # and three bytes split across read boundaries.
+        name = self.styles_function("nodebig")
+        payload = {"style": "echo", "text": "é€x" * 400_000}
+        for _ in range(2):
+            resp, body = self.invoke(name, payload)
+            self.assertNotIn("FunctionError", resp, body[:500])
+            self.assertEqual(json.loads(body), payload)
+
+    def test_console_log_carries_the_request_id(self):
+        name = self.styles_function("nodelog")
+        resp, body = self.invoke(name, {"style": "log", "n": 7}, tail=True)
+        self.assertEqual(json.loads(body), {"logged": 7})
+        log = InvocationLog.from_b64(resp["LogResult"])
+        self.assertRegex(log.text, r"\t[0-9a-f-]{36}\tINFO\tlogged by the handler 7\n")
+
+    def test_uncaught_exception_and_unhandled_rejection_are_reported(self):
+        # The ric posts the error, then exits (129 / 128); the error must not be lost to the exit,
+        # and the next invoke gets a fresh environment.
+        name = self.styles_function("nodecrash")
+        self.invoke_json(name, {"style": "echo"})
+        self.assert_function_error(name, {"style": "uncaught"}, "Error", "uncaught in a timer")
+        resp, body = self.invoke(name, {"style": "echo", "after": "uncaught"}, tail=True)
+        self.assertEqual(json.loads(body), {"style": "echo", "after": "uncaught"})
+        self.assertIsNotNone(InvocationLog.from_b64(resp["LogResult"]).init_duration)
+        self.assert_function_error(name, {"style": "unhandled-rejection"},
+                                   "Runtime.UnhandledPromiseRejection",
+                                   "nobody handles this rejection")
+        self.assertEqual(self.invoke_json(name, {"style": "echo", "n": 2}),
+                         {"style": "echo", "n": 2})
+
+
 class ProvidedRuntimeTest(ServalTestCase):
 
     def test_cpp_echo_provided_al2023(self):
