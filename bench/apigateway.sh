@@ -61,15 +61,6 @@ mkdir -p "$OUT"
 TMP="$(mktemp -d /tmp/serval-apibench.XXXXXX)"
 declare -A PID PORT
 PEER_PID=""
-stop_peer() {  # serverless-offline runs in its own process group (setsid): stop all of it
-  if [[ -n "$PEER_PID" ]]; then
-    kill -TERM -- "-$PEER_PID" 2>/dev/null || true
-    for _ in $(seq 60); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL -- "-$PEER_PID" 2>/dev/null || true
-    wait "$PEER_PID" 2>/dev/null || true
-  fi
-  PEER_PID=""
-}
 trap 'stop_peer; stop_servers_and_clean' EXIT
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
@@ -114,19 +105,9 @@ python3 "$BENCH_DIR/apigateway_setup.py" "http://127.0.0.1:${PORT[serval]}" \
 
 PEER_FN_PREFIX=serval-bench-peer-dev-
 start_peer() {  # sets PEER_PID, PORT[peer] (HTTP events), PORT[peer-lambda]
-  PORT[peer-lambda]="$(free_port)"
-  PORT[peer]="$(free_port)"
-  (cd "$BENCH_DIR/peer" &&
-    exec setsid node_modules/.bin/serverless offline start --host 127.0.0.1 \
-      --lambdaPort "${PORT[peer-lambda]}" --httpPort "${PORT[peer]}" --noPrependStageInUrl \
-      >"$TMP/peer.log" 2>&1) &
-  PEER_PID=$!
-  for _ in $(seq 600); do
-    grep -q "Server ready: http://127.0.0.1:${PORT[peer]}" "$TMP/peer.log" 2>/dev/null && return 0
-    kill -0 "$PEER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  cat "$TMP/peer.log" >&2; log "serverless-offline did not start"; exit 1
+  start_peer_offline
+  PORT[peer-lambda]="$PEER_PORT"
+  PORT[peer]="$PEER_HTTP_PORT"
 }
 
 # --- targets -------------------------------------------------------------------------------------

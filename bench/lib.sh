@@ -109,3 +109,37 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(info, open(source, "rb").read())
 EOF
 }
+
+# serverless-offline with bench/peer's functions (the Node handlers Serval's benchmarks run too), in
+# a process group of its own (setsid): sets PEER_PID, PEER_PORT (its Lambda Invoke API) and
+# PEER_HTTP_PORT (its API Gateway), logs to $TMP/peer.log, returns once both listen. Exits if it
+# does not start.
+start_peer_offline() {
+  PEER_PORT="$(free_port)"
+  PEER_HTTP_PORT="$(free_port)"
+  (cd "$BENCH_DIR/peer" &&
+    exec setsid node_modules/.bin/serverless offline start --host 127.0.0.1 \
+      --lambdaPort "$PEER_PORT" --httpPort "$PEER_HTTP_PORT" --noPrependStageInUrl \
+      >"$TMP/peer.log" 2>&1) &
+  PEER_PID=$!
+  for _ in $(seq 600); do
+    if grep -q "listening on http://127.0.0.1:$PEER_PORT" "$TMP/peer.log" 2>/dev/null &&
+      grep -q "Server ready: http://127.0.0.1:$PEER_HTTP_PORT" "$TMP/peer.log"; then
+      return 0
+    fi
+    kill -0 "$PEER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$TMP/peer.log" >&2; log "serverless-offline did not start"; exit 1
+}
+
+# Stops the serverless-offline running as PEER_PID: all of its process group.
+stop_peer() {
+  if [[ -n "${PEER_PID:-}" ]]; then
+    kill -TERM -- "-$PEER_PID" 2>/dev/null || true
+    for _ in $(seq 60); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL -- "-$PEER_PID" 2>/dev/null || true
+    wait "$PEER_PID" 2>/dev/null || true
+  fi
+  PEER_PID=""
+}

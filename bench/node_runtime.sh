@@ -40,15 +40,6 @@ TMP="$(mktemp -d /tmp/serval-node-bench.XXXXXX)"
 chmod 755 "$TMP"
 SERVAL_PID=""
 PEER_PID=""
-stop_peer() {
-  if [[ -n "$PEER_PID" ]]; then
-    kill -TERM -- "-$PEER_PID" 2>/dev/null || true
-    for _ in $(seq 60); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL -- "-$PEER_PID" 2>/dev/null || true
-    wait "$PEER_PID" 2>/dev/null || true
-  fi
-  PEER_PID=""
-}
 cleanup() {
   stop_peer
   [[ -n "$SERVAL_PID" ]] && kill "$SERVAL_PID" 2>/dev/null && wait "$SERVAL_PID" 2>/dev/null
@@ -106,20 +97,8 @@ deploy bench-python python3.12 echo.lambda_handler echo.py
 deploy bench-node nodejs20.x echo.handler echo.mjs
 
 PEER_FN=serval-bench-peer-dev-echo
-start_peer() {
-  PEER_PORT="$(free_port)"
-  local http_port
-  http_port="$(free_port)"
-  (cd "$BENCH_DIR/peer" &&
-    exec setsid node_modules/.bin/serverless offline start --host 127.0.0.1 \
-      --lambdaPort "$PEER_PORT" --httpPort "$http_port" --noPrependStageInUrl \
-      >"$TMP/peer.log" 2>&1) &
-  PEER_PID=$!
-  for _ in $(seq 600); do
-    grep -q "listening on http://127.0.0.1:$PEER_PORT" "$TMP/peer.log" 2>/dev/null && break
-    kill -0 "$PEER_PID" 2>/dev/null || { cat "$TMP/peer.log" >&2; log "serverless-offline died"; exit 1; }
-    sleep 0.1
-  done
+start_peer() {  # bench/lib.sh starts it; one invoke to check it answers
+  start_peer_offline
   curl -sf -o /dev/null -X POST -d "$BODY" \
     "http://127.0.0.1:$PEER_PORT/2015-03-31/functions/$PEER_FN/invocations"
 }

@@ -59,15 +59,6 @@ stop_serval() {
   fi
   SERVAL_PID=""
 }
-stop_peer() {
-  if [[ -n "$PEER_PID" ]]; then
-    kill -TERM -- "-$PEER_PID" 2>/dev/null || true
-    for _ in $(seq 60); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL -- "-$PEER_PID" 2>/dev/null || true
-    wait "$PEER_PID" 2>/dev/null || true
-  fi
-  PEER_PID=""
-}
 cleanup() {
   stop_peer
   stop_serval
@@ -198,20 +189,8 @@ deploy bench-node nodejs20.x echo.handler "$TMP/zip/node.zip"
 # ---------------------------------------------------------------------------------------------
 # 4. The peer: the same Node handler under serverless-offline (worker threads, its default).
 PEER_FN=serval-bench-peer-dev-echo
-start_peer() {  # sets PEER_PID, PEER_PORT; records the first invoke's latency
-  PEER_PORT="$(free_port)"
-  local http_port
-  http_port="$(free_port)"
-  (cd "$BENCH_DIR/peer" &&
-    exec setsid node_modules/.bin/serverless offline start --host 127.0.0.1 \
-      --lambdaPort "$PEER_PORT" --httpPort "$http_port" --noPrependStageInUrl \
-      >"$TMP/peer.log" 2>&1) &
-  PEER_PID=$!
-  for _ in $(seq 600); do
-    grep -q "listening on http://127.0.0.1:$PEER_PORT" "$TMP/peer.log" 2>/dev/null && break
-    kill -0 "$PEER_PID" 2>/dev/null || { cat "$TMP/peer.log" >&2; log "serverless-offline died"; exit 1; }
-    sleep 0.1
-  done
+start_peer() {  # sets PEER_PID, PEER_PORT (bench/lib.sh); records the first invoke's latency
+  start_peer_offline
   local first
   first="$(curl -s -o "$TMP/peer-check.json" -w '%{time_total}' -X POST -d "$BODY" \
     "http://127.0.0.1:$PEER_PORT/2015-03-31/functions/$PEER_FN/invocations")"
