@@ -55,6 +55,10 @@ if [[ "$PEER" == 1 && ! -x "$BENCH_DIR/peer/node_modules/.bin/serverless" ]]; th
   (cd "$BENCH_DIR/peer" && npm ci --no-audit --no-fund >/dev/null 2>&1)
 fi
 cp "$BUILD/serval" "$TMP/serval"
+# Spare environments start through this helper, found beside serval (builds since issue 17, part 1).
+if [[ -f "$BUILD/serval-spare-bootstrap" ]]; then
+  cp "$BUILD/serval-spare-bootstrap" "$TMP/serval-spare-bootstrap"
+fi
 cp "$BUILD/bench/invoke_load" "$TMP/invoke_load"
 {
   echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
