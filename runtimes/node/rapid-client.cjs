@@ -306,6 +306,8 @@ module.exports = {
   },
 
   error(id, body, xrayCause) {
+    // Only printable ASCII goes into a header line (node:http threw on anything else, and the
+    // error was lost); the cause is an optional extra.
     let headers = '';
     if (xrayCause && Buffer.byteLength(xrayCause) < MAX_XRAY_HEADER && !/[^\t\x20-\x7e]/.test(xrayCause)) {
       headers = `Lambda-Runtime-Function-XRay-Error-Cause: ${xrayCause}\r\n`;
