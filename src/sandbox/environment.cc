@@ -340,6 +340,7 @@ void Environment::Assign(Invocation invocation, InvocationCallback done) {
   current_.emplace(Current{.invocation = std::move(invocation), .done = std::move(done)});
   ++serial_;
   if (state_ == State::kIdle) {
+    current_->to_warm_environment = true;
     state_ = State::kBusy;
     if (parked_next_) {
       auto respond = std::move(*parked_next_);
@@ -588,6 +589,13 @@ void Environment::OnExit() {
   if (state_ == State::kDead) return;
   const std::string reason = process_.Reap();
   state_ = State::kDead;
+  if (current_ && !current_->delivered && current_->to_warm_environment) {
+    Current undelivered = std::move(*current_);
+    current_.reset();
+    MarkDead();
+    return observer_->Redeliver(spec_, std::move(undelivered.invocation),
+                                std::move(undelivered.done));
+  }
   if (current_) {
     const std::string& request_id = current_->invocation.request_id;
     if (!current_->delivered) {

@@ -62,6 +62,10 @@ class EnvironmentObserver {
   virtual void OnIdle(Environment* environment) = 0;
   // The environment is gone (exited, killed, timed out). It takes no more invocations.
   virtual void OnDead(Environment* environment) = 0;
+  // The runtime of a warm environment exited (after an uncaught exception, say) before it asked
+  // for the invocation assigned to it: no function code saw it, so it must run elsewhere.
+  virtual void Redeliver(std::shared_ptr<const FunctionSpec> spec, Invocation invocation,
+                         InvocationCallback done) = 0;
 };
 
 // One execution environment: a runtime process, the Runtime API endpoint (2018-06-01) it polls
@@ -120,6 +124,7 @@ class Environment : public std::enable_shared_from_this<Environment> {
     Invocation invocation;
     InvocationCallback done;
     bool delivered = false;
+    bool to_warm_environment = false;  // assigned when idle, not as a cold start
     int64_t delivered_steady_ns = 0;
     std::string log_text;  // this invocation's log lines, for the Tail option
   };

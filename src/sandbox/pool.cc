@@ -187,6 +187,22 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     if (shutting_down_ && environments_.empty()) FinishShutdown();
   }
 
+  void Redeliver(std::shared_ptr<const FunctionSpec> spec, Invocation invocation,
+                 InvocationCallback done) override {
+    auto callback = std::make_shared<InvocationCallback>(std::move(done));
+    const std::string request_id = invocation.request_id;
+    absl::Status status = Invoke(std::move(spec), std::move(invocation),
+                                 [callback](InvocationOutcome outcome) {
+                                   (*callback)(std::move(outcome));
+                                 });
+    if (!status.ok()) {
+      (*callback)({.body = ErrorBody("Runtime.ExitError",
+                                     "RequestId: " + request_id + " Error: " +
+                                         std::string(status.message())),
+                   .function_error = true});
+    }
+  }
+
  private:
   // The spare of `spec`'s runtime, given `spec`, or null (none ready, or the function cannot
   // start in one; see Environment::CanAdopt).
