@@ -12,9 +12,9 @@
 #    same Node echo handler under serverless-offline (bench/peer) started in the same run;
 # 5. cold starts: COLD_REPS times per runtime, an UpdateFunctionConfiguration (new Description)
 #    retires the warm environments, then one invoke with X-Amz-Log-Type: Tail gives the REPORT
-#    line's Init Duration and the client-observed latency; Python and Node cold starts adopt the
-#    spare environment Serval keeps ready, and are measured again, side by side, on the same data
-#    with `serval up --no-spare-environments` (every interpreter started from scratch);
+#    line's Init Duration and the client-observed latency; cold starts adopt the spare
+#    environment Serval keeps ready per runtime family, and are measured again, side by side, on
+#    the same data with `serval up --no-spare-environments` (every environment from scratch);
 # 6. prints a summary (medians) and leaves raw results in bench/out/<timestamp>/.
 # Everything it started is stopped on exit.
 
@@ -118,6 +118,7 @@ start_serval() {  # $1 = rep; sets SERVAL_PID, PORT; records a startup sample un
   local data="$TMP/data-$1"
   local t0 t1 status="" line
   t0="${EPOCHREALTIME/./}"
+  : >"$TMP/serval-$1.log"  # exists before the poll below reads it (the shell opens it in the job)
   "$SERVAL" up --host 127.0.0.1 --port 0 --data-dir "$data" --keep-alive-seconds 600 \
     "${SERVAL_EXTRA_ARGS[@]}" >"$TMP/serval-$1.log" 2>&1 &
   SERVAL_PID=$!
@@ -289,12 +290,13 @@ aws --endpoint-url "$ENDPOINT" lambda invoke --function-name bench-cpp --log-typ
   --query LogResult --output text | base64 -d | grep REPORT >"$OUT/cli-cold-report.txt" || true
 
 # Side by side, the path before spares: the same Serval data (the same functions) served with
-# --no-spare-environments, so every Python and Node cold start starts its interpreter.
+# --no-spare-environments, so every cold start builds its environment and starts its runtime.
 stop_serval
 SERVAL_EXTRA_ARGS=(--no-spare-environments)
 RECORD_STARTUP=0 start_serval "$STARTUP_REPS"
 ENDPOINT="http://127.0.0.1:$PORT"
 for rep in $(seq "$COLD_REPS"); do
+  cold bench-cpp provided.al2023 "$rep" "provided.al2023 from scratch (--no-spare-environments)"
   cold bench-python python3.12 "$rep" "python3.12 from scratch (--no-spare-environments)"
   cold bench-node nodejs20.x "$rep" "nodejs20.x from scratch (--no-spare-environments)"
 done
