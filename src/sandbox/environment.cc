@@ -166,7 +166,7 @@ absl::Status Environment::Adopt(std::shared_ptr<const FunctionSpec> spec) {
   last_used_millis_ = context_.clock->NowMillis();
   const std::string earlier = std::exchange(output_before_adoption_, "");
   for (size_t start = 0, end; start < earlier.size(); start = end + 1) {
-    end = earlier.find('\n', start);
+    end = std::min(earlier.find('\n', start), earlier.size());
     EmitLine(std::string_view(earlier).substr(start, end - start));
   }
   if (parked_assignment_) {
