@@ -1,7 +1,9 @@
 """Issue 3 item 2: account concurrency limit and reserved concurrency, under bursts."""
 
 import concurrent.futures
+import http.server
 import json
+import threading
 import unittest
 
 from serval_harness import ROLE, ServalProcess, ServalTestCase, python_zip, unique_name
@@ -89,16 +91,63 @@ class ManyEnvironmentsTest(ServalTestCase):
     regression test for children started while Serval holds descriptors numbered above 1024."""
 
     def test_150_environments_at_once(self):
-        name = self.create_function(zip_bytes=python_zip("sleeper"), handler="sleeper.lambda_handler",
-                                    Timeout=60)["FunctionName"]
-        # Each invocation holds its environment long enough that all 150 requests have arrived
-        # before the first one finishes: on 2 cores shared with the 150 client threads, 150
-        # sandboxed Python cold starts take several seconds.
-        burst = Burst(self.serval, name, 150, seconds=10.0)
-        failures = [(status, body[:300]) for status, headers, body in burst.results
+        name = self.create_function(zip_bytes=python_zip("barrier"), handler="barrier.lambda_handler",
+                                    Timeout=120)["FunctionName"]
+        # Every invocation waits at a barrier until all 150 have reached it: only 150 environments
+        # running at once can pass it, and a slow machine only makes the burst take longer.
+        with Barrier(150, timeout=100.0) as barrier:
+            path = f"/2015-03-31/functions/{name}/invocations"
+            body = json.dumps({"url": barrier.url}).encode()
+            with concurrent.futures.ThreadPoolExecutor(max_workers=150) as pool:
+                results = list(pool.map(lambda _: self.serval.raw("POST", path, body), range(150)))
+        failures = [(status, body[:300]) for status, headers, body in results
                     if status != 200 or "x-amz-function-error" in headers]
         self.assertEqual(failures, [])
-        self.assertEqual(len({r["env_id"] for r in burst.ok()}), 150)
+        replies = [json.loads(body) for _, _, body in results]
+        self.assertEqual({r["released"] for r in replies}, {"all 150 arrived"})
+        self.assertEqual(len({r["env_id"] for r in replies}), 150)
+
+
+class Barrier:
+    """An HTTP server on the loopback whose GETs all wait until `count` have arrived (or
+    `timeout` seconds pass: those then answer "timed out")."""
+
+    def __init__(self, count, timeout):
+        everyone = threading.Event()
+        state = {"arrived": 0}
+        lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                with lock:
+                    state["arrived"] += 1
+                    if state["arrived"] == count:
+                        everyone.set()
+                released = everyone.wait(timeout)
+                reply = (f"all {count} arrived" if released else "timed out").encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = count  # the whole burst may connect before one is accepted
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class AccountLimitTest(unittest.TestCase):
