@@ -148,6 +148,7 @@ absl::Status Environment::OpenLog() {
 }
 
 absl::Status Environment::Adopt(std::shared_ptr<const FunctionSpec> spec) {
+  if (!ready_for_adoption()) return absl::FailedPreconditionError("the spare is not ready");
   // The invocation waits from here: Init Duration counts the adoption's own work too.
   const int64_t adopted_steady_ns = SteadyNanos();
   spec_ = std::move(spec);
@@ -169,11 +170,9 @@ absl::Status Environment::Adopt(std::shared_ptr<const FunctionSpec> spec) {
     end = std::min(earlier.find('\n', start), earlier.size());
     EmitLine(std::string_view(earlier).substr(start, end - start));
   }
-  if (parked_assignment_) {
-    auto respond = std::move(*parked_assignment_);
-    parked_assignment_.reset();
-    OnAssignmentRequest(std::move(respond));
-  }
+  auto respond = std::move(*parked_assignment_);
+  parked_assignment_.reset();
+  OnAssignmentRequest(std::move(respond));
   return absl::OkStatus();
 }
 

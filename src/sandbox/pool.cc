@@ -204,13 +204,13 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
   }
 
  private:
-  // The spare of `spec`'s runtime, given `spec`, or null (none ready, or the function cannot
-  // start in one; see Environment::CanAdopt).
+  // The spare of `spec`'s runtime, given `spec`, or null (none, none ready yet, or the function
+  // cannot start in one; see Environment::CanAdopt).
   Environment* AdoptSpare(const std::shared_ptr<const FunctionSpec>& spec) {
     const absl::StatusOr<RuntimeFamily> family = FamilyOf(spec->runtime);
     if (!family.ok() || !Environment::CanAdopt(*spec)) return nullptr;
     auto spare = spares_.find(*family);
-    if (spare == spares_.end()) return nullptr;
+    if (spare == spares_.end() || !spare->second->ready_for_adoption()) return nullptr;
     Environment* environment = spare->second;
     spares_.erase(spare);
     if (absl::Status adopted = environment->Adopt(spec); !adopted.ok()) {

@@ -9,7 +9,9 @@ hold, that Init Duration stays in REPORT, and that functions a spare cannot serv
 started with --no-spare-environments, start from scratch.
 """
 
+import concurrent.futures
 import json
+import os
 import time
 
 from serval_harness import InvocationLog, ServalTestCase, descendants, make_zip, unique_name
@@ -196,6 +198,23 @@ class SpareEnvironmentsTest(SpareCase):
         self.assertEqual(seen["environ"]["PYTHONPATH"], "/var/task/lib")
         name, created = self.probe("python3.12", {}, EphemeralStorage={"Size": 1024})
         self.assert_fresh_start(name, created)
+
+
+    def test_a_burst_of_cold_starts_adopts_only_spares_that_are_ready(self):
+        # A spare is adopted once its sandbox is built: were it adopted while its process still
+        # builds its root filesystem, the code would be mounted under the host's view (where a
+        # /var/task of the host's own makes that mount succeed) and vanish at its pivot_root.
+        if not os.path.isdir("/var/task"):
+            os.makedirs("/var/task")
+            self.addCleanup(os.rmdir, "/var/task")
+        for runtime in ("provided.al2023", "python3.12", "nodejs20.x"):
+            name, _ = self.probe(runtime, {})
+            # Each cold start adopts the spare, if ready, and starts the next one at once.
+            with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+                results = list(pool.map(lambda _: self.invoke(name, {}), range(12)))
+            errors = [body for response, body in results if "FunctionError" in response]
+            self.assertEqual(errors, [], runtime)
+            self.assertTrue(all(json.loads(body)["task"] for _, body in results))
 
 
 class NoSpareEnvironmentsTest(SpareCase):
