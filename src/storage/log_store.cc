@@ -61,8 +61,10 @@ absl::Status WriteAll(int fd, std::string_view bytes) {
   return absl::OkStatus();
 }
 
-// Creates the file at `path` holding exactly `content`, synced, failing if it exists.
-absl::Status CreateFileWith(const std::filesystem::path& path, std::string_view content) {
+// Creates the file at `path` holding exactly `content`, failing if it exists; synced unless
+// `synced` is false.
+absl::Status CreateFileWith(const std::filesystem::path& path, std::string_view content,
+                            bool synced = true) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     if (errno == EEXIST) return absl::AlreadyExistsError(path.string());
@@ -70,7 +72,7 @@ absl::Status CreateFileWith(const std::filesystem::path& path, std::string_view 
         absl::StrCat("cannot create ", path.string(), ": ", strerror(errno)));
   }
   absl::Status status = WriteAll(fd, content);
-  if (status.ok() && ::fdatasync(fd) != 0) {
+  if (status.ok() && synced && ::fdatasync(fd) != 0) {
     status = absl::InternalError(absl::StrCat("cannot sync ", path.string()));
   }
   ::close(fd);
@@ -265,15 +267,17 @@ std::vector<LogGroupInfo> LogStore::ListGroups() {
 absl::StatusOr<LogStore::StreamState*> LogStore::CreateStreamLocked(GroupState& state,
                                                                     std::string_view group,
                                                                     std::string_view stream,
-                                                                    int64_t now_millis) {
+                                                                    int64_t now_millis,
+                                                                    Durability durability) {
   const auto path = StreamPath(group, stream);
   const std::string header = log_file::Header(now_millis, stream);
-  absl::Status created = CreateFileWith(path, header);
+  const bool synced = durability == Durability::kSynced;
+  absl::Status created = CreateFileWith(path, header, synced);
   if (absl::IsAlreadyExists(created)) {
     return absl::AlreadyExistsError("The specified log stream already exists");
   }
   if (!created.ok()) return created;
-  SyncDirectory(path.parent_path());
+  if (synced) SyncDirectory(path.parent_path());
   StreamState created_state;
   created_state.info.name = std::string(stream);
   created_state.info.creation_millis = now_millis;
@@ -291,7 +295,7 @@ absl::Status LogStore::CreateStream(std::string_view group, std::string_view str
   if (state->streams.contains(stream)) {
     return absl::AlreadyExistsError("The specified log stream already exists");
   }
-  return CreateStreamLocked(*state, group, stream, now_millis).status();
+  return CreateStreamLocked(*state, group, stream, now_millis, Durability::kSynced).status();
 }
 
 absl::Status LogStore::DeleteStream(std::string_view group, std::string_view stream) {
@@ -339,7 +343,8 @@ absl::StatusOr<std::unique_ptr<LogStreamWriter>> LogStore::OpenStream(std::strin
   if (auto found = state->streams.find(stream); found != state->streams.end()) {
     stream_state = &found->second;
   } else {
-    auto created = CreateStreamLocked(*state, group, stream, now_millis);
+    auto created =
+        CreateStreamLocked(*state, group, stream, now_millis, Durability::kLikeItsEvents);
     if (!created.ok()) return created.status();
     stream_state = *created;
   }

@@ -108,7 +108,8 @@ class LogStore {
   // NotFound without the group.
   absl::StatusOr<std::vector<LogStreamInfo>> ListStreams(std::string_view group);
 
-  // A writer for the stream, creating the group and the stream if they are missing.
+  // A writer for the stream, creating the group (synced) and the stream (not synced: as durable
+  // as the events written through it) if they are missing.
   absl::StatusOr<std::unique_ptr<LogStreamWriter>> OpenStream(std::string_view group,
                                                               std::string_view stream,
                                                               int64_t now_millis);
@@ -153,8 +154,13 @@ class LogStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CreateGroupLocked(std::string_view group, int64_t now_millis)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // kSynced: on disk before it returns (CreateLogStream's 200). kLikeItsEvents: left to the
+  // kernel's writeback, as the events a LogStreamWriter appends are (a function's own stream,
+  // opened at every cold start on the io thread, whose Init Duration it is part of).
+  enum class Durability { kSynced, kLikeItsEvents };
   absl::StatusOr<StreamState*> CreateStreamLocked(GroupState& state, std::string_view group,
-                                                  std::string_view stream, int64_t now_millis)
+                                                  std::string_view stream, int64_t now_millis,
+                                                  Durability durability)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Records that events with these timestamps were appended to the stream and it now ends at
   // `end_offset`; then tells the listener.
