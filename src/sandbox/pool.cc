@@ -94,8 +94,10 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     }
     raw->Assign(std::move(invocation), std::move(done));
     if (options_.spare_environments) {
-      // The next cold start of this runtime finds a spare ready.
-      StartSpare(raw->family());
+      // The next cold start of this runtime finds a spare ready. It is started once this cold
+      // start has answered (OnIdle), not now: the two would compete for the CPU and the io
+      // thread, and this one's Init Duration would pay for the next one's.
+      spare_owed_.insert(raw);
     }
     return absl::OkStatus();
   }
@@ -162,6 +164,9 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
   }
 
   void OnIdle(Environment* environment) override {
+    if (!spare_owed_.empty() && spare_owed_.erase(environment)) {
+      StartSpare(environment->family());
+    }
     if (shutting_down_ || retiring_.count(environment)) {
       return environment->Kill("", "");
     }
@@ -170,6 +175,7 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
 
   void OnDead(Environment* environment) override {
     retiring_.erase(environment);
+    spare_owed_.erase(environment);
     auto found = environments_.find(environment);
     if (found == environments_.end()) return;
     if (auto spare = spares_.find(environment->family());
@@ -295,6 +301,8 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
   std::unordered_set<Environment*> retiring_;
   // At most one spare per runtime family (see Environment).
   std::unordered_map<RuntimeFamily, Environment*> spares_;
+  // Cold-started environments whose first OnIdle starts a spare of their family.
+  std::unordered_set<Environment*> spare_owed_;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
   // Reaps killed processes and removes their cgroups; joined in the destructor.
