@@ -135,7 +135,9 @@ void Invoker::InvokeSync(InvokeRequest request,
   AbandonedMetrics(cell);
   if (status.code() == absl::StatusCode::kResourceExhausted) {
     ThrottledMetrics(target->name, target->qualifier);
-    return (*finish)(lambda::TooManyRequests("ConcurrentInvocationLimitExceeded"));
+    // The pool says which limit: every environment busy, or the host's memory.
+    return (*finish)(
+        lambda::TooManyRequests("ConcurrentInvocationLimitExceeded", std::string(status.message())));
   }
   (*finish)(
       AwsError(absl::StatusCode::kUnavailable, "ServiceException", std::string(status.message())));

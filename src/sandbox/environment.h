@@ -119,6 +119,8 @@ class Environment : public std::enable_shared_from_this<Environment> {
   State state() const { return state_; }
   // A spare has no function until adopted: spec() is valid only when this is true.
   bool has_function() const { return spec_ != nullptr; }
+  // The most memory the environment has held (its cgroup's peak, else its runtime's VmHWM).
+  uint64_t peak_memory_bytes() const { return process_.PeakMemoryBytes(); }
   bool has_assignment() const { return current_.has_value(); }
   const FunctionSpec& spec() const { return *spec_; }
   const std::shared_ptr<const FunctionSpec>& spec_ptr() const { return spec_; }

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <fmt/format.h>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "sandbox/available_memory.h"
 #include "sandbox/environment.h"
 
 namespace serval::sandbox {
@@ -75,11 +77,14 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
       environment->Assign(std::move(invocation), std::move(done));
       return absl::OkStatus();
     }
+    // A cold start: one environment's worth of memory more.
+    if (absl::Status room = MakeRoomInMemory(); !room.ok()) return room;
     Environment* raw = AdoptSpare(spec);
     if (raw == nullptr) {
-      if (static_cast<int>(environments_.size()) >= options_.max_environments &&
-          !EvictLeastRecentlyUsedIdle()) {
-        return absl::ResourceExhaustedError("all execution environments are busy");
+      if (static_cast<int>(environments_.size()) >= options_.max_environments) {
+        Environment* oldest = LeastRecentlyUsedIdle();
+        if (!oldest) return absl::ResourceExhaustedError("All execution environments are busy");
+        oldest->Kill("", "");  // reports OnDead, which removes it from environments_ and idle_
       }
       auto started = Environment::Start(context_, spec, this);
       if (!started.ok()) {
@@ -228,7 +233,8 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
 
   void StartSpare(RuntimeFamily family) {
     if (shutting_down_ || spares_.count(family) ||
-        static_cast<int>(environments_.size()) >= options_.max_environments) {
+        static_cast<int>(environments_.size()) >= options_.max_environments ||
+        MemoryShortfall() > 0) {
       return;
     }
     auto started = Environment::StartSpare(context_, family, this);
@@ -248,11 +254,11 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
     });
   }
 
-  // Stops the idle environment unused for longest, of any function, else a spare. False if
-  // there is neither.
-  bool EvictLeastRecentlyUsedIdle() {
+  // The idle environment unused for longest, of any function, else a spare; null if there is
+  // neither.
+  Environment* LeastRecentlyUsedIdle() const {
     Environment* oldest = nullptr;
-    for (auto& [key, list] : idle_) {
+    for (const auto& [key, list] : idle_) {
       for (Environment* environment : list) {
         if (!oldest || environment->last_used_millis() < oldest->last_used_millis()) {
           oldest = environment;
@@ -260,9 +266,35 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
       }
     }
     if (!oldest && !spares_.empty()) oldest = spares_.begin()->second;
-    if (!oldest) return false;
-    oldest->Kill("", "");  // reports OnDead, which removes it from environments_ and idle_
-    return true;
+    return oldest;
+  }
+
+  // Bytes the host's available memory is below options_.min_available_memory_bytes (0 when it
+  // is not, when the floor is off, or when MemAvailable cannot be read).
+  uint64_t MemoryShortfall() const {
+    if (options_.min_available_memory_bytes == 0) return 0;
+    const std::optional<uint64_t> available = AvailableMemoryBytes(options_.meminfo_path);
+    if (!available || *available >= options_.min_available_memory_bytes) return 0;
+    return options_.min_available_memory_bytes - *available;
+  }
+
+  // Stops idle environments, least recently used first, until the peaks they held cover the
+  // memory shortfall (an estimate: their memory returns as they exit). Fails if they cannot.
+  absl::Status MakeRoomInMemory() {
+    const uint64_t shortfall = MemoryShortfall();
+    uint64_t freed = 0;
+    while (freed < shortfall) {
+      Environment* oldest = LeastRecentlyUsedIdle();
+      if (!oldest) {
+        return absl::ResourceExhaustedError(fmt::format(
+            "The host's available memory is {} MB below the {} MB Serval keeps free "
+            "(--min-available-memory-mb), and no idle execution environment is left to stop",
+            (shortfall - freed) >> 20, options_.min_available_memory_bytes >> 20));
+      }
+      freed += oldest->peak_memory_bytes();
+      oldest->Kill("", "");
+    }
+    return absl::OkStatus();
   }
 
   void ReapIdle() {
@@ -279,6 +311,8 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
       if (spare->last_used_millis() < cutoff) expired.push_back(spare);
     }
     for (Environment* environment : expired) environment->Kill("", "");
+    // Other processes may have taken the memory: idle environments give it back first.
+    MakeRoomInMemory().IgnoreError();
   }
 
   void FinishShutdown() {

@@ -51,6 +51,14 @@ struct PoolOptions {
   bool spare_environments = true;
   // serval-spare-bootstrap, for spares of provided runtimes; empty: provided has none.
   std::string spare_bootstrap_path;
+  // The host's available memory (MemAvailable) kept as environments start: below it, idle
+  // environments are stopped, least recently used first, until what they held covers the
+  // shortfall, and a cold start they cannot make room for is refused (ResourceExhausted); no
+  // spare is started. Checked again at every reap, for pressure from other processes. 0: off.
+  uint64_t min_available_memory_bytes = 0;
+  // Where MemAvailable is read: /proc/meminfo, or a file tests write (a VM's balloon driver
+  // moves the real figure under them).
+  std::string meminfo_path = "/proc/meminfo";
 };
 
 // Execution environments of all functions: reuses warm ones, starts new ones when all are busy,

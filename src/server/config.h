@@ -53,6 +53,9 @@ struct ServeConfig {
   int64_t instance_transition_millis = 0;
   // No spare environments (see sandbox::PoolOptions::spare_environments).
   bool no_spare_environments = false;
+  // Memory (MB) kept available on the host as environments start (PoolOptions); 0: not watched.
+  int64_t min_available_memory_mb = 256;
+  std::string meminfo_path = "/proc/meminfo";  // testing: a file standing in for it
 };
 
 // Runs Serval until SIGINT or SIGTERM. Returns the process exit code.

@@ -111,6 +111,18 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
 
+  up->add_option("--min-available-memory-mb", serve.min_available_memory_mb,
+                 "Memory the host keeps available (MemAvailable) as execution environments start: "
+                 "below it, idle environments are stopped, least recently used first, and a cold "
+                 "start they cannot make room for is refused with 429; 0: not watched")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+
+  up->add_option("--meminfo-file", serve.meminfo_path,
+                 "Testing: read the host's available memory (MemAvailable) from this file instead "
+                 "of /proc/meminfo")
+      ->check(CLI::ExistingFile);
+
   up->add_flag("--no-spare-environments", serve.no_spare_environments,
                "Start every execution environment from scratch: no spare Python or Node "
                "environment is kept ready for the next cold start of its runtime");

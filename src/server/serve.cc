@@ -206,6 +206,9 @@ int Serve(const ServeConfig& config) {
   pool_options.ephemeral_storage_dir = data_dir / "ephemeral";
   pool_options.max_environments = config.concurrency_limit;
   pool_options.spare_environments = !config.no_spare_environments;
+  pool_options.min_available_memory_bytes =
+      static_cast<uint64_t>(config.min_available_memory_mb) << 20;
+  pool_options.meminfo_path = config.meminfo_path;
   pool_options.spare_bootstrap_path = SpareBootstrapPath();
   pool_options.instance_name = fmt::format("serval-{}", getpid());
 

@@ -23,10 +23,12 @@ absl::Status ResourceConflict(std::string_view message) {
 absl::Status RequestTooLarge(std::string_view message) {
   return AwsError(absl::StatusCode::kOutOfRange, "RequestEntityTooLargeException", message);
 }
-absl::Status TooManyRequests(std::string_view reason) {
+absl::Status TooManyRequests(std::string_view reason, std::string_view detail) {
   // The SDKs retry on 429 and read the Reason.
+  const std::string message =
+      detail.empty() ? "Rate Exceeded." : "Rate Exceeded. " + std::string(detail);
   return WithErrorHeader(WithErrorField(AwsError(absl::StatusCode::kResourceExhausted,
-                                                 "TooManyRequestsException", "Rate Exceeded."),
+                                                 "TooManyRequestsException", message),
                                         "Reason", reason),
                          "Retry-After", "1");
 }
