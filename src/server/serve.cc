@@ -11,10 +11,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -118,6 +120,19 @@ absl::StatusOr<http::CredentialStore> LoadCredentials(const ServeConfig& config,
   return store;
 }
 
+// Takes the exclusive flock on `fd`, trying for up to `patience`. A Serval killed with SIGKILL
+// can leave a child between its clone and its exec for a moment (a spare environment being
+// built): it holds a copy of the lock until its exec closes it, and a restart must not fail on
+// that.
+bool LockWithin(int fd, std::chrono::milliseconds patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK || std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 }  // namespace
 
 // Each execution environment holds about 8 descriptors (its Runtime API listener and connection,
@@ -156,7 +171,7 @@ int Serve(const ServeConfig& config) {
   // One Serval per data dir: a second would interleave writes to the same logs and code.
   const int lock_fd =
       ::open((data_dir / "serval.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+  if (lock_fd < 0 || !LockWithin(lock_fd, std::chrono::seconds(3))) {
     fmt::print(stderr, "serval: another Serval is already using the data dir {}\n",
                data_dir.string());
     return 1;

@@ -121,6 +121,25 @@ class DataDirLockTest(_Base):
         self.assertTrue(third.healthy())
 
 
+    def test_a_restart_right_after_kill_9_gets_the_data_dir(self):
+        # A Serval killed while it starts an environment (here: the spare it starts after each
+        # cold start) may leave a child between clone and exec holding a copy of the lock for
+        # a moment; the next Serval waits that moment out instead of refusing.
+        serval = self.new_serval()
+        for attempt in range(8):
+            lam = serval.client()
+            name = unique_name("restart")
+            lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE,
+                                Handler="echo.lambda_handler",
+                                Code={"ZipFile": python_zip("echo")})
+            self.assertEqual(self.invoke_json(lam, name, {"attempt": attempt}),
+                             {"attempt": attempt})
+            serval.proc.kill()
+            serval.proc.wait()
+            serval = self.new_serval(data_dir=serval.data_dir)
+        self.assertTrue(serval.healthy())
+
+
 class GracefulShutdownTest(_Base):
 
     def _shutdown_during_invoke(self, sig):
