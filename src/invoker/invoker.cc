@@ -136,8 +136,8 @@ void Invoker::InvokeSync(InvokeRequest request,
   if (status.code() == absl::StatusCode::kResourceExhausted) {
     ThrottledMetrics(target->name, target->qualifier);
     // The pool says which limit: every environment busy, or the host's memory.
-    return (*finish)(
-        lambda::TooManyRequests("ConcurrentInvocationLimitExceeded", std::string(status.message())));
+    return (*finish)(lambda::TooManyRequests("ConcurrentInvocationLimitExceeded",
+                                             std::string(status.message())));
   }
   (*finish)(
       AwsError(absl::StatusCode::kUnavailable, "ServiceException", std::string(status.message())));

@@ -105,7 +105,9 @@ class Environment : public std::enable_shared_from_this<Environment> {
   // has built its sandbox (root filesystem, pivot_root) and exec'd. Until then its mount
   // namespace still shows the host's tree, where Adopt's mount of the code would not be seen
   // (see mount_injection.h).
-  bool ready_for_adoption() const { return state_ == State::kSpare && parked_assignment_.has_value(); }
+  bool ready_for_adoption() const {
+    return state_ == State::kSpare && parked_assignment_.has_value();
+  }
   // Gives a spare ready for adoption its function; the state becomes kStarting. On failure the
   // environment is unusable: kill it.
   absl::Status Adopt(std::shared_ptr<const FunctionSpec> spec);
