@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,8 @@
 #include "absl/status/statusor.h"
 
 namespace serval::http {
+
+struct VerifiedCaller;  // http/sigv4.h
 
 // One piece of a streamed body, in order. `last` marks the end of the body (`data` may then be
 // empty).
@@ -46,6 +49,10 @@ struct Request {
   // The address of the client at the other end of the connection ("127.0.0.1", "::1"), as the
   // server accepted it; empty for a request that did not come from a socket.
   std::string peer_address;
+  // Set by the server's screen_header hook, never from the wire: the caller whose signature the
+  // headers alone proved (they declare the payload hash), so that the handler need not verify it
+  // again; what remains is to hold the body to that hash (http::CheckDeclaredPayload).
+  std::shared_ptr<const VerifiedCaller> screened_caller;
 
   // First header with this name, compared case-insensitively; empty when absent.
   std::string_view Header(std::string_view name) const;

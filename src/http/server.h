@@ -54,8 +54,9 @@ struct ServerOptions {
   size_t max_buffered_body_bytes = size_t{256} << 20;
   // Called with each request's method, target and headers (no body) before the body is read.
   // A response refuses the request: it is written, at most body_limit bytes of the body are
-  // read and dropped (so the client can read the answer), and the connection is closed.
-  std::function<std::optional<Response>(const Request& headers)> screen_header;
+  // read and dropped (so the client can read the answer), and the connection is closed. It may
+  // leave what it learned for the handler (Request::screened_caller).
+  std::function<std::optional<Response>(Request& headers)> screen_header;
   // Called with each request screen_header let through, before its body is read: true streams
   // the body. The request then reaches the handler right after its header, with an empty `body`
   // and Request::body_source set, which reads at most 64 KB per piece and only when asked; an

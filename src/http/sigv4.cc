@@ -231,10 +231,15 @@ absl::Status VerifySigV4(const Request& request, const CredentialStore& credenti
 }
 
 absl::Status ScreenSigV4(const Request& headers, const CredentialStore& credentials,
-                         int64_t now_millis, const SigV4Options& options) {
-  absl::Status status = VerifyEitherForm(headers, credentials, now_millis, options,
-                                         /*headers_only=*/true, /*caller=*/nullptr);
-  return sigv4_internal::IsUndeclaredPayloadHash(status) ? absl::OkStatus() : status;
+                         int64_t now_millis, const SigV4Options& options,
+                         std::optional<VerifiedCaller>* verified) {
+  VerifiedCaller caller;
+  absl::Status status =
+      VerifyEitherForm(headers, credentials, now_millis, options, /*headers_only=*/true,
+                       verified != nullptr ? &caller : nullptr);
+  if (sigv4_internal::IsUndeclaredPayloadHash(status)) return absl::OkStatus();
+  if (status.ok() && verified != nullptr) *verified = std::move(caller);
+  return status;
 }
 
 absl::Status VerifySigV4Headers(const Request& headers, const CredentialStore& credentials,

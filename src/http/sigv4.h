@@ -116,8 +116,12 @@ absl::Status VerifySigV4(const Request& request, const CredentialStore& credenti
 // OK means "not refused yet": VerifySigV4 must still check the complete request, which is when
 // a signature over a body hash the client did not declare, and the declared hash itself, are
 // checked. Thread-safe, like VerifySigV4.
+// When `verified` is not null and the headers alone proved the signature (they declare the
+// payload hash), it is set to the caller as VerifySigV4Headers fills it; the complete request
+// then needs only CheckDeclaredPayload instead of VerifySigV4.
 absl::Status ScreenSigV4(const Request& headers, const CredentialStore& credentials,
-                         int64_t now_millis, const SigV4Options& options = {});
+                         int64_t now_millis, const SigV4Options& options = {},
+                         std::optional<VerifiedCaller>* verified = nullptr);
 
 // Fully verifies the signature of a request whose body is not read (`headers` holds the request
 // line and headers; its body is ignored), for a server that streams the body: the signature is
@@ -131,6 +135,11 @@ absl::Status ScreenSigV4(const Request& headers, const CredentialStore& credenti
 absl::Status VerifySigV4Headers(const Request& headers, const CredentialStore& credentials,
                                 int64_t now_millis, VerifiedCaller* caller,
                                 const SigV4Options& options = {});
+
+// Holds the complete body of a request whose headers VerifySigV4Headers (or ScreenSigV4)
+// verified to the payload hash they declare (a caller of another kind has nothing to check):
+// OK, or the error VerifySigV4 gives a body that does not match. Thread-safe, like VerifySigV4.
+absl::Status CheckDeclaredPayload(const VerifiedCaller& caller, std::string_view body);
 
 // Holds a streamed body to the payload hash its signature declared. Thread-compatible: one body,
 // fed from one thread.

@@ -854,6 +854,37 @@ TEST(ScreenSigV4, RefusesWhatTheHeadersShowWithoutTheBody) {
   ExpectError(VerifySigV4(js, store, kNow, nullptr), "InvalidSignatureException", 403);
 }
 
+TEST(ScreenSigV4, GivesTheCallerWhenTheHeadersProveTheSignature) {
+  const CredentialStore store = CredentialStore::WithDefaultKey();
+  std::optional<VerifiedCaller> verified;
+  // botocore's Invoke: only the body can settle it.
+  ASSERT_TRUE(ScreenSigV4(BotoInvoke(), store, kNow, {}, &verified).ok());
+  EXPECT_FALSE(verified.has_value());
+  // JS v3 declares the hash: the caller, and the hash the body must have.
+  const Request js = JsInvoke();
+  ASSERT_TRUE(ScreenSigV4(js, store, kNow, {}, &verified).ok());
+  ASSERT_TRUE(verified.has_value());
+  EXPECT_EQ(verified->scope.access_key, "test");
+  EXPECT_EQ(verified->payload, PayloadSigning::kVerified);
+  EXPECT_EQ(verified->declared_payload_sha256.size(), 64u);
+  EXPECT_TRUE(CheckDeclaredPayload(*verified, js.body).ok());
+  ExpectError(CheckDeclaredPayload(*verified, R"({"hello":"JS"})"), "InvalidSignatureException",
+              403);
+  // S3 answers a changed body in its own words.
+  const Request put = BotoPutObject();
+  std::optional<VerifiedCaller> put_caller;
+  ASSERT_TRUE(ScreenSigV4(put, store, kNow, {}, &put_caller).ok());
+  ASSERT_TRUE(put_caller.has_value());
+  EXPECT_TRUE(CheckDeclaredPayload(*put_caller, put.body).ok());
+  ExpectError(CheckDeclaredPayload(*put_caller, put.body + "!"), "XAmzContentSHA256Mismatch", 400);
+  // A refused screen gives no caller.
+  std::optional<VerifiedCaller> refused;
+  CredentialStore wrong_secret;
+  wrong_secret.Add("test", "not-test");
+  EXPECT_FALSE(ScreenSigV4(js, wrong_secret, kNow, {}, &refused).ok());
+  EXPECT_FALSE(refused.has_value());
+}
+
 TEST(PeekCredentialScope, HeaderQueryAndNeither) {
   std::optional<CredentialScope> scope = PeekCredentialScope(JsInvoke());
   ASSERT_TRUE(scope.has_value());

@@ -210,7 +210,7 @@ std::optional<absl::StatusOr<http::VerifiedCaller>> EdgeRouter::BasicCaller(
   return caller;
 }
 
-std::optional<http::Response> EdgeRouter::ScreenHeader(const http::Request& headers) const {
+std::optional<http::Response> EdgeRouter::ScreenHeader(http::Request& headers) const {
   const services::Service* service = RouteOf(headers);
   if (auto basic = BasicCaller(service, headers); basic && !basic->ok()) {
     return Refuse(service, headers, basic->status(), NewUuid());
@@ -219,9 +219,11 @@ std::optional<http::Response> EdgeRouter::ScreenHeader(const http::Request& head
   if (!rule.has_value()) return std::nullopt;
   const int64_t now = options_.signature_clock->NowMillis();
   // SigV2 (S3 only) covers no body: what the headers show is the whole check.
-  if (absl::Status status = IsSigV2(service, headers)
-                                ? http::VerifySigV2(headers, *options_.credentials, now, nullptr)
-                                : http::ScreenSigV4(headers, *options_.credentials, now, *rule);
+  std::optional<http::VerifiedCaller> verified;
+  if (absl::Status status =
+          IsSigV2(service, headers)
+              ? http::VerifySigV2(headers, *options_.credentials, now, nullptr)
+              : http::ScreenSigV4(headers, *options_.credentials, now, *rule, &verified);
       !status.ok()) {
     if (service == nullptr && http::IsMissingAuthentication(status) &&
         IsQueryProtocolCall(headers)) {
@@ -235,6 +237,9 @@ std::optional<http::Response> EdgeRouter::ScreenHeader(const http::Request& head
     }
     return Refuse(service, headers, WithHttpStatus(status, http::SigV4HttpStatus(status)),
                   NewUuid());
+  }
+  if (verified) {
+    headers.screened_caller = std::make_shared<const http::VerifiedCaller>(*std::move(verified));
   }
   return std::nullopt;
 }
@@ -299,6 +304,17 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
     return Dispatch(service, std::move(context), &**basic, std::move(respond));
   }
   if (!rule) return Dispatch(service, std::move(context), nullptr, std::move(respond));
+  if (const std::shared_ptr<const http::VerifiedCaller> screened = context.request.screened_caller;
+      screened && context.request.body.size() < kOffThreadSignatureBytes) {
+    // The headers' signature was proved when they arrived: only the body is left to check.
+    if (absl::Status status = http::CheckDeclaredPayload(*screened, context.request.body);
+        !status.ok()) {
+      return respond(Refuse(service, context.request,
+                            WithHttpStatus(status, http::SigV4HttpStatus(status)),
+                            context.request_id));
+    }
+    return Dispatch(service, std::move(context), screened.get(), std::move(respond));
+  }
   if (options_.post_to_io && context.request.body.size() >= kOffThreadSignatureBytes) {
     return VerifyOffThread(service, std::move(context), *rule, std::move(respond));
   }
@@ -329,7 +345,9 @@ void EdgeRouter::HandleStreamed(services::Service* service, protocol::RequestCon
                                 http::Responder respond) {
   http::Request& request = context.request;
   http::VerifiedCaller caller;
-  if (rule.has_value()) {
+  if (rule.has_value() && request.screened_caller) {
+    caller = *request.screened_caller;  // proved when the headers arrived
+  } else if (rule.has_value()) {
     const int64_t now = options_.signature_clock->NowMillis();
     if (absl::Status status =
             IsSigV2(service, request)

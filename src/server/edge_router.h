@@ -46,8 +46,9 @@ class EdgeRouter {
   EdgeRouter(std::vector<services::Service*> services, Options options);
 
   // http::ServerOptions::screen_header: refuses, from the request line and headers, a request
-  // that needs a signature and cannot have a valid one.
-  std::optional<http::Response> ScreenHeader(const http::Request& headers) const;
+  // that needs a signature and cannot have a valid one; when the headers alone prove the
+  // signature, leaves the caller on the request (Request::screened_caller) for Handle.
+  std::optional<http::Response> ScreenHeader(http::Request& headers) const;
   // http::ServerOptions::stream_request_body: whether the addressed service streams this body.
   bool StreamsBody(const http::Request& headers) const;
   void Handle(http::Request&& request, http::Responder respond);

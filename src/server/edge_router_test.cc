@@ -144,6 +144,35 @@ TEST_F(EdgeRouterTest, ASignedRequestReachesItsServiceWithTheVerifiedCaller) {
   EXPECT_FALSE(context.request_id.empty());
 }
 
+TEST_F(EdgeRouterTest, HeadersProvedOnArrivalLeaveOnlyTheBodyToCheck) {
+  http::Request invoke = Make("POST", "/2015-03-31/functions/f/invocations");
+  invoke.body = R"({"n":1})";
+  invoke = Signed(std::move(invoke), "lambda");  // declares the body's hash
+  http::Request screened = invoke;
+  screened.body.clear();  // the screen sees no body
+  ASSERT_FALSE(router_.ScreenHeader(screened).has_value());
+  ASSERT_NE(screened.screened_caller, nullptr);
+  EXPECT_EQ(screened.screened_caller->scope.access_key, "test");
+
+  screened.body = invoke.body;
+  http::Request changed = screened;
+  changed.body = R"({"n":2})";
+  EXPECT_EQ(Send(std::move(screened)).status, 200);
+  ASSERT_EQ(lambda_.received.size(), 1u);
+  EXPECT_EQ(lambda_.received[0].caller.access_key, "test");
+  // A body other than the one the signed headers declare is refused, screened or not.
+  EXPECT_EQ(Send(std::move(changed)).status, 403);
+  EXPECT_EQ(lambda_.received.size(), 1u);
+  // A screen that refuses leaves nothing behind.
+  http::Request forged = Make("POST", "/2015-03-31/functions/f/invocations");
+  forged.headers = invoke.headers;
+  for (auto& [name, value] : forged.headers) {
+    if (name == "Authorization") value.replace(value.size() - 4, 4, "0000");
+  }
+  EXPECT_TRUE(router_.ScreenHeader(forged).has_value());
+  EXPECT_EQ(forged.screened_caller, nullptr);
+}
+
 TEST_F(EdgeRouterTest, AuthenticationFailuresSpeakTheServicesProtocol) {
   http::Response json = Send(Make("GET", "/2015-03-31/functions/f"));
   EXPECT_EQ(json.status, 403);

@@ -244,7 +244,7 @@ int Serve(const ServeConfig& config) {
   };
   edge_options.refusal_response = &EdgeRouter::RefusalResponse;
   std::unique_ptr<EdgeRouter> router;
-  edge_options.screen_header = [&router](const http::Request& headers) {
+  edge_options.screen_header = [&router](http::Request& headers) {
     return router->ScreenHeader(headers);
   };
   edge_options.stream_request_body = [&router](const http::Request& headers) {
