@@ -186,6 +186,32 @@ TEST_F(ServerTest, StalledBodyIsCutOffButAHeldResponderIsNot) {
   EXPECT_TRUE(answer.ends_with("late"));
 }
 
+TEST_F(ServerTest, TheServerFramesBufferedResponsesItself) {
+  StartServer(ServerOptions{}, [](Request&& request, Responder respond) {
+    Response response{.status = 200, .body = "ok"};
+    if (request.target == "/inject") {
+      // A value that would end the field and smuggle in another, and framing of its own.
+      response.SetHeader("X-Note", " a\r\nInjected: 1 ")
+          .SetHeader("Content-Length", "999")
+          .SetHeader("Connection", "close");
+    } else if (request.target == "/head") {
+      response.body = "hello";
+    } else {
+      response = Response{.status = 204, .body = "no body allowed"};
+    }
+    respond(std::move(response));
+  });
+  // Pipelined on one connection, which the handler's "Connection: close" does not end.
+  const std::string answer = Exchange(
+      "GET /inject HTTP/1.1\r\nHost: x\r\n\r\n"
+      "HEAD /head HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(answer,
+            "HTTP/1.1 200 OK\r\nX-Note: a  Injected: 1\r\nContent-Length: 2\r\n\r\nok"
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+            "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+}
+
 TEST_F(ServerTest, ServesAFileBody) {
   const std::filesystem::path path =
       std::filesystem::temp_directory_path() / ("server_test_" + std::to_string(::getpid()));
