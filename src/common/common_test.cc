@@ -61,6 +61,13 @@ TEST(Ids, UuidIsVersion4) {
   ASSERT_EQ(id.size(), 36u);
   EXPECT_EQ(id[14], '4');
   EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos);
+  for (size_t i = 0; i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    EXPECT_EQ(id[i] == '-', dash) << id;
+    if (!dash) {
+      EXPECT_NE(std::string("0123456789abcdef").find(id[i]), std::string::npos) << id;
+    }
+  }
   EXPECT_NE(NewUuid(), id);
   EXPECT_EQ(RandomHex(16).size(), 32u);
 }

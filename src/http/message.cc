@@ -43,6 +43,7 @@ std::string_view Request::RawQuery() const {
 
 std::vector<std::string> Request::PathSegments() const {
   std::vector<std::string> segments;
+  segments.reserve(8);
   std::string_view path = RawPath();
   size_t start = 0;
   while (start <= path.size()) {

@@ -204,24 +204,39 @@ using sigv4_internal::ScopeView;
 using sigv4_internal::SplitQuery;
 using sigv4_internal::VerifyEitherForm;
 
-std::optional<CredentialScope> PeekCredentialScope(const Request& request) {
-  ScopeView scope;
+namespace {
+
+// The credential scope `request` claims, as views into it or, for a presigned URL's
+// percent-encoded credential, into `*decoded`; false when there is none.
+bool PeekScope(const Request& request, std::string* decoded, ScopeView* scope) {
   const std::string_view authorization = request.Header("authorization");
   if (!authorization.empty()) {
     AuthorizationHeader header;
     ParseAuthorizationHeader(authorization, &header);
-    if (!ParseCredential(header.credential, &scope)) return std::nullopt;
-    return CredentialScope{std::string(scope.access_key), std::string(scope.date),
-                           std::string(scope.region), std::string(scope.service)};
+    return ParseCredential(header.credential, scope);
   }
   QueryPairs query;
   SplitQuery(request.RawQuery(), &query);
   const std::optional<std::string_view> raw = FindRaw(query, "X-Amz-Credential");
-  if (!raw.has_value()) return std::nullopt;
-  const std::string credential = PercentDecode(*raw);
-  if (!ParseCredential(credential, &scope)) return std::nullopt;
+  if (!raw.has_value()) return false;
+  *decoded = PercentDecode(*raw);
+  return ParseCredential(*decoded, scope);
+}
+
+}  // namespace
+
+std::optional<CredentialScope> PeekCredentialScope(const Request& request) {
+  std::string decoded;
+  ScopeView scope;
+  if (!PeekScope(request, &decoded, &scope)) return std::nullopt;
   return CredentialScope{std::string(scope.access_key), std::string(scope.date),
                          std::string(scope.region), std::string(scope.service)};
+}
+
+std::string PeekSigningService(const Request& request) {
+  std::string decoded;
+  ScopeView scope;
+  return PeekScope(request, &decoded, &scope) ? std::string(scope.service) : std::string();
 }
 
 absl::Status VerifySigV4(const Request& request, const CredentialStore& credentials,

@@ -39,6 +39,9 @@ struct CredentialScope {
 // The scope from the Authorization header or the X-Amz-Credential query parameter, or nullopt
 // when the request carries neither or it is not a well-formed SigV4 credential.
 std::optional<CredentialScope> PeekCredentialScope(const Request& request);
+// Only the scope's service ("" when there is no scope), which is all routing needs: no
+// allocation for a header-signed request (service names are short).
+std::string PeekSigningService(const Request& request);
 
 // Which form authenticated the request: one of the two SigV4 forms, or (S3 only, http/sigv2.h)
 // one of the two SigV2 forms.

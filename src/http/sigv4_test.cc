@@ -900,6 +900,10 @@ TEST(PeekCredentialScope, HeaderQueryAndNeither) {
   EXPECT_FALSE(PeekCredentialScope(MakeRequest("GET", "/health", {})).has_value());
   EXPECT_FALSE(
       PeekCredentialScope(MakeRequest("GET", "/", {{"Authorization", "Bearer x"}})).has_value());
+
+  EXPECT_EQ(PeekSigningService(JsInvoke()), "lambda");
+  EXPECT_EQ(PeekSigningService(BotoPresignedGet()), "s3");
+  EXPECT_EQ(PeekSigningService(MakeRequest("GET", "/health", {})), "");
 }
 
 TEST(SignRequest, ProducesSignaturesTheVerifierAccepts) {

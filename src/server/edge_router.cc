@@ -144,8 +144,8 @@ services::Service* EdgeRouter::RouteOf(const http::Request& headers) const {
   // bucket named "2015-03-31" is still S3. When it does not claim the request, the request is
   // routed as if unsigned, and the signature check then names the service it should have been
   // scoped to.
-  if (std::optional<http::CredentialScope> scope = http::PeekCredentialScope(headers)) {
-    auto signed_for = by_signing_name_.find(scope->service);
+  if (const std::string signing_name = http::PeekSigningService(headers); !signing_name.empty()) {
+    auto signed_for = by_signing_name_.find(signing_name);
     if (signed_for != by_signing_name_.end()) {
       if (services::Service* service = Match(signed_for->second, headers)) return service;
       for (services::Service* service : signed_for->second) {

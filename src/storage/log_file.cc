@@ -108,14 +108,13 @@ void AppendEvent(std::string& out, int format, int64_t timestamp_millis, int64_t
                  std::string_view message) {
   absl::StrAppend(&out, timestamp_millis, "\t");
   if (format >= 2) absl::StrAppend(&out, ingestion_millis, "\t");
-  for (char c : message) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out.push_back(c);
-    }
+  // Runs of plain text at once; backslashes and newlines escaped.
+  while (!message.empty()) {
+    const size_t special = message.find_first_of("\\\n");
+    out.append(message.substr(0, special));
+    if (special == std::string_view::npos) break;
+    out += message[special] == '\\' ? "\\\\" : "\\n";
+    message.remove_prefix(special + 1);
   }
   out.push_back('\n');
 }
