@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -82,7 +83,19 @@ bool DropPrivileges(uid_t uid) {
          syscall(SYS_setresuid, uid, uid, uid) == 0;
 }
 
+// Closes every descriptor from 3 up except `keep_a` and `keep_b` (both at least 3).
+void CloseAllBut(int keep_a, int keep_b) {
+  const unsigned low = std::min(keep_a, keep_b);
+  const unsigned high = std::max(keep_a, keep_b);
+  if (low > 3) syscall(SYS_close_range, 3, low - 1, 0);
+  if (high > low + 1) syscall(SYS_close_range, low + 1, high - 1, 0);
+  syscall(SYS_close_range, high + 1, ~0U, 0);
+}
+
 [[noreturn]] void RunChild(const ChildPlan& plan) {
+  // Serval's descriptors go first, before the slow steps below: among them is the data dir's
+  // lock, which a Serval restarted right after this one was killed would otherwise wait for.
+  CloseAllBut(plan.output_fd, plan.error_fd);
   if (plan.memory_procs) JoinCgroup(plan, plan.memory_procs, kJoinMemoryCgroup);
   if (plan.pids_procs) JoinCgroup(plan, plan.pids_procs, kJoinPidsCgroup);
   if (plan.namespaces) {
