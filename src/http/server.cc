@@ -148,6 +148,16 @@ bool IsFramingHeader(std::string_view name) {
          beast::iequals(name, "connection");
 }
 
+// Whether `name` is an RFC 9110 token, as a field name must be: anything else (a space, a colon,
+// CR or LF from a template or a function's answer) could forge fields; such a header is dropped.
+bool IsFieldName(std::string_view name) {
+  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           kSymbols.find(c) != std::string_view::npos;
+  });
+}
+
 // A header value as it may go on the wire: without surrounding blanks, and with CR, LF and NUL
 // (which would end the field or smuggle another one in) turned into spaces.
 void AppendFieldValue(std::string_view value, std::string* out) {
@@ -167,7 +177,7 @@ std::string ResponseHead(const Response& response, uint64_t content_length, bool
   head.append(reason.data(), reason.size());
   head.append("\r\n");
   for (const auto& [name, value] : response.headers) {
-    if (IsFramingHeader(name)) continue;
+    if (IsFramingHeader(name) || !IsFieldName(name)) continue;
     head.append(name);
     head.append(": ");
     AppendFieldValue(value, &head);
@@ -554,6 +564,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(Response response) {
     if (server_->stopped || state_ == State::kClosed) return;
+    if (response.status < 200 || response.status > 599) {
+      // A final answer is 2xx-5xx: after an interim 1xx the client would wait for another, and
+      // other numbers are not HTTP. A handler's mistake, answered as a gateway would.
+      response = Response{.status = 502};
+    }
     ++body_generation_;  // the request's body source reads no more
     if (writing_continue_) {
       held_response_ = std::move(response);  // written once the 100 Continue is
@@ -612,8 +627,9 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!ec && self->out_written_ < self->out_head_.size() + self->out_body_.size()) {
         return self->WriteBufferedSome();
       }
-      self->out_head_.clear();
-      self->out_body_.clear();
+      // Freed, not cleared: an idle keep-alive connection holds no copy of its last answer.
+      std::string().swap(self->out_head_);
+      std::string().swap(self->out_body_);
       self->FinishWrite(/*written=*/!ec);
     });
   }

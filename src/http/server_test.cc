@@ -193,22 +193,29 @@ TEST_F(ServerTest, TheServerFramesBufferedResponsesItself) {
       // A value that would end the field and smuggle in another, and framing of its own.
       response.SetHeader("X-Note", " a\r\nInjected: 1 ")
           .SetHeader("Content-Length", "999")
-          .SetHeader("Connection", "close");
+          .SetHeader("Connection", "close")
+          .SetHeader("X-Name\r\nForged", "1")
+          .SetHeader("Bad Name", "1");
     } else if (request.target == "/head") {
       response.body = "hello";
+    } else if (request.target == "/interim") {
+      response = Response{.status = 101, .body = "not final"};
     } else {
       response = Response{.status = 204, .body = "no body allowed"};
     }
     respond(std::move(response));
   });
-  // Pipelined on one connection, which the handler's "Connection: close" does not end.
+  // Pipelined on one connection, which the handler's "Connection: close" does not end; header
+  // names that are not tokens are dropped, and a non-final status becomes a 502.
   const std::string answer = Exchange(
       "GET /inject HTTP/1.1\r\nHost: x\r\n\r\n"
       "HEAD /head HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /interim HTTP/1.1\r\nHost: x\r\n\r\n"
       "GET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(answer,
             "HTTP/1.1 200 OK\r\nX-Note: a  Injected: 1\r\nContent-Length: 2\r\n\r\nok"
             "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+            "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"
             "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
 }
 

@@ -304,7 +304,8 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
     return Dispatch(service, std::move(context), &**basic, std::move(respond));
   }
   if (!rule) return Dispatch(service, std::move(context), nullptr, std::move(respond));
-  if (const std::shared_ptr<const http::VerifiedCaller> screened = context.request.screened_caller;
+  if (const std::shared_ptr<const http::VerifiedCaller> screened =
+          std::exchange(context.request.screened_caller, nullptr);
       screened && context.request.body.size() < kOffThreadSignatureBytes) {
     // The headers' signature was proved when they arrived: only the body is left to check.
     if (absl::Status status = http::CheckDeclaredPayload(*screened, context.request.body);
@@ -346,7 +347,7 @@ void EdgeRouter::HandleStreamed(services::Service* service, protocol::RequestCon
   http::Request& request = context.request;
   http::VerifiedCaller caller;
   if (rule.has_value() && request.screened_caller) {
-    caller = *request.screened_caller;  // proved when the headers arrived
+    caller = *std::exchange(request.screened_caller, nullptr);  // proved when the headers arrived
   } else if (rule.has_value()) {
     const int64_t now = options_.signature_clock->NowMillis();
     if (absl::Status status =

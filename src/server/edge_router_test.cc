@@ -160,6 +160,8 @@ TEST_F(EdgeRouterTest, HeadersProvedOnArrivalLeaveOnlyTheBodyToCheck) {
   EXPECT_EQ(Send(std::move(screened)).status, 200);
   ASSERT_EQ(lambda_.received.size(), 1u);
   EXPECT_EQ(lambda_.received[0].caller.access_key, "test");
+  // The proof (for streamed bodies, with the signing key) does not travel on to the service.
+  EXPECT_EQ(lambda_.received[0].request.screened_caller, nullptr);
   // A body other than the one the signed headers declare is refused, screened or not.
   EXPECT_EQ(Send(std::move(changed)).status, 403);
   EXPECT_EQ(lambda_.received.size(), 1u);
