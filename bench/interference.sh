@@ -8,8 +8,10 @@
 #   idle    invoke_load -c 8 against the echo function alone;
 #   upload  the same while another client (bench/upload_loop.py, boto3) replaces a second
 #           function's code with 50 MB zips of random bytes, back to back (two different zips,
-#           so every upload is decoded, unpacked and fsynced for real).
-# Prints the medians of p50/p99 per mode and the ratio upload/idle; raw results in OUT.
+#           so every upload is decoded, unpacked and fsynced for real);
+#   stream  the same while another client (bench/put_object_loop.py, boto3) PUTs a 1 GiB file
+#           of random bytes to S3 as one object, back to back (one streamed request body each).
+# Prints the medians of p50/p99 per mode and the ratios to idle; raw results in OUT.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -65,6 +67,8 @@ for fn in echo bulk; do
     --handler "$handler" --role "$ROLE" --zip-file "fileb://$zip" >/dev/null
 done
 aws --endpoint-url "$ENDPOINT" lambda invoke --function-name echo --payload "$BODY" "$TMP/o" >/dev/null
+aws --endpoint-url "$ENDPOINT" s3api create-bucket --bucket bulk >/dev/null
+head -c 1G /dev/urandom >"$TMP/big.bin"
 
 measure() {  # mode rep
   local json
@@ -75,28 +79,36 @@ measure() {  # mode rep
     "$(jq .latency_us.p50 <<<"$json")" "$(jq .latency_us.p99 <<<"$json")" "$(jq .errors <<<"$json")")"
 }
 
-for rep in $(seq "$REPS"); do
-  wait_for_quiet
-  measure idle "$rep"
-  python3 "$BENCH_DIR/upload_loop.py" "$ENDPOINT" bulk 50 >"$TMP/uploads-$rep.log" 2>&1 &
+measure_beside() {  # mode rep command...: measures while the command runs, then stops it
+  local mode="$1" rep="$2"
+  shift 2
+  "$@" >"$TMP/$mode-$rep.log" 2>&1 &
   UPLOADER_PID=$!
-  # Let the first upload get going: its body is on the wire and being decoded.
+  # Let the first upload get going: its body is on the wire and being processed.
   sleep 2
-  measure upload "$rep"
+  measure "$mode" "$rep"
   kill "$UPLOADER_PID" 2>/dev/null || true
   wait "$UPLOADER_PID" 2>/dev/null || true
   UPLOADER_PID=""
-  log "uploads during rep $rep: $(grep -c '^uploaded' "$TMP/uploads-$rep.log" || true)"
+  log "$mode: requests finished during rep $rep: $(grep -c -E '^(uploaded|put) ' "$TMP/$mode-$rep.log" || true)"
+}
+
+for rep in $(seq "$REPS"); do
+  wait_for_quiet
+  measure idle "$rep"
+  measure_beside upload "$rep" python3 "$BENCH_DIR/upload_loop.py" "$ENDPOINT" bulk 50
+  measure_beside stream "$rep" python3 "$BENCH_DIR/put_object_loop.py" "$ENDPOINT" bulk "$TMP/big.bin"
 done
 
 python3 - "$OUT/results.jsonl" <<'PY' | tee "$OUT/summary.txt"
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 med = {}
-for mode in ("idle", "upload"):
+for mode in ("idle", "upload", "stream"):
     picked = [r for r in rows if r["mode"] == mode]
     med[mode] = {k: statistics.median(r["latency_us"][k] for r in picked) for k in ("p50", "p99")}
     print(f"{mode:7s} median p50 {med[mode]['p50']:8.0f} us   median p99 {med[mode]['p99']:8.0f} us"
           f"   ({len(picked)} runs, errors {sum(r['errors'] for r in picked)})")
-print(f"upload/idle p99 ratio: {med['upload']['p99'] / med['idle']['p99']:.2f} (target <= 2)")
+for mode in ("upload", "stream"):
+    print(f"{mode}/idle p99 ratio: {med[mode]['p99'] / med['idle']['p99']:.2f} (target <= 2)")
 PY

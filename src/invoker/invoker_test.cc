@@ -96,7 +96,7 @@ class InvokerTest : public testing::Test {
     config.runtime = "python3.12";
     config.handler = "app.handler";
     config.reserved_concurrency = reserved;
-    ASSERT_TRUE(registry_->PutLatest(config).ok());
+    registry_->PutLatest(config, [](absl::Status s) { EXPECT_TRUE(s.ok()) << s; });
     invoker_->SetReservation(name, reserved);
   }
 
@@ -129,7 +129,8 @@ class InvokerTest : public testing::Test {
   AccountContext account_{.region = "us-east-1", .account_id = "000000000000"};
   ManualClock clock_{1'700'000'000'000};
   asio::io_context io_;
-  storage::MemoryMetadataStore metadata_;
+  // Its completions run at once: the registry's changes are made before the tests run.
+  storage::MemoryMetadataStore metadata_{[](std::function<void()> work) { work(); }};
   std::unique_ptr<lambda::FunctionRegistry> registry_;
   std::unique_ptr<storage::DurableQueue> queue_;
   std::unique_ptr<storage::LogStore> logs_;
@@ -139,8 +140,9 @@ class InvokerTest : public testing::Test {
 
 TEST_F(InvokerTest, SyncRunsTheResolvedVersionAndReturnsItsOutcome) {
   PutFunction("fn");
-  ASSERT_TRUE(registry_->Publish("fn", "").ok());
-  ASSERT_TRUE(registry_->PutAlias("fn", {.name = "live", .function_version = "1"}).ok());
+  registry_->Publish("fn", "", [](absl::StatusOr<int> n) { EXPECT_TRUE(n.ok()) << n.status(); });
+  registry_->PutAlias("fn", {.name = "live", .function_version = "1"},
+                      [](absl::Status s) { EXPECT_TRUE(s.ok()) << s; });
   std::optional<absl::StatusOr<InvokeResult>> result;
   invoker_->InvokeSync({.function = "arn:aws:lambda:us-east-1:000000000000:function:fn:live",
                         .payload = R"({"a":1})",

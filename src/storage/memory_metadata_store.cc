@@ -33,6 +33,7 @@ absl::StatusOr<std::vector<Record>> MemoryMetadataStore::Scan(std::string_view t
 absl::Status MemoryMetadataStore::Write(const WriteBatch& batch) {
   if (auto status = CheckBatch(batch); !status.ok()) return status;
   absl::MutexLock lock(&mu_);
+  if (!failure_.ok()) return failure_;
   // Applied to a copy, kept only if every condition holds: all or nothing.
   auto tables = tables_;
   for (const WriteBatch::Op& op : batch.ops()) {
@@ -59,6 +60,11 @@ absl::Status MemoryMetadataStore::Write(const WriteBatch& batch) {
   }
   tables_ = std::move(tables);
   return absl::OkStatus();
+}
+
+void MemoryMetadataStore::FailWrites(absl::Status failure) {
+  absl::MutexLock lock(&mu_);
+  failure_ = std::move(failure);
 }
 
 void MemoryMetadataStore::WriteAsync(WriteBatch batch, WriteCallback done) {

@@ -25,12 +25,17 @@ class MemoryMetadataStore final : public MetadataStore {
   absl::Status Write(const WriteBatch& batch) override;
   void WriteAsync(WriteBatch batch, WriteCallback done) override;
 
+  // While `failure` is not OK, every write fails with it and changes nothing (a full disk, for
+  // the tests of what a failed write leaves behind).
+  void FailWrites(absl::Status failure) ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   using Table = std::map<std::string, std::string, std::less<>>;
 
   const PostToIo post_to_io_;
   mutable absl::Mutex mu_;
   std::map<std::string, Table, std::less<>> tables_ ABSL_GUARDED_BY(mu_);
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace serval::storage

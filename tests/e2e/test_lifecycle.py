@@ -104,6 +104,58 @@ class RestartPersistenceTest(_Base):
         second.stop()
 
 
+class ControlPlaneDurabilityTest(_Base):
+
+    def test_every_answered_change_survives_kill_9(self):
+        # Control-plane changes are answered in the completion of their group-commit write, not
+        # by a blocking write on the io thread: an answer still means the change is on disk.
+        serval = self.new_serval()
+        lam, events, apis = serval.client(), serval.client("events"), serval.client("apigatewayv2")
+        kept, gone = unique_name("durable"), unique_name("durable-gone")
+        for name in (kept, gone):
+            lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE,
+                                Handler="echo.lambda_handler", Code={"ZipFile": python_zip("echo")})
+        lam.update_function_configuration(FunctionName=kept, Description="v1", Timeout=9)
+        version = lam.publish_version(FunctionName=kept)["Version"]
+        lam.create_alias(FunctionName=kept, Name="live", FunctionVersion=version)
+        lam.add_permission(FunctionName=kept, StatementId="s1", Action="lambda:InvokeFunction",
+                           Principal="events.amazonaws.com")
+        url = lam.create_function_url_config(FunctionName=kept, AuthType="NONE")["FunctionUrl"]
+        lam.put_function_concurrency(FunctionName=kept, ReservedConcurrentExecutions=5)
+        lam.tag_resource(Resource=lam.get_function(FunctionName=kept)["Configuration"]
+                         ["FunctionArn"], Tags={"team": "core"})
+        lam.delete_function(FunctionName=gone)
+        events.create_event_bus(Name="orders")
+        events.put_rule(Name="tick", ScheduleExpression="rate(1 hour)")
+        events.put_targets(Rule="tick", Targets=[{"Id": "t1", "Arn": lam.get_function(
+            FunctionName=kept)["Configuration"]["FunctionArn"]}])
+        events.disable_rule(Name="tick")
+        api = apis.create_api(Name="durable", ProtocolType="HTTP")["ApiId"]
+        apis.create_route(ApiId=api, RouteKey="GET /x")
+        serval.proc.kill()  # right after the last answer
+        serval.proc.wait()
+
+        again = self.new_serval(data_dir=serval.data_dir)
+        lam, events, apis = again.client(), again.client("events"), again.client("apigatewayv2")
+        config = lam.get_function_configuration(FunctionName=kept)
+        self.assertEqual((config["Description"], config["Timeout"]), ("v1", 9))
+        self.assertEqual(lam.get_alias(FunctionName=kept, Name="live")["FunctionVersion"], version)
+        self.assertIn('"Sid":"s1"', lam.get_policy(FunctionName=kept)["Policy"])
+        url_id = lambda u: u.split("//")[1].split(".")[0]  # the port changes with the restart
+        self.assertEqual(url_id(lam.get_function_url_config(FunctionName=kept)["FunctionUrl"]),
+                         url_id(url))
+        self.assertEqual(lam.get_function_concurrency(FunctionName=kept)
+                         ["ReservedConcurrentExecutions"], 5)
+        self.assertEqual(lam.get_function(FunctionName=kept)["Tags"], {"team": "core"})
+        with self.assertRaises(ClientError):
+            lam.get_function(FunctionName=gone)
+        self.assertIn("orders", [b["Name"] for b in events.list_event_buses()["EventBuses"]])
+        self.assertEqual(events.describe_rule(Name="tick")["State"], "DISABLED")
+        self.assertEqual([t["Id"] for t in events.list_targets_by_rule(Rule="tick")["Targets"]],
+                         ["t1"])
+        self.assertEqual([r["RouteKey"] for r in apis.get_routes(ApiId=api)["Items"]], ["GET /x"])
+
+
 class DataDirLockTest(_Base):
 
     def test_second_serval_on_same_data_dir_is_refused(self):

@@ -166,16 +166,21 @@ void Apigatewayv2Service::Handle(protocol::RequestContext context, http::Respond
         .request = &context.request, .labels = std::move(match->labels), .body = *std::move(body)};
     return (this->*match->operation->run)(call, match->operation->kind);
   }();
-  if (!answer.ok()) {
-    return respond(protocol::ErrorResponse(kProtocol, answer.status(), context.request_id));
-  }
-  if (answer->status == 204) {
-    http::Response response{.status = 204};
-    protocol::SetRequestId(kProtocol, context.request_id, response);
-    return respond(std::move(response));
-  }
-  respond(protocol::JsonResponse(kProtocol, answer->status, json::serialize(answer->body),
-                                 context.request_id));
+  // Answered once what the operation changed is durable.
+  apis_->Commit([answer = std::move(answer), request_id = std::move(context.request_id),
+                 respond = std::move(respond)](absl::Status written) {
+    if (!written.ok()) return respond(protocol::ErrorResponse(kProtocol, written, request_id));
+    if (!answer.ok()) {
+      return respond(protocol::ErrorResponse(kProtocol, answer.status(), request_id));
+    }
+    if (answer->status == 204) {
+      http::Response response{.status = 204};
+      protocol::SetRequestId(kProtocol, request_id, response);
+      return respond(std::move(response));
+    }
+    respond(protocol::JsonResponse(kProtocol, answer->status, json::serialize(answer->body),
+                                   request_id));
+  });
 }
 
 std::string Apigatewayv2Service::Now() const {
@@ -261,7 +266,7 @@ absl::StatusOr<Apigatewayv2Service::Answer> Apigatewayv2Service::CreateApi(Call&
     if (!stage.ok()) return stage.status();
   }
   json::object out = api.api;
-  if (auto status = apis_->Put(std::move(api)); !status.ok()) return status;
+  apis_->Put(std::move(api));
   return Answer{201, std::move(out)};
 }
 
@@ -298,7 +303,7 @@ absl::StatusOr<Apigatewayv2Service::Answer> Apigatewayv2Service::UpdateApi(Call&
   if (auto cors = CheckCors(call.body); !cors.ok()) return cors;
   CopyMembers(call.body, api->api);
   json::object out = api->api;
-  if (auto status = apis_->Put(*std::move(api)); !status.ok()) return status;
+  apis_->Put(*std::move(api));
   return Answer{200, std::move(out)};
 }
 
@@ -306,7 +311,7 @@ absl::StatusOr<Apigatewayv2Service::Answer> Apigatewayv2Service::DeleteApi(Call&
                                                                            const ResourceKind*) {
   auto api = FindApi(call);
   if (!api.ok()) return api.status();
-  if (auto status = apis_->Remove(api->id()); !status.ok()) return status;
+  apis_->Remove(api->id());
   return Answer{204, {}};
 }
 
@@ -315,7 +320,7 @@ absl::StatusOr<Apigatewayv2Service::Answer> Apigatewayv2Service::DeleteCors(Call
   auto api = FindApi(call);
   if (!api.ok()) return api.status();
   api->api.erase("corsConfiguration");
-  if (auto status = apis_->Put(*std::move(api)); !status.ok()) return status;
+  apis_->Put(*std::move(api));
   return Answer{204, {}};
 }
 
@@ -325,7 +330,7 @@ absl::StatusOr<Apigatewayv2Service::Answer> Apigatewayv2Service::CreateResource(
   if (!api.ok()) return api.status();
   auto created = AddResource(*api, *kind, std::move(call.body));
   if (!created.ok()) return created.status();
-  if (auto status = apis_->Put(*std::move(api)); !status.ok()) return status;
+  apis_->Put(*std::move(api));
   return Answer{201, *std::move(created)};
 }
 
@@ -362,7 +367,7 @@ absl::StatusOr<Apigatewayv2Service::Answer> Apigatewayv2Service::UpdateResource(
   if (kind->collection == "stages") updated["lastUpdatedDate"] = Now();
   if (auto checked = kind->check(*api, updated); !checked.ok()) return checked;
   **found = updated;
-  if (auto status = apis_->Put(*std::move(api)); !status.ok()) return status;
+  apis_->Put(*std::move(api));
   return Answer{200, std::move(updated)};
 }
 
@@ -373,7 +378,7 @@ absl::StatusOr<Apigatewayv2Service::Answer> Apigatewayv2Service::DeleteResource(
   const std::string& id = call.labels.at("id");
   if (auto found = FindResource(*api, *kind, id); !found.ok()) return found.status();
   api->children[std::string(kind->collection)].erase(id);
-  if (auto status = apis_->Put(*std::move(api)); !status.ok()) return status;
+  apis_->Put(*std::move(api));
   return Answer{204, {}};
 }
 
@@ -398,7 +403,7 @@ absl::StatusOr<Apigatewayv2Service::Answer> Apigatewayv2Service::TagResource(Cal
     if (!value.is_string()) return BadRequest("Tags must be a map of strings");
     stored.get_object()[key] = value;
   }
-  if (auto status = apis_->Put(*std::move(api)); !status.ok()) return status;
+  apis_->Put(*std::move(api));
   return Answer{201, {}};
 }
 
@@ -410,7 +415,7 @@ absl::StatusOr<Apigatewayv2Service::Answer> Apigatewayv2Service::UntagResource(
   if (!stored.is_object()) stored = json::object();
   for (const std::string& key : call.request->QueryParams("tagKeys"))
     stored.get_object().erase(key);
-  if (auto status = apis_->Put(*std::move(api)); !status.ok()) return status;
+  apis_->Put(*std::move(api));
   return Answer{204, {}};
 }
 

@@ -67,22 +67,38 @@ const HttpApi* HttpApiStore::Find(std::string_view id) const {
   return found == apis_.end() ? nullptr : &found->second;
 }
 
-absl::Status HttpApiStore::Put(HttpApi api) {
+void HttpApiStore::Put(HttpApi api) {
   const std::string id = api.id();
-  if (auto status = store_->Write(storage::WriteBatch().Put(kTable, id, ToStorage(api)));
-      !status.ok()) {
-    return status;
-  }
+  pending_.Put(kTable, id, ToStorage(api));
+  touched_.push_back(id);
   apis_[id] = std::move(api);
-  return absl::OkStatus();
 }
 
-absl::Status HttpApiStore::Remove(const std::string& id) {
-  if (auto status = store_->Write(storage::WriteBatch().Delete(kTable, id)); !status.ok()) {
-    return status;
-  }
+void HttpApiStore::Remove(const std::string& id) {
+  pending_.Delete(kTable, id);
+  touched_.push_back(id);
   apis_.erase(id);
-  return absl::OkStatus();
+}
+
+void HttpApiStore::Commit(storage::MetadataStore::WriteCallback done) {
+  if (pending_.ops().empty()) return done(absl::OkStatus());
+  writer_.Write(
+      std::exchange(pending_, storage::WriteBatch()),
+      [this, touched = std::exchange(touched_, {})] {
+        for (const std::string& id : touched) ReadBack(id);
+      },
+      std::move(done));
+}
+
+void HttpApiStore::ReadBack(const std::string& id) {
+  auto stored = store_->Get(kTable, id);
+  absl::StatusOr<HttpApi> api =
+      stored.ok() && stored->has_value() ? FromStorage(**stored) : absl::NotFoundError(id);
+  if (api.ok()) {
+    apis_[id] = *std::move(api);
+  } else {
+    apis_.erase(id);
+  }
 }
 
 }  // namespace serval::apigatewayv2

@@ -5,9 +5,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "storage/metadata_store.h"
+#include "storage/view_writer.h"
 
 namespace serval::apigatewayv2 {
 
@@ -25,24 +27,36 @@ struct HttpApi {
   std::string id() const;
 };
 
-// Every HTTP API, in memory and written through to the metadata store before a change is
-// acknowledged: table "apigatewayv2.apis", one record per API keyed by its id, holding the
-// API and its children (docs/formats.md). Runs only on the io thread.
+// Every HTTP API, in memory and written through to the metadata store: table
+// "apigatewayv2.apis", one record per API keyed by its id, holding the API and its children
+// (docs/formats.md). Runs only on the io thread, which it never blocks on a write.
+//
+// A change takes effect in memory at once and joins the pending write; Commit writes what is
+// pending. The service commits after every request and answers once the commit is durable; the
+// APIs a failed commit touched are read back from the store (storage::ViewWriter).
 class HttpApiStore {
  public:
   // Loads every stored API. `store` must outlive the API store.
   static absl::StatusOr<std::unique_ptr<HttpApiStore>> Open(storage::MetadataStore* store);
 
   const HttpApi* Find(std::string_view id) const;
-  absl::Status Put(HttpApi api);
-  absl::Status Remove(const std::string& id);
+  void Put(HttpApi api);
+  void Remove(const std::string& id);
   const std::map<std::string, HttpApi, std::less<>>& apis() const { return apis_; }
 
+  // Runs `done` once the pending changes are durable (at once when there are none).
+  void Commit(storage::MetadataStore::WriteCallback done);
+
  private:
-  explicit HttpApiStore(storage::MetadataStore* store) : store_(store) {}
+  explicit HttpApiStore(storage::MetadataStore* store) : store_(store), writer_(store) {}
+  // Makes memory hold what the store holds for the API `id`.
+  void ReadBack(const std::string& id);
 
   storage::MetadataStore* store_;
+  storage::ViewWriter writer_;
   std::map<std::string, HttpApi, std::less<>> apis_;
+  storage::WriteBatch pending_;       // what the next Commit writes
+  std::vector<std::string> touched_;  // the ids it writes
 };
 
 }  // namespace serval::apigatewayv2

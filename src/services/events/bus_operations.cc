@@ -53,7 +53,7 @@ absl::StatusOr<json::object> EventsService::CreateEventBus(const json::object& b
   }
   EventBus bus{
       .name = *name, .description = *description, .created_millis = deps_.clock->NowMillis()};
-  if (auto status = rules_->PutBus(std::move(bus)); !status.ok()) return status;
+  rules_->PutBus(std::move(bus));
   json::object out{{"EventBusArn", BusArn(*name)}};
   if (!description->empty()) out["Description"] = *description;
   return out;
@@ -114,7 +114,7 @@ absl::StatusOr<json::object> EventsService::DeleteEventBus(const json::object& b
   if (*name == kDefaultBus) return Validation("Cannot delete event bus default.");
   auto bus = ExistingBus(body, "Name");
   if (!bus.ok()) return bus.status();
-  if (auto status = rules_->RemoveBus(*bus); !status.ok()) return status;
+  rules_->RemoveBus(*bus);
   return json::object{};
 }
 

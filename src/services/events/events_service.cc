@@ -132,25 +132,43 @@ const services::ServiceInfo& EventsService::info() const {
   return kInfo;
 }
 
+template <protocol::JsonOperation<EventsService> Operation>
+void EventsService::Committed(const json::object& body, protocol::JsonOperationDone done) {
+  absl::StatusOr<json::object> answer = (this->*Operation)(body);
+  rules_->Commit([this, answer = std::move(answer), done = std::move(done)](
+                     absl::Status written, std::vector<RuleKey> read_back) mutable {
+    for (const auto& [bus, name] : read_back) {
+      if (bus != kDefaultBus) continue;
+      if (const Rule* rule = rules_->Find(bus, name)) {
+        scheduler_.Set(name, rule->schedule_expression, rule->created_millis, rule->enabled);
+      } else {
+        scheduler_.Remove(name);
+      }
+    }
+    if (!written.ok()) return done(std::move(written));
+    done(std::move(answer));
+  });
+}
+
 const protocol::JsonOperationTable<EventsService>& EventsService::Operations() {
   static const protocol::JsonOperationTable<EventsService> kOperations{
-      {"PutRule", &EventsService::PutRule},
+      {"PutRule", &EventsService::Committed<&EventsService::PutRule>},
       {"DescribeRule", &EventsService::DescribeRule},
       {"ListRules", &EventsService::ListRules},
-      {"DeleteRule", &EventsService::DeleteRule},
-      {"EnableRule", &EventsService::EnableRule},
-      {"DisableRule", &EventsService::DisableRule},
-      {"PutTargets", &EventsService::PutTargets},
+      {"DeleteRule", &EventsService::Committed<&EventsService::DeleteRule>},
+      {"EnableRule", &EventsService::Committed<&EventsService::EnableRule>},
+      {"DisableRule", &EventsService::Committed<&EventsService::DisableRule>},
+      {"PutTargets", &EventsService::Committed<&EventsService::PutTargets>},
       {"ListTargetsByRule", &EventsService::ListTargetsByRule},
-      {"RemoveTargets", &EventsService::RemoveTargets},
+      {"RemoveTargets", &EventsService::Committed<&EventsService::RemoveTargets>},
       {"ListRuleNamesByTarget", &EventsService::ListRuleNamesByTarget},
-      {"TagResource", &EventsService::TagResource},
-      {"UntagResource", &EventsService::UntagResource},
+      {"TagResource", &EventsService::Committed<&EventsService::TagResource>},
+      {"UntagResource", &EventsService::Committed<&EventsService::UntagResource>},
       {"ListTagsForResource", &EventsService::ListTagsForResource},
-      {"CreateEventBus", &EventsService::CreateEventBus},
+      {"CreateEventBus", &EventsService::Committed<&EventsService::CreateEventBus>},
       {"DescribeEventBus", &EventsService::DescribeEventBus},
       {"ListEventBuses", &EventsService::ListEventBuses},
-      {"DeleteEventBus", &EventsService::DeleteEventBus},
+      {"DeleteEventBus", &EventsService::Committed<&EventsService::DeleteEventBus>},
       {"PutEvents", &EventsService::PutEvents},
       {"TestEventPattern", &EventsService::TestEventPattern},
   };
@@ -312,7 +330,7 @@ absl::StatusOr<json::object> EventsService::PutRule(const json::object& body) {
   rule.role_arn = *role;
   for (auto& [key, value] : *tags) rule.tags[key] = value;
   if (rule.created_millis == 0 || schedule_changed) rule.created_millis = deps_.clock->NowMillis();
-  if (auto s = rules_->Put(rule); !s.ok()) return s;
+  rules_->Put(rule);
   if (rule.bus == kDefaultBus) {
     scheduler_.Set(rule.name, rule.schedule_expression, rule.created_millis, rule.enabled);
   }
@@ -378,7 +396,7 @@ absl::StatusOr<json::object> EventsService::DeleteRule(const json::object& body)
   if (!(*rule)->targets.empty()) return Validation("Rule can't be deleted since it has targets.");
   const std::string name = (*rule)->name;
   const std::string bus = (*rule)->bus;
-  if (auto s = rules_->Remove(bus, name); !s.ok()) return s;
+  rules_->Remove(bus, name);
   if (bus == kDefaultBus) scheduler_.Remove(name);
   return json::object{};
 }
@@ -388,7 +406,7 @@ absl::StatusOr<json::object> EventsService::SetRuleState(const json::object& bod
   if (!rule.ok()) return rule.status();
   Rule updated = **rule;
   updated.enabled = enabled;
-  if (auto s = rules_->Put(updated); !s.ok()) return s;
+  rules_->Put(updated);
   if (updated.bus == kDefaultBus) {
     scheduler_.Set(updated.name, updated.schedule_expression, updated.created_millis, enabled);
   }
@@ -429,7 +447,7 @@ absl::StatusOr<json::object> EventsService::PutTargets(const json::object& body)
     const std::string target_id = target->id;
     updated.targets[target_id] = std::move(*target);
   }
-  if (auto s = rules_->Put(std::move(updated)); !s.ok()) return s;
+  rules_->Put(std::move(updated));
   return json::object{{"FailedEntryCount", failed.size()}, {"FailedEntries", std::move(failed)}};
 }
 
@@ -467,7 +485,7 @@ absl::StatusOr<json::object> EventsService::RemoveTargets(const json::object& bo
     // Removing a target that is not there is not an error in EventBridge either.
     updated.targets.erase(std::string(id.get_string()));
   }
-  if (auto s = rules_->Put(std::move(updated)); !s.ok()) return s;
+  rules_->Put(std::move(updated));
   return json::object{{"FailedEntryCount", 0}, {"FailedEntries", std::move(failed)}};
 }
 
@@ -498,7 +516,7 @@ absl::StatusOr<json::object> EventsService::TagResource(const json::object& body
   if (!rule.ok()) return rule.status();
   Rule updated = **rule;
   for (auto& [key, value] : *tags) updated.tags[key] = value;
-  if (auto s = rules_->Put(std::move(updated)); !s.ok()) return s;
+  rules_->Put(std::move(updated));
   return json::object{};
 }
 
@@ -513,7 +531,7 @@ absl::StatusOr<json::object> EventsService::UntagResource(const json::object& bo
       if (key.is_string()) updated.tags.erase(std::string(key.get_string()));
     }
   }
-  if (auto s = rules_->Put(std::move(updated)); !s.ok()) return s;
+  rules_->Put(std::move(updated));
   return json::object{};
 }
 

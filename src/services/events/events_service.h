@@ -110,6 +110,10 @@ class EventsService : public services::Service,
   const EventPattern* CompiledPattern(const Rule& rule);
 
   static const protocol::JsonOperationTable<EventsService>& Operations();
+  // Runs an operation that may change the rule store and answers once its changes are durable
+  // (RuleStore::Commit). After a failed write, the schedules of the rules read back follow them.
+  template <protocol::JsonOperation<EventsService> Operation>
+  void Committed(const boost::json::object& body, protocol::JsonOperationDone done);
 
   Dependencies deps_;
   std::unique_ptr<RuleStore> rules_;

@@ -17,6 +17,20 @@ constexpr char kBuses[] = "events.buses";  // custom buses by name
 std::string StoredKey(std::string_view bus, std::string_view name) {
   return bus == kDefaultBus ? std::string(name) : fmt::format("{}/{}", bus, name);
 }
+
+std::string BusToJson(const EventBus& bus) {
+  return json::serialize(json::object{{"name", bus.name},
+                                      {"description", bus.description},
+                                      {"created_millis", bus.created_millis}});
+}
+
+absl::StatusOr<EventBus> BusFromJson(std::string_view text) {
+  auto parsed = ParseStoredObject(text);
+  if (!parsed.ok()) return parsed.status();
+  return EventBus{.name = StringMember(*parsed, "name"),
+                  .description = StringMember(*parsed, "description"),
+                  .created_millis = IntMember(*parsed, "created_millis", 0)};
+}
 }  // namespace
 
 std::string RuleToJson(const Rule& rule) {
@@ -88,13 +102,10 @@ absl::StatusOr<std::unique_ptr<RuleStore>> RuleStore::Open(storage::MetadataStor
   auto buses = store->Scan(kBuses, {});
   if (!buses.ok()) return buses.status();
   for (const storage::Record& record : *buses) {
-    auto parsed = ParseStoredObject(record.value);
-    if (!parsed.ok()) return parsed.status();
-    EventBus bus{.name = StringMember(*parsed, "name"),
-                 .description = StringMember(*parsed, "description"),
-                 .created_millis = IntMember(*parsed, "created_millis", 0)};
-    const std::string name = bus.name;
-    rules->buses_[name] = std::move(bus);
+    auto bus = BusFromJson(record.value);
+    if (!bus.ok()) return bus.status();
+    const std::string name = bus->name;
+    rules->buses_[name] = *std::move(bus);
   }
   auto records = store->Scan(kRules, {});
   if (!records.ok()) return records.status();
@@ -112,53 +123,92 @@ const Rule* RuleStore::Find(std::string_view bus, std::string_view name) const {
   return found == rules_.end() ? nullptr : &found->second;
 }
 
-absl::Status RuleStore::Put(Rule rule) {
-  if (auto status = store_->Write(
-          storage::WriteBatch().Put(kRules, StoredKey(rule.bus, rule.name), RuleToJson(rule)));
-      !status.ok()) {
-    return status;
+void RuleStore::Change(const RuleKey& key, std::optional<Rule> now) {
+  if (now) {
+    pending_.Put(kRules, StoredKey(key.first, key.second), RuleToJson(*now));
+    rules_[key] = *std::move(now);
+  } else {
+    pending_.Delete(kRules, StoredKey(key.first, key.second));
+    rules_.erase(key);
   }
-  RuleKey key{rule.bus, rule.name};
-  rules_[std::move(key)] = std::move(rule);
-  return absl::OkStatus();
+  pending_touched_.rules.push_back(key);
 }
 
-absl::Status RuleStore::Remove(const std::string& bus, const std::string& name) {
-  if (auto status = store_->Write(storage::WriteBatch().Delete(kRules, StoredKey(bus, name)));
-      !status.ok()) {
-    return status;
-  }
-  rules_.erase(RuleKey(bus, name));
-  return absl::OkStatus();
+void RuleStore::Put(Rule rule) {
+  const RuleKey key{rule.bus, rule.name};
+  Change(key, std::move(rule));
+}
+
+void RuleStore::Remove(const std::string& bus, const std::string& name) {
+  Change(RuleKey(bus, name), std::nullopt);
 }
 
 bool RuleStore::HasBus(std::string_view name) const {
   return name == kDefaultBus || buses_.find(name) != buses_.end();
 }
 
-absl::Status RuleStore::PutBus(EventBus bus) {
-  const std::string value = json::serialize(json::object{{"name", bus.name},
-                                                         {"description", bus.description},
-                                                         {"created_millis", bus.created_millis}});
-  if (auto status = store_->Write(storage::WriteBatch().Put(kBuses, bus.name, value));
-      !status.ok()) {
-    return status;
+void RuleStore::ChangeBus(const std::string& name, std::optional<EventBus> now) {
+  if (now) {
+    pending_.Put(kBuses, name, BusToJson(*now));
+    buses_[name] = *std::move(now);
+  } else {
+    pending_.Delete(kBuses, name);
+    buses_.erase(name);
   }
-  const std::string name = bus.name;
-  buses_[name] = std::move(bus);
-  return absl::OkStatus();
+  pending_touched_.buses.push_back(name);
 }
 
-absl::Status RuleStore::RemoveBus(const std::string& name) {
-  storage::WriteBatch batch;
-  batch.Delete(kBuses, name).DeletePrefix(kRules, name + "/");
-  if (auto status = store_->Write(std::move(batch)); !status.ok()) return status;
-  buses_.erase(name);
+void RuleStore::PutBus(EventBus bus) {
+  const std::string name = bus.name;
+  ChangeBus(name, std::move(bus));
+}
+
+void RuleStore::RemoveBus(const std::string& name) {
+  std::vector<RuleKey> on_bus;
   for (auto it = rules_.lower_bound(RuleKey(name, ""));
-       it != rules_.end() && it->first.first == name;) {
-    it = rules_.erase(it);
+       it != rules_.end() && it->first.first == name; ++it) {
+    on_bus.push_back(it->first);
   }
-  return absl::OkStatus();
+  for (const RuleKey& key : on_bus) Change(key, std::nullopt);
+  ChangeBus(name, std::nullopt);
+}
+
+void RuleStore::Commit(Done done) {
+  if (pending_.ops().empty()) return done(absl::OkStatus(), {});
+  auto touched = std::make_shared<Touched>(std::exchange(pending_touched_, {}));
+  auto read_back = std::make_shared<bool>(false);
+  writer_.Write(
+      std::exchange(pending_, storage::WriteBatch()),
+      [this, touched, read_back] {
+        ReadBack(*touched);
+        *read_back = true;
+      },
+      [touched, read_back, done = std::move(done)](absl::Status status) {
+        done(std::move(status), *read_back ? touched->rules : std::vector<RuleKey>());
+      });
+}
+
+void RuleStore::ReadBack(const Touched& touched) {
+  for (const RuleKey& key : touched.rules) {
+    auto stored = store_->Get(kRules, StoredKey(key.first, key.second));
+    absl::StatusOr<Rule> rule =
+        stored.ok() && stored->has_value() ? RuleFromJson(**stored) : absl::NotFoundError("");
+    if (rule.ok()) {
+      rules_[key] = *std::move(rule);
+    } else {
+      rules_.erase(key);
+    }
+  }
+  for (const std::string& name : touched.buses) {
+    auto stored = store_->Get(kBuses, name);
+    absl::StatusOr<EventBus> bus =
+        stored.ok() && stored->has_value() ? BusFromJson(**stored) : absl::NotFoundError("");
+    if (bus.ok()) {
+      buses_[name] = *std::move(bus);
+    } else {
+      buses_.erase(name);
+    }
+  }
 }
 
 }  // namespace serval::events

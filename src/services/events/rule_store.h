@@ -1,14 +1,17 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "storage/metadata_store.h"
+#include "storage/view_writer.h"
 
 namespace serval::events {
 
@@ -56,30 +59,53 @@ using RuleKey = std::pair<std::string, std::string>;
 
 // Event buses, rules and their targets, in memory and written through to the metadata store
 // (tables "events.buses" by name and "events.rules" by name on the default bus, "BUS/NAME" on
-// others) before a change is acknowledged. Runs only on the io thread.
+// others). Runs only on the io thread, which it never blocks on a write.
+//
+// A change takes effect in memory at once and joins the pending write; Commit writes what is
+// pending with the store's group commit. EventsService commits after every operation that may
+// change something and answers only once the commit is durable. The rules and buses a failed
+// commit touched are read back from the store, so memory again matches the disk (ViewWriter).
 class RuleStore {
  public:
   // Loads every stored bus and rule. `store` must outlive the rule store.
   static absl::StatusOr<std::unique_ptr<RuleStore>> Open(storage::MetadataStore* store);
 
   const Rule* Find(std::string_view bus, std::string_view name) const;
-  absl::Status Put(Rule rule);
-  absl::Status Remove(const std::string& bus, const std::string& name);
+  void Put(Rule rule);
+  void Remove(const std::string& bus, const std::string& name);
   const std::map<RuleKey, Rule>& rules() const { return rules_; }
 
   // Whether `name` is the default bus or a stored one.
   bool HasBus(std::string_view name) const;
-  absl::Status PutBus(EventBus bus);
+  void PutBus(EventBus bus);
   // Removes the bus and its rules.
-  absl::Status RemoveBus(const std::string& name);
+  void RemoveBus(const std::string& name);
   const std::map<std::string, EventBus, std::less<>>& buses() const { return buses_; }
 
+  // Runs `done` once the pending changes are durable (at once when there are none), with the
+  // keys of the rules that were read back from the store (see above).
+  using Done = std::function<void(absl::Status status, std::vector<RuleKey> read_back)>;
+  void Commit(Done done);
+
  private:
-  explicit RuleStore(storage::MetadataStore* store) : store_(store) {}
+  // The rules and buses one commit writes.
+  struct Touched {
+    std::vector<RuleKey> rules;
+    std::vector<std::string> buses;
+  };
+  explicit RuleStore(storage::MetadataStore* store) : store_(store), writer_(store) {}
+  // Replaces the rule or bus under its key by `now` (nullopt: removes it).
+  void Change(const RuleKey& key, std::optional<Rule> now);
+  void ChangeBus(const std::string& name, std::optional<EventBus> now);
+  // Makes memory hold what the store holds for `touched`.
+  void ReadBack(const Touched& touched);
 
   storage::MetadataStore* store_;
   std::map<RuleKey, Rule> rules_;
   std::map<std::string, EventBus, std::less<>> buses_;
+  storage::ViewWriter writer_;
+  storage::WriteBatch pending_;  // what the next Commit writes
+  Touched pending_touched_;
 };
 
 std::string RuleToJson(const Rule& rule);

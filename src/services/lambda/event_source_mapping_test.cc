@@ -141,7 +141,9 @@ TEST(MappingStoreTest, PersistsMappingsAndCheckpointsAndForgetsThemTogether) {
   ASSERT_TRUE(mapping.ok());
   mapping->uuid = "u-1";
   mapping->function_arn = "arn:aws:lambda:us-east-1:000000000000:function:fn";
-  ASSERT_TRUE((*store)->Put(*mapping, {{"shard-a", "17"}}).ok());
+  absl::Status put = absl::UnknownError("not called");
+  (*store)->Put(*mapping, {{"shard-a", "17"}}, [&](absl::Status status) { put = status; });
+  ASSERT_TRUE(put.ok());
   absl::Status saved = absl::UnknownError("not called");
   (*store)->SaveCheckpoint("u-1", "shard-b", "42", [&](absl::Status status) { saved = status; });
   ASSERT_TRUE(saved.ok());
@@ -151,7 +153,25 @@ TEST(MappingStoreTest, PersistsMappingsAndCheckpointsAndForgetsThemTogether) {
   ASSERT_NE((*reopened)->Find("u-1"), nullptr);
   EXPECT_EQ((*reopened)->Checkpoint("u-1", "shard-a"), "17");
   EXPECT_EQ((*reopened)->Checkpoint("u-1", "shard-b"), "42");
-  ASSERT_TRUE((*reopened)->Remove("u-1").ok());
+
+  // A change whose write fails is taken back: memory stays as the store has it.
+  metadata.FailWrites(absl::ResourceExhaustedError("no space left on device"));
+  absl::Status failed;
+  EventSourceMapping changed = *(*reopened)->Find("u-1");
+  changed.batch_size = 7;
+  (*reopened)->Put(changed, {{"shard-a", "99"}}, [&](absl::Status status) { failed = status; });
+  EXPECT_EQ(failed.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ((*reopened)->Find("u-1")->batch_size, mapping->batch_size);
+  EXPECT_EQ((*reopened)->Checkpoint("u-1", "shard-a"), "17");
+  (*reopened)->Remove("u-1", [&](absl::Status status) { failed = status; });
+  EXPECT_EQ(failed.code(), absl::StatusCode::kResourceExhausted);
+  ASSERT_NE((*reopened)->Find("u-1"), nullptr);
+  EXPECT_EQ((*reopened)->Checkpoint("u-1", "shard-b"), "42");
+  metadata.FailWrites(absl::OkStatus());
+
+  absl::Status removed = absl::UnknownError("not called");
+  (*reopened)->Remove("u-1", [&](absl::Status status) { removed = status; });
+  ASSERT_TRUE(removed.ok());
   EXPECT_EQ((*reopened)->Checkpoint("u-1", "shard-a"), "");
   auto emptied = MappingStore::Open(&metadata);
   ASSERT_TRUE(emptied.ok());

@@ -79,30 +79,76 @@ absl::Status FunctionRegistry::Load() {
   auto versions = store_->Scan(kVersions, {});
   if (!versions.ok()) return versions.status();
   for (const storage::Record& record : *versions) {
-    auto config = FromStorageJson(record.value);
-    if (!config.ok()) return config.status();
-    const std::string_view owner = OwnerOf(record.key);
-    const char* const end = record.key.data() + record.key.size();
-    int number = 0;
-    if (owner.size() == record.key.size() ||
-        std::from_chars(owner.data() + owner.size() + 1, end, number).ptr != end) {
-      return absl::DataLossError("stored function version has a bad key: " + record.key);
-    }
-    auto function = functions_.find(owner);
-    if (function == functions_.end()) continue;  // orphan: ignore
-    function->second.versions[number] = MakeEntry(std::move(*config));
+    if (absl::Status added = AddVersion(record); !added.ok()) return added;
   }
   auto aliases = store_->Scan(kAliases, {});
   if (!aliases.ok()) return aliases.status();
   for (const storage::Record& record : *aliases) {
-    auto alias = AliasFromStorageJson(record.value);
-    if (!alias.ok()) return alias.status();
-    auto function = functions_.find(OwnerOf(record.key));
-    if (function == functions_.end()) continue;
-    const std::string alias_name = alias->name;
-    function->second.aliases[alias_name] = std::move(*alias);
+    if (absl::Status added = AddAlias(record); !added.ok()) return added;
   }
   return absl::OkStatus();
+}
+
+absl::Status FunctionRegistry::AddVersion(const storage::Record& record) {
+  auto config = FromStorageJson(record.value);
+  if (!config.ok()) return config.status();
+  const std::string_view owner = OwnerOf(record.key);
+  const char* const end = record.key.data() + record.key.size();
+  int number = 0;
+  if (owner.size() == record.key.size() ||
+      std::from_chars(owner.data() + owner.size() + 1, end, number).ptr != end) {
+    return absl::DataLossError("stored function version has a bad key: " + record.key);
+  }
+  auto function = functions_.find(owner);
+  if (function == functions_.end()) return absl::OkStatus();  // orphan: ignore
+  function->second.versions[number] = MakeEntry(std::move(*config));
+  return absl::OkStatus();
+}
+
+absl::Status FunctionRegistry::AddAlias(const storage::Record& record) {
+  auto alias = AliasFromStorageJson(record.value);
+  if (!alias.ok()) return alias.status();
+  auto function = functions_.find(OwnerOf(record.key));
+  if (function == functions_.end()) return absl::OkStatus();
+  const std::string alias_name = alias->name;
+  function->second.aliases[alias_name] = std::move(*alias);
+  return absl::OkStatus();
+}
+
+absl::Status FunctionRegistry::Reload(const std::string& name) {
+  IndexUrls(name, nullptr);
+  functions_.erase(name);
+  auto latest = store_->Get(kFunctions, name);
+  if (!latest.ok()) return latest.status();
+  if (!latest->has_value()) return absl::OkStatus();
+  auto config = FromStorageJson(**latest);
+  if (!config.ok()) return config.status();
+  IndexUrls(name, &*config);
+  functions_[name].latest = MakeEntry(std::move(*config));
+  const storage::ScanRange owned{.prefix = name + "/"};
+  auto versions = store_->Scan(kVersions, owned);
+  if (!versions.ok()) return versions.status();
+  for (const storage::Record& record : *versions) {
+    if (absl::Status added = AddVersion(record); !added.ok()) return added;
+  }
+  auto aliases = store_->Scan(kAliases, owned);
+  if (!aliases.ok()) return aliases.status();
+  for (const storage::Record& record : *aliases) {
+    if (absl::Status added = AddAlias(record); !added.ok()) return added;
+  }
+  return absl::OkStatus();
+}
+
+void FunctionRegistry::Commit(storage::WriteBatch batch, const std::string& name, Done done) {
+  writer_.Write(
+      std::move(batch),
+      [this, name] {
+        if (absl::Status reloaded = Reload(name); !reloaded.ok()) {
+          fmt::print(stderr, "serval: function {} not read back after a failed write: {}\n", name,
+                     reloaded.ToString());
+        }
+      },
+      std::move(done));
 }
 
 const FunctionRegistry::Function* FunctionRegistry::Find(std::string_view name) const {
@@ -110,17 +156,14 @@ const FunctionRegistry::Function* FunctionRegistry::Find(std::string_view name) 
   return found == functions_.end() ? nullptr : &found->second;
 }
 
-absl::Status FunctionRegistry::PutLatest(FunctionConfig config) {
+void FunctionRegistry::PutLatest(FunctionConfig config, Done done) {
   config.version = kLatest;
-  if (auto status =
-          store_->Write(storage::WriteBatch().Put(kFunctions, config.name, ToStorageJson(config)));
-      !status.ok()) {
-    return status;
-  }
+  storage::WriteBatch batch;
+  batch.Put(kFunctions, config.name, ToStorageJson(config));
   const std::string name = config.name;
   IndexUrls(name, &config);
   functions_[name].latest = MakeEntry(std::move(config));
-  return absl::OkStatus();
+  Commit(std::move(batch), name, std::move(done));
 }
 
 void FunctionRegistry::IndexUrls(const std::string& name, const FunctionConfig* now) {
@@ -144,20 +187,18 @@ std::optional<FunctionRegistry::Url> FunctionRegistry::FindUrl(std::string_view 
   return Url{function, url->first, &url->second};
 }
 
-absl::Status FunctionRegistry::Remove(const std::string& name) {
-  auto status = store_->Write(storage::WriteBatch()
-                                  .Delete(kFunctions, name)
-                                  .DeletePrefix(kVersions, name + "/")
-                                  .DeletePrefix(kAliases, name + "/"));
-  if (status.ok()) {
-    IndexUrls(name, nullptr);
-    functions_.erase(name);
-  }
-  return status;
+void FunctionRegistry::Remove(const std::string& name, Done done) {
+  storage::WriteBatch batch;
+  batch.Delete(kFunctions, name)
+      .DeletePrefix(kVersions, name + "/")
+      .DeletePrefix(kAliases, name + "/");
+  IndexUrls(name, nullptr);
+  functions_.erase(name);
+  Commit(std::move(batch), name, std::move(done));
 }
 
-absl::StatusOr<int> FunctionRegistry::Publish(const std::string& name,
-                                              const std::string& description) {
+void FunctionRegistry::Publish(const std::string& name, const std::string& description,
+                               std::function<void(absl::StatusOr<int>)> done) {
   Function& function = functions_.find(name)->second;
   FunctionConfig latest = *function.latest.config;
   const int number = latest.last_published_version + 1;
@@ -168,44 +209,37 @@ absl::StatusOr<int> FunctionRegistry::Publish(const std::string& name,
   snapshot.description = description.empty() ? latest.description : description;
   snapshot.last_published_version = 0;
   snapshot.published_revision_id.clear();
-  auto status =
-      store_->Write(storage::WriteBatch()
-                        .Put(kFunctions, name, ToStorageJson(latest))
-                        .Put(kVersions, VersionKey(name, number), ToStorageJson(snapshot)));
-  if (!status.ok()) return status;
+  storage::WriteBatch batch;
+  batch.Put(kFunctions, name, ToStorageJson(latest))
+      .Put(kVersions, VersionKey(name, number), ToStorageJson(snapshot));
   function.latest = MakeEntry(std::move(latest));
   function.versions[number] = MakeEntry(std::move(snapshot));
-  return number;
+  Commit(std::move(batch), name, [number, done = std::move(done)](absl::Status status) {
+    if (!status.ok()) return done(std::move(status));
+    done(number);
+  });
 }
 
-absl::Status FunctionRegistry::RemoveVersion(const std::string& name, int version) {
-  if (auto status =
-          store_->Write(storage::WriteBatch().Delete(kVersions, VersionKey(name, version)));
-      !status.ok()) {
-    return status;
-  }
+void FunctionRegistry::RemoveVersion(const std::string& name, int version, Done done) {
+  storage::WriteBatch batch;
+  batch.Delete(kVersions, VersionKey(name, version));
   functions_.find(name)->second.versions.erase(version);
-  return absl::OkStatus();
+  Commit(std::move(batch), name, std::move(done));
 }
 
-absl::Status FunctionRegistry::PutAlias(const std::string& name, AliasConfig alias) {
-  if (auto status = store_->Write(storage::WriteBatch().Put(kAliases, AliasKey(name, alias.name),
-                                                            AliasToStorageJson(alias)));
-      !status.ok()) {
-    return status;
-  }
+void FunctionRegistry::PutAlias(const std::string& name, AliasConfig alias, Done done) {
+  storage::WriteBatch batch;
+  batch.Put(kAliases, AliasKey(name, alias.name), AliasToStorageJson(alias));
   const std::string alias_name = alias.name;
   functions_.find(name)->second.aliases[alias_name] = std::move(alias);
-  return absl::OkStatus();
+  Commit(std::move(batch), name, std::move(done));
 }
 
-absl::Status FunctionRegistry::RemoveAlias(const std::string& name, const std::string& alias) {
-  if (auto status = store_->Write(storage::WriteBatch().Delete(kAliases, AliasKey(name, alias)));
-      !status.ok()) {
-    return status;
-  }
+void FunctionRegistry::RemoveAlias(const std::string& name, const std::string& alias, Done done) {
+  storage::WriteBatch batch;
+  batch.Delete(kAliases, AliasKey(name, alias));
   functions_.find(name)->second.aliases.erase(alias);
-  return absl::OkStatus();
+  Commit(std::move(batch), name, std::move(done));
 }
 
 std::vector<const FunctionRegistry::Function*> FunctionRegistry::List(std::string_view after,

@@ -13,13 +13,15 @@
 #include "sandbox/invocation.h"
 #include "services/lambda/function_config.h"
 #include "storage/metadata_store.h"
+#include "storage/view_writer.h"
 
 namespace serval::lambda {
 
 // All functions with their published versions and aliases, in memory for the invoke path and
 // written through to the metadata store before any change is acknowledged (tables
 // "lambda.functions" by name, "lambda.versions" by name "/" 10-digit number, "lambda.aliases" by
-// name "/" alias; docs/formats.md). Runs only on the io thread.
+// name "/" alias; docs/formats.md): a change is answered for only once it is durable. Runs only
+// on the io thread, which it never blocks on a write.
 class FunctionRegistry {
  public:
   // One version ($LATEST or published) and the snapshot environments run for it.
@@ -47,15 +49,24 @@ class FunctionRegistry {
                                                                 SpecFactory make_spec);
 
   const Function* Find(std::string_view name) const;
-  // Inserts or replaces a function's $LATEST, durably.
-  absl::Status PutLatest(FunctionConfig config);
+
+  // The changes below take effect in memory at once (what every later call sees) and are written
+  // with the store's group commit; `done` runs on the io thread once the change is durable. When
+  // the write fails, the function is read back from the store, so memory again matches the disk,
+  // before `done` gets the error (so is the function of a later write that succeeds after an
+  // earlier one failed: its records were built on a change that did not last).
+  using Done = std::function<void(absl::Status)>;
+  // Inserts or replaces a function's $LATEST.
+  void PutLatest(FunctionConfig config, Done done);
   // Removes the function with all its versions and aliases.
-  absl::Status Remove(const std::string& name);
-  // Snapshots $LATEST as the next version number (returned). Requires the function to exist.
-  absl::StatusOr<int> Publish(const std::string& name, const std::string& description);
-  absl::Status RemoveVersion(const std::string& name, int version);
-  absl::Status PutAlias(const std::string& name, AliasConfig alias);
-  absl::Status RemoveAlias(const std::string& name, const std::string& alias);
+  void Remove(const std::string& name, Done done);
+  // Snapshots $LATEST as the next version number, which `done` gets. Requires the function to
+  // exist.
+  void Publish(const std::string& name, const std::string& description,
+               std::function<void(absl::StatusOr<int>)> done);
+  void RemoveVersion(const std::string& name, int version, Done done);
+  void PutAlias(const std::string& name, AliasConfig alias, Done done);
+  void RemoveAlias(const std::string& name, const std::string& alias, Done done);
 
   // The function URL whose id is `url_id`, with the function and qualifier it invokes.
   struct Url {
@@ -76,11 +87,20 @@ class FunctionRegistry {
       : store_(store), make_spec_(std::move(make_spec)) {}
   Entry MakeEntry(FunctionConfig config) const;
   absl::Status Load();
+  // Writes `batch` (a change to function `name` already made in memory) and runs `done` once it
+  // is durable; the function is reloaded from the store when the write fails (ViewWriter).
+  void Commit(storage::WriteBatch batch, const std::string& name, Done done);
+  // Replaces what memory holds of function `name` with what the store holds.
+  absl::Status Reload(const std::string& name);
+  // Adds the stored version or alias `record` to its function, if that function is loaded.
+  absl::Status AddVersion(const storage::Record& record);
+  absl::Status AddAlias(const storage::Record& record);
   // Keeps urls_ in step with the function URLs of `name`'s $LATEST, replaced by `now` (null: the
   // function is gone).
   void IndexUrls(const std::string& name, const FunctionConfig* now);
 
   storage::MetadataStore* store_;
+  storage::ViewWriter writer_{store_};
   SpecFactory make_spec_;
   std::map<std::string, Function, std::less<>> functions_;
   // Function URL id -> (function name, qualifier), for the function URL front end.

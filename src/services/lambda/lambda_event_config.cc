@@ -124,10 +124,9 @@ void LambdaService::HandleEventInvokeConfig(Call& call) {
                    fmt::format("The function {} doesn't have an EventInvokeConfig", arn)));
     }
     if (method == "GET") return call.Reply(200, ConfigJson(existing->second, arn));
-    auto status = UpdateMetadata(
-        call, [&](FunctionConfig& config) { config.event_invoke_configs.erase(qualifier); });
-    if (!status.ok()) return call.Fail(status);
-    return call.ReplyEmpty(204);
+    return UpdateMetadata(
+        call, [&](FunctionConfig& config) { config.event_invoke_configs.erase(qualifier); },
+        ReplyingEmpty(204));
   }
   // PUT replaces the whole configuration; POST (Update) changes only what it names.
   if (method == "POST" && existing == latest.event_invoke_configs.end()) {
@@ -140,10 +139,9 @@ void LambdaService::HandleEventInvokeConfig(Call& call) {
   EventInvokeConfig config = method == "POST" ? existing->second : EventInvokeConfig{};
   if (auto status = ApplyEventInvokeFields(*body, config); !status.ok()) return call.Fail(status);
   config.last_modified_millis = deps_.clock->NowMillis();
-  auto status = UpdateMetadata(
-      call, [&](FunctionConfig& stored) { stored.event_invoke_configs[qualifier] = config; });
-  if (!status.ok()) return call.Fail(status);
-  call.Reply(200, ConfigJson(config, arn));
+  UpdateMetadata(
+      call, [&](FunctionConfig& stored) { stored.event_invoke_configs[qualifier] = config; },
+      Replying(200, ConfigJson(config, arn)));
 }
 
 }  // namespace serval::lambda

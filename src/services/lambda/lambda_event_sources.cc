@@ -115,11 +115,11 @@ void LambdaService::StoreNewMapping(Call call, EventSourceMapping mapping) {
                       const std::map<std::string, std::string>& checkpoints) {
     const std::string uuid = mapping.uuid;
     json::object out = MappingJson(mapping, "Creating", deps_.account);
-    if (auto status = mappings_->Put(std::move(mapping), checkpoints); !status.ok()) {
-      return call.Fail(status);
-    }
-    poller_.Refresh(uuid);
-    call.Reply(202, out);
+    mappings_->Put(std::move(mapping), checkpoints,
+                   Answer(std::move(call), [this, uuid, out = std::move(out)](Call& call) {
+                     poller_.Refresh(uuid);
+                     call.Reply(202, out);
+                   }));
   };
   if (mapping.starting_position != "LATEST") return store(call, mapping, {});
   // LATEST: each shard is read after the record that is newest now.
@@ -216,9 +216,11 @@ void LambdaService::UpdateEventSourceMapping(Call& call) {
   updated.last_modified_millis = deps_.clock->NowMillis();
   json::object out = MappingJson(updated, UpdateState(was_enabled, updated.enabled), deps_.account);
   const std::string uuid = updated.uuid;
-  if (auto status = mappings_->Put(std::move(updated)); !status.ok()) return call.Fail(status);
-  poller_.Refresh(uuid);
-  call.Reply(202, out);
+  mappings_->Put(std::move(updated), {},
+                 Answer(std::move(call), [this, uuid, out = std::move(out)](Call& call) {
+                   poller_.Refresh(uuid);
+                   call.Reply(202, out);
+                 }));
 }
 
 void LambdaService::DeleteEventSourceMapping(Call& call) {
@@ -226,9 +228,10 @@ void LambdaService::DeleteEventSourceMapping(Call& call) {
   if (!mapping.ok()) return call.Fail(mapping.status());
   json::object out = MappingJson(**mapping, "Deleting", deps_.account);
   const std::string uuid = (*mapping)->uuid;
-  if (auto status = mappings_->Remove(uuid); !status.ok()) return call.Fail(status);
-  poller_.Refresh(uuid);
-  call.Reply(202, out);
+  mappings_->Remove(uuid, Answer(std::move(call), [this, uuid, out = std::move(out)](Call& call) {
+                      poller_.Refresh(uuid);
+                      call.Reply(202, out);
+                    }));
 }
 
 }  // namespace serval::lambda

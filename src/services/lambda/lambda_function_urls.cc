@@ -138,10 +138,10 @@ void LambdaService::CreateFunctionUrl(Call& call) {
     url.url_id = RandomHex(16);
   } while (deps_.registry->FindUrl(url.url_id));
   url.creation_millis = url.last_modified_millis = deps_.clock->NowMillis();
-  auto status = UpdateMetadata(
-      call, [&](FunctionConfig& config) { config.function_urls[call.qualifier] = url; });
-  if (!status.ok()) return call.Fail(status);
-  call.Reply(201, UrlJson(url, arn, FunctionUrlOf(url.url_id), UrlView::kCreated));
+  const std::string qualifier = call.qualifier;
+  UpdateMetadata(
+      call, [&](FunctionConfig& config) { config.function_urls[qualifier] = url; },
+      Replying(201, UrlJson(url, arn, FunctionUrlOf(url.url_id), UrlView::kCreated)));
 }
 
 void LambdaService::GetFunctionUrl(Call& call) {
@@ -163,11 +163,12 @@ void LambdaService::UpdateFunctionUrl(Call& call) {
   FunctionUrlConfig url = existing->second;
   if (auto status = ApplyUrlFields(*body, url); !status.ok()) return call.Fail(status);
   url.last_modified_millis = deps_.clock->NowMillis();
-  auto status = UpdateMetadata(
-      call, [&](FunctionConfig& config) { config.function_urls[call.qualifier] = url; });
-  if (!status.ok()) return call.Fail(status);
-  call.Reply(200, UrlJson(url, LambdaFunctionArn(deps_.account, call.name, call.qualifier),
-                          FunctionUrlOf(url.url_id), UrlView::kUpdated));
+  const std::string qualifier = call.qualifier;
+  json::object answer = UrlJson(url, LambdaFunctionArn(deps_.account, call.name, qualifier),
+                                FunctionUrlOf(url.url_id), UrlView::kUpdated);
+  UpdateMetadata(
+      call, [&](FunctionConfig& config) { config.function_urls[qualifier] = url; },
+      Replying(200, std::move(answer)));
 }
 
 void LambdaService::DeleteFunctionUrl(Call& call) {
@@ -175,10 +176,10 @@ void LambdaService::DeleteFunctionUrl(Call& call) {
   if (!call.function->latest.config->function_urls.contains(call.qualifier)) {
     return call.Fail(UrlNotFound(kResourceMissing));
   }
-  auto status = UpdateMetadata(
-      call, [&](FunctionConfig& config) { config.function_urls.erase(call.qualifier); });
-  if (!status.ok()) return call.Fail(status);
-  call.ReplyEmpty(204);
+  const std::string qualifier = call.qualifier;
+  UpdateMetadata(
+      call, [&](FunctionConfig& config) { config.function_urls.erase(qualifier); },
+      ReplyingEmpty(204));
 }
 
 void LambdaService::ListFunctionUrls(Call& call) {

@@ -42,11 +42,29 @@ json::value PrincipalElement(const std::string& principal) {
 
 }  // namespace
 
-absl::Status LambdaService::UpdateMetadata(const Call& call,
-                                           const std::function<void(FunctionConfig&)>& change) {
-  FunctionConfig updated = *call.function->latest.config;
+LambdaService::Then LambdaService::Replying(int status, json::object body) {
+  return [status, body = std::move(body)](Call& call) { call.Reply(status, body); };
+}
+
+LambdaService::Then LambdaService::ReplyingEmpty(int status) {
+  return [status](Call& call) { call.ReplyEmpty(status); };
+}
+
+FunctionRegistry::Done LambdaService::Answer(Call call, Then then) {
+  return [this, call = std::move(call), then = std::move(then)](absl::Status status) mutable {
+    if (!status.ok()) return call.Fail(status);
+    call.function = deps_.registry->Find(call.name);
+    then(call);
+  };
+}
+
+void LambdaService::UpdateMetadata(Call& call, const std::function<void(FunctionConfig&)>& change,
+                                   Then then) {
+  const FunctionRegistry::Function* function = deps_.registry->Find(call.name);
+  if (!function) return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, call.name)));
+  FunctionConfig updated = *function->latest.config;
   change(updated);
-  return deps_.registry->PutLatest(std::move(updated));
+  deps_.registry->PutLatest(std::move(updated), Answer(std::move(call), std::move(then)));
 }
 
 void LambdaService::TagResource(Call& call) {
@@ -76,9 +94,8 @@ void LambdaService::TagResource(Call& call) {
   if (merged.size() > kMaxTags) {
     return call.Fail(InvalidParameter("A function can have at most 50 tags"));
   }
-  auto status = UpdateMetadata(call, [&](FunctionConfig& config) { config.tags = merged; });
-  if (!status.ok()) return call.Fail(status);
-  call.ReplyEmpty(204);
+  UpdateMetadata(
+      call, [&](FunctionConfig& config) { config.tags = merged; }, ReplyingEmpty(204));
 }
 
 void LambdaService::UntagResource(Call& call) {
@@ -87,11 +104,12 @@ void LambdaService::UntagResource(Call& call) {
   if (keys.empty()) {
     return call.Fail(protocol::MissingMember("tagKeys"));
   }
-  auto status = UpdateMetadata(call, [&](FunctionConfig& config) {
-    for (const std::string& key : keys) config.tags.erase(key);
-  });
-  if (!status.ok()) return call.Fail(status);
-  call.ReplyEmpty(204);
+  UpdateMetadata(
+      call,
+      [&](FunctionConfig& config) {
+        for (const std::string& key : keys) config.tags.erase(key);
+      },
+      ReplyingEmpty(204));
 }
 
 void LambdaService::ListTags(Call& call) {
@@ -166,10 +184,10 @@ void LambdaService::AddPermission(Call& call) {
   if (!equals.empty()) condition["StringEquals"] = std::move(equals);
   if (!condition.empty()) statement["Condition"] = std::move(condition);
   std::string text = json::serialize(statement);
-  auto status = UpdateMetadata(
-      call, [&](FunctionConfig& config) { config.policies[call.qualifier][sid] = text; });
-  if (!status.ok()) return call.Fail(status);
-  call.Reply(201, json::object{{"Statement", text}});
+  const std::string qualifier = call.qualifier;
+  UpdateMetadata(
+      call, [&](FunctionConfig& config) { config.policies[qualifier][sid] = text; },
+      Replying(201, json::object{{"Statement", text}}));
 }
 
 void LambdaService::GetPolicy(Call& call) {
@@ -196,13 +214,15 @@ void LambdaService::RemovePermission(Call& call) {
       revision && !revision->empty() && *revision != latest.revision_id) {
     return call.Fail(RevisionMismatch());
   }
-  auto status = UpdateMetadata(call, [&](FunctionConfig& config) {
-    auto& remaining = config.policies[call.qualifier];
-    remaining.erase(sid);
-    if (remaining.empty()) config.policies.erase(call.qualifier);
-  });
-  if (!status.ok()) return call.Fail(status);
-  call.ReplyEmpty(204);
+  const std::string qualifier = call.qualifier;
+  UpdateMetadata(
+      call,
+      [&](FunctionConfig& config) {
+        auto& remaining = config.policies[qualifier];
+        remaining.erase(sid);
+        if (remaining.empty()) config.policies.erase(qualifier);
+      },
+      ReplyingEmpty(204));
 }
 
 void LambdaService::PutConcurrency(Call& call) {
@@ -235,12 +255,13 @@ void LambdaService::PutConcurrency(Call& call) {
                     "UnreservedConcurrentExecution below its minimum value of [{}].",
                     kMinUnreservedConcurrency)));
   }
-  auto status = UpdateMetadata(call, [&](FunctionConfig& config) {
-    config.reserved_concurrency = static_cast<int>(requested);
-  });
-  if (!status.ok()) return call.Fail(status);
-  deps_.invoker->SetReservation(call.name, static_cast<int>(requested));
-  call.Reply(200, json::object{{"ReservedConcurrentExecutions", requested}});
+  UpdateMetadata(
+      call,
+      [&](FunctionConfig& config) { config.reserved_concurrency = static_cast<int>(requested); },
+      [this, requested](Call& call) {
+        deps_.invoker->SetReservation(call.name, static_cast<int>(requested));
+        call.Reply(200, json::object{{"ReservedConcurrentExecutions", requested}});
+      });
 }
 
 void LambdaService::GetConcurrency(Call& call) {
@@ -252,11 +273,12 @@ void LambdaService::GetConcurrency(Call& call) {
 }
 
 void LambdaService::DeleteConcurrency(Call& call) {
-  auto status =
-      UpdateMetadata(call, [](FunctionConfig& config) { config.reserved_concurrency.reset(); });
-  if (!status.ok()) return call.Fail(status);
-  deps_.invoker->SetReservation(call.name, std::nullopt);
-  call.ReplyEmpty(204);
+  UpdateMetadata(
+      call, [](FunctionConfig& config) { config.reserved_concurrency.reset(); },
+      [this](Call& call) {
+        deps_.invoker->SetReservation(call.name, std::nullopt);
+        call.ReplyEmpty(204);
+      });
 }
 
 }  // namespace serval::lambda

@@ -362,23 +362,27 @@ void LambdaService::CreateFunction(Call& call) {
       config.last_modified_millis = deps_.clock->NowMillis();
       config.revision_id = NewUuid();
       const std::string name = config.name;
-      if (auto status = deps_.registry->PutLatest(std::move(config)); !status.ok()) {
-        CollectCode(code->id);
-        return call.Fail(status);
-      }
-      // The function's log group exists from now on, as CloudWatch Logs shows it (made on the
-      // code worker: it syncs a directory). The function is answered for either way.
-      code_worker_.Post(
-          [this, call = std::move(call), name, publish, now = deps_.clock->NowMillis()]() mutable {
-            const absl::Status group = deps_.logs->EnsureGroup("/aws/lambda/" + name, now);
-            boost::asio::post(
-                *deps_.io, [this, call = std::move(call), name, publish, group]() mutable {
-                  if (!group.ok()) {
-                    fmt::print(stderr, "serval: log group of function {} not created: {}\n", name,
-                               group.ToString());
-                  }
-                  ReplyWithLatest(call, name, publish, 201);
-                });
+      deps_.registry->PutLatest(
+          std::move(config), [this, call = std::move(call), name, publish,
+                              code_id = code->id](absl::Status status) mutable {
+            if (!status.ok()) {
+              CollectCode(code_id);
+              return call.Fail(status);
+            }
+            // The function's log group exists from now on, as CloudWatch Logs shows it (made on the
+            // code worker: it syncs a directory). The function is answered for either way.
+            code_worker_.Post([this, call = std::move(call), name, publish,
+                               now = deps_.clock->NowMillis()]() mutable {
+              const absl::Status group = deps_.logs->EnsureGroup("/aws/lambda/" + name, now);
+              boost::asio::post(
+                  *deps_.io, [this, call = std::move(call), name, publish, group]() mutable {
+                    if (!group.ok()) {
+                      fmt::print(stderr, "serval: log group of function {} not created: {}\n", name,
+                                 group.ToString());
+                    }
+                    ReplyWithLatest(call, name, publish, 201);
+                  });
+            });
           });
     });
   });
@@ -448,10 +452,14 @@ void LambdaService::DeleteFunction(Call& call) {
     for (const auto& [number, version] : call.function->versions) {
       code_ids.push_back(version.config->code_id);
     }
-    if (auto status = deps_.registry->Remove(name); !status.ok()) return call.Fail(status);
-    deps_.invoker->FunctionDeleted(name);
-    for (const std::string& code_id : code_ids) CollectCode(code_id);
-    return call.ReplyEmpty(204);
+    deps_.registry->Remove(
+        name, [this, call = std::move(call), name, code_ids](absl::Status status) mutable {
+          if (!status.ok()) return call.Fail(status);
+          deps_.invoker->FunctionDeleted(name);
+          for (const std::string& code_id : code_ids) CollectCode(code_id);
+          call.ReplyEmpty(204);
+        });
+    return;
   }
   if (call.qualifier == kLatest) {
     return call.Fail(
@@ -473,12 +481,15 @@ void LambdaService::DeleteFunction(Call& call) {
     }
   }
   const std::string code_id = entry->config->code_id;
-  if (auto status = deps_.registry->RemoveVersion(name, std::stoi(call.qualifier)); !status.ok()) {
-    return call.Fail(status);
-  }
-  deps_.pool->Retire(name, call.qualifier);
-  CollectCode(code_id);
-  call.ReplyEmpty(204);
+  const std::string version = call.qualifier;
+  deps_.registry->RemoveVersion(
+      name, std::stoi(version),
+      [this, call = std::move(call), name, version, code_id](absl::Status status) mutable {
+        if (!status.ok()) return call.Fail(status);
+        deps_.pool->Retire(name, version);
+        CollectCode(code_id);
+        call.ReplyEmpty(204);
+      });
 }
 
 void LambdaService::UpdateFunction(Call& call, bool code) {
@@ -561,43 +572,44 @@ void LambdaService::UpdateFunctionCode(Call& call) {
 void LambdaService::CommitUpdate(Call& call, const FunctionConfig& current, FunctionConfig updated,
                                  bool publish) {
   const std::string name = current.name;
-  if (auto status = ReplaceLatest(current, std::move(updated)); !status.ok()) {
-    return call.Fail(status);
-  }
-  ReplyWithLatest(call, name, publish, 200);
+  ReplaceLatest(current, std::move(updated),
+                Answer(std::move(call), [this, name, publish](Call& call) {
+                  ReplyWithLatest(call, name, publish, 200);
+                }));
 }
 
 void LambdaService::ReplyWithLatest(Call& call, const std::string& name, bool publish,
                                     int success_status) {
-  const FunctionRegistry::Entry* reported = &deps_.registry->Find(name)->latest;
-  if (publish) {
-    auto published = PublishLatest(name, "");
-    if (!published.ok()) return call.Fail(published.status());
-    reported = *published;
-  }
+  const FunctionRegistry::Function* function = deps_.registry->Find(name);
+  if (!function) return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, name)));
+  if (publish) return PublishLatest(call, name, "", success_status);
   json::object out;
-  WriteFunctionConfiguration(*reported->config, deps_.account, out);
+  WriteFunctionConfiguration(*function->latest.config, deps_.account, out);
   call.Reply(success_status, out);
 }
 
-absl::Status LambdaService::ReplaceLatest(const FunctionConfig& old_config,
-                                          FunctionConfig updated) {
+void LambdaService::ReplaceLatest(const FunctionConfig& old_config, FunctionConfig updated,
+                                  FunctionRegistry::Done done) {
+  // Copied first: `old_config` is the registry's, replaced by PutLatest.
   const std::string old_code = old_config.code_id;
   const std::string name = old_config.name;
   updated.last_modified_millis = deps_.clock->NowMillis();
   updated.revision_id = NewUuid();
   const std::string new_code = updated.code_id;
-  if (auto status = deps_.registry->PutLatest(std::move(updated)); !status.ok()) {
-    if (new_code != old_code) CollectCode(new_code);
-    return status;
-  }
+  deps_.registry->PutLatest(std::move(updated), [this, name, old_code, new_code,
+                                                 done = std::move(done)](absl::Status status) {
+    // A failed write restored the old $LATEST: environments started meanwhile ran the change.
+    if (!status.ok()) deps_.pool->Retire(name, kLatest);
+    // Only now is it known which package no record names any more.
+    if (new_code != old_code) CollectCode(status.ok() ? old_code : new_code);
+    done(std::move(status));
+  });
   deps_.pool->Retire(name, kLatest);
-  if (new_code != old_code) CollectCode(old_code);
-  return absl::OkStatus();
 }
 
 void LambdaService::CollectCode(const std::string& code_id) {
-  if (!deps_.registry->UsesCode(code_id)) deps_.code_store->Remove(code_id);
+  if (deps_.registry->UsesCode(code_id) || pinned_code_.contains(code_id)) return;
+  code_worker_.Post([this, code_id] { deps_.code_store->Remove(code_id); });
 }
 
 void LambdaService::DecodeUpload(Call call, bool create, FunctionConfig base,
@@ -646,11 +658,23 @@ void LambdaService::StoreCode(std::string zip,
                               std::function<void(absl::StatusOr<CodeStore::StoredCode>)> done) {
   code_worker_.Post([this, zip = std::move(zip), done = std::move(done)]() mutable {
     auto staged = deps_.code_store->Unpack(zip);
-    // Installing (and collecting) code stays on the io thread, so a package cannot be removed
-    // between the check that it exists and the commit of a function naming it.
-    boost::asio::post(*deps_.io, [this, staged = std::move(staged), done = std::move(done)]() {
+    boost::asio::post(*deps_.io, [this, staged = std::move(staged),
+                                  done = std::move(done)]() mutable {
       if (!staged.ok()) return done(staged.status());
-      done(deps_.code_store->Install(*staged));
+      // Installing and collecting both run on the code worker, in the order the io thread asks.
+      // The package is pinned from now until `done` has named it in the registry (or given up):
+      // a collection decided before the pin was queued ahead of this install, which then puts
+      // the package back; one decided after it sees the pin (or the registry's use).
+      const std::string id = staged->code.id;
+      ++pinned_code_[id];
+      code_worker_.Post([this, id, staged = *std::move(staged), done = std::move(done)]() mutable {
+        auto installed = deps_.code_store->Install(std::move(staged));
+        boost::asio::post(*deps_.io, [this, id, installed = std::move(installed),
+                                      done = std::move(done)]() mutable {
+          if (--pinned_code_[id] == 0) pinned_code_.erase(id);
+          done(std::move(installed));
+        });
+      });
     });
   });
 }

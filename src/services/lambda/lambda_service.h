@@ -147,9 +147,18 @@ class LambdaService : public services::Service {
   void PutConcurrency(Call& call);
   void GetConcurrency(Call& call);
   void DeleteConcurrency(Call& call);
+  // How a call is answered once the registry change it made is durable (FunctionRegistry writes
+  // complete on the io thread, after the handler returned).
+  using Then = std::function<void(Call&)>;
+  static Then Replying(int status, boost::json::object body);
+  static Then ReplyingEmpty(int status);
+  // The registry's completion for `call`: a failed write fails the call; otherwise `then` runs
+  // with call.function found again by name (null if the function is gone meanwhile).
+  FunctionRegistry::Done Answer(Call call, Then then);
   // Stores a $LATEST whose change does not affect what environments run (tags, policy,
-  // concurrency): no new revision, no environment restarts.
-  absl::Status UpdateMetadata(const Call& call, const std::function<void(FunctionConfig&)>& change);
+  // concurrency): no new revision, no environment restarts. `change` applies to the function as
+  // the registry holds it now; `then` answers once it is durable.
+  void UpdateMetadata(Call& call, const std::function<void(FunctionConfig&)>& change, Then then);
   // lambda_function_urls.cc: /2021-10-31/functions/{name}/url[s]
   void CreateFunctionUrl(Call& call);
   void GetFunctionUrl(Call& call);
@@ -188,11 +197,13 @@ class LambdaService : public services::Service {
   absl::StatusOr<const FunctionRegistry::Entry*> Resolve(const Call& call) const;
   // In --iam enforce mode, AWS's refusal of a role that does not exist or does not trust Lambda.
   absl::Status CheckExecutionRole(std::string_view role_arn) const;
-  // Publishes $LATEST unless it is unchanged since the last published version.
-  absl::StatusOr<const FunctionRegistry::Entry*> PublishLatest(const std::string& name,
-                                                               const std::string& description);
-  // Stores the new $LATEST and retires environments running the old one.
-  absl::Status ReplaceLatest(const FunctionConfig& old_config, FunctionConfig updated);
+  // Publishes $LATEST of function `name` unless it is unchanged since the last published
+  // version, and answers with the version's configuration.
+  void PublishLatest(Call& call, const std::string& name, const std::string& description,
+                     int success_status);
+  // Stores the new $LATEST and retires environments running the old one; `done` once durable.
+  void ReplaceLatest(const FunctionConfig& old_config, FunctionConfig updated,
+                     FunctionRegistry::Done done);
   // Stores and publishes (if asked) an updated $LATEST and answers with it.
   void CommitUpdate(Call& call, const FunctionConfig& current, FunctionConfig updated,
                     bool publish);
@@ -207,13 +218,16 @@ class LambdaService : public services::Service {
   // Reads the package a Code.S3Bucket/S3Key upload names into upload.code.zip, then `next`.
   void ReadS3Package(Call call, CodeUpload upload,
                      std::function<void(Call&, absl::StatusOr<CodeUpload>)> next);
-  // Unpacks `zip` on the code worker, installs it on the io thread and calls `done` there.
+  // Unpacks and installs `zip` on the code worker and calls `done` on the io thread, which must
+  // name the package in the registry at once (before it returns) or collect it.
   void StoreCode(std::string zip, std::function<void(absl::StatusOr<CodeStore::StoredCode>)> done);
 
   Dependencies deps_;
   // Functions whose CreateFunction or UpdateFunctionCode waits for its zip to be unpacked: another
   // create or code update of the same name is a conflict until it is answered.
   absl::flat_hash_set<std::string> unpacking_;
+  // Code packages being installed for a create or code update, by id: not collected meanwhile.
+  absl::flat_hash_map<std::string, int> pinned_code_;
   std::unique_ptr<MappingStore> mappings_;
   StreamPoller poller_;
   // Last: joined before the members their jobs use are destroyed. Decoding has a thread of its

@@ -20,18 +20,33 @@ constexpr int kDefaultListMaxItems = 50;
 
 }  // namespace
 
-absl::StatusOr<const FunctionRegistry::Entry*> LambdaService::PublishLatest(
-    const std::string& name, const std::string& description) {
+void LambdaService::PublishLatest(Call& call, const std::string& name,
+                                  const std::string& description, int success_status) {
   const FunctionRegistry::Function* function = deps_.registry->Find(name);
   const FunctionConfig& latest = *function->latest.config;
   if (latest.last_published_version > 0 && latest.published_revision_id == latest.revision_id) {
     if (const auto* last = function->Version(std::to_string(latest.last_published_version))) {
-      return last;  // nothing changed since: AWS returns the existing version
+      // Nothing changed since: AWS returns the existing version.
+      json::object out;
+      WriteFunctionConfiguration(*last->config, deps_.account, out);
+      return call.Reply(success_status, out);
     }
   }
-  auto number = deps_.registry->Publish(name, description);
-  if (!number.ok()) return number.status();
-  return deps_.registry->Find(name)->Version(std::to_string(*number));
+  deps_.registry->Publish(
+      name, description,
+      [this, call = std::move(call), name, success_status](absl::StatusOr<int> number) mutable {
+        if (!number.ok()) return call.Fail(number.status());
+        const FunctionRegistry::Function* published = deps_.registry->Find(name);
+        const FunctionRegistry::Entry* version =
+            published ? published->Version(std::to_string(*number)) : nullptr;
+        if (!version) {  // deleted meanwhile
+          return call.Fail(
+              FunctionNotFound(LambdaFunctionArn(deps_.account, name, std::to_string(*number))));
+        }
+        json::object out;
+        WriteFunctionConfiguration(*version->config, deps_.account, out);
+        call.Reply(success_status, out);
+      });
 }
 
 void LambdaService::PublishVersion(Call& call) {
@@ -48,11 +63,8 @@ void LambdaService::PublishVersion(Call& call) {
   if (!revision.empty() && revision != latest.revision_id) {
     return call.Fail(RevisionMismatch());
   }
-  auto published = PublishLatest(call.name, StringMember(*body, "Description"));
-  if (!published.ok()) return call.Fail(published.status());
-  json::object out;
-  WriteFunctionConfiguration(*(*published)->config, deps_.account, out);
-  call.Reply(201, out);
+  const std::string name = call.name;
+  PublishLatest(call, name, StringMember(*body, "Description"), 201);
 }
 
 void LambdaService::ListVersions(Call& call) {
@@ -135,10 +147,9 @@ void LambdaService::StoreAlias(Call& call, AliasConfig alias, int success_status
   alias.revision_id = NewUuid();
   json::object out;
   WriteAliasConfiguration(alias, call.name, deps_.account, out);
-  if (auto status = deps_.registry->PutAlias(call.name, std::move(alias)); !status.ok()) {
-    return call.Fail(status);
-  }
-  call.Reply(success_status, out);
+  const std::string name = call.name;
+  deps_.registry->PutAlias(name, std::move(alias),
+                           Answer(std::move(call), Replying(success_status, std::move(out))));
 }
 
 void LambdaService::GetAlias(Call& call) {
@@ -200,16 +211,18 @@ void LambdaService::DeleteAlias(Call& call) {
     return call.Fail(
         AliasNotFound(LambdaFunctionArn(deps_.account, call.name, call.Label("Name"))));
   }
-  if (auto status = deps_.registry->RemoveAlias(call.name, call.Label("Name")); !status.ok()) {
-    return call.Fail(status);
-  }
-  // The alias's function URL goes with it (a new alias of the same name has none).
-  if (call.function->latest.config->function_urls.contains(call.Label("Name"))) {
-    auto status = UpdateMetadata(
-        call, [&](FunctionConfig& config) { config.function_urls.erase(call.Label("Name")); });
-    if (!status.ok()) return call.Fail(status);
-  }
-  call.ReplyEmpty(204);
+  const std::string name = call.name;
+  const std::string alias = call.Label("Name");
+  deps_.registry->RemoveAlias(
+      name, alias, Answer(std::move(call), [this, alias](Call& call) {
+        // The alias's function URL goes with it (a new alias of the same name has none).
+        if (!call.function || !call.function->latest.config->function_urls.contains(alias)) {
+          return call.ReplyEmpty(204);
+        }
+        UpdateMetadata(
+            call, [&](FunctionConfig& config) { config.function_urls.erase(alias); },
+            ReplyingEmpty(204));
+      }));
 }
 
 }  // namespace serval::lambda

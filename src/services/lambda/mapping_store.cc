@@ -45,31 +45,47 @@ const EventSourceMapping* MappingStore::Find(std::string_view uuid) const {
   return found == mappings_.end() ? nullptr : &found->second;
 }
 
-absl::Status MappingStore::Put(EventSourceMapping mapping,
-                               const std::map<std::string, std::string>& checkpoints) {
-  storage::WriteBatch batch;
-  batch.Put(kMappings, mapping.uuid, ToStorageJson(mapping));
-  for (const auto& [shard_id, sequence] : checkpoints) {
-    batch.Put(kCheckpoints, CheckpointKey(mapping.uuid, shard_id), sequence);
-  }
-  if (auto status = store_->Write(batch); !status.ok()) return status;
-  for (const auto& [shard_id, sequence] : checkpoints) {
-    checkpoints_[CheckpointKey(mapping.uuid, shard_id)] = sequence;
-  }
+void MappingStore::Put(EventSourceMapping mapping,
+                       const std::map<std::string, std::string>& checkpoints,
+                       std::function<void(absl::Status)> done) {
   const std::string uuid = mapping.uuid;
+  storage::WriteBatch batch;
+  batch.Put(kMappings, uuid, ToStorageJson(mapping));
+  for (const auto& [shard_id, sequence] : checkpoints) {
+    batch.Put(kCheckpoints, CheckpointKey(uuid, shard_id), sequence);
+    checkpoints_[CheckpointKey(uuid, shard_id)] = sequence;
+  }
   mappings_.insert_or_assign(uuid, std::move(mapping));
-  return absl::OkStatus();
+  writer_.Write(
+      std::move(batch), [this, uuid] { ReadBack(uuid); }, std::move(done));
 }
 
-absl::Status MappingStore::Remove(const std::string& uuid) {
-  const std::string prefix = uuid + "/";
-  auto status = store_->Write(
-      storage::WriteBatch().Delete(kMappings, uuid).DeletePrefix(kCheckpoints, prefix));
-  if (!status.ok()) return status;
+void MappingStore::Remove(const std::string& uuid, std::function<void(absl::Status)> done) {
   mappings_.erase(uuid);
-  checkpoints_.erase(checkpoints_.lower_bound(prefix),
+  ForgetCheckpoints(uuid);
+  writer_.Write(
+      storage::WriteBatch().Delete(kMappings, uuid).DeletePrefix(kCheckpoints, uuid + "/"),
+      [this, uuid] { ReadBack(uuid); }, std::move(done));
+}
+
+void MappingStore::ForgetCheckpoints(const std::string& uuid) {
+  checkpoints_.erase(checkpoints_.lower_bound(uuid + "/"),
                      checkpoints_.lower_bound(uuid + static_cast<char>('/' + 1)));
-  return absl::OkStatus();
+}
+
+void MappingStore::ReadBack(const std::string& uuid) {
+  mappings_.erase(uuid);
+  ForgetCheckpoints(uuid);
+  auto stored = store_->Get(kMappings, uuid);
+  if (!stored.ok() || !stored->has_value()) return;
+  auto mapping = MappingFromStorageJson(**stored);
+  if (!mapping.ok()) return;
+  mappings_.emplace(uuid, *std::move(mapping));
+  auto checkpoints = store_->Scan(kCheckpoints, {.prefix = uuid + "/"});
+  if (!checkpoints.ok()) return;
+  for (storage::Record& record : *checkpoints) {
+    checkpoints_.emplace(std::move(record.key), std::move(record.value));
+  }
 }
 
 void MappingStore::SetLastProcessingResult(const std::string& uuid, std::string_view result) {

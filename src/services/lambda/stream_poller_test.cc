@@ -151,7 +151,7 @@ class StreamPollerTest : public testing::Test {
     function.name = "fn";
     function.runtime = "python3.12";
     function.handler = "app.handler";
-    ASSERT_TRUE(registry_->PutLatest(function).ok());
+    registry_->PutLatest(function, [](absl::Status s) { EXPECT_TRUE(s.ok()) << s; });
     storage::DurableQueueOptions queue_options;
     queue_options.post_to_io = [this](std::function<void()> work) {
       asio::post(io_, std::move(work));
@@ -207,7 +207,7 @@ class StreamPollerTest : public testing::Test {
   }
   void Create(const EventSourceMapping& mapping,
               const std::map<std::string, std::string>& checkpoints = {}) {
-    ASSERT_TRUE(mappings_->Put(mapping, checkpoints).ok());
+    mappings_->Put(mapping, checkpoints, [](absl::Status s) { EXPECT_TRUE(s.ok()) << s; });
     poller_->Refresh(mapping.uuid);
   }
 
@@ -402,7 +402,7 @@ TEST_F(StreamPollerTest, ADisabledOrDeletedMappingStops) {
   Create(mapping);
   RunIoUntil([&] { return executor_.batches.size() == 2; });
   EXPECT_EQ(executor_.batches[1], std::vector<std::string>{"while-disabled"});
-  ASSERT_TRUE(mappings_->Remove("m-1").ok());
+  mappings_->Remove("m-1", [](absl::Status s) { EXPECT_TRUE(s.ok()) << s; });
   poller_->Refresh("m-1");
   EXPECT_EQ(source_.watchers(), 0u);
   EXPECT_EQ(mappings_->Checkpoint("m-1", "shard-1"), "");
