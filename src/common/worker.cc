@@ -1,10 +1,13 @@
 #include "common/worker.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <utility>
 
 namespace serval {
 
-Worker::Worker() : thread_([this] { Loop(); }) {}
+Worker::Worker(Priority priority) : thread_([this, priority] { Loop(priority); }) {}
 
 Worker::~Worker() {
   {
@@ -23,7 +26,9 @@ void Worker::Post(std::function<void()> job) {
   wake_.Signal();
 }
 
-void Worker::Loop() {
+void Worker::Loop(Priority priority) {
+  // Linux's nice value is per thread: this lowers only the worker's own. Best effort.
+  if (priority == Priority::kBulk) (void)setpriority(PRIO_PROCESS, gettid(), 10);
   while (true) {
     std::function<void()> job;
     {

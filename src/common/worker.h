@@ -14,7 +14,11 @@ namespace serval {
 // there itself. Thread-safe.
 class Worker {
  public:
-  Worker();
+  // kBulk: the thread runs at nice 10, for work by the gigabyte (hashing and writing a streamed
+  // object, unpacking a code package). When the machine's cores are busy, the io thread and the
+  // functions it serves go first, so a large upload slows itself rather than every invocation.
+  enum class Priority { kNormal, kBulk };
+  explicit Worker(Priority priority = Priority::kNormal);
   // Waits for the running job, drops the ones not started and joins the thread. Jobs may refer
   // to anything that outlives the worker.
   ~Worker();
@@ -24,7 +28,7 @@ class Worker {
   void Post(std::function<void()> job) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  void Loop() ABSL_LOCKS_EXCLUDED(mu_);
+  void Loop(Priority priority) ABSL_LOCKS_EXCLUDED(mu_);
 
   absl::Mutex mu_;
   absl::CondVar wake_;  // jobs_ or stopping_ changed

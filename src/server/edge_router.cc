@@ -44,21 +44,68 @@ bool PathHasPrefix(std::string_view path, std::string_view prefix) {
   return !whole || path.empty();
 }
 
+// How many pieces the hashing of a streamed body may trail its consumer by (256 KB each): the
+// consumer (S3 writing the blob) and the hash run side by side, and no more than this is queued.
+constexpr int kHashLagPieces = 4;
+
 // `source` held to the SHA-256 its signature declared: the piece marked last becomes the
-// mismatch error instead, so a consumer never completes a body that was not the one signed.
-http::BodySource HashCheckedBody(http::BodySource source, std::string_view declared_hex) {
-  auto check = std::make_shared<http::PayloadHashCheck>(declared_hex);
-  return [source = std::move(source), check](http::BodyChunkCallback callback) {
-    source([check, callback = std::move(callback)](absl::StatusOr<http::BodyChunk> chunk) {
-      if (chunk.ok()) {
-        check->Update(chunk->data);
-        if (chunk->last) {
-          if (absl::Status matches = check->Finish(); !matches.ok()) return callback(matches);
-        }
-      }
-      callback(std::move(chunk));
-    });
+// mismatch error instead, so a consumer never completes a body that was not the one signed. The
+// hash runs on `worker` (a gigabyte's SHA-256 is seconds of CPU the io thread must not spend)
+// through `post_to_io`, at most kHashLagPieces behind the consumer; the last piece is handed over
+// once every piece is hashed. Without `post_to_io` (unit tests) it hashes on the io thread.
+http::BodySource HashCheckedBody(http::BodySource source, std::string_view declared_hex,
+                                 Worker& worker,
+                                 const std::function<void(std::function<void()>)>& post_to_io) {
+  struct Hashing {
+    explicit Hashing(std::string_view declared) : check(declared) {}
+    http::PayloadHashCheck check;  // the worker's (or the io thread's, hashing inline)
+    // The rest is the io thread's.
+    int queued = 0;        // pieces handed to the worker and not hashed yet
+    absl::Status verdict;  // the whole body against the declared hash, once hashed
+    bool all_hashed = false;
+    std::function<void()> resume;  // a piece's hand-over, waiting for the hash to catch up
+    bool resume_is_last = false;   // ... which, for the last piece, is all of it
   };
+  auto hashing = std::make_shared<Hashing>(declared_hex);
+  return
+      [source = std::move(source), hashing, &worker, post_to_io](http::BodyChunkCallback callback) {
+        source([hashing, &worker, post_to_io,
+                callback = std::move(callback)](absl::StatusOr<http::BodyChunk> chunk) mutable {
+          if (!chunk.ok()) return callback(std::move(chunk));
+          const bool last = chunk->last;
+          if (!post_to_io) {
+            hashing->check.Update(chunk->data);
+            if (last) {
+              if (absl::Status matches = hashing->check.Finish(); !matches.ok())
+                return callback(matches);
+            }
+            return callback(std::move(chunk));
+          }
+          ++hashing->queued;
+          worker.Post([hashing, post_to_io, piece = chunk->data, last] {
+            hashing->check.Update(piece);
+            absl::Status matches = last ? hashing->check.Finish() : absl::OkStatus();
+            post_to_io([hashing, last, matches = std::move(matches)] {
+              --hashing->queued;
+              if (last) {
+                hashing->verdict = matches;
+                hashing->all_hashed = true;
+              }
+              const bool caught_up =
+                  hashing->resume_is_last ? hashing->all_hashed : hashing->queued <= kHashLagPieces;
+              if (hashing->resume && caught_up) std::exchange(hashing->resume, nullptr)();
+            });
+          });
+          auto hand_over = [hashing, callback = std::move(callback),
+                            chunk = *std::move(chunk)]() mutable {
+            if (chunk.last && !hashing->verdict.ok()) return callback(hashing->verdict);
+            callback(std::move(chunk));
+          };
+          if (!last && hashing->queued <= kHashLagPieces) return hand_over();
+          hashing->resume = std::move(hand_over);
+          hashing->resume_is_last = last;
+        });
+      };
 }
 
 // Whether an unauthenticated request (--no-auth) still frames its body in aws-chunked.
@@ -365,7 +412,8 @@ void EdgeRouter::HandleStreamed(services::Service* service, protocol::RequestCon
   switch (caller.payload) {
     case http::PayloadSigning::kVerified:
       request.body_source =
-          HashCheckedBody(std::move(request.body_source), caller.declared_payload_sha256);
+          HashCheckedBody(std::move(request.body_source), caller.declared_payload_sha256,
+                          signature_worker_, options_.post_to_io);
       break;
     case http::PayloadSigning::kStreamingSigned:
     case http::PayloadSigning::kStreamingUnsigned: {

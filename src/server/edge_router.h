@@ -98,7 +98,7 @@ class EdgeRouter {
   absl::flat_hash_map<std::string, std::vector<services::Service*>> by_signing_name_;
   Options options_;
   std::map<std::string, uint64_t> calls_by_function_;
-  Worker signature_worker_;  // last: joined before what its jobs use goes
+  Worker signature_worker_{Worker::Priority::kBulk};  // last: joined before what its jobs use goes
 };
 
 }  // namespace serval::server
