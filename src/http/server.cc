@@ -34,8 +34,9 @@ namespace {
 
 constexpr size_t kHeaderLimit = 64 * 1024;
 constexpr size_t kReadChunk = 64 * 1024;
-// A streamed request body is handed over in pieces of up to this many bytes: a gigabyte is
-// 4,096 hand-overs (each a callback, and for S3 a trip to its blob worker), not 16,384.
+// A streamed request body is handed over in pieces of this many bytes (the last one shorter): a
+// gigabyte is 4,096 hand-overs (each a callback, and for S3 a trip to its blob worker), not
+// 16,384.
 constexpr size_t kStreamPiece = 256 * 1024;
 constexpr auto kFirstAcceptRetry = std::chrono::milliseconds(10);
 constexpr auto kLastAcceptRetry = std::chrono::milliseconds(1000);
@@ -434,12 +435,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadStreamedPiece(BodyChunkCallback on_piece) {
-    // Beast sizes a socket read by the buffer's free capacity: room for a whole piece.
-    buffer_.reserve(kStreamPiece);
     auto& body = stream_parser_->get().body();
     stream_piece_.resize(kStreamPiece);
     body.data = stream_piece_.data();
     body.size = stream_piece_.size();
+    FillStreamedPiece(std::move(on_piece));
+  }
+
+  // Reads into the piece until it is full or the body ends: Beast hands over at most one socket
+  // read's worth (kReadChunk) per call, and advances body.data past what it wrote.
+  void FillStreamedPiece(BodyChunkCallback on_piece) {
+    // Beast sizes a socket read by the buffer's free capacity.
+    buffer_.reserve(kReadChunk);
     stream_.expires_at(NextDeadline(body_transfer_, server_->options));
     bhttp::async_read_some(
         stream_, buffer_, *stream_parser_,
@@ -455,7 +462,7 @@ class Session : public std::enable_shared_from_this<Session> {
           }
           const size_t filled = kStreamPiece - self->stream_parser_->get().body().size;
           const bool last = self->stream_parser_->is_done();
-          if (filled == 0 && !last) return self->ReadStreamedPiece(std::move(on_piece));
+          if (filled < kStreamPiece && !last) return self->FillStreamedPiece(std::move(on_piece));
           self->body_read_pending_ = false;
           self->body_transfer_.Pause();
           self->stream_piece_.resize(filled);

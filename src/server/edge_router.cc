@@ -413,7 +413,7 @@ void EdgeRouter::HandleStreamed(services::Service* service, protocol::RequestCon
     case http::PayloadSigning::kVerified:
       request.body_source =
           HashCheckedBody(std::move(request.body_source), caller.declared_payload_sha256,
-                          signature_worker_, options_.post_to_io);
+                          body_hash_worker_, options_.post_to_io);
       break;
     case http::PayloadSigning::kStreamingSigned:
     case http::PayloadSigning::kStreamingUnsigned: {

@@ -98,7 +98,11 @@ class EdgeRouter {
   absl::flat_hash_map<std::string, std::vector<services::Service*>> by_signing_name_;
   Options options_;
   std::map<std::string, uint64_t> calls_by_function_;
-  Worker signature_worker_{Worker::Priority::kBulk};  // last: joined before what its jobs use goes
+  // Last: joined before what their jobs use goes. Signatures of large buffered requests (an
+  // Invoke payload of 256 KB or more waits for one) at normal priority; the SHA-256 of streamed
+  // bodies (gigabytes) at bulk priority, behind the invocations.
+  Worker signature_worker_;
+  Worker body_hash_worker_{Worker::Priority::kBulk};
 };
 
 }  // namespace serval::server

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <utility>
+#include <vector>
 
 #include "storage/metadata_store.h"
 
@@ -13,26 +14,41 @@ namespace serval::storage {
 // are written with WriteAsync and the request is answered in `done`, once they are durable.
 //
 // When a write fails, `read_back` runs before `done`: the view reloads from the store what the
-// write touched and again matches the disk. It also runs for a write that succeeds after an
-// earlier one failed, since its records were built on a change that did not last. Completions
-// arrive in submission order, so a view that reloads in `read_back` ends as the store is.
+// write touched. Writes sent meanwhile were built on the change that failed, so from a failure
+// until no write is in flight every completion reads back what its write touched; completions
+// arrive in submission order, so the view then matches the store again. Io thread only.
 class ViewWriter {
  public:
   explicit ViewWriter(MetadataStore* store) : store_(store) {}
 
   void Write(WriteBatch batch, std::function<void()> read_back, MetadataStore::WriteCallback done) {
-    store_->WriteAsync(std::move(batch),
-                       [this, failed_before = failed_writes_, read_back = std::move(read_back),
-                        done = std::move(done)](absl::Status status) {
-                         if (!status.ok()) ++failed_writes_;
-                         if (failed_writes_ != failed_before) read_back();
-                         done(std::move(status));
-                       });
+    ++in_flight_;
+    store_->WriteAsync(std::move(batch), [this, read_back = std::move(read_back),
+                                          done = std::move(done)](absl::Status status) {
+      --in_flight_;
+      if (!status.ok()) reading_back_ = true;
+      if (reading_back_) read_back();
+      if (in_flight_ == 0) reading_back_ = false;
+      done(std::move(status));
+      if (in_flight_ == 0) {
+        for (auto& then : std::exchange(settled_, {})) then();
+      }
+    });
+  }
+
+  // Runs `then` once no write is in flight (at once if none is): the view then holds only what
+  // is durable. For decisions that must not count on a change still being written (removing a
+  // code package no record names, answering with a version published a moment ago).
+  void WhenSettled(std::function<void()> then) {
+    if (in_flight_ == 0) return then();
+    settled_.push_back(std::move(then));
   }
 
  private:
   MetadataStore* store_;
-  uint64_t failed_writes_ = 0;  // io thread only
+  int in_flight_ = 0;
+  bool reading_back_ = false;
+  std::vector<std::function<void()>> settled_;
 };
 
 }  // namespace serval::storage

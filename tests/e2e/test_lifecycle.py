@@ -130,6 +130,16 @@ class ControlPlaneDurabilityTest(_Base):
         events.put_targets(Rule="tick", Targets=[{"Id": "t1", "Arn": lam.get_function(
             FunctionName=kept)["Configuration"]["FunctionArn"]}])
         events.disable_rule(Name="tick")
+        ddb = serval.client("dynamodb")
+        stream = ddb.create_table(
+            TableName="durable", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )["TableDescription"]["LatestStreamArn"]
+        mapping = lam.create_event_source_mapping(FunctionName=kept, EventSourceArn=stream,
+                                                  StartingPosition="TRIM_HORIZON",
+                                                  BatchSize=7)["UUID"]
         api = apis.create_api(Name="durable", ProtocolType="HTTP")["ApiId"]
         apis.create_route(ApiId=api, RouteKey="GET /x")
         serval.proc.kill()  # right after the last answer
@@ -154,6 +164,9 @@ class ControlPlaneDurabilityTest(_Base):
         self.assertEqual([t["Id"] for t in events.list_targets_by_rule(Rule="tick")["Targets"]],
                          ["t1"])
         self.assertEqual([r["RouteKey"] for r in apis.get_routes(ApiId=api)["Items"]], ["GET /x"])
+        self.assertEqual(lam.get_event_source_mapping(UUID=mapping)["BatchSize"], 7)
+        # The code package of the function whose sibling (same zip) was deleted is still there.
+        self.assertEqual(self.invoke_json(lam, kept, {"after": "restart"}), {"after": "restart"})
 
 
 class DataDirLockTest(_Base):

@@ -116,23 +116,27 @@ absl::Status FunctionRegistry::AddAlias(const storage::Record& record) {
 }
 
 absl::Status FunctionRegistry::Reload(const std::string& name) {
-  IndexUrls(name, nullptr);
-  functions_.erase(name);
+  // Read first: a store that cannot be read leaves memory as it was.
   auto latest = store_->Get(kFunctions, name);
   if (!latest.ok()) return latest.status();
-  if (!latest->has_value()) return absl::OkStatus();
-  auto config = FromStorageJson(**latest);
-  if (!config.ok()) return config.status();
-  IndexUrls(name, &*config);
-  functions_[name].latest = MakeEntry(std::move(*config));
   const storage::ScanRange owned{.prefix = name + "/"};
   auto versions = store_->Scan(kVersions, owned);
   if (!versions.ok()) return versions.status();
+  auto aliases = store_->Scan(kAliases, owned);
+  if (!aliases.ok()) return aliases.status();
+  std::optional<FunctionConfig> config;
+  if (latest->has_value()) {
+    auto parsed = FromStorageJson(**latest);
+    if (!parsed.ok()) return parsed.status();
+    config = *std::move(parsed);
+  }
+  IndexUrls(name, config ? &*config : nullptr);
+  functions_.erase(name);
+  if (!config) return absl::OkStatus();
+  functions_[name].latest = MakeEntry(*std::move(config));
   for (const storage::Record& record : *versions) {
     if (absl::Status added = AddVersion(record); !added.ok()) return added;
   }
-  auto aliases = store_->Scan(kAliases, owned);
-  if (!aliases.ok()) return aliases.status();
   for (const storage::Record& record : *aliases) {
     if (absl::Status added = AddAlias(record); !added.ok()) return added;
   }

@@ -52,9 +52,8 @@ class FunctionRegistry {
 
   // The changes below take effect in memory at once (what every later call sees) and are written
   // with the store's group commit; `done` runs on the io thread once the change is durable. When
-  // the write fails, the function is read back from the store, so memory again matches the disk,
-  // before `done` gets the error (so is the function of a later write that succeeds after an
-  // earlier one failed: its records were built on a change that did not last).
+  // a write fails, the functions it and the writes in flight with it touched are read back from
+  // the store (storage::ViewWriter), so memory again matches the disk.
   using Done = std::function<void(absl::Status)>;
   // Inserts or replaces a function's $LATEST.
   void PutLatest(FunctionConfig config, Done done);
@@ -67,6 +66,8 @@ class FunctionRegistry {
   void RemoveVersion(const std::string& name, int version, Done done);
   void PutAlias(const std::string& name, AliasConfig alias, Done done);
   void RemoveAlias(const std::string& name, const std::string& alias, Done done);
+  // Runs `then` once no change is being written: what the registry holds is then durable.
+  void WhenSettled(std::function<void()> then) { writer_.WhenSettled(std::move(then)); }
 
   // The function URL whose id is `url_id`, with the function and qualifier it invokes.
   struct Url {

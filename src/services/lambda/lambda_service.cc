@@ -452,13 +452,17 @@ void LambdaService::DeleteFunction(Call& call) {
     for (const auto& [number, version] : call.function->versions) {
       code_ids.push_back(version.config->code_id);
     }
-    deps_.registry->Remove(
-        name, [this, call = std::move(call), name, code_ids](absl::Status status) mutable {
-          if (!status.ok()) return call.Fail(status);
-          deps_.invoker->FunctionDeleted(name);
-          for (const std::string& code_id : code_ids) CollectCode(code_id);
-          call.ReplyEmpty(204);
-        });
+    deps_.registry->Remove(name,
+                           [this, call = std::move(call), code_ids](absl::Status status) mutable {
+                             if (!status.ok()) return call.Fail(status);
+                             for (const std::string& code_id : code_ids) CollectCode(code_id);
+                             call.ReplyEmpty(204);
+                           });
+    // With the function gone from the registry: its queued events are dropped (each recorded)
+    // now, not when the write completes, so none is meanwhile dispatched to a function that is
+    // not there (and a function created again under the name keeps its own). A delete whose
+    // write fails still loses them.
+    deps_.invoker->FunctionDeleted(name);
     return;
   }
   if (call.qualifier == kLatest) {
@@ -608,8 +612,12 @@ void LambdaService::ReplaceLatest(const FunctionConfig& old_config, FunctionConf
 }
 
 void LambdaService::CollectCode(const std::string& code_id) {
-  if (deps_.registry->UsesCode(code_id) || pinned_code_.contains(code_id)) return;
-  code_worker_.Post([this, code_id] { deps_.code_store->Remove(code_id); });
+  // Decided once nothing is being written: a change in flight may yet fail and bring back a
+  // record that names the package.
+  deps_.registry->WhenSettled([this, code_id] {
+    if (deps_.registry->UsesCode(code_id) || pinned_code_.contains(code_id)) return;
+    code_worker_.Post([this, code_id] { deps_.code_store->Remove(code_id); });
+  });
 }
 
 void LambdaService::DecodeUpload(Call call, bool create, FunctionConfig base,

@@ -22,31 +22,35 @@ constexpr int kDefaultListMaxItems = 50;
 
 void LambdaService::PublishLatest(Call& call, const std::string& name,
                                   const std::string& description, int success_status) {
+  // Answers with version `number` as the registry holds it once that is durable.
+  auto reply = [this, name, success_status](Call& call, int number) {
+    const FunctionRegistry::Function* function = deps_.registry->Find(name);
+    const FunctionRegistry::Entry* version =
+        function ? function->Version(std::to_string(number)) : nullptr;
+    if (!version) {  // deleted meanwhile, or its publish was not written
+      return call.Fail(
+          FunctionNotFound(LambdaFunctionArn(deps_.account, name, std::to_string(number))));
+    }
+    json::object out;
+    WriteFunctionConfiguration(*version->config, deps_.account, out);
+    call.Reply(success_status, out);
+  };
   const FunctionRegistry::Function* function = deps_.registry->Find(name);
   const FunctionConfig& latest = *function->latest.config;
-  if (latest.last_published_version > 0 && latest.published_revision_id == latest.revision_id) {
-    if (const auto* last = function->Version(std::to_string(latest.last_published_version))) {
-      // Nothing changed since: AWS returns the existing version.
-      json::object out;
-      WriteFunctionConfiguration(*last->config, deps_.account, out);
-      return call.Reply(success_status, out);
-    }
+  if (latest.last_published_version > 0 && latest.published_revision_id == latest.revision_id &&
+      function->Version(std::to_string(latest.last_published_version))) {
+    // Nothing changed since: AWS returns the existing version, which a publish a moment ago may
+    // still be writing.
+    return deps_.registry->WhenSettled(
+        [call = std::move(call), reply, number = latest.last_published_version]() mutable {
+          reply(call, number);
+        });
   }
-  deps_.registry->Publish(
-      name, description,
-      [this, call = std::move(call), name, success_status](absl::StatusOr<int> number) mutable {
-        if (!number.ok()) return call.Fail(number.status());
-        const FunctionRegistry::Function* published = deps_.registry->Find(name);
-        const FunctionRegistry::Entry* version =
-            published ? published->Version(std::to_string(*number)) : nullptr;
-        if (!version) {  // deleted meanwhile
-          return call.Fail(
-              FunctionNotFound(LambdaFunctionArn(deps_.account, name, std::to_string(*number))));
-        }
-        json::object out;
-        WriteFunctionConfiguration(*version->config, deps_.account, out);
-        call.Reply(success_status, out);
-      });
+  deps_.registry->Publish(name, description,
+                          [call = std::move(call), reply](absl::StatusOr<int> number) mutable {
+                            if (!number.ok()) return call.Fail(number.status());
+                            reply(call, *number);
+                          });
 }
 
 void LambdaService::PublishVersion(Call& call) {
