@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -50,5 +52,20 @@ class ViewWriter {
   bool reading_back_ = false;
   std::vector<std::function<void()>> settled_;
 };
+
+// What a view's read_back does for one record: `view[key]` becomes the record the store holds
+// (`stored`, as MetadataStore::Get returned it, made a value by `parse`), or is erased when the
+// store holds none (or it cannot be read or parsed).
+template <typename View, typename Key, typename Parse>
+void ReplaceWithStored(View& view, const Key& key,
+                       const absl::StatusOr<std::optional<std::string>>& stored, Parse parse) {
+  if (stored.ok() && stored->has_value()) {
+    if (auto value = parse(**stored); value.ok()) {
+      view[key] = *std::move(value);
+      return;
+    }
+  }
+  view.erase(key);
+}
 
 }  // namespace serval::storage

@@ -91,14 +91,7 @@ void HttpApiStore::Commit(storage::MetadataStore::WriteCallback done) {
 }
 
 void HttpApiStore::ReadBack(const std::string& id) {
-  auto stored = store_->Get(kTable, id);
-  absl::StatusOr<HttpApi> api =
-      stored.ok() && stored->has_value() ? FromStorage(**stored) : absl::NotFoundError(id);
-  if (api.ok()) {
-    apis_[id] = *std::move(api);
-  } else {
-    apis_.erase(id);
-  }
+  storage::ReplaceWithStored(apis_, id, store_->Get(kTable, id), FromStorage);
 }
 
 }  // namespace serval::apigatewayv2

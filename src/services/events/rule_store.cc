@@ -190,24 +190,11 @@ void RuleStore::Commit(Done done) {
 
 void RuleStore::ReadBack(const Touched& touched) {
   for (const RuleKey& key : touched.rules) {
-    auto stored = store_->Get(kRules, StoredKey(key.first, key.second));
-    absl::StatusOr<Rule> rule =
-        stored.ok() && stored->has_value() ? RuleFromJson(**stored) : absl::NotFoundError("");
-    if (rule.ok()) {
-      rules_[key] = *std::move(rule);
-    } else {
-      rules_.erase(key);
-    }
+    storage::ReplaceWithStored(rules_, key, store_->Get(kRules, StoredKey(key.first, key.second)),
+                               RuleFromJson);
   }
   for (const std::string& name : touched.buses) {
-    auto stored = store_->Get(kBuses, name);
-    absl::StatusOr<EventBus> bus =
-        stored.ok() && stored->has_value() ? BusFromJson(**stored) : absl::NotFoundError("");
-    if (bus.ok()) {
-      buses_[name] = *std::move(bus);
-    } else {
-      buses_.erase(name);
-    }
+    storage::ReplaceWithStored(buses_, name, store_->Get(kBuses, name), BusFromJson);
   }
 }
 
