@@ -9,8 +9,7 @@ namespace serval {
 std::string GzipCompress(std::string_view data) {
   z_stream stream{};
   // 15 window bits + 16: a gzip header and trailer rather than zlib's.
-  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
+  if (deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     std::abort();  // only out of memory
   }
   std::string out(deflateBound(&stream, data.size()) + 32, '\0');

@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <optional>
 
+#include "absl/synchronization/mutex.h"
 #include "common/crypto.h"
 #include "common/gzip.h"
 #include "invoker/invoker.h"
@@ -18,11 +20,22 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kCheckpointTable = "logs.subscription_checkpoints";
-// How long new events wait for company before they are delivered, and how much one delivery
-// carries (its compressed, base64 form stays well under Lambda's asynchronous payload limit).
+// How long new events wait for company before they are delivered: kBatchWindow plus a part of
+// kWindowSpread fixed per filter and stream, so that busy streams, which all turn dirty at once,
+// are delivered at different moments rather than in one burst of invocations. And how much one
+// delivery carries (its compressed, base64 form stays well under Lambda's asynchronous payload
+// limit).
 constexpr auto kBatchWindow = std::chrono::milliseconds(500);
+constexpr auto kWindowSpread = std::chrono::milliseconds(500);
 constexpr size_t kMaxBatchBytes = 128 * 1024;
 constexpr size_t kMaxBatchEvents = 10000;
+
+std::chrono::steady_clock::duration WindowOf(
+    const std::tuple<std::string, std::string, std::string>& key) {
+  const size_t spread = std::hash<std::string>{}(std::get<1>(key) + '\0' + std::get<2>(key)) %
+                        static_cast<size_t>(kWindowSpread.count());
+  return kBatchWindow + std::chrono::milliseconds(spread);
+}
 
 std::string CheckpointKey(const std::tuple<std::string, std::string, std::string>& key) {
   return std::get<0>(key) + '\0' + std::get<1>(key) + '\0' + std::get<2>(key);
@@ -36,9 +49,10 @@ std::string AwsLogsPayload(const json::object& message) {
 }  // namespace
 
 // Hears the log store's appends on whatever thread makes them and passes those of subscribed
-// groups to the io thread. Outlives the service (the store keeps it): after the service is gone
-// it passes nothing on. Thread-safe.
-class SubscriptionDelivery::Relay {
+// groups to the io thread, coalesced: appends gather here and one task on the io thread takes
+// all that gathered since the last (a busy function appends once per invocation). Outlives the
+// service (the store keeps it): after the service is gone it passes nothing on. Thread-safe.
+class SubscriptionDelivery::Relay : public std::enable_shared_from_this<Relay> {
  public:
   explicit Relay(std::function<void(std::function<void()>)> post_to_io)
       : post_to_io_(std::move(post_to_io)) {}
@@ -46,22 +60,42 @@ class SubscriptionDelivery::Relay {
   void SetActive(bool active) { active_.store(active, std::memory_order_relaxed); }
   void OnAppend(const std::string& group, const std::string& stream) {
     if (!active_.load(std::memory_order_relaxed)) return;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!appended_.contains({group, stream})) appended_.emplace(group, stream);
+      if (posted_) return;
+      posted_ = true;
+    }
     // The target is read on the io thread, where it is also detached.
-    post_to_io_([this, self_group = group, self_stream = stream] {
-      if (SubscriptionDelivery* target = target_.load()) target->OnAppend(self_group, self_stream);
-    });
+    post_to_io_([self = shared_from_this()] { self->PassOn(); });
   }
 
  private:
+  void PassOn() {
+    std::set<std::pair<std::string, std::string>> appended;
+    {
+      absl::MutexLock lock(&mu_);
+      appended.swap(appended_);
+      posted_ = false;
+    }
+    SubscriptionDelivery* target = target_.load();
+    if (target == nullptr) return;
+    for (const auto& [group, stream] : appended) target->OnAppend(group, stream);
+  }
+
   const std::function<void(std::function<void()>)> post_to_io_;
   std::atomic<SubscriptionDelivery*> target_{nullptr};
   std::atomic<bool> active_{false};  // some group has a filter
+  absl::Mutex mu_;
+  std::set<std::pair<std::string, std::string>> appended_ ABSL_GUARDED_BY(mu_);  // group, stream
+  bool posted_ ABSL_GUARDED_BY(mu_) = false;  // a PassOn is on its way
 };
 
-// One delivery read from a stream: its events (already filtered) and where it ends.
+// One delivery read from a stream: its payload (the filtered events), how many events it
+// carries and where it ends.
 struct SubscriptionDelivery::Batch {
-  uint64_t stream_id = 0;
-  std::vector<storage::LogEvent> events;
+  std::string payload;
+  size_t events = 0;
   uint64_t end_offset = 0;
   bool more = false;  // the stream has more past `end_offset`
   bool gone = false;  // the stream no longer exists
@@ -166,7 +200,10 @@ void SubscriptionDelivery::Drain(std::function<void()> done) {
   done();
 }
 
-void SubscriptionDelivery::OnClockAdvanced() { DeliverDirty(); }
+// The simulated clock moved: whatever is dirty is delivered now.
+void SubscriptionDelivery::OnClockAdvanced() {
+  DeliverDirty(std::chrono::steady_clock::time_point::max());
+}
 
 void SubscriptionDelivery::AddStats(json::object& stats) const {
   stats["subscription_deliveries"] = deliveries_;
@@ -178,33 +215,46 @@ void SubscriptionDelivery::AddStats(json::object& stats) const {
 void SubscriptionDelivery::OnAppend(const std::string& group, const std::string& stream) {
   auto found = filters_.find(group);
   if (found == filters_.end() || draining_) return;
-  for (const ActiveFilter& filter : found->second)
-    dirty_.insert({group, filter.filter.name, stream});
-  ArmBatchTimer();
+  const auto now = std::chrono::steady_clock::now();
+  for (const ActiveFilter& filter : found->second) {
+    Key key{group, filter.filter.name, stream};
+    if (dirty_.contains(key)) continue;
+    const auto due = now + WindowOf(key);
+    dirty_.emplace(std::move(key), due);
+    ArmBatchTimer(due);
+  }
 }
 
-void SubscriptionDelivery::ArmBatchTimer() {
-  if (timer_armed_ || !batch_timer_) return;
+void SubscriptionDelivery::ArmBatchTimer(std::chrono::steady_clock::time_point due) {
+  if (!batch_timer_ || (timer_armed_ && batch_timer_->expiry() <= due)) return;
   timer_armed_ = true;
-  batch_timer_->expires_after(kBatchWindow);
+  batch_timer_->expires_at(due);  // cancels an earlier wait, whose handler then does nothing
   batch_timer_->async_wait([this](const boost::system::error_code& error) {
+    if (error == boost::asio::error::operation_aborted) return;  // re-armed, or draining
     timer_armed_ = false;
     if (error || draining_) return;
-    DeliverDirty();
+    DeliverDirty(std::chrono::steady_clock::now());
   });
 }
 
-void SubscriptionDelivery::DeliverDirty() {
+void SubscriptionDelivery::DeliverDirty(std::chrono::steady_clock::time_point due_by) {
   std::vector<Key> ready;
+  std::optional<std::chrono::steady_clock::time_point> next_due;
   for (auto it = dirty_.begin(); it != dirty_.end();) {
-    if (in_flight_.contains(*it)) {
-      ++it;  // stays dirty: read again when the batch in flight is handed over
+    if (in_flight_.contains(it->first)) {
+      ++it;  // stays dirty: looked at again when the batch in flight is handed over
       continue;
     }
-    ready.push_back(*it);
+    if (it->second > due_by) {
+      next_due = std::min(next_due.value_or(it->second), it->second);
+      ++it;
+      continue;
+    }
+    ready.push_back(it->first);
     it = dirty_.erase(it);
   }
   for (const Key& key : ready) DeliverNext(key);
+  if (next_due) ArmBatchTimer(*next_due);
 }
 
 const SubscriptionDelivery::ActiveFilter* SubscriptionDelivery::FindFilter(
@@ -218,25 +268,27 @@ const SubscriptionDelivery::ActiveFilter* SubscriptionDelivery::FindFilter(
 }
 
 void SubscriptionDelivery::DeliverNext(const Key& key) {
-  const auto& [group, filter_name, stream] = key;
-  const ActiveFilter* active = FindFilter(group, filter_name);
+  const ActiveFilter* active = FindFilter(std::get<0>(key), std::get<1>(key));
   if (active == nullptr) return;
   in_flight_.insert(key);
   auto checkpoint = checkpoints_.find(key);
   const std::optional<uint64_t> from =
       checkpoint == checkpoints_.end() ? std::nullopt : std::optional(checkpoint->second);
+  // Reading, and building the delivery (JSON, gzip, base64), happen on the reader: the io
+  // thread only hands the finished payload to the invoker.
   storage::Offload(
       reader_, platform_.post_to_io,
-      [logs = platform_.logs, group = group, stream = stream, from, pattern = active->pattern,
-       since = active->filter.creation_millis]() {
+      [logs = platform_.logs, key, owner = platform_.account.account_id, from,
+       pattern = active->pattern, since = active->filter.creation_millis]() {
+        const auto& [group, filter_name, stream] = key;
         Batch batch;
         auto info = logs->GetStream(group, stream);
         if (!info.ok()) {
           batch.gone = true;
           return batch;
         }
-        batch.stream_id = info->id;
         size_t bytes = 0;
+        json::array events;
         const uint64_t start = from.value_or(info->first_event_offset);
         auto end = logs->ReadStream(
             group, stream, start, info->end_offset, [&](const storage::LogEvent& event) {
@@ -245,39 +297,36 @@ void SubscriptionDelivery::DeliverNext(const Key& key) {
               if (!pattern->MatchesEverything() && !pattern->Matches(event.message)) {
                 return true;
               }
-              batch.events.push_back(event);
+              events.push_back(
+                  json::object{{"id", EventId(info->id, event.offset, event.timestamp_millis)},
+                               {"timestamp", event.timestamp_millis},
+                               {"message", event.message}});
               bytes += event.message.size();
-              return bytes < kMaxBatchBytes && batch.events.size() < kMaxBatchEvents;
+              return bytes < kMaxBatchBytes && events.size() < kMaxBatchEvents;
             });
         batch.end_offset = end.ok() ? *end : start;
         batch.more = end.ok() && *end < info->end_offset;
+        batch.events = events.size();
+        if (batch.events == 0) return batch;
+        batch.payload = AwsLogsPayload(
+            json::object{{"messageType", "DATA_MESSAGE"},
+                         {"owner", owner},
+                         {"logGroup", group},
+                         {"logStream", stream},
+                         {"subscriptionFilters", json::array{json::string(filter_name)}},
+                         {"logEvents", std::move(events)}});
         return batch;
       },
       [this, key, filter = active->filter](Batch batch) {
-        const auto& [group, filter_name, stream] = key;
         if (batch.gone) {
           in_flight_.erase(key);
           return;
         }
-        if (batch.events.empty()) return Handed(key, batch.end_offset, batch.more);
-        json::array events;
-        for (const storage::LogEvent& event : batch.events) {
-          events.push_back(
-              json::object{{"id", EventId(batch.stream_id, event.offset, event.timestamp_millis)},
-                           {"timestamp", event.timestamp_millis},
-                           {"message", event.message}});
-        }
-        const json::object message{{"messageType", "DATA_MESSAGE"},
-                                   {"owner", platform_.account.account_id},
-                                   {"logGroup", group},
-                                   {"logStream", stream},
-                                   {"subscriptionFilters", json::array{json::string(filter_name)}},
-                                   {"logEvents", std::move(events)}};
-        const size_t count = batch.events.size();
+        if (batch.events == 0) return Handed(key, batch.end_offset, batch.more);
         platform_.invoker->Deliver(
-            "logs:" + group + "/" + filter_name,
-            {.function = filter.destination_arn, .payload = AwsLogsPayload(message)},
-            [this, key, count, end = batch.end_offset,
+            "logs:" + std::get<0>(key) + "/" + std::get<1>(key),
+            {.function = filter.destination_arn, .payload = std::move(batch.payload)},
+            [this, key, count = batch.events, end = batch.end_offset,
              more = batch.more](const absl::Status& status) {
               // An event the invoker could not queue is already recorded by it (the function's
               // serval/async-dropped stream): this batch is done either way.
@@ -298,14 +347,17 @@ void SubscriptionDelivery::Handed(const Key& key, uint64_t offset, bool more) {
     in_flight_.erase(key);
     return;
   }
+  // A backlog (the batch was full) goes on at once; events that came while this batch was on
+  // its way wait for the next batch window, as new events do, so a busy stream gets one
+  // delivery per window rather than one per durable hand-over.
   auto next = [this, key, more] {
     in_flight_.erase(key);
     if (draining_) return;
     if (more) {
-      DeliverNext(key);
-    } else if (dirty_.contains(key)) {
       dirty_.erase(key);
       DeliverNext(key);
+    } else if (auto dirty = dirty_.find(key); dirty != dirty_.end()) {
+      ArmBatchTimer(dirty->second);
     }
   };
   auto checkpoint = checkpoints_.find(key);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -23,7 +24,7 @@ namespace serval::logs {
 
 // Delivers the events of log groups with subscription filters to their destination functions,
 // as CloudWatch Logs does: {"awslogs": {"data": base64(gzip(DATA_MESSAGE JSON))}}, one delivery
-// per stream and batch (up to kBatchWindow after the first new event, or a size limit), in
+// per stream and batch (a window of 0.5 to 1 s after the first new event, or a size limit), in
 // order per stream, through the invoker's durable asynchronous path.
 //
 // Nothing is lost across a crash: events are in the stream files before anyone hears of them,
@@ -62,8 +63,10 @@ class SubscriptionDelivery {
 
   const ActiveFilter* FindFilter(const std::string& group, const std::string& name) const;
   void OnAppend(const std::string& group, const std::string& stream);
-  void ArmBatchTimer();
-  void DeliverDirty();
+  // Wakes the deliverer at `due` unless it wakes earlier anyway.
+  void ArmBatchTimer(std::chrono::steady_clock::time_point due);
+  // Reads and hands over the dirty keys due by `due_by` that have no batch in flight.
+  void DeliverDirty(std::chrono::steady_clock::time_point due_by);
   // Reads the next batch of `key`'s stream past its checkpoint and hands it over.
   void DeliverNext(const Key& key);
   void Handed(const Key& key, uint64_t offset, bool more);
@@ -72,7 +75,7 @@ class SubscriptionDelivery {
   const services::Platform platform_;
   std::map<std::string, std::vector<ActiveFilter>> filters_;  // by group
   std::map<Key, uint64_t> checkpoints_;
-  std::set<Key> dirty_;      // new events not yet read
+  std::map<Key, std::chrono::steady_clock::time_point> dirty_;  // new events not yet read, due
   std::set<Key> in_flight_;  // a batch being read or handed over
   std::shared_ptr<Relay> relay_;
   std::unique_ptr<boost::asio::steady_timer> batch_timer_;
