@@ -49,8 +49,11 @@ constexpr std::array<std::array<T, 256>, 8> MakeTables(T reflected_poly) {
   return table;
 }
 
-constexpr auto kCrc32cTables = MakeTables<uint32_t>(0x82F63B78u);
-constexpr auto kCrc64NvmeTables = MakeTables<uint64_t>(0x9A6C9329AC4BC9B5ull);
+constexpr uint32_t kCrc32Poly = 0xEDB88320u;  // reflected, as the others
+constexpr uint32_t kCrc32cPoly = 0x82F63B78u;
+constexpr uint64_t kCrc64NvmePoly = 0x9A6C9329AC4BC9B5ull;
+constexpr auto kCrc32cTables = MakeTables<uint32_t>(kCrc32cPoly);
+constexpr auto kCrc64NvmeTables = MakeTables<uint64_t>(kCrc64NvmePoly);
 
 // Continues a reflected CRC whose register (already inverted) is `crc`.
 template <typename T>
@@ -145,6 +148,48 @@ class EvpChecksum final : public Checksum {
   EVP_MD_CTX* const context_;
 };
 
+// CRC arithmetic for combining: polynomials over GF(2) modulo the CRC's, in the reflected bit
+// order the CRC values use (x^0 is the top bit). crc(A + B) = crc(A) * x^(8 |B|) + crc(B) for
+// these CRCs (init and xorout all ones cancel out), as zlib's crc32_combine computes it.
+template <typename T, T kReflectedPoly>
+T MultiplyModPoly(T a, T b) {
+  T product = 0;
+  for (T bit = T{1} << (sizeof(T) * 8 - 1); bit != 0; bit >>= 1) {
+    if (a & bit) product ^= b;
+    b = (b & 1) ? (b >> 1) ^ kReflectedPoly : b >> 1;  // b * x
+  }
+  return product;
+}
+
+template <typename T, T kReflectedPoly>
+T CombineCrcs(T first, T second, uint64_t second_length) {
+  constexpr T kOne = T{1} << (sizeof(T) * 8 - 1);  // x^0
+  T shift = kOne;                                  // becomes x^(8 * second_length)
+  T power = kOne >> 8;                             // x^8, then x^16, x^32, ...
+  for (uint64_t n = second_length; n != 0; n >>= 1) {
+    if (n & 1) shift = MultiplyModPoly<T, kReflectedPoly>(power, shift);
+    power = MultiplyModPoly<T, kReflectedPoly>(power, power);
+  }
+  return MultiplyModPoly<T, kReflectedPoly>(shift, first) ^ second;
+}
+
+template <typename T>
+std::optional<T> FromBigEndian(std::string_view digest) {
+  if (digest.size() != sizeof(T)) return std::nullopt;
+  T value = 0;
+  for (unsigned char c : digest) value = static_cast<T>((value << 8) | c);
+  return value;
+}
+
+template <typename T, T kReflectedPoly>
+absl::StatusOr<std::string> CombineDigests(std::string_view first, std::string_view second,
+                                           uint64_t second_length) {
+  const std::optional<T> a = FromBigEndian<T>(first);
+  const std::optional<T> b = FromBigEndian<T>(second);
+  if (!a || !b) return absl::InvalidArgumentError("a CRC digest of the wrong size");
+  return BigEndian(CombineCrcs<T, kReflectedPoly>(*a, *b, second_length), sizeof(T));
+}
+
 char ToUpperAscii(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
 
 bool EqualsUpper(std::string_view text, std::string_view upper) {
@@ -181,6 +226,21 @@ uint32_t Crc32cPortable(uint32_t crc, std::string_view data) {
 
 uint64_t Crc64Nvme(uint64_t crc, std::string_view data) {
   return ~SliceBy8(kCrc64NvmeTables, ~crc, data);
+}
+
+absl::StatusOr<std::string> CombineCrcDigests(ChecksumAlgorithm algorithm, std::string_view first,
+                                              std::string_view second, uint64_t second_length) {
+  switch (algorithm) {
+    case ChecksumAlgorithm::kCrc32:
+      return CombineDigests<uint32_t, kCrc32Poly>(first, second, second_length);
+    case ChecksumAlgorithm::kCrc32c:
+      return CombineDigests<uint32_t, kCrc32cPoly>(first, second, second_length);
+    case ChecksumAlgorithm::kCrc64Nvme:
+      return CombineDigests<uint64_t, kCrc64NvmePoly>(first, second, second_length);
+    default:
+      return absl::InvalidArgumentError(std::string(ChecksumAlgorithmName(algorithm)) +
+                                        " digests cannot be combined");
+  }
 }
 
 std::optional<ChecksumAlgorithm> ParseChecksumAlgorithm(std::string_view name) {

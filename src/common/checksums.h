@@ -62,6 +62,12 @@ class Checksum {
 uint32_t Crc32(uint32_t crc, std::string_view data);
 uint32_t Crc32c(uint32_t crc, std::string_view data);
 uint64_t Crc64Nvme(uint64_t crc, std::string_view data);
+// The CRC digest of data A followed by data B, from A's and B's digests (big-endian, as
+// Checksum::Digest gives them) and B's length, without the data: how S3's FULL_OBJECT checksum
+// of a multipart upload follows from its parts'. InvalidArgument for an algorithm that is not a
+// CRC or a digest of the wrong size.
+absl::StatusOr<std::string> CombineCrcDigests(ChecksumAlgorithm algorithm, std::string_view first,
+                                              std::string_view second, uint64_t second_length);
 // Crc32c without the SSE4.2 instruction (what CPUs without it run); for tests.
 uint32_t Crc32cPortable(uint32_t crc, std::string_view data);
 

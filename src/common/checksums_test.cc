@@ -106,6 +106,33 @@ TEST(Checksums, DigestDoesNotEndTheChecksum) {
   }
 }
 
+TEST(Checksums, CombinedCrcDigestsEqualTheDigestOfTheWhole) {
+  for (ChecksumAlgorithm algorithm :
+       {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kCrc64Nvme}) {
+    for (const Vector& v : Vectors()) {
+      for (size_t split : {size_t{0}, size_t{1}, v.data.size() / 3, v.data.size()}) {
+        if (split > v.data.size()) continue;
+        SCOPED_TRACE(testing::Message() << ChecksumAlgorithmName(algorithm) << ", " << v.data.size()
+                                        << " bytes split at " << split);
+        const std::string first = v.data.substr(0, split);
+        const std::string second = v.data.substr(split);
+        std::unique_ptr<Checksum> a = Checksum::Create(algorithm);
+        std::unique_ptr<Checksum> b = Checksum::Create(algorithm);
+        std::unique_ptr<Checksum> whole = Checksum::Create(algorithm);
+        a->Update(first);
+        b->Update(second);
+        whole->Update(v.data);
+        absl::StatusOr<std::string> combined =
+            CombineCrcDigests(algorithm, a->Digest(), b->Digest(), second.size());
+        ASSERT_TRUE(combined.ok()) << combined.status();
+        EXPECT_EQ(*combined, whole->Digest());
+      }
+    }
+  }
+  EXPECT_FALSE(CombineCrcDigests(ChecksumAlgorithm::kSha256, "x", "y", 1).ok());
+  EXPECT_FALSE(CombineCrcDigests(ChecksumAlgorithm::kCrc32, "abc", "abcd", 1).ok());
+}
+
 TEST(Checksums, NamesAndHeaders) {
   for (std::string_view name : {"CRC32", "crc32", "Crc32"}) {
     EXPECT_EQ(ParseChecksumAlgorithm(name), ChecksumAlgorithm::kCrc32);

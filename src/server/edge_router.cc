@@ -269,7 +269,7 @@ std::optional<http::Response> EdgeRouter::ScreenHeader(http::Request& headers) c
   std::optional<http::VerifiedCaller> verified;
   if (absl::Status status =
           IsSigV2(service, headers)
-              ? http::VerifySigV2(headers, *options_.credentials, now, nullptr)
+              ? VerifySigV2(*service, headers, now, nullptr)
               : http::ScreenSigV4(headers, *options_.credentials, now, *rule, &verified);
       !status.ok()) {
     if (service == nullptr && http::IsMissingAuthentication(status) &&
@@ -315,10 +315,15 @@ http::Response EdgeRouter::RefusalResponse(http::Refusal refusal) {
 }
 
 bool EdgeRouter::IsSigV2(const services::Service* service, const http::Request& headers) {
-  // Virtual-host addressed SigV2 requests sign "/bucket/key" with the bucket from Host, which
-  // only S3 knows how to read; the path-style form every presigning client makes by default
-  // with an endpoint URL is verified.
   return service != nullptr && service->info().signing_name == "s3" && http::HasSigV2(headers);
+}
+
+absl::Status EdgeRouter::VerifySigV2(const services::Service& service, const http::Request& request,
+                                     int64_t now_millis, http::VerifiedCaller* caller) const {
+  // Virtual-host addressed requests sign "/bucket/key" with the bucket from Host.
+  const std::string bucket = service.HostAddressedBucket(request);
+  return http::VerifySigV2(request, *options_.credentials, now_millis, caller,
+                           {.virtual_host_bucket = bucket});
 }
 
 bool EdgeRouter::StreamsBody(const http::Request& headers) const {
@@ -368,8 +373,8 @@ void EdgeRouter::Handle(http::Request&& request, http::Responder respond) {
   }
   http::VerifiedCaller caller;
   if (IsSigV2(service, context.request)) {
-    if (absl::Status status = http::VerifySigV2(context.request, *options_.credentials,
-                                                options_.signature_clock->NowMillis(), &caller);
+    if (absl::Status status =
+            VerifySigV2(*service, context.request, options_.signature_clock->NowMillis(), &caller);
         !status.ok()) {
       return respond(Refuse(service, context.request,
                             WithHttpStatus(status, http::SigV4HttpStatus(status)),
@@ -399,7 +404,7 @@ void EdgeRouter::HandleStreamed(services::Service* service, protocol::RequestCon
     const int64_t now = options_.signature_clock->NowMillis();
     if (absl::Status status =
             IsSigV2(service, request)
-                ? http::VerifySigV2(request, *options_.credentials, now, &caller)
+                ? VerifySigV2(*service, request, now, &caller)
                 : http::VerifySigV4Headers(request, *options_.credentials, now, &caller, *rule);
         !status.ok()) {
       return respond(Refuse(service, request, WithHttpStatus(status, http::SigV4HttpStatus(status)),

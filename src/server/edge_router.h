@@ -88,6 +88,9 @@ class EdgeRouter {
       const services::Service* service, const http::Request& headers) const;
   // Whether `headers` are signed with S3's SigV2 (header or presigned form) for S3.
   static bool IsSigV2(const services::Service* service, const http::Request& headers);
+  // VerifySigV2 of `request` for `service`, with the bucket its Host addresses.
+  absl::Status VerifySigV2(const services::Service& service, const http::Request& request,
+                           int64_t now_millis, http::VerifiedCaller* caller) const;
   // The first of `candidates` whose target prefix, path prefix or host suffix matches, in that
   // order of precedence.
   services::Service* Match(const std::vector<services::Service*>& candidates,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -83,6 +84,13 @@ class Service {
   virtual bool StreamsBody(const http::Request& headers) const {
     (void)headers;
     return false;
+  }
+  // The bucket the Host header of `headers` addresses, for S3's SigV2, whose signed resource
+  // is "/" + that bucket + the path (virtual-host style); empty when Host names none. Only S3
+  // has buckets.
+  virtual std::string HostAddressedBucket(const http::Request& headers) const {
+    (void)headers;
+    return {};
   }
   // Answers one authenticated request.
   virtual void Handle(protocol::RequestContext context, http::Responder respond) = 0;

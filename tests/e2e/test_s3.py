@@ -12,6 +12,7 @@ import tempfile
 import textwrap
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import botocore.auth
@@ -450,10 +451,35 @@ class IntegrityAndAttackTest(S3TestCase):
                 self.assertEqual(status, 403)
                 self.assertIn(b"Request has expired", body)
 
-    def _client_with(self, **config):
+    def test_presigned_v2_urls_for_virtual_host_buckets(self):
+        # SigV2 signs "/bucket/key" when the bucket is in Host (botocore's auth_path).
+        bucket, other = self.make_bucket(), self.make_bucket()
+        self.s3.put_object(Bucket=bucket, Key="dir/a b.txt", Body=b"vh2")
+        self.s3.put_object(Bucket=other, Key="dir/a b.txt", Body=b"other")
+        port = self.serval.endpoint.rsplit(":", 1)[1]
+        client = self._client_with(endpoint_url=f"http://s3.localhost:{port}", signature_version="s3",
+                                   s3={"addressing_style": "virtual"})
+
+        def send(method, url, body=None, host=None):
+            parts = urllib.parse.urlsplit(url)
+            self.assertEqual(parts.netloc, f"{bucket}.s3.localhost:{port}")
+            return http(method, f"{self.serval.endpoint}{parts.path}?{parts.query}", body,
+                        {"Host": host or parts.netloc, "Content-Type": ""})
+
+        url = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "dir/a b.txt"})
+        self.assertEqual(send("GET", url)[:3:2], (200, b"vh2"))
+        # The same signature does not open another bucket named in Host.
+        status, _, body = send("GET", url, host=f"{other}.s3.localhost:{port}")
+        self.assertEqual(status, 403, body)
+        self.assertIn(b"<Code>SignatureDoesNotMatch</Code>", body)
+        put = client.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "up-v2"})
+        self.assertEqual(send("PUT", put, b"up")[0], 200)
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="up-v2")["Body"].read(), b"up")
+
+    def _client_with(self, endpoint_url=None, **config):
         import boto3
         return boto3.session.Session().client(
-            "s3", endpoint_url=self.serval.endpoint, region_name=REGION,
+            "s3", endpoint_url=endpoint_url or self.serval.endpoint, region_name=REGION,
             aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
             config=Config(retries={"total_max_attempts": 1}, **config))
 

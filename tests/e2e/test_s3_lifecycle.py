@@ -1,6 +1,6 @@
 """S3 lifecycle (issue 10 part 7) with boto3 and the AWS CLI, on the simulated clock
 (--simulated-clock-start; time moves only when the test says so): configurations round-trip,
-S3's errors for bad ones, x-amz-expiration on PUT/GET/HEAD, and the sweeper removing expired
+S3's errors for bad ones, x-amz-expiration on PUT/GET/HEAD/copy/complete, and the sweeper removing expired
 objects (creation + Days rounded up to the next midnight UTC, or a Date) and aborting stale
 multipart uploads - not a moment before."""
 
@@ -162,6 +162,17 @@ class LifecycleTest(unittest.TestCase):
                          expected)
         self.s3.put_object(Bucket=self.bucket, Key="other", Body=b"b")
         self.assertNotIn("Expiration", self.s3.head_object(Bucket=self.bucket, Key="other"))
+        # Copies and completed uploads are new objects under the same rules.
+        copied = self.s3.copy_object(Bucket=self.bucket, Key="tmp/copy",
+                                     CopySource=f"{self.bucket}/other")
+        self.assertEqual(copied["Expiration"], expected)
+        upload_id = self.s3.create_multipart_upload(Bucket=self.bucket, Key="tmp/mp")["UploadId"]
+        etag = self.s3.upload_part(Bucket=self.bucket, Key="tmp/mp", UploadId=upload_id,
+                                   PartNumber=1, Body=b"m")["ETag"]
+        done = self.s3.complete_multipart_upload(
+            Bucket=self.bucket, Key="tmp/mp", UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+        self.assertEqual(done["Expiration"], expected)
 
     def test_objects_expire_at_the_midnight_after_days(self):
         self.put_rules(

@@ -55,7 +55,8 @@ std::string EncodeUploadRecord(const UploadRecord& record) {
                                       {"key", record.key},
                                       {"initiated", record.initiated_millis},
                                       {"object", EncodeObjectRecord(record.object)},
-                                      {"checksum", record.checksum_algorithm}});
+                                      {"checksum", record.checksum_algorithm},
+                                      {"checksum_type", record.checksum_type}});
 }
 
 absl::StatusOr<UploadRecord> DecodeUploadRecord(std::string_view encoded) {
@@ -65,6 +66,9 @@ absl::StatusOr<UploadRecord> DecodeUploadRecord(std::string_view encoded) {
     record.key = std::string(in.at("key").as_string());
     record.initiated_millis = in.at("initiated").to_number<int64_t>();
     record.checksum_algorithm = std::string(in.at("checksum").as_string());
+    if (const json::value* type = in.if_contains("checksum_type")) {
+      record.checksum_type = std::string(type->as_string());
+    }
     return std::make_pair(record, std::string(in.at("object").as_string()));
   });
   if (!record.ok()) return record.status();

@@ -51,7 +51,10 @@ struct UploadRecord {
   int64_t initiated_millis = 0;
   // What the object will be made with: its headers and tags from CreateMultipartUpload.
   ObjectRecord object;
-  std::string checksum_algorithm;  // x-amz-checksum-algorithm at creation, upper case
+  // The object's checksum (multipart_checksums.h): "CRC32", ... and "COMPOSITE" or
+  // "FULL_OBJECT"; both empty when the upload named no algorithm.
+  std::string checksum_algorithm;
+  std::string checksum_type;
 };
 
 struct PartRecord {

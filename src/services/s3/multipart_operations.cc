@@ -14,6 +14,8 @@
 #include "common/time_format.h"
 #include "protocol/xml_reader.h"
 #include "services/s3/conditions.h"
+#include "services/s3/multipart_checksums.h"
+#include "services/s3/object_parts.h"
 #include "services/s3/request_checksum.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/s3_namespace.h"
@@ -25,19 +27,15 @@
 namespace serval::s3 {
 namespace {
 
-constexpr uint32_t kMaxPartNumber = 10000;
 constexpr uint64_t kMinPartBytes = uint64_t{5} << 20;
 constexpr uint64_t kMaxPartBytes = uint64_t{5} << 30;
 constexpr int kMaxListedParts = 1000;
 
-absl::StatusOr<uint32_t> PartNumberOf(const http::Request& request) {
-  const std::string text = request.QueryParam("partNumber").value_or("");
-  uint32_t number = 0;
-  if (!ParseDecimal(text, &number) || number < 1 || number > kMaxPartNumber) {
-    return InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
-                           "partNumber", text);
-  }
-  return number;
+// <ChecksumAlgorithm> and <ChecksumType> of an upload that has a checksum.
+void WriteUploadChecksum(const std::optional<UploadChecksum>& checksum, protocol::XmlWriter& xml) {
+  if (!checksum) return;
+  xml.Element("ChecksumAlgorithm", ChecksumAlgorithmName(checksum->algorithm))
+      .Element("ChecksumType", ChecksumTypeName(*checksum));
 }
 
 absl::Status InvalidPart(std::string_view upload_id, uint32_t number, std::string_view etag) {
@@ -91,17 +89,18 @@ void S3Service::CreateMultipartUpload(const CallPtr& call) {
   if (!headers.ok()) return call->Fail(headers.status());
   auto tags = ParseTaggingHeader(request.Header("x-amz-tagging"));
   if (!tags.ok()) return call->Fail(tags.status());
-  UploadRecord upload{
-      .bucket = call->address.bucket,
-      .key = call->address.key,
-      .initiated_millis = clock_->NowMillis(),
-      .checksum_algorithm = AsciiToUpper(request.Header("x-amz-checksum-algorithm"))};
+  auto checksum = UploadChecksumOfRequest(request);
+  if (!checksum.ok()) return call->Fail(checksum.status());
+  UploadRecord upload{.bucket = call->address.bucket,
+                      .key = call->address.key,
+                      .initiated_millis = clock_->NowMillis()};
+  SetUploadChecksum(*checksum, upload);
   upload.object.headers = *std::move(headers);
   upload.object.tags = *std::move(tags);
   const std::string upload_id = absl::WebSafeBase64Escape(RandomHex(24));
   storage::WriteBatch batch;
   batch.Put(std::string(kUploadsTable), upload_id, EncodeUploadRecord(upload));
-  Commit(std::move(batch), [call, upload_id](absl::Status status) {
+  Commit(std::move(batch), [call, upload_id, checksum = *checksum](absl::Status status) {
     if (!status.ok()) return call->Fail(status);
     protocol::XmlWriter xml;
     xml.Declaration()
@@ -110,7 +109,13 @@ void S3Service::CreateMultipartUpload(const CallPtr& call) {
         .Element("Key", call->address.key)
         .Element("UploadId", upload_id)
         .Close("InitiateMultipartUploadResult");
-    call->ReplyXml(200, std::move(xml));
+    http::Response response;
+    if (checksum) {
+      response.SetHeader("x-amz-checksum-algorithm",
+                         std::string(ChecksumAlgorithmName(checksum->algorithm)));
+      response.SetHeader("x-amz-checksum-type", std::string(ChecksumTypeName(*checksum)));
+    }
+    call->ReplyXml(200, std::move(xml), std::move(response));
   });
 }
 
@@ -124,6 +129,12 @@ void S3Service::UploadPart(const CallPtr& call) {
   if (!declared_md5.ok()) return call->Fail(declared_md5.status());
   auto requested_checksum = RequestedChecksumOf(call->request());
   if (!requested_checksum.ok()) return call->Fail(requested_checksum.status());
+  if (std::optional<UploadChecksum> upload_checksum = UploadChecksumOf(*upload)) {
+    if (absl::Status status = CheckPartChecksumAlgorithm(*upload_checksum, *requested_checksum);
+        !status.ok()) {
+      return call->Fail(status);
+    }
+  }
   ReceiveOptions options = ReceiveOptionsFor(kMaxPartBytes, /*allow_inline=*/false);
   options.checksum = ChecksumFor(*requested_checksum);
   ReceiveBody(BodySourceOf(call->context.request), options,
@@ -218,19 +229,29 @@ void S3Service::UploadPartCopy(const CallPtr& call) {
     range = **asked;
   }
   const uint64_t length = original.size == 0 ? 0 : range.size();
-  auto store = [this, call, number = *number](absl::StatusOr<ReceivedBody> copied) {
+  // The part gets the upload's checksum, computed as it is copied.
+  std::shared_ptr<Checksum> checksum;
+  if (std::optional<UploadChecksum> upload_checksum = UploadChecksumOf(*upload)) {
+    checksum = Checksum::Create(upload_checksum->algorithm);
+  }
+  auto store = [this, call, number = *number, checksum](absl::StatusOr<ReceivedBody> copied) {
     if (!copied.ok()) return call->Fail(copied.status());
     PartRecord part{.number = number,
                     .segment = *copied->blob,
                     .etag = absl::BytesToHexString(copied->md5),
                     .last_modified_millis = clock_->NowMillis()};
+    if (checksum) {
+      part.checksums = {
+          {std::string(ChecksumAlgorithmName(checksum->algorithm())), checksum->Base64()}};
+    }
     StorePart(call, std::move(part), [call](const PartRecord& stored) {
       protocol::XmlWriter xml;
       xml.Declaration()
           .Open("CopyPartResult", kS3Namespace)
           .Element("LastModified", FormatIso8601Millis(stored.last_modified_millis))
-          .Element("ETag", QuotedEtag(stored.etag))
-          .Close("CopyPartResult");
+          .Element("ETag", QuotedEtag(stored.etag));
+      WriteChecksumElements(stored.checksums, xml);
+      xml.Close("CopyPartResult");
       call->ReplyXml(200, std::move(xml));
     });
   };
@@ -240,12 +261,15 @@ void S3Service::UploadPartCopy(const CallPtr& call) {
     std::string piece = bytes->substr(std::min<uint64_t>(range.first, bytes->size()), length);
     return storage::Offload(
         blob_worker_, post_to_io_,
-        [this, piece = std::move(piece)] { return WriteBlob(*blobs_, piece); }, store);
+        [this, piece = std::move(piece), checksum] {
+          return WriteBlob(*blobs_, piece, checksum.get());
+        },
+        store);
   }
   storage::Offload(
       blob_worker_, post_to_io_,
-      [this, segments = original.segments, first = range.first, length] {
-        return CopyIntoBlob(*blobs_, segments, first, length);
+      [this, segments = original.segments, first = range.first, length, checksum] {
+        return CopyIntoBlob(*blobs_, segments, first, length, checksum.get());
       },
       store);
 }
@@ -266,8 +290,10 @@ void S3Service::CompleteMultipartUpload(const CallPtr& call) {
   for (const PartRecord& part : *stored_parts) by_number[part.number] = &part;
 
   ObjectRecord record = upload->object;
+  const std::optional<UploadChecksum> checksum = UploadChecksumOf(*upload);
   std::unique_ptr<Checksum> etag_of_etags = Checksum::Md5();
-  // As S3 judges the list: its order first, then each part, then the parts' sizes.
+  // As S3 judges the list: its order first, then each part (ETag, checksum), then the parts'
+  // sizes, then the object's checksum.
   std::vector<std::pair<uint32_t, std::string>> wanted;  // part number, unquoted ETag
   for (const protocol::XmlElement* part : listed) {
     uint32_t number = 0;
@@ -281,13 +307,20 @@ void S3Service::CompleteMultipartUpload(const CallPtr& call) {
     }
     wanted.emplace_back(number, Unquoted(part->ChildText("ETag").value_or("")));
   }
-  for (const auto& [number, etag] : wanted) {
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    const auto& [number, etag] = wanted[i];
     auto found = by_number.find(number);
     if (found == by_number.end() || found->second->etag != etag) {
       return call->Fail(InvalidPart(upload_id, number, etag));
     }
+    if (absl::Status status = CheckListedPartChecksum(checksum, *listed[i], *found->second,
+                                                      InvalidPart(upload_id, number, etag));
+        !status.ok()) {
+      return call->Fail(status);
+    }
   }
   absl::flat_hash_set<uint32_t> used;
+  std::vector<const PartRecord*> parts;
   for (size_t i = 0; i < wanted.size(); ++i) {
     const auto& [number, etag] = wanted[i];
     const PartRecord& part = *by_number.find(number)->second;
@@ -308,11 +341,28 @@ void S3Service::CompleteMultipartUpload(const CallPtr& call) {
     etag_of_etags->Update(raw_md5);
     record.size += part.segment.size;
     record.segments.push_back(part.segment);
+    parts.push_back(&part);
     used.insert(number);
   }
   record.etag = fmt::format("{}-{}", etag_of_etags->Hex(), listed.size());
   record.parts_count = static_cast<uint32_t>(listed.size());
   record.last_modified_millis = clock_->NowMillis();
+  if (checksum) {
+    auto value = ObjectChecksumOf(*checksum, parts);
+    if (!value.ok()) return call->Fail(value.status());
+    record.checksums = {{std::string(ChecksumAlgorithmName(checksum->algorithm)), *value}};
+    if (!checksum->full_object) {
+      record.checksum_type = ChecksumTypeName(*checksum);
+      for (const PartRecord* part : parts) {
+        record.part_checksums.push_back(PartChecksum(*part, checksum->algorithm));
+      }
+    }
+  }
+  if (absl::Status status = CheckCompleteChecksumHeaders(
+          checksum, call->request(), record.checksums.empty() ? "" : record.checksums[0].second);
+      !status.ok()) {
+    return call->Fail(status);
+  }
 
   Replacement replacement;
   // Parts left out of the object go with the upload.
@@ -330,13 +380,13 @@ void S3Service::CompleteMultipartUpload(const CallPtr& call) {
         .DeletePrefix(std::string(kPartsTable), upload_id + "/");
     for (const std::string& blob : released) batch.Delete(std::string(kBlobsTable), blob);
   };
-  const std::string etag = record.etag;
+  const ObjectRecord completed = record;
   replacement.record = std::move(record);
   replacement.event = EventOf(*call, "ObjectCreated:CompleteMultipartUpload");
   const std::string location = fmt::format("http://{}/{}/{}", call->request().Header("Host"),
                                            call->address.bucket, call->address.key);
   ReplaceObject(call->address.bucket, call->address.key, std::move(replacement),
-                [call, etag, location](absl::Status status) {
+                [this, call, completed, location, checksum](absl::Status status) {
                   if (!status.ok()) return call->Fail(status);
                   protocol::XmlWriter xml;
                   xml.Declaration()
@@ -344,9 +394,13 @@ void S3Service::CompleteMultipartUpload(const CallPtr& call) {
                       .Element("Location", location)
                       .Element("Bucket", call->address.bucket)
                       .Element("Key", call->address.key)
-                      .Element("ETag", QuotedEtag(etag))
-                      .Close("CompleteMultipartUploadResult");
-                  call->ReplyXml(200, std::move(xml));
+                      .Element("ETag", QuotedEtag(completed.etag));
+                  WriteChecksumElements(completed.checksums, xml);
+                  if (checksum) xml.Element("ChecksumType", ChecksumTypeName(*checksum));
+                  xml.Close("CompleteMultipartUploadResult");
+                  http::Response response;
+                  AddExpirationHeader(*call, completed, response);
+                  call->ReplyXml(200, std::move(xml), std::move(response));
                 });
 }
 
@@ -395,6 +449,7 @@ void S3Service::ListParts(const CallPtr& call) {
         InvalidArgument("Provided part-number-marker not an integer", "part-number-marker", *text));
   }
   max_parts = std::min(max_parts, kMaxListedParts);
+  const std::optional<UploadChecksum> checksum = UploadChecksumOf(*upload);
   auto parts = catalog_.Parts(upload_id, marker, static_cast<size_t>(max_parts) + 1);
   if (!parts.ok()) return call->Fail(parts.status());
   const bool truncated = parts->size() > static_cast<size_t>(max_parts);
@@ -415,15 +470,18 @@ void S3Service::ListParts(const CallPtr& call) {
         .Element("PartNumber", std::to_string(part.number))
         .Element("LastModified", FormatIso8601Millis(part.last_modified_millis))
         .Element("ETag", QuotedEtag(part.etag))
-        .Element("Size", std::to_string(part.segment.size))
-        .Close("Part");
+        .Element("Size", std::to_string(part.segment.size));
+    // Parts of an upload without a checksum keep theirs to themselves, as S3's do.
+    if (checksum) WriteChecksumElements(part.checksums, xml);
+    xml.Close("Part");
   }
   WriteOwner(xml, "Initiator");
   WriteOwner(xml);
   xml.Element("StorageClass", upload->object.headers.storage_class.empty()
                                   ? "STANDARD"
-                                  : upload->object.headers.storage_class)
-      .Close("ListPartsResult");
+                                  : upload->object.headers.storage_class);
+  WriteUploadChecksum(checksum, xml);
+  xml.Close("ListPartsResult");
   call->ReplyXml(200, std::move(xml));
 }
 
@@ -472,8 +530,9 @@ void S3Service::ListMultipartUploads(const CallPtr& call) {
     xml.Element("StorageClass", upload.object.headers.storage_class.empty()
                                     ? "STANDARD"
                                     : upload.object.headers.storage_class)
-        .Element("Initiated", FormatIso8601Millis(upload.initiated_millis))
-        .Close("Upload");
+        .Element("Initiated", FormatIso8601Millis(upload.initiated_millis));
+    WriteUploadChecksum(UploadChecksumOf(upload), xml);
+    xml.Close("Upload");
   }
   xml.Close("ListMultipartUploadsResult");
   call->ReplyXml(200, std::move(xml));

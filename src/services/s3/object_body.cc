@@ -166,7 +166,7 @@ void ReceiveBody(http::BodySource source, ReceiveOptions options,
 
 absl::StatusOr<ReceivedBody> CopyIntoBlob(storage::BlobStore& blobs,
                                           const std::vector<Segment>& segments, uint64_t offset,
-                                          uint64_t length) {
+                                          uint64_t length, Checksum* checksum) {
   auto source = OpenObject::Open(blobs, segments);
   if (!source.ok()) return source.status();
   ReceivedBody body;
@@ -179,6 +179,7 @@ absl::StatusOr<ReceivedBody> CopyIntoBlob(storage::BlobStore& blobs,
     if (!piece.ok()) return piece.status();
     if (piece->empty()) return absl::DataLossError("object shorter than its record");
     md5->Update(*piece);
+    if (checksum != nullptr) checksum->Update(*piece);
     if (auto status = (*writer)->Append(*piece); !status.ok()) return status;
     done += piece->size();
   }
@@ -188,7 +189,9 @@ absl::StatusOr<ReceivedBody> CopyIntoBlob(storage::BlobStore& blobs,
   return body;
 }
 
-absl::StatusOr<ReceivedBody> WriteBlob(storage::BlobStore& blobs, std::string_view bytes) {
+absl::StatusOr<ReceivedBody> WriteBlob(storage::BlobStore& blobs, std::string_view bytes,
+                                       Checksum* checksum) {
+  if (checksum != nullptr) checksum->Update(bytes);
   ReceivedBody body{
       .size = bytes.size(), .md5 = Md5Of(bytes), .blob = Segment{NewBlobKey(), bytes.size()}};
   auto writer = blobs.NewWriter(body.blob->blob);

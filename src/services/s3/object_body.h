@@ -57,13 +57,16 @@ void ReceiveBody(http::BodySource source, ReceiveOptions options,
                  std::function<void(absl::StatusOr<ReceivedBody>)> done);
 
 // Copies `length` bytes from `offset` of the object made of `segments` into a new blob, on the
-// worker (CopyObject and UploadPartCopy of large objects).
+// worker (CopyObject and UploadPartCopy of large objects). `checksum`, if not null, is also fed
+// every byte copied.
 absl::StatusOr<ReceivedBody> CopyIntoBlob(storage::BlobStore& blobs,
                                           const std::vector<Segment>& segments, uint64_t offset,
-                                          uint64_t length);
+                                          uint64_t length, Checksum* checksum = nullptr);
 
-// Writes `bytes` into a new blob, on the worker (a copy of a small object into a part).
-absl::StatusOr<ReceivedBody> WriteBlob(storage::BlobStore& blobs, std::string_view bytes);
+// Writes `bytes` into a new blob, on the worker (a copy of a small object into a part);
+// `checksum`, if not null, is also fed them.
+absl::StatusOr<ReceivedBody> WriteBlob(storage::BlobStore& blobs, std::string_view bytes,
+                                       Checksum* checksum = nullptr);
 
 // The open readers of an object's segments: opened together before a response starts, so that
 // an overwrite or delete meanwhile cannot pull the bytes from under it.

@@ -12,6 +12,7 @@
 #include "protocol/xml_reader.h"
 #include "services/s3/conditions.h"
 #include "services/s3/lifecycle.h"
+#include "services/s3/object_parts.h"
 #include "services/s3/request_checksum.h"
 #include "services/s3/s3_access.h"
 #include "services/s3/s3_errors.h"
@@ -194,17 +195,20 @@ void S3Service::PutObject(const CallPtr& call) {
                                 if (!status.ok()) return call->Fail(status);
                                 http::Response response;
                                 response.SetHeader("ETag", QuotedEtag(written.etag));
-                                AddChecksumHeaders(written.checksums, response);
-                                auto bucket = catalog_.Bucket(call->address.bucket);
-                                if (bucket.ok() && bucket->has_value()) {
-                                  if (auto expiration = ExpirationHeaderFor(
-                                          (*bucket)->lifecycle, call->address.key, written)) {
-                                    response.SetHeader("x-amz-expiration", *expiration);
-                                  }
-                                }
+                                AddObjectChecksumHeaders(written, std::nullopt, response);
+                                AddExpirationHeader(*call, written, response);
                                 call->Reply(std::move(response));
                               });
               });
+}
+
+void S3Service::AddExpirationHeader(const Call& call, const ObjectRecord& written,
+                                    http::Response& response) const {
+  auto bucket = catalog_.Bucket(call.address.bucket);
+  if (!bucket.ok() || !bucket->has_value()) return;
+  if (auto expiration = ExpirationHeaderFor((*bucket)->lifecycle, call.address.key, written)) {
+    response.SetHeader("x-amz-expiration", *expiration);
+  }
 }
 
 absl::StatusOr<S3Service::CopySource> S3Service::ResolveCopySource(const Call& call) const {
@@ -248,6 +252,21 @@ void S3Service::CopyObject(const CallPtr& call) {
   ObjectRecord record = original;
   record.segments.clear();
   record.parts_count = 0;
+  // The copy is one piece: its checksum covers the whole (FULL_OBJECT). One is computed while
+  // copying when x-amz-checksum-algorithm asks for it or the source's is of its parts.
+  std::shared_ptr<Checksum> checksum;
+  if (const std::string_view asked = request.Header("x-amz-checksum-algorithm"); !asked.empty()) {
+    auto named = Checksum::For(asked);
+    if (!named.ok()) return call->Fail(named.status());
+    checksum = *std::move(named);
+  } else if (!original.checksum_type.empty()) {
+    if (auto algorithm = ParseChecksumAlgorithm(original.checksums.at(0).first)) {
+      checksum = Checksum::Create(*algorithm);
+    }
+  }
+  record.checksum_type.clear();
+  record.part_checksums.clear();
+  if (checksum) record.checksums.clear();
   if (metadata_directive == "REPLACE") {
     auto headers = StoredHeadersOf(request);
     if (!headers.ok()) return call->Fail(headers.status());
@@ -274,39 +293,50 @@ void S3Service::CopyObject(const CallPtr& call) {
         "encryption attributes."));
   }
   record.last_modified_millis = clock_->NowMillis();
-  auto finish = [this, call](ObjectRecord record, std::string inline_bytes,
-                             std::vector<std::string> new_blobs) {
+  auto finish = [this, call, checksum](ObjectRecord record, std::string inline_bytes,
+                                       std::vector<std::string> new_blobs) {
+    if (checksum) {
+      record.checksums = {
+          {std::string(ChecksumAlgorithmName(checksum->algorithm())), checksum->Base64()}};
+    }
     Replacement replacement{.record = std::move(record),
                             .inline_bytes = std::move(inline_bytes),
                             .new_blobs = std::move(new_blobs),
                             .event = EventOf(*call, "ObjectCreated:Copy")};
     const ObjectRecord copied = replacement.record;
     ReplaceObject(call->address.bucket, call->address.key, std::move(replacement),
-                  [call, copied](absl::Status status) {
+                  [this, call, copied](absl::Status status) {
                     if (!status.ok()) return call->Fail(status);
                     protocol::XmlWriter xml;
                     xml.Declaration()
                         .Open("CopyObjectResult", kS3Namespace)
                         .Element("LastModified", FormatIso8601Millis(copied.last_modified_millis))
-                        .Element("ETag", QuotedEtag(copied.etag))
-                        .Close("CopyObjectResult");
-                    call->ReplyXml(200, std::move(xml));
+                        .Element("ETag", QuotedEtag(copied.etag));
+                    WriteChecksumElements(copied.checksums, xml);
+                    if (!copied.checksums.empty()) xml.Element("ChecksumType", "FULL_OBJECT");
+                    xml.Close("CopyObjectResult");
+                    http::Response response;
+                    AddExpirationHeader(*call, copied, response);
+                    call->ReplyXml(200, std::move(xml), std::move(response));
                   });
   };
   if (original.inline_body()) {
     auto bytes = catalog_.InlineBody(source_bucket, source_key);
     if (!bytes.ok()) return call->Fail(bytes.status());
+    if (checksum) checksum->Update(*bytes);
     return finish(std::move(record), *std::move(bytes), {});
   }
   storage::Offload(
       blob_worker_, post_to_io_,
-      [this, segments = original.segments, size = original.size] {
-        return CopyIntoBlob(*blobs_, segments, 0, size);
+      [this, segments = original.segments, size = original.size, checksum] {
+        return CopyIntoBlob(*blobs_, segments, 0, size, checksum.get());
       },
       [call, finish, record](absl::StatusOr<ReceivedBody> copied) {
         if (!copied.ok()) return call->Fail(copied.status());
-        // A multipart source keeps its ETag, as S3's copy does for an unencrypted object.
+        // The copy is one piece: a multipart source's "<md5 of md5s>-<parts>" ETag becomes the
+        // MD5 of the content, as S3's copy of an unencrypted object does.
         ObjectRecord made = record;
+        made.etag = absl::BytesToHexString(copied->md5);
         made.segments.push_back(*copied->blob);
         finish(std::move(made), "", {copied->blob->blob});
       });
@@ -317,6 +347,17 @@ void S3Service::GetObject(const CallPtr& call) { ServeObject(call, /*with_body=*
 void S3Service::HeadObject(const CallPtr& call) { ServeObject(call, /*with_body=*/false, 0); }
 
 void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt, int error_status) {
+  // ?partNumber= reads one part; S3 judges it before it looks for the object.
+  std::optional<uint32_t> part_number;
+  if (error_status == 0 && call->request().QueryParam("partNumber").has_value()) {
+    if (!call->request().Header("Range").empty()) {
+      return call->Fail(
+          InvalidRequest("Cannot specify both Range header and partNumber query parameter"));
+    }
+    auto number = PartNumberOf(call->request());
+    if (!number.ok()) return call->Fail(number.status());
+    part_number = *number;
+  }
   auto bucket = ExistingBucket(*call);
   if (!bucket.ok()) return call->Fail(bucket.status());
   auto stored = catalog_.Object(call->address.bucket, call->address.key);
@@ -336,12 +377,15 @@ void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt, in
     response.status = 304;
     return call->Reply(std::move(response));
   }
-  auto range = RangeOf(error_status != 0 ? "" : request.Header("Range"), record.size);
+  auto range = part_number ? PartRangeOf(record, *part_number)
+                           : RangeOf(error_status != 0 ? "" : request.Header("Range"), record.size);
   if (!range.ok()) return call->Fail(range.status());
   const ByteRange whole{0, record.size == 0 ? 0 : record.size - 1};
   const ByteRange served = range->value_or(whole);
   const uint64_t length = record.size == 0 ? 0 : served.size();
-  response.status = error_status != 0 ? error_status : range->has_value() ? 206 : 200;
+  response.status = error_status != 0                   ? error_status
+                    : range->has_value() || part_number ? 206
+                                                        : 200;
   if (range->has_value()) {
     response.SetHeader("Content-Range",
                        fmt::format("bytes {}-{}/{}", served.first, served.last, record.size));
@@ -354,13 +398,14 @@ void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt, in
   if (!record.tags.empty()) {
     response.SetHeader("x-amz-tagging-count", std::to_string(record.tags.size()));
   }
-  if (record.parts_count > 0 && request.QueryParam("partNumber").has_value()) {
+  if (record.parts_count > 0 && part_number) {
     response.SetHeader("x-amz-mp-parts-count", std::to_string(record.parts_count));
   }
-  // A checksum covers the whole object: a range is answered without it, as S3 does (SDKs that
-  // validate responses would otherwise compare it with the part they got).
-  if (!range->has_value() && EqualsIgnoreCase(request.Header("x-amz-checksum-mode"), "ENABLED")) {
-    AddChecksumHeaders(record.checksums, response);
+  // A checksum covers the whole object or a part: a Range is answered without one, as S3 does
+  // (SDKs that validate responses would otherwise compare it with the bytes they got).
+  if ((part_number || !range->has_value()) &&
+      EqualsIgnoreCase(request.Header("x-amz-checksum-mode"), "ENABLED")) {
+    AddObjectChecksumHeaders(record, part_number, response);
   }
   // response-* parameters override what the answer says of the object.
   static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {

@@ -35,6 +35,12 @@ std::string EncodeObjectRecord(const ObjectRecord& record) {
   if (!headers.user_metadata.empty()) out["metadata"] = PairsToJson(headers.user_metadata);
   if (!record.tags.empty()) out["tags"] = PairsToJson(record.tags);
   if (!record.checksums.empty()) out["checksums"] = PairsToJson(record.checksums);
+  PutIfSet(out, "checksum_type", record.checksum_type);
+  if (!record.part_checksums.empty()) {
+    json::array parts;
+    for (const std::string& checksum : record.part_checksums) parts.emplace_back(checksum);
+    out["part_checksums"] = std::move(parts);
+  }
   if (!record.segments.empty()) {
     json::array segments;
     for (const Segment& segment : record.segments) {
@@ -66,6 +72,12 @@ absl::StatusOr<ObjectRecord> DecodeObjectRecord(std::string_view encoded) {
     headers.user_metadata = PairsFromJson(in.if_contains("metadata"));
     record.tags = PairsFromJson(in.if_contains("tags"));
     record.checksums = PairsFromJson(in.if_contains("checksums"));
+    record.checksum_type = StringOf(in, "checksum_type");
+    if (const json::value* parts = in.if_contains("part_checksums")) {
+      for (const json::value& checksum : parts->as_array()) {
+        record.part_checksums.emplace_back(checksum.as_string());
+      }
+    }
     if (const json::value* segments = in.if_contains("segments")) {
       for (const json::value& segment : segments->as_array()) {
         const json::array& two = segment.as_array();

@@ -43,6 +43,10 @@ struct ObjectRecord {
   StoredHeaders headers;
   Pairs tags;
   Pairs checksums;  // "CRC32" -> base64 value, as x-amz-checksum-crc32 carries it
+  // "COMPOSITE" when `checksums` holds a multipart upload's checksum of its parts' checksums
+  // ("<base64>-<parts>"), with each part's in `part_checksums`; empty: FULL_OBJECT.
+  std::string checksum_type;
+  std::vector<std::string> part_checksums;
   std::vector<Segment> segments;
   uint32_t parts_count = 0;  // from a multipart upload; 0 otherwise
   std::string sequencer;     // grows with every change of the key (event notifications)

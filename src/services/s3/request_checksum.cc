@@ -65,4 +65,12 @@ void AddChecksumHeaders(const Pairs& checksums, http::Response& response) {
   }
 }
 
+void WriteChecksumElements(const Pairs& checksums, protocol::XmlWriter& xml) {
+  for (const auto& [algorithm, value] : checksums) {
+    if (std::optional<ChecksumAlgorithm> known = ParseChecksumAlgorithm(algorithm)) {
+      xml.Element("Checksum" + std::string(ChecksumAlgorithmName(*known)), value);
+    }
+  }
+}
+
 }  // namespace serval::s3

@@ -8,6 +8,7 @@
 #include "common/checksums.h"
 #include "http/message.h"
 #include "protocol/request_context.h"
+#include "protocol/xml.h"
 #include "services/s3/object_record.h"
 
 namespace serval::s3 {
@@ -36,5 +37,8 @@ absl::StatusOr<Pairs> CheckedChecksums(const protocol::RequestContext& context,
 // Sets x-amz-checksum-<algorithm> for each stored checksum (PUT answers; GET and HEAD with
 // x-amz-checksum-mode: ENABLED).
 void AddChecksumHeaders(const Pairs& checksums, http::Response& response);
+// Adds a <ChecksumCRC32>, ... element for each stored checksum (ListParts' parts, the results
+// of CopyObject, UploadPartCopy and CompleteMultipartUpload).
+void WriteChecksumElements(const Pairs& checksums, protocol::XmlWriter& xml);
 
 }  // namespace serval::s3

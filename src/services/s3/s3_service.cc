@@ -126,6 +126,8 @@ const std::vector<S3Service::Route>& S3Service::Routes() {
       {"PUT", Level::kObject, "", &S::PutObject, "PutObject"},
       {"GET", Level::kObject, "", &S::GetObject, "GetObject"},
       {"HEAD", Level::kObject, "", &S::HeadObject, "HeadObject"},
+      {"GET", Level::kObject, "partNumber", &S::GetObject, "GetObject"},
+      {"HEAD", Level::kObject, "partNumber", &S::HeadObject, "HeadObject"},
       {"DELETE", Level::kObject, "", &S::DeleteObject, "DeleteObject"},
       {"OPTIONS", Level::kObject, "", &S::Preflight, "CorsPreflight"},
       {"PUT", Level::kObject, "tagging", &S::PutObjectTagging, "PutObjectTagging"},
@@ -149,8 +151,7 @@ void S3Service::Call::Reply(http::Response response) {
   respond(std::move(response));
 }
 
-void S3Service::Call::ReplyXml(int status, protocol::XmlWriter xml) {
-  http::Response response;
+void S3Service::Call::ReplyXml(int status, protocol::XmlWriter xml, http::Response response) {
   response.status = status;
   response.body = xml.Take();
   response.SetHeader("Content-Type", "application/xml");
@@ -224,6 +225,11 @@ bool S3Service::StreamsBody(const http::Request& headers) const {
   if (address.website || LevelOf(address) != Level::kObject) return false;
   const std::string_view subresource = SubresourceOf(headers);
   return subresource.empty() || subresource == "uploadId";
+}
+
+std::string S3Service::HostAddressedBucket(const http::Request& headers) const {
+  S3Address address = AddressOf(headers);
+  return address.virtual_host ? std::move(address.bucket) : std::string();
 }
 
 void S3Service::Handle(protocol::RequestContext context, http::Responder respond) {

@@ -45,6 +45,7 @@ class S3Service : public services::Service, public services::ObjectReader {
   const services::ServiceInfo& info() const override;
   services::Access AccessFor(const http::Request& headers) const override;
   bool StreamsBody(const http::Request& headers) const override;
+  std::string HostAddressedBucket(const http::Request& headers) const override;
   void Handle(protocol::RequestContext context, http::Responder respond) override;
   void AddStats(boost::json::object& stats) const override;
   void ReadObject(std::string bucket, std::string key, uint64_t max_bytes,
@@ -72,7 +73,8 @@ class S3Service : public services::Service, public services::ObjectReader {
 
     const http::Request& request() const { return context.request; }
     void Reply(http::Response response);
-    void ReplyXml(int status, protocol::XmlWriter xml);
+    // `xml` as the body of `response` (which may carry headers already).
+    void ReplyXml(int status, protocol::XmlWriter xml, http::Response response = {});
     void ReplyEmpty(int status);
     void Fail(const absl::Status& status);
   };
@@ -86,6 +88,10 @@ class S3Service : public services::Service, public services::ObjectReader {
   static const std::vector<Route>& Routes();
 
   // The bucket a call names: NoSuchBucket unless it exists.
+  // x-amz-expiration for `written`, under its bucket's lifecycle (PUT, copy and complete
+  // answers).
+  void AddExpirationHeader(const Call& call, const ObjectRecord& written,
+                           http::Response& response) const;
   absl::StatusOr<BucketRecord> ExistingBucket(const Call& call) const;
   // The Access-Control-* headers the bucket's CORS rules give a browser's call (one with an
   // Origin); none otherwise.

@@ -6,6 +6,7 @@
 #include "services/s3/catalog.h"
 #include "services/s3/conditions.h"
 #include "services/s3/cors.h"
+#include "services/s3/multipart_checksums.h"
 #include "services/s3/object_record.h"
 #include "services/s3/s3_address.h"
 #include "services/s3/tags.h"
@@ -152,17 +153,84 @@ TEST(Records, RoundTrip) {
   record.tags = {{"t", "v"}};
   record.segments = {{"s3/1", 20}, {"s3/2", 22}};
   record.parts_count = 2;
+  record.checksums = {{"CRC32", "AAAAAA==-2"}};
+  record.checksum_type = "COMPOSITE";
+  record.part_checksums = {"AAAAAA==", "AAAAAB=="};
   EXPECT_EQ(*DecodeObjectRecord(EncodeObjectRecord(record)), record);
   EXPECT_FALSE(DecodeObjectRecord("{").ok());
   UploadRecord upload{.bucket = "b",
                       .key = "k",
                       .initiated_millis = 3,
                       .object = record,
-                      .checksum_algorithm = "CRC32"};
+                      .checksum_algorithm = "CRC32",
+                      .checksum_type = "FULL_OBJECT"};
   auto decoded = DecodeUploadRecord(EncodeUploadRecord(upload));
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(decoded->object, record);
   EXPECT_EQ(decoded->key, "k");
+  EXPECT_EQ(decoded->checksum_type, "FULL_OBJECT");
+}
+
+// A part of `data` as UploadPart stores it, with its checksum of `algorithm`.
+PartRecord PartOf(uint32_t number, std::string_view data, ChecksumAlgorithm algorithm) {
+  std::unique_ptr<Checksum> checksum = Checksum::Create(algorithm);
+  checksum->Update(data);
+  return PartRecord{
+      .number = number,
+      .segment = {"s3/p", data.size()},
+      .checksums = {{std::string(ChecksumAlgorithmName(algorithm)), checksum->Base64()}}};
+}
+
+TEST(MultipartChecksums, FullObjectIsTheWholeCrcAndCompositeTheChecksumOfChecksums) {
+  const std::string pieces[] = {std::string(1000, 'a'), "bcd", std::string(70000, 'e')};
+  for (ChecksumAlgorithm algorithm : {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c,
+                                      ChecksumAlgorithm::kCrc64Nvme, ChecksumAlgorithm::kSha256}) {
+    SCOPED_TRACE(ChecksumAlgorithmName(algorithm));
+    std::vector<PartRecord> parts;
+    std::unique_ptr<Checksum> whole = Checksum::Create(algorithm);
+    std::unique_ptr<Checksum> of_checksums = Checksum::Create(algorithm);
+    for (uint32_t i = 0; i < 3; ++i) {
+      parts.push_back(PartOf(i + 1, pieces[i], algorithm));
+      whole->Update(pieces[i]);
+      std::unique_ptr<Checksum> one = Checksum::Create(algorithm);
+      one->Update(pieces[i]);
+      of_checksums->Update(one->Digest());
+    }
+    const std::vector<const PartRecord*> listed = {&parts[0], &parts[1], &parts[2]};
+    if (algorithm != ChecksumAlgorithm::kSha256) {
+      EXPECT_EQ(*ObjectChecksumOf({algorithm, /*full_object=*/true}, listed), whole->Base64());
+    }
+    if (algorithm != ChecksumAlgorithm::kCrc64Nvme) {
+      EXPECT_EQ(*ObjectChecksumOf({algorithm, /*full_object=*/false}, listed),
+                of_checksums->Base64() + "-3");
+    }
+  }
+  // A part stored without the upload's checksum is not papered over.
+  PartRecord bare{.number = 1, .segment = {"s3/p", 1}};
+  EXPECT_FALSE(ObjectChecksumOf({ChecksumAlgorithm::kCrc32, true}, {&bare}).ok());
+}
+
+TEST(MultipartChecksums, TypesFollowTheAlgorithm) {
+  auto request = [](std::string algorithm, std::string type) {
+    http::Request made{.method = "POST", .target = "/b/k?uploads"};
+    if (!algorithm.empty()) made.headers.emplace_back("x-amz-checksum-algorithm", algorithm);
+    if (!type.empty()) made.headers.emplace_back("x-amz-checksum-type", type);
+    return UploadChecksumOfRequest(made);
+  };
+  EXPECT_EQ(*request("", ""), std::nullopt);
+  EXPECT_FALSE((*request("crc32", ""))->full_object);
+  EXPECT_TRUE((*request("CRC64NVME", ""))->full_object);
+  EXPECT_TRUE((*request("CRC32C", "FULL_OBJECT"))->full_object);
+  const std::pair<std::string, std::string> refused_pairs[] = {{"SHA1", "FULL_OBJECT"},
+                                                               {"CRC64NVME", "COMPOSITE"},
+                                                               {"", "COMPOSITE"},
+                                                               {"MD5", ""},
+                                                               {"CRC32", "WHOLE"}};
+  for (const auto& [algorithm, type] : refused_pairs) {
+    auto refused = request(algorithm, type);
+    EXPECT_FALSE(refused.ok()) << algorithm << " " << type;
+    EXPECT_EQ(AwsErrorCode(refused.status()), "InvalidRequest");
+  }
 }
 
 }  // namespace
