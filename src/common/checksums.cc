@@ -244,9 +244,7 @@ absl::StatusOr<std::string> CombineCrcDigests(ChecksumAlgorithm algorithm, std::
 }
 
 std::optional<ChecksumAlgorithm> ParseChecksumAlgorithm(std::string_view name) {
-  for (ChecksumAlgorithm algorithm :
-       {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kCrc64Nvme,
-        ChecksumAlgorithm::kSha1, ChecksumAlgorithm::kSha256}) {
+  for (ChecksumAlgorithm algorithm : kChecksumAlgorithms) {
     if (EqualsUpper(name, ChecksumAlgorithmName(algorithm))) return algorithm;
   }
   return std::nullopt;

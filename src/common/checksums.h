@@ -15,6 +15,10 @@ namespace serval {
 // puts, base64-encoded, in the header: CRC32 of "123456789" is cbf43926, "y/Q5Jg==".
 
 enum class ChecksumAlgorithm { kCrc32, kCrc32c, kCrc64Nvme, kSha1, kSha256, kMd5 };
+// The x-amz-checksum algorithms (all but MD5), in the order S3 lists them.
+inline constexpr ChecksumAlgorithm kChecksumAlgorithms[] = {
+    ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kCrc64Nvme,
+    ChecksumAlgorithm::kSha1, ChecksumAlgorithm::kSha256};
 
 // "CRC32", "crc32c", "Crc64Nvme", "SHA1", "sha256" (any case) -> the algorithm; nullopt for
 // anything else, MD5 included (it is not an x-amz-checksum algorithm).

@@ -226,15 +226,26 @@ class PartNumberReadTest(S3TestCase):
     def test_multipart_object_parts_past_the_last(self):
         bucket = self.make_bucket()
         upload_id = self.s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
-        parts = [os.urandom(5 * MB), b"xyz"]
+        parts = [os.urandom(5 * MB), os.urandom(5 * MB), b""]
         listed = [{"PartNumber": n, "ETag": self.s3.upload_part(
             Bucket=bucket, Key="mp", UploadId=upload_id, PartNumber=n, Body=data)["ETag"]}
             for n, data in enumerate(parts, 1)]
+        # An upload without a checksum: listed checksums are wrong parts, and its mode is none.
+        with_checksum = [dict(listed[0], ChecksumCRC32=b64(digest("CRC32", parts[0])))] + listed[1:]
+        self.assert_s3_error("InvalidPart", self.s3.complete_multipart_upload, Bucket=bucket,
+                             Key="mp", UploadId=upload_id, MultipartUpload={"Parts": with_checksum})
+        error = self.assert_s3_error("InvalidRequest", self.s3.complete_multipart_upload,
+                                     Bucket=bucket, Key="mp", UploadId=upload_id,
+                                     MultipartUpload={"Parts": listed}, ChecksumType="COMPOSITE")
+        self.assertIn("created using the null checksum mode", error["Error"]["Message"])
         self.s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload_id,
                                           MultipartUpload={"Parts": listed})
-        last = self.s3.get_object(Bucket=bucket, Key="mp", PartNumber=2)
-        self.assertEqual((last["Body"].read(), last["ContentLength"], last["PartsCount"]),
-                         (b"xyz", 3, 2))
+        second = self.s3.get_object(Bucket=bucket, Key="mp", PartNumber=2)
+        self.assertEqual((second["Body"].read(), second["ContentLength"], second["PartsCount"]),
+                         (parts[1], 5 * MB, 3))
+        # The empty last part is no bytes, not the whole object.
+        last = self.s3.get_object(Bucket=bucket, Key="mp", PartNumber=3)
+        self.assertEqual((last["Body"].read(), last["ContentLength"]), (b"", 0))
         error = self.assert_s3_error("InvalidPartNumber", self.s3.get_object, Bucket=bucket,
-                                     Key="mp", PartNumber=3)
-        self.assertEqual(error["Error"]["ActualPartCount"], "2")
+                                     Key="mp", PartNumber=4)
+        self.assertEqual(error["Error"]["ActualPartCount"], "3")

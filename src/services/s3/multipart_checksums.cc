@@ -9,10 +9,6 @@
 namespace serval::s3 {
 namespace {
 
-constexpr ChecksumAlgorithm kAlgorithms[] = {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c,
-                                             ChecksumAlgorithm::kCrc64Nvme,
-                                             ChecksumAlgorithm::kSha1, ChecksumAlgorithm::kSha256};
-
 bool IsCrc(ChecksumAlgorithm algorithm) {
   return algorithm == ChecksumAlgorithm::kCrc32 || algorithm == ChecksumAlgorithm::kCrc32c ||
          algorithm == ChecksumAlgorithm::kCrc64Nvme;
@@ -101,7 +97,7 @@ absl::Status CheckListedPartChecksum(const std::optional<UploadChecksum>& upload
                                      const protocol::XmlElement& listed, const PartRecord& stored,
                                      const absl::Status& invalid_part) {
   std::optional<std::pair<ChecksumAlgorithm, std::string_view>> given;
-  for (ChecksumAlgorithm algorithm : kAlgorithms) {
+  for (ChecksumAlgorithm algorithm : kChecksumAlgorithms) {
     if (auto text = listed.ChildText(fmt::format("Checksum{}", ChecksumAlgorithmName(algorithm)))) {
       given.emplace(algorithm, *text);
       break;
@@ -131,8 +127,9 @@ absl::StatusOr<std::string> ObjectChecksumOf(const UploadChecksum& upload,
     const std::string raw = RawPartChecksum(*parts[i], upload.algorithm);
     // UploadPart and UploadPartCopy store one with every part of such an upload.
     if (raw.empty()) {
-      return absl::InternalError(fmt::format("part {} of an upload with a {} checksum has none",
-                                             parts[i]->number, LowerName(upload.algorithm)));
+      return InvalidRequest(
+          fmt::format("Part {} was stored without the upload's {} checksum. Upload the part again.",
+                      parts[i]->number, LowerName(upload.algorithm)));
     }
     if (!upload.full_object) {
       composite->Update(raw);
@@ -148,21 +145,25 @@ absl::StatusOr<std::string> ObjectChecksumOf(const UploadChecksum& upload,
   return fmt::format("{}-{}", composite->Base64(), parts.size());
 }
 
-absl::Status CheckCompleteChecksumHeaders(const std::optional<UploadChecksum>& upload,
-                                          const http::Request& request,
-                                          std::string_view object_checksum) {
+absl::Status CheckCompleteChecksumType(const std::optional<UploadChecksum>& upload,
+                                       const http::Request& request) {
   const std::string_view type = request.Header("x-amz-checksum-type");
   const std::string_view mode = upload ? ChecksumTypeName(*upload) : "null";
-  if (!type.empty() && type != mode) {
-    return InvalidRequest(
-        fmt::format("The upload was created using the {} checksum mode. The "
-                    "complete request must use the same checksum mode.",
-                    mode));
-  }
+  if (type.empty() || type == mode) return absl::OkStatus();
+  return InvalidRequest(
+      fmt::format("The upload was created using the {} checksum mode. The "
+                  "complete request must use the same checksum mode.",
+                  mode));
+}
+
+absl::Status CheckCompleteObjectChecksum(const std::optional<UploadChecksum>& upload,
+                                         const http::Request& request,
+                                         std::string_view object_checksum) {
   if (!upload) return absl::OkStatus();  // S3 ignores whole-object checksums then
+  const std::string_view type = request.Header("x-amz-checksum-type");
   // A COMPOSITE value may be given with or without its "-<parts>".
   const std::string_view without_parts = object_checksum.substr(0, object_checksum.rfind('-'));
-  for (ChecksumAlgorithm algorithm : kAlgorithms) {
+  for (ChecksumAlgorithm algorithm : kChecksumAlgorithms) {
     const std::string_view value = request.Header(ChecksumHeaderName(algorithm));
     if (value.empty()) continue;
     const bool matches = algorithm == upload->algorithm &&

@@ -22,7 +22,7 @@ namespace serval::s3 {
 //   FULL_OBJECT: the CRC of the whole object, combined from the parts' CRCs without reading
 //                them again; CRC32, CRC32C, CRC64NVME.
 struct UploadChecksum {
-  ChecksumAlgorithm algorithm;
+  ChecksumAlgorithm algorithm = ChecksumAlgorithm::kCrc32;
   bool full_object = false;
 };
 
@@ -43,21 +43,27 @@ absl::Status CheckPartChecksumAlgorithm(const UploadChecksum& upload,
                                         const std::optional<RequestedChecksum>& part);
 
 // CompleteMultipartUpload: the checksum a listed <Part> gives (ChecksumCRC32, ...) held against
-// the stored part's. A part with another value is InvalidPart (like a wrong ETag, so the caller
-// passes that error); a COMPOSITE upload needs each part's checksum listed.
+// the stored part's. Another value, or any checksum for an upload without one, is InvalidPart
+// (like a wrong ETag, so the caller passes that error); another algorithm's is BadDigest; a
+// COMPOSITE upload needs each part's checksum listed (InvalidRequest).
 absl::Status CheckListedPartChecksum(const std::optional<UploadChecksum>& upload,
                                      const protocol::XmlElement& listed, const PartRecord& stored,
                                      const absl::Status& invalid_part);
 
-// The object's checksum from its parts, in order (each has the upload's algorithm).
+// The object's checksum from its parts, in order (each has the upload's algorithm; a part stored
+// without it, by a Serval before multipart checksums, is InvalidRequest: upload it again).
 absl::StatusOr<std::string> ObjectChecksumOf(const UploadChecksum& upload,
                                              const std::vector<const PartRecord*>& parts);
 
-// CompleteMultipartUpload's own headers: x-amz-checksum-type must be the upload's type, and an
-// x-amz-checksum-<algorithm> of the whole object must be `object_checksum` (BadDigest).
-absl::Status CheckCompleteChecksumHeaders(const std::optional<UploadChecksum>& upload,
-                                          const http::Request& request,
-                                          std::string_view object_checksum);
+// CompleteMultipartUpload's x-amz-checksum-type, judged before the parts: it must be the
+// upload's type (InvalidRequest).
+absl::Status CheckCompleteChecksumType(const std::optional<UploadChecksum>& upload,
+                                       const http::Request& request);
+// CompleteMultipartUpload's x-amz-checksum-<algorithm> of the whole object, if given, must be
+// `object_checksum` (BadDigest); for FULL_OBJECT, with x-amz-checksum-type saying so.
+absl::Status CheckCompleteObjectChecksum(const std::optional<UploadChecksum>& upload,
+                                         const http::Request& request,
+                                         std::string_view object_checksum);
 
 // A stored part's checksum of `algorithm` (base64), empty if it has none.
 std::string PartChecksum(const PartRecord& part, ChecksumAlgorithm algorithm);

@@ -240,10 +240,7 @@ void S3Service::UploadPartCopy(const CallPtr& call) {
                     .segment = *copied->blob,
                     .etag = absl::BytesToHexString(copied->md5),
                     .last_modified_millis = clock_->NowMillis()};
-    if (checksum) {
-      part.checksums = {
-          {std::string(ChecksumAlgorithmName(checksum->algorithm())), checksum->Base64()}};
-    }
+    if (checksum) part.checksums = StoredChecksum(*checksum);
     StorePart(call, std::move(part), [call](const PartRecord& stored) {
       protocol::XmlWriter xml;
       xml.Declaration()
@@ -291,6 +288,9 @@ void S3Service::CompleteMultipartUpload(const CallPtr& call) {
 
   ObjectRecord record = upload->object;
   const std::optional<UploadChecksum> checksum = UploadChecksumOf(*upload);
+  if (absl::Status status = CheckCompleteChecksumType(checksum, call->request()); !status.ok()) {
+    return call->Fail(status);
+  }
   std::unique_ptr<Checksum> etag_of_etags = Checksum::Md5();
   // As S3 judges the list: its order first, then each part (ETag, checksum), then the parts'
   // sizes, then the object's checksum.
@@ -358,7 +358,7 @@ void S3Service::CompleteMultipartUpload(const CallPtr& call) {
       }
     }
   }
-  if (absl::Status status = CheckCompleteChecksumHeaders(
+  if (absl::Status status = CheckCompleteObjectChecksum(
           checksum, call->request(), record.checksums.empty() ? "" : record.checksums[0].second);
       !status.ok()) {
     return call->Fail(status);

@@ -259,8 +259,8 @@ void S3Service::CopyObject(const CallPtr& call) {
     auto named = Checksum::For(asked);
     if (!named.ok()) return call->Fail(named.status());
     checksum = *std::move(named);
-  } else if (!original.checksum_type.empty()) {
-    if (auto algorithm = ParseChecksumAlgorithm(original.checksums.at(0).first)) {
+  } else if (!original.checksum_type.empty() && !original.checksums.empty()) {
+    if (auto algorithm = ParseChecksumAlgorithm(original.checksums[0].first)) {
       checksum = Checksum::Create(*algorithm);
     }
   }
@@ -295,10 +295,7 @@ void S3Service::CopyObject(const CallPtr& call) {
   record.last_modified_millis = clock_->NowMillis();
   auto finish = [this, call, checksum](ObjectRecord record, std::string inline_bytes,
                                        std::vector<std::string> new_blobs) {
-    if (checksum) {
-      record.checksums = {
-          {std::string(ChecksumAlgorithmName(checksum->algorithm())), checksum->Base64()}};
-    }
+    if (checksum) record.checksums = StoredChecksum(*checksum);
     Replacement replacement{.record = std::move(record),
                             .inline_bytes = std::move(inline_bytes),
                             .new_blobs = std::move(new_blobs),
@@ -382,7 +379,9 @@ void S3Service::ServeObject(const CallPtr& call, bool with_body, int attempt, in
   if (!range.ok()) return call->Fail(range.status());
   const ByteRange whole{0, record.size == 0 ? 0 : record.size - 1};
   const ByteRange served = range->value_or(whole);
-  const uint64_t length = record.size == 0 ? 0 : served.size();
+  // An empty part (PartRangeOf's nullopt) is no bytes, not the whole object.
+  const bool empty = record.size == 0 || (part_number && !range->has_value());
+  const uint64_t length = empty ? 0 : served.size();
   response.status = error_status != 0                   ? error_status
                     : range->has_value() || part_number ? 206
                                                         : 200;

@@ -4,14 +4,6 @@
 #include "services/s3/s3_errors.h"
 
 namespace serval::s3 {
-namespace {
-
-constexpr ChecksumAlgorithm kChecksumAlgorithms[] = {
-    ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kCrc64Nvme,
-    ChecksumAlgorithm::kSha1, ChecksumAlgorithm::kSha256};
-
-}  // namespace
-
 absl::StatusOr<std::optional<RequestedChecksum>> RequestedChecksumOf(const http::Request& request) {
   for (ChecksumAlgorithm algorithm : kChecksumAlgorithms) {
     const std::string_view value = request.Header(ChecksumHeaderName(algorithm));
@@ -54,7 +46,11 @@ absl::StatusOr<Pairs> CheckedChecksums(const protocol::RequestContext& context,
                        "conform to our published schema.");
   }
   if (!verified.ok()) return verified;
-  return Pairs{{std::string(ChecksumAlgorithmName(computed->algorithm())), computed->Base64()}};
+  return StoredChecksum(*computed);
+}
+
+Pairs StoredChecksum(const Checksum& computed) {
+  return {{std::string(ChecksumAlgorithmName(computed.algorithm())), computed.Base64()}};
 }
 
 void AddChecksumHeaders(const Pairs& checksums, http::Response& response) {

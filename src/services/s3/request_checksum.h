@@ -34,6 +34,9 @@ absl::StatusOr<Pairs> CheckedChecksums(const protocol::RequestContext& context,
                                        const std::optional<RequestedChecksum>& requested,
                                        const Checksum* computed);
 
+// What is stored for a checksum computed over the data: {{"CRC32", base64}}.
+Pairs StoredChecksum(const Checksum& computed);
+
 // Sets x-amz-checksum-<algorithm> for each stored checksum (PUT answers; GET and HEAD with
 // x-amz-checksum-mode: ENABLED).
 void AddChecksumHeaders(const Pairs& checksums, http::Response& response);

@@ -87,11 +87,11 @@ class S3Service : public services::Service, public services::ObjectReader {
   struct Route;
   static const std::vector<Route>& Routes();
 
-  // The bucket a call names: NoSuchBucket unless it exists.
   // x-amz-expiration for `written`, under its bucket's lifecycle (PUT, copy and complete
   // answers).
   void AddExpirationHeader(const Call& call, const ObjectRecord& written,
                            http::Response& response) const;
+  // The bucket a call names: NoSuchBucket unless it exists.
   absl::StatusOr<BucketRecord> ExistingBucket(const Call& call) const;
   // The Access-Control-* headers the bucket's CORS rules give a browser's call (one with an
   // Origin); none otherwise.

@@ -7,6 +7,7 @@
 #include "services/s3/conditions.h"
 #include "services/s3/cors.h"
 #include "services/s3/multipart_checksums.h"
+#include "services/s3/object_parts.h"
 #include "services/s3/object_record.h"
 #include "services/s3/s3_address.h"
 #include "services/s3/tags.h"
@@ -208,6 +209,30 @@ TEST(MultipartChecksums, FullObjectIsTheWholeCrcAndCompositeTheChecksumOfChecksu
   // A part stored without the upload's checksum is not papered over.
   PartRecord bare{.number = 1, .segment = {"s3/p", 1}};
   EXPECT_FALSE(ObjectChecksumOf({ChecksumAlgorithm::kCrc32, true}, {&bare}).ok());
+}
+
+TEST(MultipartChecksums, UploadsRecordedBeforeTheTypeHaveTheirAlgorithmsDefault) {
+  UploadRecord upload{.checksum_algorithm = "CRC64NVME"};
+  EXPECT_TRUE(UploadChecksumOf(upload)->full_object);
+  upload.checksum_algorithm = "SHA1";
+  EXPECT_FALSE(UploadChecksumOf(upload)->full_object);
+  upload.checksum_algorithm = "";
+  EXPECT_EQ(UploadChecksumOf(upload), std::nullopt);
+}
+
+TEST(ObjectParts, RangesOfPartsAndOfTheOnlyPart) {
+  ObjectRecord multipart{.size = 13, .segments = {{"a", 10}, {"b", 3}, {"c", 0}}, .parts_count = 3};
+  auto second = PartRangeOf(multipart, 2);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_EQ((*second)->first, 10u);
+  EXPECT_EQ((*second)->last, 12u);
+  EXPECT_EQ(*PartRangeOf(multipart, 3), std::nullopt);  // empty
+  EXPECT_EQ(AwsErrorCode(PartRangeOf(multipart, 4).status()), "InvalidPartNumber");
+  ObjectRecord single{.size = 8};
+  auto only = PartRangeOf(single, 1);
+  ASSERT_TRUE(only.ok() && only->has_value());
+  EXPECT_EQ((*only)->last, 7u);
+  EXPECT_EQ(AwsErrorCode(PartRangeOf(single, 2).status()), "InvalidPartNumber");
 }
 
 TEST(MultipartChecksums, TypesFollowTheAlgorithm) {
