@@ -143,3 +143,20 @@ stop_peer() {
   fi
   PEER_PID=""
 }
+
+# Whether PARTS (a script's list of the parts to run) names part $1.
+part() { [[ " $PARTS " == *" $1 "* ]]; }
+
+# Waits until the Serval server $1's async queue is empty; prints the seconds it took (polled
+# every 50 ms, at most 10 minutes).
+drain() {
+  local t0 queued
+  t0=$(date +%s%N)
+  for _ in $(seq 12000); do
+    queued="$(curl -s "http://127.0.0.1:${PORT[$1]}/_serval/stats" | jq -r .async_events_queued)"
+    [[ "$queued" == 0 ]] && break
+    sleep 0.05
+  done
+  [[ "$queued" == 0 ]] || log "$1: $queued events still queued after 10 minutes"
+  awk "BEGIN {printf \"%.3f\", ($(date +%s%N) - $t0) / 1e9}"
+}

@@ -21,12 +21,17 @@
 #           is recorded too), then the full ListObjectsV2 walk by pages of 1,000: time; then the
 #           same for Serval alone with LIST_KEYS (100,000) keys. LIST_REPS (3) walks for Serval,
 #           PEER_LIST_REPS (1) for the peers
-# Not measured yet: delay from a PUT's 200 to the notified function (notifications not merged).
+#   notify  Serval only: NOTIFY_N PutObjects of 1 KiB at concurrency 1 (boto3,
+#           bench/s3_notify_delay.py) into a bucket whose s3:ObjectCreated:* events invoke
+#           bench/functions/stamp.cc (provided.al2023), which logs CLOCK_REALTIME first thing in its
+#           handler with the event's object key. Delay = that stamp minus the client's
+#           CLOCK_REALTIME once the PUT's 200 was read (bench/stamp_delays.py): p50/p99. For each
+#           pause in NOTIFY_PAUSES (ms after each 200; 0 = back to back), NOTIFY_REPS repetitions.
 #
-# Knobs: REPS (3), N_C1 (1000), N_C8 (3000), WARMUP (200), BIG_MIB, BIG_REPS, PEER_BIG_REPS,
-# LIST_KEYS, PEER_LIST_KEYS, LIST_REPS, PEER_LIST_REPS, PEERS ("moto s3rver"),
-# BUILD_DIR (build), BUILD_JOBS (1), OUT. Raw results: OUT/results.jsonl, OUT/machine.txt,
-# OUT/summary.md.
+# Knobs: PARTS ("small big list notify"), REPS (3), N_C1 (1000), N_C8 (3000), WARMUP (200),
+# BIG_MIB, BIG_REPS, PEER_BIG_REPS, LIST_KEYS, PEER_LIST_KEYS, LIST_REPS, PEER_LIST_REPS, NOTIFY_N
+# (500), NOTIFY_PAUSES ("20 0"), NOTIFY_REPS (3), PEERS ("moto s3rver"), BUILD_DIR (build),
+# BUILD_JOBS (1), OUT. Raw results: OUT/results.jsonl, OUT/machine.txt, OUT/summary.md.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -44,6 +49,10 @@ PEER_LIST_KEYS="${PEER_LIST_KEYS:-10000}"
 LIST_REPS="${LIST_REPS:-3}"
 PEER_LIST_REPS="${PEER_LIST_REPS:-1}"
 PEERS="${PEERS:-moto s3rver}"
+PARTS="${PARTS:-small big list notify}"
+NOTIFY_N="${NOTIFY_N:-500}"
+NOTIFY_PAUSES="${NOTIFY_PAUSES:-20 0}"
+NOTIFY_REPS="${NOTIFY_REPS:-3}"
 OUT="${OUT:-$BENCH_DIR/out/s3-$(date -u +%Y%m%dT%H%M%SZ)}"
 
 source "$BENCH_DIR/lib.sh"
@@ -55,8 +64,8 @@ trap stop_servers_and_clean EXIT
 
 wait_for_quiet
 log "building serval and invoke_load"
-cmake --build "$BUILD" -j"${BUILD_JOBS:-1}" --target serval invoke_load >"$TMP/build.log" 2>&1 ||
-  { cat "$TMP/build.log" >&2; exit 1; }
+cmake --build "$BUILD" -j"${BUILD_JOBS:-1}" --target serval invoke_load stamp_function \
+  >"$TMP/build.log" 2>&1 || { cat "$TMP/build.log" >&2; exit 1; }
 cp "$BUILD/serval" "$BUILD/bench/invoke_load" "$TMP/"
 LOAD="$TMP/invoke_load"
 if [[ " $PEERS " == *" s3rver "* && ! -x "$BENCH_DIR/s3peer/node_modules/.bin/s3rver" ]]; then
@@ -66,9 +75,10 @@ fi
 {
   echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "git_head: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo none)"
-  echo "params: REPS=$REPS N_C1=$N_C1 N_C8=$N_C8 WARMUP=$WARMUP BIG_MIB=$BIG_MIB" \
-    "BIG_REPS=$BIG_REPS PEER_BIG_REPS=$PEER_BIG_REPS LIST_KEYS=$LIST_KEYS" \
-    "PEER_LIST_KEYS=$PEER_LIST_KEYS LIST_REPS=$LIST_REPS PEER_LIST_REPS=$PEER_LIST_REPS"
+  echo "params: PARTS=\"$PARTS\" REPS=$REPS N_C1=$N_C1 N_C8=$N_C8 WARMUP=$WARMUP" \
+    "BIG_MIB=$BIG_MIB BIG_REPS=$BIG_REPS PEER_BIG_REPS=$PEER_BIG_REPS LIST_KEYS=$LIST_KEYS" \
+    "PEER_LIST_KEYS=$PEER_LIST_KEYS LIST_REPS=$LIST_REPS PEER_LIST_REPS=$PEER_LIST_REPS" \
+    "NOTIFY_N=$NOTIFY_N NOTIFY_PAUSES=\"$NOTIFY_PAUSES\" NOTIFY_REPS=$NOTIFY_REPS"
   echo "moto: $(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null || echo '?')"
   echo "s3rver: $(node -p 'require(process.argv[1]).version' \
     "$BENCH_DIR/s3peer/node_modules/s3rver/package.json" 2>/dev/null || echo '?')"
@@ -138,7 +148,7 @@ for server in "${SERVERS[@]}"; do
 done
 
 # --- small objects -------------------------------------------------------------------------------
-for rep in $(seq "$REPS"); do
+part small && for rep in $(seq "$REPS"); do
   for server in "${SERVERS[@]}"; do
     for c in 1 8; do
       n="$N_C1"; [[ "$c" == 8 ]] && n="$N_C8"
@@ -153,42 +163,44 @@ for rep in $(seq "$REPS"); do
 done
 
 # --- big object ----------------------------------------------------------------------------------
-BIG="$TMP/big.bin"
-BIG_BYTES=$((BIG_MIB * 1024 * 1024))
-head -c "$BIG_BYTES" /dev/urandom >"$BIG"
-seconds() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); awk "BEGIN {printf \"%.6f\", ($t1 - $t0) / 1e9}"; }
-cp_fsync() { cp "$BIG" "$TMP/copy.bin" && sync "$TMP/copy.bin"; }
-for rep in $(seq "$BIG_REPS"); do
-  wait_for_quiet
-  rm -f "$TMP/copy.bin"
-  for what in cp_fsync md5sum sha256sum; do
-    if [[ "$what" == cp_fsync ]]; then s="$(seconds cp_fsync)"; else s="$(seconds "$what" "$BIG")"; fi
-    jq -nc --arg kind "baseline-$what" --argjson rep "$rep" --argjson s "$s" --argjson b "$BIG_BYTES" \
-      '{server:"machine", kind:$kind, rep:$rep, duration_s:$s, bytes_per_s:($b / $s)}' \
-      >>"$OUT/results.jsonl"
-    log "machine $what rep $rep: $(jq -n "$BIG_BYTES / $s / 1e6 | floor") MB/s"
-  done
-done
-rm -f "$TMP/copy.bin"
-for server in "${SERVERS[@]}"; do
-  reps="$PEER_BIG_REPS"; [[ "$server" == serval ]] && reps="$BIG_REPS"
-  for rep in $(seq "$reps"); do
-    for method in PUT GET; do
-      wait_for_quiet
-      hwm_reset "$server"
-      args=(--method "$method" --path /bench/big -n 1 -c 1 --warmup 0 --timeout-ms 1800000)
-      if [[ "$method" == PUT ]]; then args+=(--body-file "$BIG"); else args+=(--expect-bytes "$BIG_BYTES"); fi
-      record "$server" "big-${method,,}" "$rep" '{}' "${args[@]}"
-      jq -c --arg server "$server" --arg kind "big-${method,,}-rss" --argjson rep "$rep" \
-        --argjson mb "$(hwm_mb "$server")" '{server:$server, kind:$kind, rep:$rep, vmhwm_mb:$mb}' \
-        -n >>"$OUT/results.jsonl"
-      log "$server big-${method,,} rep $rep: VmHWM $(hwm_mb "$server") MB"
+if part big; then
+  BIG="$TMP/big.bin"
+  BIG_BYTES=$((BIG_MIB * 1024 * 1024))
+  head -c "$BIG_BYTES" /dev/urandom >"$BIG"
+  seconds() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); awk "BEGIN {printf \"%.6f\", ($t1 - $t0) / 1e9}"; }
+  cp_fsync() { cp "$BIG" "$TMP/copy.bin" && sync "$TMP/copy.bin"; }
+  for rep in $(seq "$BIG_REPS"); do
+    wait_for_quiet
+    rm -f "$TMP/copy.bin"
+    for what in cp_fsync md5sum sha256sum; do
+      if [[ "$what" == cp_fsync ]]; then s="$(seconds cp_fsync)"; else s="$(seconds "$what" "$BIG")"; fi
+      jq -nc --arg kind "baseline-$what" --argjson rep "$rep" --argjson s "$s" --argjson b "$BIG_BYTES" \
+        '{server:"machine", kind:$kind, rep:$rep, duration_s:$s, bytes_per_s:($b / $s)}' \
+        >>"$OUT/results.jsonl"
+      log "machine $what rep $rep: $(jq -n "$BIG_BYTES / $s / 1e6 | floor") MB/s"
     done
   done
-  # Free the peers' memory (moto keeps the object in memory).
-  drive "$server" --method DELETE --path /bench/big -n 1 --warmup 0 --expect-status 204 >/dev/null || true
-done
-rm -f "$BIG"
+  rm -f "$TMP/copy.bin"
+  for server in "${SERVERS[@]}"; do
+    reps="$PEER_BIG_REPS"; [[ "$server" == serval ]] && reps="$BIG_REPS"
+    for rep in $(seq "$reps"); do
+      for method in PUT GET; do
+        wait_for_quiet
+        hwm_reset "$server"
+        args=(--method "$method" --path /bench/big -n 1 -c 1 --warmup 0 --timeout-ms 1800000)
+        if [[ "$method" == PUT ]]; then args+=(--body-file "$BIG"); else args+=(--expect-bytes "$BIG_BYTES"); fi
+        record "$server" "big-${method,,}" "$rep" '{}' "${args[@]}"
+        jq -c --arg server "$server" --arg kind "big-${method,,}-rss" --argjson rep "$rep" \
+          --argjson mb "$(hwm_mb "$server")" '{server:$server, kind:$kind, rep:$rep, vmhwm_mb:$mb}' \
+          -n >>"$OUT/results.jsonl"
+        log "$server big-${method,,} rep $rep: VmHWM $(hwm_mb "$server") MB"
+      done
+    done
+    # Free the peers' memory (moto keeps the object in memory).
+    drive "$server" --method DELETE --path /bench/big -n 1 --warmup 0 --expect-status 204 >/dev/null || true
+  done
+  rm -f "$BIG"
+fi
 
 # --- listing -------------------------------------------------------------------------------------
 # Every server gets PEER_LIST_KEYS keys in bucket `list` (the side-by-side walk); Serval also gets
@@ -205,7 +217,7 @@ list_keys() {  # server bucket keys reps
       --list-v2 "$bucket" --max-keys 1000 --timeout-ms 600000
   done
 }
-for server in "${SERVERS[@]}"; do
+part list && for server in "${SERVERS[@]}"; do
   reps="$PEER_LIST_REPS"; [[ "$server" == serval ]] && reps="$LIST_REPS"
   list_keys "$server" list "$PEER_LIST_KEYS" "$reps"
   if [[ "$server" == serval ]] && (( LIST_KEYS > PEER_LIST_KEYS )); then
@@ -215,6 +227,30 @@ for server in "${SERVERS[@]}"; do
   echo "$server VmRSS after listing: $(awk '/^VmRSS/ {print $2 / 1024 " MB"}' "/proc/${PID[$server]}/status")" \
     >>"$OUT/machine.txt"
 done
+
+# --- delay from a PUT's 200 to the notified function ------------------------------------------
+if part notify; then
+  endpoint="http://127.0.0.1:${PORT[serval]}"
+  make_zip "$TMP/stamp.zip" "bootstrap=$BUILD/bench/stamp_function"
+  python3 "$BENCH_DIR/s3_notify_delay.py" setup "$endpoint" "$TMP/stamp.zip"
+  # The function's cold start out of the way.
+  python3 "$BENCH_DIR/s3_notify_delay.py" put "$endpoint" 5 20 warm- "$TMP/notify-trace.txt"
+  drain serval >/dev/null
+  for rep in $(seq "$NOTIFY_REPS"); do
+    for pause in $NOTIFY_PAUSES; do
+      wait_for_quiet
+      python3 "$BENCH_DIR/s3_notify_delay.py" put "$endpoint" "$NOTIFY_N" "$pause" \
+        "r$rep-p$pause-" "$TMP/notify-trace.txt"
+      drain_s="$(drain serval)"
+      delays="$(python3 "$BENCH_DIR/stamp_delays.py" "$TMP/notify-trace.txt" "$TMP/serval-data/logs" 1)"
+      jq -nc --argjson rep "$rep" --argjson pause "$pause" --argjson drain "$drain_s" \
+        --argjson delays "$delays" \
+        '{server:"serval", kind:"notify", rep:$rep, pause_ms:$pause, drain_s:$drain, delays:$delays}' \
+        >>"$OUT/results.jsonl"
+      log "serval notify rep $rep pause $pause ms: start after 200 $(jq -c .start_after_200_us <<<"$delays") us, missing $(jq .missing <<<"$delays")"
+    done
+  done
+fi
 
 echo "loadavg_end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 grep -h warning "$OUT/machine.txt" >&2 || true

@@ -134,3 +134,16 @@ for p in peers:
     own, other = walk.get(("serval", "list")), walk.get((p, "list"))
     if own and other:
         print(f"- Same key count: Serval walks {other / own:.1f}x faster than {p}")
+
+notify = pick("serval", "notify")
+if notify:
+    print("\n## Delay from a PutObject's 200 to the notified function starting (Serval; us)\n")
+    print("| pause after each 200 | reps | PUTs | p50 | p90 | p99 | max | missing | duplicates |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for pause in sorted({r["pause_ms"] for r in notify}, reverse=True):
+        runs = [r["delays"] for r in notify if r["pause_ms"] == pause]
+        delay = [d["start_after_200_us"] for d in runs if d["start_after_200_us"]]
+        print(f"| {pause} ms | {len(runs)} | {sum(d['messages'] for d in runs)} | "
+              + " | ".join(fmt(med(x[p] for x in delay)) for p in ("p50", "p90", "p99", "max"))
+              + f" | {sum(d['missing'] for d in runs)} | {sum(d['duplicates'] for d in runs)} |")
+    print("\n(medians over repetitions of each run's percentile; target: p99 under 10 ms)")

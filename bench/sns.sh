@@ -23,7 +23,7 @@
 #            running bench/functions/stamp.cc (provided.al2023), which logs CLOCK_REALTIME first
 #            thing in its handler with the event's MessageId; invoke_load --trace records the
 #            client's CLOCK_REALTIME when each 200 has been read and its MessageId. Delay = stamp
-#            minus the 200 (bench/sns_delays.py), per (message, subscriber) and for the last of
+#            minus the 200 (bench/stamp_delays.py), per (message, subscriber) and for the last of
 #            each message's ten. For each pause in DELAY_PAUSES (ms after each 200 before the next
 #            Publish; 0 = back to back), DELAY_REPS repetitions.
 #   repl     Serval only (moto runs no functions): the content-replication post end to end, set up
@@ -62,7 +62,6 @@ REPL_C="${REPL_C:-8}"
 REPL_REPS="${REPL_REPS:-1}"
 PEERS="${PEERS-moto}"
 PARTS="${PARTS:-publish delay repl}"
-part() { [[ " $PARTS " == *" $1 "* ]]; }
 OUT="${OUT:-$BENCH_DIR/out/sns-$(date -u +%Y%m%dT%H%M%SZ)}"
 
 source "$BENCH_DIR/lib.sh"
@@ -113,18 +112,6 @@ if [[ -n "${PID[moto]:-}" ]]; then
     --runtime python3.12 --handler echo.lambda_handler >"$TMP/topics-moto.json"
 fi
 
-# Waits until Serval's async queue is empty; prints the seconds it took (polled every 50 ms).
-drain() {
-  local t0 queued
-  t0=$(date +%s%N)
-  for _ in $(seq 12000); do
-    queued="$(curl -s "$(endpoint serval)/_serval/stats" | jq -r .async_events_queued)"
-    [[ "$queued" == 0 ]] && break
-    sleep 0.05
-  done
-  [[ "$queued" == 0 ]] || log "serval: $queued events still queued after 10 minutes"
-  awk "BEGIN {printf \"%.3f\", ($(date +%s%N) - $t0) / 1e9}"
-}
 publish_body() {  # topic-arn
   jq -rn --arg topic "$1" '"Action=Publish&Version=2010-03-31&TopicArn=\($topic | @uri)" +
     "&Message=\("{\"hello\":\"world\",\"n\":42}" | @uri)"'
@@ -147,7 +134,7 @@ for topic in pub10 stamp10; do
   drive serval -n 1 --warmup 0 --body "$(publish_body "$(jq -r ".$topic" "$TMP/topics-serval.json")")" \
     >/dev/null
 done
-drain >/dev/null
+drain serval >/dev/null
 
 # --- publish -------------------------------------------------------------------------------------
 part publish && for rep in $(seq "$REPS"); do
@@ -163,7 +150,7 @@ part publish && for rep in $(seq "$REPS"); do
         wait_for_quiet
         json="$(drive "$server" -c "$c" -n "$n" --warmup "$warmup" --body "$body")" || true
         drain_s=null
-        [[ "$server" == serval ]] && drain_s="$(drain)"
+        [[ "$server" == serval ]] && drain_s="$(drain serval)"
         append "$json" "{\"server\":\"$server\",\"kind\":\"publish\",\"subs\":$subs,\"c\":$c,\"rep\":$rep,\"drain_s\":$drain_s}"
       done
     done
@@ -177,8 +164,8 @@ part delay && for rep in $(seq "$DELAY_REPS"); do
     wait_for_quiet
     json="$(drive serval -c 1 -n "$DELAY_N" --warmup 20 --pause-ms "$pause" --body "$body" \
       --trace "$TMP/trace.txt" --trace-element MessageId)" || true
-    drain_s="$(drain)"
-    delays="$(python3 "$BENCH_DIR/sns_delays.py" "$TMP/trace.txt" "$TMP/serval-data/logs" 10)"
+    drain_s="$(drain serval)"
+    delays="$(python3 "$BENCH_DIR/stamp_delays.py" "$TMP/trace.txt" "$TMP/serval-data/logs" 10)"
     append "$json" "{\"server\":\"serval\",\"kind\":\"delay\",\"subs\":10,\"c\":1,\"pause_ms\":$pause,\"rep\":$rep,\"drain_s\":$drain_s,\"delays\":$delays}"
     log "  delay start-after-200 us: $(jq -c .start_after_200_us <<<"$delays"); last of 10: $(jq -c .last_after_200_us <<<"$delays"); missing $(jq .missing <<<"$delays")"
   done
@@ -190,13 +177,13 @@ part repl && python3 "$BENCH_DIR/sns_setup.py" replication "$(endpoint serval)" 
 # The copy functions' cold starts (boto3 import) out of the way: one object, then its copies away.
 s3() { "$LOAD" --port "${PORT[serval]}" --service s3 --header 'Content-Type: application/octet-stream' "$@"; }
 part repl && s3 --method PUT --path /repl-src/warm --body-size 16 -n 1 --warmup 0 >/dev/null
-part repl && drain >/dev/null
+part repl && drain serval >/dev/null
 part repl && for rep in $(seq "$REPL_REPS"); do
   wait_for_quiet
   t0=$(date +%s%N)
   put="$(s3 --method PUT --body-size 1024 -c "$REPL_C" -n "$REPL_OBJECTS" --warmup 0 \
     --paths "/repl-src/r$rep-obj-:$REPL_OBJECTS")" || true
-  drain >/dev/null
+  drain serval >/dev/null
   total_s="$(awk "BEGIN {printf \"%.3f\", ($(date +%s%N) - $t0) / 1e9}")"
   copies=0
   for dest in $(jq -r '.destinations[]' "$TMP/replication.json"); do

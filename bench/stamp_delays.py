@@ -1,21 +1,23 @@
 #!/usr/bin/env python3
-"""Delay from SNS Publish's 200 to each subscriber's function starting (bench/sns.sh).
+"""Delay from a request's 200 to each function it triggers starting (bench/sns.sh: Publish to
+subscribers; bench/s3.sh: PutObject to the notified function).
 
-  sns_delays.py TRACE LOG_DIR SUBSCRIBERS
+  stamp_delays.py TRACE LOG_DIR FUNCTIONS
 
-TRACE is invoke_load's --trace file with --trace-element MessageId: per Publish, CLOCK_REALTIME
-ns just before the request was written and once its 200 had been read, and the MessageId.
-LOG_DIR is Serval's data dir's logs/: stamp_function (bench/functions/stamp.cc) prints
-`SERVAL_STAMP <function> <MessageId> <CLOCK_REALTIME ns>` first thing in its handler, and each
-such line is one event in a log stream file. Joins them on MessageId and prints one JSON object:
+TRACE has one line per request, as invoke_load's --trace writes them (bench/s3_notify_delay.py
+writes the same): CLOCK_REALTIME ns just before the request was written and once its 200 had
+been read, status, elapsed, and the id the triggered functions will see (an SNS MessageId, an S3
+object key). LOG_DIR is Serval's data dir's logs/: stamp_function (bench/functions/stamp.cc)
+prints `SERVAL_STAMP <function> <id> <CLOCK_REALTIME ns>` first thing in its handler, and each
+such line is one event in a log stream file. Joins them on the id and prints one JSON object:
 
   start_after_200_us     function start minus the client's time at the 200, over every
-                         (message, subscriber) pair: p50, p90, p99, max, min (negative = the
+                         (request, function) pair: p50, p90, p99, max, min (negative = the
                          function started before the client had read the 200)
-  last_after_200_us      the same for the last of each message's SUBSCRIBERS starts
-  start_after_request_us function start minus the time the Publish request began to be written
+  last_after_200_us      the same for the last of each request's FUNCTIONS starts
+  start_after_request_us function start minus the time the request began to be written
   messages, starts, missing (expected starts not found), duplicates (starts beyond one per
-  subscriber and message: redeliveries)
+  function and request: redeliveries)
 """
 import json
 import os
@@ -35,13 +37,13 @@ def percentiles(values):
 
 
 def main():
-    trace_file, log_dir, subscribers = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    published = {}  # MessageId -> (start_ns, end_ns)
+    trace_file, log_dir, functions = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    published = {}  # id -> (start_ns, end_ns)
     for line in open(trace_file):
-        start, end, status, _, message_id = line.split()
-        if status == "200" and message_id != "-":
-            published[message_id] = (int(start), int(end))
-    starts = {}  # MessageId -> {function: [ns, ...]}
+        start, end, status, _, request_id = line.split()
+        if status == "200" and request_id != "-":
+            published[request_id] = (int(start), int(end))
+    starts = {}  # id -> {function: [ns, ...]}
     for root, _, files in os.walk(log_dir):
         for name in files:
             if not name.endswith(".log"):
@@ -65,11 +67,11 @@ def main():
         found += len(firsts)
         after_200 += [(t - end) / 1000 for t in firsts]
         after_request += [(t - start) / 1000 for t in firsts]
-        if len(firsts) == subscribers:
+        if len(firsts) == functions:
             last_after_200.append((max(firsts) - end) / 1000)
     print(json.dumps({
-        "messages": len(published), "subscribers": subscribers, "starts": found,
-        "missing": len(published) * subscribers - found, "duplicates": duplicates,
+        "messages": len(published), "functions": functions, "starts": found,
+        "missing": len(published) * functions - found, "duplicates": duplicates,
         "start_after_200_us": percentiles(after_200),
         "last_after_200_us": percentiles(last_after_200),
         "start_after_request_us": percentiles(after_request)}))
