@@ -5,6 +5,7 @@ receives (written back to S3 by the function itself through AWS_ENDPOINT_URL), k
 that an event acknowledged by a PUT's 200 survives kill -9."""
 
 import json
+import os
 import re
 import shutil
 import time
@@ -274,6 +275,21 @@ class CodeFromS3Test(NotificationCase):
                                    f"S3Bucket={bucket},S3Key=code/echo.zip")
         self.addCleanup(self._delete_quietly, cli_name)
         self.assertEqual(out["CodeSha256"], created["CodeSha256"])
+
+    def test_a_package_from_s3_may_be_larger_than_a_zip_sent_in_the_request(self):
+        # 55 MB of incompressible bytes: over the 50 MB a ZipFile may have, under 250 MB unzipped.
+        bucket = self.make_bucket()
+        package = python_zip("echo", {"blob.bin": os.urandom(55 * 1024 * 1024)})
+        self.assertGreater(len(package), 52428800)
+        self.s3.put_object(Bucket=bucket, Key="big.zip", Body=package)
+        name = unique_name("s3big")
+        created = self.lam.create_function(
+            FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="echo.lambda_handler",
+            Code={"S3Bucket": bucket, "S3Key": "big.zip"})
+        self.addCleanup(self._delete_quietly, name)
+        self.assertEqual(created["CodeSize"], len(package))
+        self.wait_active(name)
+        self.assertEqual(json.loads(self.invoke(name, {"big": True})[1]), {"big": True})
 
     def test_a_missing_object_or_bucket_is_lambdas_getobject_error(self):
         bucket = self.make_bucket()

@@ -46,10 +46,6 @@ absl::Status BadZip(std::string_view detail) {
       std::string(detail) + ")");
 }
 
-absl::Status TooLarge() {
-  return InvalidParameter("Unzipped size must be smaller than 262144000 bytes");
-}
-
 absl::Status LinkLeaves(std::string_view name) {
   return InvalidParameter("Could not unzip uploaded file: symlink '" + std::string(name) +
                           "' points outside the package directory");
@@ -193,7 +189,7 @@ absl::StatusOr<std::vector<Entry>> ListEntries(zip_t* archive) {
       return BadZip("symlink " + entry.name + " is too long");
     }
     total += entry.size;
-    if (total > kMaxUnzippedBytes) return TooLarge();
+    if (total > kMaxUnzippedBytes) return UnzippedTooLarge();
     entries.push_back(std::move(entry));
   }
   return entries;
@@ -296,6 +292,10 @@ absl::Status SealTree(const fs::path& dir) {
 
 }  // namespace
 
+absl::Status UnzippedTooLarge() {
+  return InvalidParameter("Unzipped size must be smaller than 262144000 bytes");
+}
+
 absl::Status CodeStore::Open() {
   std::error_code ec;
   fs::create_directories(root_, ec);
@@ -309,9 +309,7 @@ absl::Status CodeStore::Open() {
 }
 
 absl::StatusOr<CodeStore::Staged> CodeStore::Unpack(std::string_view zip_bytes) const {
-  if (zip_bytes.size() > kMaxZipBytes) {
-    return RequestTooLarge("Zipped size must be smaller than 52428800 bytes");
-  }
+  if (zip_bytes.size() > kMaxUnzippedBytes) return UnzippedTooLarge();
   if (zip_bytes.empty()) return BadZip("the file is empty");
   const std::string digest = Sha256(zip_bytes);
   zip_error_t error;

@@ -9,9 +9,13 @@
 
 namespace serval::lambda {
 
-// Limits Lambda applies to zip deployment packages (bytes).
+// Limits Lambda applies to zip deployment packages (bytes): a zip sent in the request itself
+// (ZipFile), and every package unzipped (one read from S3 may be that large zipped too).
 inline constexpr size_t kMaxZipBytes = 50 * 1024 * 1024;
 inline constexpr uint64_t kMaxUnzippedBytes = 262144000;
+
+// 400 InvalidParameterValueException for a package over kMaxUnzippedBytes, in AWS's words.
+absl::Status UnzippedTooLarge();
 
 // Deployment packages, unpacked once per distinct zip and shared read-only by every function and
 // environment using them: <root>/<sha256 hex>/ holds the files, <root>/<sha256 hex>.zip the
@@ -43,7 +47,8 @@ class CodeStore {
 
   // Validates the zip (a real zip whose entries inflate to their declared sizes and CRCs; no
   // absolute paths, no ".."; no symlink that resolves outside the package, through other links
-  // included; within the unzipped size limit) and unpacks it into staging paths. On any error
+  // included; within the unzipped size limit, which also bounds the zip itself: the 50 MB
+  // limit is the request decoder's) and unpacks it into staging paths. On any error
   // nothing is left behind. Errors are InvalidParameterValueException statuses with AWS's
   // messages.
   absl::StatusOr<Staged> Unpack(std::string_view zip_bytes) const;

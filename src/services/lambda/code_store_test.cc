@@ -234,10 +234,11 @@ TEST_F(CodeStoreTest, OpenRemovesStagingLeftovers) {
   EXPECT_EQ(left, (std::vector<std::string>{stored->id, stored->id + ".zip"}));
 }
 
-TEST_F(CodeStoreTest, RejectsOversizedZip) {
-  auto stored = Store(std::string(kMaxZipBytes + 1, 'x'));
+TEST_F(CodeStoreTest, RejectsAZipLargerThanAnyUnzippedPackage) {
+  auto stored = Store(std::string(kMaxUnzippedBytes + 1, 'x'));
   ASSERT_FALSE(stored.ok());
-  EXPECT_EQ(AwsErrorCode(stored.status()), "RequestEntityTooLargeException");
+  EXPECT_EQ(AwsErrorCode(stored.status()), "InvalidParameterValueException");
+  EXPECT_EQ(stored.status().message(), "Unzipped size must be smaller than 262144000 bytes");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "common/crypto.h"
 #include "protocol/validation.h"
 #include "sandbox/runtime_command.h"
+#include "services/lambda/code_store.h"
 #include "services/lambda/errors.h"
 
 namespace serval::lambda {
@@ -231,6 +232,9 @@ absl::StatusOr<std::string> DecodeZip(const json::value* zip) {
   if (!decoded.ok()) {
     return InvalidRequestContent(
         "Could not parse request body into json: ZipFile is not valid base64");
+  }
+  if (decoded->size() > kMaxZipBytes) {
+    return RequestTooLarge("Zipped size must be smaller than 52428800 bytes");
   }
   return decoded;
 }

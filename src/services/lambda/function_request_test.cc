@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include "common/aws_error.h"
+#include "common/crypto.h"
+#include "services/lambda/code_store.h"
 
 namespace serval::lambda {
 namespace {
@@ -97,6 +99,16 @@ TEST(ParseCreateFunction, TakesCodeFromAnS3Object) {
   EXPECT_EQ(code.s3_bucket, "b");
   EXPECT_EQ(code.s3_key, "k/f.zip");
   EXPECT_TRUE(code.zip.empty());
+}
+
+TEST(ParseCreateFunction, AZipInTheRequestIsAtMost50Mb) {
+  auto body = Body(kValid);
+  body["Code"] = boost::json::object{{"ZipFile", Base64Encode(std::string(kMaxZipBytes + 1, 'z'))}};
+  CodePackage code;
+  auto config = ParseCreateFunction(body, &code);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(CodeOf(config.status()), "RequestEntityTooLargeException");
+  EXPECT_EQ(config.status().message(), "Zipped size must be smaller than 52428800 bytes");
 }
 
 TEST(ApplyConfigurationUpdate, ChangesOnlyGivenFieldsAndIsAtomic) {

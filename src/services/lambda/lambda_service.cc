@@ -643,12 +643,11 @@ void LambdaService::ReadS3Package(Call call, CodeUpload upload,
   }
   const std::string bucket = upload.s3_bucket, key = upload.s3_key;
   reader->ReadObject(
-      bucket, key, kMaxZipBytes,
+      bucket, key, kMaxUnzippedBytes,
       [call = std::move(call), upload = std::move(upload),
        next = std::move(next)](absl::StatusOr<std::string> bytes) mutable {
-        if (AwsErrorCode(bytes.status()) == "EntityTooLarge") {
-          return next(call, RequestTooLarge("Zipped size must be smaller than 52428800 bytes"));
-        }
+        // A package from S3 is not held to the 50 MB of a zip sent in the request.
+        if (AwsErrorCode(bytes.status()) == "EntityTooLarge") return next(call, UnzippedTooLarge());
         if (!bytes.ok()) {
           // As Lambda reports S3's answer: "... S3 Error Code: NoSuchKey. S3 Error Message: ...".
           return next(call,
