@@ -136,7 +136,8 @@ std::vector<PolicyDocument> IdentityStore::UserPolicies(std::string_view user_na
 }
 
 template <typename Entity>
-void IdentityStore::Replace(Entities<Entity>& entities, std::string_view table, std::string key,
+void IdentityStore::Replace(Entities<Entity>& entities, std::string_view table,
+                            absl::StatusOr<Entity> (*decode)(std::string_view), std::string key,
                             std::optional<Entity> entity, Done done) {
   storage::WriteBatch batch;
   if (entity) {
@@ -144,63 +145,61 @@ void IdentityStore::Replace(Entities<Entity>& entities, std::string_view table, 
   } else {
     batch.Delete(std::string(table), key);
   }
-  std::optional<Entity> previous;
-  if (auto found = entities.find(key); found != entities.end()) {
-    previous = std::move(found->second);
-    entities.erase(found);
+  if (entity) {
+    entities.insert_or_assign(key, *std::move(entity));
+  } else {
+    entities.erase(key);
   }
-  if (entity) entities.emplace(key, *std::move(entity));
   ++generation_;
-  metadata_->WriteAsync(std::move(batch),
-                        [this, &entities, key = std::move(key), previous = std::move(previous),
-                         done = std::move(done)](absl::Status status) mutable {
-                          if (!status.ok()) {
-                            entities.erase(key);
-                            if (previous) entities.emplace(key, *std::move(previous));
-                            ++generation_;
-                          }
-                          done(std::move(status));
-                        });
+  writer_.Write(
+      std::move(batch),
+      [this, &entities, table, key, decode] {
+        storage::ReplaceWithStored(entities, key, metadata_->Get(table, key), decode);
+        ++generation_;
+      },
+      std::move(done));
 }
 
 void IdentityStore::PutRole(Role role, Done done) {
   std::string key = AsciiToLower(role.name);
-  Replace<Role>(roles_, kRolesTable, std::move(key), std::move(role), std::move(done));
+  Replace<Role>(roles_, kRolesTable, &DecodeRole, std::move(key), std::move(role), std::move(done));
 }
 
 void IdentityStore::PutUser(User user, Done done) {
   std::string key = AsciiToLower(user.name);
-  Replace<User>(users_, kUsersTable, std::move(key), std::move(user), std::move(done));
+  Replace<User>(users_, kUsersTable, &DecodeUser, std::move(key), std::move(user), std::move(done));
 }
 
 void IdentityStore::PutPolicy(ManagedPolicy policy, Done done) {
   std::string key = policy.arn;
-  Replace<ManagedPolicy>(policies_, kPoliciesTable, std::move(key), std::move(policy),
-                         std::move(done));
+  Replace<ManagedPolicy>(policies_, kPoliciesTable, &DecodePolicy, std::move(key),
+                         std::move(policy), std::move(done));
 }
 
 void IdentityStore::PutAccessKey(AccessKey key, Done done) {
   std::string id = key.id;
-  Replace<AccessKey>(access_keys_, kAccessKeysTable, std::move(id), std::move(key),
-                     std::move(done));
+  Replace<AccessKey>(access_keys_, kAccessKeysTable, &DecodeAccessKey, std::move(id),
+                     std::move(key), std::move(done));
 }
 
 void IdentityStore::RemoveRole(std::string_view name, Done done) {
-  Replace<Role>(roles_, kRolesTable, AsciiToLower(name), std::nullopt, std::move(done));
+  Replace<Role>(roles_, kRolesTable, &DecodeRole, AsciiToLower(name), std::nullopt,
+                std::move(done));
 }
 
 void IdentityStore::RemoveUser(std::string_view name, Done done) {
-  Replace<User>(users_, kUsersTable, AsciiToLower(name), std::nullopt, std::move(done));
+  Replace<User>(users_, kUsersTable, &DecodeUser, AsciiToLower(name), std::nullopt,
+                std::move(done));
 }
 
 void IdentityStore::RemovePolicy(std::string_view arn, Done done) {
-  Replace<ManagedPolicy>(policies_, kPoliciesTable, std::string(arn), std::nullopt,
+  Replace<ManagedPolicy>(policies_, kPoliciesTable, &DecodePolicy, std::string(arn), std::nullopt,
                          std::move(done));
 }
 
 void IdentityStore::RemoveAccessKey(std::string_view id, Done done) {
-  Replace<AccessKey>(access_keys_, kAccessKeysTable, std::string(id), std::nullopt,
-                     std::move(done));
+  Replace<AccessKey>(access_keys_, kAccessKeysTable, &DecodeAccessKey, std::string(id),
+                     std::nullopt, std::move(done));
 }
 
 }  // namespace serval::iam

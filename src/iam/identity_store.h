@@ -12,10 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "iam/policy.h"
-
-namespace serval::storage {
-class MetadataStore;
-}  // namespace serval::storage
+#include "storage/view_writer.h"
 
 namespace serval::iam {
 
@@ -94,8 +91,9 @@ inline constexpr size_t kMaxAccessKeysPerUser = 2;
 // The entities above, held in memory and written through to the metadata store (tables
 // "iam.roles" and "iam.users" by lower-cased name, "iam.policies" by ARN, "iam.access_keys" by
 // key id; docs/iam.md). AWS's managed policies come from a built-in catalogue. A change is
-// visible at once and acknowledged (`done`) once it is on disk; a change the disk refused is
-// undone before `done` hears the error. Names of roles and users are unique regardless of case,
+// visible at once and acknowledged (`done`) once it is on disk; the entity a write the disk
+// refused touched is read back from the store before `done` hears the error
+// (storage::ViewWriter). Names of roles and users are unique regardless of case,
 // as in AWS. Access keys' secrets are in the metadata store: its file is owner-only (0600).
 // Runs only on the io thread (the IAM and STS front ends change it; the authorizer reads it).
 class IdentityStore {
@@ -144,15 +142,17 @@ class IdentityStore {
 
  private:
   IdentityStore(storage::MetadataStore* metadata, std::string account_id)
-      : metadata_(metadata), account_id_(std::move(account_id)) {}
+      : metadata_(metadata), writer_(metadata), account_id_(std::move(account_id)) {}
   absl::Status Load();
-  // Sets (or with nullopt removes) `key` of `entities` and of `table`; undoes the change if the
-  // disk refuses it.
+  // Sets (or with nullopt removes) `key` of `entities` and of `table`; reads it back from the
+  // store (through `decode`) if the disk refuses the change.
   template <typename Entity>
-  void Replace(Entities<Entity>& entities, std::string_view table, std::string key,
+  void Replace(Entities<Entity>& entities, std::string_view table,
+               absl::StatusOr<Entity> (*decode)(std::string_view), std::string key,
                std::optional<Entity> entity, Done done);
 
   storage::MetadataStore* metadata_;
+  storage::ViewWriter writer_;
   std::string account_id_;
   Entities<Role> roles_;
   Entities<User> users_;

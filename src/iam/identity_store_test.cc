@@ -91,6 +91,24 @@ TEST(IdentityStoreTest, RemovesEntities) {
   EXPECT_TRUE((*reopened)->roles().empty());
 }
 
+TEST(IdentityStoreTest, ARefusedChangeIsReadBackFromTheStore) {
+  storage::MemoryMetadataStore metadata(RunNow());
+  auto store = IdentityStore::Open(&metadata, "000000000000");
+  ASSERT_TRUE(store.ok());
+  (*store)->PutRole(MakeRole("Kept"), ExpectOk());
+  metadata.FailWrites(absl::ResourceExhaustedError("no space left on device"));
+  absl::Status refused;
+  (*store)->RemoveRole("kept", [&](absl::Status status) { refused = status; });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  ASSERT_NE((*store)->FindRole("kept"), nullptr);
+  EXPECT_EQ((*store)->FindRole("kept")->name, "Kept");
+  const uint64_t before = (*store)->generation();
+  (*store)->PutRole(MakeRole("New"), [&](absl::Status status) { refused = status; });
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ((*store)->FindRole("new"), nullptr);
+  EXPECT_GT((*store)->generation(), before);  // readers' caches see the read-back too
+}
+
 TEST(EntityIdsTest, HaveAwsShapes) {
   const std::string role_id = NewUniqueId("AROA");
   EXPECT_EQ(role_id.size(), 21u);

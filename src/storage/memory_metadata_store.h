@@ -1,5 +1,7 @@
 #pragma once
 
+#include <deque>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -36,6 +38,29 @@ class MemoryMetadataStore final : public MetadataStore {
   mutable absl::Mutex mu_;
   std::map<std::string, Table, std::less<>> tables_ ABSL_GUARDED_BY(mu_);
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
+};
+
+// The io thread's queue, for tests: a MemoryMetadataStore made with Poster() leaves its
+// completions here until the test runs them, as they would wait for the io thread.
+class QueuedCompletions {
+ public:
+  PostToIo Poster() {
+    return [this](std::function<void()> work) { queued_.push_back(std::move(work)); };
+  }
+  bool empty() const { return queued_.empty(); }
+  // Runs the oldest completion.
+  void RunOne() {
+    auto work = std::move(queued_.front());
+    queued_.pop_front();
+    work();
+  }
+  // Runs completions (and those they queue) until none is left.
+  void RunAll() {
+    while (!queued_.empty()) RunOne();
+  }
+
+ private:
+  std::deque<std::function<void()>> queued_;
 };
 
 }  // namespace serval::storage

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -14,8 +13,8 @@ namespace {
 // A failed write, and every write in flight with it or sent before the view settled, reads back;
 // those before the failure, and after the view settled, do not. WhenSettled waits for them all.
 TEST(ViewWriter, ReadsBackFromAFailureUntilNothingIsInFlight) {
-  std::deque<std::function<void()>> completions;  // the io thread's queue
-  MemoryMetadataStore store([&](std::function<void()> work) { completions.push_back(work); });
+  QueuedCompletions completions;
+  MemoryMetadataStore store(completions.Poster());
   ViewWriter writer(&store);
   std::vector<std::string> events;
   auto write = [&](const std::string& name) {
@@ -25,27 +24,22 @@ TEST(ViewWriter, ReadsBackFromAFailureUntilNothingIsInFlight) {
           events.push_back((status.ok() ? "ok " : "failed ") + name);
         });
   };
-  auto run_one = [&] {
-    auto work = std::move(completions.front());
-    completions.pop_front();
-    work();
-  };
   write("before");
-  run_one();
+  completions.RunOne();
   store.FailWrites(absl::ResourceExhaustedError("no space left on device"));
   write("fails");
   store.FailWrites(absl::OkStatus());
   write("beside");  // sent before the failure is known
   bool settled = false;
   writer.WhenSettled([&] { settled = true; });
-  run_one();
+  completions.RunOne();
   write("after");  // built on what the failure's read-back left
-  run_one();
+  completions.RunOne();
   EXPECT_FALSE(settled);
-  run_one();
+  completions.RunOne();
   EXPECT_TRUE(settled);
   write("later");
-  run_one();
+  completions.RunOne();
   EXPECT_EQ(events,
             (std::vector<std::string>{"ok before", "read fails", "failed fails", "read beside",
                                       "ok beside", "read after", "ok after", "ok later"}));

@@ -10,14 +10,20 @@
 #include "absl/status/statusor.h"
 #include "services/apigateway/rest_api.h"
 #include "storage/metadata_store.h"
+#include "storage/view_writer.h"
+
+namespace boost::json {
+class object;
+}  // namespace boost::json
 
 namespace serval::apigateway {
 
 // REST APIs with their deployments and stages, in memory and written through to the metadata
 // store (tables "apigateway.restapis" by API id, "apigateway.deployments" and
 // "apigateway.stages" by "API id/name"; docs/formats.md, "API Gateway"). A change is visible at
-// once and acknowledged (`done`) once it is on disk; a change the disk refused is undone before
-// `done` hears the error. Runs only on the io thread.
+// once and acknowledged (`done`) once it is on disk; the API a write the disk refused touched is
+// read back from the store before `done` hears the error (storage::ViewWriter). Runs only on
+// the io thread.
 class ApiStore {
  public:
   using Done = std::function<void(absl::Status)>;
@@ -45,14 +51,18 @@ class ApiStore {
   void RemoveStage(const std::string& api_id, const std::string& stage_name, Done done);
 
  private:
-  explicit ApiStore(storage::MetadataStore* store) : store_(store) {}
-  // Writes `batch`; when the disk refuses it, puts `api_id`'s entry back as it was (`before`,
-  // nullopt: absent), then calls `done`.
-  void Commit(storage::WriteBatch batch, const std::string& api_id, std::optional<Entry> before,
-              Done done);
-  std::optional<Entry> Snapshot(const std::string& api_id) const;
+  explicit ApiStore(storage::MetadataStore* store) : store_(store), writer_(store) {}
+  // Writes `batch`, which changes `api_id`'s entry, then calls `done`.
+  void Commit(storage::WriteBatch batch, const std::string& api_id, Done done);
+  // Adds the API stored as `stored` to the view.
+  absl::Status AddApi(std::string_view api_id, boost::json::object& stored);
+  // Adds the stored deployments and stages whose keys start with `prefix` to their APIs.
+  absl::Status LoadPartsOf(const std::string& prefix);
+  // `api_id`'s entry becomes what the store holds.
+  void ReadBack(const std::string& api_id);
 
   storage::MetadataStore* store_;
+  storage::ViewWriter writer_;
   std::map<std::string, Entry, std::less<>> apis_;
 };
 

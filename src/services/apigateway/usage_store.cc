@@ -35,9 +35,7 @@ absl::Status Load(storage::MetadataStore* store, std::string_view table,
 
 absl::StatusOr<std::unique_ptr<UsageStore>> UsageStore::Open(storage::MetadataStore* store) {
   std::unique_ptr<UsageStore> usage(new UsageStore(store));
-  if (absl::Status loaded = Load(store, kKeysTable, usage->keys_); !loaded.ok()) return loaded;
-  if (absl::Status loaded = Load(store, kPlansTable, usage->plans_); !loaded.ok()) return loaded;
-  usage->IndexValues();
+  if (absl::Status loaded = usage->LoadAll(); !loaded.ok()) return loaded;
   return usage;
 }
 
@@ -75,56 +73,53 @@ void UsageStore::IndexValues() {
   for (const auto& [id, key] : keys_) key_by_value_[key.value] = id;
 }
 
-void UsageStore::Commit(storage::WriteBatch batch, std::map<std::string, ApiKey, std::less<>> keys,
-                        std::map<std::string, UsagePlan, std::less<>> plans, Done done) {
+absl::Status UsageStore::LoadAll() {
+  keys_.clear();
+  plans_.clear();
+  absl::Status loaded = Load(store_, kKeysTable, keys_);
+  if (loaded.ok()) loaded = Load(store_, kPlansTable, plans_);
   IndexValues();
-  store_->WriteAsync(std::move(batch), [this, keys = std::move(keys), plans = std::move(plans),
-                                        done = std::move(done)](absl::Status status) mutable {
-    if (!status.ok()) {
-      keys_ = std::move(keys);
-      plans_ = std::move(plans);
-      IndexValues();
-    }
-    done(std::move(status));
-  });
+  return loaded;
+}
+
+void UsageStore::Commit(storage::WriteBatch batch, Done done) {
+  IndexValues();
+  // Keys and plans are few (an account's): a refused write reloads them all.
+  writer_.Write(
+      std::move(batch), [this] { LoadAll().IgnoreError(); }, std::move(done));
 }
 
 void UsageStore::PutKey(ApiKey key, Done done) {
   storage::WriteBatch batch;
   batch.Put(std::string(kKeysTable), key.id, json::serialize(StoredJson(key)));
-  auto keys = keys_;
   keys_[key.id] = std::move(key);
-  Commit(std::move(batch), std::move(keys), plans_, std::move(done));
+  Commit(std::move(batch), std::move(done));
 }
 
 void UsageStore::RemoveKey(const std::string& id, Done done) {
   storage::WriteBatch batch;
   batch.Delete(std::string(kKeysTable), id);
-  auto keys = keys_;
-  auto plans = plans_;
   keys_.erase(id);
   for (auto& [plan_id, plan] : plans_) {
     if (plan.key_ids.erase(id) > 0) {
       batch.Put(std::string(kPlansTable), plan_id, json::serialize(StoredJson(plan)));
     }
   }
-  Commit(std::move(batch), std::move(keys), std::move(plans), std::move(done));
+  Commit(std::move(batch), std::move(done));
 }
 
 void UsageStore::PutPlan(UsagePlan plan, Done done) {
   storage::WriteBatch batch;
   batch.Put(std::string(kPlansTable), plan.id, json::serialize(StoredJson(plan)));
-  auto plans = plans_;
   plans_[plan.id] = std::move(plan);
-  Commit(std::move(batch), keys_, std::move(plans), std::move(done));
+  Commit(std::move(batch), std::move(done));
 }
 
 void UsageStore::RemovePlan(const std::string& id, Done done) {
   storage::WriteBatch batch;
   batch.Delete(std::string(kPlansTable), id);
-  auto plans = plans_;
   plans_.erase(id);
-  Commit(std::move(batch), keys_, std::move(plans), std::move(done));
+  Commit(std::move(batch), std::move(done));
 }
 
 }  // namespace serval::apigateway

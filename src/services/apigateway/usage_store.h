@@ -10,13 +10,15 @@
 #include "absl/status/statusor.h"
 #include "services/apigateway/usage_plan.h"
 #include "storage/metadata_store.h"
+#include "storage/view_writer.h"
 
 namespace serval::apigateway {
 
 // The account's API keys and usage plans, in memory and written through to the metadata store
 // (tables "apigateway.apikeys" and "apigateway.usageplans", by id; docs/formats.md). A change
-// is visible at once and acknowledged (`done`) once it is on disk; a change the disk refused is
-// undone before `done` hears the error. Runs only on the io thread.
+// is visible at once and acknowledged (`done`) once it is on disk; after a write the disk refused
+// the keys and plans are read back from the store before `done` hears the error
+// (storage::ViewWriter). Runs only on the io thread.
 class UsageStore {
  public:
   using Done = std::function<void(absl::Status)>;
@@ -48,14 +50,15 @@ class UsageStore {
   void RemovePlan(const std::string& id, Done done);
 
  private:
-  explicit UsageStore(storage::MetadataStore* store) : store_(store) {}
-  // Writes `batch`; when the disk refuses it, puts keys and plans back as they were (`keys`,
-  // `plans`), then calls `done`.
-  void Commit(storage::WriteBatch batch, std::map<std::string, ApiKey, std::less<>> keys,
-              std::map<std::string, UsagePlan, std::less<>> plans, Done done);
+  explicit UsageStore(storage::MetadataStore* store) : store_(store), writer_(store) {}
+  // Writes `batch`, then calls `done`.
+  void Commit(storage::WriteBatch batch, Done done);
+  // Replaces the keys and plans with those the store holds.
+  absl::Status LoadAll();
   void IndexValues();
 
   storage::MetadataStore* store_;
+  storage::ViewWriter writer_;
   std::map<std::string, ApiKey, std::less<>> keys_;
   std::map<std::string, UsagePlan, std::less<>> plans_;
   std::map<std::string, std::string, std::less<>> key_by_value_;  // value -> id

@@ -26,7 +26,7 @@ absl::StatusOr<std::unique_ptr<InstanceStore>> InstanceStore::Open(storage::Meta
       continue;
     }
     const std::string id = instance->id;
-    instances->Swap(id, *std::move(instance));
+    instances->Replace(id, *std::move(instance));
   }
   if (!expired.ops().empty()) {
     if (absl::Status written = store->Write(expired); !written.ok()) return written;
@@ -40,13 +40,9 @@ const Instance* InstanceStore::Find(std::string_view id) const {
   return &instances_.at(sequence->second);
 }
 
-std::optional<Instance> InstanceStore::Swap(const std::string& id,
-                                            std::optional<Instance> instance) {
-  std::optional<Instance> previous;
+void InstanceStore::Replace(const std::string& id, std::optional<Instance> instance) {
   if (auto sequence = sequence_of_.find(id); sequence != sequence_of_.end()) {
-    auto found = instances_.find(sequence->second);
-    previous = std::move(found->second);
-    instances_.erase(found);
+    instances_.erase(sequence->second);
     sequence_of_.erase(sequence);
   }
   if (instance) {
@@ -54,31 +50,38 @@ std::optional<Instance> InstanceStore::Swap(const std::string& id,
     sequence_of_[id] = instance->sequence;
     instances_.emplace(instance->sequence, *std::move(instance));
   }
-  return previous;
+}
+
+void InstanceStore::ReadBack(const std::string& id) {
+  std::optional<Instance> stored;
+  if (auto encoded = store_->Get(kTable, id); encoded.ok() && encoded->has_value()) {
+    if (auto decoded = DecodeInstance(id, **encoded); decoded.ok()) stored = *std::move(decoded);
+  }
+  Replace(id, std::move(stored));
 }
 
 void InstanceStore::Put(std::vector<Instance> changed, int64_t now_millis, Done done) {
   storage::WriteBatch batch;
-  std::vector<std::pair<std::string, std::optional<Instance>>> undo;
+  std::vector<std::string> touched;
   for (const auto& [sequence, instance] : instances_) {
-    if (Expired(instance, now_millis)) undo.emplace_back(instance.id, std::nullopt);
+    if (Expired(instance, now_millis)) touched.push_back(instance.id);
   }
-  for (auto& [id, previous] : undo) {
+  for (const std::string& id : touched) {
     batch.Delete(std::string(kTable), id);
-    previous = Swap(id, std::nullopt);
+    Replace(id, std::nullopt);
   }
   for (Instance& instance : changed) {
     const std::string id = instance.id;
     batch.Put(std::string(kTable), id, EncodeInstance(instance));
-    undo.emplace_back(id, Swap(id, std::move(instance)));
+    touched.push_back(id);
+    Replace(id, std::move(instance));
   }
-  store_->WriteAsync(std::move(batch), [this, undo = std::move(undo),
-                                        done = std::move(done)](absl::Status status) mutable {
-    if (!status.ok()) {
-      for (auto it = undo.rbegin(); it != undo.rend(); ++it) Swap(it->first, std::move(it->second));
-    }
-    done(std::move(status));
-  });
+  writer_.Write(
+      std::move(batch),
+      [this, touched = std::move(touched)] {
+        for (const std::string& id : touched) ReadBack(id);
+      },
+      std::move(done));
 }
 
 }  // namespace serval::ec2

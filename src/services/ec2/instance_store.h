@@ -12,14 +12,16 @@
 #include "absl/status/statusor.h"
 #include "services/ec2/instance.h"
 #include "storage/metadata_store.h"
+#include "storage/view_writer.h"
 
 namespace serval::ec2 {
 
 // Instance records, in memory in launch order and written through to the metadata store (table
 // "ec2.instances" by instance id; docs/formats.md, "EC2"). A change is visible at once and
-// acknowledged (`done`) once it is on disk; a change the disk refused is undone before `done`
-// hears the error. Terminated instances past their visible hour are dropped at Open and with
-// the next change after they expire. Runs only on the io thread.
+// acknowledged (`done`) once it is on disk; what a write the disk refused touched is read back
+// from the store before `done` hears the error (storage::ViewWriter). Terminated instances past
+// their visible hour are dropped at Open and with the next change after they expire. Runs only on
+// the io thread.
 class InstanceStore {
  public:
   using Done = std::function<void(absl::Status)>;
@@ -39,11 +41,14 @@ class InstanceStore {
   void Put(std::vector<Instance> changed, int64_t now_millis, Done done);
 
  private:
-  explicit InstanceStore(storage::MetadataStore* store) : store_(store) {}
-  // Replaces (or with nullopt removes) the record of `id`, returning what was there.
-  std::optional<Instance> Swap(const std::string& id, std::optional<Instance> instance);
+  explicit InstanceStore(storage::MetadataStore* store) : store_(store), writer_(store) {}
+  // Replaces (or with nullopt removes) the record of `id`.
+  void Replace(const std::string& id, std::optional<Instance> instance);
+  // The record of `id` becomes what the store holds.
+  void ReadBack(const std::string& id);
 
   storage::MetadataStore* store_;
+  storage::ViewWriter writer_;
   Instances instances_;
   absl::flat_hash_map<std::string, uint64_t> sequence_of_;
   uint64_t next_sequence_ = 1;

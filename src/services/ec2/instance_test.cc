@@ -106,6 +106,27 @@ TEST(Instance, IdsHaveAwssShape) {
   EXPECT_NE(NewResourceId("i-"), NewResourceId("i-"));
 }
 
+// A change the disk refused is read back: memory holds what a restart would load.
+TEST(InstanceStore, ARefusedChangeIsReadBackFromTheStore) {
+  storage::MemoryMetadataStore metadata([](std::function<void()> run) { run(); });
+  auto store = *InstanceStore::Open(&metadata, kStart);
+  Instance instance{.id = NewResourceId("i-"), .sequence = store->NextSequence()};
+  Enter(instance, InstanceState::kPending, kStart, kTransition);
+  absl::Status stored = absl::UnknownError("not called");
+  store->Put({instance}, kStart, [&](absl::Status status) { stored = status; });
+  ASSERT_TRUE(stored.ok()) << stored;
+  metadata.FailWrites(absl::ResourceExhaustedError("no space left on device"));
+  Instance stopping = instance;
+  Enter(stopping, InstanceState::kStopping, kStart, kTransition);
+  Instance another{.id = NewResourceId("i-"), .sequence = store->NextSequence()};
+  store->Put({stopping, another}, kStart, [&](absl::Status status) { stored = status; });
+  EXPECT_EQ(stored.code(), absl::StatusCode::kResourceExhausted);
+  ASSERT_NE(store->Find(instance.id), nullptr);
+  EXPECT_EQ(StateAt(*store->Find(instance.id), kStart), InstanceState::kPending);
+  EXPECT_EQ(store->Find(another.id), nullptr);
+  EXPECT_EQ(store->instances().size(), 1u);
+}
+
 // The store keeps launch order and states across a reopen, and drops what expired.
 TEST(InstanceStore, ReopensWithStatesAndDropsExpired) {
   storage::MemoryMetadataStore metadata([](std::function<void()> run) { run(); });

@@ -2,31 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
-#include <functional>
-
 #include "storage/memory_metadata_store.h"
 
 namespace serval::events {
 namespace {
-
-// The store's completions, run when the test says (as the io thread would, later).
-class Completions {
- public:
-  storage::PostToIo Poster() {
-    return [this](std::function<void()> work) { queued_.push_back(std::move(work)); };
-  }
-  void RunAll() {
-    while (!queued_.empty()) {
-      auto work = std::move(queued_.front());
-      queued_.pop_front();
-      work();
-    }
-  }
-
- private:
-  std::deque<std::function<void()>> queued_;
-};
 
 Rule MakeRule(const std::string& bus, const std::string& name, const std::string& description) {
   Rule rule;
@@ -49,7 +28,7 @@ RuleStore::Done Record(Committed& committed) {
 }
 
 TEST(RuleStore, ChangesAreSeenAtOnceAndDurableWhenTheCommitCompletes) {
-  Completions io;
+  storage::QueuedCompletions io;
   storage::MemoryMetadataStore store(io.Poster());
   auto rules = *RuleStore::Open(&store);
   rules->PutBus(EventBus{.name = "orders", .created_millis = 1});
@@ -89,7 +68,7 @@ TEST(RuleStore, ChangesAreSeenAtOnceAndDurableWhenTheCommitCompletes) {
 // A failed commit leaves memory as the store has it; so does a commit that succeeds after an
 // earlier one failed (its records were built on changes that did not last).
 TEST(RuleStore, AFailedCommitIsReadBackFromTheStore) {
-  Completions io;
+  storage::QueuedCompletions io;
   storage::MemoryMetadataStore store(io.Poster());
   auto rules = *RuleStore::Open(&store);
   rules->PutBus(EventBus{.name = "orders"});

@@ -140,5 +140,18 @@ TEST_F(InstanceStoreTest, ASettledDeletionIsGoneThenDropped) {
   EXPECT_EQ(store->instances().size(), 2u);
 }
 
+TEST_F(InstanceStoreTest, ARefusedChangeIsReadBackFromTheStore) {
+  std::unique_ptr<InstanceStore> store = Open();
+  Put(*store, Instance("db1", Status::kAvailable));
+  metadata_.FailWrites(absl::ResourceExhaustedError("no space left on device"));
+  absl::Status written;
+  store->Put(Instance("db1", Status::kStopping), [&](absl::Status status) { written = status; });
+  store->Put(Instance("db2", Status::kCreating), [&](absl::Status status) { written = status; });
+  EXPECT_EQ(written.code(), absl::StatusCode::kResourceExhausted);
+  ASSERT_NE(store->Find("db1"), nullptr);
+  EXPECT_EQ(store->StatusOf(*store->Find("db1")), Status::kAvailable);
+  EXPECT_EQ(store->Find("db2"), nullptr);
+}
+
 }  // namespace
 }  // namespace serval::rds

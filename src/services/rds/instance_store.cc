@@ -124,29 +124,20 @@ void InstanceStore::DropGone(storage::WriteBatch& batch) {
 
 void InstanceStore::Put(DbInstance instance, Done done) {
   storage::WriteBatch batch;
-  // A gone record left in memory after a failed write stays invisible; it is dropped again next
-  // time, so the failure needs no undo of this part.
+  // A gone record read back after a failed write stays invisible, and is dropped again next
+  // time: only the put record needs reading back.
   DropGone(batch);
   const std::string identifier = instance.identifier;
   batch.Put(std::string(kTable), identifier, Encode(instance));
-  std::optional<DbInstance> previous;
-  if (auto found = instances_.find(identifier); found != instances_.end()) {
-    previous = std::move(found->second);
-    found->second = std::move(instance);
-  } else {
-    instances_.emplace(identifier, std::move(instance));
-  }
-  metadata_->WriteAsync(std::move(batch), [this, identifier, previous = std::move(previous),
-                                           done = std::move(done)](absl::Status written) mutable {
-    if (!written.ok()) {
-      if (previous.has_value()) {
-        instances_.insert_or_assign(identifier, *std::move(previous));
-      } else {
-        instances_.erase(identifier);
-      }
-    }
-    done(std::move(written));
-  });
+  instances_.insert_or_assign(identifier, std::move(instance));
+  writer_.Write(
+      std::move(batch),
+      [this, identifier] {
+        storage::ReplaceWithStored(
+            instances_, identifier, metadata_->Get(kTable, identifier),
+            [&identifier](std::string_view encoded) { return Decode(identifier, encoded); });
+      },
+      std::move(done));
 }
 
 }  // namespace serval::rds

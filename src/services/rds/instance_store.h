@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "services/rds/db_instance.h"
 #include "storage/metadata_store.h"
+#include "storage/view_writer.h"
 
 namespace serval::rds {
 
@@ -18,8 +19,9 @@ namespace serval::rds {
 // (by identifier; docs/formats.md, "RDS"). The store knows the clock and the transition time,
 // so what it answers is each instance's status now: an instance whose deletion has settled is
 // gone from every read, and its record is dropped with the next write. A change is visible at
-// once and acknowledged (`done`) once it is on disk; a change the disk refused is undone before
-// `done` hears the error. Runs only on the io thread.
+// once and acknowledged (`done`) once it is on disk; what a write the disk refused touched is
+// read back from the store before `done` hears the error (storage::ViewWriter). Runs only on
+// the io thread.
 class InstanceStore {
  public:
   using Done = std::function<void(absl::Status)>;
@@ -45,13 +47,17 @@ class InstanceStore {
 
  private:
   InstanceStore(storage::MetadataStore* metadata, const Clock* clock, int64_t transition_millis)
-      : metadata_(metadata), clock_(clock), transition_millis_(transition_millis) {}
+      : metadata_(metadata),
+        clock_(clock),
+        transition_millis_(transition_millis),
+        writer_(metadata) {}
   // Drops the records of gone instances from memory and adds their deletion to `batch`.
   void DropGone(storage::WriteBatch& batch);
 
   storage::MetadataStore* metadata_;
   const Clock* clock_;
   const int64_t transition_millis_;
+  storage::ViewWriter writer_;
   Instances instances_;
 };
 

@@ -63,19 +63,6 @@ absl::StatusOr<Subscription> DecodeSubscription(std::string_view arn, std::strin
                       .token = StringMember(*object, "token")};
 }
 
-// Replaces (or with nullopt removes) `key` of `map`, returning what was there.
-template <typename Value>
-std::optional<Value> Swap(std::map<std::string, Value, std::less<>>& map, const std::string& key,
-                          std::optional<Value> value) {
-  std::optional<Value> previous;
-  if (auto found = map.find(key); found != map.end()) {
-    previous = std::move(found->second);
-    map.erase(found);
-  }
-  if (value) map.emplace(key, *std::move(value));
-  return previous;
-}
-
 // Sets `topic.policy` from its Policy attribute. One the parser refuses (stored before IAM's
 // parser checked topic policies) holds the topic to none.
 void ParsePolicyAttribute(Topic& topic) {
@@ -134,12 +121,36 @@ std::vector<const Subscription*> TopicStore::SubscriptionsOf(std::string_view to
   return found;
 }
 
-void TopicStore::Commit(storage::WriteBatch batch, std::function<void()> undo, Done done) {
-  store_->WriteAsync(std::move(batch),
-                     [undo = std::move(undo), done = std::move(done)](absl::Status status) {
-                       if (!status.ok()) undo();
-                       done(std::move(status));
-                     });
+void TopicStore::ReadBackTopic(const std::string& arn) {
+  storage::ReplaceWithStored(topics_, arn, store_->Get(kTopicsTable, arn),
+                             [&arn](std::string_view encoded) {
+                               absl::StatusOr<Topic> topic = DecodeTopic(arn, encoded);
+                               if (topic.ok()) ParsePolicyAttribute(*topic);
+                               return topic;
+                             });
+}
+
+void TopicStore::ReadBackSubscription(const std::string& arn) {
+  storage::ReplaceWithStored(
+      subscriptions_, arn, store_->Get(kSubscriptionsTable, arn),
+      [&arn](std::string_view encoded) { return DecodeSubscription(arn, encoded); });
+}
+
+void TopicStore::EraseSubscriptionsOf(const std::string& topic_arn) {
+  const std::string prefix = topic_arn + ":";
+  std::erase_if(subscriptions_,
+                [&prefix](const auto& entry) { return entry.first.starts_with(prefix); });
+}
+
+void TopicStore::ReadBackSubscriptionsOf(const std::string& topic_arn) {
+  EraseSubscriptionsOf(topic_arn);
+  auto stored = store_->Scan(kSubscriptionsTable, {.prefix = topic_arn + ":"});
+  if (!stored.ok()) return;
+  for (const storage::Record& record : *stored) {
+    if (auto subscription = DecodeSubscription(record.key, record.value); subscription.ok()) {
+      subscriptions_.emplace(record.key, *std::move(subscription));
+    }
+  }
 }
 
 void TopicStore::PutTopic(Topic topic, Done done) {
@@ -147,28 +158,22 @@ void TopicStore::PutTopic(Topic topic, Done done) {
   storage::WriteBatch batch;
   batch.Put(std::string(kTopicsTable), arn, EncodeTopic(topic));
   ParsePolicyAttribute(topic);
-  std::optional<Topic> previous = Swap(topics_, arn, std::optional<Topic>(std::move(topic)));
-  Commit(
-      std::move(batch),
-      [this, arn, previous = std::move(previous)] { Swap(topics_, arn, previous); },
-      std::move(done));
+  topics_.insert_or_assign(arn, std::move(topic));
+  writer_.Write(
+      std::move(batch), [this, arn] { ReadBackTopic(arn); }, std::move(done));
 }
 
 void TopicStore::RemoveTopic(const std::string& arn, Done done) {
   storage::WriteBatch batch;
   batch.Delete(std::string(kTopicsTable), arn);
   batch.DeletePrefix(std::string(kSubscriptionsTable), arn + ":");
-  std::optional<Topic> previous = Swap<Topic>(topics_, arn, std::nullopt);
-  std::vector<Subscription> removed;
-  for (const Subscription* subscription : SubscriptionsOf(arn)) removed.push_back(*subscription);
-  for (const Subscription& subscription : removed) subscriptions_.erase(subscription.arn);
-  Commit(
+  topics_.erase(arn);
+  EraseSubscriptionsOf(arn);
+  writer_.Write(
       std::move(batch),
-      [this, arn, previous = std::move(previous), removed = std::move(removed)] {
-        Swap(topics_, arn, previous);
-        for (const Subscription& subscription : removed) {
-          subscriptions_.emplace(subscription.arn, subscription);
-        }
+      [this, arn] {
+        ReadBackTopic(arn);
+        ReadBackSubscriptionsOf(arn);
       },
       std::move(done));
 }
@@ -177,22 +182,17 @@ void TopicStore::PutSubscription(Subscription subscription, Done done) {
   const std::string arn = subscription.arn;
   storage::WriteBatch batch;
   batch.Put(std::string(kSubscriptionsTable), arn, EncodeSubscription(subscription));
-  std::optional<Subscription> previous =
-      Swap(subscriptions_, arn, std::optional<Subscription>(std::move(subscription)));
-  Commit(
-      std::move(batch),
-      [this, arn, previous = std::move(previous)] { Swap(subscriptions_, arn, previous); },
-      std::move(done));
+  subscriptions_.insert_or_assign(arn, std::move(subscription));
+  writer_.Write(
+      std::move(batch), [this, arn] { ReadBackSubscription(arn); }, std::move(done));
 }
 
 void TopicStore::RemoveSubscription(const std::string& arn, Done done) {
   storage::WriteBatch batch;
   batch.Delete(std::string(kSubscriptionsTable), arn);
-  std::optional<Subscription> previous = Swap<Subscription>(subscriptions_, arn, std::nullopt);
-  Commit(
-      std::move(batch),
-      [this, arn, previous = std::move(previous)] { Swap(subscriptions_, arn, previous); },
-      std::move(done));
+  subscriptions_.erase(arn);
+  writer_.Write(
+      std::move(batch), [this, arn] { ReadBackSubscription(arn); }, std::move(done));
 }
 
 }  // namespace serval::sns

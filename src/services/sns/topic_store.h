@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "iam/policy.h"
 #include "storage/metadata_store.h"
+#include "storage/view_writer.h"
 
 namespace serval::sns {
 
@@ -46,8 +47,9 @@ struct Subscription {
 
 // Topics and subscriptions, in memory and written through to the metadata store (tables
 // "sns.topics" by ARN and "sns.subscriptions" by ARN; docs/formats.md, "SNS"). A change is
-// visible at once and acknowledged (`done`) once it is on disk; a change the disk refused is
-// undone before `done` hears the error. Runs only on the io thread.
+// visible at once and acknowledged (`done`) once it is on disk; what a write the disk refused
+// touched is read back from the store before `done` hears the error (storage::ViewWriter), so
+// memory again matches the disk. Runs only on the io thread.
 class TopicStore {
  public:
   using Done = std::function<void(absl::Status)>;
@@ -71,11 +73,16 @@ class TopicStore {
   void RemoveSubscription(const std::string& arn, Done done);
 
  private:
-  explicit TopicStore(storage::MetadataStore* store) : store_(store) {}
-  // Writes `batch`; when the disk refuses it, puts back what `undo` restores, then calls `done`.
-  void Commit(storage::WriteBatch batch, std::function<void()> undo, Done done);
+  explicit TopicStore(storage::MetadataStore* store) : store_(store), writer_(store) {}
+  // The view's `arn` becomes what the store holds.
+  void ReadBackTopic(const std::string& arn);
+  void ReadBackSubscription(const std::string& arn);
+  // The view's subscriptions of `topic_arn` become those the store holds.
+  void ReadBackSubscriptionsOf(const std::string& topic_arn);
+  void EraseSubscriptionsOf(const std::string& topic_arn);
 
   storage::MetadataStore* store_;
+  storage::ViewWriter writer_;
   std::map<std::string, Topic, std::less<>> topics_;
   // By ARN, so one topic's subscriptions are one range.
   std::map<std::string, Subscription, std::less<>> subscriptions_;
