@@ -9,7 +9,7 @@ import os
 import struct
 import zlib
 
-from test_s3 import S3TestCase, signed
+from test_s3 import S3TestCase, http, signed
 
 MB = 1024 * 1024
 
@@ -222,6 +222,16 @@ class PartNumberReadTest(S3TestCase):
             status, _, body = signed("GET", f"{self.serval.endpoint}/{bucket}/gone?partNumber={number}")
             self.assertEqual(status, 400, body)
             self.assertIn(b"<Code>InvalidArgument</Code>", body)
+
+    def test_parts_of_a_private_object_are_not_read_unsigned(self):
+        bucket = self.make_bucket()
+        self.s3.put_object(Bucket=bucket, Key="secret", Body=b"private bytes")
+        for method in ("GET", "HEAD"):
+            status, _, body = http(method, f"{self.serval.endpoint}/{bucket}/secret?partNumber=1")
+            self.assertEqual(status, 403, body)
+            if method == "GET":
+                self.assertIn(b"<Code>AccessDenied</Code>", body)
+                self.assertNotIn(b"private bytes", body)
 
     def test_multipart_object_parts_past_the_last(self):
         bucket = self.make_bucket()
