@@ -79,6 +79,13 @@ void ParsePolicyAttribute(Topic& topic) {
   topic.policy = *std::move(policy);
 }
 
+// A stored topic as the view holds it: decoded, its policy parsed.
+absl::StatusOr<Topic> StoredTopic(std::string_view arn, std::string_view text) {
+  absl::StatusOr<Topic> topic = DecodeTopic(arn, text);
+  if (topic.ok()) ParsePolicyAttribute(*topic);
+  return topic;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TopicStore>> TopicStore::Open(storage::MetadataStore* store) {
@@ -86,9 +93,8 @@ absl::StatusOr<std::unique_ptr<TopicStore>> TopicStore::Open(storage::MetadataSt
   absl::StatusOr<std::vector<storage::Record>> stored = store->Scan(kTopicsTable, {});
   if (!stored.ok()) return stored.status();
   for (const storage::Record& record : *stored) {
-    absl::StatusOr<Topic> topic = DecodeTopic(record.key, record.value);
+    absl::StatusOr<Topic> topic = StoredTopic(record.key, record.value);
     if (!topic.ok()) return topic.status();
-    ParsePolicyAttribute(*topic);
     topics->topics_.emplace(record.key, *std::move(topic));
   }
   stored = store->Scan(kSubscriptionsTable, {});
@@ -122,12 +128,9 @@ std::vector<const Subscription*> TopicStore::SubscriptionsOf(std::string_view to
 }
 
 void TopicStore::ReadBackTopic(const std::string& arn) {
-  storage::ReplaceWithStored(topics_, arn, store_->Get(kTopicsTable, arn),
-                             [&arn](std::string_view encoded) {
-                               absl::StatusOr<Topic> topic = DecodeTopic(arn, encoded);
-                               if (topic.ok()) ParsePolicyAttribute(*topic);
-                               return topic;
-                             });
+  storage::ReplaceWithStored(
+      topics_, arn, store_->Get(kTopicsTable, arn),
+      [&arn](std::string_view encoded) { return StoredTopic(arn, encoded); });
 }
 
 void TopicStore::ReadBackSubscription(const std::string& arn) {
