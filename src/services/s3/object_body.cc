@@ -6,6 +6,7 @@
 #include "common/crypto.h"
 #include "services/s3/catalog.h"
 #include "services/s3/s3_errors.h"
+#include "storage/aligned_buffer.h"
 
 namespace serval::s3 {
 namespace {
@@ -23,8 +24,13 @@ constexpr int kPiecesAhead = 2;
 // Bytes a GET reads from a blob per piece of the response.
 constexpr size_t kReadPieceBytes = 256 * 1024;
 
+using Piece = std::shared_ptr<storage::AlignedBuffer>;
+
 // One body being received. The io thread owns everything but `md5` and `writer`, which the
 // worker owns from the first piece handed to it (the worker's queue orders the hand-over).
+// A blob's bytes are copied once, on the io thread, into aligned pieces that the blob store can
+// write without another copy (FileBlobStore writes large blobs with direct I/O); the pieces go
+// back and forth between the io thread and the worker rather than being allocated per MiB.
 class Receiver : public std::enable_shared_from_this<Receiver> {
  public:
   Receiver(http::BodySource source, ReceiveOptions options,
@@ -43,22 +49,26 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
     if (!chunk.ok()) return Fail(chunk.status());
     size_ += chunk->data.size();
     if (size_ > options_.max_bytes) return Fail(EntityTooLarge(size_, options_.max_bytes));
-    buffer_ += chunk->data;
     source_done_ = chunk->last;
-    if (!blob_.has_value()) {
+    if (blob_.has_value()) {
+      Feed(chunk->data);
+    } else {
+      head_ += chunk->data;
       if (options_.allow_inline && size_ <= kInlineBodyBytes) {
         if (!source_done_) return ReadNext();
         ReceivedBody body;
         body.size = size_;
-        body.md5 = Md5Of(buffer_);
-        if (options_.checksum) options_.checksum->Update(buffer_);
-        body.inline_bytes = std::move(buffer_);
+        body.md5 = Md5Of(head_);
+        if (options_.checksum) options_.checksum->Update(head_);
+        body.inline_bytes = std::move(head_);
         finished_ = true;
         return done_(std::move(body));
       }
       StartBlob();
+      Feed(head_);
+      head_ = std::string();
     }
-    if (buffer_.size() >= kPieceBytes || source_done_) HandToWorker();
+    if (source_done_) HandToWorker();
     if (!source_done_ && pieces_in_flight_ < kPiecesAhead) ReadNext();
   }
 
@@ -74,15 +84,32 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
     });
   }
 
+  // Copies `bytes` into pieces, handing each full one to the worker.
+  void Feed(std::string_view bytes) {
+    while (!bytes.empty()) {
+      if (!piece_) piece_ = SparePiece();
+      bytes.remove_prefix(piece_->Fill(bytes));
+      if (piece_->full() && !(source_done_ && bytes.empty())) HandToWorker();
+    }
+  }
+
+  Piece SparePiece() {
+    if (spare_pieces_.empty()) return std::make_shared<storage::AlignedBuffer>(kPieceBytes);
+    Piece piece = std::move(spare_pieces_.back());
+    spare_pieces_.pop_back();
+    return piece;
+  }
+
   void HandToWorker() {
     ++pieces_in_flight_;
     const bool last = source_done_;
-    options_.worker->Post([self = shared_from_this(), piece = std::move(buffer_), last] {
+    options_.worker->Post([self = shared_from_this(), piece = std::move(piece_), last] {
       absl::Status status = self->worker_error_;
+      const std::string_view bytes = piece ? piece->view() : std::string_view();
       if (status.ok()) {
-        self->md5_->Update(piece);
-        if (self->options_.checksum) self->options_.checksum->Update(piece);
-        status = self->writer_->Append(piece);
+        self->md5_->Update(bytes);
+        if (self->options_.checksum) self->options_.checksum->Update(bytes);
+        status = self->writer_->Append(bytes);
       }
       std::string md5;
       if (status.ok() && last) {
@@ -93,14 +120,19 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
         self->worker_error_ = status;
         if (self->writer_) self->writer_->Abort();
       }
-      self->options_.post_to_io(
-          [self, status, last, md5 = std::move(md5)] { self->OnPieceWritten(status, last, md5); });
+      self->options_.post_to_io([self, status, last, md5 = std::move(md5), piece] {
+        self->OnPieceWritten(status, last, md5, piece);
+      });
     });
-    buffer_.clear();
   }
 
-  void OnPieceWritten(const absl::Status& status, bool last, const std::string& md5) {
+  void OnPieceWritten(const absl::Status& status, bool last, const std::string& md5,
+                      const Piece& piece) {
     --pieces_in_flight_;
+    if (piece && spare_pieces_.size() < kPiecesAhead) {
+      piece->Clear();
+      spare_pieces_.push_back(piece);
+    }
     if (finished_) return;
     if (!status.ok()) return Fail(status);
     if (last) {
@@ -130,7 +162,9 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
   ReceiveOptions options_;
   std::function<void(absl::StatusOr<ReceivedBody>)> done_;
   uint64_t size_ = 0;
-  std::string buffer_;
+  std::string head_;  // the bytes before it is known whether the body stays inline
+  Piece piece_;       // being filled
+  std::vector<Piece> spare_pieces_;
   bool source_done_ = false;
   bool finished_ = false;
   int pieces_in_flight_ = 0;
