@@ -170,7 +170,13 @@ while read -r server runtime route port_key bytes args <&3; do
 done 3<"$TARGETS"
 log "every target answers; measuring"
 
+# Each repetition starts one target further down the list: a target measured after the others
+# finds the environments they share warmer (Node's JIT at concurrency 32), so a fixed order
+# favoured the last route (the direct Invoke) over the gateway routes before it.
+mapfile -t TARGET_LINES <"$TARGETS"
 for rep in $(seq "$REPS"); do
+  shift_by=$(( (rep - 1) % ${#TARGET_LINES[@]} ))
+  printf '%s\n' "${TARGET_LINES[@]:shift_by}" "${TARGET_LINES[@]:0:shift_by}" >"$TARGETS.rep"
   for c in 1 32; do
     peer_started=0
     while read -r server runtime route port_key bytes args <&3; do
@@ -181,7 +187,7 @@ for rep in $(seq "$REPS"); do
       [[ "$server" == peer ]] && peer_started=1
       # shellcheck disable=SC2086
       measure "$server" "$runtime" "$route" "$port_key" "$bytes" "$c" "$rep" $args
-    done 3<"$TARGETS"
+    done 3<"$TARGETS.rep"
   done
 done
 

@@ -239,6 +239,21 @@ class MultipartTest(S3TestCase):
                              UploadId=upload_id, PartNumber=1, Body=b"x")
         self.assertNotIn("Uploads", self.s3.list_multipart_uploads(Bucket=bucket))
 
+    def test_a_large_single_put_reads_back_whole_and_by_ranges(self):
+        # Past 8 MiB a blob is written and read with direct I/O (whole 4 KiB blocks; the tail
+        # through the page cache): every byte must come back, from any offset.
+        bucket = self.make_bucket()
+        data = os.urandom(20 * 1024 * 1024 + 5)
+        put = self.s3.put_object(Bucket=bucket, Key="large", Body=data)
+        self.assertEqual(put["ETag"], '"%s"' % hashlib.md5(data).hexdigest())
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="large")["Body"].read(), data)
+        for first, last in [(0, 0), (8 * 1024 * 1024 - 3, 8 * 1024 * 1024 + 4100),
+                            (12_345_677, 15_000_001), (len(data) - 7, len(data) - 1)]:
+            got = self.s3.get_object(Bucket=bucket, Key="large", Range=f"bytes={first}-{last}")
+            self.assertEqual(got["Body"].read(), data[first:last + 1], (first, last))
+        self.s3.copy_object(Bucket=bucket, Key="copy", CopySource=f"{bucket}/large")
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="copy")["Body"].read(), data)
+
     def test_upload_part_copy_and_transfer_manager(self):
         bucket = self.make_bucket()
         data = os.urandom(12 * 1024 * 1024 + 3)

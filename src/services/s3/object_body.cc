@@ -50,25 +50,24 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
     size_ += chunk->data.size();
     if (size_ > options_.max_bytes) return Fail(EntityTooLarge(size_, options_.max_bytes));
     source_done_ = chunk->last;
-    if (blob_.has_value()) {
-      Feed(chunk->data);
-    } else {
+    if (!blob_.has_value() && options_.allow_inline && size_ <= kInlineBodyBytes) {
       head_ += chunk->data;
-      if (options_.allow_inline && size_ <= kInlineBodyBytes) {
-        if (!source_done_) return ReadNext();
-        ReceivedBody body;
-        body.size = size_;
-        body.md5 = Md5Of(head_);
-        if (options_.checksum) options_.checksum->Update(head_);
-        body.inline_bytes = std::move(head_);
-        finished_ = true;
-        return done_(std::move(body));
-      }
+      if (!source_done_) return ReadNext();
+      ReceivedBody body;
+      body.size = size_;
+      body.md5 = Md5Of(head_);
+      if (options_.checksum) options_.checksum->Update(head_);
+      body.inline_bytes = std::move(head_);
+      finished_ = true;
+      return done_(std::move(body));
+    }
+    if (!blob_.has_value()) {
       StartBlob();
-      Feed(head_);
+      Feed(head_);  // what was kept while the body could still stay inline
       head_ = std::string();
     }
-    if (source_done_) HandToWorker();
+    Feed(chunk->data);
+    if (source_done_ || (piece_ && piece_->full())) HandToWorker(source_done_);
     if (!source_done_ && pieces_in_flight_ < kPiecesAhead) ReadNext();
   }
 
@@ -84,12 +83,13 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
     });
   }
 
-  // Copies `bytes` into pieces, handing each full one to the worker.
+  // Copies `bytes` into pieces, handing each full one to the worker while more bytes follow
+  // (the caller decides about the last one).
   void Feed(std::string_view bytes) {
     while (!bytes.empty()) {
+      if (piece_ && piece_->full()) HandToWorker(false);
       if (!piece_) piece_ = SparePiece();
       bytes.remove_prefix(piece_->Fill(bytes));
-      if (piece_->full() && !(source_done_ && bytes.empty())) HandToWorker();
     }
   }
 
@@ -100,9 +100,8 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
     return piece;
   }
 
-  void HandToWorker() {
+  void HandToWorker(bool last) {
     ++pieces_in_flight_;
-    const bool last = source_done_;
     options_.worker->Post([self = shared_from_this(), piece = std::move(piece_), last] {
       absl::Status status = self->worker_error_;
       const std::string_view bytes = piece ? piece->view() : std::string_view();
