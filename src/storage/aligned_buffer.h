@@ -7,12 +7,13 @@
 #include <memory>
 #include <new>
 #include <string_view>
+#include <utility>
 
 namespace serval::storage {
 
 // Bytes at an address aligned for direct I/O: O_DIRECT wants the buffer's address, its length
 // and the file offset on a block boundary. A fixed capacity (a whole number of blocks), filled
-// from the front; movable, not copyable.
+// from the front; movable (the moved-from buffer is empty, with no capacity), not copyable.
 class AlignedBuffer {
  public:
   // 4 KiB covers the logical block of every disk we expect; a device that wants more makes the
@@ -26,6 +27,16 @@ class AlignedBuffer {
   static size_t WholeBlocks(size_t size) { return size - size % kAlignment; }
 
   AlignedBuffer() = default;
+  AlignedBuffer(AlignedBuffer&& other) noexcept
+      : data_(std::move(other.data_)),
+        capacity_(std::exchange(other.capacity_, 0)),
+        size_(std::exchange(other.size_, 0)) {}
+  AlignedBuffer& operator=(AlignedBuffer&& other) noexcept {
+    data_ = std::move(other.data_);
+    capacity_ = std::exchange(other.capacity_, 0);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
   // Room for at least `capacity` bytes.
   explicit AlignedBuffer(size_t capacity) : capacity_(WholeBlocks(capacity + kAlignment - 1)) {
     data_.reset(

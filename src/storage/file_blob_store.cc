@@ -29,9 +29,10 @@ bool SetDirect(int fd, bool on) {
   return flags >= 0 && ::fcntl(fd, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) == 0;
 }
 
-// A large blob is read with O_DIRECT too: its writer kept it out of the page cache, and filling
-// the cache now would cost what skipping it on the way in saved. Each read covers the whole
-// blocks around the range, into an aligned scratch buffer, and copies the range out.
+// A large blob is read with O_DIRECT too: its writer kept all but its first 8 MiB out of the
+// page cache, and filling the cache now would cost what skipping it on the way in saved. Each
+// read covers the whole blocks around the range, into an aligned scratch buffer, and copies the
+// range out. A device that refuses (EINVAL) turns direct reads off for this reader.
 class Reader final : public BlobReader {
  public:
   Reader(int fd, uint64_t size, fs::path path)
@@ -56,14 +57,16 @@ class Reader final : public BlobReader {
   }
 
  private:
-  // A device that refuses the alignment (EINVAL) turns direct reads off for this reader.
   absl::StatusOr<std::string> ReadDirect(uint64_t offset, size_t length) {
     const uint64_t start = AlignedBuffer::WholeBlocks(offset);
     const size_t span =
         AlignedBuffer::WholeBlocks(offset + length - start + AlignedBuffer::kAlignment - 1);
     if (scratch_.capacity() < span) scratch_ = AlignedBuffer(span);
     scratch_.Clear();
-    const ssize_t n = ::pread(fd_, scratch_.unfilled(), span, static_cast<off_t>(start));
+    ssize_t n;
+    do {
+      n = ::pread(fd_, scratch_.unfilled(), span, static_cast<off_t>(start));
+    } while (n < 0 && errno == EINTR);
     if (n < 0 && errno == EINVAL && SetDirect(fd_, false)) {
       direct_ = false;
       return absl::UnavailableError("direct reads refused");
@@ -106,7 +109,12 @@ class FileBlobStore::Writer final : public BlobWriter {
   absl::Status Append(std::string_view chunk) override {
     if (fd_ < 0) return WriterFinishedError();
     if (!direct_) StartDirectIfDue();
-    if (!direct_) return Write(chunk);
+    if (!direct_) {
+      // Bytes staged before the device refused direct writes come first.
+      if (auto status = Write(staging_.view()); !status.ok()) return status;
+      staging_.Clear();
+      return Write(chunk);
+    }
     if (staging_.size() == 0 && AlignedBuffer::IsAligned(chunk.data())) {
       const size_t blocks = AlignedBuffer::WholeBlocks(chunk.size());
       if (auto status = Write(chunk.substr(0, blocks)); !status.ok()) return status;
@@ -160,7 +168,8 @@ class FileBlobStore::Writer final : public BlobWriter {
   }
 
   // Writes at the end of the blob. A direct write the device refuses (its blocks are larger than
-  // AlignedBuffer's alignment: EINVAL) goes through the page cache, as everything after it.
+  // AlignedBuffer's alignment: EINVAL) goes through the page cache, and so does everything after
+  // it (Append writes what is staged first).
   absl::Status Write(std::string_view bytes) {
     if (bytes.empty()) return absl::OkStatus();
     if (direct_) {

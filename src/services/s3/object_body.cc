@@ -18,7 +18,7 @@ std::string Md5Of(std::string_view bytes) {
 }
 
 // Bytes handed to the blob worker at once, and how many such pieces may wait for the disk
-// before the connection is read further: the memory one upload can hold.
+// before the connection is read further: one upload holds at most one more (being filled).
 constexpr size_t kPieceBytes = 1 << 20;
 constexpr int kPiecesAhead = 2;
 // Bytes a GET reads from a blob per piece of the response.
@@ -26,8 +26,9 @@ constexpr size_t kReadPieceBytes = 256 * 1024;
 
 using Piece = std::shared_ptr<storage::AlignedBuffer>;
 
-// One body being received. The io thread owns everything but `md5` and `writer`, which the
-// worker owns from the first piece handed to it (the worker's queue orders the hand-over).
+// One body being received. The io thread owns everything but `md5_`, `writer_`, `worker_error_`
+// and the updates of `options_.checksum`, which the worker owns from the first piece handed to
+// it (the worker's queue orders the hand-over).
 // A blob's bytes are copied once, on the io thread, into aligned pieces that the blob store can
 // write without another copy (FileBlobStore writes large blobs with direct I/O); the pieces go
 // back and forth between the io thread and the worker rather than being allocated per MiB.
