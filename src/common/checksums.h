@@ -72,7 +72,9 @@ uint64_t Crc64Nvme(uint64_t crc, std::string_view data);
 // CRC or a digest of the wrong size.
 absl::StatusOr<std::string> CombineCrcDigests(ChecksumAlgorithm algorithm, std::string_view first,
                                               std::string_view second, uint64_t second_length);
-// Crc32c without the SSE4.2 instruction (what CPUs without it run); for tests.
+// Crc32c without the SSE4.2 instruction and Crc64Nvme without PCLMULQDQ (what CPUs without them
+// run); for tests.
 uint32_t Crc32cPortable(uint32_t crc, std::string_view data);
+uint64_t Crc64NvmePortable(uint64_t crc, std::string_view data);
 
 }  // namespace serval

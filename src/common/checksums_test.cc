@@ -92,6 +92,30 @@ TEST(Checksums, UnalignedStartsAgreeWithAlignedOnes) {
   }
 }
 
+TEST(Checksums, FoldedCrc64NvmeAgreesWithTheTablesAtEveryLengthAndSplit) {
+  // The folded loop takes 64 bytes at a time, then 16, then the table finishes: every length
+  // around those steps, from every alignment and continued from a running value.
+  std::string data(3 * 1024 + 7, '\0');
+  uint32_t state = 12345;
+  for (char& c : data) {
+    state = state * 1103515245u + 12345u;
+    c = static_cast<char>(state >> 23);
+  }
+  const std::string_view all(data);
+  for (size_t length = 0; length <= 300; ++length) {
+    for (size_t offset : {size_t{0}, size_t{1}, size_t{7}}) {
+      const std::string_view piece = all.substr(offset, length);
+      ASSERT_EQ(Crc64Nvme(0, piece), Crc64NvmePortable(0, piece)) << length << " at " << offset;
+    }
+  }
+  const uint64_t whole = Crc64NvmePortable(0, all);
+  EXPECT_EQ(Crc64Nvme(0, all), whole);
+  for (size_t split :
+       {size_t{1}, size_t{63}, size_t{64}, size_t{100}, size_t{1024}, size_t{3000}}) {
+    EXPECT_EQ(Crc64Nvme(Crc64Nvme(0, all.substr(0, split)), all.substr(split)), whole) << split;
+  }
+}
+
 TEST(Checksums, DigestDoesNotEndTheChecksum) {
   for (ChecksumAlgorithm algorithm :
        {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kCrc64Nvme,

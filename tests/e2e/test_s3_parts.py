@@ -1,14 +1,20 @@
 """S3 multipart checksums and reads by part number, with boto3 (issue 10 part 3): an upload's
 algorithm and type (COMPOSITE, FULL_OBJECT), each part held to it, the object's checksum of
 checksums or whole-object CRC computed at completion, what GET/HEAD ?partNumber= answer, and
-S3's errors for every mismatch. Values are checked against checksums computed here."""
+S3's errors for every mismatch; the CRC64NVME S3 gives what is uploaded without a checksum, and
+GetObjectAttributes. Values are checked against checksums computed here and, where S3's own
+answers were recorded, against those."""
 
 import base64
 import hashlib
 import os
+import re
 import struct
 import zlib
 
+from botocore.config import Config
+
+from serval_harness import ACCESS_KEY, REGION, SECRET_KEY
 from test_s3 import S3TestCase, http, signed
 
 MB = 1024 * 1024
@@ -259,3 +265,170 @@ class PartNumberReadTest(S3TestCase):
         error = self.assert_s3_error("InvalidPartNumber", self.s3.get_object, Bucket=bucket,
                                      Key="mp", PartNumber=4)
         self.assertEqual(error["Error"]["ActualPartCount"], "3")
+
+
+ALL_ATTRIBUTES = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
+
+
+class DefaultChecksumTest(S3TestCase):
+    def client_without_checksums(self):
+        """boto3 as older SDKs and the CLI send uploads: no x-amz-checksum-* at all."""
+        import boto3
+        return boto3.session.Session().client(
+            "s3", endpoint_url=self.serval.endpoint, region_name=REGION,
+            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+            config=Config(request_checksum_calculation="when_required",
+                          response_checksum_validation="when_required"))
+
+    def test_a_put_without_a_checksum_gets_crc64nvme(self):
+        bucket = self.make_bucket()
+        base = f"{self.serval.endpoint}/{bucket}"
+        # The first two values are S3's own answers for these bodies; the third body goes through
+        # the blob worker rather than staying inline.
+        for key, body, expected in [("empty", b"", "AAAAAAAAAAA="),
+                                    ("data", b"test data..", "qUVrWYOrIAM="),
+                                    ("blob", os.urandom(300 * 1024 + 5), None)]:
+            status, headers, answer = signed("PUT", f"{base}/{key}", body)
+            self.assertEqual(status, 200, answer)
+            value = expected or b64(digest("CRC64NVME", body))
+            self.assertEqual((headers.get("x-amz-checksum-crc64nvme"),
+                              headers.get("x-amz-checksum-type")), (value, "FULL_OBJECT"), key)
+            head = self.s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+            self.assertEqual((head["ChecksumCRC64NVME"], head["ChecksumType"]),
+                             (value, "FULL_OBJECT"))
+        self.assertNotIn("ChecksumCRC64NVME", self.s3.head_object(Bucket=bucket, Key="data"))
+        # A checksum the client names is the one kept; listings say which each object has.
+        self.s3.put_object(Bucket=bucket, Key="named", Body=b"x", ChecksumAlgorithm="SHA256")
+        for listing in (self.s3.list_objects_v2(Bucket=bucket), self.s3.list_objects(Bucket=bucket)):
+            listed = {entry["Key"]: entry for entry in listing["Contents"]}
+            self.assertEqual((listed["data"]["ChecksumAlgorithm"], listed["data"]["ChecksumType"]),
+                             (["CRC64NVME"], "FULL_OBJECT"))
+            self.assertEqual(listed["named"]["ChecksumAlgorithm"], ["SHA256"])
+        # A copy keeps it; so does a copy through the blob worker.
+        for source, value in (("data", "qUVrWYOrIAM="), ("blob", None)):
+            result = self.s3.copy_object(Bucket=bucket, Key=f"copy-{source}",
+                                         CopySource=f"{bucket}/{source}")["CopyObjectResult"]
+            value = value or head["ChecksumCRC64NVME"]
+            self.assertEqual((result["ChecksumCRC64NVME"], result["ChecksumType"]),
+                             (value, "FULL_OBJECT"))
+        # What older SDKs send (no checksum named at all) gets it too.
+        plain = self.client_without_checksums()
+        answer = plain.put_object(Bucket=bucket, Key="plain", Body=b"aaa")
+        self.assertEqual(answer["ChecksumCRC64NVME"], "Rnr2/5P7Gsk=")
+
+    def test_a_multipart_upload_without_an_algorithm_completes_with_crc64nvme(self):
+        bucket = self.make_bucket()
+        plain = self.client_without_checksums()
+        upload_id = plain.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+        parts = [os.urandom(5 * MB), b"the tail"]
+        first = plain.upload_part(Bucket=bucket, Key="mp", UploadId=upload_id, PartNumber=1,
+                                  Body=parts[0])
+        self.assertFalse([name for name in first if name.startswith("Checksum")], first)
+        # A part sent with a checksum shows that one only.
+        crc32 = b64(digest("CRC32", parts[1]))
+        second = plain.upload_part(Bucket=bucket, Key="mp", UploadId=upload_id, PartNumber=2,
+                                   Body=parts[1], ChecksumCRC32=crc32)
+        self.assertEqual(second["ChecksumCRC32"], crc32)
+        self.assertNotIn("ChecksumCRC64NVME", second)
+        for part in plain.list_parts(Bucket=bucket, Key="mp", UploadId=upload_id)["Parts"]:
+            self.assertFalse([name for name in part if name.startswith("Checksum")], part)
+        listed = [{"PartNumber": 1, "ETag": first["ETag"]}, {"PartNumber": 2, "ETag": second["ETag"]}]
+        done = plain.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload_id,
+                                               MultipartUpload={"Parts": listed})
+        whole = b64(digest("CRC64NVME", b"".join(parts)))
+        self.assertEqual((done["ChecksumCRC64NVME"], done["ChecksumType"]), (whole, "FULL_OBJECT"))
+        head = self.s3.head_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
+        self.assertEqual((head["ChecksumCRC64NVME"], head["ChecksumType"]), (whole, "FULL_OBJECT"))
+        # A part of it has no checksum of its own (a FULL_OBJECT CRC covers only the whole).
+        self.assertNotIn("ChecksumCRC64NVME", self.s3.head_object(
+            Bucket=bucket, Key="mp", PartNumber=1, ChecksumMode="ENABLED"))
+        attributes = self.s3.get_object_attributes(Bucket=bucket, Key="mp",
+                                                   ObjectAttributes=ALL_ATTRIBUTES)
+        self.assertEqual(attributes["ObjectParts"], {"TotalPartsCount": 2})
+        self.assertEqual(attributes["Checksum"],
+                         {"ChecksumCRC64NVME": whole, "ChecksumType": "FULL_OBJECT"})
+        self.assertEqual(attributes["ETag"], done["ETag"].strip('"'))
+
+        # UploadPartCopy into such an upload answers no checksum; the object still gets one.
+        upload_id = plain.create_multipart_upload(Bucket=bucket, Key="copied")["UploadId"]
+        copied = plain.upload_part_copy(Bucket=bucket, Key="copied", UploadId=upload_id,
+                                        PartNumber=1, CopySource=f"{bucket}/mp")["CopyPartResult"]
+        self.assertFalse([name for name in copied if name.startswith("Checksum")], copied)
+        done = plain.complete_multipart_upload(
+            Bucket=bucket, Key="copied", UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": copied["ETag"]}]})
+        self.assertEqual(done["ChecksumCRC64NVME"], whole)
+
+
+class ObjectAttributesTest(S3TestCase):
+    upload = MultipartChecksumTest.upload
+    def test_attributes_of_an_object_stored_whole(self):
+        bucket = self.make_bucket()
+        body = b"attribute"
+        self.s3.put_object(Bucket=bucket, Key="one", Body=body, ChecksumAlgorithm="SHA256",
+                           StorageClass="STANDARD_IA")
+        got = self.s3.get_object_attributes(Bucket=bucket, Key="one", ObjectAttributes=ALL_ATTRIBUTES)
+        self.assertEqual(got["ETag"], hashlib.md5(body).hexdigest())
+        self.assertEqual(got["Checksum"], {"ChecksumSHA256": b64(digest("SHA256", body)),
+                                           "ChecksumType": "FULL_OBJECT"})
+        self.assertEqual((got["StorageClass"], got["ObjectSize"]), ("STANDARD_IA", len(body)))
+        self.assertNotIn("ObjectParts", got)
+        self.assertIn("LastModified", got)
+        only = self.s3.get_object_attributes(Bucket=bucket, Key="one", ObjectAttributes=["ObjectSize"])
+        self.assertEqual([name for name in only if name != "ResponseMetadata"],
+                         ["LastModified", "ObjectSize"])
+        # On the wire: S3's order whatever the order asked, the ETag unquoted, a STANDARD class
+        # named; a list with blanks, or spread over several header lines, is one list.
+        self.s3.put_object(Bucket=bucket, Key="plain", Body=body)
+        url = f"{self.serval.endpoint}/{bucket}/plain?attributes"
+        status, headers, answer = signed("GET", url, headers={
+            "x-amz-object-attributes": "ObjectSize, StorageClass,ETag"})
+        self.assertEqual(status, 200, answer)
+        self.assertIn("last-modified", headers)
+        text = answer.decode()
+        self.assertRegex(text, r"<GetObjectAttributesResponse xmlns=\"http://s3.amazonaws.com/"
+                               r"doc/2006-03-01/\"><ETag>[0-9a-f]{32}</ETag><StorageClass>STANDARD"
+                               r"</StorageClass><ObjectSize>9</ObjectSize></GetObjectAttributesResponse>")
+
+        # Bad input: S3's errors, the attribute list judged before the key is looked up.
+        for value, code in ((None, "InvalidRequest"), (" , ", "InvalidRequest"),
+                            ("ETag,ETags", "InvalidArgument")):
+            headers = {} if value is None else {"x-amz-object-attributes": value}
+            status, _, answer = signed("GET", f"{self.serval.endpoint}/{bucket}/gone?attributes",
+                                       headers=headers)
+            self.assertEqual(status, 400, answer)
+            self.assertIn(f"<Code>{code}</Code>".encode(), answer)
+        self.assertIn(b"<ArgumentValue>ETags</ArgumentValue>", answer)
+        self.assert_s3_error("NoSuchKey", self.s3.get_object_attributes, Bucket=bucket, Key="gone",
+                             ObjectAttributes=["ETag"])
+        self.assert_s3_error("NoSuchBucket", self.s3.get_object_attributes, Bucket=bucket + "-no",
+                             Key="one", ObjectAttributes=["ETag"])
+        # Not readable unsigned.
+        status, _, answer = http("GET", f"{url}", headers={"x-amz-object-attributes": "ETag"})
+        self.assertEqual(status, 403, answer)
+
+    def test_parts_of_a_composite_object_are_listed_and_paged(self):
+        bucket = self.make_bucket()
+        parts = [os.urandom(5 * MB), os.urandom(5 * MB), b"the tail"]
+        _, upload_id, listed = self.upload(bucket, "comp", "SHA256", parts)
+        done = self.s3.complete_multipart_upload(Bucket=bucket, Key="comp", UploadId=upload_id,
+                                                 MultipartUpload={"Parts": listed})
+        got = self.s3.get_object_attributes(Bucket=bucket, Key="comp", ObjectAttributes=ALL_ATTRIBUTES)
+        # The checksum of checksums without its "-3", as S3 shows it here.
+        self.assertEqual(got["Checksum"], {"ChecksumSHA256": done["ChecksumSHA256"][:-2],
+                                           "ChecksumType": "COMPOSITE"})
+        self.assertEqual(got["ObjectParts"], {
+            "TotalPartsCount": 3, "PartNumberMarker": 0, "NextPartNumberMarker": 3,
+            "MaxParts": 1000, "IsTruncated": False,
+            "Parts": [{"PartNumber": n, "Size": len(data),
+                       "ChecksumSHA256": b64(digest("SHA256", data))}
+                      for n, data in enumerate(parts, 1)]})
+        self.assertEqual((got["ETag"], got["ObjectSize"]), (done["ETag"].strip('"'), 10 * MB + 8))
+        page = self.s3.get_object_attributes(Bucket=bucket, Key="comp", ObjectAttributes=["ObjectParts"],
+                                             MaxParts=1, PartNumberMarker=1)["ObjectParts"]
+        self.assertEqual((page["NextPartNumberMarker"], page["IsTruncated"],
+                          [part["PartNumber"] for part in page["Parts"]]), (2, True, [2]))
+        past = self.s3.get_object_attributes(Bucket=bucket, Key="comp", ObjectAttributes=["ObjectParts"],
+                                             PartNumberMarker=10)["ObjectParts"]
+        self.assertEqual((past["NextPartNumberMarker"], past["IsTruncated"], past.get("Parts")),
+                         (0, False, None))

@@ -6,6 +6,7 @@
 #include "common/percent_encoding.h"
 #include "common/text.h"
 #include "common/time_format.h"
+#include "services/s3/object_parts.h"
 #include "services/s3/s3_errors.h"
 #include "services/s3/s3_namespace.h"
 #include "services/s3/s3_service.h"
@@ -118,8 +119,11 @@ void WriteContents(protocol::XmlWriter& xml, const ListRequest& request, const L
     xml.Open("Contents")
         .Element("Key", Encoded(request, listed.key))
         .Element("LastModified", FormatIso8601Millis(record.last_modified_millis))
-        .Element("ETag", QuotedEtag(record.etag))
-        .Element("Size", std::to_string(record.size))
+        .Element("ETag", QuotedEtag(record.etag));
+    for (const auto& [algorithm, value] : record.checksums)
+      xml.Element("ChecksumAlgorithm", algorithm);
+    if (!record.checksums.empty()) xml.Element("ChecksumType", ChecksumTypeOf(record));
+    xml.Element("Size", std::to_string(record.size))
         .Element("StorageClass",
                  record.headers.storage_class.empty() ? "STANDARD" : record.headers.storage_class);
     if (with_owner) WriteOwner(xml);

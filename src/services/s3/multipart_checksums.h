@@ -25,6 +25,10 @@ struct UploadChecksum {
   ChecksumAlgorithm algorithm = ChecksumAlgorithm::kCrc32;
   bool full_object = false;
 };
+// What an upload created without an algorithm gives its object: the parts' default checksums
+// (request_checksum.h DefaultChecksum) combined into the whole object's CRC64NVME.
+inline constexpr UploadChecksum kDefaultUploadChecksum{.algorithm = ChecksumAlgorithm::kCrc64Nvme,
+                                                       .full_object = true};
 
 // CreateMultipartUpload's request: nullopt when it names no algorithm. The type defaults to
 // FULL_OBJECT for CRC64NVME and COMPOSITE otherwise. InvalidRequest, worded as S3 words it, for

@@ -129,7 +129,8 @@ void S3Service::UploadPart(const CallPtr& call) {
   if (!declared_md5.ok()) return call->Fail(declared_md5.status());
   auto requested_checksum = RequestedChecksumOf(call->request());
   if (!requested_checksum.ok()) return call->Fail(requested_checksum.status());
-  if (std::optional<UploadChecksum> upload_checksum = UploadChecksumOf(*upload)) {
+  const std::optional<UploadChecksum> upload_checksum = UploadChecksumOf(*upload);
+  if (upload_checksum) {
     if (absl::Status status = CheckPartChecksumAlgorithm(*upload_checksum, *requested_checksum);
         !status.ok()) {
       return call->Fail(status);
@@ -139,7 +140,7 @@ void S3Service::UploadPart(const CallPtr& call) {
   options.checksum = ChecksumFor(*requested_checksum);
   ReceiveBody(BodySourceOf(call->context.request), options,
               [this, call, number = *number, declared_md5 = *std::move(declared_md5),
-               requested = *std::move(requested_checksum),
+               requested = *std::move(requested_checksum), default_only = !upload_checksum,
                checksum = options.checksum](absl::StatusOr<ReceivedBody> received) {
                 if (!received.ok()) return call->Fail(received.status());
                 absl::StatusOr<Pairs> checksums =
@@ -149,15 +150,23 @@ void S3Service::UploadPart(const CallPtr& call) {
                   RemoveBlobsLater(*blobs_, blob_worker_, {received->blob->blob});
                   return call->Fail(checksums.status());
                 }
+                // The answer shows the checksum the client sent; a part of an upload without
+                // an algorithm also keeps the default one for the object's.
+                const Pairs sent = *checksums;
                 PartRecord part{.number = number,
                                 .segment = *received->blob,
                                 .etag = absl::BytesToHexString(received->md5),
                                 .last_modified_millis = clock_->NowMillis(),
                                 .checksums = *std::move(checksums)};
-                StorePart(call, std::move(part), [call](const PartRecord& stored) {
+                if (default_only && PartChecksum(part, kDefaultUploadChecksum.algorithm).empty()) {
+                  for (auto& pair : DefaultChecksum(received->crc64nvme)) {
+                    part.checksums.push_back(std::move(pair));
+                  }
+                }
+                StorePart(call, std::move(part), [call, sent](const PartRecord& stored) {
                   http::Response response;
                   response.SetHeader("ETag", QuotedEtag(stored.etag));
-                  AddChecksumHeaders(stored.checksums, response);
+                  AddChecksumHeaders(sent, response);
                   call->Reply(std::move(response));
                 });
               });
@@ -229,7 +238,8 @@ void S3Service::UploadPartCopy(const CallPtr& call) {
     range = **asked;
   }
   const uint64_t length = original.size == 0 ? 0 : range.size();
-  // The part gets the upload's checksum, computed as it is copied.
+  // The part gets the upload's checksum, computed as it is copied, or the default one (not
+  // shown) when the upload has none.
   std::shared_ptr<Checksum> checksum;
   if (std::optional<UploadChecksum> upload_checksum = UploadChecksumOf(*upload)) {
     checksum = Checksum::Create(upload_checksum->algorithm);
@@ -240,14 +250,14 @@ void S3Service::UploadPartCopy(const CallPtr& call) {
                     .segment = *copied->blob,
                     .etag = absl::BytesToHexString(copied->md5),
                     .last_modified_millis = clock_->NowMillis()};
-    if (checksum) part.checksums = StoredChecksum(*checksum);
-    StorePart(call, std::move(part), [call](const PartRecord& stored) {
+    part.checksums = checksum ? StoredChecksum(*checksum) : DefaultChecksum(copied->crc64nvme);
+    StorePart(call, std::move(part), [call, checksum](const PartRecord& stored) {
       protocol::XmlWriter xml;
       xml.Declaration()
           .Open("CopyPartResult", kS3Namespace)
           .Element("LastModified", FormatIso8601Millis(stored.last_modified_millis))
           .Element("ETag", QuotedEtag(stored.etag));
-      WriteChecksumElements(stored.checksums, xml);
+      if (checksum) WriteChecksumElements(stored.checksums, xml);
       xml.Close("CopyPartResult");
       call->ReplyXml(200, std::move(xml));
     });
@@ -357,6 +367,9 @@ void S3Service::CompleteMultipartUpload(const CallPtr& call) {
         record.part_checksums.push_back(PartChecksum(*part, checksum->algorithm));
       }
     }
+  } else if (auto value = ObjectChecksumOf(kDefaultUploadChecksum, parts); value.ok()) {
+    // (Parts stored by a Serval before default checksums leave the object without one.)
+    record.checksums = DefaultChecksum(*std::move(value));
   }
   if (absl::Status status = CheckCompleteObjectChecksum(
           checksum, call->request(), record.checksums.empty() ? "" : record.checksums[0].second);
@@ -396,7 +409,10 @@ void S3Service::CompleteMultipartUpload(const CallPtr& call) {
                       .Element("Key", call->address.key)
                       .Element("ETag", QuotedEtag(completed.etag));
                   WriteChecksumElements(completed.checksums, xml);
-                  if (checksum) xml.Element("ChecksumType", ChecksumTypeName(*checksum));
+                  if (!completed.checksums.empty()) {
+                    xml.Element("ChecksumType",
+                                ChecksumTypeName(checksum.value_or(kDefaultUploadChecksum)));
+                  }
                   xml.Close("CompleteMultipartUploadResult");
                   http::Response response;
                   AddExpirationHeader(*call, completed, response);

@@ -11,11 +11,24 @@
 namespace serval::s3 {
 namespace {
 
-std::string Md5Of(std::string_view bytes) {
-  std::unique_ptr<Checksum> md5 = Checksum::Md5();
-  md5->Update(bytes);
-  return md5->Digest();
-}
+// The digests every body gets, whatever else the client asked for: the MD5 (the ETag) and the
+// CRC64NVME (S3's default checksum). Fed on one thread at a time.
+class BodyDigests {
+ public:
+  void Update(std::string_view bytes) {
+    md5_->Update(bytes);
+    crc64nvme_->Update(bytes);
+  }
+  // Sets the body's md5 and crc64nvme.
+  void Finish(ReceivedBody& body) const {
+    body.md5 = md5_->Digest();
+    body.crc64nvme = crc64nvme_->Base64();
+  }
+
+ private:
+  std::unique_ptr<Checksum> md5_ = Checksum::Md5();
+  std::unique_ptr<Checksum> crc64nvme_ = Checksum::Create(ChecksumAlgorithm::kCrc64Nvme);
+};
 
 // Bytes handed to the blob worker at once, and how many such pieces may wait for the disk
 // before the connection is read further: one upload holds at most one more (being filled).
@@ -26,7 +39,7 @@ constexpr size_t kReadPieceBytes = 256 * 1024;
 
 using Piece = std::shared_ptr<storage::AlignedBuffer>;
 
-// One body being received. The io thread owns everything but `md5_`, `writer_`, `worker_error_`
+// One body being received. The io thread owns everything but `digests_`, `writer_`, `worker_error_`
 // and the updates of `options_.checksum`, which the worker owns from the first piece handed to
 // it (the worker's queue orders the hand-over).
 // A blob's bytes are copied once, on the io thread, into aligned pieces that the blob store can
@@ -56,7 +69,9 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
       if (!source_done_) return ReadNext();
       ReceivedBody body;
       body.size = size_;
-      body.md5 = Md5Of(head_);
+      BodyDigests digests;
+      digests.Update(head_);
+      digests.Finish(body);
       if (options_.checksum) options_.checksum->Update(head_);
       body.inline_bytes = std::move(head_);
       finished_ = true;
@@ -107,26 +122,26 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
       absl::Status status = self->worker_error_;
       const std::string_view bytes = piece ? piece->view() : std::string_view();
       if (status.ok()) {
-        self->md5_->Update(bytes);
+        self->digests_.Update(bytes);
         if (self->options_.checksum) self->options_.checksum->Update(bytes);
         status = self->writer_->Append(bytes);
       }
-      std::string md5;
+      ReceivedBody body;  // the digests, once the last piece is in
       if (status.ok() && last) {
-        md5 = self->md5_->Digest();
+        self->digests_.Finish(body);
         status = self->writer_->Commit();
       }
       if (!status.ok()) {
         self->worker_error_ = status;
         if (self->writer_) self->writer_->Abort();
       }
-      self->options_.post_to_io([self, status, last, md5 = std::move(md5), piece] {
-        self->OnPieceWritten(status, last, md5, piece);
+      self->options_.post_to_io([self, status, last, body = std::move(body), piece]() mutable {
+        self->OnPieceWritten(status, last, std::move(body), piece);
       });
     });
   }
 
-  void OnPieceWritten(const absl::Status& status, bool last, const std::string& md5,
+  void OnPieceWritten(const absl::Status& status, bool last, ReceivedBody body,
                       const Piece& piece) {
     --pieces_in_flight_;
     if (piece && spare_pieces_.size() < kPiecesAhead) {
@@ -137,9 +152,7 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
     if (!status.ok()) return Fail(status);
     if (last) {
       finished_ = true;
-      ReceivedBody body;
       body.size = size_;
-      body.md5 = md5;
       blob_->size = size_;
       body.blob = *blob_;
       return done_(std::move(body));
@@ -170,7 +183,7 @@ class Receiver : public std::enable_shared_from_this<Receiver> {
   int pieces_in_flight_ = 0;
   std::optional<Segment> blob_;
   // The worker's.
-  std::unique_ptr<Checksum> md5_ = Checksum::Md5();
+  BodyDigests digests_;
   std::unique_ptr<storage::BlobWriter> writer_;
   absl::Status worker_error_;
 };
@@ -207,27 +220,29 @@ absl::StatusOr<ReceivedBody> CopyIntoBlob(storage::BlobStore& blobs,
   body.blob = Segment{NewBlobKey(), length};
   auto writer = blobs.NewWriter(body.blob->blob);
   if (!writer.ok()) return writer.status();
-  std::unique_ptr<Checksum> md5 = Checksum::Md5();
+  BodyDigests digests;
   for (uint64_t done = 0; done < length;) {
     auto piece = (*source)->Read(offset + done, std::min<uint64_t>(kPieceBytes, length - done));
     if (!piece.ok()) return piece.status();
     if (piece->empty()) return absl::DataLossError("object shorter than its record");
-    md5->Update(*piece);
+    digests.Update(*piece);
     if (checksum != nullptr) checksum->Update(*piece);
     if (auto status = (*writer)->Append(*piece); !status.ok()) return status;
     done += piece->size();
   }
   if (auto status = (*writer)->Commit(); !status.ok()) return status;
   body.size = length;
-  body.md5 = md5->Digest();
+  digests.Finish(body);
   return body;
 }
 
 absl::StatusOr<ReceivedBody> WriteBlob(storage::BlobStore& blobs, std::string_view bytes,
                                        Checksum* checksum) {
   if (checksum != nullptr) checksum->Update(bytes);
-  ReceivedBody body{
-      .size = bytes.size(), .md5 = Md5Of(bytes), .blob = Segment{NewBlobKey(), bytes.size()}};
+  ReceivedBody body{.size = bytes.size(), .blob = Segment{NewBlobKey(), bytes.size()}};
+  BodyDigests digests;
+  digests.Update(bytes);
+  digests.Finish(body);
   auto writer = blobs.NewWriter(body.blob->blob);
   if (!writer.ok()) return writer.status();
   if (auto status = (*writer)->Append(bytes); !status.ok()) return status;

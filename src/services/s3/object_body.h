@@ -30,6 +30,7 @@ inline constexpr size_t kInlineBodyBytes = 64 * 1024;
 struct ReceivedBody {
   uint64_t size = 0;
   std::string md5;              // raw 16 bytes
+  std::string crc64nvme;        // base64: S3's default checksum, kept with every object and part
   std::string inline_bytes;     // the body, when it is small
   std::optional<Segment> blob;  // the committed blob, when it is not
 };
@@ -41,8 +42,8 @@ struct ReceiveOptions {
   uint64_t max_bytes = 0;  // more is EntityTooLarge
   // Small bodies stay in memory only if this is set (objects); parts always go to a blob.
   bool allow_inline = true;
-  // Also fed every byte, beside the MD5 (an x-amz-checksum-* the client asked for); may be null.
-  // Read it only once `done` has run.
+  // Also fed every byte, beside the MD5 and the CRC64NVME (an x-amz-checksum-* the client asked
+  // for); may be null. Read it only once `done` has run.
   std::shared_ptr<Checksum> checksum;
 };
 

@@ -163,7 +163,8 @@ void S3Service::PutObject(const CallPtr& call) {
                   RemoveBlobsLater(*blobs_, blob_worker_, replacement.new_blobs);
                   return call->Fail(checksums.status());
                 }
-                record.checksums = *std::move(checksums);
+                record.checksums =
+                    checksums->empty() ? DefaultChecksum(body->crc64nvme) : *std::move(checksums);
                 record.size = body->size;
                 record.etag = absl::BytesToHexString(body->md5);
                 record.last_modified_millis = clock_->NowMillis();
@@ -253,7 +254,8 @@ void S3Service::CopyObject(const CallPtr& call) {
   record.segments.clear();
   record.parts_count = 0;
   // The copy is one piece: its checksum covers the whole (FULL_OBJECT). One is computed while
-  // copying when x-amz-checksum-algorithm asks for it or the source's is of its parts.
+  // copying when x-amz-checksum-algorithm asks for it or the source's is of its parts; a source
+  // without any (stored by a Serval before default checksums) gives the copy S3's default.
   std::shared_ptr<Checksum> checksum;
   if (const std::string_view asked = request.Header("x-amz-checksum-algorithm"); !asked.empty()) {
     auto named = Checksum::For(asked);
@@ -263,6 +265,8 @@ void S3Service::CopyObject(const CallPtr& call) {
     if (auto algorithm = ParseChecksumAlgorithm(original.checksums[0].first)) {
       checksum = Checksum::Create(*algorithm);
     }
+  } else if (original.checksums.empty()) {
+    checksum = Checksum::Create(ChecksumAlgorithm::kCrc64Nvme);
   }
   record.checksum_type.clear();
   record.part_checksums.clear();

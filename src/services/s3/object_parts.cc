@@ -54,7 +54,12 @@ void AddObjectChecksumHeaders(const ObjectRecord& record, std::optional<uint32_t
   } else {
     AddChecksumHeaders(record.checksums, response);
   }
-  response.SetHeader("x-amz-checksum-type", composite ? record.checksum_type : "FULL_OBJECT");
+  response.SetHeader("x-amz-checksum-type", std::string(ChecksumTypeOf(record)));
+}
+
+std::string_view ChecksumTypeOf(const ObjectRecord& record) {
+  if (record.checksum_type.empty()) return "FULL_OBJECT";
+  return record.checksum_type;
 }
 
 }  // namespace serval::s3

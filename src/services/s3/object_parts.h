@@ -27,5 +27,8 @@ absl::StatusOr<std::optional<ByteRange>> PartRangeOf(const ObjectRecord& record,
 // the whole). PutObject's answer, and GET and HEAD with x-amz-checksum-mode: ENABLED.
 void AddObjectChecksumHeaders(const ObjectRecord& record, std::optional<uint32_t> part_number,
                               http::Response& response);
+// The type of `record`'s checksum: COMPOSITE for a multipart object's checksum of its parts'
+// checksums, FULL_OBJECT otherwise.
+std::string_view ChecksumTypeOf(const ObjectRecord& record);
 
 }  // namespace serval::s3

@@ -53,6 +53,11 @@ Pairs StoredChecksum(const Checksum& computed) {
   return {{std::string(ChecksumAlgorithmName(computed.algorithm())), computed.Base64()}};
 }
 
+Pairs DefaultChecksum(std::string crc64nvme) {
+  return {
+      {std::string(ChecksumAlgorithmName(ChecksumAlgorithm::kCrc64Nvme)), std::move(crc64nvme)}};
+}
+
 void AddChecksumHeaders(const Pairs& checksums, http::Response& response) {
   for (const auto& [algorithm, value] : checksums) {
     if (std::optional<ChecksumAlgorithm> known = ParseChecksumAlgorithm(algorithm)) {

@@ -36,6 +36,10 @@ absl::StatusOr<Pairs> CheckedChecksums(const protocol::RequestContext& context,
 
 // What is stored for a checksum computed over the data: {{"CRC32", base64}}.
 Pairs StoredChecksum(const Checksum& computed);
+// S3's default checksum, what an object whose request names none gets (and every part of a
+// multipart upload created without an algorithm, hidden until the upload completes):
+// {{"CRC64NVME", crc64nvme}}, from ReceivedBody::crc64nvme.
+Pairs DefaultChecksum(std::string crc64nvme);
 
 // Sets x-amz-checksum-<algorithm> for each stored checksum (PUT answers; GET and HEAD with
 // x-amz-checksum-mode: ENABLED).

@@ -25,7 +25,7 @@ struct OperationAccess {
 // Each operation S3Service's route table serves, with the action AWS's reference gives it.
 // Deleting a bucket's tags, CORS rules or lifecycle configuration is their Put action, as in
 // AWS.
-constexpr std::array<OperationAccess, 42> kOperations{{
+constexpr std::array<OperationAccess, 43> kOperations{{
     {"ListBuckets", "s3:ListAllMyBuckets", "", Target::kAccount},
     {"CreateBucket", "s3:CreateBucket", "", Target::kBucket},
     {"HeadBucket", "s3:ListBucket", "", Target::kBucket},
@@ -64,6 +64,8 @@ constexpr std::array<OperationAccess, 42> kOperations{{
     {"DeleteObjectTagging", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging",
      Target::kObject},
     {"GetObjectAcl", "s3:GetObjectAcl", "s3:GetObjectVersionAcl", Target::kObject},
+    {"GetObjectAttributes", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes",
+     Target::kObject},
     {"CreateMultipartUpload", "s3:PutObject", "", Target::kObject},
     {"UploadPart", "s3:PutObject", "", Target::kObject, false, true},
     {"CompleteMultipartUpload", "s3:PutObject", "", Target::kObject},

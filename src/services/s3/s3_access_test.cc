@@ -92,6 +92,7 @@ TEST(S3Access, EveryOperationHasItsAction) {
       {"GetObjectTagging", {"s3:GetObjectTagging", object_arn}},
       {"DeleteObjectTagging", {"s3:DeleteObjectTagging", object_arn}},
       {"GetObjectAcl", {"s3:GetObjectAcl", object_arn}},
+      {"GetObjectAttributes", {"s3:GetObjectAttributes", object_arn}},
       {"CreateMultipartUpload", {"s3:PutObject", object_arn}},
       {"UploadPart", {"s3:PutObject", object_arn}},
       {"CompleteMultipartUpload", {"s3:PutObject", object_arn}},

@@ -134,6 +134,7 @@ const std::vector<S3Service::Route>& S3Service::Routes() {
       {"GET", Level::kObject, "tagging", &S::GetObjectTagging, "GetObjectTagging"},
       {"DELETE", Level::kObject, "tagging", &S::DeleteObjectTagging, "DeleteObjectTagging"},
       {"GET", Level::kObject, "acl", &S::GetObjectAcl, "GetObjectAcl"},
+      {"GET", Level::kObject, "attributes", &S::GetObjectAttributes, "GetObjectAttributes"},
       {"POST", Level::kObject, "uploads", &S::CreateMultipartUpload, "CreateMultipartUpload"},
       {"PUT", Level::kObject, "uploadId", &S::UploadPart, "UploadPart"},
       {"POST", Level::kObject, "uploadId", &S::CompleteMultipartUpload, "CompleteMultipartUpload"},

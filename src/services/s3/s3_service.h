@@ -163,6 +163,7 @@ class S3Service : public services::Service, public services::ObjectReader {
   void GetObjectTagging(const CallPtr& call);
   void DeleteObjectTagging(const CallPtr& call);
   void GetObjectAcl(const CallPtr& call);
+  void GetObjectAttributes(const CallPtr& call);  // object_attributes.cc
   // The object x-amz-copy-source names, if it exists and the x-amz-copy-source-if-* conditions
   // hold for it (CopyObject, UploadPartCopy).
   struct CopySource {

@@ -11,7 +11,7 @@ import { startServal } from './serval_process.mjs';
 import {
   S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand,
   ListObjectsV2Command, DeleteObjectCommand, CopyObjectCommand, DeleteBucketCommand,
-  PutBucketCorsCommand, GetObjectTaggingCommand, PutObjectTaggingCommand,
+  PutBucketCorsCommand, GetObjectTaggingCommand, PutObjectTaggingCommand, GetObjectAttributesCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -95,6 +95,13 @@ test('lib-storage Upload sends a multipart upload whose object reads back whole'
   assert.deepEqual(Buffer.from(await got.Body.transformToByteArray()), data.subarray(5242870, 5242890));
   const whole = await s3.send(new GetObjectCommand({ Bucket, Key: 'big.bin' }));
   assert.equal(md5(Buffer.from(await whole.Body.transformToByteArray())), md5(data));
+  const attributes = await s3.send(new GetObjectAttributesCommand({
+    Bucket, Key: 'big.bin', ObjectAttributes: ['ETag', 'Checksum', 'ObjectParts', 'ObjectSize'],
+  }));
+  assert.equal(attributes.ETag, done.ETag.replaceAll('"', ''));
+  assert.equal(attributes.ObjectSize, data.length);
+  assert.equal(attributes.ObjectParts.TotalPartsCount, 3);
+  assert.ok(['FULL_OBJECT', 'COMPOSITE'].includes(attributes.Checksum.ChecksumType), attributes.Checksum);
 });
 
 test('presigned GET and PUT URLs work with plain fetch and expire', async () => {
