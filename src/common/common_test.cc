@@ -111,7 +111,7 @@ TEST(Worker, RunsJobsInOrderOffTheCallingThread) {
   std::vector<int> order;
   std::promise<std::thread::id> ran_on;
   {
-    Worker worker;
+    Worker worker("test-worker");
     for (int i = 0; i < 3; ++i) worker.Post([&order, i] { order.push_back(i); });
     worker.Post([&ran_on] { ran_on.set_value(std::this_thread::get_id()); });
     EXPECT_NE(ran_on.get_future().get(), std::this_thread::get_id());
@@ -125,7 +125,7 @@ TEST(Worker, DestructionWaitsForTheRunningJob) {
   bool finished = false;
   std::thread releaser;
   {
-    Worker worker;
+    Worker worker("test-worker");
     worker.Post([&] {
       started.set_value();
       release.get_future().wait();

@@ -1,5 +1,6 @@
 #include "common/worker.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -7,7 +8,12 @@
 
 namespace serval {
 
-Worker::Worker(Priority priority) : thread_([this, priority] { Loop(priority); }) {}
+void NameThisThread(const std::string& name) {
+  (void)pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+}
+
+Worker::Worker(std::string name, Priority priority)
+    : thread_([this, name = std::move(name), priority] { Loop(name, priority); }) {}
 
 Worker::~Worker() {
   {
@@ -26,7 +32,8 @@ void Worker::Post(std::function<void()> job) {
   wake_.Signal();
 }
 
-void Worker::Loop(Priority priority) {
+void Worker::Loop(const std::string& name, Priority priority) {
+  NameThisThread(name);
   // Linux's nice value is per thread: this lowers only the worker's own. Best effort.
   if (priority == Priority::kBulk) (void)setpriority(PRIO_PROCESS, gettid(), 10);
   while (true) {

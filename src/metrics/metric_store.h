@@ -148,7 +148,7 @@ class MetricStore {
   int ticks_ = 0;
   // Used only on worker_ once Open returns.
   std::unique_ptr<storage::SqliteDb> db_;
-  Worker worker_;  // last: joined before what its jobs use goes
+  Worker worker_{"metrics"};  // last: joined before what its jobs use goes
 };
 
 }  // namespace serval::metrics

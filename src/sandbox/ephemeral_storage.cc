@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/worker.h"
 #include "storage/file_io.h"
 
 extern char** environ;
@@ -156,7 +157,10 @@ absl::StatusOr<std::unique_ptr<EphemeralStorage>> EphemeralStorage::Open(fs::pat
     if (FindProgram(tool).empty()) return absl::UnavailableError(absl::StrCat(tool, " not found"));
   }
   std::unique_ptr<EphemeralStorage> storage(new EphemeralStorage(std::move(dir)));
-  storage->refiller_ = std::thread([raw = storage.get()] { raw->RefillLoop(); });
+  storage->refiller_ = std::thread([raw = storage.get()] {
+    NameThisThread("tmp-disks");
+    raw->RefillLoop();
+  });
   return storage;
 }
 

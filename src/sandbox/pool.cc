@@ -340,7 +340,7 @@ class EnvironmentPool::Impl final : public EnvironmentObserver {
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
   // Reaps killed processes and removes their cgroups; joined in the destructor.
-  std::unique_ptr<Worker> process_cleaner_ = std::make_unique<Worker>();
+  std::unique_ptr<Worker> process_cleaner_ = std::make_unique<Worker>("env-cleaner");
 };
 
 EnvironmentPool::EnvironmentPool(asio::io_context& io, PoolOptions options, storage::LogStore* logs,

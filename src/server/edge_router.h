@@ -104,8 +104,8 @@ class EdgeRouter {
   // Last: joined before what their jobs use goes. Signatures of large buffered requests (an
   // Invoke payload of 256 KB or more waits for one) at normal priority; the SHA-256 of streamed
   // bodies (gigabytes) at bulk priority, behind the invocations.
-  Worker signature_worker_;
-  Worker body_hash_worker_{Worker::Priority::kBulk};
+  Worker signature_worker_{"edge-sigv4"};
+  Worker body_hash_worker_{"edge-body-hash", Worker::Priority::kBulk};
 };
 
 }  // namespace serval::server

@@ -64,6 +64,7 @@
 #endif
 
 #include "absl/strings/str_cat.h"
+#include "common/worker.h"
 #include "storage/file_io.h"
 
 namespace serval::storage {
@@ -394,8 +395,14 @@ absl::StatusOr<std::unique_ptr<DurableQueue>> DurableQueue::Open(const std::file
     absl::MutexLock lock(&queue->mu_);
     if (absl::Status status = queue->Recovery(); !status.ok()) return status;
   }
-  queue->writer_ = std::thread([q = queue.get()] { q->WriterLoop(); });
-  queue->compactor_ = std::thread([q = queue.get()] { q->CompactorLoop(); });
+  queue->writer_ = std::thread([q = queue.get()] {
+    NameThisThread("queue-writer");
+    q->WriterLoop();
+  });
+  queue->compactor_ = std::thread([q = queue.get()] {
+    NameThisThread("queue-compactor");
+    q->CompactorLoop();
+  });
   return queue;
 }
 

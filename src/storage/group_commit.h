@@ -82,7 +82,7 @@ class GroupCommit {
   std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);
   bool flush_scheduled_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t batches_ ABSL_GUARDED_BY(mu_) = 0;
-  Worker worker_;  // last: joined before the state its jobs use is destroyed
+  Worker worker_{"group-commit"};  // last: joined before the state its jobs use is destroyed
 };
 
 }  // namespace serval::storage

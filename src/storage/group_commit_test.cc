@@ -107,7 +107,7 @@ TEST(GroupCommit, DestructorWaitsForSubmittedWrites) {
 
 TEST(Offload, RunsOnTheWorkerAndCompletesOnTheIoThread) {
   IoQueue io;
-  Worker worker;
+  Worker worker("test-worker");
   const auto test_thread = std::this_thread::get_id();
   std::optional<absl::StatusOr<std::unique_ptr<int>>> result;  // a move-only result
   Offload(

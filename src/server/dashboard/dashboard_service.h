@@ -53,7 +53,7 @@ class DashboardService : public services::Service {
   services::Platform platform_;
   const http::CredentialStore* credentials_;
   SessionStore sessions_;
-  Worker worker_;  // last: joined before what its jobs use goes
+  Worker worker_{"dashboard"};  // last: joined before what its jobs use goes
 };
 
 }  // namespace serval::dashboard

@@ -118,7 +118,7 @@ class ItemStore::Reader {
 
  private:
   std::unique_ptr<storage::SqliteDb> db_;  // used only on worker_'s thread
-  Worker worker_;                          // last: joined before db_ closes
+  Worker worker_{"ddb-items"};             // last: joined before db_ closes
 };
 
 absl::StatusOr<std::unique_ptr<ItemStore>> ItemStore::Open(Options options) {

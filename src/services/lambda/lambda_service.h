@@ -232,8 +232,8 @@ class LambdaService : public services::Service {
   StreamPoller poller_;
   // Last: joined before the members their jobs use are destroyed. Decoding has a thread of its
   // own so that a small upload is not decoded behind a large package's unpack.
-  Worker upload_decoder_{Worker::Priority::kBulk};
-  Worker code_worker_{Worker::Priority::kBulk};
+  Worker upload_decoder_{"lambda-upload", Worker::Priority::kBulk};
+  Worker code_worker_{"lambda-code", Worker::Priority::kBulk};
 };
 
 }  // namespace serval::lambda

@@ -88,8 +88,8 @@ class LogsService : public services::Service {
   bool draining_ = false;
   uint64_t events_put_ = 0;
   uint64_t streams_expired_ = 0;
-  Worker writer_;
-  Worker reader_;  // last two: joined first, before what their jobs use goes
+  Worker writer_{"logs-write"};
+  Worker reader_{"logs-read"};  // last two: joined first, before what their jobs use goes
 };
 
 }  // namespace serval::logs

@@ -84,7 +84,7 @@ class SubscriptionDelivery {
   uint64_t deliveries_ = 0;
   uint64_t events_delivered_ = 0;
   uint64_t delivery_failures_ = 0;
-  Worker reader_;  // last: joined before the rest goes
+  Worker reader_{"logs-deliver"};  // last: joined before the rest goes
 };
 
 }  // namespace serval::logs

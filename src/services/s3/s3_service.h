@@ -281,7 +281,8 @@ class S3Service : public services::Service, public services::ObjectReader {
   std::shared_ptr<Sweep> sweep_;  // the pass in progress, if any
   bool sweep_again_ = false;
   bool draining_ = false;
-  Worker blob_worker_{Worker::Priority::kBulk};  // last: joined before what its jobs use goes
+  Worker blob_worker_{"s3-blobs",
+                      Worker::Priority::kBulk};  // last: joined before what its jobs use goes
 };
 
 }  // namespace serval::s3

@@ -209,7 +209,7 @@ class SnsService : public services::Service, public services::TopicPublisher {
   uint64_t deliveries_ = 0;
   // Signs messages; last, so that it stops (finishing its job) before the state its jobs'
   // completions use goes.
-  Worker sign_worker_;
+  Worker sign_worker_{"sns-sign"};
 };
 
 }  // namespace serval::sns
