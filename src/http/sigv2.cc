@@ -98,11 +98,14 @@ std::string CanonicalAmzHeaders(const Request& request, const QueryPairs* query)
   return out;
 }
 
+// `bucket_slash`: a path naming only a bucket ("/name") as "/name/", the form botocore signs a
+// path-style bucket request in (it computes the resource as for the bucket's virtual host).
 std::string CanonicalResource(const Request& request, const QueryPairs& query,
-                              std::string_view virtual_host_bucket) {
+                              std::string_view virtual_host_bucket, bool bucket_slash) {
   std::string resource;
   if (!virtual_host_bucket.empty()) resource.append("/").append(virtual_host_bucket);
   resource.append(request.RawPath());
+  if (bucket_slash) resource.append("/");
   std::vector<std::pair<std::string_view, std::string>> sub;  // key, "key" or "key=value"
   for (const QueryPair& pair : query) {
     if (!IsSubResource(pair.key)) continue;
@@ -209,14 +212,23 @@ absl::Status VerifySigV2(const Request& request, const CredentialStore& credenti
   if (presigned && content_md5.empty()) {
     content_md5 = PercentDecode(FindRaw(query, "content-md5").value_or(""));
   }
-  std::string to_sign = request.method + "\n" + content_md5 + "\n" + content_type + "\n" +
-                        date_line + "\n" +
-                        CanonicalAmzHeaders(request, presigned ? &query : nullptr) +
-                        CanonicalResource(request, query, options.virtual_host_bucket);
-  const std::string expected = HmacSha1Base64(identity->secret, to_sign);
-  if (expected.size() != signature.size() ||
-      CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) != 0) {
-    return sigv4_internal::S3SignatureMismatch(access_key, to_sign, signature, {});
+  const std::string head = request.method + "\n" + content_md5 + "\n" + content_type + "\n" +
+                           date_line + "\n" +
+                           CanonicalAmzHeaders(request, presigned ? &query : nullptr);
+  auto matches = [&](bool bucket_slash) {
+    const std::string expected = HmacSha1Base64(
+        identity->secret,
+        head + CanonicalResource(request, query, options.virtual_host_bucket, bucket_slash));
+    return expected.size() == signature.size() &&
+           CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) == 0;
+  };
+  const std::string_view path = request.RawPath();
+  const bool bucket_only_path = options.virtual_host_bucket.empty() && path.size() > 1 &&
+                                path.find('/', 1) == std::string_view::npos;
+  if (!matches(false) && !(bucket_only_path && matches(true))) {
+    return sigv4_internal::S3SignatureMismatch(
+        access_key, head + CanonicalResource(request, query, options.virtual_host_bucket, false),
+        signature, {});
   }
 
   if (caller != nullptr) {

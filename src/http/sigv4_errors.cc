@@ -185,9 +185,15 @@ absl::Status WrongScope(Dialect dialect, bool presigned, std::string_view part,
   const std::string quoted_given = "'" + std::string(given) + "'";
   const std::string quoted_expected = "'" + std::string(expected) + "'";
   if (dialect == Dialect::kS3) {
-    return Malformed(dialect, presigned,
-                     "the " + std::string(part) + " " + quoted_given + " is wrong; expecting " +
-                         quoted_expected);
+    absl::Status malformed = Malformed(dialect, presigned,
+                                       "the " + std::string(part) + " " + quoted_given +
+                                           " is wrong; expecting " + quoted_expected);
+    // S3 names the region it expects in an element of its own and, for HEAD answers that have
+    // no body, in x-amz-bucket-region: botocore and the CLI read them to sign again for that
+    // region (S3RegionRedirector), so a client set to another region works.
+    if (part != "region") return malformed;
+    return WithErrorHeader(WithErrorField(std::move(malformed), "Region", expected),
+                           "x-amz-bucket-region", expected);
   }
   return AwsError(
       absl::StatusCode::kUnauthenticated, "InvalidSignatureException",

@@ -491,6 +491,75 @@ class IntegrityAndAttackTest(S3TestCase):
         self.assertEqual(send("PUT", put, b"up")[0], 200)
         self.assertEqual(self.s3.get_object(Bucket=bucket, Key="up-v2")["Body"].read(), b"up")
 
+    def test_sigv2_bucket_requests_as_botocore_signs_them(self):
+        # botocore signs a path-style bucket request's resource as "/bucket/" while sending
+        # "/bucket"; S3 accepts it, and so must Serval.
+        bucket = self.make_bucket()
+        self.s3.put_object(Bucket=bucket, Key="k", Body=b"v2")
+        client = self._client_with(signature_version="s3")
+        self.assertEqual([o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]], ["k"])
+        client.head_bucket(Bucket=bucket)
+        url = client.generate_presigned_url("list_objects", Params={"Bucket": bucket})
+        status, _, body = http("GET", url)
+        self.assertEqual(status, 200, body)
+        self.assertIn(b"<Key>k</Key>", body)
+        # Still a signature over the request: another bucket's listing is refused.
+        other = self.make_bucket()
+        status, _, body = http("GET", url.replace(f"/{bucket}?", f"/{other}?"))
+        self.assertEqual(status, 403, body)
+
+    def test_a_client_set_to_another_region_is_redirected(self):
+        # S3 names its region in the error (and in x-amz-bucket-region for HEAD); botocore signs
+        # again for it, so a client configured for eu-west-1 still works.
+        bucket = self.make_bucket()
+        import boto3
+        elsewhere = boto3.session.Session().client(
+            "s3", endpoint_url=self.serval.endpoint, region_name="eu-west-1",
+            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+        elsewhere.put_object(Bucket=bucket, Key="from-eu", Body=b"x")
+        self.assertEqual(elsewhere.get_object(Bucket=bucket, Key="from-eu")["Body"].read(), b"x")
+        elsewhere.head_bucket(Bucket=bucket)
+
+    def test_version_ids_never_reach_the_current_object(self):
+        # Buckets are never versioned: a version id other than "null" is refused, and the object
+        # is neither served nor deleted in its place.
+        bucket = self.make_bucket()
+        self.s3.put_object(Bucket=bucket, Key="k", Body=b"keep me")
+        bogus = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
+        for call, extra in ((self.s3.delete_object, {}), (self.s3.get_object, {}),
+                            (self.s3.head_object, {}), (self.s3.get_object_tagging, {})):
+            error = self.assert_s3_error("InvalidArgument" if call != self.s3.head_object else "400",
+                                         call, Bucket=bucket, Key="k", VersionId=bogus, **extra)
+            self.assertEqual(error["ResponseMetadata"]["HTTPStatusCode"], 400)
+        self.assert_s3_error("InvalidArgument", self.s3.copy_object, Bucket=bucket, Key="copy",
+                             CopySource={"Bucket": bucket, "Key": "k", "VersionId": bogus})
+        deleted = self.s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+            {"Key": "k", "VersionId": bogus}]})
+        self.assertEqual(deleted["Errors"], [{"Key": "k", "VersionId": bogus, "Code": "NoSuchVersion",
+                                              "Message": "The specified version does not exist."}])
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="k")["Body"].read(), b"keep me")
+        # "null" is the object's one version.
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read(),
+                         b"keep me")
+        deleted = self.s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+            {"Key": "k", "VersionId": "null"}]})
+        self.assertEqual(deleted["Deleted"], [{"Key": "k", "VersionId": "null"}])
+        self.assertNotIn("Contents", self.s3.list_objects_v2(Bucket=bucket))
+
+    def test_requests_without_credentials_get_s3_access_denied(self):
+        bucket = self.make_bucket()
+        self.s3.put_object(Bucket=bucket, Key="k", Body=b"private")
+        base = f"{self.serval.endpoint}/{bucket}"
+        for method, url, body in (("PUT", f"{base}/new", b"x"), ("DELETE", f"{base}/k", None),
+                                  ("POST", f"{base}?delete", b"<Delete/>"), ("PUT", f"{base}/k?tagging", b""),
+                                  ("GET", f"{base}/k?tagging", None), ("GET", f"{base}/k", None)):
+            status, headers, answer = http(method, url, body)
+            self.assertEqual(status, 403, (method, url, answer))
+            self.assertIn(b"<Code>AccessDenied</Code>", answer)
+            self.assertEqual(headers.get("content-type"), "application/xml")
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="k")["Body"].read(), b"private")
+        self.assertNotIn("new", [o["Key"] for o in self.s3.list_objects_v2(Bucket=bucket)["Contents"]])
+
     def _client_with(self, endpoint_url=None, **config):
         import boto3
         return boto3.session.Session().client(

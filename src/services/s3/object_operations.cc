@@ -504,24 +504,32 @@ void S3Service::DeleteObjects(const CallPtr& call) {
   }
   const bool quiet = document->ChildText("Quiet").value_or("") == "true";
   storage::WriteBatch batch;
-  std::vector<std::string> keys, blobs;
+  // The keys to delete, with the version they named ("null" or none: buckets are never
+  // versioned, so any other is NoSuchVersion and the object stays).
+  std::vector<std::pair<std::string, std::optional<std::string>>> keys;
+  std::vector<std::string> blobs;
+  std::vector<std::pair<std::string, std::string>> unknown_versions;  // key, version
   // Keys the caller may not delete, with the denial (IAM asks about each key on its own).
   std::vector<std::pair<std::string, absl::Status>> denied;
   std::vector<ObjectEvent> events;  // of the keys that exist
   for (const protocol::XmlElement* object : objects) {
     std::optional<std::string_view> key = object->ChildText("Key");
     if (!key) return call->Fail(protocol::MalformedXml());
+    const std::optional<std::string_view> version = object->ChildText("VersionId");
     if (Authorizing(*call)) {
       absl::Status allowed =
-          Authorize(*call, DeleteObjectRequest(call->address.bucket, *key,
-                                               object->ChildText("VersionId").value_or(""),
+          Authorize(*call, DeleteObjectRequest(call->address.bucket, *key, version.value_or(""),
                                                BucketPolicy(call->address.bucket)));
       if (!allowed.ok()) {
         denied.emplace_back(*key, std::move(allowed));
         continue;
       }
     }
-    keys.emplace_back(*key);
+    if (version && *version != "null") {
+      unknown_versions.emplace_back(*key, *version);
+      continue;
+    }
+    keys.emplace_back(*key, version ? std::optional<std::string>(*version) : std::nullopt);
     auto stored = catalog_.Object(call->address.bucket, *key);
     if (!stored.ok()) return call->Fail(stored.status());
     if (!stored->has_value()) continue;
@@ -537,7 +545,8 @@ void S3Service::DeleteObjects(const CallPtr& call) {
   }
   Commit(std::move(batch),
          [this, call, quiet, keys = std::move(keys), blobs = std::move(blobs),
-          denied = std::move(denied), events = std::move(events)](absl::Status status) mutable {
+          unknown_versions = std::move(unknown_versions), denied = std::move(denied),
+          events = std::move(events)](absl::Status status) mutable {
            protocol::XmlWriter xml;
            xml.Declaration().Open("DeleteResult", kS3Namespace);
            for (const auto& entry : denied) {
@@ -547,7 +556,15 @@ void S3Service::DeleteObjects(const CallPtr& call) {
                  .Element("Message", std::string(entry.second.message()))
                  .Close("Error");
            }
-           for (const std::string& key : keys) {
+           for (const auto& [key, version] : unknown_versions) {
+             xml.Open("Error")
+                 .Element("Key", key)
+                 .Element("VersionId", version)
+                 .Element("Code", "NoSuchVersion")
+                 .Element("Message", "The specified version does not exist.")
+                 .Close("Error");
+           }
+           for (const auto& [key, version] : keys) {
              if (!status.ok()) {
                xml.Open("Error")
                    .Element("Key", key)
@@ -555,7 +572,9 @@ void S3Service::DeleteObjects(const CallPtr& call) {
                    .Element("Message", std::string(status.message()))
                    .Close("Error");
              } else if (!quiet) {
-               xml.Open("Deleted").Element("Key", key).Close("Deleted");
+               xml.Open("Deleted").Element("Key", key);
+               if (version) xml.Element("VersionId", *version);
+               xml.Close("Deleted");
              }
            }
            xml.Close("DeleteResult");

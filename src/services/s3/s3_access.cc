@@ -87,17 +87,6 @@ std::string ObjectArn(std::string_view bucket, std::string_view key) {
   return arn.append(kArnPrefix).append(bucket).append(1, '/').append(key);
 }
 
-// The version id after "?versionId=" in x-amz-copy-source, if any.
-std::string_view CopySourceVersion(std::string_view header) {
-  constexpr std::string_view kParameter = "versionId=";
-  const size_t query = header.find('?');
-  if (query == std::string_view::npos) return {};
-  const size_t at = header.find(kParameter, query);
-  if (at == std::string_view::npos) return {};
-  const std::string_view value = header.substr(at + kParameter.size());
-  return value.substr(0, value.find('&'));
-}
-
 // s3:prefix, s3:delimiter and s3:max-keys, those the query has.
 std::vector<iam::ContextValue> ListContext(const http::Request& request) {
   std::vector<iam::ContextValue> context;

@@ -70,4 +70,14 @@ absl::StatusOr<std::pair<std::string, std::string>> CopySourceOf(std::string_vie
   return std::make_pair(source.substr(0, slash), source.substr(slash + 1));
 }
 
+std::string_view CopySourceVersion(std::string_view header) {
+  constexpr std::string_view kParameter = "versionId=";
+  const size_t query = header.find('?');
+  if (query == std::string_view::npos) return {};
+  const size_t at = header.find(kParameter, query);
+  if (at == std::string_view::npos) return {};
+  const std::string_view value = header.substr(at + kParameter.size());
+  return value.substr(0, value.find('&'));
+}
+
 }  // namespace serval::s3

@@ -37,5 +37,7 @@ S3Address AddressOf(const http::Request& request);
 // The bucket and key x-amz-copy-source names ("/b/k" or "b/k", percent-encoded, maybe with
 // "?versionId="): InvalidArgument unless it names both.
 absl::StatusOr<std::pair<std::string, std::string>> CopySourceOf(std::string_view header);
+// The version id after "?versionId=" in x-amz-copy-source, if any.
+std::string_view CopySourceVersion(std::string_view header);
 
 }  // namespace serval::s3

@@ -65,6 +65,17 @@ Level LevelOf(const S3Address& address) {
   return address.key.empty() ? Level::kBucket : Level::kObject;
 }
 
+// Buckets are never versioned: the only version of an object is "null", and any other id an
+// object request names (?versionId=, or in x-amz-copy-source) is refused, as S3 refuses it in
+// an unversioned bucket, rather than served or deleted as the current object.
+absl::Status CheckVersionIds(const http::Request& request) {
+  std::optional<std::string> asked = request.QueryParam("versionId");
+  const std::string_view source = request.Header("x-amz-copy-source");
+  if (!asked || *asked == "null") asked = std::string(CopySourceVersion(source));
+  if (asked->empty() || *asked == "null") return absl::OkStatus();
+  return InvalidArgument("Invalid version id specified", "versionId", *asked);
+}
+
 std::string_view SubresourceOf(const http::Request& request) {
   const std::string_view query = request.RawQuery();
   if (query.empty()) return {};
@@ -209,15 +220,11 @@ const services::ServiceInfo& S3Service::info() const {
   return kInfo;
 }
 
-services::Access S3Service::AccessFor(const http::Request& headers) const {
-  // Reads may be public (a bucket policy decides, in Handle); a browser's CORS preflight never
-  // carries credentials. Website endpoints are anonymous for every method (others get 405).
-  if (AddressOf(headers).website) return services::Access::kAnonymousAllowed;
-  const std::string& method = headers.method;
-  if (method == "GET" || method == "HEAD" || method == "OPTIONS") {
-    return services::Access::kAnonymousAllowed;
-  }
-  return services::Access::kSigned;
+services::Access S3Service::AccessFor(const http::Request&) const {
+  // A request without credentials is S3's to judge (Handle): reads may be public (a bucket
+  // policy decides), a browser's CORS preflight never carries credentials, website endpoints
+  // take every method (others get 405), and the rest is S3's own AccessDenied.
+  return services::Access::kAnonymousAllowed;
 }
 
 bool S3Service::StreamsBody(const http::Request& headers) const {
@@ -249,14 +256,23 @@ void S3Service::Handle(protocol::RequestContext context, http::Responder respond
     }
     if (route.subresource == "list-type" && request.QueryParam("list-type") != "2") continue;
     if (call->context.caller.anonymous && request.method != "OPTIONS") {
-      const bool object = level == Level::kObject;
-      if (!AnonymousAllowed(*call, object ? "s3:GetObject" : "s3:ListBucket")) {
+      // Without credentials only reads of objects and listings a bucket policy opens to
+      // everyone ("Principal": "*") are served.
+      const std::string_view operation = route.operation;
+      const bool read = operation == "GetObject" || operation == "HeadObject";
+      const bool list = operation == "ListObjects" || operation == "ListObjectsV2";
+      if (!(read && AnonymousAllowed(*call, "s3:GetObject")) &&
+          !(list && AnonymousAllowed(*call, "s3:ListBucket"))) {
         return call->Fail(AccessDenied());
       }
     }
     if (request.method != "OPTIONS") call->cors_headers = CorsHeadersFor(*call);
     if (absl::Status allowed = AuthorizeOperation(*call, route.operation); !allowed.ok()) {
       return call->Fail(allowed);
+    }
+    if (level == Level::kObject) {
+      if (absl::Status version = CheckVersionIds(request); !version.ok())
+        return call->Fail(version);
     }
     return (this->*route.handler)(call);
   }
