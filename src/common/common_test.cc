@@ -6,6 +6,7 @@
 
 #include "common/arn.h"
 #include "common/crypto.h"
+#include "common/gzip.h"
 #include "common/ids.h"
 #include "common/percent_encoding.h"
 #include "common/time_format.h"
@@ -54,6 +55,25 @@ TEST(Crypto, Base64RoundTripsAndRejectsGarbage) {
 
 TEST(Crypto, Sha256MatchesKnownDigest) {
   EXPECT_EQ(Base64Encode(Sha256("")), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+}
+
+TEST(Gzip, DecompressesWhatItCompressedAndRefusesTheRest) {
+  std::string data;
+  for (int i = 0; i < 20000; ++i) data += "MetricData.member." + std::to_string(i) + "&";
+  const std::string packed = GzipCompress(data);
+  ASSERT_LT(packed.size(), data.size());
+  EXPECT_EQ(GzipDecompress(packed, data.size()).value(), data);
+  EXPECT_EQ(GzipDecompress(GzipCompress(""), 10).value(), "");
+  // Truncated, not gzip, trailing bytes, and more than allowed.
+  EXPECT_EQ(GzipDecompress(packed.substr(0, packed.size() / 2), data.size()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GzipDecompress(data, data.size()).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GzipDecompress(packed + "x", data.size()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GzipDecompress(packed, data.size() - 1).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  const std::string bomb = GzipCompress(std::string(50 << 20, '\0'));
+  EXPECT_EQ(GzipDecompress(bomb, 1 << 20).status().code(), absl::StatusCode::kResourceExhausted);
 }
 
 TEST(Ids, UuidIsVersion4) {

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import gzip
 import json
 import os
 import shutil
@@ -308,6 +309,9 @@ class DebianClientsTest(MetricsTestCase):
 
 
 class BadInputTest(MetricsTestCase):
+    def signed(self, body, headers):
+        return signed_to_cloudwatch(self.serval, body, headers)
+
     def error(self, call, **kw):
         with self.assertRaises(ClientError) as caught:
             call(**kw)
@@ -363,13 +367,6 @@ class BadInputTest(MetricsTestCase):
         self.assertEqual(e["Error"]["Code"], "InvalidNextToken")
         e = self.error(self.cw.list_metrics, RecentlyActive="PT1H")
         self.assertEqual(e["Error"]["Code"], "InvalidParameterValue")
-
-    def signed(self, body, headers):
-        request = botocore.awsrequest.AWSRequest(method="POST", url=self.serval.endpoint + "/",
-                                                 data=body, headers=headers)
-        botocore.auth.SigV4Auth(botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY),
-                                "monitoring", REGION).add_auth(request)
-        return self.serval.raw("POST", "/", body, dict(request.headers.items()), sign=False)
 
     def test_query_errors_are_error_responses(self):
         status, headers, body = self.signed(
@@ -441,6 +438,50 @@ class CustomMetricsTest(ServalTestCase):
         pages = [p["Metrics"] for p in cw.get_paginator("list_metrics").paginate(Namespace="Many")]
         self.assertEqual([len(p) for p in pages], [500, 20])
         self.assertEqual(len({m["MetricName"] for p in pages for m in p}), 520)
+
+
+def signed_to_cloudwatch(serval, body, headers):
+    """A raw SigV4-signed POST to CloudWatch's endpoint."""
+    request = botocore.awsrequest.AWSRequest(method="POST", url=serval.endpoint + "/",
+                                             data=body, headers=headers)
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY),
+                            "monitoring", REGION).add_auth(request)
+    return serval.raw("POST", "/", body, dict(request.headers.items()), sign=False)
+
+
+class CompressedRequestTest(ServalTestCase):
+    def signed(self, body, headers):
+        return signed_to_cloudwatch(self.serval, body, headers)
+
+    def test_gzip_bodies_are_read(self):
+        # Current SDKs gzip a PutMetricData body of 10 KB or more (Content-Encoding: gzip).
+        cw = self.serval.client("cloudwatch")
+        encodings = []
+        cw.meta.events.register("before-send.cloudwatch.PutMetricData", lambda request, **_:
+                                encodings.append(request.headers.get("Content-Encoding")))
+        now = utcnow()
+        cw.put_metric_data(Namespace="Batch", MetricData=[
+            {"MetricName": "Items", "Value": i, "Timestamp": now,
+             "Dimensions": [{"Name": "Shard", "Value": f"shard-{i % 4}"}]} for i in range(600)])
+        self.assertIn(b"gzip", str(encodings).encode())  # the SDK did compress it
+        sums = [p["Sum"] for shard in range(4) for p in cw.get_metric_statistics(
+            Namespace="Batch", MetricName="Items", Statistics=["Sum"], Period=600,
+            Dimensions=[{"Name": "Shard", "Value": f"shard-{shard}"}],
+            StartTime=now - datetime.timedelta(minutes=5),
+            EndTime=now + datetime.timedelta(minutes=5))["Datapoints"]]
+        self.assertEqual(sum(sums), sum(range(600)))
+        # The query protocol, compressed by hand; a body that is not gzip is the caller's error.
+        form = b"Action=PutMetricData&Version=2010-08-01&Namespace=Hand&MetricData.member.1.MetricName=m" \
+               b"&MetricData.member.1.Value=7"
+        status, _, body = self.signed(gzip.compress(form), {
+            "Content-Type": "application/x-www-form-urlencoded", "Content-Encoding": "gzip"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual([m["MetricName"] for m in cw.list_metrics(Namespace="Hand")["Metrics"]], ["m"])
+        for broken in (form, gzip.compress(form)[:-5]):
+            status, _, body = self.signed(broken, {
+                "Content-Type": "application/x-www-form-urlencoded", "Content-Encoding": "gzip"})
+            self.assertEqual(status, 400, body)
+            self.assertIn(b"<Code>InvalidParameterValue</Code>", body)
 
 
 class RestartTest(ServalTestCase):
