@@ -90,6 +90,12 @@ class LogGroupsTest(LogsCase):
         with self.deviates("moto: accepts a prefix and a pattern together"):
             self.logs_error("describe_log_groups", "InvalidParameterException",
                             PREFIX_AND_PATTERN, logGroupNamePrefix=u, logGroupNamePattern="alpha")
+        # Named groups only, by name or ARN; an unknown one is simply not listed.
+        by_identifier = [g["logGroupName"] for g in self.describe_groups(logGroupIdentifiers=[
+            f"{u}/beta", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{u}/alpha:*", f"{u}/missing"])]
+        self.assertEqual(by_identifier, [f"{u}/alpha", f"{u}/beta"])
+        self.logs_error("describe_log_groups", "InvalidParameterException",
+                        logGroupIdentifiers=[f"{u}/beta"], logGroupNamePrefix=u)
 
     def pattern_checks(self, u):
         by_pattern = [g["logGroupName"]

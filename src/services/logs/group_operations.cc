@@ -1,6 +1,7 @@
 // Log groups: create, delete, describe, retention and tags.
 #include <boost/json.hpp>
 
+#include "absl/container/flat_hash_set.h"
 #include "common/crypto.h"
 #include "protocol/validation.h"
 #include "services/logs/logs_service.h"
@@ -145,6 +146,29 @@ absl::StatusOr<json::object> LogsService::DescribeLogGroups(const Input& input) 
     return InvalidParameter(
         "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.");
   }
+  // logGroupIdentifiers: only these groups (names or ARNs, at most 50).
+  std::optional<absl::flat_hash_set<std::string>> named;
+  if (const json::value* identifiers = input.if_contains("logGroupIdentifiers")) {
+    if (!identifiers->is_array()) return protocol::WrongMemberType("logGroupIdentifiers");
+    if (identifiers->get_array().empty() || identifiers->get_array().size() > 50) {
+      return protocol::ValidationErrors()
+          .Add("[...]", "logGroupIdentifiers",
+               "Member must have length less than or equal to 50 and greater than or equal to 1")
+          .ToStatus("InvalidParameterException");
+    }
+    if (prefix->has_value() || pattern->has_value()) {
+      return InvalidParameter(
+          "logGroupIdentifiers is mutually exclusive with logGroupNamePrefix and "
+          "logGroupNamePattern.");
+    }
+    named.emplace();
+    for (const json::value& identifier : identifiers->get_array()) {
+      if (!identifier.is_string()) return protocol::WrongMemberType("logGroupIdentifiers");
+      auto group = GroupOfIdentifier(std::string(identifier.get_string()), "logGroupIdentifiers");
+      if (!group.ok()) return group.status();
+      named->insert(*std::move(group));
+    }
+  }
   auto group_class = OptionalString(input, "logGroupClass");
   if (!group_class.ok()) return group_class.status();
   auto limit = ReadLimit(input, 50, 50);
@@ -166,6 +190,7 @@ absl::StatusOr<json::object> LogsService::DescribeLogGroups(const Input& input) 
     if (!after.empty() && group.name <= after) continue;
     if (prefix->has_value() && !group.name.starts_with(**prefix)) continue;
     if (pattern->has_value() && group.name.find(**pattern) == std::string::npos) continue;
+    if (named && !named->contains(group.name)) continue;
     const GroupSettings& settings = SettingsOf(group.name);
     if (group_class->has_value() && settings.log_group_class != **group_class) continue;
     if (groups.size() == static_cast<size_t>(*limit)) {

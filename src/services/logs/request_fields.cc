@@ -170,25 +170,27 @@ absl::StatusOr<std::string> ReadGroupName(const json::object& body) {
   if (name->has_value() && identifier->has_value()) {
     return InvalidParameter("LogGroup name and LogGroup ARN are mutually exclusive parameters.");
   }
-  if (identifier->has_value()) {
-    std::string group = **identifier;
-    if (group.starts_with("arn:")) {
-      // Any account's ARN parses; the group is then looked up in this one.
-      const size_t marker = group.find(":log-group:");
-      if (marker == std::string::npos) {
-        return InvalidParameter("Invalid logGroupIdentifier: " + group);
-      }
-      group = group.substr(marker + 11);
-      if (group.ends_with(":*")) group.resize(group.size() - 2);
-    }
-    if (auto status = CheckGroupName(group, "logGroupIdentifier"); !status.ok()) return status;
-    return group;
-  }
+  if (identifier->has_value())
+    return GroupOfIdentifier(**std::move(identifier), "logGroupIdentifier");
   if (!name->has_value()) {
     return protocol::ValidationErrors().AddMissing("logGroupName").ToStatus(kInvalidParameter);
   }
   if (auto status = CheckGroupName(**name); !status.ok()) return status;
   return **std::move(name);
+}
+
+absl::StatusOr<std::string> GroupOfIdentifier(std::string identifier, std::string_view member) {
+  if (identifier.starts_with("arn:")) {
+    // Any account's ARN parses; the group is then looked up in this one.
+    const size_t marker = identifier.find(":log-group:");
+    if (marker == std::string::npos) {
+      return InvalidParameter("Invalid " + std::string(member) + ": " + identifier);
+    }
+    identifier = identifier.substr(marker + 11);
+    if (identifier.ends_with(":*")) identifier.resize(identifier.size() - 2);
+  }
+  if (auto status = CheckGroupName(identifier, member); !status.ok()) return status;
+  return identifier;
 }
 
 absl::StatusOr<StreamName> ReadStreamName(const json::object& body) {

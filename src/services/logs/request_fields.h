@@ -54,6 +54,9 @@ absl::Status CheckStreamName(std::string_view name, std::string_view member = "l
 // The group a request names: logGroupName, or logGroupIdentifier (a name or a group ARN); both
 // at once is refused as AWS refuses it.
 absl::StatusOr<std::string> ReadGroupName(const boost::json::object& body);
+// The group a logGroupIdentifier(s) `member` names: a group name, or a group ARN of any account
+// (with or without ":*"), checked as a name.
+absl::StatusOr<std::string> GroupOfIdentifier(std::string identifier, std::string_view member);
 
 // The group and stream a request names (ReadGroupName and logStreamName, checked).
 struct StreamName {
