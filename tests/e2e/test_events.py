@@ -157,16 +157,47 @@ class RulesApiTest(EventsBase):
         with self.assertRaises(self.events.exceptions.ResourceNotFoundException):
             self.events.put_targets(Rule="missing", Targets=[{"Id": "1", "Arn": function_arn("f")}])
         self.rule("ok", "rate(1 hour)")
+        # A target that is invalid refuses the whole request, as EventBridge does; nothing is put.
+        good = {"Id": "good", "Arn": function_arn("f"), "Input": "{}"}
+        for bad, message in (
+                ({"Id": "two", "Arn": function_arn("f"), "Input": "{}", "InputPath": "$.detail"},
+                 "Only one of Input, InputPath, or InputTransformer must be provided for target two."),
+                ({"Id": "json", "Arn": function_arn("f"), "Input": "not json"}, None),
+                ({"Id": "a b", "Arn": function_arn("f")}, "'targets.2.member.id'"),
+                ({"Id": "tpl", "Arn": function_arn("f"), "InputTransformer": {
+                    "InputPathsMap": {"a": "$.detail"}, "InputTemplate": "<missing>"}},
+                 "InputTemplate for target tpl contains invalid placeholder missing.")):
+            with self.subTest(target=bad["Id"]), self.assertRaises(ClientError) as ctx:
+                self.events.put_targets(Rule="ok", Targets=[good, bad])
+            self.assertEqual(ctx.exception.response["Error"]["Code"], "ValidationException")
+            if message:
+                self.assertIn(message, ctx.exception.response["Error"]["Message"])
+        self.assertEqual(self.events.list_targets_by_rule(Rule="ok")["Targets"], [])
+        # One Serval cannot deliver to is that entry's failure; the others are put.
         out = self.events.put_targets(Rule="ok", Targets=[
-            {"Id": "queue", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q"},
-            {"Id": "two", "Arn": function_arn("f"), "Input": "{}", "InputPath": "$.detail"},
-            {"Id": "json", "Arn": function_arn("f"), "Input": "not json"},
-            {"Id": "good", "Arn": function_arn("f"), "Input": "{}"},
-        ])
-        self.assertEqual(out["FailedEntryCount"], 3)
-        self.assertEqual({e["TargetId"] for e in out["FailedEntries"]}, {"queue", "two", "json"})
+            {"Id": "queue", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q"}, good])
+        self.assertEqual([e["TargetId"] for e in out["FailedEntries"]], ["queue"])
         self.assertEqual([t["Id"] for t in self.events.list_targets_by_rule(Rule="ok")["Targets"]],
                          ["good"])
+        # Five targets a rule; more refuses the request and puts none of it.
+        self.events.put_targets(Rule="ok", Targets=[
+            {"Id": f"t{i}", "Arn": function_arn("f")} for i in range(4)])
+        with self.assertRaises(self.events.exceptions.LimitExceededException):
+            self.events.put_targets(Rule="ok", Targets=[{"Id": "t9", "Arn": function_arn("f")}])
+        # Listing by pages (Limit, NextToken), by rule and by target.
+        first = self.events.list_targets_by_rule(Rule="ok", Limit=2)
+        self.assertEqual([t["Id"] for t in first["Targets"]], ["good", "t0"])
+        rest = self.events.list_targets_by_rule(Rule="ok", Limit=5, NextToken=first["NextToken"])
+        self.assertEqual(([t["Id"] for t in rest["Targets"]], rest.get("NextToken")),
+                         (["t1", "t2", "t3"], None))
+        for name in ("also-1", "also-2"):
+            self.rule(name, "rate(1 hour)")
+            self.events.put_targets(Rule=name, Targets=[{"Id": "1", "Arn": function_arn("f")}])
+        names = self.events.list_rule_names_by_target(TargetArn=function_arn("f"), Limit=2)
+        self.assertEqual(names["RuleNames"], ["also-1", "also-2"])
+        rest = self.events.list_rule_names_by_target(TargetArn=function_arn("f"),
+                                                      NextToken=names["NextToken"])
+        self.assertEqual((rest["RuleNames"], rest.get("NextToken")), (["ok"], None))
 
 
 class RulesSurviveRestartTest(unittest.TestCase):

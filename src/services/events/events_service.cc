@@ -48,21 +48,18 @@ json::array TagList(const std::map<std::string, std::string>& tags) {
   return list;
 }
 
-// Checks one PutTargets entry; the error becomes that entry's FailedEntries record.
-absl::StatusOr<Target> ReadTarget(const json::value& item) {
+// Reads the PutTargets entry at `index` (from 1); an error refuses the whole request
+// (ValidationException), as EventBridge refuses it.
+absl::StatusOr<Target> ReadTarget(const json::value& item, size_t index) {
   const json::object* entry = item.if_object();
   if (!entry) return Validation("each target must be an object");
   Target target;
   auto id = RequiredString(*entry, "Id");
   if (!id.ok()) return id.status();
-  if (auto s = CheckName(*id, "Id"); !s.ok()) return s;
+  if (auto s = CheckName(*id, fmt::format("targets.{}.member.id", index)); !s.ok()) return s;
   target.id = *id;
   auto arn = RequiredString(*entry, "Arn");
   if (!arn.ok()) return arn.status();
-  if (!arn->starts_with("arn:aws:lambda:") || arn->find(":function:") == std::string::npos) {
-    return Validation("Serval delivers to Lambda function targets only; " + *arn +
-                      " is not a function ARN");
-  }
   target.arn = *arn;
   auto input = OptionalString(*entry, "Input");
   auto path = OptionalString(*entry, "InputPath");
@@ -87,10 +84,20 @@ absl::StatusOr<Target> ReadTarget(const json::value& item) {
       }
     }
   }
-  if (auto s = ValidateTargetInputSpec(InputSpecOf(target)); !s.ok()) {
+  if (auto s = ValidateTargetInputSpec(InputSpecOf(target), target.id); !s.ok()) {
     return Validation(std::string(s.message()));
   }
   return target;
+}
+
+// A target Serval cannot deliver to: that entry's FailedEntries record, the others are put.
+absl::Status CheckDeliverable(const Target& target) {
+  if (!target.arn.starts_with("arn:aws:lambda:") ||
+      target.arn.find(":function:") == std::string::npos) {
+    return Validation("Serval delivers to Lambda function targets only; " + target.arn +
+                      " is not a function ARN");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -423,29 +430,28 @@ absl::StatusOr<json::object> EventsService::PutTargets(const json::object& body)
   if (targets->get_array().size() > 10) {
     return Validation("Targets: Member must have length less than or equal to 10");
   }
+  std::vector<Target> read;
+  for (const json::value& item : targets->get_array()) {
+    auto target = ReadTarget(item, read.size() + 1);
+    if (!target.ok()) return target.status();
+    read.push_back(*std::move(target));
+  }
   Rule updated = **rule;
   json::array failed;
-  for (const json::value& item : targets->get_array()) {
-    auto target = ReadTarget(item);
-    std::string id;
-    if (const json::object* entry = item.if_object()) {
-      if (const json::value* value = entry->if_contains("Id"); value && value->is_string()) {
-        id = std::string(value->get_string());
-      }
-    }
-    if (target.ok() && !updated.targets.count(target->id) &&
-        updated.targets.size() >= kMaxTargetsPerRule) {
-      target = AwsError(absl::StatusCode::kResourceExhausted, "LimitExceededException",
-                        "The requested resource exceeds the maximum number allowed.");
-    }
-    if (!target.ok()) {
-      failed.push_back(json::object{{"TargetId", id},
-                                    {"ErrorCode", AwsErrorCode(target.status())},
-                                    {"ErrorMessage", std::string(target.status().message())}});
+  for (Target& target : read) {
+    if (absl::Status deliverable = CheckDeliverable(target); !deliverable.ok()) {
+      failed.push_back(json::object{{"TargetId", target.id},
+                                    {"ErrorCode", AwsErrorCode(deliverable)},
+                                    {"ErrorMessage", std::string(deliverable.message())}});
       continue;
     }
-    const std::string target_id = target->id;
-    updated.targets[target_id] = std::move(*target);
+    const std::string target_id = target.id;
+    updated.targets[target_id] = std::move(target);
+  }
+  // More targets than a rule may have refuses the whole request; nothing is put.
+  if (updated.targets.size() > kMaxTargetsPerRule) {
+    return AwsError(absl::StatusCode::kResourceExhausted, "LimitExceededException",
+                    "The requested resource exceeds the maximum number allowed.");
   }
   rules_->Put(std::move(updated));
   return json::object{{"FailedEntryCount", failed.size()}, {"FailedEntries", std::move(failed)}};
@@ -454,8 +460,14 @@ absl::StatusOr<json::object> EventsService::PutTargets(const json::object& body)
 absl::StatusOr<json::object> EventsService::ListTargetsByRule(const json::object& body) {
   auto rule = FindRule(body);
   if (!rule.ok()) return rule.status();
+  auto page = ReadListRequest(body);
+  if (!page.ok()) return page.status();
+  // The token is the last target id of the previous page.
+  const auto& targets = (*rule)->targets;
+  auto it = page->token.empty() ? targets.begin() : targets.upper_bound(page->token);
   json::array listed;
-  for (const auto& [id, target] : (*rule)->targets) {
+  for (; it != targets.end() && static_cast<int>(listed.size()) < page->limit; ++it) {
+    const Target& target = it->second;
     json::object entry{{"Id", target.id}, {"Arn", target.arn}};
     if (!target.input.empty()) entry["Input"] = target.input;
     if (!target.input_path.empty()) entry["InputPath"] = target.input_path;
@@ -468,7 +480,9 @@ absl::StatusOr<json::object> EventsService::ListTargetsByRule(const json::object
     }
     listed.push_back(std::move(entry));
   }
-  return json::object{{"Targets", std::move(listed)}};
+  json::object out{{"Targets", std::move(listed)}};
+  if (it != targets.end()) out["NextToken"] = std::prev(it)->first;
+  return out;
 }
 
 absl::StatusOr<json::object> EventsService::RemoveTargets(const json::object& body) {
@@ -494,17 +508,30 @@ absl::StatusOr<json::object> EventsService::ListRuleNamesByTarget(const json::ob
   if (!arn.ok()) return arn.status();
   auto bus = ExistingBus(body);
   if (!bus.ok()) return bus.status();
+  auto page = ReadListRequest(body);
+  if (!page.ok()) return page.status();
+  // The token is the last rule name of the previous page.
   json::array names;
-  for (const auto& [key, rule] : rules_->rules()) {
-    if (rule.bus != *bus) continue;
-    for (const auto& [id, target] : rule.targets) {
-      if (target.arn == *arn) {
-        names.push_back(json::value(rule.name));
-        break;
-      }
+  std::string last;
+  bool more = false;
+  const auto& rules = rules_->rules();
+  for (auto it = rules.upper_bound(RuleKey(*bus, page->token));
+       it != rules.end() && it->first.first == *bus; ++it) {
+    const Rule& rule = it->second;
+    if (std::none_of(rule.targets.begin(), rule.targets.end(),
+                     [&](const auto& entry) { return entry.second.arn == *arn; })) {
+      continue;
     }
+    if (static_cast<int>(names.size()) == page->limit) {
+      more = true;
+      break;
+    }
+    names.push_back(json::value(rule.name));
+    last = rule.name;
   }
-  return json::object{{"RuleNames", std::move(names)}};
+  json::object out{{"RuleNames", std::move(names)}};
+  if (more) out["NextToken"] = last;
+  return out;
 }
 
 absl::StatusOr<json::object> EventsService::TagResource(const json::object& body) {
