@@ -85,7 +85,13 @@ class StreamsAndTtlTest(DynamoCase):
         description = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]
         self.assertEqual(description["StreamStatus"], "DISABLED")
         self.ddb.put_item(TableName=name, Item={"pk": {"S": "after-disable"}})
-        self.assertEqual(len(self.records(arn)["Records"]), 1)
+        # The shard is closed: read to its end, there is no next iterator (a consumer's
+        # `while iterator:` ends).
+        closed = self.records(arn)
+        self.assertEqual(len(closed["Records"]), 1)
+        self.assertNotIn("NextShardIterator", closed)
+        shard = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+        self.assertIn("EndingSequenceNumber", shard["SequenceNumberRange"])
         error = self.error_of(self.streams.describe_stream, StreamArn=arn + "x")
         self.assertEqual(error["Error"]["Code"], "ResourceNotFoundException")
 

@@ -137,9 +137,13 @@ void DynamoDbService::GetRecords(const Input& input, Done done) {
   }
   Table table = FindStreamTable(position->stream_arn);
   if (table == nullptr) return done(StreamNotFound(position->stream_arn));
+  // A disabled stream's shard is closed at its last record (nothing is added to it any more):
+  // read to there, the answer has no NextShardIterator, which tells consumers the shard ended.
+  const std::optional<int64_t> closed_at =
+      table->stream_enabled ? std::nullopt : std::optional(store_->LatestSequence(table->id));
   store_->ReadStream(
       table->id, position->after_sequence, static_cast<size_t>(limit->value_or(kMaxRecordsPerCall)),
-      [position = *position,
+      [position = *position, closed_at,
        done = std::move(done)](absl::StatusOr<std::vector<StoredStreamRecord>> records) {
         if (!records.ok()) return done(records.status());
         json::array out;
@@ -150,9 +154,12 @@ void DynamoDbService::GetRecords(const Input& input, Done done) {
           }
           last = record.sequence;
         }
-        done(json::object{
-            {"Records", std::move(out)},
-            {"NextShardIterator", EncodeIterator(position.stream_arn, position.shard_id, last)}});
+        json::object answer{{"Records", std::move(out)}};
+        if (!closed_at || last < *closed_at) {
+          answer["NextShardIterator"] =
+              EncodeIterator(position.stream_arn, position.shard_id, last);
+        }
+        done(std::move(answer));
       });
 }
 
