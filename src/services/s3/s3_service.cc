@@ -5,14 +5,15 @@
 #include <boost/json.hpp>
 
 #include "common/aws_error.h"
+#include "common/percent_encoding.h"
 #include "common/text.h"
 #include "common/time_format.h"
 #include "protocol/protocol.h"
+#include "services/access_check.h"
 #include "services/s3/bucket_policy.h"
 #include "services/s3/cors.h"
 #include "services/s3/s3_access.h"
 #include "services/s3/s3_errors.h"
-#include "services/access_check.h"
 
 namespace serval::s3 {
 namespace {
@@ -74,6 +75,32 @@ absl::Status CheckVersionIds(const http::Request& request) {
   if (!asked || *asked == "null") asked = std::string(CopySourceVersion(source));
   if (asked->empty() || *asked == "null") return absl::OkStatus();
   return InvalidArgument("Invalid version id specified", "versionId", *asked);
+}
+
+// A presigned URL carries the x-amz-* headers it was signed with in its query (x-amz-meta-*,
+// x-amz-tagging, x-amz-storage-class, ...: botocore and the JS presigner put them there), and
+// S3 reads them as those headers. The signature covered them (SigV4 signs the whole query,
+// SigV2 its x-amz-* parameters); a header sent as well wins.
+void AdoptPresignedQueryHeaders(http::Request& request) {
+  const bool presigned = request.QueryParam("X-Amz-Signature").has_value() ||
+                         (request.QueryParam("Signature") && request.QueryParam("AWSAccessKeyId"));
+  if (!presigned) return;
+  for (std::string_view pair : SplitOn(request.RawQuery(), '&')) {
+    const size_t equals = pair.find('=');
+    std::string name = AsciiToLower(PercentDecode(pair.substr(0, equals)));
+    if (!name.starts_with("x-amz-") || request.HasHeader(name)) continue;
+    // The SigV4 query's own parameters are not headers. Nor are checksums: S3 does not take
+    // them from a presigned URL (the JS SDK's presigner bakes in the CRC32 of the empty body it
+    // had at signing time, and real S3 accepts the upload all the same).
+    if (name == "x-amz-algorithm" || name == "x-amz-credential" || name == "x-amz-date" ||
+        name == "x-amz-expires" || name == "x-amz-signedheaders" || name == "x-amz-signature" ||
+        name.starts_with("x-amz-checksum-") || name == "x-amz-sdk-checksum-algorithm") {
+      continue;
+    }
+    const std::string_view value =
+        equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+    request.headers.emplace_back(std::move(name), FormDecode(value));
+  }
 }
 
 std::string_view SubresourceOf(const http::Request& request) {
@@ -243,6 +270,7 @@ std::string S3Service::HostAddressedBucket(const http::Request& headers) const {
 void S3Service::Handle(protocol::RequestContext context, http::Responder respond) {
   auto call = std::make_shared<Call>();
   call->address = AddressOf(context.request);
+  AdoptPresignedQueryHeaders(context.request);
   call->context = std::move(context);
   call->respond = std::move(respond);
   const http::Request& request = call->request();

@@ -118,6 +118,14 @@ test('presigned GET and PUT URLs work with plain fetch and expire', async () => 
   const denied = await fetch(expired);
   assert.equal(denied.status, 403);
   assert.match(await denied.text(), /<Code>AccessDenied<\/Code>/);
+  // The presigner moves x-amz-meta-* and x-amz-tagging into the query; S3 reads them as headers.
+  const metaUrl = await getSignedUrl(s3, new PutObjectCommand({
+    Bucket, Key: 'm.txt', Metadata: { owner: 'ann' }, Tagging: 'team=web' }), { expiresIn: 60 });
+  assert.match(metaUrl, /x-amz-meta-owner=ann/);
+  assert.equal((await fetch(metaUrl, { method: 'PUT', body: 'm' })).status, 200);
+  assert.deepEqual((await s3.send(new HeadObjectCommand({ Bucket, Key: 'm.txt' }))).Metadata, { owner: 'ann' });
+  assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'm.txt' }))).TagSet,
+    [{ Key: 'team', Value: 'web' }]);
   // A browser page may put objects once the bucket allows its origin.
   await s3.send(new PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules: [
     { AllowedOrigins: ['http://app.test'], AllowedMethods: ['PUT', 'GET'], AllowedHeaders: ['*'] }] } }));
