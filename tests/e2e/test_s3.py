@@ -299,6 +299,49 @@ class BucketsTest(S3TestCase):
         self.assert_s3_error("404", self.s3.head_bucket, Bucket=name)
         self.assert_s3_error("NoSuchBucket", self.s3.list_objects_v2, Bucket=name)
 
+    def test_settings_a_bucket_has_as_s3_makes_it(self):
+        name = self.make_bucket()
+        rule = self.s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        self.assertEqual((rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"],
+                          rule["BucketKeyEnabled"]), ("AES256", False))
+        self.assertEqual(self.s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"],
+                         {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+        error = self.assert_s3_error("NoSuchPublicAccessBlockConfiguration",
+                                     self.s3.get_public_access_block, Bucket=name)
+        self.assertEqual(error["ResponseMetadata"]["HTTPStatusCode"], 404)
+        self.assertNotIn("LoggingEnabled", self.s3.get_bucket_logging(Bucket=name))
+        for call in (self.s3.get_bucket_encryption, self.s3.get_bucket_logging):
+            self.assert_s3_error("NoSuchBucket", call, Bucket=name + "-gone")
+
+    def test_object_versions_of_a_never_versioned_bucket(self):
+        # Every object is its one version, "null": the idioms that empty a bucket by its
+        # versions work (boto3's resource layer, the CLI).
+        name = self.make_bucket()
+        for key in ("a", "b/c", "b/d", "e"):
+            self.s3.put_object(Bucket=name, Key=key, Body=key.encode())
+        page = self.s3.list_object_versions(Bucket=name, MaxKeys=2)
+        self.assertEqual([(v["Key"], v["VersionId"], v["IsLatest"]) for v in page["Versions"]],
+                         [("a", "null", True), ("b/c", "null", True)])
+        self.assertEqual((page["IsTruncated"], page["NextKeyMarker"], page["NextVersionIdMarker"]),
+                         (True, "b/c", "null"))
+        self.assertEqual(page["Versions"][0]["Size"], 1)
+        rest = self.s3.list_object_versions(Bucket=name, KeyMarker="b/c", VersionIdMarker="null")
+        self.assertEqual([v["Key"] for v in rest["Versions"]], ["b/d", "e"])
+        folders = self.s3.list_object_versions(Bucket=name, Delimiter="/")
+        self.assertEqual([p["Prefix"] for p in folders["CommonPrefixes"]], ["b/"])
+        listed = subprocess.run(
+            ["/usr/bin/aws", "--endpoint-url", self.serval.endpoint, "s3api", "list-object-versions",
+             "--bucket", name, "--prefix", "b/"], capture_output=True, text=True,
+            env=self.serval.cli_env(), check=True).stdout
+        self.assertIn('"VersionId": "null"', listed)
+        import boto3
+        bucket = boto3.session.Session().resource(
+            "s3", endpoint_url=self.serval.endpoint, region_name=REGION,
+            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY).Bucket(name)
+        bucket.object_versions.all().delete()
+        self.assertNotIn("Contents", self.s3.list_objects_v2(Bucket=name))
+        bucket.delete()
+
     def test_public_read_policy_admits_anonymous_gets_only(self):
         bucket = self.make_bucket()
         self.s3.put_object(Bucket=bucket, Key="public/a.txt", Body=b"open")

@@ -307,6 +307,50 @@ void S3Service::GetBucketVersioning(const CallPtr& call) {
   call->ReplyXml(200, std::move(xml));
 }
 
+// Bucket settings Serval does not keep, read as a bucket S3 made today has them: objects
+// encrypted at rest with S3's keys (SSE-S3), ACLs disabled (the owner owns every object), no
+// public access block configured (a bucket policy decides, as Serval enforces it), no logging.
+void S3Service::GetBucketEncryption(const CallPtr& call) {
+  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+  protocol::XmlWriter xml;
+  xml.Declaration()
+      .Open("ServerSideEncryptionConfiguration", kS3Namespace)
+      .Open("Rule")
+      .Open("ApplyServerSideEncryptionByDefault")
+      .Element("SSEAlgorithm", "AES256")
+      .Close("ApplyServerSideEncryptionByDefault")
+      .Element("BucketKeyEnabled", "false")
+      .Close("Rule")
+      .Close("ServerSideEncryptionConfiguration");
+  call->ReplyXml(200, std::move(xml));
+}
+
+void S3Service::GetBucketOwnershipControls(const CallPtr& call) {
+  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+  protocol::XmlWriter xml;
+  xml.Declaration()
+      .Open("OwnershipControls", kS3Namespace)
+      .Open("Rule")
+      .Element("ObjectOwnership", "BucketOwnerEnforced")
+      .Close("Rule")
+      .Close("OwnershipControls");
+  call->ReplyXml(200, std::move(xml));
+}
+
+void S3Service::GetPublicAccessBlock(const CallPtr& call) {
+  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+  call->Fail(WithErrorField(S3Error(404, "NoSuchPublicAccessBlockConfiguration",
+                                    "The public access block configuration was not found"),
+                            "BucketName", call->address.bucket));
+}
+
+void S3Service::GetBucketLogging(const CallPtr& call) {
+  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+  protocol::XmlWriter xml;
+  xml.Declaration().Open("BucketLoggingStatus", kS3Namespace).Close("BucketLoggingStatus");
+  call->ReplyXml(200, std::move(xml));
+}
+
 void S3Service::GetBucketAcl(const CallPtr& call) {
   if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
   protocol::XmlWriter xml;

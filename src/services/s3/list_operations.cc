@@ -112,13 +112,16 @@ std::string Encoded(const ListRequest& request, std::string_view text) {
   return out;
 }
 
+// The page's objects as <Contents> (ListObjects, ListObjectsV2) or, as_versions, as the one
+// <Version> each has (ListObjectVersions: buckets are never versioned, so it is "null", the
+// latest), then its common prefixes.
 void WriteContents(protocol::XmlWriter& xml, const ListRequest& request, const ListPage& page,
-                   bool with_owner) {
+                   bool with_owner, bool as_versions = false) {
   for (const Catalog::Listed& listed : page.contents) {
     const ObjectRecord& record = listed.record;
-    xml.Open("Contents")
-        .Element("Key", Encoded(request, listed.key))
-        .Element("LastModified", FormatIso8601Millis(record.last_modified_millis))
+    xml.Open(as_versions ? "Version" : "Contents").Element("Key", Encoded(request, listed.key));
+    if (as_versions) xml.Element("VersionId", "null").Element("IsLatest", "true");
+    xml.Element("LastModified", FormatIso8601Millis(record.last_modified_millis))
         .Element("ETag", QuotedEtag(record.etag));
     for (const auto& [algorithm, value] : record.checksums)
       xml.Element("ChecksumAlgorithm", algorithm);
@@ -127,7 +130,7 @@ void WriteContents(protocol::XmlWriter& xml, const ListRequest& request, const L
         .Element("StorageClass",
                  record.headers.storage_class.empty() ? "STANDARD" : record.headers.storage_class);
     if (with_owner) WriteOwner(xml);
-    xml.Close("Contents");
+    xml.Close(as_versions ? "Version" : "Contents");
   }
   for (const std::string& common : page.common_prefixes) {
     xml.Open("CommonPrefixes").Element("Prefix", Encoded(request, common)).Close("CommonPrefixes");
@@ -202,6 +205,39 @@ void S3Service::ListObjectsV1(const CallPtr& call) {
   xml.Element("IsTruncated", page->truncated ? "true" : "false");
   WriteContents(xml, *list, *page, /*with_owner=*/true);
   xml.Close("ListBucketResult");
+  call->ReplyXml(200, std::move(xml));
+}
+
+void S3Service::ListObjectVersions(const CallPtr& call) {
+  if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
+  const http::Request& request = call->request();
+  auto list = ListRequestOf(request);
+  if (!list.ok()) return call->Fail(list.status());
+  list->marker = request.QueryParam("key-marker").value_or("");
+  const std::string version_marker = request.QueryParam("version-id-marker").value_or("");
+  if (!version_marker.empty() && list->marker.empty()) {
+    return call->Fail(
+        InvalidArgument("A version-id marker cannot be specified without a key marker.",
+                        "version-id-marker", version_marker));
+  }
+  auto page = ListPageOf(catalog_, call->address.bucket, *list);
+  if (!page.ok()) return call->Fail(page.status());
+  protocol::XmlWriter xml;
+  xml.Declaration()
+      .Open("ListVersionsResult", kS3Namespace)
+      .Element("Name", call->address.bucket)
+      .Element("Prefix", Encoded(*list, list->prefix))
+      .Element("KeyMarker", Encoded(*list, list->marker))
+      .Element("VersionIdMarker", version_marker);
+  if (page->truncated) {
+    xml.Element("NextKeyMarker", Encoded(*list, page->last)).Element("NextVersionIdMarker", "null");
+  }
+  xml.Element("MaxKeys", std::to_string(list->max_keys));
+  WriteIfSet(xml, "Delimiter", Encoded(*list, list->delimiter));
+  if (list->url_encoded) xml.Element("EncodingType", "url");
+  xml.Element("IsTruncated", page->truncated ? "true" : "false");
+  WriteContents(xml, *list, *page, /*with_owner=*/true, /*as_versions=*/true);
+  xml.Close("ListVersionsResult");
   call->ReplyXml(200, std::move(xml));
 }
 

@@ -25,13 +25,14 @@ struct OperationAccess {
 // Each operation S3Service's route table serves, with the action AWS's reference gives it.
 // Deleting a bucket's tags, CORS rules or lifecycle configuration is their Put action, as in
 // AWS.
-constexpr std::array<OperationAccess, 43> kOperations{{
+constexpr std::array<OperationAccess, 48> kOperations{{
     {"ListBuckets", "s3:ListAllMyBuckets", "", Target::kAccount},
     {"CreateBucket", "s3:CreateBucket", "", Target::kBucket},
     {"HeadBucket", "s3:ListBucket", "", Target::kBucket},
     {"DeleteBucket", "s3:DeleteBucket", "", Target::kBucket},
     {"ListObjects", "s3:ListBucket", "", Target::kBucket, true},
     {"ListObjectsV2", "s3:ListBucket", "", Target::kBucket, true},
+    {"ListObjectVersions", "s3:ListBucketVersions", "", Target::kBucket, true},
     {"GetBucketLocation", "s3:GetBucketLocation", "", Target::kBucket},
     {"PutBucketTagging", "s3:PutBucketTagging", "", Target::kBucket},
     {"GetBucketTagging", "s3:GetBucketTagging", "", Target::kBucket},
@@ -44,6 +45,10 @@ constexpr std::array<OperationAccess, 43> kOperations{{
     {"DeleteBucketCors", "s3:PutBucketCORS", "", Target::kBucket},
     {"GetBucketVersioning", "s3:GetBucketVersioning", "", Target::kBucket},
     {"GetBucketAcl", "s3:GetBucketAcl", "", Target::kBucket},
+    {"GetBucketEncryption", "s3:GetEncryptionConfiguration", "", Target::kBucket},
+    {"GetBucketOwnershipControls", "s3:GetBucketOwnershipControls", "", Target::kBucket},
+    {"GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock", "", Target::kBucket},
+    {"GetBucketLogging", "s3:GetBucketLogging", "", Target::kBucket},
     {"PutBucketNotificationConfiguration", "s3:PutBucketNotification", "", Target::kBucket},
     {"GetBucketNotificationConfiguration", "s3:GetBucketNotification", "", Target::kBucket},
     {"PutBucketWebsite", "s3:PutBucketWebsite", "", Target::kBucket},

@@ -79,6 +79,11 @@ TEST(S3Access, EveryOperationHasItsAction) {
       {"GetBucketLifecycleConfiguration", {"s3:GetLifecycleConfiguration", bucket_arn}},
       {"DeleteBucketLifecycle", {"s3:PutLifecycleConfiguration", bucket_arn}},
       {"ListMultipartUploads", {"s3:ListBucketMultipartUploads", bucket_arn}},
+      {"ListObjectVersions", {"s3:ListBucketVersions", bucket_arn}},
+      {"GetBucketEncryption", {"s3:GetEncryptionConfiguration", bucket_arn}},
+      {"GetBucketOwnershipControls", {"s3:GetBucketOwnershipControls", bucket_arn}},
+      {"GetPublicAccessBlock", {"s3:GetBucketPublicAccessBlock", bucket_arn}},
+      {"GetBucketLogging", {"s3:GetBucketLogging", bucket_arn}},
   };
   for (const auto& entry : bucket_operations) {
     EXPECT_EQ(OnlyRequest(entry.first, bucket, get), entry.second) << entry.first;

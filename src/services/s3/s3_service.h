@@ -138,6 +138,10 @@ class S3Service : public services::Service, public services::ObjectReader {
   void Preflight(const CallPtr& call);
   void GetBucketVersioning(const CallPtr& call);
   void GetBucketAcl(const CallPtr& call);
+  void GetBucketEncryption(const CallPtr& call);
+  void GetBucketOwnershipControls(const CallPtr& call);
+  void GetPublicAccessBlock(const CallPtr& call);
+  void GetBucketLogging(const CallPtr& call);
   // Changes the stored bucket record through `change` (which may fail), then answers `status`.
   void UpdateBucket(const CallPtr& call, std::function<absl::Status(BucketRecord&)> change,
                     int status);
@@ -193,6 +197,7 @@ class S3Service : public services::Service, public services::ObjectReader {
   // Listing (list_operations.cc).
   void ListObjectsV2(const CallPtr& call);
   void ListObjectsV1(const CallPtr& call);
+  void ListObjectVersions(const CallPtr& call);
 
   // Multipart uploads (multipart_operations.cc).
   void CreateMultipartUpload(const CallPtr& call);
