@@ -111,6 +111,13 @@ class BatchTest(DynamoCase):
         self.assertEqual(out["Responses"][self.t1], [{"v": N(1)}])
         self.assertEqual(out["Responses"][self.t2], [{"pk": S("a"), "sk": N(1), "v": N(2)}])
         self.assertEqual(out["UnprocessedKeys"], {})
+        # Capacity per table: a unit per strongly consistent item read, half otherwise, found
+        # or not.
+        out = self.ddb.batch_get_item(ReturnConsumedCapacity="TOTAL", RequestItems={
+            self.t1: {"Keys": [{"pk": S("a")}], "ConsistentRead": True},
+            self.t2: {"Keys": [{"pk": S("a"), "sk": N(1)}, {"pk": S("a"), "sk": N(2)}]}})
+        self.assertEqual(sorted((c["TableName"], c["CapacityUnits"]) for c in out["ConsumedCapacity"]),
+                         sorted([(self.t1, 1.0), (self.t2, 1.0)]))
 
 
 class TransactTest(DynamoCase):
@@ -201,6 +208,11 @@ class TransactTest(DynamoCase):
         with self.deviates("moto: ignores ProjectionExpression in TransactGetItems"):
             self.assertEqual(out["Responses"], [{"Item": {"pk": S("upd"), "v": N(10)}}, {},
                                                 {"Item": {"v": N(1)}}])
+        # A transactional read costs two units per item.
+        out = self.ddb.transact_get_items(ReturnConsumedCapacity="TOTAL", TransactItems=[
+            {"Get": {"TableName": self.t, "Key": {"pk": S("upd")}}},
+            {"Get": {"TableName": self.t, "Key": {"pk": S("absent")}}}])
+        self.assertEqual(out["ConsumedCapacity"], [{"TableName": self.t, "CapacityUnits": 4.0}])
 
 
 class ConcurrencyTest(DynamoCase):

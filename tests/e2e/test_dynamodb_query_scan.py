@@ -221,6 +221,39 @@ class PagingTest(DynamoCase):
         self.assertEqual(full["Count"], 10)
         self.assertEqual(full["ScannedCount"], 40)
 
+    def test_a_start_key_outside_the_query_is_refused(self):
+        # A cursor kept from another query: another partition, or a sort key the condition
+        # excludes. DynamoDB refuses it rather than resume somewhere else.
+        message = "The provided starting key is outside query boundaries based on provided conditions"
+        for condition, values, start in (
+                ("pk = :p", {":p": S("p")}, {"pk": S("o1"), "sk": N(1)}),
+                ("pk = :p AND sk > :s", {":p": S("p"), ":s": N(20)}, {"pk": S("p"), "sk": N(3)}),
+                ("pk = :p AND sk BETWEEN :a AND :b", {":p": S("p"), ":a": N(2), ":b": N(5)},
+                 {"pk": S("p"), "sk": N(6)})):
+            with self.subTest(condition=condition), self.deviates("moto: ignores the bounds"):
+                self.ddb_error("query", "ValidationException", message, TableName=self.table,
+                               KeyConditionExpression=condition, ExpressionAttributeValues=values,
+                               ExclusiveStartKey=start)
+        inside = self.ddb.query(TableName=self.table, KeyConditionExpression="pk = :p AND sk > :s",
+                                ExpressionAttributeValues={":p": S("p"), ":s": N(20)},
+                                ExclusiveStartKey={"pk": S("p"), "sk": N(22)})
+        self.assertEqual(self.keys_of(inside["Items"]), [("p", 23), ("p", 24)])
+
+    def test_select_must_fit_what_is_asked(self):
+        values = {":p": S("p")}
+        with self.deviates("moto: accepts SPECIFIC_ATTRIBUTES without a projection"):
+            self.ddb_error("query", "ValidationException",
+                           "1 validation error detected: Must specify the AttributesToGet or "
+                           "ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+                           TableName=self.table, KeyConditionExpression="pk = :p",
+                           ExpressionAttributeValues=values, Select="SPECIFIC_ATTRIBUTES")
+        with self.deviates("moto: words it differently"):
+            self.ddb_error("query", "ValidationException",
+                           "1 validation error detected: Cannot specify the ProjectionExpression "
+                           "when choosing to get only the Count", TableName=self.table,
+                           KeyConditionExpression="pk = :p", ExpressionAttributeValues=values,
+                           Select="COUNT", ProjectionExpression="v")
+
     def test_select_count(self):
         out = self.ddb.query(TableName=self.table, KeyConditionExpression="pk = :p",
                              Select="COUNT", ExpressionAttributeValues={":p": S("p")})
@@ -319,6 +352,19 @@ class IndexTest(DynamoCase):
         out = self.gquery("g_keys", g, KeyConditionExpression="gpk = :g AND gsk > :z",
                           ExpressionAttributeValues={":g": S(g), ":z": N(0)})
         self.assertEqual([i["pk"]["S"] for i in out["Items"]], ["x1", "x3"])
+        # The whole item cannot come from a global index that projects less.
+        for index in ("g_keys", "g_incl"):
+            with self.subTest(index=index):
+                self.ddb_error("query", "ValidationException",
+                               "One or more parameter values were invalid: Select type "
+                               f"ALL_ATTRIBUTES is not supported for global secondary index {index} "
+                               "because its projection type is not ALL",
+                               TableName=self.table, IndexName=index, Select="ALL_ATTRIBUTES",
+                               KeyConditionExpression="gpk = :g",
+                               ExpressionAttributeValues={":g": S(g)})
+                self.ddb_error("scan", "ValidationException", TableName=self.table,
+                               IndexName=index, Select="ALL_ATTRIBUTES")
+        self.assertEqual(len(self.gquery("g_all", g, Select="ALL_ATTRIBUTES")["Items"]), 3)
 
     def test_gsi_follows_the_base_table(self):
         g, g2 = "g-follow", "g-follow-2"

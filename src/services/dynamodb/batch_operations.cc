@@ -65,13 +65,13 @@ absl::Status Cancelled(const std::vector<PreparedChange>& prepared,
   return WithErrorDocument(cancelled, "CancellationReasons", json::serialize(reasons));
 }
 
-// ConsumedCapacity of a batch or transaction: a list, one entry per table, `units` per action
-// (writes 1, transactional writes 2); nothing unless the request asked.
+// ConsumedCapacity of a batch or transaction: a list, one entry per table, the sum of its
+// actions' units (`charges`: table, units, one per action); nothing unless the request asked.
 void AddConsumedCapacity(json::object& output, std::string_view mode,
-                         const std::vector<std::string>& table_names, double units) {
+                         const std::vector<std::pair<std::string, double>>& charges) {
   if (mode == "NONE") return;
   std::vector<std::pair<std::string, double>> per_table;
-  for (const std::string& name : table_names) {
+  for (const auto& [name, units] : charges) {
     auto entry = std::find_if(per_table.begin(), per_table.end(),
                               [&](const auto& seen) { return seen.first == name; });
     if (entry == per_table.end()) {
@@ -84,6 +84,14 @@ void AddConsumedCapacity(json::object& output, std::string_view mode,
   for (const auto& [name, total] : per_table)
     consumed.push_back(*ConsumedCapacity(mode, name, total));
   output["ConsumedCapacity"] = std::move(consumed);
+}
+
+// The same `units` for each action on `table_names` (writes 1, transactional writes 2).
+std::vector<std::pair<std::string, double>> Uniform(const std::vector<std::string>& table_names,
+                                                    double units) {
+  std::vector<std::pair<std::string, double>> charges;
+  for (const std::string& name : table_names) charges.emplace_back(name, units);
+  return charges;
 }
 
 // TransactItems of TransactWriteItems and TransactGetItems: 1 to 100 actions.
@@ -155,7 +163,7 @@ void DynamoDbService::BatchWriteItem(const Input& input, Done done) {
                  done = std::move(done)](absl::StatusOr<std::vector<ChangeResult>> results) {
                   if (!results.ok()) return done(results.status());
                   json::object output{{"UnprocessedItems", json::object{}}};
-                  AddConsumedCapacity(output, mode, table_names, 1);
+                  AddConsumedCapacity(output, mode, Uniform(table_names, 1));
                   done(std::move(output));
                 });
 }
@@ -163,9 +171,12 @@ void DynamoDbService::BatchWriteItem(const Input& input, Done done) {
 void DynamoDbService::BatchGetItem(const Input& input, Done done) {
   auto request_items = RequestItems(input);
   if (!request_items.ok()) return done(request_items.status());
+  auto capacity_mode = ConsumedCapacityMode(input);
+  if (!capacity_mode.ok()) return done(capacity_mode.status());
   struct TableRead {
     std::string name;
     std::optional<Projection> projection;
+    bool consistent = false;
     size_t count = 0;
   };
   std::vector<TableRead> reads;
@@ -184,8 +195,10 @@ void DynamoDbService::BatchGetItem(const Input& input, Done done) {
     if (key_list == nullptr || !key_list->is_array() || key_list->get_array().empty()) {
       return done(MissingParameter("requestItems." + std::string(table_name) + ".member.keys"));
     }
+    auto consistent = OptionalBool(part, "ConsistentRead", false);
+    if (!consistent.ok()) return done(consistent.status());
     absl::flat_hash_set<std::string> seen;
-    TableRead read{std::string(table_name), *std::move(projection), 0};
+    TableRead read{std::string(table_name), *std::move(projection), *consistent, 0};
     for (const json::value& key : key_list->get_array()) {
       if (!key.is_object()) return done(ValidationError("Invalid Keys"));
       auto checked = CheckKey(**table, key.get_object());
@@ -201,21 +214,26 @@ void DynamoDbService::BatchGetItem(const Input& input, Done done) {
   if (keys.size() > kMaxBatchGets) {
     return done(ValidationError("Too many items requested for the BatchGetItem call"));
   }
-  store_->Get(std::move(keys), [reads = std::move(reads), done = std::move(done)](
+  store_->Get(std::move(keys), [reads = std::move(reads), mode = *capacity_mode,
+                                done = std::move(done)](
                                    absl::StatusOr<std::vector<std::shared_ptr<json::object>>>
                                        items) {
     if (!items.ok()) return done(items.status());
     json::object responses;
+    std::vector<std::pair<std::string, double>> charges;  // each item read, found or not
     size_t next = 0;
     for (const TableRead& read : reads) {
       json::array found;
       for (size_t i = 0; i < read.count; ++i, ++next) {
         const std::shared_ptr<json::object>& item = (*items)[next];
+        charges.emplace_back(read.name, ReadUnits(item ? ItemSize(*item) : 0, read.consistent));
         if (item) found.push_back(read.projection ? read.projection->Apply(*item) : *item);
       }
       responses[read.name] = std::move(found);
     }
-    done(json::object{{"Responses", std::move(responses)}, {"UnprocessedKeys", json::object{}}});
+    json::object output{{"Responses", std::move(responses)}, {"UnprocessedKeys", json::object{}}};
+    AddConsumedCapacity(output, mode, charges);
+    done(std::move(output));
   });
 }
 
@@ -294,7 +312,7 @@ void DynamoDbService::TransactWriteItems(const Input& input, Done done) {
         }
         if (token) transaction_tokens_[*token] = {request_hash, now};
         json::object output;
-        AddConsumedCapacity(output, mode, table_names, 2);
+        AddConsumedCapacity(output, mode, Uniform(table_names, 2));
         done(std::move(output));
       });
 }
@@ -303,7 +321,10 @@ void DynamoDbService::TransactGetItems(const Input& input, Done done) {
   auto items = TransactItems(input);
   if (!items.ok()) return done(items.status());
   const json::array& actions = **items;
+  auto capacity_mode = ConsumedCapacityMode(input);
+  if (!capacity_mode.ok()) return done(capacity_mode.status());
   std::vector<std::pair<std::shared_ptr<const TableSchema>, ItemKey>> keys;
+  auto table_names = std::make_shared<std::vector<std::string>>();
   auto projections = std::make_shared<std::vector<std::optional<Projection>>>();
   for (const json::value& action : actions) {
     const json::value* get = action.is_object() ? action.get_object().if_contains("Get") : nullptr;
@@ -322,22 +343,29 @@ void DynamoDbService::TransactGetItems(const Input& input, Done done) {
     auto projection = RequestProjection(part, *substitutions);
     if (!projection.ok()) return done(projection.status());
     if (auto status = substitutions->CheckAllUsed(); !status.ok()) return done(status);
+    table_names->push_back((*table)->name);
     keys.emplace_back(*table, std::move(checked->key));
     projections->push_back(*std::move(projection));
   }
   store_->Get(std::move(keys),
-              [projections, done = std::move(done)](
+              [projections, table_names, mode = *capacity_mode, done = std::move(done)](
                   absl::StatusOr<std::vector<std::shared_ptr<json::object>>> items) {
                 if (!items.ok()) return done(items.status());
                 json::array responses;
+                // A transactional read costs twice a strongly consistent one.
+                std::vector<std::pair<std::string, double>> charges;
                 for (size_t i = 0; i < items->size(); ++i) {
                   const auto& item = (*items)[i];
                   const auto& projection = (*projections)[i];
+                  charges.emplace_back((*table_names)[i],
+                                       2 * ReadUnits(item ? ItemSize(*item) : 0, true));
                   responses.push_back(
                       item ? json::object{{"Item", projection ? projection->Apply(*item) : *item}}
                            : json::object{});
                 }
-                done(json::object{{"Responses", std::move(responses)}});
+                json::object output{{"Responses", std::move(responses)}};
+                AddConsumedCapacity(output, mode, charges);
+                done(std::move(output));
               });
 }
 

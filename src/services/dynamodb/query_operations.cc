@@ -84,21 +84,38 @@ absl::StatusOr<ReadRequest> ReadCommon(std::shared_ptr<const TableSchema> table,
       {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"}, "");
   if (!select.ok()) return select.status();
   read.count_only = *select == "COUNT";
+  // DynamoDB words Query's Select errors as validation errors and Scan's without that prefix.
+  const std::string prefix =
+      legacy_filter == "QueryFilter" ? "1 validation error detected: " : std::string();
   if (*select == "ALL_PROJECTED_ATTRIBUTES" && read.index == nullptr) {
+    return ValidationError(prefix +
+                           "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an "
+                           "IndexName");
+  }
+  // A global index holds only what it projects: the whole item cannot be had from it.
+  if (*select == "ALL_ATTRIBUTES" && read.index != nullptr && read.index->global &&
+      read.index->projection != "ALL") {
     return ValidationError(
-        "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is not "
-        "supported when no IndexName is specified");
+        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported "
+        "for global secondary index " +
+        read.index->name + " because its projection type is not ALL");
   }
   auto filter = RequestCondition(input, "FilterExpression", legacy_filter, substitutions);
   if (!filter.ok()) return filter.status();
   read.filter = std::make_shared<const std::optional<Condition>>(*std::move(filter));
   auto projection = RequestProjection(input, substitutions);
   if (!projection.ok()) return projection.status();
+  const std::string_view projected_by =
+      input.contains("ProjectionExpression") ? "ProjectionExpression" : "AttributesToGet";
   if (*projection && !select->empty() && *select != "SPECIFIC_ATTRIBUTES") {
-    return ValidationError(
-        "One or more parameter values were invalid: Cannot specify the AttributesToGet when "
-        "choosing to get " +
-        *select);
+    return ValidationError(prefix + "Cannot specify the " + std::string(projected_by) +
+                           " when choosing to get " +
+                           (read.count_only ? std::string("only the Count") : *select));
+  }
+  if (!*projection && *select == "SPECIFIC_ATTRIBUTES") {
+    return ValidationError(prefix +
+                           "Must specify the AttributesToGet or ProjectionExpression when "
+                           "choosing to get SPECIFIC_ATTRIBUTES");
   }
   read.projection = std::make_shared<const std::optional<Projection>>(*std::move(projection));
   return read;
@@ -222,6 +239,21 @@ absl::Status SetSortBounds(const KeyCondition& condition, const KeySchema& key, 
   return absl::OkStatus();
 }
 
+// Whether an ExclusiveStartKey lies in the queried partition and within the sort key condition
+// (a page's LastEvaluatedKey always does; a cursor kept from another query may not).
+bool StartsWithinBounds(const json::object& start, const KeySchema& key, const RangeRead& range) {
+  if (EncodeKeyValue(start.at(key.hash_name)) != range.hash) return false;
+  if (!key.has_range()) return true;
+  const std::string sort = EncodeKeyValue(start.at(key.range_name));
+  if (range.lower && (range.lower_inclusive ? sort < *range.lower : sort <= *range.lower)) {
+    return false;
+  }
+  if (range.upper && (range.upper_inclusive ? sort > *range.upper : sort >= *range.upper)) {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void DynamoDbService::Query(const Input& input, Done done) {
@@ -271,6 +303,10 @@ void DynamoDbService::Query(const Input& input, Done done) {
   RangeRead range;
   range.hash = EncodeKeyValue(*condition->partition_value);
   if (auto status = SetSortBounds(*condition, key, range); !status.ok()) return done(status);
+  if (*start && !StartsWithinBounds(**start, key, range)) {
+    return done(ValidationError(
+        "The provided starting key is outside query boundaries based on provided conditions"));
+  }
   range.forward = *forward;
   range.limit = *limit;
   range.start_after = *start;
