@@ -299,6 +299,27 @@ class BucketsTest(S3TestCase):
         self.assert_s3_error("404", self.s3.head_bucket, Bucket=name)
         self.assert_s3_error("NoSuchBucket", self.s3.list_objects_v2, Bucket=name)
 
+    def test_list_buckets_by_prefix_and_pages(self):
+        stem = bucket_name("lb")
+        names = [f"{stem}-{i}" for i in range(5)]
+        for name in names:
+            self.s3.create_bucket(Bucket=name)
+        mine = self.s3.list_buckets(Prefix=stem)
+        self.assertEqual(([b["Name"] for b in mine["Buckets"]], mine["Prefix"]), (names, stem))
+        first = self.s3.list_buckets(Prefix=stem, MaxBuckets=2)
+        self.assertEqual([b["Name"] for b in first["Buckets"]], names[:2])
+        rest = self.s3.list_buckets(Prefix=stem, MaxBuckets=10,
+                                    ContinuationToken=first["ContinuationToken"])
+        self.assertEqual([b["Name"] for b in rest["Buckets"]], names[2:])
+        self.assertNotIn("ContinuationToken", rest)
+        paged = [b["Name"] for page in self.s3.get_paginator("list_buckets").paginate(
+            Prefix=stem, PaginationConfig={"PageSize": 2}) for b in page["Buckets"]]
+        self.assertEqual(paged, names)
+        self.assertEqual(self.s3.list_buckets(Prefix=stem, BucketRegion="eu-west-1")["Buckets"], [])
+        status, _, body = signed("GET", f"{self.serval.endpoint}/?max-buckets=0")
+        self.assertEqual(status, 400, body)
+        self.assertIn(b"<Code>InvalidArgument</Code>", body)
+
     def test_settings_a_bucket_has_as_s3_makes_it(self):
         name = self.make_bucket()
         rule = self.s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
@@ -415,6 +436,18 @@ class IntegrityAndAttackTest(S3TestCase):
                             {"Content-MD5": "nope"})
         self.assert_refused(501, "NotImplemented", "GET", f"{base}?replication")
         self.assert_s3_error("404", self.s3.head_object, Bucket=bucket, Key="md5")
+        # Tags: S3's alphabet, no aws: keys, a header that is a query string of distinct tags.
+        for header in ("a=1,b=2", "a=1&a=2"):
+            self.assert_refused(400, "InvalidArgument", "PUT", f"{base}/tagged", b"t",
+                                {"x-amz-tagging": header})
+        self.assert_refused(400, "InvalidTag", "PUT", f"{base}/tagged", b"t",
+                            {"x-amz-tagging": "aws%3Aowner=me"})
+        for key, value in (("aws:owner", "me"), ("a,b", "1"), ("ok", "x,y")):
+            error = self.assert_s3_error("InvalidTag", self.s3.put_bucket_tagging, Bucket=bucket,
+                                         Tagging={"TagSet": [{"Key": key, "Value": value}]})
+            self.assertEqual(error["Error"]["TagKey"], key)
+        self.assert_s3_error("404", self.s3.head_object, Bucket=bucket, Key="tagged")
+        self.assert_s3_error("NoSuchTagSet", self.s3.get_bucket_tagging, Bucket=bucket)
 
     def test_signatures_are_checked_and_errors_are_s3_xml(self):
         bucket = self.make_bucket()

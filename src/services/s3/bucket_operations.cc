@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "common/aws_error.h"
+#include "common/crypto.h"
+#include "common/text.h"
 #include "common/time_format.h"
 #include "protocol/xml_reader.h"
 #include "services/s3/bucket_name.h"
@@ -17,20 +19,55 @@
 namespace serval::s3 {
 
 void S3Service::ListBuckets(const CallPtr& call) {
+  const http::Request& request = call->request();
+  const std::string prefix = request.QueryParam("prefix").value_or("");
+  const std::string region = request.QueryParam("bucket-region").value_or("");
+  // Pages by max-buckets (1-10000; all when absent), the token naming the last bucket listed.
+  uint32_t max_buckets = 10000;
+  const std::optional<std::string> max_text = request.QueryParam("max-buckets");
+  if (max_text &&
+      (!ParseDecimal(*max_text, &max_buckets) || max_buckets < 1 || max_buckets > 10000)) {
+    return call->Fail(InvalidArgument("Argument max-buckets must be an integer between 1 and 10000",
+                                      "max-buckets", *max_text));
+  }
+  std::string after;
+  if (const std::optional<std::string> token = request.QueryParam("continuation-token")) {
+    auto decoded = Base64Decode(*token);
+    if (!decoded.ok() || decoded->empty()) {
+      return call->Fail(InvalidArgument("The continuation token provided is incorrect",
+                                        "continuation-token", *token));
+    }
+    after = *std::move(decoded);
+  }
   auto buckets = catalog_.Buckets();
   if (!buckets.ok()) return call->Fail(buckets.status());
   protocol::XmlWriter xml;
   xml.Declaration().Open("ListAllMyBucketsResult", kS3Namespace);
   WriteOwner(xml);
   xml.Open("Buckets");
+  uint32_t listed = 0;
+  std::string next;  // the last bucket listed, when more follow
   for (const auto& [name, bucket] : *buckets) {
+    if (name <= after || !name.starts_with(prefix) ||
+        (!region.empty() && bucket.region != region)) {
+      continue;
+    }
+    if (listed == max_buckets) {
+      next = Base64Encode(after);
+      break;
+    }
     xml.Open("Bucket")
         .Element("Name", name)
         .Element("CreationDate", FormatIso8601Millis(bucket.created_millis))
         .Element("BucketRegion", bucket.region)
         .Close("Bucket");
+    after = name;
+    ++listed;
   }
-  xml.Close("Buckets").Close("ListAllMyBucketsResult");
+  xml.Close("Buckets");
+  if (!next.empty()) xml.Element("ContinuationToken", next);
+  if (request.QueryParam("prefix")) xml.Element("Prefix", prefix);
+  xml.Close("ListAllMyBucketsResult");
   call->ReplyXml(200, std::move(xml));
 }
 

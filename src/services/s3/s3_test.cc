@@ -140,7 +140,15 @@ TEST(Tags, ParseFromXmlAndHeaderWithinLimits) {
   ASSERT_TRUE(tags.ok());
   EXPECT_EQ(*tags, (Pairs{{"a", "1"}}));
   EXPECT_EQ(*ParseTaggingHeader("k%201=v+1&k2="), (Pairs{{"k 1", "v 1"}, {"k2", ""}}));
-  EXPECT_EQ(AwsErrorCode(ParseTaggingHeader("a=1&a=2").status()), "InvalidTag");
+  EXPECT_EQ(AwsErrorCode(ParseTaggingHeader("a=1&a=2").status()), "InvalidArgument");
+  EXPECT_EQ(AwsErrorCode(ParseTaggingHeader("a=1,b=2").status()), "InvalidArgument");
+  EXPECT_EQ(AwsErrorCode(ParseTaggingHeader("aws:x=1").status()), "InvalidTag");
+  EXPECT_EQ(
+      AwsErrorCode(
+          ParseTaggingXml(
+              "<Tagging><TagSet><Tag><Key>a,b</Key><Value>1</Value></Tag></TagSet></Tagging>", 10)
+              .status()),
+      "InvalidTag");
   EXPECT_EQ(AwsErrorCode(ParseTaggingXml("<Tagging>", 10).status()), "MalformedXML");
 }
 
