@@ -143,6 +143,28 @@ class RulesApiTest(EventsBase):
         with self.assertRaises(self.events.exceptions.ResourceNotFoundException):
             self.events.describe_rule(Name="api-a")
 
+    def test_bus_tags(self):
+        arn = self.events.create_event_bus(Name="tagged-bus", Tags=[
+            {"Key": "team", "Value": "web"}])["EventBusArn"]
+        self.assertEqual(self.events.list_tags_for_resource(ResourceARN=arn)["Tags"],
+                         [{"Key": "team", "Value": "web"}])
+        self.events.tag_resource(ResourceARN=arn, Tags=[{"Key": "tier", "Value": "1"}])
+        self.events.untag_resource(ResourceARN=arn, TagKeys=["team"])
+        self.assertEqual(self.events.list_tags_for_resource(ResourceARN=arn)["Tags"],
+                         [{"Key": "tier", "Value": "1"}])
+        default = arn.replace("tagged-bus", "default")
+        self.assertEqual(self.events.list_tags_for_resource(ResourceARN=default)["Tags"], [])
+        self.events.tag_resource(ResourceARN=default, Tags=[{"Key": "k", "Value": "v"}])
+        self.assertEqual(self.events.list_tags_for_resource(ResourceARN=default)["Tags"],
+                         [{"Key": "k", "Value": "v"}])
+        self.assertEqual(sorted(b["Name"] for b in self.events.list_event_buses()["EventBuses"]),
+                         ["default", "tagged-bus"])
+        with self.assertRaises(self.events.exceptions.ResourceNotFoundException):
+            self.events.list_tags_for_resource(ResourceARN=arn.replace("tagged-bus", "nope"))
+        self.events.delete_event_bus(Name="tagged-bus")
+        self.events.create_event_bus(Name="tagged-bus")
+        self.assertEqual(self.events.list_tags_for_resource(ResourceARN=arn)["Tags"], [])
+
     def test_bad_requests(self):
         for expression in ("rate(1 minutes)", "rate(0 minutes)", "cron(0 10 * * * *)",
                            "cron(0 10 * *)", "every day", "rate(5 fortnights)"):

@@ -47,12 +47,16 @@ absl::StatusOr<json::object> EventsService::CreateEventBus(const json::object& b
       source && !source->is_null()) {
     return NotFound(fmt::format("Event source {} does not exist.", json::serialize(*source)));
   }
+  auto tags = ReadTags(body);
+  if (!tags.ok()) return tags.status();
   if (rules_->HasBus(*name)) {
     return AwsError(absl::StatusCode::kAlreadyExists, "ResourceAlreadyExistsException",
                     fmt::format("Event bus {} already exists.", *name));
   }
-  EventBus bus{
-      .name = *name, .description = *description, .created_millis = deps_.clock->NowMillis()};
+  EventBus bus{.name = *name,
+               .description = *description,
+               .created_millis = deps_.clock->NowMillis(),
+               .tags = *std::move(tags)};
   rules_->PutBus(std::move(bus));
   json::object out{{"EventBusArn", BusArn(*name)}};
   if (!description->empty()) out["Description"] = *description;
@@ -65,8 +69,10 @@ json::object BusJson(std::string_view name, std::string_view arn, const EventBus
   json::object out{{"Name", name}, {"Arn", arn}};
   if (bus) {
     if (!bus->description.empty()) out["Description"] = bus->description;
-    out["CreationTime"] = static_cast<double>(bus->created_millis) / 1000.0;
-    out["LastModifiedTime"] = static_cast<double>(bus->created_millis) / 1000.0;
+    if (bus->created_millis > 0) {  // the default bus's record keeps only its tags
+      out["CreationTime"] = static_cast<double>(bus->created_millis) / 1000.0;
+      out["LastModifiedTime"] = static_cast<double>(bus->created_millis) / 1000.0;
+    }
   }
   return out;
 }
@@ -85,7 +91,9 @@ absl::StatusOr<json::object> EventsService::ListEventBuses(const json::object& b
   if (!page.ok()) return page.status();
   // Names in order, the default bus among them; the token is the last name of the page.
   std::vector<std::string> names{std::string(kDefaultBus)};
-  for (const auto& [name, bus] : rules_->buses()) names.push_back(name);
+  for (const auto& [name, bus] : rules_->buses()) {
+    if (name != kDefaultBus) names.push_back(name);  // stored only to keep its tags
+  }
   std::sort(names.begin(), names.end());
   json::array listed;
   std::string last;

@@ -24,30 +24,6 @@ namespace json = boost::json;
 constexpr size_t kMaxTargetsPerRule = 5;
 constexpr size_t kMaxEventPatternLength = 4096;
 
-absl::StatusOr<std::map<std::string, std::string>> ReadTags(const json::object& body) {
-  std::map<std::string, std::string> tags;
-  const json::value* list = body.if_contains("Tags");
-  if (!list || list->is_null()) return tags;
-  if (!list->is_array()) return Validation("Tags must be a list of {Key, Value}");
-  for (const json::value& item : list->get_array()) {
-    const json::object* tag = item.if_object();
-    const json::value* key = tag ? tag->if_contains("Key") : nullptr;
-    const json::value* value = tag ? tag->if_contains("Value") : nullptr;
-    if (!key || !key->is_string() || !value || !value->is_string() || key->get_string().empty()) {
-      return Validation("Each tag needs a string Key and Value");
-    }
-    tags[std::string(key->get_string())] = std::string(value->get_string());
-  }
-  return tags;
-}
-
-json::array TagList(const std::map<std::string, std::string>& tags) {
-  json::array list;
-  for (const auto& [key, value] : tags)
-    list.push_back(json::object{{"Key", key}, {"Value", value}});
-  return list;
-}
-
 // Reads the PutTargets entry at `index` (from 1); an error refuses the whole request
 // (ValidationException), as EventBridge refuses it.
 absl::StatusOr<Target> ReadTarget(const json::value& item, size_t index) {
@@ -534,40 +510,59 @@ absl::StatusOr<json::object> EventsService::ListRuleNamesByTarget(const json::ob
   return out;
 }
 
-absl::StatusOr<json::object> EventsService::TagResource(const json::object& body) {
+absl::StatusOr<std::map<std::string, std::string>> EventsService::ChangeTags(
+    const json::object& body,
+    const std::function<void(std::map<std::string, std::string>&)>& change) {
   auto arn = RequiredString(body, "ResourceARN");
   if (!arn.ok()) return arn.status();
-  auto tags = ReadTags(body);
-  if (!tags.ok()) return tags.status();
+  // An event bus (the default one included: its tags are kept in a record of its own) or a rule.
+  const std::string bus_prefix = BusArn("");
+  if (arn->starts_with(bus_prefix)) {
+    const std::string name = arn->substr(bus_prefix.size());
+    if (!rules_->HasBus(name)) return NotFound("Event bus " + name + " does not exist.");
+    auto stored = rules_->buses().find(name);
+    EventBus bus = stored != rules_->buses().end() ? stored->second : EventBus{.name = name};
+    const std::map<std::string, std::string> before = bus.tags;
+    change(bus.tags);
+    if (bus.tags != before) rules_->PutBus(bus);
+    return bus.tags;
+  }
   auto rule = FindRuleByArn(*arn);
   if (!rule.ok()) return rule.status();
   Rule updated = **rule;
-  for (auto& [key, value] : *tags) updated.tags[key] = value;
-  rules_->Put(std::move(updated));
+  const std::map<std::string, std::string> before = updated.tags;
+  change(updated.tags);
+  std::map<std::string, std::string> tags = updated.tags;
+  if (tags != before) rules_->Put(std::move(updated));
+  return tags;
+}
+
+absl::StatusOr<json::object> EventsService::TagResource(const json::object& body) {
+  auto tags = ReadTags(body);
+  if (!tags.ok()) return tags.status();
+  auto changed = ChangeTags(body, [&](std::map<std::string, std::string>& kept) {
+    for (const auto& [key, value] : *tags) kept[key] = value;
+  });
+  if (!changed.ok()) return changed.status();
   return json::object{};
 }
 
 absl::StatusOr<json::object> EventsService::UntagResource(const json::object& body) {
-  auto arn = RequiredString(body, "ResourceARN");
-  if (!arn.ok()) return arn.status();
-  auto rule = FindRuleByArn(*arn);
-  if (!rule.ok()) return rule.status();
-  Rule updated = **rule;
-  if (const json::value* keys = body.if_contains("TagKeys"); keys && keys->is_array()) {
-    for (const json::value& key : keys->get_array()) {
-      if (key.is_string()) updated.tags.erase(std::string(key.get_string()));
+  auto changed = ChangeTags(body, [&](std::map<std::string, std::string>& kept) {
+    if (const json::value* keys = body.if_contains("TagKeys"); keys && keys->is_array()) {
+      for (const json::value& key : keys->get_array()) {
+        if (key.is_string()) kept.erase(std::string(key.get_string()));
+      }
     }
-  }
-  rules_->Put(std::move(updated));
+  });
+  if (!changed.ok()) return changed.status();
   return json::object{};
 }
 
 absl::StatusOr<json::object> EventsService::ListTagsForResource(const json::object& body) {
-  auto arn = RequiredString(body, "ResourceARN");
-  if (!arn.ok()) return arn.status();
-  auto rule = FindRuleByArn(*arn);
-  if (!rule.ok()) return rule.status();
-  return json::object{{"Tags", TagList((*rule)->tags)}};
+  auto tags = ChangeTags(body, [](std::map<std::string, std::string>&) {});
+  if (!tags.ok()) return tags.status();
+  return json::object{{"Tags", TagList(*tags)}};
 }
 
 void EventsService::Fire(const std::string& rule_name, int64_t scheduled_millis) {

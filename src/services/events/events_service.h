@@ -92,6 +92,11 @@ class EventsService : public services::Service,
                                           const char* member = "EventBusName") const;
   absl::StatusOr<const Rule*> FindRule(const boost::json::object& body) const;
   absl::StatusOr<const Rule*> FindRuleByArn(const std::string& arn) const;
+  // The tags of the bus or rule the request's ResourceARN names, after `change` (stored if it
+  // changed them); ResourceNotFoundException for an unknown one.
+  absl::StatusOr<std::map<std::string, std::string>> ChangeTags(
+      const boost::json::object& body,
+      const std::function<void(std::map<std::string, std::string>&)>& change);
   std::string RuleArn(const Rule& rule) const;
   std::string BusArn(std::string_view bus) const;
   // The envelope of one event, as every target of every matching rule receives it.

@@ -71,6 +71,30 @@ absl::StatusOr<ListRequest> ReadListRequest(const json::object& body) {
   return request;
 }
 
+absl::StatusOr<std::map<std::string, std::string>> ReadTags(const json::object& body) {
+  std::map<std::string, std::string> tags;
+  const json::value* list = body.if_contains("Tags");
+  if (!list || list->is_null()) return tags;
+  if (!list->is_array()) return Validation("Tags must be a list of {Key, Value}");
+  for (const json::value& item : list->get_array()) {
+    const json::object* tag = item.if_object();
+    const json::value* key = tag ? tag->if_contains("Key") : nullptr;
+    const json::value* value = tag ? tag->if_contains("Value") : nullptr;
+    if (!key || !key->is_string() || !value || !value->is_string() || key->get_string().empty()) {
+      return Validation("Each tag needs a string Key and Value");
+    }
+    tags[std::string(key->get_string())] = std::string(value->get_string());
+  }
+  return tags;
+}
+
+json::array TagList(const std::map<std::string, std::string>& tags) {
+  json::array list;
+  for (const auto& [key, value] : tags)
+    list.push_back(json::object{{"Key", key}, {"Value", value}});
+  return list;
+}
+
 TargetInputSpec InputSpecOf(const Target& target) {
   TargetInputSpec spec;
   if (!target.input.empty()) spec.input = target.input;

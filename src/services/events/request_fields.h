@@ -1,6 +1,8 @@
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -32,6 +34,10 @@ struct ListRequest {
   int limit = 100;
 };
 absl::StatusOr<ListRequest> ReadListRequest(const boost::json::object& body);
+
+// The Tags of a request ([{Key, Value}], optional) by key, and the list form of a tag map.
+absl::StatusOr<std::map<std::string, std::string>> ReadTags(const boost::json::object& body);
+boost::json::array TagList(const std::map<std::string, std::string>& tags);
 
 // How `target`'s input is shaped (target_input.h).
 TargetInputSpec InputSpecOf(const Target& target);

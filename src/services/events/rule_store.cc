@@ -19,17 +19,26 @@ std::string StoredKey(std::string_view bus, std::string_view name) {
 }
 
 std::string BusToJson(const EventBus& bus) {
+  json::object tags;
+  for (const auto& [key, value] : bus.tags) tags[key] = value;
   return json::serialize(json::object{{"name", bus.name},
                                       {"description", bus.description},
-                                      {"created_millis", bus.created_millis}});
+                                      {"created_millis", bus.created_millis},
+                                      {"tags", std::move(tags)}});
 }
 
 absl::StatusOr<EventBus> BusFromJson(std::string_view text) {
   auto parsed = ParseStoredObject(text);
   if (!parsed.ok()) return parsed.status();
-  return EventBus{.name = StringMember(*parsed, "name"),
-                  .description = StringMember(*parsed, "description"),
-                  .created_millis = IntMember(*parsed, "created_millis", 0)};
+  EventBus bus{.name = StringMember(*parsed, "name"),
+               .description = StringMember(*parsed, "description"),
+               .created_millis = IntMember(*parsed, "created_millis", 0)};
+  if (const json::value* tags = parsed->if_contains("tags"); tags && tags->is_object()) {
+    for (const auto& [key, value] : tags->get_object()) {
+      if (value.is_string()) bus.tags[std::string(key)] = std::string(value.get_string());
+    }
+  }
+  return bus;
 }
 }  // namespace
 

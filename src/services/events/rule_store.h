@@ -52,6 +52,7 @@ struct EventBus {
   std::string name;
   std::string description;
   int64_t created_millis = 0;
+  std::map<std::string, std::string> tags;
 };
 
 // Rules by (bus, name).
