@@ -112,6 +112,8 @@ class AsyncInvoker::Impl {
         limits_(limits),
         timer_(io) {}
 
+  void SetTopicSender(TopicSender sender) { topic_sender_ = std::move(sender); }
+
   void Recover() {
     for (storage::QueuedEvent& queued : queue_->Recover()) {
       auto event = DecodeAsyncEvent(queued.metadata);
@@ -345,6 +347,8 @@ class AsyncInvoker::Impl {
   void SendToDestination(const std::string& arn, const AsyncEvent& event,
                          const std::string& condition, const std::string& version,
                          const sandbox::InvocationOutcome& outcome) {
+    if (arn.starts_with("arn:aws:sns:"))
+      return SendToTopic(arn, event, condition, version, outcome);
     // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
     std::vector<std::string> parts;
     for (size_t start = 0;;) {
@@ -367,6 +371,24 @@ class AsyncInvoker::Impl {
                                       condition, version.empty() ? lambda::kLatest : version,
                                       outcome, clock_->NowMillis()),
                     nullptr);
+  }
+
+  // A topic destination gets the record as the Message of a Publish. A publish that fails is
+  // recorded in the function's serval/async-dropped stream (reason DestinationFailed).
+  void SendToTopic(const std::string& arn, const AsyncEvent& event, const std::string& condition,
+                   const std::string& version, const sandbox::InvocationOutcome& outcome) {
+    const absl::StatusOr<std::string> payload = queue_->ReadPayload(event.id);
+    std::string record = DestinationRecord(
+        event, payload.ok() ? *payload : "", arn_of_(event.function), condition,
+        version.empty() ? lambda::kLatest : version, outcome, clock_->NowMillis());
+    auto failed = [this, event, arn](const absl::Status& status) {
+      Record(event.function,
+             {DroppedLine(event, "DestinationFailed", arn, std::string(status.message()))});
+    };
+    if (!topic_sender_) return failed(absl::UnavailableError("SNS is not available"));
+    topic_sender_(arn, std::move(record), [failed](absl::Status status) {
+      if (!status.ok()) failed(status);
+    });
   }
 
   void Finish(uint64_t id) {
@@ -396,6 +418,7 @@ class AsyncInvoker::Impl {
   ArnOf arn_of_;
   const AsyncQueueLimits limits_;
   asio::steady_timer timer_;
+  TopicSender topic_sender_;
   std::map<uint64_t, AsyncEvent> events_;              // every queued event by id
   std::map<std::string, std::deque<uint64_t>> ready_;  // runnable now, per function, FIFO
   std::multimap<int64_t, uint64_t> delayed_;           // due time -> id
@@ -414,6 +437,8 @@ AsyncInvoker::AsyncInvoker(asio::io_context& io, storage::DurableQueue* queue,
                                    std::move(arn_of), limits)) {}
 
 AsyncInvoker::~AsyncInvoker() = default;
+
+void AsyncInvoker::SetTopicSender(TopicSender sender) { impl_->SetTopicSender(std::move(sender)); }
 
 void AsyncInvoker::Recover() { impl_->Recover(); }
 

@@ -70,12 +70,18 @@ class AsyncInvoker {
   using ConfigOf = std::function<std::optional<lambda::EventInvokeConfig>(const AsyncEvent& event)>;
   // The unqualified ARN of a function, for destination records.
   using ArnOf = std::function<std::string(const std::string& function)>;
+  // Publishes `message` to the SNS topic `topic_arn` (a destination that is a topic); `settled`
+  // hears OK once every delivery it makes is durable, or why it could not.
+  using TopicSender = std::function<void(const std::string& topic_arn, std::string message,
+                                         std::function<void(absl::Status)> settled)>;
 
   AsyncInvoker(boost::asio::io_context& io, storage::DurableQueue* queue, storage::LogStore* logs,
                const Clock* clock, Runner runner, ConfigOf config_of, ArnOf arn_of,
                AsyncQueueLimits limits);
   ~AsyncInvoker();
 
+  // Where destination records for SNS topics go; without one they are recorded as undelivered.
+  void SetTopicSender(TopicSender sender);
   // Takes the events the queue recovered at startup and schedules them.
   void Recover();
   // Queues a new event. Over a limit it returns TooManyRequests and queues nothing; otherwise

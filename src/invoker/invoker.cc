@@ -30,6 +30,7 @@ Invoker::Invoker(Dependencies dependencies)
             return LambdaFunctionArn(deps_.account, function);
           },
           deps_.async_limits) {
+  async_.SetTopicSender(deps_.publish_to_topic);
   bool more = true;
   std::string after;
   while (more) {

@@ -66,6 +66,8 @@ class Invoker {
     AsyncQueueLimits async_limits;
     // Records every invocation's figures and every throttle (AWS/Lambda metrics); null: none.
     metrics::LambdaRecorder* metrics = nullptr;
+    // Publishes destination records to SNS topics; null: topic destinations are undelivered.
+    AsyncInvoker::TopicSender publish_to_topic;
   };
 
   struct Stats {

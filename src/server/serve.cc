@@ -299,6 +299,8 @@ int Serve(const ServeConfig& config) {
                                           presign_key.second, config.account.region, "lambda",
                                           RealClock::Instance().NowMillis(), 600);
   };
+  // SNS fills this in when its front end is created (below); async destinations publish here.
+  services::TopicPublisherSlot topics;
   invoker::Invoker invoker(invoker::Invoker::Dependencies{
       .account = config.account,
       .registry = registry->get(),
@@ -309,7 +311,14 @@ int Serve(const ServeConfig& config) {
       .logs = &log_store,
       .account_concurrency = config.concurrency_limit,
       .async_limits = {config.async_queue_function_limit, config.async_queue_limit},
-      .metrics = &lambda_metrics});
+      .metrics = &lambda_metrics,
+      .publish_to_topic = [&topics](const std::string& topic_arn, std::string message,
+                                    std::function<void(absl::Status)> settled) {
+        if (topics.publisher == nullptr) {
+          return settled(absl::UnavailableError("SNS is not available"));
+        }
+        topics.publisher->PublishForService(topic_arn, "", std::move(message), std::move(settled));
+      }});
   auto identities = iam::IdentityStore::Open(metadata->get(), config.account.account_id);
   if (!identities.ok()) {
     fmt::print(stderr, "serval: cannot load IAM: {}\n", identities.status().ToString());
@@ -318,7 +327,6 @@ int Serve(const ServeConfig& config) {
   iam::Authorizer authorizer(config.iam_mode, config.account.account_id, clock);
   authorizer.SetIdentities(identities->get());
   services::ObjectReaderSlot objects;
-  services::TopicPublisherSlot topics;
   services::EventPublisherSlot events;
   services::HttpApiEndpointSlot http_apis;
   services::StreamSourceSlot streams;

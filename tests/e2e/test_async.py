@@ -146,6 +146,34 @@ class AsyncDeliveryTest(AsyncBase):
         self.assertEqual(record["requestContext"]["condition"], "Success")
         self.assertEqual(record["responsePayload"], {"ok": True})
 
+    def test_failure_destination_that_is_an_sns_topic(self):
+        # The record is the Message of a Publish to the topic; its subscribers get it.
+        sns = self.serval.client("sns")
+        failing, subscriber = self.recorder(), self.recorder()
+        topic = sns.create_topic(Name=unique_name("failures"))["TopicArn"]
+        self.lam.add_permission(FunctionName=subscriber, StatementId="sns", Action="lambda:InvokeFunction",
+                                Principal="sns.amazonaws.com", SourceArn=topic)
+        sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function_arn(subscriber))
+        self.lam.put_function_event_invoke_config(
+            FunctionName=failing, MaximumRetryAttempts=0,
+            DestinationConfig={"OnFailure": {"Destination": topic}})
+        self.assertEqual(self.lam.get_function_event_invoke_config(FunctionName=failing)
+                         ["DestinationConfig"]["OnFailure"]["Destination"], topic)
+        self.send(failing, {"fail": True, "marker": "t"})
+        notification = self.wait_for(lambda: logged_events(self.serval.data_dir, subscriber),
+                                     "the topic's delivery")[0]
+        record = json.loads(notification["Records"][0]["Sns"]["Message"])
+        self.assertEqual(notification["Records"][0]["Sns"]["TopicArn"], topic)
+        self.assertEqual(record["requestContext"]["condition"], "RetriesExhausted")
+        self.assertEqual(record["requestPayload"], {"fail": True, "marker": "t"})
+        # A topic that is not there: the record is noted as undelivered in the dropped stream.
+        self.lam.put_function_event_invoke_config(
+            FunctionName=failing, MaximumRetryAttempts=0,
+            DestinationConfig={"OnFailure": {"Destination": topic + "-gone"}})
+        self.send(failing, {"fail": True})
+        self.wait_for(lambda: "DestinationFailed" in [
+            d["reason"] for d in dropped_records(self.serval.data_dir, failing)], "the note")
+
     def test_throttled_events_wait_in_the_queue(self):
         name = self.recorder()
         self.lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "common/aws_error.h"
@@ -43,13 +44,17 @@ absl::Status ReadDestination(const json::object& destinations, const char* key, 
     return absl::OkStatus();
   }
   const std::string destination(arn->get_string());
+  // arn:aws:sns:REGION:ACCOUNT:TOPIC: six parts, a topic name of its own.
+  const bool topic = destination.starts_with("arn:aws:sns:") &&
+                     std::count(destination.begin(), destination.end(), ':') == 5 &&
+                     !destination.ends_with(":");
   auto reference = destination.starts_with("arn:aws:lambda:")
                        ? ParseFunctionReference(destination)
                        : absl::StatusOr<FunctionReference>(absl::InvalidArgumentError(""));
-  if (!reference.ok()) {
+  if (!topic && !reference.ok()) {
     return InvalidParameter(fmt::format(
         "The destination ARN {} is not supported: Serval delivers destinations to Lambda "
-        "functions only",
+        "functions and SNS topics only",
         destination));
   }
   out = destination;
