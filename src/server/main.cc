@@ -71,7 +71,9 @@ int main(int argc, char** argv) {
                  "figures are deleted in the background")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  up->add_option("--runtimes-dir", serve.runtimes_dir, "Directory holding Serval's runtimes/");
+  up->add_option("--runtimes-dir", serve.runtimes_dir,
+                 "Serval's runtimes directory itself (the one holding python/ and node/; default: "
+                 "$SERVAL_RUNTIMES_DIR, else runtimes/ of the install or source tree)");
   up->add_option("--python", serve.python_path,
                  "Interpreter for every python3.x runtime (default: the python3 first on PATH)")
       ->check(CLI::ExistingFile);
