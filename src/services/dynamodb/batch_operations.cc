@@ -71,13 +71,13 @@ void AddConsumedCapacity(json::object& output, std::string_view mode,
                          const std::vector<std::pair<std::string, double>>& charges) {
   if (mode == "NONE") return;
   std::vector<std::pair<std::string, double>> per_table;
-  for (const auto& [name, units] : charges) {
+  for (const auto& charge : charges) {
     auto entry = std::find_if(per_table.begin(), per_table.end(),
-                              [&](const auto& seen) { return seen.first == name; });
+                              [&](const auto& seen) { return seen.first == charge.first; });
     if (entry == per_table.end()) {
-      per_table.emplace_back(name, units);
+      per_table.push_back(charge);
     } else {
-      entry->second += units;
+      entry->second += charge.second;
     }
   }
   json::array consumed;
