@@ -348,6 +348,9 @@ class BucketsTest(S3TestCase):
         self.assertEqual(page["Versions"][0]["Size"], 1)
         rest = self.s3.list_object_versions(Bucket=name, KeyMarker="b/c", VersionIdMarker="null")
         self.assertEqual([v["Key"] for v in rest["Versions"]], ["b/d", "e"])
+        self.assert_s3_error("InvalidArgument", self.s3.list_object_versions, Bucket=name,
+                             VersionIdMarker="null")
+        self.assert_s3_error("NoSuchBucket", self.s3.list_object_versions, Bucket=name + "-gone")
         folders = self.s3.list_object_versions(Bucket=name, Delimiter="/")
         self.assertEqual([p["Prefix"] for p in folders["CommonPrefixes"]], ["b/"])
         listed = subprocess.run(
@@ -646,7 +649,9 @@ class IntegrityAndAttackTest(S3TestCase):
         base = f"{self.serval.endpoint}/{bucket}"
         for method, url, body in (("PUT", f"{base}/new", b"x"), ("DELETE", f"{base}/k", None),
                                   ("POST", f"{base}?delete", b"<Delete/>"), ("PUT", f"{base}/k?tagging", b""),
-                                  ("GET", f"{base}/k?tagging", None), ("GET", f"{base}/k", None)):
+                                  ("GET", f"{base}/k?tagging", None), ("GET", f"{base}/k", None),
+                                  ("GET", f"{base}/k?attributes", None), ("GET", f"{base}?versions", None),
+                                  ("GET", f"{base}?encryption", None), ("GET", f"{base}?logging", None)):
             status, headers, answer = http(method, url, body)
             self.assertEqual(status, 403, (method, url, answer))
             self.assertIn(b"<Code>AccessDenied</Code>", answer)
