@@ -24,7 +24,8 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # tests run functions with through /usr/bin/python3, as on a fresh machine. ca-certificates: the
 # roots HTTPS subscriptions are verified against; openssl: the tests verify SNS signatures with it.
 # libpcre2-dev: API Gateway selection patterns (Java regexes); libyaml-cpp-dev: OpenAPI in YAML.
-# python3-cryptography: the HTTP API authorizer tests sign JWTs with it.
+# python3-cryptography: the HTTP API authorizer tests sign JWTs with it. python3-requests: the S3
+# form-upload tests post boto3's generate_presigned_post forms with it, as boto3's guide does.
 # mediainfo: the video-metadata blueprint's function runs Debian's (with libcurl, for URLs) from
 # the read-only /usr its sandbox sees, and its e2e test compares with it (ffmpeg only makes the
 # checked-in fixtures: blueprints/video-metadata/make_fixtures.sh).
@@ -38,7 +39,7 @@ packages=(
   libabsl-dev libsqlite3-dev libssl-dev libzip-dev libfmt-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libexpat1-dev libpcre2-dev libyaml-cpp-dev
   zip unzip curl procps e2fsprogs openssl ca-certificates
-  python3-boto3 python3-cryptography mediainfo awscli prometheus chromium
+  python3-boto3 python3-cryptography python3-requests mediainfo awscli prometheus chromium
 )
 
 install_packages() {

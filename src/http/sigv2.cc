@@ -121,6 +121,10 @@ std::string CanonicalResource(const Request& request, const QueryPairs& query,
   return resource;
 }
 
+}  // namespace
+
+namespace sigv4_internal {
+
 std::string HmacSha1Base64(std::string_view key, std::string_view message) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
@@ -129,7 +133,7 @@ std::string HmacSha1Base64(std::string_view key, std::string_view message) {
   return Base64Encode(std::string_view(reinterpret_cast<const char*>(digest), size));
 }
 
-}  // namespace
+}  // namespace sigv4_internal
 
 bool HasSigV2(const Request& request) {
   const std::string_view authorization = TrimBlanks(request.Header("authorization"));
@@ -216,7 +220,7 @@ absl::Status VerifySigV2(const Request& request, const CredentialStore& credenti
                            date_line + "\n" +
                            CanonicalAmzHeaders(request, presigned ? &query : nullptr);
   auto matches = [&](bool bucket_slash) {
-    const std::string expected = HmacSha1Base64(
+    const std::string expected = sigv4_internal::HmacSha1Base64(
         identity->secret,
         head + CanonicalResource(request, query, options.virtual_host_bucket, bucket_slash));
     return expected.size() == signature.size() &&

@@ -10,7 +10,8 @@
 //   sigv4_presign.cc    the presigned query form: verify and presign
 //   sigv4_payload.cc    PayloadHashCheck: a streamed body against its declared hash
 //   sigv4.cc            VerifySigV4 / ScreenSigV4 and the checks both forms share
-// and aws_chunked.cc uses the HMAC and the S3 signature error for the chunk signatures.
+// and aws_chunked.cc uses the HMAC and the S3 signature error for the chunk signatures,
+// form_signature.cc the signing key, the HMACs and the errors for browser-form uploads.
 
 #include <openssl/types.h>
 
@@ -112,6 +113,10 @@ const Digest& SigningKey(Sha256& sha, std::string_view secret, std::string_view 
 bool DecodeHexDigest(std::string_view hex, Digest* out);
 // Appends the digest as 64 lower-case hex digits.
 void AppendHex(const Digest& digest, std::string* out);
+
+// SigV2's signature: base64 HMAC-SHA1(key, message) (sigv2.cc; form_signature.cc signs POST
+// policies with it too).
+std::string HmacSha1Base64(std::string_view key, std::string_view message);
 
 // ---------------------------------------------------------------------------------------------
 // The canonical request (sigv4_canonical.cc).

@@ -472,8 +472,12 @@ class ServalProcess:
 
     # -- clients -------------------------------------------------------------------------------
 
-    def client(self, service: str = "lambda", read_timeout: int = 120, validate: bool = True):
+    def client(self, service: str = "lambda", read_timeout: int = 120, validate: bool = True,
+               signature_version: str | None = None):
         cfg = Config(
+            # None: botocore's choice for the service (for S3's presigned posts in us-east-1,
+            # SigV2); "s3v4" or "s3" to choose.
+            signature_version=signature_version,
             # total_max_attempts=1: exactly one attempt (botocore's `max_attempts` counts retries).
             retries={"total_max_attempts": 1, "mode": "standard"},
             read_timeout=read_timeout,

@@ -396,8 +396,7 @@ void S3Service::CompleteMultipartUpload(const CallPtr& call) {
   const ObjectRecord completed = record;
   replacement.record = std::move(record);
   replacement.event = EventOf(*call, "ObjectCreated:CompleteMultipartUpload");
-  const std::string location = fmt::format("http://{}/{}/{}", call->request().Header("Host"),
-                                           call->address.bucket, call->address.key);
+  const std::string location = ObjectUrl(*call);
   ReplaceObject(call->address.bucket, call->address.key, std::move(replacement),
                 [this, call, completed, location, checksum](absl::Status status) {
                   if (!status.ok()) return call->Fail(status);

@@ -25,6 +25,8 @@ namespace serval::s3 {
 // the io thread and calls back there.
 
 inline constexpr size_t kInlineBodyBytes = 64 * 1024;
+// The largest object one request may upload (PutObject, POST Object): 5 GiB.
+inline constexpr uint64_t kMaxSinglePutBytes = uint64_t{5} << 30;
 
 // Where the bytes of a received body went.
 struct ReceivedBody {

@@ -25,7 +25,6 @@
 namespace serval::s3 {
 namespace {
 
-constexpr uint64_t kMaxSinglePutBytes = uint64_t{5} << 30;
 constexpr size_t kMaxKeyBytes = 1024;
 constexpr size_t kMaxDeleteObjects = 1000;
 // How often a change is tried again when another change of the same key committed between its
@@ -124,14 +123,30 @@ void S3Service::ReplaceObject(std::string bucket, std::string key, Replacement r
 
 void S3Service::PutObject(const CallPtr& call) {
   if (!call->request().Header("x-amz-copy-source").empty()) return CopyObject(call);
-  http::Request& request = call->context.request;
+  auto tags = ParseTaggingHeader(call->request().Header("x-amz-tagging"));
+  if (!tags.ok()) return call->Fail(tags.status());
+  ReceiveObject(call,
+                {.body = BodySourceOf(call->context.request),
+                 .tags = *std::move(tags),
+                 .max_bytes = kMaxSinglePutBytes,
+                 .event = "ObjectCreated:Put"},
+                [this, call](const ObjectRecord& written) {
+                  http::Response response;
+                  response.SetHeader("ETag", QuotedEtag(written.etag));
+                  AddObjectChecksumHeaders(written, std::nullopt, response);
+                  AddExpirationHeader(*call, written, response);
+                  call->Reply(std::move(response));
+                });
+}
+
+void S3Service::ReceiveObject(const CallPtr& call, IncomingObject incoming,
+                              std::function<void(const ObjectRecord& written)> answer) {
+  const http::Request& request = call->request();
   const std::string& key = call->address.key;
   if (key.size() > kMaxKeyBytes) return call->Fail(KeyTooLong(key.size()));
   if (auto bucket = ExistingBucket(*call); !bucket.ok()) return call->Fail(bucket.status());
   auto headers = StoredHeadersOf(request);
   if (!headers.ok()) return call->Fail(headers.status());
-  auto tags = ParseTaggingHeader(request.Header("x-amz-tagging"));
-  if (!tags.ok()) return call->Fail(tags.status());
   auto declared_md5 = DeclaredContentMd5(request);
   if (!declared_md5.ok()) return call->Fail(declared_md5.status());
   auto requested_checksum = RequestedChecksumOf(request);
@@ -141,24 +156,28 @@ void S3Service::PutObject(const CallPtr& call) {
        {request.Header("x-amz-decoded-content-length"), request.Header("Content-Length")}) {
     if (!length.empty() && ParseDecimal(length, &declared_size)) break;
   }
-  if (declared_size > kMaxSinglePutBytes) {
-    return call->Fail(EntityTooLarge(declared_size, kMaxSinglePutBytes));
+  if (declared_size > incoming.max_bytes) {
+    return call->Fail(EntityTooLarge(declared_size, incoming.max_bytes));
   }
   ObjectRecord record;
   record.headers = *std::move(headers);
-  record.tags = *std::move(tags);
-  ReceiveOptions options = ReceiveOptionsFor(kMaxSinglePutBytes, /*allow_inline=*/true);
+  record.tags = std::move(incoming.tags);
+  ReceiveOptions options = ReceiveOptionsFor(incoming.max_bytes, /*allow_inline=*/true);
   options.checksum = ChecksumFor(*requested_checksum);
-  ReceiveBody(BodySourceOf(request), options,
+  ReceiveBody(std::move(incoming.body), options,
               [this, call, record = std::move(record), declared_md5 = *std::move(declared_md5),
-               requested = *std::move(requested_checksum),
-               checksum = options.checksum](absl::StatusOr<ReceivedBody> body) mutable {
+               requested = *std::move(requested_checksum), checksum = options.checksum,
+               check_size = std::move(incoming.check_size), event = incoming.event,
+               answer = std::move(answer)](absl::StatusOr<ReceivedBody> body) mutable {
                 if (!body.ok()) return call->Fail(body.status());
                 Replacement replacement;
                 if (body->blob) replacement.new_blobs.push_back(body->blob->blob);
                 absl::StatusOr<Pairs> checksums =
                     CheckedChecksums(call->context, requested, checksum.get());
                 if (!declared_md5.empty() && declared_md5 != body->md5) checksums = BadDigest();
+                if (check_size) {
+                  if (absl::Status size = check_size(body->size); !size.ok()) checksums = size;
+                }
                 if (!checksums.ok()) {
                   RemoveBlobsLater(*blobs_, blob_worker_, replacement.new_blobs);
                   return call->Fail(checksums.status());
@@ -190,15 +209,11 @@ void S3Service::PutObject(const CallPtr& call) {
                 };
                 const ObjectRecord written = record;
                 replacement.record = std::move(record);
-                replacement.event = EventOf(*call, "ObjectCreated:Put");
+                replacement.event = EventOf(*call, event);
                 ReplaceObject(call->address.bucket, call->address.key, std::move(replacement),
-                              [this, call, written](absl::Status status) {
+                              [call, written, answer = std::move(answer)](absl::Status status) {
                                 if (!status.ok()) return call->Fail(status);
-                                http::Response response;
-                                response.SetHeader("ETag", QuotedEtag(written.etag));
-                                AddObjectChecksumHeaders(written, std::nullopt, response);
-                                AddExpirationHeader(*call, written, response);
-                                call->Reply(std::move(response));
+                                answer(written);
                               });
               });
 }

@@ -123,6 +123,8 @@ struct S3Service::Route {
   std::string_view subresource;  // empty: the plain operation
   Handler handler;
   std::string_view operation;  // the API operation's name, for IAM (s3_access.h)
+  // The handler checks who the caller is itself (POST Object: the signature is in the form).
+  bool authenticates_itself = false;
 };
 
 const std::vector<S3Service::Route>& S3Service::Routes() {
@@ -166,6 +168,7 @@ const std::vector<S3Service::Route>& S3Service::Routes() {
        "GetBucketLifecycleConfiguration"},
       {"DELETE", Level::kBucket, "lifecycle", &S::DeleteBucketLifecycle, "DeleteBucketLifecycle"},
       {"POST", Level::kBucket, "delete", &S::DeleteObjects, "DeleteObjects"},
+      {"POST", Level::kBucket, "", &S::PostObject, "PutObject", /*authenticates_itself=*/true},
       {"GET", Level::kBucket, "uploads", &S::ListMultipartUploads, "ListMultipartUploads"},
       {"OPTIONS", Level::kBucket, "", &S::Preflight, "CorsPreflight"},
       {"PUT", Level::kObject, "", &S::PutObject, "PutObject"},
@@ -231,6 +234,7 @@ absl::StatusOr<std::unique_ptr<services::Service>> S3Service::Create(
 
 S3Service::S3Service(const services::Platform& platform)
     : account_(platform.account),
+      credentials_(platform.credentials),
       clock_(platform.clock),
       metadata_(platform.metadata),
       blobs_(platform.blobs),
@@ -262,11 +266,13 @@ services::Access S3Service::AccessFor(const http::Request&) const {
 }
 
 bool S3Service::StreamsBody(const http::Request& headers) const {
-  if (headers.method != "PUT" || !headers.Header("x-amz-copy-source").empty()) return false;
   const S3Address address = AddressOf(headers);
-  if (address.website || LevelOf(address) != Level::kObject) return false;
+  if (address.website) return false;
   const std::string_view subresource = SubresourceOf(headers);
-  return subresource.empty() || subresource == "uploadId";
+  // POST Object: a form whose file may be as large as a PUT's body.
+  if (headers.method == "POST") return LevelOf(address) == Level::kBucket && subresource.empty();
+  if (headers.method != "PUT" || !headers.Header("x-amz-copy-source").empty()) return false;
+  return LevelOf(address) == Level::kObject && (subresource.empty() || subresource == "uploadId");
 }
 
 std::string S3Service::HostAddressedBucket(const http::Request& headers) const {
@@ -290,6 +296,10 @@ void S3Service::Handle(protocol::RequestContext context, http::Responder respond
       continue;
     }
     if (route.subresource == "list-type" && request.QueryParam("list-type") != "2") continue;
+    if (route.authenticates_itself) {
+      call->cors_headers = CorsHeadersFor(*call);
+      return (this->*route.handler)(call);
+    }
     if (call->context.caller.anonymous && request.method != "OPTIONS") {
       // Without credentials only reads of objects and listings a bucket policy opens to
       // everyone ("Principal": "*") are served.
@@ -331,9 +341,9 @@ bool S3Service::AnonymousAllowed(const Call& call, std::string_view action) cons
   auto bucket = catalog_.Bucket(call.address.bucket);
   if (!bucket.ok() || !bucket->has_value()) return false;
   const std::string resource =
-      action == "s3:GetObject"
-          ? fmt::format("arn:aws:s3:::{}/{}", call.address.bucket, call.address.key)
-          : fmt::format("arn:aws:s3:::{}", call.address.bucket);
+      call.address.key.empty()
+          ? fmt::format("arn:aws:s3:::{}", call.address.bucket)
+          : fmt::format("arn:aws:s3:::{}/{}", call.address.bucket, call.address.key);
   return AllowsAnonymous((*bucket)->policy, action, resource, call.context.caller.source_ip);
 }
 

@@ -25,6 +25,10 @@
 #include "services/topic_publisher.h"
 #include "storage/metadata_store.h"
 
+namespace serval::http {
+class FormDataReader;
+}  // namespace serval::http
+
 namespace boost::asio {
 class io_context;
 }  // namespace boost::asio
@@ -154,6 +158,28 @@ class S3Service : public services::Service, public services::ObjectReader {
 
   // Object operations (object_operations.cc).
   void PutObject(const CallPtr& call);
+  // An object arriving in the body of a request whose headers say what is stored with it
+  // (StoredHeadersOf, Content-MD5, x-amz-checksum-*, If-Match and If-None-Match): PutObject's
+  // and POST Object's one way to store an upload. `answer` replies once it is stored.
+  struct IncomingObject {
+    http::BodySource body;
+    Pairs tags;
+    uint64_t max_bytes = 0;  // more is EntityTooLarge
+    // Checked once the body is in, before it is stored (POST's content-length-range); may be
+    // unset.
+    std::function<absl::Status(uint64_t size)> check_size;
+    std::string_view event;  // "ObjectCreated:Put"
+  };
+  void ReceiveObject(const CallPtr& call, IncomingObject incoming,
+                     std::function<void(const ObjectRecord& written)> answer);
+  // A browser's form upload (post_object.cc): the form's fields stand for PutObject's headers.
+  // It authenticates itself (the signature is in the form), and AcceptForm goes on once the
+  // fields before the file are read.
+  void PostObject(const CallPtr& call);
+  void AcceptForm(const CallPtr& call, const std::shared_ptr<http::FormDataReader>& form);
+  // The URL of the call's object on the host it addressed (POST's and
+  // CompleteMultipartUpload's Location).
+  std::string ObjectUrl(const Call& call) const;
   void CopyObject(const CallPtr& call);
   void GetObject(const CallPtr& call);
   void HeadObject(const CallPtr& call);
@@ -258,6 +284,8 @@ class S3Service : public services::Service, public services::ObjectReader {
   absl::Status SweepOrphanBlobs();
 
   AccountContext account_;
+  // The access keys a form's signature may name (null under --no-auth).
+  const http::CredentialStore* credentials_;
   const Clock* clock_;
   storage::MetadataStore* metadata_;
   storage::BlobStore* blobs_;

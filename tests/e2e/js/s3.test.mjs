@@ -1,5 +1,5 @@
-// End-to-end test of serval's S3 with @aws-sdk/client-s3, lib-storage and s3-request-presigner
-// (JS SDK v3). Starts the real binary with a fresh data dir, as lambda.test.mjs does.
+// End-to-end test of serval's S3 with @aws-sdk/client-s3, lib-storage, s3-request-presigner and
+// s3-presigned-post (JS SDK v3). Starts the real binary with a fresh data dir, as lambda.test.mjs does.
 // Run: node --test tests/e2e/js/
 
 import { test, before, after } from 'node:test';
@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 
 let serval; let endpoint; let s3;
 
@@ -134,4 +135,41 @@ test('presigned GET and PUT URLs work with plain fetch and expire', async () => 
     'Access-Control-Request-Headers': 'content-type' } });
   assert.equal(preflight.status, 200);
   assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://app.test');
+});
+
+test('a createPresignedPost form uploads with fetch and FormData, as a browser page does', async () => {
+  const Bucket = bucketName();
+  await s3.send(new CreateBucketCommand({ Bucket }));
+  // The JS SDK capitalises its fields (Policy, X-Amz-*), sends a bucket field and turns every
+  // field into a condition.
+  const { url, fields } = await createPresignedPost(s3, {
+    Bucket, Key: 'in/${filename}', Expires: 600,
+    Fields: { 'Content-Type': 'image/png', 'success_action_status': '201' },
+    Conditions: [['content-length-range', 1, 1024], ['starts-with', '$key', 'in/']],
+  });
+  assert.ok('Policy' in fields && 'X-Amz-Signature' in fields && fields.bucket === Bucket);
+  const form = () => {
+    const data = new FormData();
+    for (const [name, value] of Object.entries(fields)) data.append(name, value);
+    return data;
+  };
+  const data = form();
+  data.append('file', new Blob([Buffer.from('png bytes')], { type: 'image/png' }), 'pic.png');
+  const response = await fetch(url, { method: 'POST', body: data });
+  assert.equal(response.status, 201, await response.clone().text());
+  const xml = await response.text();
+  assert.match(xml, /<PostResponse><Location>[^<]*<\/Location><Bucket>/);
+  assert.match(xml, new RegExp(`<Key>in/pic.png</Key><ETag>&quot;${md5('png bytes')}&quot;</ETag>`));
+  const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'in/pic.png' }));
+  assert.equal(head.ContentType, 'image/png');
+  assert.equal(head.ContentLength, 9);
+
+  // Too large for the policy's content-length-range: refused, nothing stored.
+  const tooBig = form();
+  tooBig.append('file', new Blob([Buffer.alloc(2000, 1)]), 'big.bin');
+  const refused = await fetch(url, { method: 'POST', body: tooBig });
+  assert.equal(refused.status, 400);
+  assert.match(await refused.text(), /<Code>EntityTooLarge<\/Code>.*<MaxSizeAllowed>1024<\/MaxSizeAllowed>/s);
+  await assert.rejects(s3.send(new HeadObjectCommand({ Bucket, Key: 'in/big.bin' })),
+    (error) => error.$metadata.httpStatusCode === 404);
 });
