@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <ctime>
 #include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
@@ -20,6 +21,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/text.h"
+#include "common/time_format.h"
 
 namespace serval::http {
 namespace asio = boost::asio;
@@ -170,6 +173,26 @@ void AppendFieldValue(std::string_view value, std::string* out) {
   for (const char c : value) out->push_back(c == '\r' || c == '\n' || c == '\0' ? ' ' : c);
 }
 
+// The Date every response carries (RFC 9110: an origin server with a clock sends one; AWS's
+// services all do, and SDKs read it to correct a client's clock skew). Formatted once a second
+// per thread.
+std::string_view CurrentHttpDate() {
+  thread_local int64_t formatted_second = -1;
+  thread_local std::string date;
+  const int64_t now = std::time(nullptr);
+  if (now != formatted_second) {
+    formatted_second = now;
+    date = FormatHttpDate(now * 1000);
+  }
+  return date;
+}
+
+// Whether the handler set the Date itself (a function URL's response may carry its own).
+bool HasDate(const Response& response) {
+  return std::any_of(response.headers.begin(), response.headers.end(),
+                     [](const auto& header) { return EqualsIgnoreCase(header.first, "Date"); });
+}
+
 // The status line and header block of a response whose body is `content_length` bytes long.
 std::string ResponseHead(const Response& response, uint64_t content_length, bool keep_alive) {
   std::string head;
@@ -185,6 +208,11 @@ std::string ResponseHead(const Response& response, uint64_t content_length, bool
     head.append(name);
     head.append(": ");
     AppendFieldValue(value, &head);
+    head.append("\r\n");
+  }
+  if (!HasDate(response)) {
+    head.append("Date: ");
+    head.append(CurrentHttpDate());
     head.append("\r\n");
   }
   if (HasBody(response.status)) {
@@ -671,6 +699,7 @@ class Session : public std::enable_shared_from_this<Session> {
     message.version(11);
     message.result(static_cast<unsigned>(response.status));
     for (const auto& [name, value] : response.headers) message.insert(name, value);
+    if (!HasDate(response)) message.set(bhttp::field::date, CurrentHttpDate());
     message.keep_alive(keep_alive_);
     message.prepare_payload();
     write_transfer_ = Transfer{};

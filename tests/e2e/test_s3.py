@@ -3,6 +3,7 @@ Feature and attack tests together: addressing, objects, listing, multipart, inte
 URLs (SigV4 and SigV2), durability across kill -9, and S3's own XML errors for bad input."""
 
 import base64
+import email.utils
 import hashlib
 import os
 import shutil
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 import textwrap
+import time
 import unittest
 import urllib.error
 import urllib.parse
@@ -665,6 +667,83 @@ class IntegrityAndAttackTest(S3TestCase):
             "s3", endpoint_url=endpoint_url or self.serval.endpoint, region_name=REGION,
             aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
             config=Config(retries={"total_max_attempts": 1}, **config))
+
+
+class EncryptionOwnerAndDateTest(S3TestCase):
+    """What every object answer says about encryption at rest (SSE-S3 by default, KMS names kept),
+    x-amz-expected-bucket-owner, and the Date header every response carries."""
+
+    def test_objects_are_sse_s3_unless_kms_is_named(self):
+        bucket = self.make_bucket()
+        put = self.s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+        self.assertEqual(put["ServerSideEncryption"], "AES256")
+        self.assertEqual(self.s3.head_object(Bucket=bucket, Key="plain")["ServerSideEncryption"],
+                         "AES256")
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="plain")["ServerSideEncryption"],
+                         "AES256")
+        kms = self.s3.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms",
+                                 SSEKMSKeyId="arn:aws:kms:us-east-1:000000000000:key/k1")
+        self.assertEqual(kms["ServerSideEncryption"], "aws:kms")
+        head = self.s3.head_object(Bucket=bucket, Key="kms")
+        self.assertEqual((head["ServerSideEncryption"], head["SSEKMSKeyId"]),
+                         ("aws:kms", "arn:aws:kms:us-east-1:000000000000:key/k1"))
+        # A copy takes the encryption its request names, else the default; copying an object onto
+        # itself to change only its encryption is allowed.
+        copy = self.s3.copy_object(Bucket=bucket, Key="copy", CopySource=f"{bucket}/kms")
+        self.assertEqual(copy["ServerSideEncryption"], "AES256")
+        self.s3.copy_object(Bucket=bucket, Key="plain", CopySource=f"{bucket}/plain",
+                            ServerSideEncryption="aws:kms")
+        self.assertEqual(self.s3.head_object(Bucket=bucket, Key="plain")["ServerSideEncryption"],
+                         "aws:kms")
+        upload = self.s3.create_multipart_upload(Bucket=bucket, Key="multi")
+        self.assertEqual(upload["ServerSideEncryption"], "AES256")
+        part = self.s3.upload_part(Bucket=bucket, Key="multi", PartNumber=1, Body=b"m",
+                                   UploadId=upload["UploadId"])
+        done = self.s3.complete_multipart_upload(
+            Bucket=bucket, Key="multi", UploadId=upload["UploadId"],
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+        self.assertEqual(done["ServerSideEncryption"], "AES256")
+
+    def test_unsupported_encryption_is_refused_and_nothing_stored(self):
+        bucket = self.make_bucket()
+        error = self.assert_s3_error("InvalidArgument", self.s3.put_object, Bucket=bucket,
+                                     Key="k", Body=b"x", ServerSideEncryption="rot13")
+        self.assertIn("encryption method", error["Error"]["Message"])
+        self.assert_s3_error("InvalidArgument", self.s3.put_object, Bucket=bucket, Key="k",
+                             Body=b"x", SSEKMSKeyId="some-key")
+        url = f"{self.serval.endpoint}/{bucket}/k"
+        self.assert_refused(400, "InvalidRequest", "PUT", url, b"x", {
+            "x-amz-server-side-encryption-customer-algorithm": "AES256",
+            "x-amz-server-side-encryption-customer-key": base64.b64encode(b"k" * 32).decode(),
+            "x-amz-server-side-encryption-customer-key-MD5":
+                base64.b64encode(hashlib.md5(b"k" * 32).digest()).decode()})
+        self.assertEqual(self.s3.list_objects_v2(Bucket=bucket)["KeyCount"], 0)
+
+    def test_expected_bucket_owner(self):
+        bucket = self.make_bucket()
+        account = self.serval.client("sts").get_caller_identity()["Account"]
+        self.s3.put_object(Bucket=bucket, Key="k", Body=b"x", ExpectedBucketOwner=account)
+        self.s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=account)
+        self.assert_s3_error("AccessDenied", self.s3.get_object, Bucket=bucket, Key="k",
+                             ExpectedBucketOwner="111122223333")
+        self.assert_s3_error("AccessDenied", self.s3.copy_object, Bucket=bucket, Key="c",
+                             CopySource=f"{bucket}/k", ExpectedSourceBucketOwner="111122223333")
+        self.assert_s3_error("InvalidBucketOwnerAWSAccountID", self.s3.list_objects_v2,
+                             Bucket=bucket, ExpectedBucketOwner="not-an-account")
+        self.assert_s3_error("404", self.s3.head_object, Bucket=bucket, Key="c")
+
+    def test_every_response_carries_a_date(self):
+        bucket = self.make_bucket()
+        for method, url in [("GET", f"{self.serval.endpoint}/{bucket}"),
+                            ("GET", f"{self.serval.endpoint}/{bucket}/missing"),
+                            ("GET", f"{self.serval.endpoint}/_serval/health")]:
+            _, headers, _ = signed(method, url)
+            parsed = email.utils.parsedate_to_datetime(headers["date"])
+            self.assertLess(abs(parsed.timestamp() - time.time()), 5, headers["date"])
+        streamed = self.s3.put_object(Bucket=bucket, Key="big", Body=b"b" * (256 << 10))
+        self.assertIn("date", streamed["ResponseMetadata"]["HTTPHeaders"])
+        got = self.s3.get_object(Bucket=bucket, Key="big")
+        self.assertIn("date", got["ResponseMetadata"]["HTTPHeaders"])
 
 
 class CliTest(S3TestCase):

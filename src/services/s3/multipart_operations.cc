@@ -100,7 +100,8 @@ void S3Service::CreateMultipartUpload(const CallPtr& call) {
   const std::string upload_id = absl::WebSafeBase64Escape(RandomHex(24));
   storage::WriteBatch batch;
   batch.Put(std::string(kUploadsTable), upload_id, EncodeUploadRecord(upload));
-  Commit(std::move(batch), [call, upload_id, checksum = *checksum](absl::Status status) {
+  Commit(std::move(batch), [call, upload_id, checksum = *checksum,
+                            headers = upload.object.headers](absl::Status status) {
     if (!status.ok()) return call->Fail(status);
     protocol::XmlWriter xml;
     xml.Declaration()
@@ -115,6 +116,7 @@ void S3Service::CreateMultipartUpload(const CallPtr& call) {
                          std::string(ChecksumAlgorithmName(checksum->algorithm)));
       response.SetHeader("x-amz-checksum-type", std::string(ChecksumTypeName(*checksum)));
     }
+    AddEncryptionHeaders(headers, response);
     call->ReplyXml(200, std::move(xml), std::move(response));
   });
 }
@@ -414,6 +416,7 @@ void S3Service::CompleteMultipartUpload(const CallPtr& call) {
                   }
                   xml.Close("CompleteMultipartUploadResult");
                   http::Response response;
+                  AddEncryptionHeaders(completed.headers, response);
                   AddExpirationHeader(*call, completed, response);
                   call->ReplyXml(200, std::move(xml), std::move(response));
                 });

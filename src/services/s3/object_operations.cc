@@ -134,6 +134,7 @@ void S3Service::PutObject(const CallPtr& call) {
                   http::Response response;
                   response.SetHeader("ETag", QuotedEtag(written.etag));
                   AddObjectChecksumHeaders(written, std::nullopt, response);
+                  AddEncryptionHeaders(written.headers, response);
                   AddExpirationHeader(*call, written, response);
                   call->Reply(std::move(response));
                 });
@@ -298,6 +299,11 @@ void S3Service::CopyObject(const CallPtr& call) {
     }
     const std::string_view redirect = request.Header("x-amz-website-redirect-location");
     if (!redirect.empty()) record.headers.website_redirect_location = std::string(redirect);
+    // The copy is encrypted as the request asks, else by the bucket's default (SSE-S3), whatever
+    // the source's was.
+    if (absl::Status encryption = ReadEncryption(request, record.headers); !encryption.ok()) {
+      return call->Fail(encryption);
+    }
   }
   if (tagging_directive == "REPLACE") {
     auto tags = ParseTaggingHeader(request.Header("x-amz-tagging"));
@@ -332,6 +338,7 @@ void S3Service::CopyObject(const CallPtr& call) {
                     if (!copied.checksums.empty()) xml.Element("ChecksumType", "FULL_OBJECT");
                     xml.Close("CopyObjectResult");
                     http::Response response;
+                    AddEncryptionHeaders(copied.headers, response);
                     AddExpirationHeader(*call, copied, response);
                     call->ReplyXml(200, std::move(xml), std::move(response));
                   });

@@ -31,6 +31,8 @@ std::string EncodeObjectRecord(const ObjectRecord& record) {
   PutIfSet(out, "expires", headers.expires);
   PutIfSet(out, "redirect", headers.website_redirect_location);
   PutIfSet(out, "storage_class", headers.storage_class);
+  PutIfSet(out, "sse", headers.server_side_encryption);
+  PutIfSet(out, "sse_kms_key_id", headers.kms_key_id);
   PutIfSet(out, "sequencer", record.sequencer);
   if (!headers.user_metadata.empty()) out["metadata"] = PairsToJson(headers.user_metadata);
   if (!record.tags.empty()) out["tags"] = PairsToJson(record.tags);
@@ -68,6 +70,8 @@ absl::StatusOr<ObjectRecord> DecodeObjectRecord(std::string_view encoded) {
     headers.expires = StringOf(in, "expires");
     headers.website_redirect_location = StringOf(in, "redirect");
     headers.storage_class = StringOf(in, "storage_class");
+    headers.server_side_encryption = StringOf(in, "sse");
+    headers.kms_key_id = StringOf(in, "sse_kms_key_id");
     record.sequencer = StringOf(in, "sequencer");
     headers.user_metadata = PairsFromJson(in.if_contains("metadata"));
     record.tags = PairsFromJson(in.if_contains("tags"));

@@ -29,7 +29,11 @@ struct StoredHeaders {
   std::string expires;
   std::string website_redirect_location;
   std::string storage_class;  // empty: STANDARD
-  Pairs user_metadata;        // x-amz-meta-NAME (lower-case NAME) -> value
+  // x-amz-server-side-encryption: "aws:kms" or "aws:kms:dsse" with the KMS key named; empty:
+  // AES256, S3's default (SSE-S3) for every object.
+  std::string server_side_encryption;
+  std::string kms_key_id;
+  Pairs user_metadata;  // x-amz-meta-NAME (lower-case NAME) -> value
   bool operator==(const StoredHeaders&) const = default;
 };
 

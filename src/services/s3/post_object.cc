@@ -18,6 +18,7 @@
 #include "services/s3/s3_errors.h"
 #include "services/s3/s3_namespace.h"
 #include "services/s3/s3_service.h"
+#include "services/s3/stored_headers.h"
 #include "services/s3/tags.h"
 
 namespace serval::s3 {
@@ -243,6 +244,7 @@ void S3Service::AcceptForm(const CallPtr& call, const std::shared_ptr<http::Form
         response.SetHeader("ETag", QuotedEtag(written.etag));
         response.SetHeader("Location", location);
         AddObjectChecksumHeaders(written, std::nullopt, response);
+        AddEncryptionHeaders(written.headers, response);
         AddExpirationHeader(*call, written, response);
         if (auto target =
                 RedirectTo(redirect, call->address.bucket, call->address.key, written.etag)) {

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "common/aws_error.h"
 #include "common/percent_encoding.h"
 #include "common/text.h"
@@ -101,6 +102,25 @@ void AdoptPresignedQueryHeaders(http::Request& request) {
         equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
     request.headers.emplace_back(std::move(name), FormDecode(value));
   }
+}
+
+// x-amz-expected-bucket-owner (and x-amz-source-expected-bucket-owner, a copy's source): a
+// request that names an owner holds only if the bucket is this account's. Every bucket here is.
+absl::Status CheckExpectedOwner(const http::Request& request, std::string_view account_id) {
+  for (std::string_view header :
+       {"x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"}) {
+    const std::string_view owner = request.Header(header);
+    if (owner.empty() && !request.HasHeader(header)) continue;
+    if (owner.size() != 12 || !std::all_of(owner.begin(), owner.end(), absl::ascii_isdigit)) {
+      return S3Error(
+          400, "InvalidBucketOwnerAWSAccountID",
+          "The value of the expected bucket owner parameter must be an AWS Account ID... "
+          "[" +
+              std::string(owner) + "]");
+    }
+    if (owner != account_id) return AccessDenied();
+  }
+  return absl::OkStatus();
 }
 
 std::string_view SubresourceOf(const http::Request& request) {
@@ -296,6 +316,9 @@ void S3Service::Handle(protocol::RequestContext context, http::Responder respond
       continue;
     }
     if (route.subresource == "list-type" && request.QueryParam("list-type") != "2") continue;
+    if (absl::Status owner = CheckExpectedOwner(request, account_.account_id); !owner.ok()) {
+      return call->Fail(owner);
+    }
     if (route.authenticates_itself) {
       call->cors_headers = CorsHeadersFor(*call);
       return (this->*route.handler)(call);

@@ -59,6 +59,9 @@ absl::StatusOr<StoredHeaders> StoredHeadersOf(const http::Request& request) {
     }
     if (storage_class != "STANDARD") headers.storage_class = std::string(storage_class);
   }
+  if (absl::Status encryption = ReadEncryption(request, headers); !encryption.ok()) {
+    return encryption;
+  }
   size_t metadata_bytes = 0;
   for (const auto& [name, value] : request.headers) {
     if (name.size() <= kMetaPrefix.size() || !StartsWithIgnoreCase(name, kMetaPrefix)) {
@@ -70,6 +73,42 @@ absl::StatusOr<StoredHeaders> StoredHeadersOf(const http::Request& request) {
   }
   if (metadata_bytes > kMaxUserMetadataBytes) return MetadataTooLarge(metadata_bytes);
   return headers;
+}
+
+absl::Status ReadEncryption(const http::Request& request, StoredHeaders& headers) {
+  if (request.HasHeader("x-amz-server-side-encryption-customer-algorithm") ||
+      request.HasHeader("x-amz-server-side-encryption-customer-key")) {
+    return InvalidRequest(
+        "Requests specifying Server Side Encryption with Customer provided keys must be made over "
+        "a secure connection.");
+  }
+  const std::string_view method = request.Header("x-amz-server-side-encryption");
+  const std::string_view key = request.Header("x-amz-server-side-encryption-aws-kms-key-id");
+  const bool kms = method == "aws:kms" || method == "aws:kms:dsse";
+  if (!method.empty() && method != "AES256" && !kms) {
+    return InvalidArgument("The encryption method specified is not supported",
+                           "x-amz-server-side-encryption", method);
+  }
+  if (!key.empty() && !kms) {
+    return InvalidArgument(
+        "Server Side Encryption with AWS KMS managed key requires HTTP header "
+        "x-amz-server-side-encryption : aws:kms",
+        "x-amz-server-side-encryption", method.empty() ? "null" : method);
+  }
+  headers.server_side_encryption = kms ? std::string(method) : "";
+  headers.kms_key_id = kms ? std::string(key) : "";
+  return absl::OkStatus();
+}
+
+void AddEncryptionHeaders(const StoredHeaders& headers, http::Response& response) {
+  if (headers.server_side_encryption.empty()) {
+    response.SetHeader("x-amz-server-side-encryption", "AES256");
+    return;
+  }
+  response.SetHeader("x-amz-server-side-encryption", headers.server_side_encryption);
+  // Without a key named, S3 uses the account's AWS managed key for S3.
+  response.SetHeader("x-amz-server-side-encryption-aws-kms-key-id",
+                     headers.kms_key_id.empty() ? "alias/aws/s3" : headers.kms_key_id);
 }
 
 void AddStoredHeaders(const StoredHeaders& headers, http::Response& response) {
@@ -84,6 +123,7 @@ void AddStoredHeaders(const StoredHeaders& headers, http::Response& response) {
   add("Expires", headers.expires);
   add("x-amz-website-redirect-location", headers.website_redirect_location);
   add("x-amz-storage-class", headers.storage_class);
+  AddEncryptionHeaders(headers, response);
   for (const auto& [name, value] : headers.user_metadata) {
     response.SetHeader(std::string(kMetaPrefix) + name, value);
   }
