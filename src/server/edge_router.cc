@@ -217,6 +217,14 @@ std::optional<http::SigV4Options> EdgeRouter::SignatureRule(const services::Serv
           !http::HasSigV2(headers)) {
         return std::nullopt;
       }
+      // A browser's CORS preflight never carries credentials but keeps the URL's query: a
+      // presigned URL's signature, made for the method the preflight asks about. It is answered
+      // as the anonymous request it is.
+      if (headers.method == "OPTIONS" && headers.HasHeader("Origin") &&
+          headers.HasHeader("Access-Control-Request-Method") &&
+          headers.Header("Authorization").empty()) {
+        return std::nullopt;
+      }
       break;
     case services::Access::kAnonymousUnlessSigV4:
       if (!headers.Header("Authorization").starts_with("AWS4-HMAC-SHA256") &&

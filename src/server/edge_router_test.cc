@@ -20,8 +20,9 @@ class FakeService : public services::Service {
   const services::ServiceInfo& info() const override { return info_; }
   services::Access AccessFor(const http::Request& headers) const override {
     if (info_.signing_name.empty()) return services::Access::kOpen;
-    return anonymous_reads_ && headers.method == "GET" ? services::Access::kAnonymousAllowed
-                                                       : services::Access::kSigned;
+    return anonymous_reads_ && (headers.method == "GET" || headers.method == "OPTIONS")
+               ? services::Access::kAnonymousAllowed
+               : services::Access::kSigned;
   }
   void Handle(protocol::RequestContext context, http::Responder respond) override {
     received.push_back(std::move(context));
@@ -203,6 +204,21 @@ TEST_F(EdgeRouterTest, AnonymousOnlyWhereTheServiceAllowsIt) {
   EXPECT_EQ(Send(forged).status, 403);
   EXPECT_EQ(s3_.received.size(), 1u);
   EXPECT_EQ(Send(Make("GET", "/_serval/health")).status, 200);
+  // A browser's preflight keeps a presigned URL's query (signed for PUT, not OPTIONS) and has no
+  // credentials: it reaches the service as anonymous. The URL itself is still checked.
+  const std::string presigned =
+      "/bucket/key?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20260101%2Fus-east-1"
+      "%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders="
+      "host&X-Amz-Signature=" +
+      std::string(64, '0');
+  http::Request preflight = Make("OPTIONS", presigned);
+  preflight.headers.emplace_back("Origin", "http://app.test");
+  preflight.headers.emplace_back("Access-Control-Request-Method", "PUT");
+  EXPECT_EQ(Send(preflight).status, 200);
+  ASSERT_EQ(s3_.received.size(), 2u);
+  EXPECT_TRUE(s3_.received[1].caller.anonymous);
+  EXPECT_EQ(Send(Make("GET", presigned)).status, 403);
+  EXPECT_EQ(s3_.received.size(), 2u);
 }
 
 TEST_F(EdgeRouterTest, ApplicationTokensPassWhereTheServiceOwnsTheAuthorizationHeader) {

@@ -401,9 +401,17 @@ class BucketsTest(S3TestCase):
         status, headers, _ = signed("GET", f"{self.serval.endpoint}/{bucket}/k",
                                     headers={"Origin": "http://evil.test"})
         self.assertNotIn("access-control-allow-origin", headers)
-        status, _, _ = http("OPTIONS", f"{self.serval.endpoint}/{bucket}/k", headers={
+        status, _, body = http("OPTIONS", f"{self.serval.endpoint}/{bucket}/k", headers={
             "Origin": "http://evil.test", "Access-Control-Request-Method": "PUT"})
         self.assertEqual(status, 403)
+        self.assertIn(b"<Code>AccessForbidden</Code>", body)
+        self.assertIn(b"<Method>PUT</Method><ResourceType>OBJECT</ResourceType>", body)
+        # A preflight to a bucket that does not exist is refused the same way, not with a 404.
+        status, _, body = http("OPTIONS", f"{self.serval.endpoint}/no-such-bucket-cors", headers={
+            "Origin": "http://app.test", "Access-Control-Request-Method": "GET"})
+        self.assertEqual(status, 403)
+        self.assertIn(b"<Message>CORSResponse: Bucket not found</Message>", body)
+        self.assertIn(b"<Method>GET</Method><ResourceType>BUCKET</ResourceType>", body)
 
     def test_virtual_host_addressing(self):
         bucket = self.make_bucket()

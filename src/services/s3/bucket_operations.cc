@@ -317,10 +317,18 @@ void S3Service::Preflight(const CallPtr& call) {
     return call->Fail(
         S3Error(400, "BadRequest", "Insufficient information. Origin request header needed."));
   }
+  // S3 names the method asked for and what it was asked of in each refusal.
+  auto refusal = [&](std::string_view message) {
+    return WithErrorField(
+        WithErrorField(S3Error(403, "AccessForbidden", message), "Method", method), "ResourceType",
+        call->address.key.empty() ? "BUCKET" : "OBJECT");
+  };
   auto bucket = ExistingBucket(*call);
+  if (AwsErrorCode(bucket.status()) == "NoSuchBucket") {
+    return call->Fail(refusal("CORSResponse: Bucket not found"));
+  }
   if (!bucket.ok()) return call->Fail(bucket.status());
-  const absl::Status forbidden = S3Error(
-      403, "AccessForbidden",
+  const absl::Status forbidden = refusal(
       bucket->cors.empty()
           ? "CORSResponse: CORS is not enabled for this bucket."
           : "CORSResponse: This CORS request is not allowed. This is usually because the "
