@@ -8,15 +8,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
 import {
   LambdaClient, CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2,
   PutFunctionConcurrencyCommand, PublishVersionCommand, CreateAliasCommand,
 } from '@aws-sdk/client-lambda';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { launchChromium } from './chromium.mjs';
 import { startServal, repoRoot } from './serval_process.mjs';
 import { makeZip } from './zip.mjs';
 
@@ -75,13 +74,7 @@ before(async () => {
     Targets: [{ Id: '1', Arn: `arn:aws:lambda:us-east-1:000000000000:function:${busy}` }] }));
 
   fs.mkdirSync(artifacts, { recursive: true });
-  browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'serval-chromium-')),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.setViewport({ width: 1400, height: 1000 });
   page.on('pageerror', (e) => pageErrors.push(e.message));

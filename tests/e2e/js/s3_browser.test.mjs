@@ -13,13 +13,13 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import puppeteer from 'puppeteer-core';
 import {
   S3Client, CreateBucketCommand, PutBucketCorsCommand, GetObjectCommand, HeadObjectCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { launchChromium } from './chromium.mjs';
 import { startServal } from './serval_process.mjs';
 
 let serval; let s3; let browser; let page; let site; let origin;
@@ -60,13 +60,7 @@ before(async () => {
   await s3.send(new PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules: [{
     AllowedOrigins: [origin], AllowedMethods: ['GET', 'PUT', 'POST'], AllowedHeaders: ['*'],
     ExposeHeaders: ['ETag', 'Location'], MaxAgeSeconds: 60 }] } }));
-  browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'serval-chromium-')),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
 });
 
