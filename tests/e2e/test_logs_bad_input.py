@@ -116,6 +116,24 @@ class LogsBadInputTest(LogsCase):
         self.assertEqual(self.describe_groups(logGroupNamePrefix="nnnnnnnn"), [])
         self.assert_unchanged()
 
+    def test_names_and_tags_reserved_for_aws(self):
+        for name in ("aws/mine", "AWS/Mine"):
+            with self.subTest(name=name), self.deviates("moto: takes reserved names"):
+                err = self.raw_logs_error("CreateLogGroup", {"logGroupName": name},
+                                          "InvalidParameterException")
+                self.assertEqual(err["message"],
+                                 "Log groups starting with AWS/ are reserved for AWS.")
+        # A function's group is the user's to create ahead of its first invocation.
+        self.logs.create_log_group(logGroupName="/aws/lambda/made-by-hand")
+        self.logs.delete_log_group(logGroupName="/aws/lambda/made-by-hand")
+        for op, body in (("CreateLogGroup", {"logGroupName": self.group_name("t"),
+                                             "tags": {"aws:owner": "me"}}),
+                         ("TagLogGroup", {"logGroupName": self.group, "tags": {"AWS:x": "1"}})):
+            with self.subTest(op=op), self.deviates("moto: takes aws: tag keys"):
+                err = self.raw_logs_error(op, body, "InvalidParameterException")
+                self.assertIn("^(?!aws:)", err["message"])
+        self.assert_unchanged()
+
     def test_unsigned_and_badly_signed_requests_are_refused(self):
         name = self.group_name("unsigned")
         with self.deviates("moto: no signature check"):

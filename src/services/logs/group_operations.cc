@@ -3,6 +3,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "common/crypto.h"
+#include "common/text.h"
 #include "protocol/validation.h"
 #include "services/logs/logs_service.h"
 #include "services/logs/request_fields.h"
@@ -29,6 +30,16 @@ absl::StatusOr<std::map<std::string, std::string>> ReadTagMap(const json::object
   if (!value->is_object()) return protocol::WrongMemberType(key);
   for (const auto& [name, tag] : value->get_object()) {
     if (!tag.is_string()) return protocol::WrongMemberType(key);
+    // The aws: prefix is AWS's own (the model's key pattern excludes it).
+    if (StartsWithIgnoreCase(std::string_view(name), "aws:")) {
+      return protocol::ValidationErrors()
+          .Add("{" + std::string(std::string_view(name)) + "=" +
+                   std::string(std::string_view(tag.get_string())) + "}",
+               key,
+               "Map keys must satisfy constraint: [Member must satisfy regular expression "
+               "pattern: ^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$]")
+          .ToStatus("InvalidParameterException");
+    }
     if (name.empty() || name.size() > 128 || tag.get_string().size() > 256) {
       return InvalidParameter(
           "Invalid tag: keys must have 1 to 128 characters, values at most 256");
@@ -71,6 +82,10 @@ void LogsService::CreateLogGroup(const Input& input, Done done) {
   auto group = RequiredString(input, "logGroupName");
   if (!group.ok()) return done(group.status());
   if (auto status = CheckGroupName(*group); !status.ok()) return done(status);
+  // AWS's own groups (aws/...) only AWS creates; /aws/lambda/NAME is a user's to create.
+  if (StartsWithIgnoreCase(*group, "aws/")) {
+    return done(InvalidParameter("Log groups starting with AWS/ are reserved for AWS."));
+  }
   auto tags = ReadTagMap(input, "tags");
   if (!tags.ok()) return done(tags.status());
   auto kms = OptionalString(input, "kmsKeyId");
