@@ -32,6 +32,19 @@ absl::Status ValidationFailed(std::optional<std::string_view> value, std::string
   return ValidationErrors().Add(value, member, constraint).ToStatus();
 }
 
+absl::Status CheckValueRange(int64_t value, std::string_view member, int64_t low, int64_t high) {
+  if (value < low) {
+    return ValidationFailed(
+        std::to_string(value), member,
+        "Member must have value greater than or equal to " + std::to_string(low));
+  }
+  if (value > high) {
+    return ValidationFailed(std::to_string(value), member,
+                            "Member must have value less than or equal to " + std::to_string(high));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status MissingMember(std::string_view member) {
   return ValidationErrors().AddMissing(member).ToStatus();
 }

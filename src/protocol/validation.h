@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,9 @@ class ValidationErrors {
 // One violation as a status: ValidationErrors().Add(...).ToStatus().
 absl::Status ValidationFailed(std::optional<std::string_view> value, std::string_view member,
                               std::string_view constraint);
+// A number outside [low, high] as AWS words it ("Member must have value greater than or equal to
+// LOW", "... less than or equal to HIGH"); OK within.
+absl::Status CheckValueRange(int64_t value, std::string_view member, int64_t low, int64_t high);
 // One missing required member as a status.
 absl::Status MissingMember(std::string_view member);
 // A member of a JSON request whose value has the wrong type (a string where a number belongs):

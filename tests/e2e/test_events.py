@@ -231,7 +231,19 @@ class RulesSurviveRestartTest(unittest.TestCase):
         first.start()
         events = first.client("events")
         events.put_rule(Name="kept", ScheduleExpression="rate(1 minute)")
-        events.put_targets(Rule="kept", Targets=[{"Id": "1", "Arn": function_arn("gone-fn")}])
+        delivery = {"RoleArn": "arn:aws:iam::000000000000:role/events",
+                    "RetryPolicy": {"MaximumRetryAttempts": 4, "MaximumEventAgeInSeconds": 600},
+                    "DeadLetterConfig": {"Arn": "arn:aws:sqs:us-east-1:000000000000:dlq"}}
+        events.put_targets(Rule="kept", Targets=[{"Id": "1", "Arn": function_arn("gone-fn"),
+                                                  **delivery}])
+        for member, value, message in [
+                ("MaximumRetryAttempts", 186, "less than or equal to 185"),
+                ("MaximumEventAgeInSeconds", 59, "greater than or equal to 60")]:
+            with self.assertRaises(ClientError) as refused:  # botocore would refuse it first
+                first.client("events", validate=False).put_targets(Rule="kept", Targets=[{
+                    "Id": "2", "Arn": function_arn("gone-fn"), "RetryPolicy": {member: value}}])
+            self.assertEqual(refused.exception.response["Error"]["Code"], "ValidationException")
+            self.assertIn(message, refused.exception.response["Error"]["Message"])
         first.stop()
         second = ServalProcess(data_dir=first.data_dir, extra_args=["--simulated-clock"])
         self.addCleanup(second.cleanup)
@@ -239,7 +251,9 @@ class RulesSurviveRestartTest(unittest.TestCase):
         second.start()
         events = second.client("events")
         self.assertEqual(events.describe_rule(Name="kept")["ScheduleExpression"], "rate(1 minute)")
-        self.assertEqual(len(events.list_targets_by_rule(Rule="kept")["Targets"]), 1)
+        # Each target's delivery settings come back as given, after the restart too.
+        self.assertEqual(events.list_targets_by_rule(Rule="kept")["Targets"],
+                         [{"Id": "1", "Arn": function_arn("gone-fn"), **delivery}])
         second.stop()
 
 

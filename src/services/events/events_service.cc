@@ -8,6 +8,7 @@
 
 #include "common/aws_error.h"
 #include "common/ids.h"
+#include "common/text.h"
 #include "protocol/protocol.h"
 #include "protocol/validation.h"
 #include "services/events/event_pattern.h"
@@ -23,6 +24,52 @@ namespace json = boost::json;
 
 constexpr size_t kMaxTargetsPerRule = 5;
 constexpr size_t kMaxEventPatternLength = 4096;
+
+// A RetryPolicy member within [min, max] (the model's bounds), into `*out`; absent leaves it.
+absl::Status ReadBoundedInteger(const json::object& policy, std::string_view member, int min,
+                                int max, size_t index, int* out) {
+  const json::value* value = policy.if_contains(member);
+  if (value == nullptr || value->is_null()) return absl::OkStatus();
+  if (!value->is_int64()) return protocol::WrongMemberType(member);
+  const int64_t number = value->get_int64();
+  std::string field = fmt::format("targets.{}.member.retryPolicy.{}", index, member);
+  field[field.size() - member.size()] = AsciiLower(field[field.size() - member.size()]);
+  if (auto s = protocol::CheckValueRange(number, field, min, max); !s.ok()) return s;
+  *out = static_cast<int>(number);
+  return absl::OkStatus();
+}
+
+// A target's RoleArn, RetryPolicy and DeadLetterConfig.
+absl::Status ReadDeliverySettings(const json::object& entry, size_t index, Target& target) {
+  auto role = OptionalString(entry, "RoleArn");
+  if (!role.ok()) return role.status();
+  target.role_arn = *role;
+  if (const json::value* retry = entry.if_contains("RetryPolicy"); retry && !retry->is_null()) {
+    if (!retry->is_object()) return protocol::WrongMemberType("RetryPolicy");
+    if (auto s = ReadBoundedInteger(retry->get_object(), "MaximumRetryAttempts", 0, 185, index,
+                                    &target.max_retry_attempts);
+        !s.ok()) {
+      return s;
+    }
+    if (auto s = ReadBoundedInteger(retry->get_object(), "MaximumEventAgeInSeconds", 60, 86400,
+                                    index, &target.max_event_age_seconds);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (const json::value* dlq = entry.if_contains("DeadLetterConfig"); dlq && !dlq->is_null()) {
+    if (!dlq->is_object()) return protocol::WrongMemberType("DeadLetterConfig");
+    auto arn = OptionalString(dlq->get_object(), "Arn");
+    if (!arn.ok()) return arn.status();
+    if (arn->size() > 1600) {
+      return protocol::ValidationFailed(
+          *arn, fmt::format("targets.{}.member.deadLetterConfig.arn", index),
+          "Member must have length less than or equal to 1600");
+    }
+    target.dead_letter_arn = *arn;
+  }
+  return absl::OkStatus();
+}
 
 // Reads the PutTargets entry at `index` (from 1); an error refuses the whole request
 // (ValidationException), as EventBridge refuses it.
@@ -63,6 +110,7 @@ absl::StatusOr<Target> ReadTarget(const json::value& item, size_t index) {
   if (auto s = ValidateTargetInputSpec(InputSpecOf(target), target.id); !s.ok()) {
     return Validation(std::string(s.message()));
   }
+  if (auto s = ReadDeliverySettings(*entry, index, target); !s.ok()) return s;
   return target;
 }
 
@@ -453,6 +501,18 @@ absl::StatusOr<json::object> EventsService::ListTargetsByRule(const json::object
       json::object transformer{{"InputTemplate", target.transformer.input_template}};
       if (!paths.empty()) transformer["InputPathsMap"] = std::move(paths);
       entry["InputTransformer"] = std::move(transformer);
+    }
+    if (!target.role_arn.empty()) entry["RoleArn"] = target.role_arn;
+    if (target.max_retry_attempts >= 0 || target.max_event_age_seconds >= 0) {
+      json::object retry;
+      if (target.max_retry_attempts >= 0) retry["MaximumRetryAttempts"] = target.max_retry_attempts;
+      if (target.max_event_age_seconds >= 0) {
+        retry["MaximumEventAgeInSeconds"] = target.max_event_age_seconds;
+      }
+      entry["RetryPolicy"] = std::move(retry);
+    }
+    if (!target.dead_letter_arn.empty()) {
+      entry["DeadLetterConfig"] = json::object{{"Arn", target.dead_letter_arn}};
     }
     listed.push_back(std::move(entry));
   }

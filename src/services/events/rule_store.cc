@@ -49,6 +49,12 @@ std::string RuleToJson(const Rule& rule) {
                        {"arn", target.arn},
                        {"input", target.input},
                        {"input_path", target.input_path}};
+    if (!target.role_arn.empty()) entry["role_arn"] = target.role_arn;
+    if (target.max_retry_attempts >= 0) entry["max_retry_attempts"] = target.max_retry_attempts;
+    if (target.max_event_age_seconds >= 0) {
+      entry["max_event_age_seconds"] = target.max_event_age_seconds;
+    }
+    if (!target.dead_letter_arn.empty()) entry["dead_letter_arn"] = target.dead_letter_arn;
     if (target.has_transformer) {
       entry["transformer"] =
           json::object{{"paths", StringMapToJson(target.transformer.input_paths_map)},
@@ -87,10 +93,15 @@ absl::StatusOr<Rule> RuleFromJson(std::string_view text) {
     for (const json::value& item : targets->get_array()) {
       if (!item.is_object()) continue;
       const json::object& entry = item.get_object();
-      Target target{.id = StringMember(entry, "id"),
-                    .arn = StringMember(entry, "arn"),
-                    .input = StringMember(entry, "input"),
-                    .input_path = StringMember(entry, "input_path")};
+      Target target{
+          .id = StringMember(entry, "id"),
+          .arn = StringMember(entry, "arn"),
+          .input = StringMember(entry, "input"),
+          .input_path = StringMember(entry, "input_path"),
+          .role_arn = StringMember(entry, "role_arn"),
+          .max_retry_attempts = static_cast<int>(IntMember(entry, "max_retry_attempts", -1)),
+          .max_event_age_seconds = static_cast<int>(IntMember(entry, "max_event_age_seconds", -1)),
+          .dead_letter_arn = StringMember(entry, "dead_letter_arn")};
       if (const json::value* transformer = entry.if_contains("transformer");
           transformer && transformer->is_object()) {
         target.has_transformer = true;

@@ -29,6 +29,13 @@ struct Target {
   std::string input_path;  // JSONPath, or empty
   bool has_transformer = false;
   InputTransformerConfig transformer;
+  // Kept and listed back as given. Serval's deliveries to functions are queued at once and
+  // durably (the function's own async retries apply), so EventBridge's delivery retries, its
+  // dead-letter queue and a role to assume have nothing to act on.
+  std::string role_arn;
+  int max_retry_attempts = -1;     // RetryPolicy.MaximumRetryAttempts; -1: not given
+  int max_event_age_seconds = -1;  // RetryPolicy.MaximumEventAgeInSeconds; -1: not given
+  std::string dead_letter_arn;     // DeadLetterConfig.Arn
 };
 
 constexpr std::string_view kDefaultBus = "default";

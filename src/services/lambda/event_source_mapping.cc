@@ -50,15 +50,8 @@ absl::Status ApplyIntFields(const json::object& body, EventSourceMapping& mappin
     if (!value || value->is_null()) continue;
     if (!value->is_int64()) return NotParsable(spec.member);
     const int64_t number = value->get_int64();
-    if (number < spec.low) {
-      return protocol::ValidationFailed(
-          std::to_string(number), spec.wire_name,
-          fmt::format("Member must have value greater than or equal to {}", spec.low));
-    }
-    if (number > spec.high) {
-      return protocol::ValidationFailed(
-          std::to_string(number), spec.wire_name,
-          fmt::format("Member must have value less than or equal to {}", spec.high));
+    if (auto s = protocol::CheckValueRange(number, spec.wire_name, spec.low, spec.high); !s.ok()) {
+      return s;
     }
     mapping.*spec.field = static_cast<int>(number);
   }

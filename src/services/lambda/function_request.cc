@@ -80,20 +80,6 @@ absl::Status Read<int>(const json::object& body, std::string_view key, int& out,
       fmt::format("Could not parse request body into json: field '{}' must be an integer", key));
 }
 
-absl::Status CheckRange(int value, std::string_view field, int low, int high) {
-  if (value < low) {
-    return protocol::ValidationFailed(
-        std::to_string(value), field,
-        fmt::format("Member must have value greater than or equal to {}", low));
-  }
-  if (value > high) {
-    return protocol::ValidationFailed(
-        std::to_string(value), field,
-        fmt::format("Member must have value less than or equal to {}", high));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ReadVariables(const json::object& body, FunctionConfig& config) {
   const json::value* environment = body.if_contains("Environment");
   if (!environment || environment->is_null()) return absl::OkStatus();
@@ -169,7 +155,8 @@ absl::Status ReadEphemeralStorage(const json::object& body, FunctionConfig& conf
   }
   int size = config.ephemeral_storage_mb;
   if (auto status = Read(storage->get_object(), "Size", size); !status.ok()) return status;
-  if (auto status = CheckRange(size, "ephemeralStorage.size", 512, 10240); !status.ok()) {
+  if (auto status = protocol::CheckValueRange(size, "ephemeralStorage.size", 512, 10240);
+      !status.ok()) {
     return status;
   }
   config.ephemeral_storage_mb = size;
@@ -217,9 +204,11 @@ absl::Status ReadConfigurationFields(const json::object& body, FunctionConfig& c
                                       "Member must have length less than or equal to 256");
   }
   if (auto s = Read(body, "MemorySize", config.memory_mb); !s.ok()) return s;
-  if (auto s = CheckRange(config.memory_mb, "memorySize", 128, 10240); !s.ok()) return s;
+  if (auto s = protocol::CheckValueRange(config.memory_mb, "memorySize", 128, 10240); !s.ok())
+    return s;
   if (auto s = Read(body, "Timeout", config.timeout_seconds); !s.ok()) return s;
-  if (auto s = CheckRange(config.timeout_seconds, "timeout", 1, 900); !s.ok()) return s;
+  if (auto s = protocol::CheckValueRange(config.timeout_seconds, "timeout", 1, 900); !s.ok())
+    return s;
   if (auto s = ReadVariables(body, config); !s.ok()) return s;
   return ReadEphemeralStorage(body, config);
 }
