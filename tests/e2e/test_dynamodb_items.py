@@ -5,7 +5,7 @@ limit, key size limits, ProjectionExpression, ConsistentRead and ReturnConsumedC
 
 import json
 
-from dynamodb_case import DynamoCase, canon
+from dynamodb_case import DynamoCase, key_schema, canon
 
 CCF = "The conditional request failed"  # ref 1.1 [AWS-REC]
 LIMIT = 400 * 1024  # ref 1.3: 400 KB, attribute names + values
@@ -357,3 +357,54 @@ class ReadOptionsTest(DynamoCase):
         out = self.ddb.put_item(TableName=self.table, Item=self.item,
                                 ReturnConsumedCapacity="NONE")
         self.assertNotIn("ConsumedCapacity", out)
+
+    def test_consumed_capacity_of_indexes(self):
+        """A write also writes each index whose entry for the item it changes (once to add or
+        remove an entry, twice when the index key changes); INDEXES breaks the total down."""
+        table = self.create_table(
+            ("pk", "S"), ("sk", "S"), extra_attributes=[("g", "S"), ("l", "S")],
+            GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": key_schema("g"),
+                                     "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+            LocalSecondaryIndexes=[{"IndexName": "by-l", "KeySchema": key_schema("pk", "l"),
+                                    "Projection": {"ProjectionType": "ALL"}}])
+        key = {"pk": {"S": "a"}, "sk": {"S": "1"}}
+
+        def put(item, mode="INDEXES"):
+            return self.ddb.put_item(TableName=table, Item={**key, **item},
+                                     ReturnConsumedCapacity=mode)["ConsumedCapacity"]
+
+        self.assertEqual(put({"x": {"S": "no index keys"}}),
+                         {"TableName": table, "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}})
+        self.assertEqual(put({"g": {"S": "g1"}, "l": {"S": "l1"}}), {
+            "TableName": table, "CapacityUnits": 3.0, "Table": {"CapacityUnits": 1.0},
+            "GlobalSecondaryIndexes": {"by-g": {"CapacityUnits": 1.0}},
+            "LocalSecondaryIndexes": {"by-l": {"CapacityUnits": 1.0}}})
+        # The same item again changes no index entry; the table is written all the same.
+        self.assertEqual(put({"g": {"S": "g1"}, "l": {"S": "l1"}}, "TOTAL"),
+                         {"TableName": table, "CapacityUnits": 1.0})
+        # A new global key: the old entry goes and a new one comes. A 3 KB attribute the local
+        # index projects (ALL) but the global one does not (KEYS_ONLY).
+        self.assertEqual(put({"g": {"S": "g2"}, "l": {"S": "l1"}, "big": {"S": "b" * 3000}}), {
+            "TableName": table, "CapacityUnits": 8.0, "Table": {"CapacityUnits": 3.0},
+            "GlobalSecondaryIndexes": {"by-g": {"CapacityUnits": 2.0}},
+            "LocalSecondaryIndexes": {"by-l": {"CapacityUnits": 3.0}}})
+        deleted = self.ddb.delete_item(TableName=table, Key=key, ReturnConsumedCapacity="INDEXES")
+        self.assertEqual(deleted["ConsumedCapacity"]["GlobalSecondaryIndexes"],
+                         {"by-g": {"CapacityUnits": 1.0}})
+        self.assertEqual(deleted["ConsumedCapacity"]["CapacityUnits"], 7.0)
+        put({"g": {"S": "g3"}})
+        query = self.ddb.query(TableName=table, IndexName="by-g", KeyConditionExpression="g = :g",
+                               ExpressionAttributeValues={":g": {"S": "g3"}},
+                               ReturnConsumedCapacity="INDEXES")
+        self.assertEqual(query["ConsumedCapacity"], {
+            "TableName": table, "CapacityUnits": 0.5,
+            "GlobalSecondaryIndexes": {"by-g": {"CapacityUnits": 0.5}}})
+        batch = self.ddb.batch_write_item(ReturnConsumedCapacity="TOTAL", RequestItems={table: [
+            {"PutRequest": {"Item": {**key, "sk": {"S": str(n)}, "g": {"S": "g"}}}}
+            for n in range(2, 5)]})
+        self.assertEqual(batch["ConsumedCapacity"], [{"TableName": table, "CapacityUnits": 6.0}])
+        transact = self.ddb.transact_write_items(ReturnConsumedCapacity="INDEXES", TransactItems=[
+            {"Put": {"TableName": table, "Item": {**key, "sk": {"S": "9"}, "l": {"S": "x"}}}}])
+        self.assertEqual(transact["ConsumedCapacity"], [{
+            "TableName": table, "CapacityUnits": 4.0, "Table": {"CapacityUnits": 2.0},
+            "LocalSecondaryIndexes": {"by-l": {"CapacityUnits": 2.0}}}])

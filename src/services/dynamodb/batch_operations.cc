@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "common/aws_error.h"
 #include "common/crypto.h"
+#include "services/dynamodb/capacity.h"
 #include "services/dynamodb/dynamodb_errors.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/item_changes.h"
@@ -65,35 +66,6 @@ absl::Status Cancelled(const std::vector<PreparedChange>& prepared,
   return WithErrorDocument(cancelled, "CancellationReasons", json::serialize(reasons));
 }
 
-// ConsumedCapacity of a batch or transaction: a list, one entry per table, the sum of its
-// actions' units (`charges`: table, units, one per action); nothing unless the request asked.
-void AddConsumedCapacity(json::object& output, std::string_view mode,
-                         const std::vector<std::pair<std::string, double>>& charges) {
-  if (mode == "NONE") return;
-  std::vector<std::pair<std::string, double>> per_table;
-  for (const auto& charge : charges) {
-    auto entry = std::find_if(per_table.begin(), per_table.end(),
-                              [&](const auto& seen) { return seen.first == charge.first; });
-    if (entry == per_table.end()) {
-      per_table.push_back(charge);
-    } else {
-      entry->second += charge.second;
-    }
-  }
-  json::array consumed;
-  for (const auto& [name, total] : per_table)
-    consumed.push_back(*ConsumedCapacity(mode, name, total));
-  output["ConsumedCapacity"] = std::move(consumed);
-}
-
-// The same `units` for each action on `table_names` (writes 1, transactional writes 2).
-std::vector<std::pair<std::string, double>> Uniform(const std::vector<std::string>& table_names,
-                                                    double units) {
-  std::vector<std::pair<std::string, double>> charges;
-  for (const std::string& name : table_names) charges.emplace_back(name, units);
-  return charges;
-}
-
 // TransactItems of TransactWriteItems and TransactGetItems: 1 to 100 actions.
 absl::StatusOr<const json::array*> TransactItems(const json::object& input) {
   const json::value* items = input.if_contains("TransactItems");
@@ -116,7 +88,7 @@ void DynamoDbService::BatchWriteItem(const Input& input, Done done) {
   auto capacity_mode = ConsumedCapacityMode(input);
   if (!capacity_mode.ok()) return done(capacity_mode.status());
   std::vector<ItemChange> changes;
-  std::vector<std::string> table_names;
+  std::vector<std::shared_ptr<const TableSchema>> tables;  // each change's
   absl::flat_hash_set<std::string> seen;
   for (const auto& [table_name, requests] : **request_items) {
     auto table = FindTable(table_name);
@@ -149,7 +121,7 @@ void DynamoDbService::BatchWriteItem(const Input& input, Done done) {
         return done(ValidationError("Provided list of item keys contains duplicates"));
       }
       changes.push_back(std::move(prepared->change));
-      table_names.emplace_back(table_name);
+      tables.push_back(*table);
     }
   }
   if (changes.size() > kMaxBatchWrites) {
@@ -158,14 +130,20 @@ void DynamoDbService::BatchWriteItem(const Input& input, Done done) {
         "value must satisfy constraint: [Member must have length less than or equal to 25, Member "
         "must have length greater than or equal to 1]"));
   }
-  store_->Write(std::move(changes), /*all_or_nothing=*/false,
-                [table_names, mode = *capacity_mode,
-                 done = std::move(done)](absl::StatusOr<std::vector<ChangeResult>> results) {
-                  if (!results.ok()) return done(results.status());
-                  json::object output{{"UnprocessedItems", json::object{}}};
-                  AddConsumedCapacity(output, mode, Uniform(table_names, 1));
-                  done(std::move(output));
-                });
+  store_->Write(
+      std::move(changes), /*all_or_nothing=*/false,
+      [tables = std::move(tables), mode = *capacity_mode,
+       done = std::move(done)](absl::StatusOr<std::vector<ChangeResult>> results) {
+        if (!results.ok()) return done(results.status());
+        json::object output{{"UnprocessedItems", json::object{}}};
+        std::vector<CapacityCharge> charges;
+        for (size_t i = 0; i < results->size(); ++i) {
+          const ChangeResult& result = (*results)[i];
+          charges.push_back(WriteCharge(*tables[i], result.old_item.get(), result.new_item.get()));
+        }
+        AddConsumedCapacity(output, mode, charges);
+        done(std::move(output));
+      });
 }
 
 void DynamoDbService::BatchGetItem(const Input& input, Done done) {
@@ -220,13 +198,14 @@ void DynamoDbService::BatchGetItem(const Input& input, Done done) {
                                        items) {
     if (!items.ok()) return done(items.status());
     json::object responses;
-    std::vector<std::pair<std::string, double>> charges;  // each item read, found or not
+    std::vector<CapacityCharge> charges;  // each item read, found or not
     size_t next = 0;
     for (const TableRead& read : reads) {
       json::array found;
       for (size_t i = 0; i < read.count; ++i, ++next) {
         const std::shared_ptr<json::object>& item = (*items)[next];
-        charges.emplace_back(read.name, ReadUnits(item ? ItemSize(*item) : 0, read.consistent));
+        charges.push_back(
+            ReadCharge(read.name, nullptr, ReadUnits(item ? ItemSize(*item) : 0, read.consistent)));
         if (item) found.push_back(read.projection ? read.projection->Apply(*item) : *item);
       }
       responses[read.name] = std::move(found);
@@ -268,7 +247,6 @@ void DynamoDbService::TransactWriteItems(const Input& input, Done done) {
   }
   auto prepared = std::make_shared<std::vector<PreparedChange>>();
   absl::flat_hash_set<std::string> seen;
-  std::vector<std::string> table_names;
   for (const json::value& action : actions) {
     const json::object* wrapper = action.if_object();
     if (wrapper == nullptr || wrapper->size() != 1 || !wrapper->begin()->value().is_object()) {
@@ -297,14 +275,13 @@ void DynamoDbService::TransactWriteItems(const Input& input, Done done) {
       return done(
           ValidationError("Transaction request cannot include multiple operations on one item"));
     }
-    table_names.push_back((*table)->name);
     prepared->push_back(*std::move(change));
   }
   std::vector<ItemChange> changes;
   for (const PreparedChange& change : *prepared) changes.push_back(change.change);
   store_->Write(
       std::move(changes), /*all_or_nothing=*/true,
-      [this, prepared, token = *token, request_hash, now, table_names, mode = *capacity_mode,
+      [this, prepared, token = *token, request_hash, now, mode = *capacity_mode,
        done = std::move(done)](absl::StatusOr<std::vector<ChangeResult>> results) {
         if (!results.ok()) return done(results.status());
         for (const ChangeResult& result : *results) {
@@ -312,7 +289,13 @@ void DynamoDbService::TransactWriteItems(const Input& input, Done done) {
         }
         if (token) transaction_tokens_[*token] = {request_hash, now};
         json::object output;
-        AddConsumedCapacity(output, mode, Uniform(table_names, 2));
+        std::vector<CapacityCharge> charges;  // a transactional write costs twice a plain one
+        for (size_t i = 0; i < results->size(); ++i) {
+          const ChangeResult& result = (*results)[i];
+          charges.push_back(WriteCharge(*(*prepared)[i].change.table, result.old_item.get(),
+                                        result.new_item.get(), /*factor=*/2));
+        }
+        AddConsumedCapacity(output, mode, charges);
         done(std::move(output));
       });
 }
@@ -353,12 +336,12 @@ void DynamoDbService::TransactGetItems(const Input& input, Done done) {
                 if (!items.ok()) return done(items.status());
                 json::array responses;
                 // A transactional read costs twice a strongly consistent one.
-                std::vector<std::pair<std::string, double>> charges;
+                std::vector<CapacityCharge> charges;
                 for (size_t i = 0; i < items->size(); ++i) {
                   const auto& item = (*items)[i];
                   const auto& projection = (*projections)[i];
-                  charges.emplace_back((*table_names)[i],
-                                       2 * ReadUnits(item ? ItemSize(*item) : 0, true));
+                  charges.push_back(ReadCharge((*table_names)[i], nullptr,
+                                               2 * ReadUnits(item ? ItemSize(*item) : 0, true)));
                   responses.push_back(
                       item ? json::object{{"Item", projection ? projection->Apply(*item) : *item}}
                            : json::object{});

@@ -1,6 +1,7 @@
 // Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem.
 #include <boost/json.hpp>
 
+#include "services/dynamodb/capacity.h"
 #include "services/dynamodb/dynamodb_errors.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/item_changes.h"
@@ -32,9 +33,8 @@ void WriteOne(ItemStore& store, Prepare prepare, std::shared_ptr<const TableSche
                 if (auto attributes = ReturnedAttributes(*shared, result)) {
                   output["Attributes"] = *std::move(attributes);
                 }
-                const size_t bytes = std::max(result.old_item ? ItemSize(*result.old_item) : 0,
-                                              result.new_item ? ItemSize(*result.new_item) : 0);
-                if (auto consumed = ConsumedCapacity(mode, table->name, WriteUnits(bytes))) {
+                if (auto consumed = ConsumedCapacity(
+                        mode, WriteCharge(*table, result.old_item.get(), result.new_item.get()))) {
                   output["ConsumedCapacity"] = *std::move(consumed);
                 }
                 done(std::move(output));
@@ -88,7 +88,8 @@ void DynamoDbService::GetItem(const Input& input, Done done) {
         const std::shared_ptr<json::object>& item = items->front();
         if (item) output["Item"] = projection ? projection->Apply(*item) : *item;
         const size_t bytes = item ? ItemSize(*item) : 0;
-        if (auto consumed = ConsumedCapacity(mode, table->name, ReadUnits(bytes, consistent))) {
+        if (auto consumed = ConsumedCapacity(
+                mode, ReadCharge(table->name, nullptr, ReadUnits(bytes, consistent)))) {
           output["ConsumedCapacity"] = *std::move(consumed);
         }
         done(std::move(output));

@@ -45,30 +45,6 @@ std::string IndexId(const TableSchema& table, const IndexSchema& index) {
   return Ordered(table.id) + Ordered(index.id);
 }
 
-bool HasKey(const KeySchema& key, const json::object& item) {
-  const json::value* hash = item.if_contains(key.hash_name);
-  if (hash == nullptr || TypeOf(*hash) != key.hash_type) return false;
-  if (!key.has_range()) return true;
-  const json::value* range = item.if_contains(key.range_name);
-  return range != nullptr && TypeOf(*range) == key.range_type;
-}
-
-// The attributes of `item` an index keeps.
-json::object Projected(const TableSchema& table, const IndexSchema& index,
-                       const json::object& item) {
-  if (index.projection == "ALL") return item;
-  json::object projected;
-  auto keep = [&](const std::string& name) {
-    if (const json::value* value = item.if_contains(name)) projected[name] = *value;
-  };
-  keep(table.key.hash_name);
-  if (table.key.has_range()) keep(table.key.range_name);
-  keep(index.key.hash_name);
-  if (index.key.has_range()) keep(index.key.range_name);
-  for (const std::string& name : index.non_key_attributes) keep(name);
-  return projected;
-}
-
 // The TTL attribute's epoch seconds, when the item has one as a number.
 std::optional<int64_t> ExpiryOf(const TableSchema& table, const json::object* item) {
   if (item == nullptr || !table.ttl_enabled) return std::nullopt;
@@ -411,7 +387,7 @@ absl::Status ItemStore::WriteIndexRows(const TableSchema& table, const ItemKey& 
                                        const json::object* old_item, const json::object* new_item) {
   for (const IndexSchema& index : table.indexes) {
     const std::string index_id = IndexId(table, index);
-    if (old_item && HasKey(index.key, *old_item)) {
+    if (old_item && HasKeyOf(index.key, *old_item)) {
       const ItemKey old_key = KeyOf(index.key, *old_item);
       if (auto status = writer_->Run(
               "DELETE FROM index_rows WHERE xid = ?1 AND pk = ?2 AND sk = ?3 AND tpk = ?4 AND "
@@ -421,13 +397,13 @@ absl::Status ItemStore::WriteIndexRows(const TableSchema& table, const ItemKey& 
         return status;
       }
     }
-    if (new_item && HasKey(index.key, *new_item)) {
+    if (new_item && HasKeyOf(index.key, *new_item)) {
       const ItemKey new_key = KeyOf(index.key, *new_item);
       if (auto status =
               writer_->Run("INSERT OR REPLACE INTO index_rows(xid, pk, sk, tpk, tsk, item) "
                            "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
                            {index_id, new_key.hash, new_key.range, key.hash, key.range,
-                            json::serialize(Projected(table, index, *new_item))});
+                            json::serialize(ProjectedItem(table, index, *new_item))});
           !status.ok()) {
         return status;
       }
@@ -443,7 +419,7 @@ absl::Status ItemStore::FillIndex(const TableSchema& table, const IndexSchema& i
                              [&](const storage::SqliteDb::Row& row) {
                                auto item = ParseItem(row[2]);
                                if (!item.ok()) return parse_status.Update(item.status());
-                               if (HasKey(index.key, **item)) {
+                               if (HasKeyOf(index.key, **item)) {
                                  items.emplace_back(ItemKey{row[0], row[1]}, *std::move(item));
                                }
                              });
@@ -455,7 +431,7 @@ absl::Status ItemStore::FillIndex(const TableSchema& table, const IndexSchema& i
         "INSERT OR REPLACE INTO index_rows(xid, pk, sk, tpk, tsk, item) VALUES(?1, ?2, ?3, ?4, ?5, "
         "?6)",
         {IndexId(table, index), index_key.hash, index_key.range, key.hash, key.range,
-         json::serialize(Projected(table, index, *item))});
+         json::serialize(ProjectedItem(table, index, *item))});
     if (!status.ok()) return status;
   }
   return absl::OkStatus();

@@ -1,6 +1,7 @@
 // Query and Scan: reads of a table's or an index's rows in key order, a page at a time.
 #include <boost/json.hpp>
 
+#include "services/dynamodb/capacity.h"
 #include "services/dynamodb/dynamodb_errors.h"
 #include "services/dynamodb/dynamodb_service.h"
 #include "services/dynamodb/item_changes.h"
@@ -158,8 +159,9 @@ void Answer(ItemStore& store, const ReadRequest& read, RangeRead range,
       }
       output["LastEvaluatedKey"] = std::move(last_key);
     }
-    if (auto consumed = ConsumedCapacity(read.capacity_mode, read.table->name,
-                                         ReadUnits(page->bytes_read, read.consistent))) {
+    if (auto consumed = ConsumedCapacity(
+            read.capacity_mode, ReadCharge(read.table->name, read.index,
+                                           ReadUnits(page->bytes_read, read.consistent)))) {
       output["ConsumedCapacity"] = *std::move(consumed);
     }
     done(std::move(output));

@@ -169,21 +169,4 @@ absl::StatusOr<std::string> ConsumedCapacityMode(const json::object& input) {
                     {"INDEXES", "TOTAL", "NONE"}, "NONE");
 }
 
-std::optional<json::object> ConsumedCapacity(std::string_view mode, std::string_view table_name,
-                                             double units) {
-  if (mode == "NONE") return std::nullopt;
-  json::object consumed{{"TableName", table_name}, {"CapacityUnits", units}};
-  if (mode == "INDEXES") consumed["Table"] = json::object{{"CapacityUnits", units}};
-  return consumed;
-}
-
-double WriteUnits(size_t item_bytes) {
-  return std::max(1.0, std::ceil(static_cast<double>(item_bytes) / 1024.0));
-}
-
-double ReadUnits(size_t item_bytes, bool consistent) {
-  const double units = std::max(1.0, std::ceil(static_cast<double>(item_bytes) / 4096.0));
-  return consistent ? units : units / 2;
-}
-
 }  // namespace serval::dynamodb

@@ -43,13 +43,7 @@ absl::StatusOr<CheckedKey> CheckKey(const TableSchema& table, boost::json::objec
 // attributes of the right types and not empty, key and item sizes.
 absl::Status CheckItem(const TableSchema& table, boost::json::object& item);
 
-// ReturnConsumedCapacity: the ConsumedCapacity member for `units` on `table`, or nullopt when
-// the request did not ask for it.
+// ReturnConsumedCapacity: NONE (the default), TOTAL or INDEXES (capacity.h reports them).
 absl::StatusOr<std::string> ConsumedCapacityMode(const boost::json::object& input);
-std::optional<boost::json::object> ConsumedCapacity(std::string_view mode,
-                                                    std::string_view table_name, double units);
-// Capacity units: writes count 1 per KB, reads 1 per 4 KB (half when eventually consistent).
-double WriteUnits(size_t item_bytes);
-double ReadUnits(size_t item_bytes, bool consistent);
 
 }  // namespace serval::dynamodb

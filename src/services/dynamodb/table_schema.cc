@@ -58,6 +58,29 @@ json::object Throughput(int64_t read, int64_t write) {
 
 }  // namespace
 
+bool HasKeyOf(const KeySchema& key, const json::object& item) {
+  const json::value* hash = item.if_contains(key.hash_name);
+  if (hash == nullptr || TypeOf(*hash) != key.hash_type) return false;
+  if (!key.has_range()) return true;
+  const json::value* range = item.if_contains(key.range_name);
+  return range != nullptr && TypeOf(*range) == key.range_type;
+}
+
+json::object ProjectedItem(const TableSchema& table, const IndexSchema& index,
+                           const json::object& item) {
+  if (index.projection == "ALL") return item;
+  json::object projected;
+  auto keep = [&](const std::string& name) {
+    if (const json::value* value = item.if_contains(name)) projected[name] = *value;
+  };
+  keep(table.key.hash_name);
+  if (table.key.has_range()) keep(table.key.range_name);
+  keep(index.key.hash_name);
+  if (index.key.has_range()) keep(index.key.range_name);
+  for (const std::string& name : index.non_key_attributes) keep(name);
+  return projected;
+}
+
 json::array KeySchemaJson(const KeySchema& key) {
   json::array schema{json::object{{"AttributeName", key.hash_name}, {"KeyType", "HASH"}}};
   if (key.has_range()) {

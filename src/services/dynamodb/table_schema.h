@@ -74,6 +74,12 @@ struct TableSchema {
   std::vector<std::string> KeyAttributeNames() const;
 };
 
+// Whether `item` has `key`'s attributes with their key types: whether an index holds it.
+bool HasKeyOf(const KeySchema& key, const boost::json::object& item);
+// The attributes of `item` an index keeps (its projection; the table's and the index's keys).
+boost::json::object ProjectedItem(const TableSchema& table, const IndexSchema& index,
+                                  const boost::json::object& item);
+
 // KeySchema as the API shows it: [{"AttributeName", "KeyType": "HASH"}, {..."RANGE"}].
 boost::json::array KeySchemaJson(const KeySchema& key);
 
