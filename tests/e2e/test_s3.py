@@ -16,6 +16,7 @@ import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
 
 import botocore.auth
 import botocore.awsrequest
@@ -442,8 +443,9 @@ class IntegrityAndAttackTest(S3TestCase):
         self.assert_s3_error("MetadataTooLarge", self.s3.put_object, Bucket=bucket, Key="m",
                              Body=b"x", Metadata={"big": "v" * 2100})
         empty_md5 = {"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="}
-        self.assert_refused(400, "MalformedXML", "POST", f"{base}?delete",
-                            b"<Delete><Object><Key>a", empty_md5)
+        broken = b"<Delete><Object><Key>a"
+        self.assert_refused(400, "MalformedXML", "POST", f"{base}?delete", broken,
+                            {"Content-MD5": base64.b64encode(hashlib.md5(broken).digest()).decode()})
         self.assert_refused(400, "BadDigest", "PUT", f"{base}/md5", b"data", empty_md5)
         self.assert_refused(400, "InvalidDigest", "PUT", f"{base}/md5", b"data",
                             {"Content-MD5": "nope"})
@@ -652,6 +654,27 @@ class IntegrityAndAttackTest(S3TestCase):
             {"Key": "k", "VersionId": "null"}]})
         self.assertEqual(deleted["Deleted"], [{"Key": "k", "VersionId": "null"}])
         self.assertNotIn("Contents", self.s3.list_objects_v2(Bucket=bucket))
+
+    def test_whole_bodies_are_held_to_their_digests(self):
+        bucket = self.make_bucket()
+        self.s3.put_object(Bucket=bucket, Key="k", Body=b"kept")
+        url = f"{self.serval.endpoint}/{bucket}?delete"
+        body = b"<Delete><Object><Key>k</Key></Object></Delete>"
+        # DeleteObjects must say what its body is (every SDK sends Content-MD5 or a checksum).
+        self.assert_refused(400, "InvalidRequest", "POST", url, body)
+        self.assert_refused(400, "BadDigest", "POST", url, body,
+                            {"Content-MD5": base64.b64encode(hashlib.md5(b"other").digest()).decode()})
+        self.assert_refused(400, "InvalidDigest", "POST", url, body, {"Content-MD5": "not-md5"})
+        self.assert_refused(400, "BadDigest", "POST", url, body, {"x-amz-checksum-crc32": "AAAAAA=="})
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key="k")["Body"].read(), b"kept")
+        tagging = b"<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet></Tagging>"
+        self.assert_refused(400, "BadDigest", "PUT", f"{self.serval.endpoint}/{bucket}?tagging",
+                            tagging, {"x-amz-checksum-crc32": "AAAAAA=="})
+        self.assert_s3_error("NoSuchTagSet", self.s3.get_bucket_tagging, Bucket=bucket)
+        status, _, answer = signed("POST", url, body, {
+            "x-amz-checksum-crc32": base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()})
+        self.assertEqual(status, 200, answer)
+        self.assert_s3_error("NoSuchKey", self.s3.get_object, Bucket=bucket, Key="k")
 
     def test_requests_without_credentials_get_s3_access_denied(self):
         bucket = self.make_bucket()

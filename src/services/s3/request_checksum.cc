@@ -1,6 +1,7 @@
 #include "services/s3/request_checksum.h"
 
 #include "http/checksum_check.h"
+#include "services/s3/object_body.h"
 #include "services/s3/s3_errors.h"
 
 namespace serval::s3 {
@@ -47,6 +48,31 @@ absl::StatusOr<Pairs> CheckedChecksums(const protocol::RequestContext& context,
   }
   if (!verified.ok()) return verified;
   return StoredChecksum(*computed);
+}
+
+absl::Status CheckBufferedBody(const http::Request& request, std::string_view operation) {
+  auto declared_md5 = DeclaredContentMd5(request);
+  if (!declared_md5.ok()) return declared_md5.status();
+  if (!declared_md5->empty()) {
+    std::unique_ptr<Checksum> md5 = Checksum::Md5();
+    md5->Update(request.body);
+    if (md5->Digest() != *declared_md5) return BadDigest();
+  }
+  auto requested = RequestedChecksumOf(request);
+  if (!requested.ok()) return requested.status();
+  if (requested->has_value() && !(*requested)->header_value.empty() &&
+      operation != "CompleteMultipartUpload") {
+    std::unique_ptr<Checksum> computed = Checksum::Create((*requested)->algorithm);
+    computed->Update(request.body);
+    if (absl::Status verified = http::VerifyChecksumValue((*requested)->header_value, *computed);
+        !verified.ok()) {
+      return verified;
+    }
+  }
+  if (operation == "DeleteObjects" && declared_md5->empty() && !requested->has_value()) {
+    return InvalidRequest("Missing required header for this request: Content-MD5");
+  }
+  return absl::OkStatus();
 }
 
 Pairs StoredChecksum(const Checksum& computed) {

@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "common/checksums.h"
@@ -33,6 +34,13 @@ std::shared_ptr<Checksum> ChecksumFor(const std::optional<RequestedChecksum>& re
 absl::StatusOr<Pairs> CheckedChecksums(const protocol::RequestContext& context,
                                        const std::optional<RequestedChecksum>& requested,
                                        const Checksum* computed);
+
+// A request body of `operation` that was read whole (configurations, DeleteObjects,
+// CompleteMultipartUpload): its Content-MD5 and x-amz-checksum-* header, if given, checked
+// against it (InvalidDigest, BadDigest) — except CompleteMultipartUpload's checksum header,
+// which is the whole object's. DeleteObjects must carry one of them: S3's InvalidRequest
+// "Missing required header for this request: Content-MD5" otherwise.
+absl::Status CheckBufferedBody(const http::Request& request, std::string_view operation);
 
 // What is stored for a checksum computed over the data: {{"CRC32", base64}}.
 Pairs StoredChecksum(const Checksum& computed);

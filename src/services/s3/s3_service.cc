@@ -13,6 +13,7 @@
 #include "services/access_check.h"
 #include "services/s3/bucket_policy.h"
 #include "services/s3/cors.h"
+#include "services/s3/request_checksum.h"
 #include "services/s3/s3_access.h"
 #include "services/s3/s3_errors.h"
 
@@ -341,6 +342,11 @@ void S3Service::Handle(protocol::RequestContext context, http::Responder respond
     if (level == Level::kObject) {
       if (absl::Status version = CheckVersionIds(request); !version.ok())
         return call->Fail(version);
+    }
+    if (!request.body_source && (request.method == "PUT" || request.method == "POST")) {
+      if (absl::Status intact = CheckBufferedBody(request, route.operation); !intact.ok()) {
+        return call->Fail(intact);
+      }
     }
     return (this->*route.handler)(call);
   }
