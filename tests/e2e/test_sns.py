@@ -232,6 +232,23 @@ class SubscriptionTest(SnsCase):
                                         SubscriptionArn=subscription),
                           "NotFound", 404)
 
+    def test_deleting_a_topic_deletes_its_subscriptions(self):
+        topic_name = unique_name("t")
+        arn = self.sns.create_topic(Name=topic_name)["TopicArn"]
+        name, _ = self.recorder()
+        subscription = self.sns.subscribe(TopicArn=arn, Protocol="lambda",
+                                          Endpoint=function_arn(name))["SubscriptionArn"]
+        self.sns.delete_topic(TopicArn=arn)
+        listed = [s["SubscriptionArn"] for s in self.sns.list_subscriptions()["Subscriptions"]]
+        self.assertNotIn(subscription, listed)
+        self.assert_error(self.error_of(self.sns.get_subscription_attributes,
+                                        SubscriptionArn=subscription), "NotFound", 404)
+        # A topic made again under the same name starts with none.
+        self.assertEqual(self.sns.create_topic(Name=topic_name)["TopicArn"], arn)
+        self.assertEqual(self.sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"], [])
+        self.assertEqual(self.sns.get_topic_attributes(TopicArn=arn)["Attributes"][
+            "SubscriptionsConfirmed"], "0")
+
     def test_refused_subscriptions_change_nothing(self):
         arn = self.sns.create_topic(Name=unique_name("t"))["TopicArn"]
         cases = [

@@ -166,7 +166,7 @@ void TopicStore::PutTopic(Topic topic, Done done) {
       std::move(batch), [this, arn] { ReadBackTopic(arn); }, std::move(done));
 }
 
-void TopicStore::RemoveTopic(const std::string& arn, Done done) {
+void TopicStore::RemoveTopic(std::string arn, Done done) {
   storage::WriteBatch batch;
   batch.Delete(std::string(kTopicsTable), arn);
   batch.DeletePrefix(std::string(kSubscriptionsTable), arn + ":");
@@ -190,7 +190,7 @@ void TopicStore::PutSubscription(Subscription subscription, Done done) {
       std::move(batch), [this, arn] { ReadBackSubscription(arn); }, std::move(done));
 }
 
-void TopicStore::RemoveSubscription(const std::string& arn, Done done) {
+void TopicStore::RemoveSubscription(std::string arn, Done done) {
   storage::WriteBatch batch;
   batch.Delete(std::string(kSubscriptionsTable), arn);
   subscriptions_.erase(arn);

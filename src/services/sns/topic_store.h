@@ -68,9 +68,10 @@ class TopicStore {
 
   void PutTopic(Topic topic, Done done);
   // Removes the topic and its subscriptions.
-  void RemoveTopic(const std::string& arn, Done done);
+  // The ARNs are taken by value: callers pass the one inside the record being removed.
+  void RemoveTopic(std::string arn, Done done);
   void PutSubscription(Subscription subscription, Done done);
-  void RemoveSubscription(const std::string& arn, Done done);
+  void RemoveSubscription(std::string arn, Done done);
 
  private:
   explicit TopicStore(storage::MetadataStore* store) : store_(store), writer_(store) {}

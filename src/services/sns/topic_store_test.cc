@@ -61,5 +61,26 @@ TEST(TopicStore, WhatARefusedWriteTouchedIsReadBackFromTheStore) {
   EXPECT_EQ(topics->FindSubscription(std::string(kArn) + ":b"), nullptr);
 }
 
+// Callers name what to remove by the ARN inside the record being removed (DeleteTopic passes
+// the topic's own, Unsubscribe the subscription's): the removal must not read it once gone.
+TEST(TopicStore, RemovalsTakeTheArnOfTheRecordTheyRemove) {
+  storage::QueuedCompletions io;
+  storage::MemoryMetadataStore store(io.Poster());
+  std::unique_ptr<TopicStore> topics = *TopicStore::Open(&store);
+  auto ok = [](absl::Status status) { EXPECT_TRUE(status.ok()) << status; };
+  topics->PutTopic(MakeTopic("v1"), ok);
+  topics->PutSubscription(MakeSubscription("a"), ok);
+  topics->PutSubscription(MakeSubscription("b"), ok);
+  io.RunAll();
+  topics->RemoveSubscription(topics->FindSubscription(std::string(kArn) + ":a")->arn, ok);
+  ASSERT_EQ(topics->SubscriptionsOf(kArn).size(), 1u);
+  topics->RemoveTopic(topics->FindTopic(kArn)->arn, ok);
+  EXPECT_TRUE(topics->SubscriptionsOf(kArn).empty());
+  EXPECT_TRUE(topics->subscriptions().empty());
+  io.RunAll();
+  EXPECT_TRUE(topics->subscriptions().empty());
+  EXPECT_EQ(topics->FindTopic(kArn), nullptr);
+}
+
 }  // namespace
 }  // namespace serval::sns
