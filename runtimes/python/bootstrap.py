@@ -663,9 +663,10 @@ def _prepare_import_path(task_root):
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != here]
     sys.path.insert(0, task_root)
+    # Always: a spare environment's working directory is the empty /var/task it started in, which
+    # the function's code was mounted over since (getcwd() names it all the same).
     try:
-        if os.getcwd() != task_root:
-            os.chdir(task_root)
+        os.chdir(task_root)
     except OSError:
         pass
 

@@ -42,6 +42,7 @@ def lambda_handler(event, context):
         "uid": os.getuid(),
         "memory_mb": context.memory_limit_in_mb,
         "cwd": os.getcwd(),
+        "cwd_listing": sorted(os.listdir(".")),
     }
 '''
 
@@ -62,6 +63,7 @@ export const handler = async (event, context) => {
     uid: os.userInfo().uid,
     memory_mb: Number(context.memoryLimitInMB),
     cwd: process.cwd(),
+    cwd_listing: fs.readdirSync('.').sort(),
     remaining_positive: context.getRemainingTimeInMillis() > 0,
   };
 };
@@ -144,6 +146,10 @@ class SpareCase(ServalTestCase):
             ext = ".py" if runtime.startswith("python") else ".mjs"
             self.assertEqual(seen["task"], [second + ext])
         self.assertEqual(seen["cwd"], "/var/task")
+        # The working directory is the mounted code, not the empty directory the spare began in:
+        # functions open their own files by relative path.
+        if not runtime.startswith("provided"):
+            self.assertEqual(seen["cwd_listing"], seen["task"])
         self.assertEqual(seen["tmp"], [])
         self.assertEqual(seen["memory_mb"], 256)
         self.assertNotEqual(seen["uid"], seen_first["uid"])
