@@ -159,6 +159,28 @@ class ListFunctionsTest(ServalTestCase):
         total = len(cls.names)
         cls.expected_page_sizes = [3] * (total // 3) + ([total % 3] if total % 3 else [])
 
+    def test_account_settings_count_the_functions(self):
+        before = self.lam.get_account_settings()
+        self.assertEqual(before["AccountLimit"]["CodeSizeZipped"], 52428800)
+        self.assertEqual(before["AccountLimit"]["CodeSizeUnzipped"], 262144000)
+        self.assertEqual(before["AccountUsage"]["FunctionCount"], len(self.names))
+        self.assertGreater(before["AccountUsage"]["TotalCodeSize"], 0)
+        name = self.created[0]
+        self.lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=7)
+        self.addCleanup(self.lam.delete_function_concurrency, FunctionName=name)
+        limit = self.lam.get_account_settings()["AccountLimit"]
+        self.assertEqual(limit["UnreservedConcurrentExecutions"], limit["ConcurrentExecutions"] - 7)
+
+    def test_operations_serval_lacks_are_lambdas_json_errors(self):
+        # Signed for Lambda, answered by Lambda (not by S3's catch-all path in XML).
+        for call in (lambda: self.lam.list_layers(),
+                     lambda: self.lam.get_function_code_signing_config(
+                         FunctionName=self.created[0])):
+            with self.assertRaises(ClientError) as caught:
+                call()
+            self.assertEqual(caught.exception.response["Error"]["Code"], "UnknownOperationException")
+            self.assertEqual(caught.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+
     def test_list_contains_all_with_configuration(self):
         funcs = self.lam.list_functions()["Functions"]
         by_name = {f["FunctionName"]: f for f in funcs}

@@ -264,6 +264,36 @@ void LambdaService::PutConcurrency(Call& call) {
       });
 }
 
+void LambdaService::GetAccountSettings(Call& call) {
+  int64_t reserved = 0;
+  int64_t code_bytes = 0;
+  int64_t functions = 0;
+  bool more = true;
+  std::string after;
+  while (more) {
+    for (const auto* function : deps_.registry->List(after, 1000, &more)) {
+      const FunctionConfig& config = *function->latest.config;
+      reserved += config.reserved_concurrency.value_or(0);
+      code_bytes += config.code_size;
+      for (const auto& [number, version] : function->versions)
+        code_bytes += version.config->code_size;
+      ++functions;
+      after = config.name;
+    }
+  }
+  const int64_t account = deps_.invoker->account_concurrency();
+  // Lambda's default quotas; the concurrency is Serval's own limit.
+  call.Reply(200,
+             json::object{{"AccountLimit",
+                           json::object{{"TotalCodeSize", int64_t{80530636800}},
+                                        {"CodeSizeUnzipped", 262144000},
+                                        {"CodeSizeZipped", 52428800},
+                                        {"ConcurrentExecutions", account},
+                                        {"UnreservedConcurrentExecutions", account - reserved}}},
+                          {"AccountUsage", json::object{{"TotalCodeSize", code_bytes},
+                                                        {"FunctionCount", functions}}}});
+}
+
 void LambdaService::GetConcurrency(Call& call) {
   json::object out;
   if (auto reserved = call.function->latest.config->reserved_concurrency) {

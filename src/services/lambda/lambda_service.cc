@@ -76,8 +76,12 @@ const services::ServiceInfo& LambdaService::info() const {
       .protocol = kProtocol,
       // Operations added after 2015 live under the API version they were introduced with.
       .path_prefixes = {"/2015-03-31/functions", "/2015-03-31/event-source-mappings",
-                        "/2017-03-31/tags/", "/2017-10-31/functions/", "/2019-09-30/functions/",
-                        "/2019-09-25/functions/", "/2021-10-31/functions/", "/_serval/code/"}};
+                        "/2016-08-19/account-settings", "/2017-03-31/tags/",
+                        "/2017-10-31/functions/", "/2019-09-30/functions/",
+                        "/2019-09-25/functions/", "/2021-10-31/functions/", "/_serval/code/"},
+      // A request signed for Lambda is Lambda's to answer, an operation it lacks included
+      // (UnknownOperationException in its JSON), rather than S3's catch-all path's.
+      .claims_signed_requests = true};
   return kInfo;
 }
 
@@ -90,6 +94,10 @@ const protocol::RestRouter<LambdaService::Operation>& LambdaService::Operations(
       {"GET",
        "/2015-03-31/functions/",
        {"lambda:ListFunctions", [](S& s, Call& c) { s.ListFunctions(c); }, false,
+        AccessTarget::kAccount}},
+      {"GET",
+       "/2016-08-19/account-settings/",
+       {"lambda:GetAccountSettings", [](S& s, Call& c) { s.GetAccountSettings(c); }, false,
         AccessTarget::kAccount}},
       {"GET",
        "/2015-03-31/functions/{FunctionName}",

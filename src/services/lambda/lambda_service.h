@@ -146,6 +146,8 @@ class LambdaService : public services::Service {
   void GetPolicy(Call& call);
   void PutConcurrency(Call& call);
   void GetConcurrency(Call& call);
+  // The account's limits and what its functions use of them (GetAccountSettings).
+  void GetAccountSettings(Call& call);
   void DeleteConcurrency(Call& call);
   // How a call is answered once the registry change it made is durable (FunctionRegistry writes
   // complete on the io thread, after the handler returned).
