@@ -692,6 +692,7 @@ def _read_environment():
     ensure_ascii = os.environ.get("AWS_EXECUTION_ENV") not in (
         "AWS_Lambda_python3.12",
         "AWS_Lambda_python3.13",
+        "AWS_Lambda_python3.14",
     )
     _encoder = json.JSONEncoder(default=_json_default, ensure_ascii=ensure_ascii)
     LambdaContext._function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")

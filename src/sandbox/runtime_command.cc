@@ -12,8 +12,9 @@ namespace serval::sandbox {
 
 const std::vector<std::string>& SupportedRuntimes() {
   static const std::vector<std::string> runtimes = {
-      "nodejs18.x", "nodejs20.x", "nodejs22.x", "python3.9",    "python3.10",     "python3.11",
-      "python3.12", "python3.13", "provided",   "provided.al2", "provided.al2023"};
+      "nodejs18.x", "nodejs20.x",   "nodejs22.x",     "nodejs24.x", "python3.9",
+      "python3.10", "python3.11",   "python3.12",     "python3.13", "python3.14",
+      "provided",   "provided.al2", "provided.al2023"};
   return runtimes;
 }
 

@@ -336,7 +336,7 @@ class BrokenRuntimeTest(ServalTestCase):
     def test_hanging_init(self):
         name = unique_name("hang")
         marker = f"serval-e2e-marker-{uuid.uuid4().hex}"
-        self.create_function(name, provided_zip("hang_init.sh"), runtime="provided",
+        self.create_function(name, provided_zip("hang_init.sh"), runtime="provided.al2023",
                              handler="unused", Timeout=2,
                              Environment={"Variables": {"E2E_MARKER": marker}})
         # AWS bounds init by 10 s and then the invoke by the function timeout.

@@ -1,8 +1,10 @@
-"""Issue 2 item 6: runtimes - python3.9..3.13, nodejs20.x/18.x, provided.* with a C++ handler."""
+"""Issue 2 item 6: runtimes - python3.9..3.14, nodejs18.x..24.x, provided.* with a C++ handler."""
 
 import json
 import time
 import unittest
+
+from botocore.exceptions import ClientError
 
 from serval_harness import (
     InvocationLog, ServalTestCase, cpp_echo_zip, make_zip, node_zip, python_zip, unique_name)
@@ -11,7 +13,8 @@ from serval_harness import (
 class PythonRuntimeTest(ServalTestCase):
 
     def test_every_python3_identifier_runs(self):
-        for runtime in ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13"):
+        for runtime in ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
+                        "python3.14"):
             with self.subTest(runtime=runtime):
                 name = unique_name(runtime.replace(".", ""))
                 created = self.create_function(name, python_zip("echo"), runtime=runtime)
@@ -74,11 +77,13 @@ class NodeRuntimeTest(ServalTestCase):
         # The Node RIC names the stack "trace" (not "stackTrace").
         self.assertTrue(err.get("trace") or err.get("stackTrace"), err)
 
-    def test_nodejs18_identifier(self):
-        name = unique_name("node18")
-        self.create_function(name, node_zip("async_echo"), runtime="nodejs18.x",
-                             handler="index.handler")
-        self.assertEqual(self.invoke_json(name, {"v": 18}), {"v": 18})
+    def test_every_nodejs_identifier_runs(self):
+        for runtime in ("nodejs18.x", "nodejs22.x", "nodejs24.x"):
+            with self.subTest(runtime=runtime):
+                name = unique_name(runtime.replace(".", ""))
+                self.create_function(name, node_zip("async_echo"), runtime=runtime,
+                                     handler="index.handler")
+                self.assertEqual(self.invoke_json(name, {"v": runtime}), {"v": runtime})
 
     def test_node_warm_reuse_is_fast_path(self):
         name = unique_name("nodewarm")
@@ -199,11 +204,21 @@ class ProvidedRuntimeTest(ServalTestCase):
 
     def test_cpp_echo_other_provided_identifiers(self):
         zip_bytes = cpp_echo_zip()
-        for runtime in ("provided", "provided.al2"):
+        for runtime in ("provided.al2",):
             with self.subTest(runtime=runtime):
                 name = unique_name(runtime.replace(".", ""))
                 self.create_function(name, zip_bytes, runtime=runtime, handler="echo")
                 self.assertEqual(self.invoke_json(name, {"rt": runtime}), {"rt": runtime})
+        # Amazon Linux 1's `provided` (and the Python and Node versions past their end of life)
+        # are refused for new functions, as AWS refuses them.
+        for runtime in ("provided", "python3.8", "nodejs16.x"):
+            with self.subTest(runtime=runtime), self.assertRaises(ClientError) as refused:
+                self.create_function(unique_name("old"), zip_bytes, runtime=runtime,
+                                     handler="echo")
+            self.assertEqual(refused.exception.response["Error"]["Code"],
+                             "InvalidParameterValueException")
+            self.assertIn(f"The runtime parameter of {runtime} is no longer supported",
+                          refused.exception.response["Error"]["Message"])
 
     def test_missing_bootstrap_is_an_error(self):
         name = unique_name("noboot")

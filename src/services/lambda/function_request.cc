@@ -134,6 +134,17 @@ absl::Status ReadRuntime(const json::object& body, FunctionConfig& config) {
   std::string runtime;
   if (auto status = Read(body, "Runtime", runtime, &present); !status.ok()) return status;
   if (!present) return absl::OkStatus();
+  // Runtimes AWS no longer lets functions be created or updated with (functions stored with one
+  // still run).
+  static constexpr std::string_view kDeprecated[] = {"provided", "python3.8", "python3.7",
+                                                     "nodejs16.x", "nodejs14.x"};
+  if (std::find(std::begin(kDeprecated), std::end(kDeprecated), runtime) != std::end(kDeprecated)) {
+    return InvalidParameter(fmt::format(
+        "The runtime parameter of {} is no longer supported for creating or updating AWS Lambda "
+        "functions. We recommend you use a supported runtime while creating or updating "
+        "functions.",
+        runtime));
+  }
   if (!sandbox::FamilyOf(runtime).ok()) {
     std::string known;
     for (const auto& name : sandbox::SupportedRuntimes())
