@@ -69,6 +69,12 @@ class BadCreateTest(ServalTestCase):
             with self.subTest(runtime=rt):
                 self.bad_create(Runtime=rt)
 
+    def test_role_that_is_not_an_iam_role_arn(self):
+        for role in ("not-an-arn", "arn:aws:iam::000000000000:user/bob",
+                     "arn:aws:iam::0000:role/short-account"):
+            with self.subTest(role=role):
+                self.bad_create(codes=("ValidationException",), Role=role)
+
     def test_missing_runtime_or_handler(self):
         # AWS: "Runtime and Handler are mandatory parameters for functions created with
         # deployment packages." (InvalidParameterValueException)
@@ -238,7 +244,7 @@ class BadUpdateTest(ServalTestCase):
 
     def test_bad_configuration_updates(self):
         for bad in ({"MemorySize": 127}, {"MemorySize": 10241}, {"Timeout": 0},
-                    {"Timeout": 901}, {"Runtime": "cobol1.0"}):
+                    {"Timeout": 901}, {"Runtime": "cobol1.0"}, {"Role": "r"}):
             with self.subTest(update=bad):
                 with self.assertRaises(ClientError) as ctx:
                     self.lam_novalidate.update_function_configuration(FunctionName=self.name,

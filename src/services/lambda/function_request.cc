@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "absl/strings/ascii.h"
 #include "common/crypto.h"
 #include "protocol/validation.h"
 #include "sandbox/runtime_command.h"
@@ -190,10 +191,52 @@ absl::Status ReadArchitectures(const json::object& body, FunctionConfig& config)
   return absl::OkStatus();
 }
 
+// The execution role, held to the model's pattern for an IAM role ARN:
+// arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+
+absl::Status ReadRole(const json::object& body, FunctionConfig& config) {
+  bool present = false;
+  std::string role;
+  if (auto s = Read(body, "Role", role, &present); !s.ok()) return s;
+  if (!present) return absl::OkStatus();
+  std::string_view rest = role;
+  bool valid = rest.starts_with("arn:");
+  if (valid) {
+    rest.remove_prefix(4);
+    const size_t partition_end = rest.find(':');
+    const std::string_view partition = rest.substr(0, partition_end);
+    valid = partition_end != std::string_view::npos &&
+            (partition.empty() || (partition.starts_with("aws") &&
+                                   std::all_of(partition.begin() + 3, partition.end(), [](char c) {
+                                     return absl::ascii_isalpha(c) || c == '-';
+                                   })));
+    if (valid) rest.remove_prefix(partition_end + 1);
+  }
+  valid = valid && rest.starts_with("iam::") && rest.size() > 17;
+  if (valid) {
+    const std::string_view account = rest.substr(5, 12);
+    valid = std::all_of(account.begin(), account.end(), absl::ascii_isdigit) &&
+            rest.substr(17).starts_with(":role");
+    rest.remove_prefix(std::min(rest.size(), size_t{22}));
+  }
+  if (valid && rest.starts_with('/')) rest.remove_prefix(1);
+  valid = valid && !rest.empty() && std::all_of(rest.begin(), rest.end(), [](char c) {
+            return absl::ascii_isalnum(c) ||
+                   std::string_view("_+=,.@-/").find(c) != std::string_view::npos;
+          });
+  if (!valid) {
+    return protocol::ValidationFailed(
+        role, "role",
+        "Member must satisfy regular expression pattern: "
+        "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
+  }
+  config.role = std::move(role);
+  return absl::OkStatus();
+}
+
 // Fields shared by CreateFunction and UpdateFunctionConfiguration.
 absl::Status ReadConfigurationFields(const json::object& body, FunctionConfig& config) {
   if (auto s = ReadRuntime(body, config); !s.ok()) return s;
-  if (auto s = Read(body, "Role", config.role); !s.ok()) return s;
+  if (auto s = ReadRole(body, config); !s.ok()) return s;
   bool has_handler = false;
   std::string handler;
   if (auto s = Read(body, "Handler", handler, &has_handler); !s.ok()) return s;

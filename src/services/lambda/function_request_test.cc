@@ -44,6 +44,32 @@ TEST(ParseFunctionReference, RejectsBadNames) {
   EXPECT_TRUE(ParseFunctionReference(std::string(64, 'a')).ok());
 }
 
+TEST(ParseCreateFunction, HoldsTheRoleToAnIamRoleArn) {
+  auto with_role = [](std::string_view role) {
+    std::string body = kValid;
+    body.replace(body.find("arn:aws:iam::000000000000:role/r"), 32, role);
+    CodePackage code;
+    return ParseCreateFunction(Body(body), &code);
+  };
+  for (std::string_view good :
+       {"arn:aws:iam::123456789012:role/service-role/app+x=1,y.z@w-v_u",
+        "arn:aws-cn:iam::123456789012:role/r", "arn::iam::123456789012:role/r",
+        "arn:aws:iam::123456789012:roler"}) {
+    EXPECT_TRUE(with_role(good).ok()) << good;
+  }
+  for (std::string_view bad :
+       {"not-an-arn", "arn:aws:iam::000000000000:user/bob", "arn:aws:iam::00000000000:role/r",
+        "arn:aws:iam::000000000000:role/", "arn:aws:sts::000000000000:role/r",
+        "arn:gcp:iam::000000000000:role/r", "arn:aws:iam::000000000000:role/a b"}) {
+    auto parsed = with_role(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(CodeOf(parsed.status()), "ValidationException") << bad;
+    EXPECT_NE(parsed.status().message().find("at 'role' failed to satisfy constraint"),
+              std::string_view::npos)
+        << parsed.status();
+  }
+}
+
 TEST(ParseBody, RejectsMalformedJson) {
   for (const char* bad : {"{", "[]", "nope", ""}) {
     auto parsed = ParseBody(bad);
