@@ -85,6 +85,34 @@ class CreateAndGetTest(ServalTestCase):
             cfg = self.lam.get_function_configuration(FunctionName=ref)
             self.assertEqual(cfg["FunctionName"], name, ref)
 
+    def test_arns_of_other_regions_and_accounts_do_not_reach_this_function(self):
+        name = unique_name("elsewhere")
+        self.create_function(name)
+        other_region = f"arn:aws:lambda:eu-west-1:000000000000:function:{name}"
+        for call in (self.lam.get_function, self.lam.invoke):
+            with self.subTest(call=call.__name__), self.assertRaises(ClientError) as ctx:
+                call(FunctionName=other_region)
+            self.assert_aws_error(ctx, "ResourceNotFoundException", 404)
+            self.assertEqual(ctx.exception.response["Error"]["Message"],
+                             "Functions from 'eu-west-1' are not reachable in this region "
+                             "('us-east-1')")
+        for ref in (f"arn:aws:lambda:us-east-1:111122223333:function:{name}",
+                    f"111122223333:function:{name}"):
+            with self.subTest(ref=ref), self.assertRaises(ClientError) as ctx:
+                self.lam.invoke(FunctionName=ref)
+            self.assert_aws_error(ctx, "AccessDeniedException", 403)
+        for ref in (f"arn:aws:lambda:nowhere:000000000000:function:{name}",
+                    f"arn:aws:lambda:us-east-1:12345:function:{name}"):
+            with self.subTest(ref=ref), self.assertRaises(ClientError) as ctx:
+                self.lam_novalidate.get_function(FunctionName=ref)
+            self.assert_aws_error(ctx, "ValidationException", 400)
+        for qualifier in ("invalid!", "a" * 129):
+            with self.subTest(qualifier=qualifier), self.assertRaises(ClientError) as ctx:
+                self.lam_novalidate.get_function(FunctionName=name, Qualifier=qualifier)
+            self.assert_aws_error(ctx, "ValidationException", 400)
+            self.assertIn("at 'qualifier' failed to satisfy constraint",
+                          ctx.exception.response["Error"]["Message"])
+
 
 class CliTest(ServalTestCase):
     """The AWS CLI (v1 or v2) against serval: create from fileb://, waiter, get, list, delete."""

@@ -250,6 +250,20 @@ class PutEventsErrorsTest(EventsCase):
         self.assertEqual({(e["ErrorCode"], e["ErrorMessage"]) for e in out["Entries"][4:]},
                          {("MalformedDetail", "Detail is malformed.")})
 
+    def test_a_rule_whose_function_is_gone_does_not_disturb_the_answer(self):
+        # The target's delivery fails at once (no such function): every entry still gets its
+        # own answer, exactly once, and the events after it are delivered.
+        function = self.recorder()
+        for rule in ("to-nobody-1", "to-nobody-2"):
+            self.rule_to(rule, {"source": ["app.orders"], "detail": {"n": [1]}},
+                         unique_name("gone"))
+        self.rule_to("to-recorder", {"source": ["app.orders"]}, function)
+        out = self.put(self.entry({"n": 1}), self.entry({"n": 2}), self.entry({"n": 3}))
+        self.assertEqual(out["FailedEntryCount"], 0, out)
+        self.assertEqual(len(out["Entries"]), 3)
+        self.assertTrue(all("EventId" in entry for entry in out["Entries"]), out)
+        self.assertEqual(sorted(e["detail"]["n"] for e in self.seen(function, 3)), [1, 2, 3])
+
     def test_request_level_errors(self):
         err = self.error(self.events.put_events,
                          Entries=[self.entry({"big": "x" * (256 * 1024)})])

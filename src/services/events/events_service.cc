@@ -636,12 +636,11 @@ void EventsService::Fire(const std::string& rule_name, int64_t scheduled_millis)
   DeliverToTargets(*rule, event, scheduled_millis, "events:rule/" + rule->name, nullptr);
 }
 
-size_t EventsService::DeliverToTargets(const Rule& rule, const std::string& event_json,
-                                       int64_t ingestion_millis, const std::string& source,
-                                       const std::function<void(const absl::Status&)>& settled) {
+void EventsService::DeliverToTargets(const Rule& rule, const std::string& event_json,
+                                     int64_t ingestion_millis, const std::string& source,
+                                     const DeliveryTracker& track) {
   const TargetInputContext context{
       .rule_arn = RuleArn(rule), .rule_name = rule.name, .ingestion_time_millis = ingestion_millis};
-  size_t delivered = 0;
   for (const auto& [id, target] : rule.targets) {
     // The common cases need no shaping: the event itself, or a constant Input.
     absl::StatusOr<std::string> input = target.input.empty() ? event_json : target.input;
@@ -653,10 +652,9 @@ size_t EventsService::DeliverToTargets(const Rule& rule, const std::string& even
       deps_.invoker->ReportUndeliverable(source, target.arn, input.status());
       continue;
     }
-    ++delivered;
-    deps_.invoker->Deliver(source, {.function = target.arn, .payload = *std::move(input)}, settled);
+    deps_.invoker->Deliver(source, {.function = target.arn, .payload = *std::move(input)},
+                           track ? track() : nullptr);
   }
-  return delivered;
 }
 
 }  // namespace serval::events

@@ -105,12 +105,13 @@ class EventsService : public services::Service,
   // hears once every delivery settled: OK, or the first error other than a missing function
   // (which the invoker records as undeliverable, as AWS counts a failed invocation).
   void Dispatch(const BusEvent& event, std::function<void(const absl::Status&)> settled);
-  // Hands `event_json` to every target of `rule`, shaped as the target asks; returns how many
-  // deliveries were made, each of which calls `settled` (when set) once it settles. A target
-  // whose input cannot be shaped is reported as undeliverable.
-  size_t DeliverToTargets(const Rule& rule, const std::string& event_json, int64_t ingestion_millis,
-                          const std::string& source,
-                          const std::function<void(const absl::Status&)>& settled);
+  // Hands `event_json` to every target of `rule`, shaped as the target asks. `track`, when set,
+  // is called before each delivery is handed on and gives the callback that delivery settles:
+  // the caller counts it first, since a delivery may settle at once (a missing function). A
+  // target whose input cannot be shaped is reported as undeliverable.
+  using DeliveryTracker = std::function<std::function<void(const absl::Status&)>()>;
+  void DeliverToTargets(const Rule& rule, const std::string& event_json, int64_t ingestion_millis,
+                        const std::string& source, const DeliveryTracker& track);
   // `rule`'s pattern, compiled once per pattern text; null if it does not parse.
   const EventPattern* CompiledPattern(const Rule& rule);
 

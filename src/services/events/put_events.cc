@@ -116,13 +116,17 @@ void EventsService::Dispatch(const BusEvent& event,
                              std::function<void(const absl::Status&)> settled) {
   auto settlement = std::make_shared<Settlement>();
   settlement->settled = std::move(settled);
-  auto settle_one = [settlement](const absl::Status& status) { settlement->Settle(status); };
+  // Each delivery is counted before it is handed on: one may settle at once.
+  const DeliveryTracker track = [settlement] {
+    ++settlement->pending;
+    return [settlement](const absl::Status& status) { settlement->Settle(status); };
+  };
   for (const auto& [key, rule] : rules_->rules()) {
     if (key.first != event.bus || !rule.enabled || rule.event_pattern.empty()) continue;
     const EventPattern* pattern = CompiledPattern(rule);
     if (!pattern || !pattern->Matches(event.value)) continue;
-    settlement->pending += DeliverToTargets(rule, event.json, deps_.clock->NowMillis(),
-                                            fmt::format("events:rule/{}", rule.name), settle_one);
+    DeliverToTargets(rule, event.json, deps_.clock->NowMillis(),
+                     fmt::format("events:rule/{}", rule.name), track);
   }
   settlement->Settle(absl::OkStatus());
 }

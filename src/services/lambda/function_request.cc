@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "absl/strings/ascii.h"
+#include "common/aws_error.h"
 #include "common/crypto.h"
 #include "protocol/validation.h"
 #include "sandbox/runtime_command.h"
@@ -326,6 +327,58 @@ absl::StatusOr<json::object> ParseBody(std::string_view body) {
   return std::move(parsed.get_object());
 }
 
+namespace {
+
+// [a-z]{2}(-gov)?-[a-z]+-\d{1}: "us-east-1", "us-gov-west-1".
+bool IsRegionName(std::string_view region) {
+  auto lower = [](std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), absl::ascii_islower);
+  };
+  std::vector<std::string_view> parts;
+  for (size_t start = 0;;) {
+    const size_t dash = region.find('-', start);
+    parts.push_back(region.substr(start, dash == std::string_view::npos ? dash : dash - start));
+    if (dash == std::string_view::npos) break;
+    start = dash + 1;
+  }
+  if (parts.size() == 4 && parts[1] == "gov") parts.erase(parts.begin() + 1);
+  return parts.size() == 3 && parts[0].size() == 2 && lower(parts[0]) && lower(parts[1]) &&
+         parts[2].size() == 1 && absl::ascii_isdigit(parts[2][0]);
+}
+
+}  // namespace
+
+absl::Status CheckReachable(const FunctionReference& reference, const AccountContext& account) {
+  if (!reference.region.empty() && reference.region != account.region) {
+    return AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException",
+                    fmt::format("Functions from '{}' are not reachable in this region ('{}')",
+                                reference.region, account.region));
+  }
+  if (!reference.account.empty() && reference.account != account.account_id) {
+    return WithHttpStatus(
+        AwsError(absl::StatusCode::kPermissionDenied, "AccessDeniedException",
+                 fmt::format("The function is in account {}; this endpoint serves account {}",
+                             reference.account, account.account_id)),
+        403);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckQualifier(std::string_view qualifier) {
+  if (qualifier.size() > 128) {
+    return protocol::ValidationFailed(qualifier, "qualifier",
+                                      "Member must have length less than or equal to 128");
+  }
+  if (qualifier.empty() || !std::all_of(qualifier.begin(), qualifier.end(), [](char c) {
+        return absl::ascii_isalnum(c) || c == '$' || c == '_' || c == '-';
+      })) {
+    return protocol::ValidationFailed(
+        qualifier, "qualifier",
+        "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<FunctionReference> ParseFunctionReference(std::string_view text) {
   // NAME[:QUALIFIER] | ACCOUNT:function:NAME[:QUALIFIER] | arn:PARTITION:lambda:REGION:ACCOUNT:
   // function:NAME[:QUALIFIER]
@@ -341,12 +394,21 @@ absl::StatusOr<FunctionReference> ParseFunctionReference(std::string_view text) 
   size_t name_index = 0;
   if (parts.size() >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function") {
     name_index = 6;
+    reference.region = std::string(parts[3]);
+    reference.account = std::string(parts[4]);
   } else if (parts.size() >= 3 && parts[1] == "function") {
     name_index = 2;
+    reference.account = std::string(parts[0]);
   } else if (parts.size() > 2) {
     name_index = parts.size();  // invalid
   }
-  const bool shape_ok = name_index < parts.size() && parts.size() <= name_index + 2;
+  auto is_account = [](std::string_view account) {
+    return account.size() == 12 && std::all_of(account.begin(), account.end(), absl::ascii_isdigit);
+  };
+  const bool shape_ok = name_index < parts.size() && parts.size() <= name_index + 2 &&
+                        (name_index == 0 || is_account(reference.account)) &&
+                        (name_index != 6 || IsRegionName(reference.region)) &&
+                        (name_index != 6 || parts[1].starts_with("aws"));
   if (!shape_ok || !IsValidName(parts[name_index]) || text.size() > 170) {
     return protocol::ValidationFailed(
         text, "functionName",

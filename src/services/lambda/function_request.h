@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "common/arn.h"
 #include "services/lambda/function_config.h"
 
 namespace boost::json {
@@ -23,8 +24,17 @@ absl::StatusOr<boost::json::object> ParseBody(std::string_view body);
 struct FunctionReference {
   std::string name;
   std::string qualifier;  // empty when none was given
+  std::string region;     // the ARN's, empty when the reference names none
+  std::string account;    // the (partial) ARN's, empty when the reference names none
 };
 absl::StatusOr<FunctionReference> ParseFunctionReference(std::string_view text);
+// Whether this region and account can reach a function its reference names: another region is
+// 404 "Functions from 'R' are not reachable in this region ('HERE')", another account 403
+// AccessDeniedException, as Lambda answers.
+absl::Status CheckReachable(const FunctionReference& reference, const AccountContext& account);
+// A Qualifier query parameter: 1-128 of [a-zA-Z0-9$_-] (ValidationException naming
+// 'qualifier').
+absl::Status CheckQualifier(std::string_view qualifier);
 
 // A deployment package as a request gives it (its Code member): the zip itself (ZipFile), or the
 // S3 object holding it (S3Bucket, S3Key), which the service reads.

@@ -274,14 +274,18 @@ void LambdaService::Handle(protocol::RequestContext context, http::Responder res
   operation.run(*this, call);
 }
 
-absl::Status LambdaService::NameFunction(Call& call) {
+absl::Status LambdaService::NameFunction(Call& call) const {
   // Tag operations name the function by its ARN.
   auto reference = ParseFunctionReference(call.labels.contains("ARN") ? call.Label("ARN")
                                                                       : call.Label("FunctionName"));
   if (!reference.ok()) return reference.status();
+  if (absl::Status reachable = CheckReachable(*reference, deps_.account); !reachable.ok()) {
+    return reachable;
+  }
   call.name = reference->name;
   call.qualifier = reference->qualifier;
   if (auto query = call.request.QueryParam("Qualifier"); query && !query->empty()) {
+    if (absl::Status valid = CheckQualifier(*query); !valid.ok()) return valid;
     if (!call.qualifier.empty() && call.qualifier != *query) {
       return InvalidParameter(
           "The derived qualifier from the function name does not match the specified "

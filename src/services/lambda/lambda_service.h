@@ -113,7 +113,7 @@ class LambdaService : public services::Service {
   static const protocol::RestRouter<Operation>& Operations();
   // Sets the call's function name and qualifier from its {FunctionName} (or tag {ARN}) label and
   // Qualifier parameter.
-  static absl::Status NameFunction(Call& call);
+  absl::Status NameFunction(Call& call) const;
   // IAM (lambda_access.h): OK when the call's caller may make `requests` (or is not held to
   // policies: unsigned, no authorizer, or --iam off); Lambda's AccessDeniedException otherwise.
   // Authorizing says whether requests need building at all; Authorize is the one place Lambda
