@@ -217,7 +217,10 @@ class HttpApiServingTest(HttpApiCase):
         event = json.loads(body)
         self.assertEqual(event["version"], "2.0")
         self.assertEqual(event["routeKey"], "GET /pets/{id}")
-        self.assertEqual(event["rawPath"], "/pets/7")
+        # A named stage's segment stays in the path the function sees (AWS sends it so; a
+        # $default stage has none).
+        self.assertEqual(event["rawPath"], "/prod/pets/7")
+        self.assertEqual(event["requestContext"]["http"]["path"], "/prod/pets/7")
         self.assertEqual(event["pathParameters"], {"id": "7"})
         self.assertEqual(event["stageVariables"], {"color": "blue"})
         self.assertEqual(event["queryStringParameters"], {"mode": "echo", "a": "1,2"})
@@ -237,7 +240,10 @@ class HttpApiServingTest(HttpApiCase):
         self.assertEqual(event["resource"], "/v1/{proxy+}")
         self.assertEqual(event["httpMethod"], "POST")
         self.assertEqual(event["pathParameters"], {"proxy": "a/b"})
-        self.assertEqual(event["headers"]["X-Case"], "Kept")
+        self.assertEqual(event["path"], "/v1/a/b")
+        # HTTP APIs name headers in lower case in format 1.0 too; values keep theirs.
+        self.assertEqual(event["headers"]["x-case"], "Kept")
+        self.assertNotIn("X-Case", event["headers"])
         self.assertEqual(event["multiValueQueryStringParameters"], {"mode": ["echo"]})
         self.assertEqual(event["body"], "hi")
         self.assertEqual(event["requestContext"]["stage"], "$default")

@@ -111,7 +111,7 @@ std::string EventV2(const ProxyRequest& proxy) {
   }
   json::object event{{"version", "2.0"},
                      {"routeKey", proxy.route_key},
-                     {"rawPath", proxy.path},
+                     {"rawPath", proxy.full_path},
                      {"rawQueryString", request.RawQuery()}};
   if (!cookies.empty()) event["cookies"] = std::move(cookies);
   event["headers"] = std::move(headers);
@@ -126,7 +126,7 @@ std::string EventV2(const ProxyRequest& proxy) {
                        {"domainPrefix", proxy.api_id}};
   if (!proxy.authorizer_json.empty()) context["authorizer"] = json::parse(proxy.authorizer_json);
   context["http"] = json::object{{"method", request.method},
-                                 {"path", proxy.path},
+                                 {"path", proxy.full_path},
                                  {"protocol", "HTTP/1.1"},
                                  {"sourceIp", proxy.source_ip},
                                  {"userAgent", request.Header("User-Agent")}};
@@ -148,7 +148,9 @@ std::string EventV2(const ProxyRequest& proxy) {
 std::string EventV1(const ProxyRequest& proxy) {
   const http::Request& request = *proxy.request;
   json::object headers, multi_headers;
-  auto add_header = [&](const std::string& name, std::string_view value) {
+  // HTTP APIs name headers in lower case, in either format.
+  auto add_header = [&](std::string_view header, std::string_view value) {
+    const std::string name = AsciiToLower(header);
     headers[name] = value;  // the last of repeated headers, as format 1.0 keeps it
     json::value& list = multi_headers[name];
     if (!list.is_array()) list = json::array();
@@ -189,7 +191,7 @@ std::string EventV1(const ProxyRequest& proxy) {
   if (!proxy.authorizer_json.empty()) context["authorizer"] = json::parse(proxy.authorizer_json);
   json::object event{{"version", "1.0"},
                      {"resource", proxy.resource_path},
-                     {"path", proxy.path},
+                     {"path", proxy.full_path},
                      {"httpMethod", request.method},
                      {"headers", std::move(headers)},
                      {"multiValueHeaders", std::move(multi_headers)},

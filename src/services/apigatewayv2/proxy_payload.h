@@ -20,10 +20,12 @@ namespace serval::apigatewayv2 {
 // What a gateway knows about one request beyond the request itself.
 struct ProxyRequest {
   const http::Request* request = nullptr;
-  // The path the function sees, still percent-encoded: a function URL's whole path, an HTTP
-  // API's path without the stage segment.
+  // The path the route was matched on, still percent-encoded: a function URL's whole path, an
+  // HTTP API's path without a named stage's segment.
   std::string path;
-  // requestContext.path of format 1.0: the path as the client sent it, stage included.
+  // The path as the client sent it, a named stage's segment included: what the function sees
+  // (rawPath, requestContext.http.path; format 1.0's path and requestContext.path), as AWS
+  // sends it ("/prod/pets/7"; a $default stage has no segment).
   std::string full_path;
   std::string route_key;      // "$default", "GET /pets/{id}"
   std::string resource_path;  // format 1.0's resource: the route's path ("/pets/{id}")

@@ -20,6 +20,7 @@ std::vector<std::string> HeadersNamed(const http::Response& response, std::strin
 ProxyRequest UrlRequest(const http::Request& request) {
   return ProxyRequest{.request = &request,
                       .path = std::string(request.RawPath()),
+                      .full_path = std::string(request.RawPath()),
                       .route_key = "$default",
                       .stage = "$default",
                       .api_id = "abc",
@@ -78,7 +79,7 @@ TEST(ProxyPayloadTest, BinaryBodiesAreBase64AndEmptyOnesAbsent) {
   EXPECT_FALSE(event.contains("queryStringParameters"));
 }
 
-TEST(ProxyPayloadTest, EventV1KeepsCaseAndListsRepeats) {
+TEST(ProxyPayloadTest, EventV1LowerCasesNamesAndListsRepeats) {
   http::Request request{.method = "GET",
                         .target = "/stage/pets/7?q=1&q=2",
                         .headers = {{"X-Case", "a"}, {"X-Case", "b"}}};
@@ -92,9 +93,10 @@ TEST(ProxyPayloadTest, EventV1KeepsCaseAndListsRepeats) {
   const json::object event = json::parse(BuildProxyEvent(proxy, PayloadFormat::kV1)).as_object();
   EXPECT_EQ(event.at("version"), "1.0");
   EXPECT_EQ(event.at("resource"), "/pets/{id}");
-  EXPECT_EQ(event.at("path"), "/pets/7");
-  EXPECT_EQ(event.at("headers").at("X-Case"), "b");
-  EXPECT_EQ(json::serialize(event.at("multiValueHeaders").at("X-Case")), R"(["a","b"])");
+  // A named stage's segment stays in the path the function sees, as AWS sends it.
+  EXPECT_EQ(event.at("path"), "/stage/pets/7");
+  EXPECT_EQ(event.at("headers").at("x-case"), "b");
+  EXPECT_EQ(json::serialize(event.at("multiValueHeaders").at("x-case")), R"(["a","b"])");
   EXPECT_EQ(event.at("queryStringParameters").at("q"), "2");
   EXPECT_EQ(json::serialize(event.at("multiValueQueryStringParameters")), R"({"q":["1","2"]})");
   EXPECT_EQ(event.at("pathParameters").at("id"), "7");

@@ -110,6 +110,7 @@ void LambdaUrlService::Handle(protocol::RequestContext context, http::Responder 
   }
   apigatewayv2::ProxyRequest proxy{.request = &request,
                                    .path = std::string(request.RawPath()),
+                                   .full_path = std::string(request.RawPath()),
                                    .route_key = "$default",
                                    .stage = "$default",
                                    .api_id = url_id,
