@@ -398,6 +398,13 @@ class ProxyIntegrationTest(GatewayCase):
                          {"k": ["1", "2"], "single": ["x"]})
         self.assertEqual(event["headers"]["tEsT-HEADeR"], "aValUE")
         self.assertEqual(event["multiValueHeaders"]["tEsT-HEADeR"], ["aValUE"])
+        # What the gateway adds, as AWS's REST APIs do.
+        self.assertEqual(event["headers"]["X-Forwarded-For"], "127.0.0.1")
+        self.assertEqual(event["headers"]["X-Forwarded-Proto"], "http")
+        self.assertEqual(event["headers"]["X-Forwarded-Port"],
+                         self.serval.endpoint.rsplit(":", 1)[1])
+        self.assertRegex(event["headers"]["X-Amzn-Trace-Id"], r"^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$")
+        self.assertEqual(event["multiValueHeaders"]["X-Forwarded-For"], ["127.0.0.1"])
         self.assertIsNone(event["stageVariables"])
         self.assertIsNone(event["body"])
         self.assertFalse(event["isBase64Encoded"])

@@ -260,6 +260,7 @@ class HttpApiServingTest(HttpApiCase):
             if r["RouteKey"] == "$default"))
         status, headers, body = self.by_host("/elsewhere")
         self.assertEqual((status, json.loads(body)), (404, {"message": "Not Found"}))
+        self.assertTrue(header(headers, "apigw-requestid"))
 
     def test_responses_errors_and_cors(self):
         status, headers, body = self.by_host("/pets/1?mode=custom")

@@ -111,7 +111,12 @@ json::object ProxyEventObject(const http::Request& request, const RequestFacts& 
                               const std::vector<std::string>& binary_media_types) {
   json::object event{
       {"resource", facts.resource_path}, {"path", facts.path}, {"httpMethod", request.method}};
-  AddPairs(event, "headers", "multiValueHeaders", request.headers);
+  std::vector<std::pair<std::string, std::string>> headers = request.headers;
+  for (auto& [name, value] :
+       apigatewayv2::GatewayHeaders(request, facts.source_ip, facts.request_time_epoch_ms)) {
+    if (!request.HasHeader(name)) headers.emplace_back(std::move(name), std::move(value));
+  }
+  AddPairs(event, "headers", "multiValueHeaders", headers);
   AddPairs(event, "queryStringParameters", "multiValueQueryStringParameters",
            QueryPairs(request.RawQuery()));
   event["pathParameters"] = StringMapOrNull(facts.path_parameters);

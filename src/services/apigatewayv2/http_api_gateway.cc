@@ -77,7 +77,6 @@ struct HttpApiGateway::Exchange {
     if (answered) return;
     answered = true;
     if (cors) AddCorsHeaders(*cors, request, response);
-    response.SetHeader("apigw-requestid", proxy.request_id);
     respond(std::move(response));
   }
 };
@@ -95,7 +94,16 @@ bool HttpApiGateway::Serves(std::string_view api_id) const {
 }
 
 void HttpApiGateway::Handle(std::string_view api_id, std::string_view path,
-                            protocol::RequestContext context, http::Responder respond) {
+                            protocol::RequestContext context, http::Responder answer) {
+  // Every answer names the request, the gateway's own refusals too.
+  http::Responder respond = [answer = std::move(answer),
+                             request_id = context.request_id](http::Response response) {
+    if (!std::any_of(response.headers.begin(), response.headers.end(),
+                     [](const auto& header) { return header.first == "apigw-requestid"; })) {
+      response.SetHeader("apigw-requestid", request_id);
+    }
+    answer(std::move(response));
+  };
   const HttpApi* api = apis_->Find(api_id);
   if (!api) return respond(GatewayAnswer(404, "Not Found"));
   const http::Request& request = context.request;

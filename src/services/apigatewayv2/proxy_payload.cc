@@ -72,15 +72,6 @@ std::string ForwardedPort(const http::Request& request) {
   return std::string(host.substr(colon + 1));
 }
 
-// The headers the gateway adds to what the client sent.
-std::vector<std::pair<std::string, std::string>> GatewayHeaders(const ProxyRequest& proxy) {
-  return {
-      {"X-Amzn-Trace-Id", fmt::format("Root=1-{:08x}-{}", proxy.time_millis / 1000, RandomHex(12))},
-      {"X-Forwarded-For", proxy.source_ip},
-      {"X-Forwarded-Port", ForwardedPort(*proxy.request)},
-      {"X-Forwarded-Proto", "http"}};
-}
-
 void AddBody(const http::Request& request, json::object& event) {
   if (request.body.empty()) return;
   const bool text = IsTextBody(request);
@@ -106,7 +97,7 @@ std::string EventV2(const ProxyRequest& proxy) {
                             : json::value(value);
   };
   for (const auto& [name, value] : request.headers) add_header(name, value);
-  for (const auto& [name, value] : GatewayHeaders(proxy)) {
+  for (const auto& [name, value] : GatewayHeaders(request, proxy.source_ip, proxy.time_millis)) {
     if (!headers.contains(AsciiToLower(name))) add_header(name, value);
   }
   json::object event{{"version", "2.0"},
@@ -157,7 +148,7 @@ std::string EventV1(const ProxyRequest& proxy) {
     list.get_array().emplace_back(value);
   };
   for (const auto& [name, value] : request.headers) add_header(name, value);
-  for (const auto& [name, value] : GatewayHeaders(proxy)) {
+  for (const auto& [name, value] : GatewayHeaders(request, proxy.source_ip, proxy.time_millis)) {
     if (!request.HasHeader(name)) add_header(name, value);
   }
   json::value query = nullptr, multi_query = nullptr;
@@ -277,6 +268,15 @@ absl::StatusOr<http::Response> MapResponseObject(const json::object& result, Pay
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> GatewayHeaders(const http::Request& request,
+                                                                std::string_view source_ip,
+                                                                int64_t time_millis) {
+  return {{"X-Amzn-Trace-Id", fmt::format("Root=1-{:08x}-{}", time_millis / 1000, RandomHex(12))},
+          {"X-Forwarded-For", std::string(source_ip)},
+          {"X-Forwarded-Port", ForwardedPort(request)},
+          {"X-Forwarded-Proto", "http"}};
+}
 
 bool IsProxyHeaderName(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {

@@ -60,6 +60,13 @@ std::string BuildProxyEvent(const ProxyRequest& proxy, PayloadFormat format);
 // (Content-Length, Transfer-Encoding, Connection) are dropped: the server frames the answer.
 absl::StatusOr<http::Response> MapProxyResponse(std::string_view result, PayloadFormat format);
 
+// The headers a gateway adds to what the client sent, in every proxy event (REST and HTTP APIs):
+// X-Amzn-Trace-Id, X-Forwarded-For (`source_ip`), X-Forwarded-Port (from Host) and
+// X-Forwarded-Proto. A client's own header of the same name is kept instead.
+std::vector<std::pair<std::string, std::string>> GatewayHeaders(const http::Request& request,
+                                                                std::string_view source_ip,
+                                                                int64_t time_millis);
+
 // The checks every proxy answer's headers pass (REST APIs' 1.0 answers use them too): a name
 // must be an HTTP token; a value is a string, number or boolean written as text, and one
 // holding CR, LF or NUL (it could split the answer) is InvalidArgument; framing headers
