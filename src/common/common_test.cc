@@ -10,6 +10,7 @@
 #include "common/ids.h"
 #include "common/percent_encoding.h"
 #include "common/time_format.h"
+#include "common/utf8.h"
 #include "common/worker.h"
 
 namespace serval {
@@ -117,6 +118,18 @@ TEST(JsonValidate, AcceptsValuesAndRejectsGarbage) {
     EXPECT_FALSE(IsValidJson(bad, &error)) << bad;
   }
   EXPECT_FALSE(error.empty());
+}
+
+TEST(Utf8, InvalidBytesBecomeReplacementCharacters) {
+  const std::string valid = "plain caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80";
+  EXPECT_EQ(ToValidUtf8(valid), valid);
+  EXPECT_EQ(ToValidUtf8("caf\xE9"), "caf\xEF\xBF\xBD");  // Latin-1
+  EXPECT_EQ(ToValidUtf8(std::string("\x00\x01\xFF", 3)),
+            std::string("\x00\x01\xEF\xBF\xBD", 5));                               // binary
+  EXPECT_EQ(ToValidUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong
+  EXPECT_EQ(ToValidUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  EXPECT_EQ(ToValidUtf8("\xF4\x90\x80\x80").size(), 12u);                          // past U+10FFFF
+  EXPECT_EQ(ToValidUtf8("\xE2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // truncated
 }
 
 TEST(AwsError, CarriesCodeAlongsideStatus) {

@@ -431,6 +431,11 @@ class ProxyIntegrationTest(GatewayCase):
                            headers={"Content-Type": "application/octet-stream"})
         self.assertTrue(event["isBase64Encoded"])
         self.assertEqual(base64.b64decode(event["body"]), raw)
+        # Bytes that are not UTF-8 in a body read as text reach the function as U+FFFD.
+        event = self.event(method="POST", query="", body="café ☕".encode("latin-1", "replace"),
+                           headers={"Content-Type": "text/plain"})
+        self.assertEqual(event["body"], "caf\ufffd ?")
+        self.assertFalse(event["isBase64Encoded"])
 
     def test_response_shapes(self):
         url = self.invoke_url(self.api, "test", "/x?mode=")

@@ -247,6 +247,11 @@ class HttpApiServingTest(HttpApiCase):
         self.assertEqual(event["multiValueQueryStringParameters"], {"mode": ["echo"]})
         self.assertEqual(event["body"], "hi")
         self.assertEqual(event["requestContext"]["stage"], "$default")
+        # A text body that is not UTF-8 still reaches the function, its stray bytes as U+FFFD.
+        status, _, body = self.by_path("/v1/a/b?mode=echo", method="POST", body=b"caf\xe9",
+                                       headers={"Content-Type": "text/plain"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["body"], "caf\ufffd")
 
     def test_route_matching_and_not_found(self):
         for path, route in (("/pets/dog?mode=echo", "GET /pets/dog"),

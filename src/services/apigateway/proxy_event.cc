@@ -6,6 +6,7 @@
 #include "common/percent_encoding.h"
 #include "common/text.h"
 #include "common/time_format.h"
+#include "common/utf8.h"
 #include "services/apigatewayv2/proxy_payload.h"
 
 namespace serval::apigateway {
@@ -127,7 +128,9 @@ json::object ProxyEventObject(const http::Request& request, const RequestFacts& 
   if (request.body.empty()) {
     event["body"] = nullptr;
   } else {
-    event["body"] = binary ? Base64Encode(request.body) : request.body;
+    // Without a binary media type the body is read as UTF-8 text: bytes that are not become
+    // U+FFFD, and the function still runs, as on AWS.
+    event["body"] = binary ? Base64Encode(request.body) : ToValidUtf8(request.body);
   }
   event["isBase64Encoded"] = binary;
   return event;

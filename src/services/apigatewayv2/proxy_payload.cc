@@ -12,6 +12,7 @@
 #include "common/percent_encoding.h"
 #include "common/text.h"
 #include "common/time_format.h"
+#include "common/utf8.h"
 
 namespace serval::apigatewayv2 {
 namespace {
@@ -75,7 +76,8 @@ std::string ForwardedPort(const http::Request& request) {
 void AddBody(const http::Request& request, json::object& event) {
   if (request.body.empty()) return;
   const bool text = IsTextBody(request);
-  event["body"] = text ? request.body : Base64Encode(request.body);
+  // A text body is read as UTF-8: bytes that are not become U+FFFD, as AWS delivers them.
+  event["body"] = text ? ToValidUtf8(request.body) : Base64Encode(request.body);
   event["isBase64Encoded"] = !text;
 }
 
