@@ -85,6 +85,16 @@ class ReservedConcurrencyTest(ServalTestCase):
         self.assertEqual(self.lam.put_function_concurrency(
             FunctionName=name, ReservedConcurrentExecutions=900)["ReservedConcurrentExecutions"], 900)
 
+    def test_reservations_are_the_functions_not_a_versions(self):
+        name = self.create_function()["FunctionName"]
+        self.lam.publish_version(FunctionName=name)
+        for ref in (f"{name}:1", f"{name}:$LATEST"):
+            with self.subTest(ref=ref), self.assertRaises(Exception) as ctx:
+                self.lam.put_function_concurrency(FunctionName=ref, ReservedConcurrentExecutions=1)
+            self.assert_aws_error(ctx, "InvalidParameterValueException", 400)
+        self.assertNotIn("ReservedConcurrentExecutions",
+                         self.lam.get_function_concurrency(FunctionName=name))
+
 
 class ManyEnvironmentsTest(ServalTestCase):
     """More environments than a 1024-descriptor table allows (each holds ~8 of Serval's): a

@@ -74,6 +74,8 @@ class CreateAndGetTest(ServalTestCase):
         with self.assertRaises(ClientError) as ctx:
             self.lam.get_function(FunctionName=unique_name("missing"))
         self.assert_aws_error(ctx, "ResourceNotFoundException", 404)
+        # Lambda marks the errors its callers cause as the user's.
+        self.assertEqual(ctx.exception.response.get("Type"), "User")
         with self.assertRaises(ClientError) as ctx:
             self.lam.get_function_configuration(FunctionName=unique_name("missing"))
         self.assert_aws_error(ctx, "ResourceNotFoundException", 404)

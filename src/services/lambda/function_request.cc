@@ -350,9 +350,11 @@ bool IsRegionName(std::string_view region) {
 
 absl::Status CheckReachable(const FunctionReference& reference, const AccountContext& account) {
   if (!reference.region.empty() && reference.region != account.region) {
-    return AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException",
-                    fmt::format("Functions from '{}' are not reachable in this region ('{}')",
-                                reference.region, account.region));
+    return WithErrorField(
+        AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException",
+                 fmt::format("Functions from '{}' are not reachable in this region ('{}')",
+                             reference.region, account.region)),
+        "Type", "User");
   }
   if (!reference.account.empty() && reference.account != account.account_id) {
     return WithHttpStatus(

@@ -226,6 +226,12 @@ void LambdaService::RemovePermission(Call& call) {
 }
 
 void LambdaService::PutConcurrency(Call& call) {
+  if (!call.qualifier.empty()) {
+    return call.Fail(InvalidParameter(
+        "This operation is permitted on Lambda functions only. Aliases and versions do not "
+        "support this operation. Please specify either a function name or an unqualified "
+        "function ARN."));
+  }
   auto body = ParseBody(call.request.body);
   if (!body.ok()) return call.Fail(body.status());
   const json::value* value = body->if_contains("ReservedConcurrentExecutions");
