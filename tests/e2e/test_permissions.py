@@ -63,10 +63,14 @@ class PolicyTest(ServalTestCase):
         self.lam.add_permission(FunctionName=name, StatementId="acct", Action="lambda:*",
                                 Principal="223456789012")
 
+        self.lam.add_permission(FunctionName=name, StatementId="alexa", Action="lambda:InvokeFunction",
+                                Principal="alexa-appkit.amazon.com")
+
         policy = json.loads(self.lam.get_policy(FunctionName=name)["Policy"])
         self.assertEqual(policy["Version"], "2012-10-17")
+        # In the order they were added, as AWS lists them.
+        self.assertEqual([s["Sid"] for s in policy["Statement"]], ["s3", "acct", "alexa"])
         by_sid = {s["Sid"]: s for s in policy["Statement"]}
-        self.assertEqual(set(by_sid), {"s3", "acct"})
         self.assertEqual(by_sid["acct"]["Principal"], {"AWS": "arn:aws:iam::223456789012:root"})
 
         with self.assertRaises(Exception) as ctx:
@@ -75,13 +79,21 @@ class PolicyTest(ServalTestCase):
         self.assert_aws_error(ctx, "ResourceConflictException", 409)
 
         self.lam.remove_permission(FunctionName=name, StatementId="s3")
+        with self.assertRaises(Exception) as ctx:
+            self.lam.remove_permission(FunctionName=name, StatementId="s3")
+        self.assert_aws_error(ctx, "ResourceNotFoundException", 404)
+        self.assertEqual(ctx.exception.response["Error"]["Message"],
+                         "Statement s3 is not found in resource policy.")
         self.lam.remove_permission(FunctionName=name, StatementId="acct")
+        self.lam.remove_permission(FunctionName=name, StatementId="alexa")
         with self.assertRaises(Exception) as ctx:
             self.lam.get_policy(FunctionName=name)
         self.assert_aws_error(ctx, "ResourceNotFoundException", 404)
         with self.assertRaises(Exception) as ctx:
             self.lam.remove_permission(FunctionName=name, StatementId="s3")
         self.assert_aws_error(ctx, "ResourceNotFoundException", 404)
+        self.assertEqual(ctx.exception.response["Error"]["Message"],
+                         "No policy is associated with the given resource.")
 
     def test_qualified_policies_are_separate(self):
         name = self.create_function()["FunctionName"]
@@ -100,6 +112,10 @@ class PolicyTest(ServalTestCase):
             (dict(StatementId="bad id!", Action="lambda:InvokeFunction", Principal="*"),
              "ValidationException"),
             (dict(StatementId="ok", Action="s3:GetObject", Principal="*"), "ValidationException"),
+            (dict(StatementId="ok", Action="lambda:InvokeFunction", Principal="invalid.nonaws.com"),
+             "InvalidParameterValueException"),
+            (dict(StatementId="ok", Action="lambda:InvokeFunction", Principal="*",
+                  Qualifier="$LATEST"), "InvalidParameterValueException"),
         ]:
             with self.subTest(params=params), self.assertRaises(Exception) as ctx:
                 self.lam_novalidate.add_permission(FunctionName=name, **params)

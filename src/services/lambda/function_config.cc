@@ -62,7 +62,9 @@ std::string ToStorageJson(const FunctionConfig& config) {
   out["tags"] = StringMapToJson(config.tags);
   json::object policies;
   for (const auto& [qualifier, statements] : config.policies) {
-    policies[qualifier] = StringMapToJson(statements);
+    json::object stored;  // in order: JSON objects keep their members' order
+    for (const auto& [sid, text] : statements) stored[sid] = text;
+    policies[qualifier] = std::move(stored);
   }
   out["policies"] = std::move(policies);
   if (config.reserved_concurrency) out["reserved_concurrency"] = *config.reserved_concurrency;
@@ -123,7 +125,11 @@ absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text) {
   config.tags = StringMapFromJson(in.if_contains("tags"));
   if (const json::value* policies = in.if_contains("policies"); policies && policies->is_object()) {
     for (const auto& [qualifier, statements] : policies->get_object()) {
-      config.policies[std::string(qualifier)] = StringMapFromJson(&statements);
+      if (!statements.is_object()) continue;
+      PolicyStatements& kept = config.policies[std::string(qualifier)];
+      for (const auto& [sid, text] : statements.get_object()) {
+        if (text.is_string()) kept.Put(std::string(sid), std::string(text.get_string()));
+      }
     }
   }
   if (const json::value* configs = in.if_contains("event_invoke_configs");
@@ -230,7 +236,28 @@ absl::StatusOr<AliasConfig> AliasFromStorageJson(std::string_view text) {
   return alias;
 }
 
-std::string FunctionPolicyText(const std::map<std::string, std::string>& statements) {
+const std::string* PolicyStatements::Find(std::string_view sid) const {
+  for (const auto& [name, text] : entries_) {
+    if (name == sid) return &text;
+  }
+  return nullptr;
+}
+
+void PolicyStatements::Put(std::string sid, std::string text) {
+  for (auto& [name, existing] : entries_) {
+    if (name == sid) {
+      existing = std::move(text);
+      return;
+    }
+  }
+  entries_.emplace_back(std::move(sid), std::move(text));
+}
+
+void PolicyStatements::Remove(std::string_view sid) {
+  std::erase_if(entries_, [sid](const auto& entry) { return entry.first == sid; });
+}
+
+std::string FunctionPolicyText(const PolicyStatements& statements) {
   std::string text = R"({"Version":"2012-10-17","Id":"default","Statement":[)";
   const char* separator = "";
   for (const auto& [sid, statement] : statements) {

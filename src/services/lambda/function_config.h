@@ -29,6 +29,24 @@ struct EventInvokeConfig {
   int64_t last_modified_millis = 0;
 };
 
+// One qualifier's resource-policy statements, sid -> the statement as JSON text, in the order
+// AddPermission added them (GetPolicy lists them so). Thread-compatible value type.
+class PolicyStatements {
+ public:
+  using Entries = std::vector<std::pair<std::string, std::string>>;
+  const std::string* Find(std::string_view sid) const;
+  // Adds the statement at the end, or replaces the one of the same sid in place.
+  void Put(std::string sid, std::string text);
+  void Remove(std::string_view sid);
+  bool empty() const { return entries_.empty(); }
+  Entries::const_iterator begin() const { return entries_.begin(); }
+  Entries::const_iterator end() const { return entries_.end(); }
+  bool operator==(const PolicyStatements&) const = default;
+
+ private:
+  Entries entries_;
+};
+
 // A function URL (CreateFunctionUrlConfig): an HTTP endpoint invoking the unqualified function
 // or an alias. Thread-compatible value type.
 struct FunctionUrlConfig {
@@ -56,8 +74,8 @@ struct FunctionConfig {
   std::vector<std::string> architectures{"x86_64"};
   std::map<std::string, std::string> tags;  // $LATEST only: tags belong to the function
   // $LATEST only: resource-based policy statements by qualifier ("" for the unqualified
-  // function), each sid -> the statement as JSON text.
-  std::map<std::string, std::map<std::string, std::string>> policies;
+  // function).
+  std::map<std::string, PolicyStatements> policies;
   std::optional<int> reserved_concurrency;  // $LATEST only
   // $LATEST only: by qualifier ("$LATEST", a version or an alias).
   std::map<std::string, EventInvokeConfig> event_invoke_configs;
@@ -95,7 +113,7 @@ void WriteAliasConfiguration(const AliasConfig& alias, std::string_view function
 
 // The resource-based policy document of one qualifier's statements (FunctionConfig::policies),
 // as GetPolicy answers it: {"Version":"2012-10-17","Id":"default","Statement":[...]}.
-std::string FunctionPolicyText(const std::map<std::string, std::string>& statements);
+std::string FunctionPolicyText(const PolicyStatements& statements);
 
 // The on-disk forms (docs/formats.md): JSON objects of every field above.
 std::string ToStorageJson(const FunctionConfig& config);

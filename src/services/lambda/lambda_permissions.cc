@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "absl/strings/ascii.h"
 #include "common/aws_error.h"
 #include "common/ids.h"
 #include "common/json_fields.h"
@@ -120,6 +121,9 @@ void LambdaService::ListTags(Call& call) {
 }
 
 void LambdaService::AddPermission(Call& call) {
+  if (call.qualifier == kLatest) {
+    return call.Fail(InvalidParameter("We currently do not support adding policies for $LATEST."));
+  }
   if (!call.qualifier.empty() && !call.function->Version(call.qualifier) &&
       !call.function->aliases.count(call.qualifier)) {
     return call.Fail(FunctionNotFound(LambdaFunctionArn(deps_.account, call.name, call.qualifier)));
@@ -143,6 +147,19 @@ void LambdaService::AddPermission(Call& call) {
                         std::all_of(action.begin() + 7, action.end(), [](char c) {
                           return std::isalpha(static_cast<unsigned char>(c)) || c == '*';
                         }));
+  // A principal is everyone, an account, an IAM ARN or an AWS service ("s3.amazonaws.com",
+  // Alexa's "alexa-appkit.amazon.com").
+  const bool principal_ok =
+      principal == "*" || principal.starts_with("arn:") ||
+      (principal.size() == 12 &&
+       std::all_of(principal.begin(), principal.end(), absl::ascii_isdigit)) ||
+      principal.ends_with(".amazonaws.com") || principal.ends_with(".amazonaws.com.cn") ||
+      principal.ends_with(".amazon.com");
+  if (sid_ok && action_ok && !principal_ok) {
+    return call.Fail(
+        InvalidParameter("The provided principal was invalid. Please check the principal and try "
+                         "again."));
+  }
   if (!sid_ok || !action_ok) {
     return call.Fail(protocol::ValidationFailed(sid_ok ? action : sid,
                                                 sid_ok ? "action" : "statementId",
@@ -152,7 +169,7 @@ void LambdaService::AddPermission(Call& call) {
   const std::string revision = StringMember(*body, "RevisionId");
   if (!revision.empty() && revision != latest.revision_id) return call.Fail(RevisionMismatch());
   if (auto existing = latest.policies.find(call.qualifier);
-      existing != latest.policies.end() && existing->second.count(sid)) {
+      existing != latest.policies.end() && existing->second.Find(sid)) {
     return call.Fail(ResourceConflict(fmt::format(
         "The statement id ({}) provided already exists. Please provide a new statement id, or "
         "remove the existing statement.",
@@ -186,7 +203,7 @@ void LambdaService::AddPermission(Call& call) {
   std::string text = json::serialize(statement);
   const std::string qualifier = call.qualifier;
   UpdateMetadata(
-      call, [&](FunctionConfig& config) { config.policies[qualifier][sid] = text; },
+      call, [&](FunctionConfig& config) { config.policies[qualifier].Put(sid, text); },
       Replying(201, json::object{{"Statement", text}}));
 }
 
@@ -206,7 +223,11 @@ void LambdaService::RemovePermission(Call& call) {
   const std::string& sid = call.Label("StatementId");
   const FunctionConfig& latest = *call.function->latest.config;
   auto statements = latest.policies.find(call.qualifier);
-  if (statements == latest.policies.end() || !statements->second.count(sid)) {
+  if (statements == latest.policies.end() || statements->second.empty()) {
+    return call.Fail(AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException",
+                              "No policy is associated with the given resource."));
+  }
+  if (!statements->second.Find(sid)) {
     return call.Fail(AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException",
                               fmt::format("Statement {} is not found in resource policy.", sid)));
   }
@@ -219,7 +240,7 @@ void LambdaService::RemovePermission(Call& call) {
       call,
       [&](FunctionConfig& config) {
         auto& remaining = config.policies[qualifier];
-        remaining.erase(sid);
+        remaining.Remove(sid);
         if (remaining.empty()) config.policies.erase(qualifier);
       },
       ReplyingEmpty(204));
