@@ -98,6 +98,21 @@ std::string DestinationRecord(const AsyncEvent& event, std::string_view payload,
   return json::serialize(record);
 }
 
+// The ErrorMessage a dead-letter message carries: the function's error message when its result
+// is Lambda's error JSON ({"errorMessage": ...}), else the result itself (or the reason the event
+// never ran).
+std::string DeadLetterErrorMessage(const sandbox::InvocationOutcome& outcome) {
+  boost::system::error_code error;
+  json::value result = json::parse(outcome.body, error);
+  if (!error && result.is_object()) {
+    if (const json::value* message = result.get_object().if_contains("errorMessage");
+        message && message->is_string()) {
+      return std::string(message->get_string());
+    }
+  }
+  return outcome.body;
+}
+
 class AsyncInvoker::Impl {
  public:
   Impl(asio::io_context& io, storage::DurableQueue* queue, storage::LogStore* logs,
@@ -324,6 +339,9 @@ class AsyncInvoker::Impl {
     if (!config.on_failure_destination.empty()) {
       SendToDestination(config.on_failure_destination, event, reason, version, outcome);
     }
+    if (!config.dead_letter_target.empty()) {
+      SendToDeadLetterTopic(config.dead_letter_target, event, outcome);
+    }
     Record(event.function,
            {DroppedLine(event, reason, config.on_failure_destination, outcome.body)});
     Finish(event.id);
@@ -386,9 +404,30 @@ class AsyncInvoker::Impl {
              {DroppedLine(event, "DestinationFailed", arn, std::string(status.message()))});
     };
     if (!topic_sender_) return failed(absl::UnavailableError("SNS is not available"));
-    topic_sender_(arn, std::move(record), [failed](absl::Status status) {
+    topic_sender_(arn, std::move(record), {}, [failed](absl::Status status) {
       if (!status.ok()) failed(status);
     });
+  }
+
+  // A dead-letter queue that is a topic gets the event itself as the Message, with Lambda's
+  // RequestID, ErrorCode and ErrorMessage attributes. A publish that fails is recorded in the
+  // function's serval/async-dropped stream (reason DeadLetterFailed).
+  void SendToDeadLetterTopic(const std::string& arn, const AsyncEvent& event,
+                             const sandbox::InvocationOutcome& outcome) {
+    const absl::StatusOr<std::string> payload = queue_->ReadPayload(event.id);
+    auto failed = [this, event, arn](const absl::Status& status) {
+      Record(event.function,
+             {DroppedLine(event, "DeadLetterFailed", arn, std::string(status.message()))});
+    };
+    if (!payload.ok()) return failed(payload.status());
+    if (!topic_sender_) return failed(absl::UnavailableError("SNS is not available"));
+    topic_sender_(arn, *payload,
+                  {{"RequestID", "String", event.request_id},
+                   {"ErrorCode", "Number", "200"},
+                   {"ErrorMessage", "String", DeadLetterErrorMessage(outcome)}},
+                  [failed](absl::Status status) {
+                    if (!status.ok()) failed(status);
+                  });
   }
 
   void Finish(uint64_t id) {

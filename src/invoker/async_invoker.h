@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "sandbox/invocation.h"
 #include "services/lambda/function_config.h"
+#include "services/topic_publisher.h"
 #include "storage/durable_queue.h"
 #include "storage/log_store.h"
 
@@ -70,9 +71,11 @@ class AsyncInvoker {
   using ConfigOf = std::function<std::optional<lambda::EventInvokeConfig>(const AsyncEvent& event)>;
   // The unqualified ARN of a function, for destination records.
   using ArnOf = std::function<std::string(const std::string& function)>;
-  // Publishes `message` to the SNS topic `topic_arn` (a destination that is a topic); `settled`
-  // hears OK once every delivery it makes is durable, or why it could not.
+  // Publishes `message` (with `attributes`) to the SNS topic `topic_arn` (a destination or a
+  // dead-letter queue that is a topic); `settled` hears OK once every delivery it makes is
+  // durable, or why it could not.
   using TopicSender = std::function<void(const std::string& topic_arn, std::string message,
+                                         std::vector<services::ServiceMessageAttribute> attributes,
                                          std::function<void(absl::Status)> settled)>;
 
   AsyncInvoker(boost::asio::io_context& io, storage::DurableQueue* queue, storage::LogStore* logs,

@@ -281,7 +281,10 @@ std::optional<lambda::EventInvokeConfig> Invoker::EventInvokeConfigFor(
   if (!function) return std::nullopt;
   const auto& configs = function->latest.config->event_invoke_configs;
   auto found = configs.find(event.qualifier.empty() ? lambda::kLatest : event.qualifier);
-  return found == configs.end() ? lambda::EventInvokeConfig{} : found->second;
+  lambda::EventInvokeConfig config =
+      found == configs.end() ? lambda::EventInvokeConfig{} : found->second;
+  config.dead_letter_target = function->latest.config->settings.dead_letter_target;
+  return config;
 }
 
 }  // namespace serval::invoker

@@ -185,9 +185,10 @@ TEST_F(InvokerTest, ReservedConcurrencyThrottlesWithItsReasonAndFreesTheSlot) {
   invoker_->InvokeSync({.function = "fn", .payload = "{}"},
                        [&](absl::StatusOr<InvokeResult> r) { throttled = r.status(); });
   EXPECT_EQ(AwsErrorCode(throttled), "TooManyRequestsException");
-  EXPECT_EQ(ErrorFields(throttled),
-            (std::vector<std::pair<std::string, std::string>>{
-                {"Reason", "ReservedFunctionConcurrentInvocationLimitExceeded"}}));
+  EXPECT_EQ(
+      ErrorFields(throttled),
+      (std::vector<std::pair<std::string, std::string>>{
+          {"Reason", "ReservedFunctionConcurrentInvocationLimitExceeded"}, {"Type", "User"}}));
   executor_.Finish("{}");
   invoker_->InvokeSync({.function = "fn", .payload = "{}"}, [](auto) {});
   EXPECT_EQ(executor_.started.size(), 1u);  // the slot came back

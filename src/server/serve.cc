@@ -313,11 +313,13 @@ int Serve(const ServeConfig& config) {
       .async_limits = {config.async_queue_function_limit, config.async_queue_limit},
       .metrics = &lambda_metrics,
       .publish_to_topic = [&topics](const std::string& topic_arn, std::string message,
+                                    std::vector<services::ServiceMessageAttribute> attributes,
                                     std::function<void(absl::Status)> settled) {
         if (topics.publisher == nullptr) {
           return settled(absl::UnavailableError("SNS is not available"));
         }
-        topics.publisher->PublishForService(topic_arn, "", std::move(message), std::move(settled));
+        topics.publisher->PublishForService(topic_arn, "", std::move(message),
+                                            std::move(attributes), std::move(settled));
       }});
   auto identities = iam::IdentityStore::Open(metadata->get(), config.account.account_id);
   if (!identities.ok()) {

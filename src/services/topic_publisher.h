@@ -3,11 +3,20 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "iam/service_grant.h"
 
 namespace serval::services {
+
+// A message attribute a service sets on what it publishes (a dead-letter message's RequestID,
+// ErrorCode and ErrorMessage): SNS's DataType ("String", "Number") and the value.
+struct ServiceMessageAttribute {
+  std::string name;
+  std::string data_type;
+  std::string value;
+};
 
 // Publishes to SNS topics for another front end (S3's TopicConfigurations), so that it needs
 // nothing of SNS's internals. The SNS front end implements it. Runs only on the io thread.
@@ -18,10 +27,12 @@ class TopicPublisher {
   // exists in this account and region, and its Policy (or SNS's default policy, which admits no
   // service) allows the request.
   virtual bool MayPublish(std::string_view topic_arn, const iam::ServiceRequest& request) const = 0;
-  // Publishes `message` with `subject` to `topic_arn` as a service does. `settled` hears OK once
-  // every delivery it makes is durable, or NotFound when there is no such topic.
+  // Publishes `message` with `subject` (and `attributes`) to `topic_arn` as a service does.
+  // `settled` hears OK once every delivery it makes is durable, or NotFound when there is no
+  // such topic.
   virtual void PublishForService(const std::string& topic_arn, std::string subject,
                                  std::string message,
+                                 std::vector<ServiceMessageAttribute> attributes,
                                  std::function<void(absl::Status)> settled) = 0;
 };
 

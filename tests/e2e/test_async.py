@@ -10,6 +10,8 @@ import time
 import unittest
 import uuid
 
+from botocore.exceptions import ClientError
+
 from serval_harness import (
     ROLE, SERVAL_BIN, ServalProcess, function_arn, make_zip, unique_name)
 
@@ -173,6 +175,39 @@ class AsyncDeliveryTest(AsyncBase):
         self.send(failing, {"fail": True})
         self.wait_for(lambda: "DestinationFailed" in [
             d["reason"] for d in dropped_records(self.serval.data_dir, failing)], "the note")
+
+    def test_a_dead_letter_topic_gets_the_failed_event_itself(self):
+        sns = self.serval.client("sns")
+        failing, subscriber = self.recorder(), self.recorder()
+        topic = sns.create_topic(Name=unique_name("dlq"))["TopicArn"]
+        self.lam.add_permission(FunctionName=subscriber, StatementId="sns",
+                                Action="lambda:InvokeFunction", Principal="sns.amazonaws.com",
+                                SourceArn=topic)
+        sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function_arn(subscriber))
+        updated = self.lam.update_function_configuration(
+            FunctionName=failing, DeadLetterConfig={"TargetArn": topic})
+        self.assertEqual(updated["DeadLetterConfig"], {"TargetArn": topic})
+        self.lam.put_function_event_invoke_config(FunctionName=failing, MaximumRetryAttempts=0)
+        sent = self.send(failing, {"fail": True, "marker": "dlq"})
+        notification = self.wait_for(lambda: logged_events(self.serval.data_dir, subscriber),
+                                     "the dead-letter message")[0]["Records"][0]["Sns"]
+        self.assertEqual(notification["TopicArn"], topic)
+        self.assertEqual(json.loads(notification["Message"]), {"fail": True, "marker": "dlq"})
+        attributes = notification["MessageAttributes"]
+        self.assertEqual(attributes["RequestID"],
+                         {"Type": "String",
+                          "Value": sent["ResponseMetadata"]["RequestId"]})
+        self.assertEqual(attributes["ErrorCode"], {"Type": "Number", "Value": "200"})
+        self.assertEqual(attributes["ErrorMessage"], {"Type": "String", "Value": "asked to fail"})
+        # Serval has no SQS: a queue as the dead-letter target is refused, not dropped silently.
+        with self.assertRaises(ClientError) as refused:
+            self.lam.update_function_configuration(
+                FunctionName=failing,
+                DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:000000000000:q"})
+        self.assertEqual(refused.exception.response["Error"]["Code"],
+                         "InvalidParameterValueException")
+        self.assertEqual(self.lam.get_function_configuration(FunctionName=failing)
+                         ["DeadLetterConfig"], {"TargetArn": topic})
 
     def test_throttled_events_wait_in_the_queue(self):
         name = self.recorder()

@@ -320,6 +320,45 @@ class UpdateAndDeleteTest(ServalTestCase):
         self.assertGreater(after["context"]["remaining_ms"], 3000)
         self.assertLessEqual(after["context"]["remaining_ms"], 20000)
 
+    def test_configuration_blocks_are_kept_and_reported(self):
+        shape = self.lam.meta.service_model.operation_model("CreateFunction").input_shape
+        if "LoggingConfig" not in shape.members:
+            self.skipTest("this botocore predates LoggingConfig (2023)")
+        name = unique_name("blocks")
+        created = self.create_function(
+            name, TracingConfig={"Mode": "Active"}, KMSKeyArn="arn:aws:kms:us-east-1:000000000000:key/k",
+            LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG"},
+            VpcConfig={"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]},
+            SnapStart={"ApplyOn": "PublishedVersions"})
+        self.assertEqual(created["TracingConfig"], {"Mode": "Active"})
+        self.assertEqual(created["LoggingConfig"], {
+            "LogFormat": "JSON", "ApplicationLogLevel": "DEBUG", "SystemLogLevel": "INFO",
+            "LogGroup": f"/aws/lambda/{name}"})
+        self.assertEqual(created["VpcConfig"]["SubnetIds"], ["subnet-1"])
+        self.assertEqual(created["VpcConfig"]["SecurityGroupIds"], ["sg-1"])
+        self.assertEqual(created["KMSKeyArn"], "arn:aws:kms:us-east-1:000000000000:key/k")
+        self.assertEqual(created["SnapStart"]["ApplyOn"], "PublishedVersions")
+        # A later update changes what it names and keeps the rest; versions keep theirs.
+        self.lam.update_function_configuration(FunctionName=name,
+                                               LoggingConfig={"LogGroup": "custom/group"})
+        published = self.lam.publish_version(FunctionName=name)
+        self.assertEqual(published["LoggingConfig"]["LogGroup"], "custom/group")
+        self.assertEqual(published["LoggingConfig"]["ApplicationLogLevel"], "DEBUG")
+        self.assertEqual(published["TracingConfig"], {"Mode": "Active"})
+        got = self.lam.get_function_configuration(FunctionName=name, Qualifier="1")
+        self.assertEqual(got["VpcConfig"]["SubnetIds"], ["subnet-1"])
+        for bad, code in [({"LoggingConfig": {"LogFormat": "Text", "ApplicationLogLevel": "INFO"}},
+                           "InvalidParameterValueException"),
+                          ({"TracingConfig": {"Mode": "Sometimes"}}, "ValidationException"),
+                          ({"LoggingConfig": {"LogFormat": "XML"}}, "ValidationException")]:
+            with self.subTest(bad=bad), self.assertRaises(ClientError) as ctx:
+                self.lam_novalidate.update_function_configuration(FunctionName=name, **bad)
+            self.assert_aws_error(ctx, code, 400)
+        self.assertEqual(self.lam.get_function_configuration(FunctionName=name)["LoggingConfig"]
+                         ["LogFormat"], "JSON")
+        # The invocation still works (the settings have nothing to change it here).
+        self.assertEqual(self.invoke_json(name, {"x": 1}), {"x": 1})
+
     def test_update_configuration_partial_keeps_other_fields(self):
         name = unique_name("updpart")
         self.create_function(name, MemorySize=384, Timeout=9, Description="keep me",

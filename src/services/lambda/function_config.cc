@@ -35,16 +35,13 @@ void WriteFunctionConfiguration(const FunctionConfig& config, const AccountConte
   out["CodeSha256"] = config.code_sha256;
   out["Version"] = config.version;
   out["Environment"] = json::object{{"Variables", StringMapToJson(config.variables)}};
-  out["TracingConfig"] = json::object{{"Mode", "PassThrough"}};
   out["RevisionId"] = config.revision_id;
   out["State"] = "Active";
   out["LastUpdateStatus"] = "Successful";
   out["PackageType"] = "Zip";
   out["Architectures"] = StringArray(config.architectures);
   out["EphemeralStorage"] = json::object{{"Size", config.ephemeral_storage_mb}};
-  out["SnapStart"] = json::object{{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}};
-  out["LoggingConfig"] =
-      json::object{{"LogFormat", "Text"}, {"LogGroup", "/aws/lambda/" + config.name}};
+  WriteFunctionSettings(config.settings, config.name, out);
 }
 
 std::string ToStorageJson(const FunctionConfig& config) {
@@ -59,6 +56,9 @@ std::string ToStorageJson(const FunctionConfig& config) {
   out["ephemeral_storage_mb"] = config.ephemeral_storage_mb;
   out["variables"] = StringMapToJson(config.variables);
   out["architectures"] = StringArray(config.architectures);
+  if (json::object settings = FunctionSettingsToStorage(config.settings); !settings.empty()) {
+    out["settings"] = std::move(settings);
+  }
   out["tags"] = StringMapToJson(config.tags);
   json::object policies;
   for (const auto& [qualifier, statements] : config.policies) {
@@ -122,6 +122,9 @@ absl::StatusOr<FunctionConfig> FromStorageJson(std::string_view text) {
     }
   }
   if (config.architectures.empty()) config.architectures = {"x86_64"};
+  if (const json::value* settings = in.if_contains("settings"); settings && settings->is_object()) {
+    config.settings = FunctionSettingsFromStorage(&settings->get_object());
+  }
   config.tags = StringMapFromJson(in.if_contains("tags"));
   if (const json::value* policies = in.if_contains("policies"); policies && policies->is_object()) {
     for (const auto& [qualifier, statements] : policies->get_object()) {

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "common/arn.h"
 #include "services/apigatewayv2/cors.h"
+#include "services/lambda/function_settings.h"
 
 namespace boost::json {
 class object;
@@ -27,6 +28,9 @@ struct EventInvokeConfig {
   std::string on_success_destination;     // a function ARN, or empty
   std::string on_failure_destination;
   int64_t last_modified_millis = 0;
+  // Not part of the EventInvokeConfig: the function's DeadLetterConfig target, which the invoker
+  // adds when it looks the config up for an event.
+  std::string dead_letter_target;
 };
 
 // One qualifier's resource-policy statements, sid -> the statement as JSON text, in the order
@@ -72,6 +76,7 @@ struct FunctionConfig {
   int ephemeral_storage_mb = 512;
   std::map<std::string, std::string> variables;
   std::vector<std::string> architectures{"x86_64"};
+  FunctionSettings settings;
   std::map<std::string, std::string> tags;  // $LATEST only: tags belong to the function
   // $LATEST only: resource-based policy statements by qualifier ("" for the unqualified
   // function).

@@ -265,6 +265,7 @@ absl::Status ReadConfigurationFields(const json::object& body, FunctionConfig& c
   if (auto s = protocol::CheckValueRange(config.timeout_seconds, "timeout", 1, 900); !s.ok())
     return s;
   if (auto s = ReadVariables(body, config); !s.ok()) return s;
+  if (auto s = ReadFunctionSettings(body, config.settings); !s.ok()) return s;
   return ReadEphemeralStorage(body, config);
 }
 

@@ -74,14 +74,14 @@ const services::ServiceInfo& LambdaService::info() const {
       .name = "lambda",
       .signing_name = "lambda",
       .protocol = kProtocol,
-      // Operations added after 2015 live under the API version they were introduced with.
-      .path_prefixes = {"/2015-03-31/functions", "/2015-03-31/event-source-mappings",
-                        "/2016-08-19/account-settings", "/2017-03-31/tags/",
-                        "/2017-10-31/functions/", "/2019-09-30/functions/",
-                        "/2019-09-25/functions/", "/2021-10-31/functions/", "/_serval/code/"},
-      // A request signed for Lambda is Lambda's to answer, an operation it lacks included
-      // (UnknownOperationException in its JSON), rather than S3's catch-all path's.
-      .claims_signed_requests = true};
+      // Every API version date Lambda's operations live under (botocore's model), so that an
+      // operation Serval lacks is Lambda's UnknownOperationException in its JSON, not S3's
+      // catch-all path's XML.
+      .path_prefixes = {"/2014-11-13/", "/2015-03-31/", "/2016-08-19/", "/2017-03-31/",
+                        "/2017-10-31/", "/2018-10-31/", "/2019-09-25/", "/2019-09-30/",
+                        "/2020-04-22/", "/2020-06-30/", "/2021-07-20/", "/2021-10-31/",
+                        "/2021-11-15/", "/2024-08-31/", "/2025-11-30/", "/2025-12-01/",
+                        "/_serval/code/"}};
   return kInfo;
 }
 

@@ -456,7 +456,7 @@ class StreamPoller::Impl {
     }
     shard.busy = true;
     publisher->PublishForService(
-        destination, "", record,
+        destination, "", record, {},
         [this, uuid, generation, shard_id, count, source, function](absl::Status status) {
           if (!status.ok()) deps_.invoker->ReportUndeliverable(source, function, status);
           Shard* shard = FindShard(uuid, generation, shard_id);

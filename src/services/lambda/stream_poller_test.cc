@@ -126,6 +126,7 @@ class FakePublisher : public services::TopicPublisher {
  public:
   bool MayPublish(std::string_view, const iam::ServiceRequest&) const override { return true; }
   void PublishForService(const std::string& topic_arn, std::string, std::string message,
+                         std::vector<services::ServiceMessageAttribute>,
                          std::function<void(absl::Status)> settled) override {
     published.emplace_back(topic_arn, std::move(message));
     settled(absl::OkStatus());

@@ -98,7 +98,7 @@ void S3Service::SendTestEvents(const NotificationConfig& config, const std::stri
     }
     topics_->publisher->PublishForService(
         target.arn, std::string(kS3NotificationSubject),
-        TestEventJson(bucket, request_id, clock_->NowMillis()),
+        TestEventJson(bucket, request_id, clock_->NowMillis()), {},
         [arn = target.arn](absl::Status status) {
           if (!status.ok()) {
             fmt::print(stderr, "serval: s3: the s3:TestEvent to {} was not sent: {}\n", arn,
@@ -220,7 +220,7 @@ void S3Service::Notify(std::vector<ObjectEvent> events, std::function<void()> th
           ++*pending;
           topics_->publisher->PublishForService(
               target.arn, std::string(kS3NotificationSubject), EventRecordJson(event, target.id),
-              [this, source, settle](absl::Status status) {
+              {}, [this, source, settle](absl::Status status) {
                 if (!status.ok()) invoker_->ReportUndeliverable(source, "", status);
                 settle();
               });

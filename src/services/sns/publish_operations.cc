@@ -218,14 +218,20 @@ bool SnsService::MayPublish(std::string_view topic_arn,
 }
 
 void SnsService::PublishForService(const std::string& topic_arn, std::string subject,
-                                   std::string message, std::function<void(absl::Status)> settled) {
+                                   std::string message,
+                                   std::vector<services::ServiceMessageAttribute> attributes,
+                                   std::function<void(absl::Status)> settled) {
   if (topics_->FindTopic(topic_arn) == nullptr) return settled(TopicNotFound());
-  FanOut(Message{.id = NewUuid(),
-                 .topic_arn = topic_arn,
-                 .body = std::move(message),
-                 .subject = std::move(subject),
-                 .timestamp_millis = deps_.clock->NowMillis()},
-         [settled = std::move(settled)] { settled(absl::OkStatus()); });
+  Message published{.id = NewUuid(),
+                    .topic_arn = topic_arn,
+                    .body = std::move(message),
+                    .subject = std::move(subject),
+                    .timestamp_millis = deps_.clock->NowMillis()};
+  for (auto& attribute : attributes) {
+    published.attributes[attribute.name] = {.data_type = std::move(attribute.data_type),
+                                            .value = std::move(attribute.value)};
+  }
+  FanOut(published, [settled = std::move(settled)] { settled(absl::OkStatus()); });
 }
 
 void SnsService::FanOut(const Message& message, std::function<void()> settled) {

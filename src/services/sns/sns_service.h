@@ -79,6 +79,7 @@ class SnsService : public services::Service, public services::TopicPublisher {
   // services::TopicPublisher (publish_operations.cc).
   bool MayPublish(std::string_view topic_arn, const iam::ServiceRequest& request) const override;
   void PublishForService(const std::string& topic_arn, std::string subject, std::string message,
+                         std::vector<services::ServiceMessageAttribute> attributes,
                          std::function<void(absl::Status)> settled) override;
 
   // The answer of an operation: the XML inside <ActionResult>, or the error.
