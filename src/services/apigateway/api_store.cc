@@ -100,7 +100,7 @@ void ApiStore::PutApi(RestApi api, Done done) {
   Commit(std::move(batch), api_id, std::move(done));
 }
 
-void ApiStore::RemoveApi(const std::string& api_id, Done done) {
+void ApiStore::RemoveApi(std::string api_id, Done done) {
   storage::WriteBatch batch;
   batch.Delete(std::string(kApisTable), api_id);
   batch.DeletePrefix(std::string(kDeploymentsTable), api_id + "/");

@@ -44,7 +44,8 @@ class ApiStore {
   // Creates or replaces the API (its deployments and stages stay).
   void PutApi(RestApi api, Done done);
   // Removes the API with its deployments and stages.
-  void RemoveApi(const std::string& api_id, Done done);
+  // The key by value: a caller may pass one held by the entry this erases.
+  void RemoveApi(std::string api_id, Done done);
   void PutDeployment(const std::string& api_id, Deployment deployment, Done done);
   void RemoveDeployment(const std::string& api_id, const std::string& deployment_id, Done done);
   void PutStage(const std::string& api_id, Stage stage, Done done);

@@ -96,7 +96,7 @@ void UsageStore::PutKey(ApiKey key, Done done) {
   Commit(std::move(batch), std::move(done));
 }
 
-void UsageStore::RemoveKey(const std::string& id, Done done) {
+void UsageStore::RemoveKey(std::string id, Done done) {
   storage::WriteBatch batch;
   batch.Delete(std::string(kKeysTable), id);
   keys_.erase(id);

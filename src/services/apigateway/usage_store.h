@@ -45,7 +45,8 @@ class UsageStore {
   // Creates or replaces a key. Values are unique: the caller checks with FindKeyByValue.
   void PutKey(ApiKey key, Done done);
   // Removes a key, and it from every plan that holds it.
-  void RemoveKey(const std::string& id, Done done);
+  // The key by value: a caller may pass one held by the entry this erases.
+  void RemoveKey(std::string id, Done done);
   void PutPlan(UsagePlan plan, Done done);
   void RemovePlan(const std::string& id, Done done);
 

@@ -40,7 +40,7 @@ const Instance* InstanceStore::Find(std::string_view id) const {
   return &instances_.at(sequence->second);
 }
 
-void InstanceStore::Replace(const std::string& id, std::optional<Instance> instance) {
+void InstanceStore::Replace(std::string id, std::optional<Instance> instance) {
   if (auto sequence = sequence_of_.find(id); sequence != sequence_of_.end()) {
     instances_.erase(sequence->second);
     sequence_of_.erase(sequence);

@@ -43,7 +43,8 @@ class InstanceStore {
  private:
   explicit InstanceStore(storage::MetadataStore* store) : store_(store), writer_(store) {}
   // Replaces (or with nullopt removes) the record of `id`.
-  void Replace(const std::string& id, std::optional<Instance> instance);
+  // The key by value: a caller may pass one held by the entry this erases.
+  void Replace(std::string id, std::optional<Instance> instance);
   // The record of `id` becomes what the store holds.
   void ReadBack(const std::string& id);
 

@@ -143,7 +143,7 @@ const Rule* RuleStore::Find(std::string_view bus, std::string_view name) const {
   return found == rules_.end() ? nullptr : &found->second;
 }
 
-void RuleStore::Change(const RuleKey& key, std::optional<Rule> now) {
+void RuleStore::Change(RuleKey key, std::optional<Rule> now) {
   if (now) {
     pending_.Put(kRules, StoredKey(key.first, key.second), RuleToJson(*now));
     rules_[key] = *std::move(now);
@@ -167,7 +167,7 @@ bool RuleStore::HasBus(std::string_view name) const {
   return name == kDefaultBus || buses_.find(name) != buses_.end();
 }
 
-void RuleStore::ChangeBus(const std::string& name, std::optional<EventBus> now) {
+void RuleStore::ChangeBus(std::string name, std::optional<EventBus> now) {
   if (now) {
     pending_.Put(kBuses, name, BusToJson(*now));
     buses_[name] = *std::move(now);

@@ -103,8 +103,9 @@ class RuleStore {
   };
   explicit RuleStore(storage::MetadataStore* store) : store_(store), writer_(store) {}
   // Replaces the rule or bus under its key by `now` (nullopt: removes it).
-  void Change(const RuleKey& key, std::optional<Rule> now);
-  void ChangeBus(const std::string& name, std::optional<EventBus> now);
+  // The key by value: a caller may pass one held by the entry this erases.
+  void Change(RuleKey key, std::optional<Rule> now);
+  void ChangeBus(std::string name, std::optional<EventBus> now);
   // Makes memory hold what the store holds for `touched`.
   void ReadBack(const Touched& touched);
 

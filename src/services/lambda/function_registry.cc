@@ -191,7 +191,7 @@ std::optional<FunctionRegistry::Url> FunctionRegistry::FindUrl(std::string_view 
   return Url{function, url->first, &url->second};
 }
 
-void FunctionRegistry::Remove(const std::string& name, Done done) {
+void FunctionRegistry::Remove(std::string name, Done done) {
   storage::WriteBatch batch;
   batch.Delete(kFunctions, name)
       .DeletePrefix(kVersions, name + "/")
@@ -201,7 +201,7 @@ void FunctionRegistry::Remove(const std::string& name, Done done) {
   Commit(std::move(batch), name, std::move(done));
 }
 
-void FunctionRegistry::Publish(const std::string& name, const std::string& description,
+void FunctionRegistry::Publish(std::string name, const std::string& description,
                                std::function<void(absl::StatusOr<int>)> done) {
   Function& function = functions_.find(name)->second;
   FunctionConfig latest = *function.latest.config;

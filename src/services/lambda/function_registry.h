@@ -58,10 +58,11 @@ class FunctionRegistry {
   // Inserts or replaces a function's $LATEST.
   void PutLatest(FunctionConfig config, Done done);
   // Removes the function with all its versions and aliases.
-  void Remove(const std::string& name, Done done);
+  // The key by value: a caller may pass one held by the entry this erases.
+  void Remove(std::string name, Done done);
   // Snapshots $LATEST as the next version number, which `done` gets. Requires the function to
   // exist.
-  void Publish(const std::string& name, const std::string& description,
+  void Publish(std::string name, const std::string& description,
                std::function<void(absl::StatusOr<int>)> done);
   void RemoveVersion(const std::string& name, int version, Done done);
   void PutAlias(const std::string& name, AliasConfig alias, Done done);

@@ -60,7 +60,7 @@ void MappingStore::Put(EventSourceMapping mapping,
       std::move(batch), [this, uuid] { ReadBack(uuid); }, std::move(done));
 }
 
-void MappingStore::Remove(const std::string& uuid, std::function<void(absl::Status)> done) {
+void MappingStore::Remove(std::string uuid, std::function<void(absl::Status)> done) {
   mappings_.erase(uuid);
   ForgetCheckpoints(uuid);
   writer_.Write(

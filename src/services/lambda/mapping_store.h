@@ -34,7 +34,8 @@ class MappingStore {
   void Put(EventSourceMapping mapping, const std::map<std::string, std::string>& checkpoints,
            std::function<void(absl::Status)> done);
   // Removes a mapping and its checkpoints.
-  void Remove(const std::string& uuid, std::function<void(absl::Status)> done);
+  // The key by value: a caller may pass one held by the entry this erases.
+  void Remove(std::string uuid, std::function<void(absl::Status)> done);
   // LastProcessingResult: kept in memory, stored with the mapping's next change.
   void SetLastProcessingResult(const std::string& uuid, std::string_view result);
 
