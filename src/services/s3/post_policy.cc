@@ -166,7 +166,8 @@ absl::Status CheckPostPolicy(const PostPolicy& policy, const PostFields& fields,
       return PolicyRefused("Policy Condition failed: " + condition.text);
     }
   }
-  for (const auto& [name, value] : fields) {
+  for (const auto& field : fields) {
+    const std::string& name = field.first;  // a binding clang 14 can capture
     if (name.starts_with("x-ignore-") ||
         std::find(exempt.begin(), exempt.end(), name) != exempt.end()) {
       continue;
