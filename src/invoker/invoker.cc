@@ -31,15 +31,10 @@ Invoker::Invoker(Dependencies dependencies)
           },
           deps_.async_limits) {
   async_.SetTopicSender(deps_.publish_to_topic);
-  bool more = true;
-  std::string after;
-  while (more) {
-    for (const auto* function : deps_.registry->List(after, 1000, &more)) {
-      const lambda::FunctionConfig& config = *function->latest.config;
-      limiter_.SetReservation(config.name, config.reserved_concurrency);
-      after = config.name;
-    }
-  }
+  deps_.registry->ForEach([this](const lambda::FunctionRegistry::Function& function) {
+    const lambda::FunctionConfig& config = *function.latest.config;
+    limiter_.SetReservation(config.name, config.reserved_concurrency);
+  });
 }
 
 void Invoker::Start() { async_.Recover(); }

@@ -256,6 +256,10 @@ std::vector<const FunctionRegistry::Function*> FunctionRegistry::List(std::strin
   return page;
 }
 
+void FunctionRegistry::ForEach(const std::function<void(const Function&)>& visit) const {
+  for (const auto& entry : functions_) visit(entry.second);
+}
+
 bool FunctionRegistry::UsesCode(std::string_view code_id) const {
   for (const auto& [name, function] : functions_) {
     if (function.latest.config->code_id == code_id) return true;

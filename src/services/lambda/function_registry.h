@@ -80,6 +80,8 @@ class FunctionRegistry {
 
   // Up to `max` functions in name order, starting after `after` (empty: from the start).
   std::vector<const Function*> List(std::string_view after, size_t max, bool* more) const;
+  // Calls `visit` for every function, in name order (account-wide sums and start-up).
+  void ForEach(const std::function<void(const Function&)>& visit) const;
   // Whether any version of any function runs this code package.
   bool UsesCode(std::string_view code_id) const;
   size_t size() const { return functions_.size(); }

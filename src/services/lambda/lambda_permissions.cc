@@ -266,15 +266,10 @@ void LambdaService::PutConcurrency(Call& call) {
                                    "Member must have value greater than or equal to 0"));
   }
   int64_t reserved_elsewhere = 0;
-  bool more = true;
-  std::string after;
-  while (more) {
-    for (const auto* function : deps_.registry->List(after, 1000, &more)) {
-      const FunctionConfig& config = *function->latest.config;
-      if (config.name != call.name) reserved_elsewhere += config.reserved_concurrency.value_or(0);
-      after = config.name;
-    }
-  }
+  deps_.registry->ForEach([&](const FunctionRegistry::Function& function) {
+    const FunctionConfig& config = *function.latest.config;
+    if (config.name != call.name) reserved_elsewhere += config.reserved_concurrency.value_or(0);
+  });
   if (reserved_elsewhere + requested >
       deps_.invoker->account_concurrency() - kMinUnreservedConcurrency) {
     return call.Fail(InvalidParameter(
@@ -295,19 +290,12 @@ void LambdaService::GetAccountSettings(Call& call) {
   int64_t reserved = 0;
   int64_t code_bytes = 0;
   int64_t functions = 0;
-  bool more = true;
-  std::string after;
-  while (more) {
-    for (const auto* function : deps_.registry->List(after, 1000, &more)) {
-      const FunctionConfig& config = *function->latest.config;
-      reserved += config.reserved_concurrency.value_or(0);
-      code_bytes += config.code_size;
-      for (const auto& [number, version] : function->versions)
-        code_bytes += version.config->code_size;
-      ++functions;
-      after = config.name;
-    }
-  }
+  deps_.registry->ForEach([&](const FunctionRegistry::Function& function) {
+    reserved += function.latest.config->reserved_concurrency.value_or(0);
+    code_bytes += function.latest.config->code_size;
+    for (const auto& entry : function.versions) code_bytes += entry.second.config->code_size;
+    ++functions;
+  });
   const int64_t account = deps_.invoker->account_concurrency();
   // Lambda's default quotas; the concurrency is Serval's own limit.
   call.Reply(200,
