@@ -37,6 +37,10 @@ class EventsBase(AsyncBase):
 
 class SeedConstantInputTest(EventsBase):
     """The "Simply Serverless" post: a scheduled rule passing constant JSON to a function."""
+    # rate() fire times are whole minutes from the rule's creation minute: the clock starts 10 s
+    # past a minute, so "61 s later" holds exactly one fire (not two, as it did when the rule
+    # happened to be created in the last second of a minute).
+    EXTRA_ARGS = ("--simulated-clock-start", str((int(time.time()) // 60) * 60_000 + 10_000))
 
     def test_cli_put_rule_and_put_targets_from_a_file(self):
         fn = self.recorder()
